@@ -1,0 +1,251 @@
+//! The event loop and the effect runner: the only place that wires the terminal, the state and
+//! the engines together. Terminal events and engine events are drained, folded into the state,
+//! and the screen is drawn once, only when something changed. No timer ticks: idle is idle.
+
+mod remote;
+pub mod terminal;
+
+use std::io;
+
+use crossterm::event::{
+    Event as TermEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton,
+    MouseEventKind,
+};
+use futures_util::StreamExt;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use crate::config::Keymap;
+use crate::fs::FileSystem;
+use crate::fs::local::LocalFs;
+use crate::ftp::{ConnectOptions, LogEvent};
+use crate::state::{Action, Effect, ErrorInfo, Event, Key, KeyPress, Nav, Side, State};
+
+/// Translate a crossterm key into ours.
+pub fn key_from_crossterm(k: &KeyEvent) -> Option<KeyPress> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = k.modifiers.contains(KeyModifiers::ALT);
+    let key = match k.code {
+        KeyCode::Char(c) => Key::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::Tab => Key::Tab,
+        KeyCode::BackTab => Key::BackTab,
+        KeyCode::Backspace => Key::Backspace,
+        KeyCode::Delete => Key::Delete,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
+        KeyCode::F(n) => Key::F(n),
+        _ => return None,
+    };
+    Some(KeyPress { key, ctrl, alt })
+}
+
+/// Turn a terminal event into an action, using the keymap unless a dialog wants the keys.
+pub fn action_for(state: &State, keymap: &Keymap, ev: &TermEvent) -> Option<Action> {
+    match ev {
+        TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
+            let kp = key_from_crossterm(k)?;
+            if state.wants_input() {
+                Some(Action::Input(kp))
+            } else {
+                keymap.get(&kp).cloned()
+            }
+        }
+        TermEvent::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
+                col: m.column,
+                row: m.row,
+            }),
+            MouseEventKind::ScrollUp => Some(Action::Scroll {
+                col: m.column,
+                row: m.row,
+                delta: -1,
+            }),
+            MouseEventKind::ScrollDown => Some(Action::Scroll {
+                col: m.column,
+                row: m.row,
+                delta: 1,
+            }),
+            _ => None,
+        },
+        TermEvent::Resize(w, h) => Some(Action::Resize {
+            width: *w,
+            height: *h,
+        }),
+        _ => None,
+    }
+}
+
+/// Runs effects on tokio tasks and reports back through `events`.
+pub struct Runner {
+    events: UnboundedSender<Event>,
+    log: UnboundedSender<LogEvent>,
+    remote: Option<remote::Handle>,
+}
+
+impl Runner {
+    pub fn new(events: UnboundedSender<Event>, log: UnboundedSender<LogEvent>) -> Runner {
+        Runner {
+            events,
+            log,
+            remote: None,
+        }
+    }
+
+    pub fn run(&mut self, fx: Effect) {
+        match fx {
+            Effect::List {
+                side: Side::Local,
+                nav,
+                req,
+            } => {
+                let events = self.events.clone();
+                tokio::spawn(async move {
+                    let mut fs = LocalFs;
+                    let path = match nav {
+                        Nav::To(p) => p,
+                        Nav::Up(from) => fs.parent(&from),
+                    };
+                    let result = fs.list(&path).await.map_err(|e| ErrorInfo::from(&e));
+                    let _ = events.send(Event::Listed {
+                        side: Side::Local,
+                        req,
+                        result,
+                    });
+                });
+            }
+            Effect::List {
+                side: Side::Remote,
+                nav,
+                req,
+            } => match &self.remote {
+                Some(h) => h.list(nav, req),
+                None => {
+                    let _ = self.events.send(Event::Listed {
+                        side: Side::Remote,
+                        req,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
+            Effect::Connect { opts, path: _, req } => {
+                // Dropping the old handle closes the old browsing connection.
+                self.remote = Some(remote::spawn(
+                    opts,
+                    req,
+                    self.events.clone(),
+                    self.log.clone(),
+                ));
+            }
+            Effect::Quit => {
+                if let Some(h) = self.remote.take() {
+                    h.quit();
+                }
+            }
+        }
+    }
+
+    pub fn run_all(&mut self, fx: Vec<Effect>) {
+        for f in fx {
+            self.run(f);
+        }
+    }
+}
+
+/// How the TUI starts.
+pub struct Launch {
+    pub local_dir: String,
+    pub connect: Option<(ConnectOptions, Option<String>)>,
+    /// Open the connect dialog pre-filled as a password prompt instead of connecting.
+    pub prompt: Option<crate::state::ConnectForm>,
+    pub lang: crate::ftp::replies::Lang,
+    /// Lines for the log panel before anything else (e.g. the demo server's address).
+    pub notes: Vec<String>,
+}
+
+/// Run the TUI until the user quits.
+pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
+    let (keymap, keymap_err) = Keymap::load();
+    let mut state = State::new(&launch.local_dir, launch.lang);
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
+    let (log_tx, mut log_rx) = mpsc::unbounded_channel::<LogEvent>();
+    let mut runner = Runner::new(ev_tx, log_tx.clone());
+
+    let mut term = terminal::Tui::enter()?;
+    let size = term.size()?;
+    state.update(Action::Resize {
+        width: size.width,
+        height: size.height,
+    });
+    let notes_tap = crate::ftp::Tap::new("skiff", log_tx);
+    for n in &launch.notes {
+        notes_tap.info(n.clone());
+    }
+    if let Some(form) = launch.prompt {
+        state.dialog = Some(crate::state::Dialog::Connect(form));
+    }
+    let fx = state.start(launch.connect);
+    runner.run_all(fx);
+    if let Some(e) = keymap_err {
+        state.set_status(e, true);
+    }
+
+    let mut input = EventStream::new();
+    let mut dirty = true;
+    loop {
+        if dirty {
+            term.draw(|f| crate::ui::draw(&state, &keymap, f))?;
+            dirty = false;
+        }
+        tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => {
+                    if let Some(a) = action_for(&state, &keymap, &ev) {
+                        let fx = state.update(a);
+                        runner.run_all(fx);
+                        dirty = true;
+                    }
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(ev) = ev_rx.recv() => {
+                let fx = state.apply(ev);
+                runner.run_all(fx);
+                while let Ok(ev) = ev_rx.try_recv() {
+                    let fx = state.apply(ev);
+                    runner.run_all(fx);
+                }
+                dirty = true;
+            }
+            Some(line) = log_rx.recv() => {
+                drain_log(&mut state, line, &mut log_rx);
+                dirty = true;
+            }
+        }
+        if state.quit {
+            break;
+        }
+    }
+    term.leave()?;
+    Ok(())
+}
+
+fn drain_log(state: &mut State, first: LogEvent, rx: &mut UnboundedReceiver<LogEvent>) {
+    state.apply(Event::Log(first));
+    while let Ok(l) = rx.try_recv() {
+        state.apply(Event::Log(l));
+    }
+}
+
+/// Whether stdin/stdout are a terminal we can draw on.
+pub fn is_terminal() -> bool {
+    use std::io::IsTerminal;
+    io::stdout().is_terminal()
+}

@@ -1,0 +1,198 @@
+//! Configuration: the keymap (defaults from `assets/keymap.toml`, overlaid by the user's file in
+//! the config directory) and where skiff's files live.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::state::{Action, Key, KeyPress};
+
+const DEFAULT_KEYMAP: &str = include_str!("../assets/keymap.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeymapFile {
+    bindings: HashMap<Action, Vec<String>>,
+}
+
+/// Keys to actions, plus the reverse for the help screen.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    map: HashMap<KeyPress, Action>,
+    /// Each action with its keys as written, in a stable order.
+    pub listing: Vec<(Action, Vec<String>)>,
+}
+
+/// Parse one key name such as `ctrl-r`, `F5`, `PageDown`, `?`.
+pub fn parse_key(s: &str) -> Result<KeyPress, String> {
+    let mut ctrl = false;
+    let mut alt = false;
+    let mut rest = s;
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        if lower.starts_with("ctrl-") && rest.len() > 5 {
+            ctrl = true;
+            rest = &rest[5..];
+        } else if lower.starts_with("alt-") && rest.len() > 4 {
+            alt = true;
+            rest = &rest[4..];
+        } else {
+            break;
+        }
+    }
+    let mut chars = rest.chars();
+    let key = match (chars.next(), chars.next()) {
+        (Some(c), None) => Key::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
+        _ => match rest.to_ascii_lowercase().as_str() {
+            "up" => Key::Up,
+            "down" => Key::Down,
+            "left" => Key::Left,
+            "right" => Key::Right,
+            "pageup" | "pgup" => Key::PageUp,
+            "pagedown" | "pgdn" => Key::PageDown,
+            "home" => Key::Home,
+            "end" => Key::End,
+            "enter" => Key::Enter,
+            "esc" => Key::Esc,
+            "tab" => Key::Tab,
+            "backtab" => Key::BackTab,
+            "backspace" => Key::Backspace,
+            "delete" | "del" => Key::Delete,
+            "space" => Key::Char(' '),
+            f if f.starts_with('f') => match f[1..].parse::<u8>() {
+                Ok(n @ 1..=12) => Key::F(n),
+                _ => return Err(format!("unknown key {s:?}")),
+            },
+            _ => return Err(format!("unknown key {s:?}")),
+        },
+    };
+    Ok(KeyPress { key, ctrl, alt })
+}
+
+fn action_order(a: &Action) -> usize {
+    ACTION_HELP
+        .iter()
+        .position(|(x, _)| x == a)
+        .unwrap_or(usize::MAX)
+}
+
+/// What each action does, for the help overlay (in the order shown).
+pub const ACTION_HELP: &[(Action, &str)] = &[
+    (Action::Up, "Move up"),
+    (Action::Down, "Move down"),
+    (Action::PageUp, "Page up"),
+    (Action::PageDown, "Page down"),
+    (Action::Home, "First entry"),
+    (Action::End, "Last entry"),
+    (Action::Open, "Open directory"),
+    (Action::Parent, "Parent directory"),
+    (Action::Refresh, "Re-read directory"),
+    (Action::SwitchPane, "Switch pane"),
+    (Action::Connect, "Connect to a server"),
+    (Action::CycleLog, "Log: normal / large / hidden"),
+    (Action::LogUp, "Scroll log back"),
+    (Action::LogDown, "Scroll log forward"),
+    (Action::Help, "This help"),
+    (Action::Quit, "Quit"),
+];
+
+impl Keymap {
+    fn from_file(f: KeymapFile) -> Result<Keymap, String> {
+        let mut map = HashMap::new();
+        let mut listing: Vec<(Action, Vec<String>)> = Vec::new();
+        for (action, keys) in f.bindings {
+            for k in &keys {
+                map.insert(parse_key(k)?, action.clone());
+            }
+            listing.push((action, keys));
+        }
+        listing.sort_by_key(|(a, _)| action_order(a));
+        Ok(Keymap { map, listing })
+    }
+
+    /// The built-in keymap (the embedded file is covered by a test).
+    pub fn defaults() -> Keymap {
+        toml::from_str::<KeymapFile>(DEFAULT_KEYMAP)
+            .map_err(|e| e.to_string())
+            .and_then(Keymap::from_file)
+            .unwrap_or_else(|_| Keymap {
+                map: HashMap::new(),
+                listing: Vec::new(),
+            })
+    }
+
+    /// Defaults overlaid by `user` (a keymap.toml text). An action in the user file replaces
+    /// that action's default keys.
+    pub fn with_overlay(user: &str) -> Result<Keymap, String> {
+        let base: KeymapFile = toml::from_str(DEFAULT_KEYMAP).map_err(|e| e.to_string())?;
+        let over: KeymapFile = toml::from_str(user).map_err(|e| e.to_string())?;
+        let mut bindings = base.bindings;
+        bindings.extend(over.bindings);
+        Keymap::from_file(KeymapFile { bindings })
+    }
+
+    /// Load the user's keymap if there is one. A broken file yields the defaults and a message.
+    pub fn load() -> (Keymap, Option<String>) {
+        let Some(path) = config_dir().map(|d| d.join("keymap.toml")) else {
+            return (Keymap::defaults(), None);
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match Keymap::with_overlay(&text) {
+                Ok(k) => (k, None),
+                Err(e) => (
+                    Keymap::defaults(),
+                    Some(format!("{}: {e}; using the default keys", path.display())),
+                ),
+            },
+            Err(_) => (Keymap::defaults(), None),
+        }
+    }
+
+    pub fn get(&self, key: &KeyPress) -> Option<&Action> {
+        self.map.get(key)
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "skiff")
+}
+
+/// Where skiff's configuration lives (`~/.config/skiff` on Linux).
+pub fn config_dir() -> Option<PathBuf> {
+    project_dirs().map(|p| p.config_dir().to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_cover_every_action() {
+        let k = Keymap::defaults();
+        for (a, _) in ACTION_HELP {
+            assert!(k.listing.iter().any(|(x, _)| x == a), "{a:?} has no key");
+        }
+        assert_eq!(k.get(&KeyPress::plain(Key::Char('j'))), Some(&Action::Down));
+        assert_eq!(k.get(&KeyPress::ctrl('r')), Some(&Action::Refresh));
+        assert_eq!(k.get(&KeyPress::plain(Key::F(1))), Some(&Action::Help));
+    }
+
+    #[test]
+    fn overlay_replaces_and_bad_files_are_errors() {
+        let k = Keymap::with_overlay("[bindings]\nquit = [\"x\"]\n").unwrap();
+        assert_eq!(k.get(&KeyPress::plain(Key::Char('x'))), Some(&Action::Quit));
+        assert_eq!(k.get(&KeyPress::plain(Key::Char('q'))), None);
+        assert!(Keymap::with_overlay("[bindings]\nquit = [\"nokey\"]\n").is_err());
+        assert!(Keymap::with_overlay("[bindings]\nexplode = [\"x\"]\n").is_err());
+        assert!(Keymap::with_overlay("not toml").is_err());
+    }
+
+    #[test]
+    fn key_names() {
+        assert_eq!(parse_key("ctrl-R").unwrap(), KeyPress::ctrl('r'));
+        assert_eq!(parse_key("F12").unwrap().key, Key::F(12));
+        assert!(parse_key("F13").is_err());
+        assert_eq!(parse_key("G").unwrap().key, Key::Char('G'));
+    }
+}

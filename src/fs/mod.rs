@@ -1,0 +1,97 @@
+//! The file-system seam: the entry model both panes show, and the trait that a local
+//! directory and an FTP session both implement.
+
+pub mod local;
+
+use std::future::Future;
+
+/// What kind of thing a directory entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    Dir,
+    File,
+    Symlink,
+    /// Device, pipe, socket or anything else that is neither a file nor a directory.
+    Other,
+}
+
+/// One row of a listing, local or remote. Kept small: a 100,000-entry directory lives in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub kind: EntryKind,
+    /// Size in bytes (0 when unknown).
+    pub size: u64,
+    /// Modification time in seconds since the Unix epoch, UTC.
+    pub mtime: Option<i64>,
+    /// Permissions as text: `rwxr-xr-x` from `ls -l`/unix modes, or MLSD `perm` facts.
+    pub perms: Option<Box<str>>,
+    /// Where a symlink points, when the listing says.
+    pub link_target: Option<Box<str>>,
+}
+
+impl Entry {
+    pub fn is_dir(&self) -> bool {
+        self.kind == EntryKind::Dir
+    }
+}
+
+/// A directory that was read: its canonical path and its entries (unsorted).
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub path: String,
+    pub entries: Vec<Entry>,
+}
+
+/// Errors from any file system, with the FTP reply code when there was one.
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Ftp(#[from] crate::ftp::FtpError),
+    #[error("unsafe name rejected: {0:?}")]
+    UnsafeName(String),
+}
+
+impl FsError {
+    /// The FTP reply code behind this error, if a server sent one.
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            FsError::Ftp(e) => e.code(),
+            _ => None,
+        }
+    }
+}
+
+/// Everything a pane needs from the thing it browses. Paths are absolute, `/`-separated for
+/// FTP and native for local directories.
+pub trait FileSystem: Send {
+    /// Read a directory; the returned listing carries the canonical path.
+    fn list(&mut self, path: &str) -> impl Future<Output = Result<Listing, FsError>> + Send;
+    /// The parent of `path` (the same path at the root).
+    fn parent(&self, path: &str) -> String;
+    /// `dir` joined with one validated name component.
+    fn join(&self, dir: &str, name: &str) -> Result<String, FsError>;
+    fn mkdir(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
+    fn rename(&mut self, from: &str, to: &str)
+    -> impl Future<Output = Result<(), FsError>> + Send;
+    fn remove_file(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
+    fn remove_dir(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
+}
+
+/// Check one name component that came from a listing or a user before it is used to build a
+/// path: no separators, no `.`/`..`, no control characters.
+pub fn validate_name(name: &str) -> Result<(), FsError> {
+    let bad = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains('/')
+        || name.contains('\\')
+        || name.chars().any(|c| c.is_control());
+    if bad {
+        Err(FsError::UnsafeName(name.to_string()))
+    } else {
+        Ok(())
+    }
+}

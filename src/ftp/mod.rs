@@ -1,0 +1,77 @@
+//! The FTP layer: sessions over suppaftp, the reply log tap, the listing parser, reply-code
+//! explanations and safety checks. Nothing here knows about the terminal UI.
+
+pub mod listing;
+pub mod logtap;
+pub mod replies;
+pub mod session;
+pub mod url;
+
+use std::time::Duration;
+
+pub use logtap::{LogEvent, LogKind, Tap};
+pub use session::{ConnectOptions, FtpSession, Secret};
+
+/// Errors from the FTP layer, with the server's reply code when one was received.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FtpError {
+    /// The server answered with a reply we did not expect (4xx, 5xx…).
+    #[error("{code} {text}")]
+    Reply { code: u16, text: String },
+    #[error("timed out after {}s while {what}", .after.as_secs())]
+    Timeout { after: Duration, what: &'static str },
+    #[error("connection failed: {0}")]
+    Connection(String),
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    #[error("refused to send unsafe text: {0}")]
+    Unsafe(String),
+}
+
+impl FtpError {
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            FtpError::Reply { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Whether the control connection can no longer be trusted (it must be reconnected).
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            FtpError::Timeout { .. } | FtpError::Connection(_) => true,
+            FtpError::Reply { code, .. } => *code == 421,
+            _ => false,
+        }
+    }
+}
+
+/// The three-digit code at the start of a reply text, if there is one.
+pub fn reply_code(text: &str) -> Option<u16> {
+    let b = text.as_bytes();
+    if b.len() >= 3 && b[..3].iter().all(u8::is_ascii_digit) {
+        text[..3].parse().ok()
+    } else {
+        None
+    }
+}
+
+impl From<suppaftp::FtpError> for FtpError {
+    fn from(e: suppaftp::FtpError) -> Self {
+        match e {
+            suppaftp::FtpError::UnexpectedResponse(resp) => {
+                let body = String::from_utf8_lossy(&resp.body);
+                let last = body.trim_end().lines().last().unwrap_or("").trim().to_string();
+                match reply_code(&last).or_else(|| reply_code(body.trim_start())) {
+                    Some(code) => FtpError::Reply {
+                        code,
+                        text: last.get(4..).unwrap_or("").trim().to_string(),
+                    },
+                    None => FtpError::Protocol(format!("unexpected reply: {}", last)),
+                }
+            }
+            suppaftp::FtpError::ConnectionError(io) => FtpError::Connection(io.to_string()),
+            other => FtpError::Protocol(other.to_string()),
+        }
+    }
+}

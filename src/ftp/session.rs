@@ -1,0 +1,506 @@
+//! One logged-in FTP control connection: login sequence, feature detection, directory changes
+//! and streamed, parsed listings. Every network wait has a timeout; every control line goes to
+//! the connection's [`Tap`].
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use suppaftp::Status;
+use suppaftp::tokio::AsyncRustlsFtpStream;
+use suppaftp::types::FileType;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::listing::{parse_list_line, parse_mlsd_line};
+use super::{FtpError, Tap};
+use crate::fs::{Entry, FileSystem, FsError, Listing, validate_name};
+
+/// A password that never shows up in `Debug`, `Display` or a panic message.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    /// The clear text, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        // Best effort: overwrite the bytes before the allocation is freed.
+        // SAFETY-free version: replace every byte through a safe API.
+        let len = self.0.len();
+        self.0.clear();
+        self.0.extend(std::iter::repeat_n('\0', len));
+    }
+}
+
+/// Everything needed to open (and re-open) a session.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub host: String,
+    pub port: u16,
+    /// `anonymous` when the URL had no user.
+    pub user: String,
+    pub password: Secret,
+    /// Timeout of every single network wait (connect, reply, data read).
+    pub timeout: Duration,
+}
+
+impl ConnectOptions {
+    pub fn new(host: &str, port: u16, user: Option<&str>, password: Option<Secret>) -> Self {
+        let anonymous = user.is_none();
+        ConnectOptions {
+            host: host.to_string(),
+            port,
+            user: user.unwrap_or("anonymous").to_string(),
+            password: password.unwrap_or_else(|| {
+                Secret::new(if anonymous { "skiff@" } else { "" }.to_string())
+            }),
+            timeout: Duration::from_secs(20),
+        }
+    }
+
+    /// `user@host:port` for path bars and titles (never the password).
+    pub fn label(&self) -> String {
+        if self.port == 21 {
+            format!("{}@{}", self.user, self.host)
+        } else {
+            format!("{}@{}:{}", self.user, self.host, self.port)
+        }
+    }
+}
+
+/// A logged-in FTP session.
+pub struct FtpSession {
+    ftp: AsyncRustlsFtpStream,
+    tap: Tap,
+    opts: ConnectOptions,
+    use_mlsd: bool,
+    features: Arc<[String]>,
+    welcome: String,
+    cwd: String,
+}
+
+/// How many unparsable listing lines are logged one by one before they are only counted.
+const MAX_WARNED_LINES: usize = 20;
+
+impl FtpSession {
+    /// Connect, log in, and run the opening sequence: `FEAT`, `OPTS UTF8 ON` when advertised,
+    /// `TYPE I`, `PWD`.
+    pub async fn connect(opts: ConnectOptions, tap: Tap) -> Result<FtpSession, FtpError> {
+        let t = opts.timeout;
+        let scope_tap = tap.clone();
+        scope_tap
+            .scope(async move {
+                let addr = resolve(&opts.host, opts.port, t).await?;
+                tap.info(format!("Connecting to {}:{} ({addr})", opts.host, opts.port));
+                let mut ftp = timed(t, "waiting for the greeting", async {
+                    AsyncRustlsFtpStream::connect_timeout(addr, t)
+                        .await
+                        .map_err(FtpError::from)
+                })
+                .await?;
+                let welcome = ftp.get_welcome_msg().unwrap_or("").to_string();
+                // The data connection goes to the control peer, never to an address a PASV
+                // reply names.
+                ftp.set_passive_nat_workaround(true);
+                check_line(&opts.user)?;
+                check_line(opts.password.expose())?;
+                timed(t, "logging in", async {
+                    ftp.login(opts.user.as_str(), opts.password.expose())
+                        .await
+                        .map_err(FtpError::from)
+                })
+                .await?;
+                let features: Vec<String> = match timed(t, "reading FEAT", async {
+                    ftp.feat().await.map_err(FtpError::from)
+                })
+                .await
+                {
+                    Ok(f) => {
+                        let mut v: Vec<String> = f.into_keys().map(|k| k.to_ascii_uppercase()).collect();
+                        v.sort();
+                        v
+                    }
+                    Err(e) if e.code().is_some() => Vec::new(),
+                    Err(e) => return Err(e),
+                };
+                if features.iter().any(|f| f == "UTF8") {
+                    let r = timed(t, "OPTS UTF8", async {
+                        ftp.custom_command("OPTS UTF8 ON", &[Status::CommandOk, Status::CommandNotImplemented])
+                            .await
+                            .map_err(FtpError::from)
+                    })
+                    .await;
+                    if let Err(e) = r {
+                        if e.is_connection_lost() {
+                            return Err(e);
+                        }
+                        tap.warn(format!("OPTS UTF8 ON refused: {e}"));
+                    }
+                }
+                timed(t, "TYPE I", async {
+                    ftp.transfer_type(FileType::Binary).await.map_err(FtpError::from)
+                })
+                .await?;
+                let cwd = timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await?;
+                let use_mlsd = features.iter().any(|f| f == "MLST");
+                Ok(FtpSession {
+                    ftp,
+                    tap,
+                    opts,
+                    use_mlsd,
+                    features: features.into(),
+                    welcome,
+                    cwd,
+                })
+            })
+            .await
+    }
+
+    pub fn options(&self) -> &ConnectOptions {
+        &self.opts
+    }
+    pub fn tap(&self) -> &Tap {
+        &self.tap
+    }
+    pub fn features(&self) -> &[String] {
+        &self.features
+    }
+    pub fn welcome(&self) -> &str {
+        &self.welcome
+    }
+    /// The working directory as the server last reported it.
+    pub fn cwd(&self) -> &str {
+        &self.cwd
+    }
+    /// Whether listings use MLSD (the server advertised MLST) rather than LIST.
+    pub fn uses_mlsd(&self) -> bool {
+        self.use_mlsd
+    }
+    /// Force LIST even when MLSD is available (tests and servers with broken MLSD).
+    pub fn set_use_mlsd(&mut self, on: bool) {
+        self.use_mlsd = on;
+    }
+
+    pub async fn cwd_to(&mut self, path: &str) -> Result<String, FtpError> {
+        check_line(path)?;
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        let cwd = self
+            .tap
+            .scope(async {
+                timed(t, "CWD", async { ftp.cwd(path).await.map_err(FtpError::from) }).await?;
+                timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await
+            })
+            .await?;
+        self.cwd = cwd.clone();
+        Ok(cwd)
+    }
+
+    pub async fn cdup(&mut self) -> Result<String, FtpError> {
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        let cwd = self
+            .tap
+            .scope(async {
+                timed(t, "CDUP", async { ftp.cdup().await.map_err(FtpError::from) }).await?;
+                timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await
+            })
+            .await?;
+        self.cwd = cwd.clone();
+        Ok(cwd)
+    }
+
+    pub async fn pwd(&mut self) -> Result<String, FtpError> {
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        let cwd = self
+            .tap
+            .scope(timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }))
+            .await?;
+        self.cwd = cwd.clone();
+        Ok(cwd)
+    }
+
+    /// Send a command that needs no data connection and return the final reply line.
+    pub async fn quote(&mut self, line: &str, ok: &[u16]) -> Result<String, FtpError> {
+        check_line(line)?;
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        let expected: Vec<Status> = ok.iter().map(|&c| Status::from(u32::from(c))).collect();
+        let resp = self
+            .tap
+            .scope(timed(t, "a reply", async {
+                ftp.custom_command(line, &expected).await.map_err(FtpError::from)
+            }))
+            .await?;
+        let body = String::from_utf8_lossy(&resp.body);
+        Ok(body.trim_end().lines().last().unwrap_or("").to_string())
+    }
+
+    /// List the working directory, streaming and parsing the data connection line by line.
+    /// Lines that cannot be parsed are logged as warnings and skipped.
+    pub async fn list_cwd(&mut self) -> Result<Vec<Entry>, FtpError> {
+        match self.list_with(self.use_mlsd).await {
+            Err(FtpError::Reply { code, .. }) if self.use_mlsd && (500..=504).contains(&code) => {
+                self.tap.warn(format!("MLSD refused ({code}); falling back to LIST"));
+                self.use_mlsd = false;
+                self.list_with(false).await
+            }
+            other => other,
+        }
+    }
+
+    async fn list_with(&mut self, mlsd: bool) -> Result<Vec<Entry>, FtpError> {
+        let t = self.opts.timeout;
+        let tap = self.tap.clone();
+        let ftp = &mut self.ftp;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        self.tap
+            .scope(async move {
+                let cmd = if mlsd { "MLSD" } else { "LIST" };
+                let (_resp, stream) = timed(t, "opening the listing", async {
+                    ftp.custom_data_command(cmd, &[Status::AboutToSend, Status::AlreadyOpen])
+                        .await
+                        .map_err(FtpError::from)
+                })
+                .await?;
+                let mut reader = BufReader::with_capacity(64 * 1024, stream);
+                let mut entries = Vec::new();
+                let mut line = Vec::with_capacity(256);
+                let mut bad = 0usize;
+                loop {
+                    line.clear();
+                    let n = timed(t, "reading the listing", async {
+                        reader
+                            .read_until(b'\n', &mut line)
+                            .await
+                            .map_err(|e| FtpError::Connection(e.to_string()))
+                    })
+                    .await?;
+                    if n == 0 {
+                        break;
+                    }
+                    if line.len() > 64 * 1024 {
+                        return Err(FtpError::Protocol("listing line longer than 64 KiB".into()));
+                    }
+                    let text = String::from_utf8_lossy(&line);
+                    let text = text.trim_end_matches(['\r', '\n']);
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let parsed = if mlsd {
+                        parse_mlsd_line(text)
+                    } else {
+                        parse_list_line(text, now)
+                    };
+                    match parsed {
+                        Ok(Some(e)) => {
+                            if validate_name(&e.name).is_ok() {
+                                entries.push(e);
+                            } else {
+                                bad += 1;
+                                if bad <= MAX_WARNED_LINES {
+                                    tap.warn(format!("skipped an entry with an unsafe name: {:?}", e.name));
+                                }
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(err) => {
+                            bad += 1;
+                            if bad <= MAX_WARNED_LINES {
+                                tap.warn(format!("could not parse listing line ({err}): {text:?}"));
+                            }
+                        }
+                    }
+                }
+                let stream = reader.into_inner();
+                timed(t, "the end of the listing", async {
+                    stream.finish().await.map_err(FtpError::from)
+                })
+                .await?;
+                if bad > MAX_WARNED_LINES {
+                    tap.warn(format!("{bad} listing lines were skipped in all"));
+                }
+                Ok(entries)
+            })
+            .await
+    }
+
+    /// Say goodbye; errors are irrelevant at this point.
+    pub async fn quit(mut self) {
+        let t = self.opts.timeout.min(Duration::from_secs(3));
+        let ftp = &mut self.ftp;
+        let _ = self
+            .tap
+            .scope(timed(t, "QUIT", async { ftp.quit().await.map_err(FtpError::from) }))
+            .await;
+    }
+
+    fn remote_path_checked(path: &str) -> Result<(), FtpError> {
+        check_line(path)
+    }
+}
+
+impl FileSystem for FtpSession {
+    async fn list(&mut self, path: &str) -> Result<Listing, FsError> {
+        let path = if path.is_empty() { self.cwd.clone() } else { path.to_string() };
+        let canonical = if path == self.cwd {
+            path
+        } else {
+            self.cwd_to(&path).await?
+        };
+        let entries = self.list_cwd().await?;
+        Ok(Listing {
+            path: canonical,
+            entries,
+        })
+    }
+
+    fn parent(&self, path: &str) -> String {
+        remote_parent(path)
+    }
+
+    fn join(&self, dir: &str, name: &str) -> Result<String, FsError> {
+        validate_name(name)?;
+        Ok(remote_join(dir, name))
+    }
+
+    async fn mkdir(&mut self, path: &str) -> Result<(), FsError> {
+        Self::remote_path_checked(path)?;
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        self.tap
+            .scope(timed(t, "MKD", async { ftp.mkdir(path).await.map_err(FtpError::from) }))
+            .await?;
+        Ok(())
+    }
+
+    async fn rename(&mut self, from: &str, to: &str) -> Result<(), FsError> {
+        Self::remote_path_checked(from)?;
+        Self::remote_path_checked(to)?;
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        self.tap
+            .scope(timed(t, "RNFR/RNTO", async { ftp.rename(from, to).await.map_err(FtpError::from) }))
+            .await?;
+        Ok(())
+    }
+
+    async fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
+        Self::remote_path_checked(path)?;
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        self.tap
+            .scope(timed(t, "DELE", async { ftp.rm(path).await.map_err(FtpError::from) }))
+            .await?;
+        Ok(())
+    }
+
+    async fn remove_dir(&mut self, path: &str) -> Result<(), FsError> {
+        Self::remote_path_checked(path)?;
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        self.tap
+            .scope(timed(t, "RMD", async { ftp.rmdir(path).await.map_err(FtpError::from) }))
+            .await?;
+        Ok(())
+    }
+}
+
+/// The parent of a `/`-separated remote path.
+pub fn remote_parent(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    match trimmed.rfind('/') {
+        Some(0) | None => "/".to_string(),
+        Some(i) => trimmed[..i].to_string(),
+    }
+}
+
+/// `dir/name` for remote paths.
+pub fn remote_join(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Nothing with CR, LF or NUL goes onto the control connection.
+fn check_line(s: &str) -> Result<(), FtpError> {
+    if s.contains(['\r', '\n', '\0']) {
+        Err(FtpError::Unsafe("CR, LF or NUL in a command argument".into()))
+    } else {
+        Ok(())
+    }
+}
+
+async fn timed<T, F>(after: Duration, what: &'static str, fut: F) -> Result<T, FtpError>
+where
+    F: std::future::Future<Output = Result<T, FtpError>>,
+{
+    match tokio::time::timeout(after, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(FtpError::Timeout { after, what }),
+    }
+}
+
+async fn resolve(host: &str, port: u16, t: Duration) -> Result<SocketAddr, FtpError> {
+    check_line(host)?;
+    let mut addrs = timed(t, "resolving the host name", async {
+        tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| FtpError::Connection(format!("cannot resolve {host}: {e}")))
+    })
+    .await?;
+    addrs
+        .next()
+        .ok_or_else(|| FtpError::Connection(format!("{host} has no address")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_paths() {
+        assert_eq!(remote_parent("/a/b"), "/a");
+        assert_eq!(remote_parent("/a/b/"), "/a");
+        assert_eq!(remote_parent("/a"), "/");
+        assert_eq!(remote_parent("/"), "/");
+        assert_eq!(remote_join("/", "x"), "/x");
+        assert_eq!(remote_join("/a", "x y"), "/a/x y");
+    }
+
+    #[test]
+    fn secrets_do_not_leak_through_debug() {
+        let o = ConnectOptions::new("h", 21, Some("u"), Some(Secret::new("hunter2")));
+        assert!(!format!("{o:?}").contains("hunter2"));
+        assert_eq!(o.label(), "u@h");
+    }
+
+    #[test]
+    fn control_line_injection_is_refused() {
+        assert!(check_line("a\r\nDELE x").is_err());
+        assert!(check_line("dir with spaces").is_ok());
+    }
+}

@@ -1,0 +1,160 @@
+//! `ftp://user:password@host:port/path` URLs, with percent-decoding and clear errors.
+
+use super::session::Secret;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FtpUrl {
+    pub host: String,
+    pub port: u16,
+    /// `None` means anonymous.
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    /// The path part, decoded; `None` when the URL has none (start in the login directory).
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("not an ftp:// URL: {0}")]
+    Scheme(String),
+    #[error("the URL has no host")]
+    NoHost,
+    #[error("bad port {0:?} (expected 1-65535)")]
+    Port(String),
+    #[error("bad percent-encoding in the URL")]
+    Percent,
+    #[error("control characters are not allowed in a URL")]
+    Control,
+}
+
+fn percent_decode(s: &str) -> Result<String, UrlError> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3).ok_or(UrlError::Percent)?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| UrlError::Percent)?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    let text = String::from_utf8(out).map_err(|_| UrlError::Percent)?;
+    if text.chars().any(|c| c.is_control()) {
+        return Err(UrlError::Control);
+    }
+    Ok(text)
+}
+
+impl FtpUrl {
+    /// Whether `s` looks like something [`FtpUrl::parse`] is meant for.
+    pub fn looks_like_url(s: &str) -> bool {
+        let lower = s.to_ascii_lowercase();
+        lower.starts_with("ftp://") || lower.starts_with("ftps://")
+    }
+
+    pub fn parse(s: &str) -> Result<FtpUrl, UrlError> {
+        let lower = s.to_ascii_lowercase();
+        let rest = if lower.starts_with("ftp://") {
+            &s[6..]
+        } else {
+            return Err(UrlError::Scheme(s.split("://").next().unwrap_or(s).to_string()));
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], Some(&rest[i..])),
+            None => (rest, None),
+        };
+        // The last '@' separates credentials: a password may contain a literal '@'.
+        let (creds, hostport) = match authority.rfind('@') {
+            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+            None => (None, authority),
+        };
+        let (user, password) = match creds {
+            None => (None, None),
+            Some(c) => match c.find(':') {
+                Some(i) => (
+                    Some(percent_decode(&c[..i])?),
+                    Some(Secret::new(percent_decode(&c[i + 1..])?)),
+                ),
+                None => (Some(percent_decode(c)?), None),
+            },
+        };
+        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+            let end = v6.find(']').ok_or(UrlError::NoHost)?;
+            let port = v6[end + 1..].strip_prefix(':');
+            (v6[..end].to_string(), port)
+        } else {
+            match hostport.rfind(':') {
+                Some(i) => (hostport[..i].to_string(), Some(&hostport[i + 1..])),
+                None => (hostport.to_string(), None),
+            }
+        };
+        if host.is_empty() {
+            return Err(UrlError::NoHost);
+        }
+        if host.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(UrlError::Control);
+        }
+        let port = match port {
+            None | Some("") => 21,
+            Some(p) => match p.parse::<u16>() {
+                Ok(n) if n > 0 => n,
+                _ => return Err(UrlError::Port(p.to_string())),
+            },
+        };
+        let path = match path {
+            None | Some("/") => None,
+            Some(p) => Some(percent_decode(p)?),
+        };
+        Ok(FtpUrl {
+            host,
+            port,
+            user: user.filter(|u| !u.is_empty()),
+            password,
+            path,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_url() {
+        let u = FtpUrl::parse("ftp://alice:p%40ss:w@example.org:2121/pub/dir%20with%20spaces").unwrap();
+        assert_eq!(u.host, "example.org");
+        assert_eq!(u.port, 2121);
+        assert_eq!(u.user.as_deref(), Some("alice"));
+        assert_eq!(u.password.as_ref().map(|p| p.expose()), Some("p@ss:w"));
+        assert_eq!(u.path.as_deref(), Some("/pub/dir with spaces"));
+    }
+
+    #[test]
+    fn anonymous_and_defaults() {
+        let u = FtpUrl::parse("ftp://host").unwrap();
+        assert_eq!((u.host.as_str(), u.port, u.user, u.path), ("host", 21, None, None));
+        let u = FtpUrl::parse("FTP://bob@[::1]:21/").unwrap();
+        assert_eq!(u.host, "::1");
+        assert_eq!(u.user.as_deref(), Some("bob"));
+        assert!(u.password.is_none());
+    }
+
+    #[test]
+    fn bad_urls_are_clear_errors() {
+        assert_eq!(FtpUrl::parse("http://x"), Err(UrlError::Scheme("http".into())));
+        assert_eq!(FtpUrl::parse("ftp://:21/"), Err(UrlError::NoHost));
+        assert_eq!(FtpUrl::parse("ftp://h:0"), Err(UrlError::Port("0".into())));
+        assert_eq!(FtpUrl::parse("ftp://h:99999"), Err(UrlError::Port("99999".into())));
+        assert_eq!(FtpUrl::parse("ftp://h/%0d%0aDELE%20x"), Err(UrlError::Control));
+        assert_eq!(FtpUrl::parse("ftp://h/%zz"), Err(UrlError::Percent));
+    }
+
+    #[test]
+    fn password_never_in_debug() {
+        let u = FtpUrl::parse("ftp://a:topsecret@h/").unwrap();
+        assert!(!format!("{u:?}").contains("topsecret"));
+    }
+}

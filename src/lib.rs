@@ -1,0 +1,14 @@
+//! skiff: a keyboard-driven dual-pane file manager for the terminal that speaks FTP.
+//!
+//! The data flow is one-directional: terminal events become [`state::Action`]s, `update`
+//! folds them into [`state::State`] and returns [`state::Effect`]s, the effect runner in
+//! [`app`] performs those on tokio tasks and reports back with events, and [`ui::draw`] renders
+//! the state. `ftp/` and `fs/` know nothing about the terminal.
+
+pub mod app;
+pub mod config;
+pub mod demo;
+pub mod fs;
+pub mod ftp;
+pub mod state;
+pub mod ui;

@@ -1,0 +1,131 @@
+//! The `skiff` command: parse the command line, then run the TUI.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+
+use skiff::app::{self, Launch};
+use skiff::ftp::replies::Lang;
+use skiff::ftp::url::FtpUrl;
+use skiff::ftp::{ConnectOptions, Secret};
+use skiff::state::ConnectForm;
+
+/// A keyboard-driven dual-pane file manager for FTP.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Server to open in the right pane: ftp://[user[:password]@]host[:port][/path].
+    /// Without a user, skiff logs in anonymously.
+    url: Option<String>,
+
+    /// Start an embedded FTP server with a sample tree and connect to it.
+    #[arg(long, conflicts_with = "url")]
+    demo: bool,
+
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+
+    /// Language of reply-code explanations (default: from LANG).
+    #[arg(long, value_parser = ["en", "zh"])]
+    lang: Option<String>,
+
+    /// Directory for the left pane (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    local: Option<std::path::PathBuf>,
+}
+
+fn read_password_stdin() -> anyhow::Result<Secret> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(Secret::new(line.trim_end_matches(['\r', '\n']).to_string()))
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let lang = cli
+        .lang
+        .as_deref()
+        .map(Lang::parse)
+        .unwrap_or_else(Lang::from_env);
+    let local_dir = match &cli.local {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().context("reading the current directory")?,
+    };
+    let local_dir = std::fs::canonicalize(&local_dir)
+        .with_context(|| format!("cannot open local directory {}", local_dir.display()))?
+        .to_string_lossy()
+        .into_owned();
+
+    let mut launch = Launch {
+        local_dir,
+        connect: None,
+        prompt: None,
+        lang,
+        notes: Vec::new(),
+    };
+
+    if let Some(url) = &cli.url {
+        let u = FtpUrl::parse(url).with_context(|| "cannot use that URL".to_string())?;
+        let password = match (u.password.clone(), u.user.is_some()) {
+            (Some(p), _) => Some(p),
+            (None, true) if cli.password_stdin => Some(read_password_stdin()?),
+            (None, true) => std::env::var("SKIFF_PASSWORD").ok().map(Secret::new),
+            (None, false) => None,
+        };
+        match (&u.user, password) {
+            (Some(user), None) => {
+                launch.prompt = Some(ConnectForm::password_prompt(&u.host, u.port, user, u.path.clone()));
+            }
+            (user, password) => {
+                launch.connect = Some((
+                    ConnectOptions::new(&u.host, u.port, user.as_deref(), password),
+                    u.path.clone(),
+                ));
+            }
+        }
+    } else if cli.password_stdin && !cli.demo {
+        bail!("--password-stdin needs a URL with a user name");
+    }
+
+    if !std::io::stdout().is_terminal() {
+        bail!("skiff needs a terminal (stdout is not a TTY)");
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        let _server = if cli.demo {
+            let server = skiff::demo::start(skiff::demo::DemoOptions::default())
+                .await
+                .context("starting the embedded demo server")?;
+            launch.notes.push(format!(
+                "Demo server on 127.0.0.1:{} serving {} (user {}, password {})",
+                server.port,
+                server.root.display(),
+                skiff::demo::DEMO_USER,
+                "demo"
+            ));
+            launch.connect = Some((
+                ConnectOptions::new(
+                    "127.0.0.1",
+                    server.port,
+                    Some(skiff::demo::DEMO_USER),
+                    Some(Secret::new(skiff::demo::DEMO_PASSWORD)),
+                ),
+                None,
+            ));
+            Some(server)
+        } else {
+            None
+        };
+        app::run_tui(launch).await
+    })
+}

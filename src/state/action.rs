@@ -1,0 +1,183 @@
+//! What can happen: user actions (from the keymap or the mouse), effects that `update` asks the
+//! runner to perform, and events the runner reports back. All plain data.
+
+use serde::{Deserialize, Serialize};
+
+use crate::fs::Listing;
+use crate::ftp::{ConnectOptions, LogEvent};
+
+/// Which pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Local,
+    Remote,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Local => Side::Remote,
+            Side::Remote => Side::Local,
+        }
+    }
+}
+
+/// A key, independent of the terminal library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    Up,
+    Down,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+    F(u8),
+}
+
+/// A key with its modifiers (shift is folded into the character for printable keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyPress {
+    pub key: Key,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+impl KeyPress {
+    pub fn plain(key: Key) -> KeyPress {
+        KeyPress {
+            key,
+            ctrl: false,
+            alt: false,
+        }
+    }
+    pub fn ctrl(c: char) -> KeyPress {
+        KeyPress {
+            key: Key::Char(c),
+            ctrl: true,
+            alt: false,
+        }
+    }
+}
+
+/// Things the user can ask for. The keymap (`assets/keymap.toml`) names these in snake_case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    /// Enter the directory (or symlink) under the cursor.
+    Open,
+    /// Go to the parent directory.
+    Parent,
+    Refresh,
+    SwitchPane,
+    Help,
+    /// Cycle the log panel: normal, large, hidden.
+    CycleLog,
+    LogUp,
+    LogDown,
+    /// Open the connect dialog.
+    Connect,
+    Quit,
+    /// Text input for an open dialog or overlay (not in the keymap).
+    #[serde(skip)]
+    Input(KeyPress),
+    /// A left click at a screen cell.
+    #[serde(skip)]
+    Click { col: u16, row: u16 },
+    /// Mouse wheel at a screen cell (`delta` rows, negative is up).
+    #[serde(skip)]
+    Scroll { col: u16, row: u16, delta: i16 },
+    #[serde(skip)]
+    Resize { width: u16, height: u16 },
+}
+
+/// How a listing request moves the pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Nav {
+    /// Go to this path.
+    To(String),
+    /// Go to the parent of the pane's current path.
+    Up(String),
+}
+
+/// Work for the effect runner.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    List {
+        side: Side,
+        nav: Nav,
+        req: u64,
+    },
+    Connect {
+        opts: ConnectOptions,
+        path: Option<String>,
+        req: u64,
+    },
+    Quit,
+}
+
+/// A failure as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorInfo {
+    pub message: String,
+    pub code: Option<u16>,
+}
+
+impl ErrorInfo {
+    pub fn new(message: impl Into<String>, code: Option<u16>) -> ErrorInfo {
+        ErrorInfo {
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+impl From<&crate::fs::FsError> for ErrorInfo {
+    fn from(e: &crate::fs::FsError) -> Self {
+        ErrorInfo::new(e.to_string(), e.code())
+    }
+}
+
+impl From<&crate::ftp::FtpError> for ErrorInfo {
+    fn from(e: &crate::ftp::FtpError) -> Self {
+        ErrorInfo::new(e.to_string(), e.code())
+    }
+}
+
+/// What the runner reports back.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Listed {
+        side: Side,
+        req: u64,
+        result: Result<Listing, ErrorInfo>,
+    },
+    Connected {
+        req: u64,
+        label: String,
+    },
+    ConnectFailed {
+        req: u64,
+        error: ErrorInfo,
+    },
+    /// The browsing connection was lost and could not be re-established.
+    Disconnected {
+        error: ErrorInfo,
+    },
+    Log(LogEvent),
+}

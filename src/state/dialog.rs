@@ -1,0 +1,170 @@
+//! Modal dialogs: the connect form (also the password prompt) and the quit confirmation.
+
+use super::action::{Key, KeyPress};
+use crate::ftp::{ConnectOptions, Secret};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialog {
+    Connect(ConnectForm),
+    ConfirmQuit,
+}
+
+/// The fields of the connect dialog, in order.
+pub const FIELDS: [&str; 4] = ["Host", "Port", "User", "Password"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectForm {
+    pub host: String,
+    pub port: String,
+    pub user: String,
+    pub password: Secret,
+    /// Index into [`FIELDS`].
+    pub focus: usize,
+    pub error: Option<String>,
+    /// Where to go once connected (from a URL).
+    pub path: Option<String>,
+    /// A title such as "Password for alice@host" when the form is a prompt.
+    pub title: Option<String>,
+}
+
+impl Default for ConnectForm {
+    fn default() -> Self {
+        ConnectForm {
+            host: String::new(),
+            port: "21".into(),
+            user: String::new(),
+            password: Secret::default(),
+            focus: 0,
+            error: None,
+            path: None,
+            title: None,
+        }
+    }
+}
+
+impl ConnectForm {
+    /// A form filled from a URL that lacked a password, focused on the password field.
+    pub fn password_prompt(host: &str, port: u16, user: &str, path: Option<String>) -> ConnectForm {
+        ConnectForm {
+            host: host.into(),
+            port: port.to_string(),
+            user: user.into(),
+            focus: 3,
+            path,
+            title: Some(format!("Password for {user}@{host}")),
+            ..ConnectForm::default()
+        }
+    }
+
+    fn field_mut(&mut self) -> Option<&mut String> {
+        match self.focus {
+            0 => Some(&mut self.host),
+            1 => Some(&mut self.port),
+            2 => Some(&mut self.user),
+            _ => None,
+        }
+    }
+
+    /// Edit the focused field.
+    pub fn key(&mut self, k: KeyPress) {
+        match k.key {
+            Key::Tab | Key::Down => self.focus = (self.focus + 1) % FIELDS.len(),
+            Key::BackTab | Key::Up => self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len(),
+            Key::Backspace => {
+                if let Some(f) = self.field_mut() {
+                    f.pop();
+                } else {
+                    let mut p = self.password.expose().to_string();
+                    p.pop();
+                    self.password = Secret::new(p);
+                }
+            }
+            Key::Char('u') if k.ctrl => {
+                if let Some(f) = self.field_mut() {
+                    f.clear();
+                } else {
+                    self.password = Secret::default();
+                }
+            }
+            Key::Char(c) if !k.ctrl && !k.alt && !c.is_control() => {
+                if self.focus == 1 && !c.is_ascii_digit() {
+                    return;
+                }
+                if let Some(f) = self.field_mut() {
+                    f.push(c);
+                } else {
+                    let mut p = self.password.expose().to_string();
+                    p.push(c);
+                    self.password = Secret::new(p);
+                }
+                self.error = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Check the fields; an empty user means anonymous.
+    pub fn validate(&self) -> Result<(ConnectOptions, Option<String>), String> {
+        let host = self.host.trim();
+        if host.is_empty() {
+            return Err("Host is empty".into());
+        }
+        if host.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err("Host has spaces or control characters".into());
+        }
+        let port: u16 = match self.port.trim().parse() {
+            Ok(p) if p > 0 => p,
+            _ => return Err("Port must be 1-65535".into()),
+        };
+        let user = self.user.trim();
+        let (user, pass) = if user.is_empty() {
+            (None, None)
+        } else {
+            (Some(user), Some(self.password.clone()))
+        };
+        Ok((ConnectOptions::new(host, port, user, pass), self.path.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(form: &mut ConnectForm, s: &str) {
+        for c in s.chars() {
+            form.key(KeyPress::plain(Key::Char(c)));
+        }
+    }
+
+    #[test]
+    fn fill_and_validate() {
+        let mut f = ConnectForm::default();
+        assert_eq!(f.validate().unwrap_err(), "Host is empty");
+        typed(&mut f, "example.org");
+        f.key(KeyPress::plain(Key::Tab));
+        f.key(KeyPress::plain(Key::Backspace));
+        f.key(KeyPress::plain(Key::Backspace));
+        typed(&mut f, "21x21");
+        f.key(KeyPress::plain(Key::Tab));
+        typed(&mut f, "alice");
+        f.key(KeyPress::plain(Key::Tab));
+        typed(&mut f, "s3cret");
+        let (o, _) = f.validate().unwrap();
+        assert_eq!((o.host.as_str(), o.port, o.user.as_str()), ("example.org", 2121, "alice"));
+        assert_eq!(o.password.expose(), "s3cret");
+        assert!(!format!("{f:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn bad_port_and_anonymous() {
+        let mut f = ConnectForm {
+            host: "h".into(),
+            port: "70000".into(),
+            ..ConnectForm::default()
+        };
+        assert!(f.validate().is_err());
+        f.port = "21".into();
+        let (o, _) = f.validate().unwrap();
+        assert_eq!(o.user, "anonymous");
+    }
+}

@@ -1,0 +1,138 @@
+//! Modal overlays: the connect dialog (password masked), the quit confirmation, the help screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+use super::text::fit;
+use crate::config::{ACTION_HELP, Keymap};
+use crate::state::Dialog;
+use crate::state::dialog::{ConnectForm, FIELDS};
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn frame(title: &str) -> Block<'static> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::new().fg(Color::Yellow))
+        .title(format!(" {title} "))
+}
+
+pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
+    match d {
+        Dialog::Connect(form) => draw_connect(form, full, f),
+        Dialog::ConfirmQuit => {
+            let area = centered(full, 44, 5);
+            f.render_widget(Clear, area);
+            let p = Paragraph::new(vec![
+                Line::from("Something is still running."),
+                Line::from("Quit anyway? (y/n)"),
+            ])
+            .block(frame("Quit"));
+            f.render_widget(p, area);
+        }
+    }
+}
+
+fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
+    let area = centered(full, 52, 11);
+    f.render_widget(Clear, area);
+    let title = form.title.as_deref().unwrap_or("Connect to an FTP server");
+    let block = frame(title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let field_w = (inner.width as usize).saturating_sub(12);
+    let mut lines = Vec::new();
+    for (i, name) in FIELDS.iter().enumerate() {
+        let value = match i {
+            0 => form.host.clone(),
+            1 => form.port.clone(),
+            2 => form.user.clone(),
+            _ => "*".repeat(form.password.expose().chars().count()),
+        };
+        let focused = form.focus == i;
+        let shown = if focused {
+            // Keep the end (where typing happens) visible, with a cursor mark.
+            let mut v = value;
+            v.push('▏');
+            let n = v.chars().count();
+            if n > field_w {
+                v.chars().skip(n - field_w).collect()
+            } else {
+                v
+            }
+        } else {
+            value
+        };
+        let style = if focused {
+            Style::new().fg(Color::Black).bg(Color::Yellow)
+        } else {
+            Style::new().bg(Color::DarkGray)
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!(" {name:<9} ")),
+            Span::styled(fit(&shown, field_w), style),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        " Empty user: anonymous login.",
+        Style::new().fg(Color::DarkGray),
+    )));
+    match &form.error {
+        Some(e) => lines.push(Line::from(Span::styled(
+            format!(" {e}"),
+            Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD),
+        ))),
+        None => lines.push(Line::from(Span::styled(
+            " Enter connect · Tab next field · Esc cancel",
+            Style::new().fg(Color::Gray),
+        ))),
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn draw_help(keymap: &Keymap, full: Rect, f: &mut Frame) {
+    let h = (ACTION_HELP.len() as u16 + 6).min(full.height);
+    let area = centered(full, 60, h);
+    f.render_widget(Clear, area);
+    let block = frame("Keys");
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let mut lines = Vec::new();
+    for (action, what) in ACTION_HELP {
+        let keys = keymap
+            .listing
+            .iter()
+            .find(|(a, _)| a == action)
+            .map(|(_, k)| k.join(", "))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(fit(&keys, 22), Style::new().fg(Color::Cyan)),
+            Span::raw(" "),
+            Span::raw(what.to_string()),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Mouse: click focuses and selects, click again opens, wheel scrolls.",
+        Style::new().fg(Color::Gray),
+    )));
+    lines.push(Line::from(Span::styled(
+        "Esc or ? closes this help.",
+        Style::new().fg(Color::Gray),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
+}

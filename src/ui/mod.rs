@@ -1,0 +1,82 @@
+//! Rendering: `draw` reads the state and paints one frame. It never mutates state and builds
+//! rows only for what is visible, so a 100,000-entry directory costs what one screen costs.
+
+pub mod dialog;
+pub mod layout;
+pub mod log;
+pub mod pane;
+pub mod text;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::config::Keymap;
+use crate::state::{Conn, Side, State};
+
+/// Paint the whole screen.
+pub fn draw(state: &State, keymap: &Keymap, f: &mut Frame) {
+    let full = f.area();
+    let a = layout::areas(full.width, full.height, state.log.size);
+    pane::draw(state, Side::Local, a.local, f);
+    pane::draw(state, Side::Remote, a.remote, f);
+    if a.log.height > 0 {
+        log::draw(&state.log, a.log, f);
+    }
+    draw_status(state, a.status, f);
+    draw_keys(a.keys, f);
+    if let Some(d) = &state.dialog {
+        dialog::draw(d, full, f);
+    }
+    if state.help {
+        dialog::draw_help(keymap, full, f);
+    }
+}
+
+fn draw_status(state: &State, area: Rect, f: &mut Frame) {
+    if area.height == 0 {
+        return;
+    }
+    let conn = match &state.conn {
+        Conn::Disconnected => Span::styled(" offline ", Style::new().fg(Color::Black).bg(Color::Gray)),
+        Conn::Connecting { .. } => Span::styled(" connecting ", Style::new().fg(Color::Black).bg(Color::Yellow)),
+        Conn::Connected { .. } => Span::styled(" online ", Style::new().fg(Color::Black).bg(Color::Green)),
+    };
+    let style = if state.status.error {
+        Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    };
+    let used = conn.width() + 1;
+    let msg = text::fit(&state.status.text, (area.width as usize).saturating_sub(used));
+    let line = Line::from(vec![conn, Span::raw(" "), Span::styled(msg, style)]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+const KEY_HINTS: &[(&str, &str)] = &[
+    ("F1", "Help"),
+    ("Tab", "Pane"),
+    ("Enter", "Open"),
+    ("Bksp", "Up"),
+    ("r", "Reload"),
+    ("o", "Connect"),
+    ("L", "Log"),
+    ("q", "Quit"),
+];
+
+fn draw_keys(area: Rect, f: &mut Frame) {
+    if area.height == 0 {
+        return;
+    }
+    let mut spans = Vec::new();
+    for (k, what) in KEY_HINTS {
+        spans.push(Span::styled(
+            format!(" {k} "),
+            Style::new().fg(Color::Black).bg(Color::Cyan),
+        ));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,225 @@
+//! One file pane: a framed list with a path bar, column header and only the visible rows.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+use super::text::{fit, fit_right, human_size, local_time};
+use crate::fs::{Entry, EntryKind};
+use crate::state::{Conn, Side, State};
+
+const SIZE_W: usize = 7;
+const TIME_W: usize = 16;
+const PERM_W: usize = 10;
+
+struct Columns {
+    name: usize,
+    size: bool,
+    time: bool,
+    perms: bool,
+}
+
+fn columns(inner: usize) -> Columns {
+    let perms = inner >= 70;
+    let time = inner >= 48;
+    let size = inner >= 20;
+    let mut fixed = 0;
+    if size {
+        fixed += SIZE_W + 1;
+    }
+    if time {
+        fixed += TIME_W + 1;
+    }
+    if perms {
+        fixed += PERM_W + 1;
+    }
+    Columns {
+        name: inner.saturating_sub(fixed),
+        size,
+        time,
+        perms,
+    }
+}
+
+fn row_text(e: &Entry, c: &Columns) -> String {
+    let mut name = e.name.clone();
+    match e.kind {
+        EntryKind::Dir if e.name != ".." => name.push('/'),
+        EntryKind::Symlink => {
+            if let Some(t) = &e.link_target {
+                name.push_str(" -> ");
+                name.push_str(t);
+            } else {
+                name.push('@');
+            }
+        }
+        _ => {}
+    }
+    let mut s = fit(&name, c.name);
+    if c.size {
+        s.push(' ');
+        let size = match e.kind {
+            EntryKind::Dir => "<DIR>".to_string(),
+            EntryKind::Symlink => "<LNK>".to_string(),
+            _ => human_size(e.size),
+        };
+        s.push_str(&fit_right(&size, SIZE_W));
+    }
+    if c.time {
+        s.push(' ');
+        s.push_str(&fit(&e.mtime.map(local_time).unwrap_or_default(), TIME_W));
+    }
+    if c.perms {
+        s.push(' ');
+        s.push_str(&fit(e.perms.as_deref().unwrap_or(""), PERM_W));
+    }
+    s
+}
+
+fn entry_style(e: &Entry) -> Style {
+    match e.kind {
+        EntryKind::Dir => Style::new().fg(Color::LightBlue).add_modifier(Modifier::BOLD),
+        EntryKind::Symlink => Style::new().fg(Color::LightCyan),
+        EntryKind::Other => Style::new().fg(Color::LightYellow),
+        EntryKind::File => Style::new(),
+    }
+}
+
+pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
+    if area.width < 4 || area.height < 3 {
+        return;
+    }
+    let pane = state.pane(side);
+    let focused = state.focus == side;
+    let border = if focused {
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let label = format!(" {} ", pane.label);
+    let path_room = inner_w.saturating_sub(label.chars().count() + 1);
+    let shown_path = if pane.path.is_empty() { "—" } else { pane.path.as_str() };
+    let path = format!(" {} ", fit_path(shown_path, path_room.saturating_sub(2)));
+    let footer = if pane.loading != 0 {
+        Line::from(Span::styled(" loading… ", Style::new().fg(Color::Yellow)))
+    } else if let Some(err) = &pane.error {
+        Line::from(Span::styled(
+            format!(" {} ", fit(err, inner_w.saturating_sub(2)).trim_end()),
+            Style::new().fg(Color::LightRed),
+        ))
+    } else {
+        let dirs = pane.entries.iter().filter(|e| e.is_dir() && e.name != "..").count();
+        let files = pane.entries.iter().filter(|e| !e.is_dir()).count();
+        Line::from(format!(" {dirs} dirs, {files} files "))
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_style(border)
+        .title(Line::from(Span::styled(path, border)))
+        .title(Line::from(Span::styled(label, border)).alignment(Alignment::Right))
+        .title_bottom(footer);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+
+    let cols = columns(inner.width as usize);
+    let mut header = fit("Name", cols.name);
+    if cols.size {
+        header.push(' ');
+        header.push_str(&fit_right("Size", SIZE_W));
+    }
+    if cols.time {
+        header.push(' ');
+        header.push_str(&fit("Modified", TIME_W));
+    }
+    if cols.perms {
+        header.push(' ');
+        header.push_str(&fit("Perms", PERM_W));
+    }
+    let rows = inner.height.saturating_sub(1) as usize;
+    let mut lines = Vec::with_capacity(rows + 1);
+    lines.push(Line::from(Span::styled(
+        header,
+        Style::new().fg(Color::Gray).add_modifier(Modifier::UNDERLINED),
+    )));
+    if pane.entries.is_empty() {
+        let msg = if side == Side::Remote && !matches!(state.conn, Conn::Connected { .. }) {
+            match &state.conn {
+                Conn::Connecting { label, .. } => format!("Connecting to {label}…"),
+                _ => "Not connected. Press o to connect.".to_string(),
+            }
+        } else if pane.loading != 0 {
+            "Loading…".to_string()
+        } else if pane.error.is_some() {
+            "Cannot read this directory.".to_string()
+        } else {
+            "(empty)".to_string()
+        };
+        lines.push(Line::from(Span::styled(
+            fit(&msg, inner.width as usize),
+            Style::new().fg(Color::DarkGray),
+        )));
+    }
+    let end = (pane.offset + rows).min(pane.entries.len());
+    for (i, e) in pane.entries[pane.offset.min(end)..end].iter().enumerate() {
+        let idx = pane.offset + i;
+        let mut style = entry_style(e);
+        if idx == pane.cursor {
+            style = if focused {
+                Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD)
+            } else {
+                style.add_modifier(Modifier::REVERSED)
+            };
+        }
+        lines.push(Line::from(Span::styled(row_text(e, &cols), style)));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Shorten a path from the left (`…/deep/dir`) so its end stays visible.
+fn fit_path(path: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if path.width() <= width {
+        return path.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let chars: Vec<char> = path.chars().collect();
+    let mut used = 1;
+    let mut start = chars.len();
+    while start > 0 {
+        let w = unicode_width::UnicodeWidthChar::width(chars[start - 1]).unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        start -= 1;
+    }
+    let mut s = String::from("…");
+    s.extend(&chars[start..]);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_cut_from_the_left() {
+        assert_eq!(fit_path("/home/user/projects", 10), "…/projects");
+        assert_eq!(fit_path("/a", 10), "/a");
+    }
+
+    #[test]
+    fn columns_drop_when_narrow() {
+        let c = columns(38);
+        assert!(c.size && !c.time && !c.perms);
+        assert_eq!(c.name, 30);
+        let c = columns(78);
+        assert!(c.size && c.time && c.perms);
+    }
+}

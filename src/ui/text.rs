@@ -1,0 +1,108 @@
+//! Text fitting for fixed-width cells: display width (CJK counts 2), truncation with an
+//! ellipsis, human-readable sizes and times.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// `s` cut or padded to exactly `width` terminal columns; cut text ends with `…`.
+/// Control characters are shown as `?` so a hostile name cannot move the cursor.
+pub fn fit(s: &str, width: usize) -> String {
+    let mut out = String::with_capacity(width + 4);
+    let total = s
+        .chars()
+        .map(|c| if c.is_control() { 1 } else { c.width().unwrap_or(0) })
+        .sum::<usize>();
+    if total <= width {
+        for c in s.chars() {
+            out.push(if c.is_control() { '?' } else { c });
+        }
+        out.extend(std::iter::repeat_n(' ', width - total));
+        return out;
+    }
+    if width == 0 {
+        return out;
+    }
+    let mut used = 0;
+    for c in s.chars() {
+        let (c, w) = if c.is_control() {
+            ('?', 1)
+        } else {
+            (c, c.width().unwrap_or(0))
+        };
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    used += 1;
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
+/// Right-aligned version of [`fit`] for numbers.
+pub fn fit_right(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    if w >= width {
+        fit(s, width)
+    } else {
+        format!("{}{}", " ".repeat(width - w), s)
+    }
+}
+
+/// `1234567` → `1.2M`; below 1 KiB the exact byte count.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 6] = ["K", "M", "G", "T", "P", "E"];
+    if n < 1024 {
+        return n.to_string();
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut i = 0;
+    while v >= 1024.0 && i < UNITS.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if v < 10.0 {
+        format!("{v:.1}{}", UNITS[i])
+    } else {
+        format!("{v:.0}{}", UNITS[i])
+    }
+}
+
+/// Seconds since the epoch, in local time: `2026-11-21 14:05`.
+pub fn local_time(ts: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_opt(ts, 0) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.format("%Y-%m-%d %H:%M").to_string()
+        }
+        chrono::LocalResult::None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitting() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("数据文件", 5), "数据…");
+        assert_eq!(UnicodeWidthStr::width(fit("数据文件", 6).as_str()), 6);
+        assert_eq!(UnicodeWidthStr::width(fit("数据文件abc", 7).as_str()), 7);
+        assert_eq!(fit("a\u{1b}[2Jb", 8), "a?[2Jb  ");
+        assert_eq!(fit("abc", 0), "");
+        assert_eq!(fit_right("12", 4), "  12");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_size(0), "0");
+        assert_eq!(human_size(1023), "1023");
+        assert_eq!(human_size(1024), "1.0K");
+        assert_eq!(human_size(4 * 1024 * 1024), "4.0M");
+        assert_eq!(human_size(150 * 1024 * 1024), "150M");
+        assert_eq!(human_size(u64::MAX), "16E");
+    }
+}

@@ -1,0 +1,492 @@
+#!/usr/bin/env bash
+# Real FTP servers from Debian's packages, side by side on 127.0.0.1, for skiff's tests.
+#
+#   servers.sh install   # proftpd-core + lftp via apt; vsftpd + pure-ftpd extracted with dpkg -x
+#   servers.sh start     # (re)creates user + fixture trees, starts all three, writes $DIR/env
+#   servers.sh stop      # stops them (packages, user and trees stay)
+#   servers.sh status
+#
+# Needs root. Everything is configurable through the environment:
+#   SKIFF_SERVERS_DIR (default /tmp/skiff-servers)
+#   SKIFF_VSFTPD_PORT / SKIFF_PUREFTPD_PORT / SKIFF_PROFTPD_PORT (2121 / 2122 / 2123)
+#   SKIFF_VSFTPD_PASV / SKIFF_PUREFTPD_PASV / SKIFF_PROFTPD_PASV
+#     (40000-40099 / 40100-40199 / 40200-40299)
+# The FTP user is skiffci / skiff-ci-pass. Each server lands it in its own copy of the
+# fixture tree ($DIR/roots/NAME), so writes to one server never show up on another;
+# $DIR/fixture is a pristine copy to compare against.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+export LC_ALL=C
+
+DIR=${SKIFF_SERVERS_DIR:-/tmp/skiff-servers}
+VSFTPD_PORT=${SKIFF_VSFTPD_PORT:-2121}
+PUREFTPD_PORT=${SKIFF_PUREFTPD_PORT:-2122}
+PROFTPD_PORT=${SKIFF_PROFTPD_PORT:-2123}
+VSFTPD_PASV=${SKIFF_VSFTPD_PASV:-40000-40099}
+PUREFTPD_PASV=${SKIFF_PUREFTPD_PASV:-40100-40199}
+PROFTPD_PASV=${SKIFF_PROFTPD_PASV:-40200-40299}
+
+FTP_USER=skiffci
+FTP_PASS=skiff-ci-pass
+HOST=127.0.0.1
+
+PKGS=$DIR/pkgs
+RUN=$DIR/run          # pid files; root-owned 0755 (proftpd refuses world-writable dirs)
+LOGS=$DIR/logs
+ETC=$DIR/etc
+ROOTS=$DIR/roots
+FIXTURE=$DIR/fixture
+PAM_SERVICE=vsftpd-skiff
+
+VSFTPD_BIN=$PKGS/vsftpd/usr/sbin/vsftpd
+PUREFTPD_BIN=$PKGS/pure-ftpd/usr/sbin/pure-ftpd
+PROFTPD_BIN=/usr/sbin/proftpd
+
+SERVERS=(vsftpd pureftpd proftpd)
+
+check_port() { [[ $2 =~ ^[0-9]+$ && $2 -ge 1 && $2 -le 65535 ]] || { echo "[servers.sh] ERROR: $1=$2 is not a port" >&2; exit 2; }; }
+check_range() {
+  [[ $2 =~ ^([0-9]+)-([0-9]+)$ && ${BASH_REMATCH[1]} -ge 1024 && ${BASH_REMATCH[1]} -le ${BASH_REMATCH[2]} &&
+    ${BASH_REMATCH[2]} -le 65535 ]] || { echo "[servers.sh] ERROR: $1=$2 is not a port range LOW-HIGH" >&2; exit 2; }
+}
+check_port SKIFF_VSFTPD_PORT "$VSFTPD_PORT"
+check_port SKIFF_PUREFTPD_PORT "$PUREFTPD_PORT"
+check_port SKIFF_PROFTPD_PORT "$PROFTPD_PORT"
+check_range SKIFF_VSFTPD_PASV "$VSFTPD_PASV"
+check_range SKIFF_PUREFTPD_PASV "$PUREFTPD_PASV"
+check_range SKIFF_PROFTPD_PASV "$PROFTPD_PASV"
+
+log() { printf '[servers.sh] %s\n' "$*" >&2; }
+die() { printf '[servers.sh] ERROR: %s\n' "$*" >&2; exit 1; }
+
+need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root"; }
+
+port_of() {
+  case $1 in
+    vsftpd) echo "$VSFTPD_PORT" ;; pureftpd) echo "$PUREFTPD_PORT" ;; proftpd) echo "$PROFTPD_PORT" ;;
+  esac
+}
+# process name as in /proc/PID/comm, to never signal a recycled pid
+comm_of() {
+  case $1 in
+    vsftpd) echo vsftpd ;; pureftpd) echo pure-ftpd ;; proftpd) echo proftpd ;;
+  esac
+}
+pasv_lo() { echo "${1%-*}"; }
+pasv_hi() { echo "${1#*-}"; }
+
+# ---------------------------------------------------------------- install
+
+pkg_installed() {
+  [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true) == "install ok installed" ]]
+}
+
+APT_UPDATED=0
+apt_update() {
+  if [[ $APT_UPDATED -eq 0 ]]; then
+    log "apt-get update"
+    apt-get update -qq >&2
+    APT_UPDATED=1
+  fi
+}
+# Run apt-get update first if the lists don't know a package we need.
+ensure_apt_lists() {
+  local p
+  for p in "$@"; do
+    # (no `| grep -q` here: with pipefail, grep's early exit fails the pipeline)
+    if [[ $(apt-cache policy "$p" 2>/dev/null || true) != *"Candidate: "[!\(]* ]]; then
+      apt_update
+      return
+    fi
+  done
+}
+
+apt_install() {
+  local missing=() p
+  for p in "$@"; do pkg_installed "$p" || missing+=("$p"); done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  ensure_apt_lists "${missing[@]}"
+  log "apt-get install ${missing[*]}"
+  # Keep maintainer scripts from starting system services (e.g. proftpd on port 21)
+  # on machines that don't already have a policy-rc.d.
+  local made_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
+  local rc=0
+  apt-get install -y -q --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}" </dev/null >&2 || rc=$?
+  if [[ $rc -ne 0 && $APT_UPDATED -eq 0 ]]; then
+    apt_update # stale lists (404s): refresh once and retry
+    rc=0
+    apt-get install -y -q --no-install-recommends \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+      "${missing[@]}" </dev/null >&2 || rc=$?
+  fi
+  [[ $made_policy -eq 1 ]] && rm -f /usr/sbin/policy-rc.d
+  [[ $rc -eq 0 ]] || die "apt-get install ${missing[*]} failed"
+}
+
+first_deb() { # PKG -> path of its downloaded .deb
+  local f
+  for f in "$PKGS/debs/$1"_*.deb; do
+    [[ -f $f ]] && { echo "$f"; return 0; }
+  done
+  return 1
+}
+
+# apt-get download PKG into $PKGS/debs and dpkg -x it into $PKGS/PKG (skipped when present).
+extract_pkg() {
+  local pkg=$1 bin=$2
+  if [[ -x $bin ]]; then return 0; fi
+  mkdir -p "$PKGS/debs"
+  rm -f "$PKGS/debs/${pkg}"_*.deb
+  ensure_apt_lists "$pkg"
+  log "apt-get download $pkg"
+  # -o APT::Sandbox::User=root: the _apt user can't write into a root-owned dir
+  if ! (cd "$PKGS/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2); then
+    apt_update
+    (cd "$PKGS/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) ||
+      die "apt-get download $pkg failed"
+  fi
+  local deb
+  deb=$(first_deb "$pkg") || die "no $pkg .deb in $PKGS/debs"
+  rm -rf "$PKGS/$pkg.tmp"
+  dpkg -x "$deb" "$PKGS/$pkg.tmp"
+  rm -rf "${PKGS:?}/$pkg"
+  mv "$PKGS/$pkg.tmp" "$PKGS/$pkg"
+  [[ -x $bin ]] || die "$bin not found in $deb"
+}
+
+missing_libs() { ldd "$1" 2>/dev/null | awk '/not found/ {print $1}'; }
+
+# Install the lib* packages an extracted .deb depends on, if ldd says something is missing.
+ensure_libs() {
+  local pkg=$1 bin=$2 missing
+  missing=$(missing_libs "$bin")
+  [[ -z $missing ]] && return 0
+  log "$pkg: missing ${missing//$'\n'/ }"
+  local deb deps
+  if ! deb=$(first_deb "$pkg"); then
+    (mkdir -p "$PKGS/debs" && cd "$PKGS/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2)
+    deb=$(first_deb "$pkg") || die "no $pkg .deb in $PKGS/debs"
+  fi
+  # "libc6 (>= 2.34), libwrap0 (>= 7.6-4~), a | b" -> lib package names
+  deps=$(dpkg-deb -f "$deb" Depends | tr ',|' '\n\n' | sed -E 's/\(.*\)//; s/[[:space:]]//g' |
+    grep -E '^lib' | sort -u)
+  # shellcheck disable=SC2086
+  apt_install $deps
+  missing=$(missing_libs "$bin")
+  [[ -z $missing ]] || die "$bin still misses: ${missing//$'\n'/ } (ldd $bin)"
+}
+
+cmd_install() {
+  need_root
+  local t0=$SECONDS
+  mkdir -p "$PKGS"
+  chmod 0755 "$DIR" "$PKGS"
+  apt_install proftpd-core lftp
+  extract_pkg vsftpd "$VSFTPD_BIN"
+  extract_pkg pure-ftpd "$PUREFTPD_BIN"
+  ensure_libs vsftpd "$VSFTPD_BIN"
+  ensure_libs pure-ftpd "$PUREFTPD_BIN"
+  [[ -z $(missing_libs "$PROFTPD_BIN") ]] || die "proftpd misses libraries: $(missing_libs "$PROFTPD_BIN")"
+  log "install done in $((SECONDS - t0)) s: $VSFTPD_BIN, $PUREFTPD_BIN, $PROFTPD_BIN, $(command -v lftp)"
+}
+
+# ---------------------------------------------------------------- start
+
+ensure_user() {
+  local home=$ROOTS/pureftpd
+  grep -qx /bin/bash /etc/shells || echo /bin/bash >>/etc/shells
+  if id "$FTP_USER" >/dev/null 2>&1; then
+    if [[ $(getent passwd "$FTP_USER" | cut -d: -f6-7) != "$home:/bin/bash" ]]; then
+      usermod -d "$home" -s /bin/bash "$FTP_USER"
+    fi
+  else
+    useradd -M -d "$home" -s /bin/bash -c "skiff CI FTP user" "$FTP_USER"
+  fi
+  echo "$FTP_USER:$FTP_PASS" | chpasswd
+}
+
+make_fixture() {
+  local f=$FIXTURE
+  rm -rf "$f"
+  mkdir -p "$f/dir with spaces" "$f/数据" "$f/sub/deeper"
+  printf 'inner\n' >"$f/dir with spaces/inner.txt"
+  printf 'cjk\n' >"$f/数据/文件.txt"
+  printf 'hello\n' >"$f/hello.txt"
+  head -c 4096 /dev/urandom >"$f/sub/deeper/x.bin"
+  ln -s hello.txt "$f/link-to-hello"
+  find "$f" -type d -exec chmod 0755 {} +
+  find "$f" -type f -exec chmod 0644 {} +
+  rm -rf "$ROOTS"
+  mkdir -p "$ROOTS"
+  chmod 0755 "$ROOTS"
+  local s
+  for s in "${SERVERS[@]}"; do
+    cp -a "$f" "$ROOTS/$s"
+    chown -R -h "$FTP_USER:" "$ROOTS/$s"
+  done
+}
+
+write_configs() {
+  mkdir -p "$ETC" "$DIR/vsftpd-empty"
+  chmod 0755 "$ETC" "$DIR/vsftpd-empty"
+
+  cat >/etc/pam.d/$PAM_SERVICE <<'EOF'
+# Written by skiff's tests/servers/servers.sh for its throwaway vsftpd.
+auth     required pam_unix.so
+account  required pam_unix.so
+session  required pam_unix.so
+EOF
+
+  cat >"$ETC/vsftpd.conf" <<EOF
+listen=YES
+listen_ipv6=NO
+listen_address=$HOST
+listen_port=$VSFTPD_PORT
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+local_root=$ROOTS/vsftpd
+chroot_local_user=NO
+pasv_enable=YES
+pasv_min_port=$(pasv_lo "$VSFTPD_PASV")
+pasv_max_port=$(pasv_hi "$VSFTPD_PASV")
+seccomp_sandbox=NO
+pam_service_name=$PAM_SERVICE
+secure_chroot_dir=$DIR/vsftpd-empty
+utf8_filesystem=YES
+tcp_wrappers=NO
+userlist_enable=NO
+max_clients=0
+max_per_ip=0
+syslog_enable=NO
+xferlog_enable=YES
+xferlog_std_format=NO
+log_ftp_protocol=YES
+vsftpd_log_file=$LOGS/vsftpd.log
+EOF
+
+  cat >"$ETC/proftpd.conf" <<EOF
+ServerName          "skiff-ci proftpd"
+ServerType          standalone
+Port                $PROFTPD_PORT
+DefaultAddress      $HOST
+SocketBindTight     on
+UseIPv6             off
+User                nobody
+Group               nogroup
+PidFile             $RUN/proftpd.pid
+ScoreboardFile      $RUN/proftpd.scoreboard
+DelayTable          $RUN/proftpd.delay
+SystemLog           $LOGS/proftpd.log
+TransferLog         $LOGS/proftpd-xfer.log
+LogFormat           skiffcmd "%t %a %u %r -> %s"
+ExtendedLog         $LOGS/proftpd-commands.log ALL skiffcmd
+WtmpLog             off
+UseReverseDNS       off
+<IfModule mod_ident.c>
+  IdentLookups      off
+</IfModule>
+RequireValidShell   off
+UseFtpUsers         off
+DefaultChdir        $ROOTS/proftpd
+AllowOverwrite      on
+Umask               022
+PassivePorts        $(pasv_lo "$PROFTPD_PASV") $(pasv_hi "$PROFTPD_PASV")
+MaxInstances        100
+EOF
+}
+
+# Prints 0 if something on 127.0.0.1:PORT sends a 220 greeting within 2 s.
+greets() {
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    IFS= read -r -t 2 line <&3 || exit 1
+    printf "QUIT\r\n" >&3 2>/dev/null || true
+    [[ $line == 220* ]]' "$HOST" "$1" 2>/dev/null
+}
+port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$1" 2>/dev/null; }
+
+# true if PID exists and is not a zombie (an orphan's zombie can linger until init reaps it)
+proc_running() {
+  local st
+  st=$(sed -E 's/.*\) ([A-Za-z]).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $st && $st != Z && $st != X ]]
+}
+
+children_of() { # PID COMM -> pids of live children of PID named COMM
+  local f rest
+  for f in /proc/[0-9]*/stat; do
+    rest=$(cat "$f" 2>/dev/null) || continue
+    # "pid (comm) state ppid ..."
+    [[ $rest =~ ^([0-9]+)\ \((.*)\)\ ([A-Za-z])\ ([0-9]+)\  ]] || continue
+    [[ ${BASH_REMATCH[4]} == "$1" && ${BASH_REMATCH[2]} == "$2" && ${BASH_REMATCH[3]} != Z ]] &&
+      echo "${BASH_REMATCH[1]}"
+  done
+  return 0
+}
+
+pid_alive() { # NAME -> prints pid if our pid file names a live process of that server
+  local name=$1 pf=$RUN/$1.pid pid
+  [[ -f $pf ]] || return 1
+  pid=$(tr -dc 0-9 <"$pf")
+  [[ -n $pid ]] && proc_running "$pid" || return 1
+  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$(comm_of "$name")" ]] || return 1
+  echo "$pid"
+}
+
+show_logs() {
+  local name=$1 f
+  for f in "$LOGS/$name".* "$LOGS/$name"-*; do
+    [[ -f $f ]] || continue
+    echo "----- $f (last 40 lines) -----" >&2
+    tail -n 40 "$f" >&2 || true
+  done
+}
+
+launch() { # NAME CMD... : run in its own session, pid in $RUN/NAME.pid
+  local name=$1; shift
+  : >"$LOGS/$name.out"
+  setsid "$@" </dev/null >>"$LOGS/$name.out" 2>&1 &
+  echo $! >"$RUN/$name.pid"
+}
+
+cmd_start() {
+  need_root
+  [[ -x $VSFTPD_BIN && -x $PUREFTPD_BIN && -x $PROFTPD_BIN ]] ||
+    die "servers not installed: run '$0 install' first"
+  cmd_stop quiet
+
+  mkdir -p "$RUN" "$LOGS"
+  chown root:root "$DIR" "$RUN" "$LOGS"
+  chmod 0755 "$DIR" "$RUN" "$LOGS"
+  rm -f "$LOGS"/*
+
+  local s port
+  for s in "${SERVERS[@]}"; do
+    port=$(port_of "$s")
+    if port_open "$port"; then
+      die "port $port (for $s) is already in use on $HOST; set SKIFF_$(echo "$s" | tr a-z A-Z)_PORT"
+    fi
+  done
+
+  ensure_user
+  make_fixture
+  write_configs
+  "$PROFTPD_BIN" -t -c "$ETC/proftpd.conf" >"$LOGS/proftpd.configtest" 2>&1 || {
+    cat "$LOGS/proftpd.configtest" >&2
+    die "proftpd rejected $ETC/proftpd.conf"
+  }
+
+  launch vsftpd "$VSFTPD_BIN" "$ETC/vsftpd.conf"
+  launch pureftpd "$PUREFTPD_BIN" -S "$HOST,$PUREFTPD_PORT" \
+    -p "$(pasv_lo "$PUREFTPD_PASV"):$(pasv_hi "$PUREFTPD_PASV")" \
+    -l unix -E -H -L 200000:10 -c 100 -C 100
+  # -n: stay in the foreground (pid is ours); it still writes its own PidFile.
+  launch proftpd "$PROFTPD_BIN" -n -c "$ETC/proftpd.conf"
+
+  local failed=() i ok
+  for s in "${SERVERS[@]}"; do
+    port=$(port_of "$s")
+    ok=0
+    for ((i = 0; i < 150; i++)); do # 150 x 0.1 s = 15 s
+      if greets "$port"; then ok=1; break; fi
+      pid_alive "$s" >/dev/null || break
+      sleep 0.1
+    done
+    if [[ $ok -eq 1 ]] && pid_alive "$s" >/dev/null; then
+      log "$s is up on $HOST:$port (pid $(pid_alive "$s"))"
+    else
+      log "$s did not greet with 220 on $HOST:$port"
+      show_logs "$s"
+      failed+=("$s")
+    fi
+  done
+  if [[ ${#failed[@]} -gt 0 ]]; then
+    cmd_stop quiet
+    die "failed to start: ${failed[*]}"
+  fi
+
+  cat >"$DIR/env" <<EOF
+SKIFF_VSFTPD_URL=ftp://$FTP_USER:$FTP_PASS@$HOST:$VSFTPD_PORT/
+SKIFF_PUREFTPD_URL=ftp://$FTP_USER:$FTP_PASS@$HOST:$PUREFTPD_PORT/
+SKIFF_PROFTPD_URL=ftp://$FTP_USER:$FTP_PASS@$HOST:$PROFTPD_PORT/
+SKIFF_VSFTPD_ROOT=$ROOTS/vsftpd
+SKIFF_PUREFTPD_ROOT=$ROOTS/pureftpd
+SKIFF_PROFTPD_ROOT=$ROOTS/proftpd
+SKIFF_FIXTURE_DIR=$FIXTURE
+EOF
+  chmod 0644 "$DIR/env"
+  cat "$DIR/env"
+}
+
+# ---------------------------------------------------------------- stop / status
+
+cmd_stop() {
+  local quiet=${1:-}
+  need_root
+  local s pid i
+  for s in "${SERVERS[@]}"; do
+    if pid=$(pid_alive "$s"); then
+      # vsftpd puts each connection in a session of its own: end those first, by id
+      local kid
+      for kid in $(children_of "$pid" "$(comm_of "$s")"); do
+        kill -TERM -- "-$kid" 2>/dev/null || kill -TERM "$kid" 2>/dev/null || true
+      done
+      # its own session/process group (setsid): also ends the other per-connection children
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      for ((i = 0; i < 50; i++)); do
+        proc_running "$pid" || break
+        sleep 0.1
+      done
+      if proc_running "$pid"; then
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      fi
+      [[ -n $quiet ]] || log "stopped $s (pid $pid)"
+    else
+      [[ -n $quiet ]] || log "$s was not running"
+    fi
+    rm -f "$RUN/$s.pid"
+  done
+  rm -f "$RUN/proftpd.scoreboard" "$RUN/proftpd.scoreboard.lck" "$RUN/proftpd.delay"
+}
+
+cmd_status() {
+  local s pid port rc=0
+  for s in "${SERVERS[@]}"; do
+    port=$(port_of "$s")
+    if pid=$(pid_alive "$s"); then
+      if greets "$port"; then
+        echo "$s: running (pid $pid) on $HOST:$port, greets 220"
+      else
+        echo "$s: running (pid $pid) but $HOST:$port does not greet 220"
+        rc=1
+      fi
+    else
+      echo "$s: stopped"
+      rc=1
+    fi
+  done
+  [[ -f $DIR/env ]] && echo "env file: $DIR/env"
+  return $rc
+}
+
+case ${1:-} in
+  install) cmd_install ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  *)
+    echo "usage: $0 {install|start|stop|status}" >&2
+    exit 2
+    ;;
+esac
