@@ -89,7 +89,7 @@ pub fn spawn(
 
 async fn list(s: &mut FtpSession, nav: &Nav) -> Result<crate::fs::Listing, FtpError> {
     let path = match nav {
-        Nav::To(p) if p.is_empty() => s.pwd().await?,
+        Nav::To(p) if p.is_empty() => s.cwd().to_string(),
         Nav::To(p) => s.cwd_to(p).await?,
         Nav::Up(_) => s.cdup().await?,
     };
