@@ -1,0 +1,325 @@
+//! `update` and `apply` driven with plain data, no terminal and no network.
+
+use super::*;
+use crate::fs::{Entry, EntryKind, Listing};
+use crate::ftp::{LogKind, Secret};
+
+fn entry(name: &str, kind: EntryKind) -> Entry {
+    Entry {
+        name: name.into(),
+        kind,
+        size: 10,
+        mtime: None,
+        perms: None,
+        link_target: None,
+    }
+}
+
+fn listing(path: &str, n_dirs: usize, n_files: usize) -> Listing {
+    let mut entries = Vec::new();
+    for i in 0..n_dirs {
+        entries.push(entry(&format!("dir{i:02}"), EntryKind::Dir));
+    }
+    for i in 0..n_files {
+        entries.push(entry(&format!("file{i:04}"), EntryKind::File));
+    }
+    Listing {
+        path: path.into(),
+        entries,
+    }
+}
+
+/// A state connected to a server, both panes listed.
+fn connected() -> State {
+    let mut s = State::new("/home/u", Lang::En);
+    let opts = crate::ftp::ConnectOptions::new("h", 21, Some("u"), Some(Secret::new("p")));
+    let fx = s.start(Some((opts, Some("/pub".into()))));
+    let (local_req, conn_req) = match fx.as_slice() {
+        [Effect::List { req: a, side: Side::Local, .. }, Effect::Connect { req: b, path, .. }] => {
+            assert_eq!(path.as_deref(), Some("/pub"));
+            (*a, *b)
+        }
+        other => panic!("unexpected start effects {other:?}"),
+    };
+    s.apply(Event::Listed {
+        side: Side::Local,
+        req: local_req,
+        result: Ok(listing("/home/u", 2, 3)),
+    });
+    let fx = s.apply(Event::Connected {
+        req: conn_req,
+        label: "u@h".into(),
+    });
+    let req = match fx.as_slice() {
+        [Effect::List { side: Side::Remote, nav: Nav::To(p), req }] => {
+            assert_eq!(p, "/pub");
+            *req
+        }
+        other => panic!("unexpected {other:?}"),
+    };
+    s.apply(Event::Listed {
+        side: Side::Remote,
+        req,
+        result: Ok(listing("/pub", 3, 200)),
+    });
+    s
+}
+
+#[test]
+fn start_without_url_opens_the_connect_dialog_and_esc_leaves_it_disconnected() {
+    let mut s = State::new("/", Lang::En);
+    let fx = s.start(None);
+    assert!(matches!(fx.as_slice(), [Effect::List { side: Side::Local, .. }]));
+    assert!(matches!(s.dialog, Some(Dialog::Connect(_))));
+    assert!(s.wants_input());
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    assert!(fx.is_empty());
+    assert!(s.dialog.is_none());
+    assert_eq!(s.conn, Conn::Disconnected);
+    // Browsing the remote pane while disconnected explains why nothing happens.
+    s.update(Action::SwitchPane);
+    assert!(s.update(Action::Open).is_empty());
+    assert!(s.status.text.contains("Not connected"));
+}
+
+#[test]
+fn connect_dialog_submits_a_connect_effect() {
+    let mut s = State::new("/", Lang::En);
+    s.start(None);
+    for c in "ftp.example.org".chars() {
+        s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+    }
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Enter)));
+    match fx.as_slice() {
+        [Effect::Connect { opts, .. }] => {
+            assert_eq!(opts.host, "ftp.example.org");
+            assert_eq!(opts.user, "anonymous");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(s.conn, Conn::Connecting { .. }));
+    assert!(s.busy());
+}
+
+#[test]
+fn navigation_keys_move_and_clamp() {
+    let mut s = connected();
+    s.update(Action::SwitchPane);
+    assert_eq!(s.focus, Side::Remote);
+    // ".." is row 0 on /pub.
+    assert_eq!(s.remote.entries[0].name, "..");
+    s.update(Action::Down);
+    assert_eq!(s.remote.cursor, 1);
+    s.update(Action::PageDown);
+    let rows = s.areas().list_rows();
+    assert_eq!(s.remote.cursor, rows);
+    s.update(Action::End);
+    assert_eq!(s.remote.cursor, s.remote.entries.len() - 1);
+    assert!(s.remote.offset > 0, "the view follows the cursor");
+    s.update(Action::Down);
+    assert_eq!(s.remote.cursor, s.remote.entries.len() - 1);
+    s.update(Action::Home);
+    assert_eq!((s.remote.cursor, s.remote.offset), (0, 0));
+    s.update(Action::Up);
+    assert_eq!(s.remote.cursor, 0);
+    // The local pane did not move.
+    assert_eq!(s.local.cursor, 0);
+}
+
+#[test]
+fn open_parent_and_stale_replies() {
+    let mut s = connected();
+    s.update(Action::SwitchPane);
+    s.update(Action::Down); // dir00
+    let fx = s.update(Action::Open);
+    let req1 = match fx.as_slice() {
+        [Effect::List { side: Side::Remote, nav: Nav::To(p), req }] => {
+            assert_eq!(p, "/pub/dir00");
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    // The user changes their mind before the listing arrives.
+    s.update(Action::Down);
+    let fx = s.update(Action::Open);
+    let req2 = match fx.as_slice() {
+        [Effect::List { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    // The stale reply is ignored.
+    s.apply(Event::Listed {
+        side: Side::Remote,
+        req: req1,
+        result: Ok(listing("/pub/dir00", 0, 1)),
+    });
+    assert_eq!(s.remote.path, "/pub");
+    s.apply(Event::Listed {
+        side: Side::Remote,
+        req: req2,
+        result: Ok(listing("/pub/dir01", 0, 1)),
+    });
+    assert_eq!(s.remote.path, "/pub/dir01");
+    assert_eq!(s.remote.cursor, 0);
+    // Parent selects the directory we came from.
+    let fx = s.update(Action::Parent);
+    let req = match fx.as_slice() {
+        [Effect::List { nav: Nav::Up(from), req, .. }] => {
+            assert_eq!(from, "/pub/dir01");
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    s.apply(Event::Listed {
+        side: Side::Remote,
+        req,
+        result: Ok(listing("/pub", 3, 200)),
+    });
+    assert_eq!(s.remote.current().map(|e| e.name.as_str()), Some("dir01"));
+}
+
+#[test]
+fn errors_reach_the_status_line_with_a_hint() {
+    let mut s = connected();
+    s.update(Action::SwitchPane);
+    s.update(Action::Down);
+    let fx = s.update(Action::Open);
+    let Some(Effect::List { req, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    s.apply(Event::Listed {
+        side: Side::Remote,
+        req: *req,
+        result: Err(ErrorInfo::new("550 Permission denied", Some(550))),
+    });
+    assert!(s.status.error);
+    assert!(s.status.text.contains("550"));
+    assert!(s.status.text.to_lowercase().contains("permission"));
+    assert_eq!(s.remote.path, "/pub", "the pane stays where it was");
+    assert!(s.remote.error.is_some());
+}
+
+#[test]
+fn failed_login_leaves_the_pane_disconnected() {
+    let mut s = State::new("/", Lang::En);
+    let opts = crate::ftp::ConnectOptions::new("h", 21, Some("u"), Some(Secret::new("bad")));
+    let fx = s.start(Some((opts, None)));
+    let Some(Effect::Connect { req, .. }) = fx.get(1) else {
+        panic!("{fx:?}")
+    };
+    s.apply(Event::ConnectFailed {
+        req: *req,
+        error: ErrorInfo::new("530 Login incorrect.", Some(530)),
+    });
+    assert_eq!(s.conn, Conn::Disconnected);
+    assert!(s.status.text.contains("530"));
+    assert!(s.status.text.contains("password"));
+}
+
+#[test]
+fn quit_asks_only_when_something_runs() {
+    let mut s = connected();
+    assert!(!s.busy());
+    assert!(matches!(s.update(Action::Quit).as_slice(), [Effect::Quit]));
+    assert!(s.quit);
+
+    let mut s = connected();
+    s.update(Action::Refresh);
+    assert!(s.busy());
+    assert!(s.update(Action::Quit).is_empty());
+    assert_eq!(s.dialog, Some(Dialog::ConfirmQuit));
+    assert!(s.update(Action::Input(KeyPress::plain(Key::Char('n')))).is_empty());
+    assert!(!s.quit && s.dialog.is_none());
+    s.update(Action::Quit);
+    assert!(matches!(
+        s.update(Action::Input(KeyPress::plain(Key::Char('y')))).as_slice(),
+        [Effect::Quit]
+    ));
+}
+
+#[test]
+fn help_overlay_swallows_keys_until_closed() {
+    let mut s = connected();
+    s.update(Action::Help);
+    assert!(s.help && s.wants_input());
+    // Keymap actions do nothing while help is open.
+    s.update(Action::Down);
+    assert_eq!(s.local.cursor, 0);
+    s.update(Action::Input(KeyPress::plain(Key::Char('x'))));
+    assert!(s.help);
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    assert!(!s.help);
+}
+
+#[test]
+fn mouse_click_focuses_selects_and_opens() {
+    let mut s = connected();
+    s.update(Action::Resize {
+        width: 100,
+        height: 30,
+    });
+    let a = s.areas();
+    // Row 3 of the remote list (0-based) is entries[3] = dir02.
+    let row = a.remote.y + 2 + 3;
+    let col = a.remote.x + 5;
+    assert!(s.update(Action::Click { col, row }).is_empty());
+    assert_eq!(s.focus, Side::Remote);
+    assert_eq!(s.remote.cursor, 3);
+    let fx = s.update(Action::Click { col, row });
+    assert!(matches!(fx.as_slice(), [Effect::List { nav: Nav::To(p), .. }] if p == "/pub/dir02"));
+    // The wheel over the local pane scrolls it.
+    s.update(Action::Scroll {
+        col: 2,
+        row: a.local.y + 3,
+        delta: 1,
+    });
+    assert_eq!(s.local.cursor, 3);
+}
+
+#[test]
+fn log_cycle_changes_page_size() {
+    let mut s = connected();
+    let normal = s.areas().list_rows();
+    s.update(Action::CycleLog);
+    assert_eq!(s.log.size, LogSize::Large);
+    assert!(s.areas().list_rows() < normal);
+    s.update(Action::CycleLog);
+    assert_eq!(s.log.size, LogSize::Hidden);
+    assert!(s.areas().list_rows() > normal);
+}
+
+#[test]
+fn log_events_are_kept_and_masked_upstream() {
+    let mut s = State::new("/", Lang::Zh);
+    s.apply(Event::Log(crate::ftp::LogEvent {
+        at: std::time::SystemTime::now(),
+        tag: "browse".into(),
+        kind: LogKind::Reply {
+            code: 421,
+            last: true,
+        },
+        text: "421 Timeout.".into(),
+    }));
+    let line = s.log.lines.back().unwrap();
+    let x = line.explanation.unwrap();
+    assert!(x.hint.is_some());
+    assert!(!x.meaning.is_ascii(), "explanations follow the chosen language");
+}
+
+#[test]
+fn symlinks_can_be_opened_and_files_cannot() {
+    let mut s = connected();
+    s.remote.entries.push(Entry {
+        name: "ln".into(),
+        kind: EntryKind::Symlink,
+        size: 0,
+        mtime: None,
+        perms: None,
+        link_target: Some("dir00".into()),
+    });
+    s.update(Action::SwitchPane);
+    s.update(Action::End);
+    assert!(matches!(s.update(Action::Open).as_slice(), [Effect::List { nav: Nav::To(p), .. }] if p == "/pub/ln"));
+    s.update(Action::Up);
+    assert!(s.update(Action::Open).is_empty());
+    assert!(s.status.text.contains("not a directory"));
+}

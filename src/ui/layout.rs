@@ -82,7 +82,7 @@ mod tests {
             }
         }
         let a = areas(80, 24, LogSize::Normal);
-        assert_eq!(a.list_rows(), 13);
+        assert_eq!(a.list_rows(), 14);
         assert_eq!(a.row_at(Side::Local, 2), Some(0));
         assert_eq!(a.row_at(Side::Local, 1), None);
     }
