@@ -106,7 +106,7 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
 
 pub fn draw_help(keymap: &Keymap, full: Rect, f: &mut Frame) {
     let h = (ACTION_HELP.len() as u16 + 6).min(full.height);
-    let area = centered(full, 60, h);
+    let area = centered(full, 72, h);
     f.render_widget(Clear, area);
     let block = frame("Keys");
     let inner = block.inner(area);
@@ -120,7 +120,7 @@ pub fn draw_help(keymap: &Keymap, full: Rect, f: &mut Frame) {
             .map(|(_, k)| k.join(", "))
             .unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::styled(fit(&keys, 22), Style::new().fg(Color::Cyan)),
+            Span::styled(fit(&keys, 24), Style::new().fg(Color::Cyan)),
             Span::raw(" "),
             Span::raw(what.to_string()),
         ]));

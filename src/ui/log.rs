@@ -38,11 +38,14 @@ fn line_spans(l: &LogLine, width: usize) -> Line<'static> {
         Span::styled(l.text.clone(), style),
     ];
     if let Some(x) = l.explanation {
-        let mut note = format!("  — {}", x.meaning);
-        if let Some(h) = &x.hint {
-            note.push(' ');
-            note.push_str(h);
-        }
+        // For failures the hint (what to do) matters most, so it comes first.
+        let note = match (&x.hint, l.kind) {
+            (Some(h), LogKind::Reply { code, .. }) if code >= 400 => {
+                format!("  — {h} ({})", x.meaning)
+            }
+            (Some(h), _) => format!("  — {} {h}", x.meaning),
+            (None, _) => format!("  — {}", x.meaning),
+        };
         spans.push(Span::styled(note, Style::new().fg(Color::DarkGray).add_modifier(Modifier::ITALIC)));
     }
     // Cut to the width; the panel never wraps.

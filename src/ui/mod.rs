@@ -71,7 +71,14 @@ fn draw_keys(area: Rect, f: &mut Frame) {
         return;
     }
     let mut spans = Vec::new();
+    let mut used = 0usize;
     for (k, what) in KEY_HINTS {
+        // Only whole hints: a cut-off one is worse than none.
+        let w = k.len() + what.len() + 4;
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
         spans.push(Span::styled(
             format!(" {k} "),
             Style::new().fg(Color::Black).bg(Color::Cyan),

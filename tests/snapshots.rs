@@ -1,0 +1,161 @@
+//! Layout snapshots (insta + ratatui's TestBackend) of the main screen, the help overlay and the
+//! connect dialog, at 80x24 and 160x48.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use skiff::config::Keymap;
+use skiff::fs::{Entry, EntryKind, Listing};
+use skiff::ftp::replies::Lang;
+use skiff::ftp::{ConnectOptions, LogEvent, LogKind, Secret};
+use skiff::state::{
+    Action, ConnectForm, Dialog, Effect, Event, Key, KeyPress, Side, State,
+};
+
+const T0: i64 = 1_795_000_000; // 2026-11-18, a fixed moment
+
+fn e(name: &str, kind: EntryKind, size: u64, perms: &str) -> Entry {
+    Entry {
+        name: name.into(),
+        kind,
+        size,
+        mtime: Some(T0 - size as i64 % 100_000),
+        perms: Some(perms.into()),
+        link_target: (kind == EntryKind::Symlink).then(|| "README.txt".into()),
+    }
+}
+
+fn log(s: &mut State, secs: u64, kind: LogKind, text: &str) {
+    s.apply(Event::Log(LogEvent {
+        at: UNIX_EPOCH + Duration::from_secs(T0 as u64 + secs),
+        tag: "browse".into(),
+        kind,
+        text: text.into(),
+    }));
+}
+
+fn sample_state(width: u16, height: u16) -> State {
+    let mut s = State::new("/home/user/projects", Lang::En);
+    s.update(Action::Resize { width, height });
+    let opts = ConnectOptions::new("127.0.0.1", 2121, Some("demo"), Some(Secret::new("pw")));
+    let fx = s.start(Some((opts, None)));
+    let (lreq, creq) = match fx.as_slice() {
+        [Effect::List { req: a, .. }, Effect::Connect { req: b, .. }] => (*a, *b),
+        other => panic!("{other:?}"),
+    };
+    s.apply(Event::Listed {
+        side: Side::Local,
+        req: lreq,
+        result: Ok(Listing {
+            path: "/home/user/projects".into(),
+            entries: vec![
+                e("skiff", EntryKind::Dir, 0, "rwxr-xr-x"),
+                e("notes", EntryKind::Dir, 0, "rwxr-x---"),
+                e("todo.md", EntryKind::File, 812, "rw-r--r--"),
+                e("photo.jpg", EntryKind::File, 2_345_678, "rw-r--r--"),
+            ],
+        }),
+    });
+    let fx = s.apply(Event::Connected {
+        req: creq,
+        label: "demo@127.0.0.1:2121".into(),
+    });
+    let Some(Effect::List { req, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    s.apply(Event::Listed {
+        side: Side::Remote,
+        req: *req,
+        result: Ok(Listing {
+            path: "/".into(),
+            entries: vec![
+                e("dir with spaces", EntryKind::Dir, 0, "rwxr-xr-x"),
+                e("数据", EntryKind::Dir, 0, "rwxr-xr-x"),
+                e("big", EntryKind::Dir, 0, "rwxr-xr-x"),
+                e("README.txt", EntryKind::File, 169, "rw-r--r--"),
+                e("readme-link", EntryKind::Symlink, 10, "rwxrwxrwx"),
+                e("报告 2026 年度总结.txt", EntryKind::File, 4_194_304, "rw-r--r--"),
+                e(
+                    "a file with a rather long name that will not fit in a narrow pane at all.txt",
+                    EntryKind::File,
+                    42,
+                    "rw-r--r--",
+                ),
+            ],
+        }),
+    });
+    log(&mut s, 0, LogKind::Info, "Connecting to 127.0.0.1:2121 (127.0.0.1:2121)");
+    log(&mut s, 0, LogKind::Reply { code: 220, last: true }, "220 skiff demo server ready");
+    log(&mut s, 0, LogKind::Command, "USER demo");
+    log(&mut s, 0, LogKind::Reply { code: 331, last: true }, "331 Password required");
+    log(&mut s, 1, LogKind::Command, "PASS ****");
+    log(&mut s, 1, LogKind::Reply { code: 230, last: true }, "230 User logged in, proceed");
+    log(&mut s, 1, LogKind::Command, "CWD /secret");
+    log(&mut s, 2, LogKind::Reply { code: 550, last: true }, "550 Permission denied");
+    s.update(Action::SwitchPane);
+    s.update(Action::Down);
+    s
+}
+
+fn render(s: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let keymap = Keymap::defaults();
+    t.draw(|f| skiff::ui::draw(s, &keymap, f)).unwrap();
+    t
+}
+
+fn screen_text(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                // The cell behind a wide character is hidden by it.
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn layouts() {
+    // Times in the panes and the log are local: pin the zone so snapshots are stable.
+    // SAFETY: this is the only test in this binary, and it sets TZ before any other thread or
+    // time computation exists.
+    unsafe { std::env::set_var("TZ", "UTC") };
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let s = sample_state(w, h);
+        insta::assert_snapshot!(format!("main_{w}x{h}"), screen_text(&render(&s, w, h)));
+
+        let mut help = s.clone();
+        help.update(Action::Help);
+        insta::assert_snapshot!(format!("help_{w}x{h}"), screen_text(&render(&help, w, h)));
+
+        let mut dlg = s.clone();
+        let mut form = ConnectForm::default();
+        for c in "ftp.example.org".chars() {
+            form.key(KeyPress::plain(Key::Char(c)));
+        }
+        form.focus = 2;
+        for c in "alice".chars() {
+            form.key(KeyPress::plain(Key::Char(c)));
+        }
+        form.focus = 3;
+        for c in "hunter2".chars() {
+            form.key(KeyPress::plain(Key::Char(c)));
+        }
+        dlg.dialog = Some(Dialog::Connect(form));
+        let text = screen_text(&render(&dlg, w, h));
+        assert!(!text.contains("hunter2"), "the password is masked");
+        assert!(text.contains("*******"));
+        insta::assert_snapshot!(format!("connect_{w}x{h}"), text);
+    }
+}
