@@ -180,9 +180,15 @@ pub fn populate_sample_tree(root: &Path) -> io::Result<()> {
         b"Welcome to the skiff demo server.\n\nThis tree lives in a temporary directory and is \
           deleted when skiff quits.\nBrowse with the arrow keys, Enter opens, Backspace goes up.\n",
     )?;
-    w("docs/guide.md", b"# Guide\n\nTab switches panes. ? shows every key.\n")?;
+    w(
+        "docs/guide.md",
+        b"# Guide\n\nTab switches panes. ? shows every key.\n",
+    )?;
     w("docs/changelog.txt", b"0.1.0 first demo\n")?;
-    w("docs/archive/2024/report.csv", b"month,bytes\njan,1024\nfeb,2048\n")?;
+    w(
+        "docs/archive/2024/report.csv",
+        b"month,bytes\njan,1024\nfeb,2048\n",
+    )?;
     w("dir with spaces/hello world.txt", b"hello, world\n")?;
     w("dir with spaces/another file.log", b"line 1\nline 2\n")?;
     w("数据/报告 2026.txt", "年度报告\n".as_bytes())?;
@@ -192,7 +198,10 @@ pub fn populate_sample_tree(root: &Path) -> io::Result<()> {
         "a file with a rather long name that will not fit in a narrow pane at all.txt",
         b"long names are truncated with an ellipsis\n",
     )?;
-    w("src/main.rs", b"fn main() {\n    println!(\"hello from the demo\");\n}\n")?;
+    w(
+        "src/main.rs",
+        b"fn main() {\n    println!(\"hello from the demo\");\n}\n",
+    )?;
     for i in 0..150 {
         w(
             &format!("many/file-{i:03}.txt"),
@@ -227,9 +236,14 @@ mod tests {
         assert!(d.path().join("dir with spaces/hello world.txt").is_file());
         assert!(d.path().join("数据/报告 2026.txt").is_file());
         assert_eq!(
-            std::fs::metadata(d.path().join("big/sample-4MiB.bin")).unwrap().len(),
+            std::fs::metadata(d.path().join("big/sample-4MiB.bin"))
+                .unwrap()
+                .len(),
             4 * 1024 * 1024
         );
-        assert_eq!(std::fs::read_dir(d.path().join("many")).unwrap().count(), 150);
+        assert_eq!(
+            std::fs::read_dir(d.path().join("many")).unwrap().count(),
+            150
+        );
     }
 }

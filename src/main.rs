@@ -79,7 +79,12 @@ fn main() -> anyhow::Result<()> {
         };
         match (&u.user, password) {
             (Some(user), None) => {
-                launch.prompt = Some(ConnectForm::password_prompt(&u.host, u.port, user, u.path.clone()));
+                launch.prompt = Some(ConnectForm::password_prompt(
+                    &u.host,
+                    u.port,
+                    user,
+                    u.path.clone(),
+                ));
             }
             (user, password) => {
                 launch.connect = Some((

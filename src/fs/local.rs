@@ -40,14 +40,18 @@ pub fn read_dir_blocking(path: &Path) -> std::io::Result<Listing> {
         let mtime = meta
             .modified()
             .ok()
-            .and_then(|t| match t.duration_since(UNIX_EPOCH) {
-                Ok(d) => Some(d.as_secs() as i64),
-                Err(e) => Some(-(e.duration().as_secs() as i64)),
+            .map(|t| match t.duration_since(UNIX_EPOCH) {
+                Ok(d) => d.as_secs() as i64,
+                Err(e) => -(e.duration().as_secs() as i64),
             });
         entries.push(Entry {
             name,
             kind,
-            size: if kind == EntryKind::Dir { 0 } else { meta.len() },
+            size: if kind == EntryKind::Dir {
+                0
+            } else {
+                meta.len()
+            },
             mtime,
             perms: Some(perms_string(&meta).into_boxed_str()),
             link_target,
@@ -67,7 +71,12 @@ fn perms_string(meta: &std::fs::Metadata) -> String {
 
 #[cfg(not(unix))]
 fn perms_string(meta: &std::fs::Metadata) -> String {
-    if meta.permissions().readonly() { "r--r--r--" } else { "rw-rw-rw-" }.to_string()
+    if meta.permissions().readonly() {
+        "r--r--r--"
+    } else {
+        "rw-rw-rw-"
+    }
+    .to_string()
 }
 
 /// `0o755` → `rwxr-xr-x` (with setuid/setgid/sticky shown the way `ls` does).
@@ -95,14 +104,12 @@ pub fn mode_to_rwx(mode: u32) -> String {
     s
 }
 
-fn run_blocking<T: Send + 'static>(
+async fn run_blocking<T: Send + 'static>(
     f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
-) -> impl std::future::Future<Output = Result<T, FsError>> + Send {
-    async move {
-        match tokio::task::spawn_blocking(f).await {
-            Ok(r) => r.map_err(FsError::from),
-            Err(e) => Err(FsError::Io(std::io::Error::other(e.to_string()))),
-        }
+) -> Result<T, FsError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(FsError::from),
+        Err(e) => Err(FsError::Io(std::io::Error::other(e.to_string()))),
     }
 }
 

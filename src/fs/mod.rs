@@ -74,8 +74,7 @@ pub trait FileSystem: Send {
     /// `dir` joined with one validated name component.
     fn join(&self, dir: &str, name: &str) -> Result<String, FsError>;
     fn mkdir(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
-    fn rename(&mut self, from: &str, to: &str)
-    -> impl Future<Output = Result<(), FsError>> + Send;
+    fn rename(&mut self, from: &str, to: &str) -> impl Future<Output = Result<(), FsError>> + Send;
     fn remove_file(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
     fn remove_dir(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
 }

@@ -23,7 +23,10 @@ pub enum LogKind {
     Command,
     /// A reply line. `code` is the reply's code (continuation lines carry their reply's code);
     /// `last` is true for the final line of a reply.
-    Reply { code: u16, last: bool },
+    Reply {
+        code: u16,
+        last: bool,
+    },
     Info,
     Warn,
     Error,
@@ -114,7 +117,10 @@ impl Tap {
 
     /// Record a command line we sent, masking secrets.
     pub fn command(&self, line: &str) {
-        self.emit(LogKind::Command, mask_command(line.trim_end_matches(['\r', '\n'])));
+        self.emit(
+            LogKind::Command,
+            mask_command(line.trim_end_matches(['\r', '\n'])),
+        );
     }
 
     /// Record one reply line as received.
@@ -153,7 +159,11 @@ impl Tap {
 
 /// Replace the argument of commands that carry secrets.
 pub fn mask_command(line: &str) -> String {
-    let upper: String = line.chars().take(5).collect::<String>().to_ascii_uppercase();
+    let upper: String = line
+        .chars()
+        .take(5)
+        .collect::<String>()
+        .to_ascii_uppercase();
     if upper.starts_with("PASS") || upper.starts_with("ACCT") {
         format!("{} ****", &upper[..4])
     } else {
@@ -290,7 +300,12 @@ mod tests {
     async fn multiline_replies_carry_their_code() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let tap = Tap::new("browse", tx);
-        for l in ["220-Welcome\r\n", "  to the server\r\n", "220 ready\r\n", "230 ok\r\n"] {
+        for l in [
+            "220-Welcome\r\n",
+            "  to the server\r\n",
+            "220 ready\r\n",
+            "230 ok\r\n",
+        ] {
             tap.reply_line(l);
         }
         tap.command("PASS secret\r\n");
@@ -301,10 +316,34 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (LogKind::Reply { code: 220, last: false }, "220-Welcome".to_string()),
-                (LogKind::Reply { code: 220, last: false }, "  to the server".to_string()),
-                (LogKind::Reply { code: 220, last: true }, "220 ready".to_string()),
-                (LogKind::Reply { code: 230, last: true }, "230 ok".to_string()),
+                (
+                    LogKind::Reply {
+                        code: 220,
+                        last: false
+                    },
+                    "220-Welcome".to_string()
+                ),
+                (
+                    LogKind::Reply {
+                        code: 220,
+                        last: false
+                    },
+                    "  to the server".to_string()
+                ),
+                (
+                    LogKind::Reply {
+                        code: 220,
+                        last: true
+                    },
+                    "220 ready".to_string()
+                ),
+                (
+                    LogKind::Reply {
+                        code: 230,
+                        last: true
+                    },
+                    "230 ok".to_string()
+                ),
                 (LogKind::Command, "PASS ****".to_string()),
             ]
         );

@@ -61,7 +61,13 @@ impl From<suppaftp::FtpError> for FtpError {
         match e {
             suppaftp::FtpError::UnexpectedResponse(resp) => {
                 let body = String::from_utf8_lossy(&resp.body);
-                let last = body.trim_end().lines().last().unwrap_or("").trim().to_string();
+                let last = body
+                    .trim_end()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
                 match reply_code(&last).or_else(|| reply_code(body.trim_start())) {
                     Some(code) => FtpError::Reply {
                         code,

@@ -68,9 +68,8 @@ impl ConnectOptions {
             host: host.to_string(),
             port,
             user: user.unwrap_or("anonymous").to_string(),
-            password: password.unwrap_or_else(|| {
-                Secret::new(if anonymous { "skiff@" } else { "" }.to_string())
-            }),
+            password: password
+                .unwrap_or_else(|| Secret::new(if anonymous { "skiff@" } else { "" }.to_string())),
             timeout: Duration::from_secs(20),
         }
     }
@@ -108,7 +107,10 @@ impl FtpSession {
         scope_tap
             .scope(async move {
                 let addr = resolve(&opts.host, opts.port, t).await?;
-                tap.info(format!("Connecting to {}:{} ({addr})", opts.host, opts.port));
+                tap.info(format!(
+                    "Connecting to {}:{} ({addr})",
+                    opts.host, opts.port
+                ));
                 let mut ftp = timed(t, "waiting for the greeting", async {
                     AsyncRustlsFtpStream::connect_timeout(addr, t)
                         .await
@@ -133,7 +135,8 @@ impl FtpSession {
                 .await
                 {
                     Ok(f) => {
-                        let mut v: Vec<String> = f.into_keys().map(|k| k.to_ascii_uppercase()).collect();
+                        let mut v: Vec<String> =
+                            f.into_keys().map(|k| k.to_ascii_uppercase()).collect();
                         v.sort();
                         v
                     }
@@ -142,9 +145,12 @@ impl FtpSession {
                 };
                 if features.iter().any(|f| f == "UTF8") {
                     let r = timed(t, "OPTS UTF8", async {
-                        ftp.custom_command("OPTS UTF8 ON", &[Status::CommandOk, Status::CommandNotImplemented])
-                            .await
-                            .map_err(FtpError::from)
+                        ftp.custom_command(
+                            "OPTS UTF8 ON",
+                            &[Status::CommandOk, Status::CommandNotImplemented],
+                        )
+                        .await
+                        .map_err(FtpError::from)
                     })
                     .await;
                     if let Err(e) = r {
@@ -155,10 +161,13 @@ impl FtpSession {
                     }
                 }
                 timed(t, "TYPE I", async {
-                    ftp.transfer_type(FileType::Binary).await.map_err(FtpError::from)
+                    ftp.transfer_type(FileType::Binary)
+                        .await
+                        .map_err(FtpError::from)
                 })
                 .await?;
-                let cwd = timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await?;
+                let cwd =
+                    timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await?;
                 let use_mlsd = features.iter().any(|f| f == "MLST");
                 Ok(FtpSession {
                     ftp,
@@ -205,7 +214,10 @@ impl FtpSession {
         let cwd = self
             .tap
             .scope(async {
-                timed(t, "CWD", async { ftp.cwd(path).await.map_err(FtpError::from) }).await?;
+                timed(t, "CWD", async {
+                    ftp.cwd(path).await.map_err(FtpError::from)
+                })
+                .await?;
                 timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await
             })
             .await?;
@@ -219,7 +231,10 @@ impl FtpSession {
         let cwd = self
             .tap
             .scope(async {
-                timed(t, "CDUP", async { ftp.cdup().await.map_err(FtpError::from) }).await?;
+                timed(t, "CDUP", async {
+                    ftp.cdup().await.map_err(FtpError::from)
+                })
+                .await?;
                 timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await
             })
             .await?;
@@ -232,7 +247,9 @@ impl FtpSession {
         let ftp = &mut self.ftp;
         let cwd = self
             .tap
-            .scope(timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }))
+            .scope(timed(t, "PWD", async {
+                ftp.pwd().await.map_err(FtpError::from)
+            }))
             .await?;
         self.cwd = cwd.clone();
         Ok(cwd)
@@ -247,7 +264,9 @@ impl FtpSession {
         let resp = self
             .tap
             .scope(timed(t, "a reply", async {
-                ftp.custom_command(line, &expected).await.map_err(FtpError::from)
+                ftp.custom_command(line, &expected)
+                    .await
+                    .map_err(FtpError::from)
             }))
             .await?;
         let body = String::from_utf8_lossy(&resp.body);
@@ -259,7 +278,8 @@ impl FtpSession {
     pub async fn list_cwd(&mut self) -> Result<Vec<Entry>, FtpError> {
         match self.list_with(self.use_mlsd).await {
             Err(FtpError::Reply { code, .. }) if self.use_mlsd && (500..=504).contains(&code) => {
-                self.tap.warn(format!("MLSD refused ({code}); falling back to LIST"));
+                self.tap
+                    .warn(format!("MLSD refused ({code}); falling back to LIST"));
                 self.use_mlsd = false;
                 self.list_with(false).await
             }
@@ -320,7 +340,10 @@ impl FtpSession {
                             } else {
                                 bad += 1;
                                 if bad <= MAX_WARNED_LINES {
-                                    tap.warn(format!("skipped an entry with an unsafe name: {:?}", e.name));
+                                    tap.warn(format!(
+                                        "skipped an entry with an unsafe name: {:?}",
+                                        e.name
+                                    ));
                                 }
                             }
                         }
@@ -352,7 +375,9 @@ impl FtpSession {
         let ftp = &mut self.ftp;
         let _ = self
             .tap
-            .scope(timed(t, "QUIT", async { ftp.quit().await.map_err(FtpError::from) }))
+            .scope(timed(t, "QUIT", async {
+                ftp.quit().await.map_err(FtpError::from)
+            }))
             .await;
     }
 
@@ -363,7 +388,11 @@ impl FtpSession {
 
 impl FileSystem for FtpSession {
     async fn list(&mut self, path: &str) -> Result<Listing, FsError> {
-        let path = if path.is_empty() { self.cwd.clone() } else { path.to_string() };
+        let path = if path.is_empty() {
+            self.cwd.clone()
+        } else {
+            path.to_string()
+        };
         let canonical = if path == self.cwd {
             path
         } else {
@@ -390,7 +419,9 @@ impl FileSystem for FtpSession {
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
-            .scope(timed(t, "MKD", async { ftp.mkdir(path).await.map_err(FtpError::from) }))
+            .scope(timed(t, "MKD", async {
+                ftp.mkdir(path).await.map_err(FtpError::from)
+            }))
             .await?;
         Ok(())
     }
@@ -401,7 +432,9 @@ impl FileSystem for FtpSession {
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
-            .scope(timed(t, "RNFR/RNTO", async { ftp.rename(from, to).await.map_err(FtpError::from) }))
+            .scope(timed(t, "RNFR/RNTO", async {
+                ftp.rename(from, to).await.map_err(FtpError::from)
+            }))
             .await?;
         Ok(())
     }
@@ -411,7 +444,9 @@ impl FileSystem for FtpSession {
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
-            .scope(timed(t, "DELE", async { ftp.rm(path).await.map_err(FtpError::from) }))
+            .scope(timed(t, "DELE", async {
+                ftp.rm(path).await.map_err(FtpError::from)
+            }))
             .await?;
         Ok(())
     }
@@ -421,7 +456,9 @@ impl FileSystem for FtpSession {
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
-            .scope(timed(t, "RMD", async { ftp.rmdir(path).await.map_err(FtpError::from) }))
+            .scope(timed(t, "RMD", async {
+                ftp.rmdir(path).await.map_err(FtpError::from)
+            }))
             .await?;
         Ok(())
     }
@@ -448,7 +485,9 @@ pub fn remote_join(dir: &str, name: &str) -> String {
 /// Nothing with CR, LF or NUL goes onto the control connection.
 fn check_line(s: &str) -> Result<(), FtpError> {
     if s.contains(['\r', '\n', '\0']) {
-        Err(FtpError::Unsafe("CR, LF or NUL in a command argument".into()))
+        Err(FtpError::Unsafe(
+            "CR, LF or NUL in a command argument".into(),
+        ))
     } else {
         Ok(())
     }

@@ -60,7 +60,9 @@ impl FtpUrl {
         let rest = if lower.starts_with("ftp://") {
             &s[6..]
         } else {
-            return Err(UrlError::Scheme(s.split("://").next().unwrap_or(s).to_string()));
+            return Err(UrlError::Scheme(
+                s.split("://").next().unwrap_or(s).to_string(),
+            ));
         };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], Some(&rest[i..])),
@@ -124,7 +126,8 @@ mod tests {
 
     #[test]
     fn full_url() {
-        let u = FtpUrl::parse("ftp://alice:p%40ss:w@example.org:2121/pub/dir%20with%20spaces").unwrap();
+        let u =
+            FtpUrl::parse("ftp://alice:p%40ss:w@example.org:2121/pub/dir%20with%20spaces").unwrap();
         assert_eq!(u.host, "example.org");
         assert_eq!(u.port, 2121);
         assert_eq!(u.user.as_deref(), Some("alice"));
@@ -135,7 +138,10 @@ mod tests {
     #[test]
     fn anonymous_and_defaults() {
         let u = FtpUrl::parse("ftp://host").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.user, u.path), ("host", 21, None, None));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.user, u.path),
+            ("host", 21, None, None)
+        );
         let u = FtpUrl::parse("FTP://bob@[::1]:21/").unwrap();
         assert_eq!(u.host, "::1");
         assert_eq!(u.user.as_deref(), Some("bob"));
@@ -144,11 +150,20 @@ mod tests {
 
     #[test]
     fn bad_urls_are_clear_errors() {
-        assert_eq!(FtpUrl::parse("http://x"), Err(UrlError::Scheme("http".into())));
+        assert_eq!(
+            FtpUrl::parse("http://x"),
+            Err(UrlError::Scheme("http".into()))
+        );
         assert_eq!(FtpUrl::parse("ftp://:21/"), Err(UrlError::NoHost));
         assert_eq!(FtpUrl::parse("ftp://h:0"), Err(UrlError::Port("0".into())));
-        assert_eq!(FtpUrl::parse("ftp://h:99999"), Err(UrlError::Port("99999".into())));
-        assert_eq!(FtpUrl::parse("ftp://h/%0d%0aDELE%20x"), Err(UrlError::Control));
+        assert_eq!(
+            FtpUrl::parse("ftp://h:99999"),
+            Err(UrlError::Port("99999".into()))
+        );
+        assert_eq!(
+            FtpUrl::parse("ftp://h/%0d%0aDELE%20x"),
+            Err(UrlError::Control)
+        );
         assert_eq!(FtpUrl::parse("ftp://h/%zz"), Err(UrlError::Percent));
     }
 

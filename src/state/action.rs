@@ -98,12 +98,22 @@ pub enum Action {
     Input(KeyPress),
     /// A left click at a screen cell.
     #[serde(skip)]
-    Click { col: u16, row: u16 },
+    Click {
+        col: u16,
+        row: u16,
+    },
     /// Mouse wheel at a screen cell (`delta` rows, negative is up).
     #[serde(skip)]
-    Scroll { col: u16, row: u16, delta: i16 },
+    Scroll {
+        col: u16,
+        row: u16,
+        delta: i16,
+    },
     #[serde(skip)]
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
 }
 
 /// How a listing request moves the pane.

@@ -122,7 +122,10 @@ impl ConnectForm {
         } else {
             (Some(user), Some(self.password.clone()))
         };
-        Ok((ConnectOptions::new(host, port, user, pass), self.path.clone()))
+        Ok((
+            ConnectOptions::new(host, port, user, pass),
+            self.path.clone(),
+        ))
     }
 }
 
@@ -150,7 +153,10 @@ mod tests {
         f.key(KeyPress::plain(Key::Tab));
         typed(&mut f, "s3cret");
         let (o, _) = f.validate().unwrap();
-        assert_eq!((o.host.as_str(), o.port, o.user.as_str()), ("example.org", 2121, "alice"));
+        assert_eq!(
+            (o.host.as_str(), o.port, o.user.as_str()),
+            ("example.org", 2121, "alice")
+        );
         assert_eq!(o.password.expose(), "s3cret");
         assert!(!format!("{f:?}").contains("s3cret"));
     }

@@ -106,10 +106,28 @@ mod tests {
         }
         assert_eq!(p.lines.len(), 3);
         assert_eq!(p.lines[0].text, "2");
-        p.push(ev(LogKind::Reply { code: 530, last: true }, "530 Login incorrect."), Lang::En);
+        p.push(
+            ev(
+                LogKind::Reply {
+                    code: 530,
+                    last: true,
+                },
+                "530 Login incorrect.",
+            ),
+            Lang::En,
+        );
         let x = p.lines.back().unwrap().explanation.unwrap();
         assert!(x.hint.as_deref().unwrap().contains("password"));
-        p.push(ev(LogKind::Reply { code: 211, last: false }, "211-Features"), Lang::En);
+        p.push(
+            ev(
+                LogKind::Reply {
+                    code: 211,
+                    last: false,
+                },
+                "211-Features",
+            ),
+            Lang::En,
+        );
         assert!(p.lines.back().unwrap().explanation.is_none());
     }
 

@@ -112,7 +112,10 @@ impl State {
     }
 
     /// The first effects: read the local directory; connect if asked to.
-    pub fn start(&mut self, connect: Option<(crate::ftp::ConnectOptions, Option<String>)>) -> Vec<Effect> {
+    pub fn start(
+        &mut self,
+        connect: Option<(crate::ftp::ConnectOptions, Option<String>)>,
+    ) -> Vec<Effect> {
         let mut fx = vec![self.list(Side::Local, Nav::To(self.local.path.clone()))];
         match connect {
             Some((opts, path)) => fx.extend(self.connect(opts, path)),
@@ -344,7 +347,10 @@ impl State {
     /// Keys while a dialog or overlay is open.
     fn input(&mut self, key: KeyPress) -> Vec<Effect> {
         if self.help {
-            if matches!(key.key, Key::Esc | Key::Enter | Key::F(1) | Key::Char('?') | Key::Char('q')) {
+            if matches!(
+                key.key,
+                Key::Esc | Key::Enter | Key::F(1) | Key::Char('?') | Key::Char('q')
+            ) {
                 self.help = false;
             }
             return vec![];
@@ -455,7 +461,10 @@ fn is_root(side: Side, path: &str) -> bool {
 fn join_path(side: Side, dir: &str, name: &str) -> String {
     match side {
         Side::Remote => crate::ftp::session::remote_join(dir, name),
-        Side::Local => std::path::Path::new(dir).join(name).to_string_lossy().into_owned(),
+        Side::Local => std::path::Path::new(dir)
+            .join(name)
+            .to_string_lossy()
+            .into_owned(),
     }
 }
 

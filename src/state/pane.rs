@@ -46,10 +46,11 @@ impl Pane {
 
     /// Replace the listing, keeping the cursor on `select` (or on the same name) when present.
     pub fn set_listing(&mut self, path: String, mut entries: Vec<Entry>, is_root: bool) {
-        let keep = self
-            .select
-            .take()
-            .or_else(|| (path == self.path).then(|| self.current().map(|e| e.name.clone())).flatten());
+        let keep = self.select.take().or_else(|| {
+            (path == self.path)
+                .then(|| self.current().map(|e| e.name.clone()))
+                .flatten()
+        });
         sort_entries(&mut entries);
         if !is_root {
             entries.insert(
@@ -119,7 +120,9 @@ fn rank(e: &Entry) -> u8 {
 /// Directories first, then by name (case-insensitive, then exact, so the order is total).
 pub fn sort_entries(entries: &mut [Entry]) {
     entries.sort_unstable_by(|a, b| {
-        rank(a).cmp(&rank(b)).then_with(|| compare_names(&a.name, &b.name))
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| compare_names(&a.name, &b.name))
     });
 }
 
@@ -162,7 +165,11 @@ mod tests {
     fn listing_keeps_the_selected_name() {
         let mut p = Pane::new(Side::Local, "local");
         p.select = Some("b".into());
-        p.set_listing("/x".into(), vec![e("a", EntryKind::Dir), e("b", EntryKind::Dir)], false);
+        p.set_listing(
+            "/x".into(),
+            vec![e("a", EntryKind::Dir), e("b", EntryKind::Dir)],
+            false,
+        );
         assert_eq!(p.entries[0].name, "..");
         assert_eq!(p.current().unwrap().name, "b");
         p.move_by(100);
@@ -174,7 +181,9 @@ mod tests {
     #[test]
     fn scrolling_follows_the_cursor() {
         let mut p = Pane::new(Side::Local, "local");
-        let v: Vec<_> = (0..100).map(|i| e(&format!("f{i:03}"), EntryKind::File)).collect();
+        let v: Vec<_> = (0..100)
+            .map(|i| e(&format!("f{i:03}"), EntryKind::File))
+            .collect();
         p.set_listing("/".into(), v, true);
         p.move_to(50);
         p.scroll_into_view(10);

@@ -35,7 +35,14 @@ fn connected() -> State {
     let opts = crate::ftp::ConnectOptions::new("h", 21, Some("u"), Some(Secret::new("p")));
     let fx = s.start(Some((opts, Some("/pub".into()))));
     let (local_req, conn_req) = match fx.as_slice() {
-        [Effect::List { req: a, side: Side::Local, .. }, Effect::Connect { req: b, path, .. }] => {
+        [
+            Effect::List {
+                req: a,
+                side: Side::Local,
+                ..
+            },
+            Effect::Connect { req: b, path, .. },
+        ] => {
             assert_eq!(path.as_deref(), Some("/pub"));
             (*a, *b)
         }
@@ -51,7 +58,13 @@ fn connected() -> State {
         label: "u@h".into(),
     });
     let req = match fx.as_slice() {
-        [Effect::List { side: Side::Remote, nav: Nav::To(p), req }] => {
+        [
+            Effect::List {
+                side: Side::Remote,
+                nav: Nav::To(p),
+                req,
+            },
+        ] => {
             assert_eq!(p, "/pub");
             *req
         }
@@ -69,7 +82,13 @@ fn connected() -> State {
 fn start_without_url_opens_the_connect_dialog_and_esc_leaves_it_disconnected() {
     let mut s = State::new("/", Lang::En);
     let fx = s.start(None);
-    assert!(matches!(fx.as_slice(), [Effect::List { side: Side::Local, .. }]));
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::List {
+            side: Side::Local,
+            ..
+        }]
+    ));
     assert!(matches!(s.dialog, Some(Dialog::Connect(_))));
     assert!(s.wants_input());
     let fx = s.update(Action::Input(KeyPress::plain(Key::Esc)));
@@ -133,7 +152,13 @@ fn open_parent_and_stale_replies() {
     s.update(Action::Down); // dir00
     let fx = s.update(Action::Open);
     let req1 = match fx.as_slice() {
-        [Effect::List { side: Side::Remote, nav: Nav::To(p), req }] => {
+        [
+            Effect::List {
+                side: Side::Remote,
+                nav: Nav::To(p),
+                req,
+            },
+        ] => {
             assert_eq!(p, "/pub/dir00");
             *req
         }
@@ -163,7 +188,13 @@ fn open_parent_and_stale_replies() {
     // Parent selects the directory we came from.
     let fx = s.update(Action::Parent);
     let req = match fx.as_slice() {
-        [Effect::List { nav: Nav::Up(from), req, .. }] => {
+        [
+            Effect::List {
+                nav: Nav::Up(from),
+                req,
+                ..
+            },
+        ] => {
             assert_eq!(from, "/pub/dir01");
             *req
         }
@@ -227,11 +258,15 @@ fn quit_asks_only_when_something_runs() {
     assert!(s.busy());
     assert!(s.update(Action::Quit).is_empty());
     assert_eq!(s.dialog, Some(Dialog::ConfirmQuit));
-    assert!(s.update(Action::Input(KeyPress::plain(Key::Char('n')))).is_empty());
+    assert!(
+        s.update(Action::Input(KeyPress::plain(Key::Char('n'))))
+            .is_empty()
+    );
     assert!(!s.quit && s.dialog.is_none());
     s.update(Action::Quit);
     assert!(matches!(
-        s.update(Action::Input(KeyPress::plain(Key::Char('y')))).as_slice(),
+        s.update(Action::Input(KeyPress::plain(Key::Char('y'))))
+            .as_slice(),
         [Effect::Quit]
     ));
 }
@@ -302,7 +337,10 @@ fn log_events_are_kept_and_masked_upstream() {
     let line = s.log.lines.back().unwrap();
     let x = line.explanation.unwrap();
     assert!(x.hint.is_some());
-    assert!(!x.meaning.is_ascii(), "explanations follow the chosen language");
+    assert!(
+        !x.meaning.is_ascii(),
+        "explanations follow the chosen language"
+    );
 }
 
 #[test]
@@ -318,7 +356,9 @@ fn symlinks_can_be_opened_and_files_cannot() {
     });
     s.update(Action::SwitchPane);
     s.update(Action::End);
-    assert!(matches!(s.update(Action::Open).as_slice(), [Effect::List { nav: Nav::To(p), .. }] if p == "/pub/ln"));
+    assert!(
+        matches!(s.update(Action::Open).as_slice(), [Effect::List { nav: Nav::To(p), .. }] if p == "/pub/ln")
+    );
     s.update(Action::Up);
     assert!(s.update(Action::Open).is_empty());
     assert!(s.status.text.contains("not a directory"));

@@ -94,7 +94,9 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
     match &form.error {
         Some(e) => lines.push(Line::from(Span::styled(
             format!(" {e}"),
-            Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
         ))),
         None => lines.push(Line::from(Span::styled(
             " Enter connect · Tab next field · Esc cancel",

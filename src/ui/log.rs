@@ -26,11 +26,19 @@ pub fn reply_color(code: u16) -> Color {
 fn line_spans(l: &LogLine, width: usize) -> Line<'static> {
     let head = format!("{} {:<7} ", l.time, fit(&l.tag, 7).trim_end());
     let (marker, style) = match l.kind {
-        LogKind::Command => ("> ", Style::new().fg(Color::White).add_modifier(Modifier::BOLD)),
+        LogKind::Command => (
+            "> ",
+            Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
+        ),
         LogKind::Reply { code, .. } => ("< ", Style::new().fg(reply_color(code))),
         LogKind::Info => ("* ", Style::new().fg(Color::Gray)),
         LogKind::Warn => ("! ", Style::new().fg(Color::Yellow)),
-        LogKind::Error => ("! ", Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD)),
+        LogKind::Error => (
+            "! ",
+            Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
+        ),
     };
     let mut spans = vec![
         Span::styled(head, Style::new().fg(Color::DarkGray)),
@@ -46,7 +54,12 @@ fn line_spans(l: &LogLine, width: usize) -> Line<'static> {
             (Some(h), _) => format!("  — {} {h}", x.meaning),
             (None, _) => format!("  — {}", x.meaning),
         };
-        spans.push(Span::styled(note, Style::new().fg(Color::DarkGray).add_modifier(Modifier::ITALIC)));
+        spans.push(Span::styled(
+            note,
+            Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::ITALIC),
+        ));
     }
     // Cut to the width; the panel never wraps.
     let mut used = 0usize;

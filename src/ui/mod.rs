@@ -40,17 +40,29 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
         return;
     }
     let conn = match &state.conn {
-        Conn::Disconnected => Span::styled(" offline ", Style::new().fg(Color::Black).bg(Color::Gray)),
-        Conn::Connecting { .. } => Span::styled(" connecting ", Style::new().fg(Color::Black).bg(Color::Yellow)),
-        Conn::Connected { .. } => Span::styled(" online ", Style::new().fg(Color::Black).bg(Color::Green)),
+        Conn::Disconnected => {
+            Span::styled(" offline ", Style::new().fg(Color::Black).bg(Color::Gray))
+        }
+        Conn::Connecting { .. } => Span::styled(
+            " connecting ",
+            Style::new().fg(Color::Black).bg(Color::Yellow),
+        ),
+        Conn::Connected { .. } => {
+            Span::styled(" online ", Style::new().fg(Color::Black).bg(Color::Green))
+        }
     };
     let style = if state.status.error {
-        Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD)
+        Style::new()
+            .fg(Color::LightRed)
+            .add_modifier(Modifier::BOLD)
     } else {
         Style::new()
     };
     let used = conn.width() + 1;
-    let msg = text::fit(&state.status.text, (area.width as usize).saturating_sub(used));
+    let msg = text::fit(
+        &state.status.text,
+        (area.width as usize).saturating_sub(used),
+    );
     let line = Line::from(vec![conn, Span::raw(" "), Span::styled(msg, style)]);
     f.render_widget(Paragraph::new(line), area);
 }

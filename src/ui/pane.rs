@@ -80,7 +80,9 @@ fn row_text(e: &Entry, c: &Columns) -> String {
 
 fn entry_style(e: &Entry) -> Style {
     match e.kind {
-        EntryKind::Dir => Style::new().fg(Color::LightBlue).add_modifier(Modifier::BOLD),
+        EntryKind::Dir => Style::new()
+            .fg(Color::LightBlue)
+            .add_modifier(Modifier::BOLD),
         EntryKind::Symlink => Style::new().fg(Color::LightCyan),
         EntryKind::Other => Style::new().fg(Color::LightYellow),
         EntryKind::File => Style::new(),
@@ -101,7 +103,11 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
     let inner_w = area.width.saturating_sub(2) as usize;
     let label = format!(" {} ", pane.label);
     let path_room = inner_w.saturating_sub(label.chars().count() + 1);
-    let shown_path = if pane.path.is_empty() { "—" } else { pane.path.as_str() };
+    let shown_path = if pane.path.is_empty() {
+        "—"
+    } else {
+        pane.path.as_str()
+    };
     let path = format!(" {} ", fit_path(shown_path, path_room.saturating_sub(2)));
     let footer = if pane.loading != 0 {
         Line::from(Span::styled(" loading… ", Style::new().fg(Color::Yellow)))
@@ -111,13 +117,21 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
             Style::new().fg(Color::LightRed),
         ))
     } else {
-        let dirs = pane.entries.iter().filter(|e| e.is_dir() && e.name != "..").count();
+        let dirs = pane
+            .entries
+            .iter()
+            .filter(|e| e.is_dir() && e.name != "..")
+            .count();
         let files = pane.entries.iter().filter(|e| !e.is_dir()).count();
         Line::from(format!(" {dirs} dirs, {files} files "))
     };
     let block = Block::new()
         .borders(Borders::ALL)
-        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
         .border_style(border)
         .title(Line::from(Span::styled(path, border)))
         .title(Line::from(Span::styled(label, border)).alignment(Alignment::Right))
@@ -143,7 +157,9 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
     let mut lines = Vec::with_capacity(rows + 1);
     lines.push(Line::from(Span::styled(
         header,
-        Style::new().fg(Color::Gray).add_modifier(Modifier::UNDERLINED),
+        Style::new()
+            .fg(Color::Gray)
+            .add_modifier(Modifier::UNDERLINED),
     )));
     if pane.entries.is_empty() {
         let msg = if side == Side::Remote && !matches!(state.conn, Conn::Connected { .. }) {
@@ -169,7 +185,10 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         let mut style = entry_style(e);
         if idx == pane.cursor {
             style = if focused {
-                Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD)
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Cyan)
+                    .add_modifier(Modifier::BOLD)
             } else {
                 style.add_modifier(Modifier::REVERSED)
             };

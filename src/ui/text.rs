@@ -9,7 +9,13 @@ pub fn fit(s: &str, width: usize) -> String {
     let mut out = String::with_capacity(width + 4);
     let total = s
         .chars()
-        .map(|c| if c.is_control() { 1 } else { c.width().unwrap_or(0) })
+        .map(|c| {
+            if c.is_control() {
+                1
+            } else {
+                c.width().unwrap_or(0)
+            }
+        })
         .sum::<usize>();
     if total <= width {
         for c in s.chars() {
