@@ -39,9 +39,15 @@ fn names(entries: &[skiff::fs::Entry]) -> Vec<String> {
 async fn login_sequence_is_logged_with_the_password_masked() {
     let server = demo::start(DemoOptions::default()).await.unwrap();
     let (tap, mut rx) = tap();
-    let s = FtpSession::connect(opts(server.port, "demo", "demo"), tap).await.unwrap();
+    let s = FtpSession::connect(opts(server.port, "demo", "demo"), tap)
+        .await
+        .unwrap();
     assert_eq!(s.cwd(), "/");
-    assert!(s.uses_mlsd(), "libunftp advertises MLST: {:?}", s.features());
+    assert!(
+        s.uses_mlsd(),
+        "libunftp advertises MLST: {:?}",
+        s.features()
+    );
     let log = drain(&mut rx);
     let commands: Vec<&str> = log
         .iter()
@@ -50,7 +56,14 @@ async fn login_sequence_is_logged_with_the_password_masked() {
         .collect();
     assert_eq!(
         commands,
-        ["USER demo", "PASS ****", "FEAT", "OPTS UTF8 ON", "TYPE I", "PWD"]
+        [
+            "USER demo",
+            "PASS ****",
+            "FEAT",
+            "OPTS UTF8 ON",
+            "TYPE I",
+            "PWD"
+        ]
     );
     assert!(log.iter().all(|e| e.tag.as_ref() == "browse"));
     let codes: Vec<u16> = log
@@ -80,7 +93,11 @@ async fn wrong_password_is_a_530_error() {
     assert_eq!(err.code(), Some(530), "{err:?}");
     assert!(!err.to_string().contains("nope"));
     let log = drain(&mut rx);
-    assert!(log.iter().any(|e| e.kind == LogKind::Reply { code: 530, last: true }));
+    assert!(log.iter().any(|e| e.kind
+        == LogKind::Reply {
+            code: 530,
+            last: true
+        }));
     assert!(!log.iter().any(|e| e.text.contains("nope")));
 }
 
@@ -88,7 +105,9 @@ async fn wrong_password_is_a_530_error() {
 async fn mlsd_and_list_agree_and_cwd_cdup_pwd_work() {
     let server = demo::start(DemoOptions::default()).await.unwrap();
     let (tap, _rx) = tap();
-    let mut s = FtpSession::connect(opts(server.port, "demo", "demo"), tap).await.unwrap();
+    let mut s = FtpSession::connect(opts(server.port, "demo", "demo"), tap)
+        .await
+        .unwrap();
 
     let mlsd = s.list_cwd().await.unwrap();
     for (name, kind) in [
@@ -97,7 +116,10 @@ async fn mlsd_and_list_agree_and_cwd_cdup_pwd_work() {
         ("README.txt", EntryKind::File),
         ("big", EntryKind::Dir),
     ] {
-        let e = mlsd.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("{name} missing"));
+        let e = mlsd
+            .iter()
+            .find(|e| e.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
         assert_eq!(e.kind, kind, "{name}");
         assert!(e.mtime.is_some(), "{name} has a time");
     }
@@ -105,12 +127,17 @@ async fn mlsd_and_list_agree_and_cwd_cdup_pwd_work() {
     let list = s.list_cwd().await.unwrap();
     assert_eq!(names(&mlsd), names(&list));
     let readme = list.iter().find(|e| e.name == "README.txt").unwrap();
-    let on_disk = std::fs::metadata(server.root.join("README.txt")).unwrap().len();
+    let on_disk = std::fs::metadata(server.root.join("README.txt"))
+        .unwrap()
+        .len();
     assert_eq!(readme.size, on_disk);
 
     for mlsd_on in [true, false] {
         s.set_use_mlsd(mlsd_on);
-        assert_eq!(s.cwd_to("dir with spaces").await.unwrap(), "/dir with spaces");
+        assert_eq!(
+            s.cwd_to("dir with spaces").await.unwrap(),
+            "/dir with spaces"
+        );
         let inner = s.list_cwd().await.unwrap();
         assert_eq!(names(&inner), ["another file.log", "hello world.txt"]);
         let hello = inner.iter().find(|e| e.name == "hello world.txt").unwrap();
@@ -141,7 +168,9 @@ async fn file_system_trait_over_ftp() {
     .await
     .unwrap();
     let (tap, _rx) = tap();
-    let mut s = FtpSession::connect(opts(server.port, "demo", "demo"), tap).await.unwrap();
+    let mut s = FtpSession::connect(opts(server.port, "demo", "demo"), tap)
+        .await
+        .unwrap();
     let dir = s.join("/", "new dir").unwrap();
     s.mkdir(&dir).await.unwrap();
     assert!(root.path().join("new dir").is_dir());
@@ -163,7 +192,9 @@ async fn file_system_trait_over_ftp() {
 async fn control_line_injection_never_reaches_the_server() {
     let server = demo::start(DemoOptions::default()).await.unwrap();
     let (tap, mut rx) = tap();
-    let mut s = FtpSession::connect(opts(server.port, "demo", "demo"), tap).await.unwrap();
+    let mut s = FtpSession::connect(opts(server.port, "demo", "demo"), tap)
+        .await
+        .unwrap();
     drain(&mut rx);
     let err = s.cwd_to("x\r\nDELE README.txt").await.unwrap_err();
     assert!(matches!(err, FtpError::Unsafe(_)), "{err:?}");
@@ -180,7 +211,9 @@ async fn hostile_server(listing: &'static [u8], stall_after_pasv: bool) -> u16 {
         let (sock, _) = ctrl.accept().await.unwrap();
         let (r, mut w) = sock.into_split();
         let mut r = BufReader::new(r);
-        w.write_all(b"220-hostile\r\n220 \x1b[2Jready\r\n").await.unwrap();
+        w.write_all(b"220-hostile\r\n220 \x1b[2Jready\r\n")
+            .await
+            .unwrap();
         let data = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let dport = data.local_addr().unwrap().port();
         let mut line = String::new();
@@ -206,8 +239,12 @@ async fn hostile_server(listing: &'static [u8], stall_after_pasv: bool) -> u16 {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
                 }
                 // Points at a documentation address: the client must ignore it.
-                format!("227 Entering Passive Mode (192,0,2,1,{},{})\r\n", dport >> 8, dport & 255)
-                    .into_bytes()
+                format!(
+                    "227 Entering Passive Mode (192,0,2,1,{},{})\r\n",
+                    dport >> 8,
+                    dport & 255
+                )
+                .into_bytes()
             } else if cmd.starts_with("LIST") {
                 w.write_all(b"150 here\r\n").await.unwrap();
                 let (mut d, _) = data.accept().await.unwrap();
@@ -237,7 +274,9 @@ async fn hostile_listing_lines_are_warned_about_not_trusted() {
         lrwxrwxrwx 1 u g 11 Nov 21 12:00 pw -> /etc/passwd\r\n";
     let port = hostile_server(listing, false).await;
     let (tap, mut rx) = tap();
-    let mut s = FtpSession::connect(opts(port, "u", "p"), tap).await.unwrap();
+    let mut s = FtpSession::connect(opts(port, "u", "p"), tap)
+        .await
+        .unwrap();
     assert!(!s.uses_mlsd());
     let entries = s.list_cwd().await.unwrap();
     assert_eq!(names(&entries), ["good.txt", "pw"]);

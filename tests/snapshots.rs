@@ -9,9 +9,7 @@ use skiff::config::Keymap;
 use skiff::fs::{Entry, EntryKind, Listing};
 use skiff::ftp::replies::Lang;
 use skiff::ftp::{ConnectOptions, LogEvent, LogKind, Secret};
-use skiff::state::{
-    Action, ConnectForm, Dialog, Effect, Event, Key, KeyPress, Side, State,
-};
+use skiff::state::{Action, ConnectForm, Dialog, Effect, Event, Key, KeyPress, Side, State};
 
 const T0: i64 = 1_795_000_000; // 2026-11-18, a fixed moment
 
@@ -75,7 +73,12 @@ fn sample_state(width: u16, height: u16) -> State {
                 e("big", EntryKind::Dir, 0, "rwxr-xr-x"),
                 e("README.txt", EntryKind::File, 169, "rw-r--r--"),
                 e("readme-link", EntryKind::Symlink, 10, "rwxrwxrwx"),
-                e("报告 2026 年度总结.txt", EntryKind::File, 4_194_304, "rw-r--r--"),
+                e(
+                    "报告 2026 年度总结.txt",
+                    EntryKind::File,
+                    4_194_304,
+                    "rw-r--r--",
+                ),
                 e(
                     "a file with a rather long name that will not fit in a narrow pane at all.txt",
                     EntryKind::File,
@@ -85,14 +88,51 @@ fn sample_state(width: u16, height: u16) -> State {
             ],
         }),
     });
-    log(&mut s, 0, LogKind::Info, "Connecting to 127.0.0.1:2121 (127.0.0.1:2121)");
-    log(&mut s, 0, LogKind::Reply { code: 220, last: true }, "220 skiff demo server ready");
+    log(
+        &mut s,
+        0,
+        LogKind::Info,
+        "Connecting to 127.0.0.1:2121 (127.0.0.1:2121)",
+    );
+    log(
+        &mut s,
+        0,
+        LogKind::Reply {
+            code: 220,
+            last: true,
+        },
+        "220 skiff demo server ready",
+    );
     log(&mut s, 0, LogKind::Command, "USER demo");
-    log(&mut s, 0, LogKind::Reply { code: 331, last: true }, "331 Password required");
+    log(
+        &mut s,
+        0,
+        LogKind::Reply {
+            code: 331,
+            last: true,
+        },
+        "331 Password required",
+    );
     log(&mut s, 1, LogKind::Command, "PASS ****");
-    log(&mut s, 1, LogKind::Reply { code: 230, last: true }, "230 User logged in, proceed");
+    log(
+        &mut s,
+        1,
+        LogKind::Reply {
+            code: 230,
+            last: true,
+        },
+        "230 User logged in, proceed",
+    );
     log(&mut s, 1, LogKind::Command, "CWD /secret");
-    log(&mut s, 2, LogKind::Reply { code: 550, last: true }, "550 Permission denied");
+    log(
+        &mut s,
+        2,
+        LogKind::Reply {
+            code: 550,
+            last: true,
+        },
+        "550 Permission denied",
+    );
     s.update(Action::SwitchPane);
     s.update(Action::Down);
     s
