@@ -24,6 +24,11 @@ fn e(name: &str, kind: EntryKind, size: u64, perms: &str) -> Entry {
     }
 }
 
+fn sorted(mut v: Vec<Entry>) -> Vec<Entry> {
+    skiff::state::pane::sort_entries(&mut v);
+    v
+}
+
 fn log(s: &mut State, secs: u64, kind: LogKind, text: &str) {
     s.apply(Event::Log(LogEvent {
         at: UNIX_EPOCH + Duration::from_secs(T0 as u64 + secs),
@@ -47,12 +52,12 @@ fn sample_state(width: u16, height: u16) -> State {
         req: lreq,
         result: Ok(Listing {
             path: "/home/user/projects".into(),
-            entries: vec![
+            entries: sorted(vec![
                 e("skiff", EntryKind::Dir, 0, "rwxr-xr-x"),
                 e("notes", EntryKind::Dir, 0, "rwxr-x---"),
                 e("todo.md", EntryKind::File, 812, "rw-r--r--"),
                 e("photo.jpg", EntryKind::File, 2_345_678, "rw-r--r--"),
-            ],
+            ]),
         }),
     });
     let fx = s.apply(Event::Connected {
@@ -67,7 +72,7 @@ fn sample_state(width: u16, height: u16) -> State {
         req: *req,
         result: Ok(Listing {
             path: "/".into(),
-            entries: vec![
+            entries: sorted(vec![
                 e("dir with spaces", EntryKind::Dir, 0, "rwxr-xr-x"),
                 e("数据", EntryKind::Dir, 0, "rwxr-xr-x"),
                 e("big", EntryKind::Dir, 0, "rwxr-xr-x"),
@@ -85,7 +90,7 @@ fn sample_state(width: u16, height: u16) -> State {
                     42,
                     "rw-r--r--",
                 ),
-            ],
+            ]),
         }),
     });
     log(

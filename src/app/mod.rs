@@ -112,7 +112,15 @@ impl Runner {
                         Nav::To(p) => p,
                         Nav::Up(from) => fs.parent(&from),
                     };
-                    let result = fs.list(&path).await.map_err(|e| ErrorInfo::from(&e));
+                    let result = fs
+                        .list(&path)
+                        .await
+                        .map(|mut l| {
+                            // Sorting happens here, off the UI task.
+                            crate::state::pane::sort_entries(&mut l.entries);
+                            l
+                        })
+                        .map_err(|e| ErrorInfo::from(&e));
                     let _ = events.send(Event::Listed {
                         side: Side::Local,
                         req,

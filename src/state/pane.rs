@@ -23,6 +23,8 @@ pub struct Pane {
     pub select: Option<String>,
     /// Host label for the path bar (`local`, `user@host`).
     pub label: String,
+    /// Directories and other entries in `entries` (without `..`), counted once per listing.
+    pub counts: (usize, usize),
 }
 
 impl Pane {
@@ -37,6 +39,7 @@ impl Pane {
             error: None,
             select: None,
             label: label.to_string(),
+            counts: (0, 0),
         }
     }
 
@@ -45,13 +48,15 @@ impl Pane {
     }
 
     /// Replace the listing, keeping the cursor on `select` (or on the same name) when present.
+    /// `entries` must already be sorted with [`sort_entries`] (done off the UI task).
     pub fn set_listing(&mut self, path: String, mut entries: Vec<Entry>, is_root: bool) {
         let keep = self.select.take().or_else(|| {
             (path == self.path)
                 .then(|| self.current().map(|e| e.name.clone()))
                 .flatten()
         });
-        sort_entries(&mut entries);
+        let dirs = entries.iter().filter(|e| e.is_dir()).count();
+        self.counts = (dirs, entries.len() - dirs);
         if !is_root {
             entries.insert(
                 0,
@@ -165,12 +170,14 @@ mod tests {
     fn listing_keeps_the_selected_name() {
         let mut p = Pane::new(Side::Local, "local");
         p.select = Some("b".into());
+        assert_eq!(p.counts, (0, 0));
         p.set_listing(
             "/x".into(),
             vec![e("a", EntryKind::Dir), e("b", EntryKind::Dir)],
             false,
         );
         assert_eq!(p.entries[0].name, "..");
+        assert_eq!(p.counts, (2, 0));
         assert_eq!(p.current().unwrap().name, "b");
         p.move_by(100);
         assert_eq!(p.cursor, 2);
