@@ -11,4 +11,5 @@ pub mod demo;
 pub mod fs;
 pub mod ftp;
 pub mod state;
+pub mod transfer;
 pub mod ui;

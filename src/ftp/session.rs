@@ -84,6 +84,23 @@ impl ConnectOptions {
     }
 }
 
+/// A data connection in progress (read it for a download, write it for an upload, then
+/// [`FtpSession::finish`] it).
+pub type DataStream = suppaftp::tokio::TransferStream<suppaftp::tokio::AsyncRustlsStream>;
+
+trait MapErrFtp<T> {
+    fn map_err_ftp(self) -> impl std::future::Future<Output = Result<T, FtpError>>;
+}
+
+impl<T, F> MapErrFtp<T> for F
+where
+    F: std::future::Future<Output = Result<T, suppaftp::FtpError>>,
+{
+    async fn map_err_ftp(self) -> Result<T, FtpError> {
+        self.await.map_err(FtpError::from)
+    }
+}
+
 /// A logged-in FTP session.
 pub struct FtpSession {
     ftp: AsyncRustlsFtpStream,
@@ -367,6 +384,93 @@ impl FtpSession {
                 Ok(entries)
             })
             .await
+    }
+
+    /// `SIZE path`: `None` when the file does not exist (550) or the server lacks SIZE.
+    pub async fn size(&mut self, path: &str) -> Result<Option<u64>, FtpError> {
+        check_line(path)?;
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        let r = self
+            .tap
+            .scope(timed(t, "SIZE", async {
+                ftp.size(path).await.map_err(FtpError::from)
+            }))
+            .await;
+        match r {
+            Ok(n) => Ok(Some(n as u64)),
+            Err(e) if e.code().is_some_and(|c| c >= 500) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Open a download of `path`, starting at `offset` (sends `REST` first when non-zero).
+    pub async fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
+        check_line(path)?;
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        self.tap
+            .scope(timed(
+                t,
+                "opening the download",
+                async {
+                    ftp.resume_transfer(offset as usize).await?;
+                    ftp.retr_as_stream(path).await
+                }
+                .map_err_ftp(),
+            ))
+            .await
+    }
+
+    /// Open an upload to `path`: `STOR`, `REST offset` + `STOR`, or `APPE`.
+    pub async fn stor(
+        &mut self,
+        path: &str,
+        offset: u64,
+        append: bool,
+    ) -> Result<DataStream, FtpError> {
+        check_line(path)?;
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        self.tap
+            .scope(timed(
+                t,
+                "opening the upload",
+                async {
+                    if append {
+                        ftp.append_with_stream(path).await
+                    } else {
+                        ftp.resume_transfer(offset as usize).await?;
+                        ftp.put_with_stream(path).await
+                    }
+                }
+                .map_err_ftp(),
+            ))
+            .await
+    }
+
+    /// Close a data stream and read the transfer's final reply (226/250).
+    pub async fn finish(&mut self, stream: DataStream) -> Result<(), FtpError> {
+        let t = self.opts.timeout;
+        self.tap
+            .scope(timed(t, "the end of the transfer", async {
+                stream.finish().await.map_err(FtpError::from)
+            }))
+            .await
+    }
+
+    /// Whether FEAT lists `name` (e.g. `MFMT`, `REST STREAM`).
+    pub fn has_feature(&self, name: &str) -> bool {
+        self.features
+            .iter()
+            .any(|f| f == name || f.starts_with(&format!("{name} ")))
+    }
+
+    /// Set a remote file's modification time with `MFMT` (when the server has it).
+    pub async fn mfmt(&mut self, path: &str, mtime: i64) -> Result<(), FtpError> {
+        let (y, mo, d, h, mi, s) = super::listing::civil_from_unix(mtime);
+        let cmd = format!("MFMT {y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02} {path}");
+        self.quote(&cmd, &[213, 253]).await.map(|_| ())
     }
 
     /// Say goodbye; errors are irrelevant at this point.

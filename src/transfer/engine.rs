@@ -1,0 +1,866 @@
+//! The transfer engine: one task owns the queue, a pool of workers (each with its own FTP
+//! connection, tagged `xfer-1`…) pulls jobs from it, and the engine reports what happens as
+//! events. Progress is sampled from shared counters a few times a second, so a fast transfer
+//! never floods anyone. The same engine serves the TUI and the headless commands.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use super::job::{Job, JobId, JobKind, JobSpec, JobState, OnExists};
+use super::worker::{Assignment, CANCEL, Outcome, PAUSE, RUN, Worker};
+use crate::ftp::{ConnectOptions, LogEvent, Tap};
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub connect: ConnectOptions,
+    /// Parallel connections, 1–16.
+    pub parallel: usize,
+    pub on_exists: OnExists,
+    /// Attempts per job before a transient failure is final.
+    pub max_attempts: u32,
+    /// First retry delay; doubles each time, capped at 30 s.
+    pub backoff: Duration,
+    /// A data connection that moves nothing for this long is a failure (and retried).
+    pub stall: Duration,
+    /// Where the queue is saved (and restored from).
+    pub state_file: Option<PathBuf>,
+}
+
+impl EngineConfig {
+    pub fn new(connect: ConnectOptions) -> EngineConfig {
+        EngineConfig {
+            connect,
+            parallel: 4,
+            on_exists: OnExists::Ask,
+            max_attempts: 5,
+            backoff: Duration::from_secs(1),
+            stall: Duration::from_secs(30),
+            state_file: None,
+        }
+    }
+}
+
+/// Progress of one running job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub id: JobId,
+    pub done: u64,
+    /// Bytes per second, smoothed.
+    pub rate: u64,
+}
+
+/// What the engine reports.
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    /// New jobs, inserted right after `after` (or appended when `None`).
+    Added {
+        after: Option<JobId>,
+        jobs: Vec<Job>,
+    },
+    /// A job's state changed (the whole job, as it is now).
+    Changed(Job),
+    Progress(Vec<Progress>),
+    Removed(Vec<JobId>),
+    /// A job moved to a new position in the queue.
+    Moved {
+        id: JobId,
+        index: usize,
+    },
+    /// Nothing is queued or running any more.
+    Idle,
+}
+
+/// User commands.
+#[derive(Debug)]
+enum Command {
+    Enqueue(Vec<JobSpec>),
+    Pause(JobId),
+    Resume(JobId),
+    PauseAll,
+    ResumeAll,
+    Cancel(JobId),
+    Retry(JobId),
+    RetryFailed,
+    MoveBy(JobId, i64),
+    ClearFinished,
+    Resolve {
+        id: JobId,
+        choice: OnExists,
+        all: bool,
+    },
+    Shutdown(oneshot::Sender<()>),
+}
+
+enum Msg {
+    Cmd(Command),
+    Want(oneshot::Sender<Assignment>),
+    Finished { id: JobId, outcome: Outcome },
+}
+
+/// The handle: cheap to clone, every method just sends a message.
+#[derive(Clone)]
+pub struct Engine {
+    tx: mpsc::UnboundedSender<Msg>,
+}
+
+impl Engine {
+    fn send(&self, c: Command) {
+        let _ = self.tx.send(Msg::Cmd(c));
+    }
+    pub fn enqueue(&self, specs: Vec<JobSpec>) {
+        self.send(Command::Enqueue(specs));
+    }
+    pub fn pause(&self, id: JobId) {
+        self.send(Command::Pause(id));
+    }
+    pub fn resume(&self, id: JobId) {
+        self.send(Command::Resume(id));
+    }
+    pub fn pause_all(&self) {
+        self.send(Command::PauseAll);
+    }
+    pub fn resume_all(&self) {
+        self.send(Command::ResumeAll);
+    }
+    pub fn cancel(&self, id: JobId) {
+        self.send(Command::Cancel(id));
+    }
+    pub fn retry(&self, id: JobId) {
+        self.send(Command::Retry(id));
+    }
+    pub fn retry_failed(&self) {
+        self.send(Command::RetryFailed);
+    }
+    pub fn move_by(&self, id: JobId, delta: i64) {
+        self.send(Command::MoveBy(id, delta));
+    }
+    pub fn clear_finished(&self) {
+        self.send(Command::ClearFinished);
+    }
+    pub fn resolve(&self, id: JobId, choice: OnExists, all: bool) {
+        self.send(Command::Resolve { id, choice, all });
+    }
+    /// Stop: running transfers are interrupted (their `.part` files stay), the queue is saved.
+    pub async fn shutdown(&self) {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Shutdown(tx));
+        let _ = rx.await;
+    }
+
+    /// Start the engine and its workers. Jobs saved in `cfg.state_file` for the same server
+    /// come back (pending and failed ones; interrupted ones resume).
+    pub fn start(
+        cfg: EngineConfig,
+        events: mpsc::UnboundedSender<EngineEvent>,
+        log: Option<mpsc::UnboundedSender<LogEvent>>,
+    ) -> Engine {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let parallel = cfg.parallel.clamp(1, 16);
+        for i in 1..=parallel {
+            let tag = format!("xfer-{i}");
+            let tap = match &log {
+                Some(l) => Tap::new(&tag, l.clone()),
+                None => Tap::discard(&tag),
+            };
+            let mut worker = Worker::new(cfg.connect.clone(), tap, cfg.stall);
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    let (want_tx, want_rx) = oneshot::channel();
+                    if tx.send(Msg::Want(want_tx)).is_err() {
+                        break;
+                    }
+                    let Ok(a) = want_rx.await else { break };
+                    let outcome = worker.run(&a).await;
+                    if tx
+                        .send(Msg::Finished {
+                            id: a.job.id,
+                            outcome,
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                worker.close().await;
+            });
+        }
+        let tap = match &log {
+            Some(l) => Tap::new("xfer", l.clone()),
+            None => Tap::discard("xfer"),
+        };
+        let mut core = Core::new(cfg, events, tap);
+        core.restore();
+        tokio::spawn(core.run(rx));
+        Engine { tx }
+    }
+}
+
+struct Running {
+    ctl: Arc<AtomicU8>,
+    progress: Arc<AtomicU64>,
+    last: u64,
+    rate: f64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedQueue {
+    version: u32,
+    server: String,
+    jobs: Vec<Job>,
+}
+
+struct Core {
+    cfg: EngineConfig,
+    events: mpsc::UnboundedSender<EngineEvent>,
+    tap: Tap,
+    jobs: HashMap<JobId, Job>,
+    order: Vec<JobId>,
+    next_id: JobId,
+    running: HashMap<JobId, Running>,
+    waiting: Vec<oneshot::Sender<Assignment>>,
+    not_before: HashMap<JobId, Instant>,
+    /// No job before this index is queued.
+    scan_from: usize,
+    paused_all: bool,
+    remembered: Option<OnExists>,
+    save_due: Option<Instant>,
+    was_busy: bool,
+}
+
+const TICK: Duration = Duration::from_millis(250);
+
+impl Core {
+    fn new(cfg: EngineConfig, events: mpsc::UnboundedSender<EngineEvent>, tap: Tap) -> Core {
+        Core {
+            cfg,
+            events,
+            tap,
+            jobs: HashMap::new(),
+            order: Vec::new(),
+            next_id: 1,
+            running: HashMap::new(),
+            waiting: Vec::new(),
+            not_before: HashMap::new(),
+            scan_from: 0,
+            paused_all: false,
+            remembered: None,
+            save_due: None,
+            was_busy: false,
+        }
+    }
+
+    fn server_key(&self) -> String {
+        let c = &self.cfg.connect;
+        format!("{}@{}:{}", c.user, c.host, c.port)
+    }
+
+    fn emit(&self, e: EngineEvent) {
+        let _ = self.events.send(e);
+    }
+
+    fn changed(&mut self, id: JobId) {
+        if let Some(j) = self.jobs.get(&id) {
+            self.emit(EngineEvent::Changed(j.clone()));
+        }
+        self.mark_save();
+    }
+
+    fn mark_save(&mut self) {
+        if self.cfg.state_file.is_some() && self.save_due.is_none() {
+            self.save_due = Some(Instant::now() + Duration::from_secs(1));
+        }
+    }
+
+    fn restore(&mut self) {
+        let Some(path) = &self.cfg.state_file else {
+            return;
+        };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return;
+        };
+        let saved: SavedQueue = match serde_json::from_str(&text) {
+            Ok(s) => s,
+            Err(e) => {
+                self.tap
+                    .warn(format!("ignoring the saved queue {}: {e}", path.display()));
+                return;
+            }
+        };
+        if saved.server != self.server_key() {
+            return;
+        }
+        let mut jobs = Vec::new();
+        for mut j in saved.jobs {
+            if matches!(j.state, JobState::Running | JobState::Conflict { .. }) {
+                j.state = JobState::Queued;
+            }
+            self.next_id = self.next_id.max(j.id + 1);
+            self.order.push(j.id);
+            jobs.push(j.clone());
+            self.jobs.insert(j.id, j);
+        }
+        if !jobs.is_empty() {
+            self.tap
+                .info(format!("restored {} jobs from the saved queue", jobs.len()));
+            self.emit(EngineEvent::Added { after: None, jobs });
+        }
+    }
+
+    /// Write the queue atomically: temp file, fsync, rename.
+    fn save(&mut self) {
+        self.save_due = None;
+        let Some(path) = self.cfg.state_file.clone() else {
+            return;
+        };
+        let jobs: Vec<Job> = self
+            .order
+            .iter()
+            .filter_map(|id| self.jobs.get(id))
+            .filter(|j| {
+                !matches!(
+                    j.state,
+                    JobState::Done | JobState::Skipped { .. } | JobState::Cancelled
+                )
+            })
+            .map(|j| {
+                let mut j = j.clone();
+                if let Some(r) = self.running.get(&j.id) {
+                    j.done = r.progress.load(Ordering::Relaxed);
+                }
+                j
+            })
+            .collect();
+        let saved = SavedQueue {
+            version: 1,
+            server: self.server_key(),
+            jobs,
+        };
+        let bytes = match serde_json::to_vec(&saved) {
+            Ok(b) => b,
+            Err(e) => {
+                self.tap.warn(format!("cannot save the queue: {e}"));
+                return;
+            }
+        };
+        if let Err(e) = write_atomic(&path, &bytes) {
+            self.tap
+                .warn(format!("cannot save the queue to {}: {e}", path.display()));
+        }
+    }
+
+    fn index_of(&self, id: JobId) -> Option<usize> {
+        self.order.iter().position(|&x| x == id)
+    }
+
+    fn requeued(&mut self, id: JobId) {
+        if let Some(i) = self.index_of(id) {
+            self.scan_from = self.scan_from.min(i);
+        }
+    }
+
+    fn add(
+        &mut self,
+        after: Option<JobId>,
+        parent: Option<JobId>,
+        specs: Vec<JobSpec>,
+    ) -> Vec<Job> {
+        let mut new = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let id = self.next_id;
+            self.next_id += 1;
+            new.push(Job {
+                id,
+                parent,
+                spec,
+                state: JobState::Queued,
+                done: 0,
+                attempts: 0,
+                on_exists: None,
+            });
+        }
+        let at = match after.and_then(|a| self.index_of(a)) {
+            Some(i) => i + 1,
+            None => self.order.len(),
+        };
+        self.order.splice(at..at, new.iter().map(|j| j.id));
+        self.scan_from = self.scan_from.min(at);
+        for j in &new {
+            self.jobs.insert(j.id, j.clone());
+        }
+        self.mark_save();
+        new
+    }
+
+    fn next_runnable(&mut self) -> Option<JobId> {
+        if self.paused_all {
+            return None;
+        }
+        let now = Instant::now();
+        let mut i = self.scan_from;
+        let mut can_advance = true;
+        while i < self.order.len() {
+            let id = self.order[i];
+            let queued = self
+                .jobs
+                .get(&id)
+                .is_some_and(|j| j.state == JobState::Queued);
+            if queued {
+                match self.not_before.get(&id) {
+                    Some(t) if *t > now => can_advance = false,
+                    _ => return Some(id),
+                }
+            } else if can_advance {
+                self.scan_from = i + 1;
+            }
+            i += 1;
+        }
+        None
+    }
+
+    fn dispatch(&mut self) {
+        while !self.waiting.is_empty() {
+            let Some(id) = self.next_runnable() else {
+                break;
+            };
+            let Some(worker) = self.waiting.pop() else {
+                break;
+            };
+            let Some(job) = self.jobs.get_mut(&id) else {
+                break;
+            };
+            job.state = JobState::Running;
+            job.attempts += 1;
+            let ctl = Arc::new(AtomicU8::new(RUN));
+            let progress = Arc::new(AtomicU64::new(job.done));
+            let policy = job.on_exists.unwrap_or(self.cfg.on_exists);
+            let a = Assignment {
+                job: job.clone(),
+                policy,
+                ctl: ctl.clone(),
+                progress: progress.clone(),
+            };
+            self.not_before.remove(&id);
+            self.running.insert(
+                id,
+                Running {
+                    ctl,
+                    progress,
+                    last: job.done,
+                    rate: 0.0,
+                },
+            );
+            match worker.send(a) {
+                Ok(()) => self.changed(id),
+                Err(a) => {
+                    // The worker is gone; put the job back.
+                    self.running.remove(&id);
+                    if let Some(j) = self.jobs.get_mut(&a.job.id) {
+                        j.state = JobState::Queued;
+                        j.attempts = j.attempts.saturating_sub(1);
+                    }
+                }
+            }
+        }
+        let busy =
+            !self.running.is_empty() || self.jobs.values().any(|j| j.state == JobState::Queued);
+        if self.was_busy && !busy {
+            self.emit(EngineEvent::Idle);
+        }
+        self.was_busy = busy;
+    }
+
+    fn finished(&mut self, id: JobId, outcome: Outcome) {
+        let run = self.running.remove(&id);
+        let progress = run.map(|r| r.progress.load(Ordering::Relaxed));
+        let Some(job) = self.jobs.get_mut(&id) else {
+            return;
+        };
+        if let Some(p) = progress {
+            job.done = p;
+        }
+        match outcome {
+            Outcome::Done => {
+                job.state = JobState::Done;
+                if let Some(s) = job.spec.size {
+                    job.done = s;
+                }
+            }
+            Outcome::Skipped(reason) => job.state = JobState::Skipped { reason },
+            Outcome::Paused => job.state = JobState::Paused,
+            Outcome::Cancelled => job.state = JobState::Cancelled,
+            Outcome::Conflict {
+                dst_size,
+                dst_mtime,
+            } => match self.remembered {
+                Some(choice) => {
+                    job.on_exists = Some(choice);
+                    job.state = JobState::Queued;
+                    job.attempts = job.attempts.saturating_sub(1);
+                    self.requeued(id);
+                }
+                None => {
+                    job.attempts = job.attempts.saturating_sub(1);
+                    job.state = JobState::Conflict {
+                        dst_size,
+                        dst_mtime,
+                    };
+                }
+            },
+            Outcome::Expanded { children, skipped } => {
+                job.state = JobState::Done;
+                let parent = job.id;
+                let mut jobs = self.add(Some(parent), Some(parent), children);
+                // Entries we will not copy are listed too, each with its reason.
+                if !skipped.is_empty() {
+                    let last = jobs.last().map(|j| j.id).unwrap_or(parent);
+                    let dir_spec = self.jobs.get(&parent).map(|j| j.spec.clone());
+                    if let Some(dir_spec) = dir_spec {
+                        let specs: Vec<JobSpec> = skipped
+                            .iter()
+                            .map(|(name, _)| JobSpec {
+                                kind: JobKind::File,
+                                src: format!("{}/{}", dir_spec.src.trim_end_matches('/'), name),
+                                dst: format!("{}/{}", dir_spec.dst.trim_end_matches('/'), name),
+                                size: None,
+                                mtime: None,
+                                ..dir_spec.clone()
+                            })
+                            .collect();
+                        let mut extra = self.add(Some(last), Some(parent), specs);
+                        for (j, (_, reason)) in extra.iter_mut().zip(skipped) {
+                            j.state = JobState::Skipped { reason };
+                            if let Some(stored) = self.jobs.get_mut(&j.id) {
+                                stored.state = j.state.clone();
+                            }
+                        }
+                        jobs.extend(extra);
+                    }
+                }
+                self.emit(EngineEvent::Added {
+                    after: Some(parent),
+                    jobs,
+                });
+            }
+            Outcome::Failed(e) => {
+                let transient = e.is_transient();
+                if transient && job.attempts < self.cfg.max_attempts {
+                    let wait = self
+                        .cfg
+                        .backoff
+                        .saturating_mul(1 << job.attempts.saturating_sub(1).min(5))
+                        .min(Duration::from_secs(30));
+                    self.tap.warn(format!(
+                        "{} (attempt {}/{}): {e}; retrying in {:.1}s",
+                        job.name(),
+                        job.attempts,
+                        self.cfg.max_attempts,
+                        wait.as_secs_f64()
+                    ));
+                    job.state = JobState::Queued;
+                    self.not_before.insert(id, Instant::now() + wait);
+                    self.requeued(id);
+                } else {
+                    self.tap.error(format!("{}: {e}", job.name()));
+                    job.state = JobState::Failed {
+                        reason: e.to_string(),
+                        code: e.code(),
+                    };
+                }
+            }
+        }
+        self.changed(id);
+    }
+
+    fn set_state(&mut self, id: JobId, state: JobState) {
+        if let Some(j) = self.jobs.get_mut(&id) {
+            j.state = state;
+        }
+        self.changed(id);
+    }
+
+    fn command(&mut self, c: Command) -> Option<oneshot::Sender<()>> {
+        match c {
+            Command::Enqueue(specs) => {
+                let jobs = self.add(None, None, specs);
+                self.emit(EngineEvent::Added { after: None, jobs });
+            }
+            Command::Pause(id) => {
+                match (self.running.get(&id), self.jobs.get(&id).map(|j| &j.state)) {
+                    (Some(r), _) => r.ctl.store(PAUSE, Ordering::Relaxed),
+                    (None, Some(JobState::Queued | JobState::Conflict { .. })) => {
+                        self.set_state(id, JobState::Paused)
+                    }
+                    _ => {}
+                }
+            }
+            Command::Resume(id) => {
+                if self
+                    .jobs
+                    .get(&id)
+                    .is_some_and(|j| j.state == JobState::Paused)
+                {
+                    self.set_state(id, JobState::Queued);
+                    self.requeued(id);
+                }
+            }
+            Command::PauseAll => {
+                self.paused_all = true;
+                for r in self.running.values() {
+                    r.ctl.store(PAUSE, Ordering::Relaxed);
+                }
+            }
+            Command::ResumeAll => {
+                self.paused_all = false;
+                let paused: Vec<JobId> = self
+                    .order
+                    .iter()
+                    .copied()
+                    .filter(|id| {
+                        self.jobs
+                            .get(id)
+                            .is_some_and(|j| j.state == JobState::Paused)
+                    })
+                    .collect();
+                for id in paused {
+                    self.set_state(id, JobState::Queued);
+                }
+                self.scan_from = 0;
+            }
+            Command::Cancel(id) => {
+                // The job and everything that came from it.
+                let mut doomed = std::collections::HashSet::from([id]);
+                for &jid in &self.order {
+                    if let Some(p) = self.jobs.get(&jid).and_then(|j| j.parent)
+                        && doomed.contains(&p)
+                    {
+                        doomed.insert(jid);
+                    }
+                }
+                let ids: Vec<JobId> = self
+                    .order
+                    .iter()
+                    .copied()
+                    .filter(|j| doomed.contains(j))
+                    .collect();
+                for jid in ids {
+                    if let Some(r) = self.running.get(&jid) {
+                        r.ctl.store(CANCEL, Ordering::Relaxed);
+                    } else if self.jobs.get(&jid).is_some_and(|j| !j.state.is_finished()) {
+                        self.set_state(jid, JobState::Cancelled);
+                    }
+                }
+            }
+            Command::Retry(id) => {
+                if self.jobs.get(&id).is_some_and(|j| {
+                    matches!(
+                        j.state,
+                        JobState::Failed { .. } | JobState::Cancelled | JobState::Skipped { .. }
+                    )
+                }) {
+                    if let Some(j) = self.jobs.get_mut(&id) {
+                        j.attempts = 0;
+                    }
+                    self.set_state(id, JobState::Queued);
+                    self.requeued(id);
+                }
+            }
+            Command::RetryFailed => {
+                let failed: Vec<JobId> = self
+                    .order
+                    .iter()
+                    .copied()
+                    .filter(|id| {
+                        self.jobs
+                            .get(id)
+                            .is_some_and(|j| matches!(j.state, JobState::Failed { .. }))
+                    })
+                    .collect();
+                for id in failed {
+                    if let Some(j) = self.jobs.get_mut(&id) {
+                        j.attempts = 0;
+                    }
+                    self.set_state(id, JobState::Queued);
+                }
+                self.scan_from = 0;
+            }
+            Command::MoveBy(id, delta) => {
+                if let Some(i) = self.index_of(id) {
+                    let to = (i as i64 + delta).clamp(0, self.order.len() as i64 - 1) as usize;
+                    if to != i {
+                        let x = self.order.remove(i);
+                        self.order.insert(to, x);
+                        self.scan_from = self.scan_from.min(to.min(i));
+                        self.emit(EngineEvent::Moved { id, index: to });
+                        self.mark_save();
+                    }
+                }
+            }
+            Command::ClearFinished => {
+                let gone: Vec<JobId> = self
+                    .order
+                    .iter()
+                    .copied()
+                    .filter(|id| {
+                        self.jobs.get(id).is_some_and(|j| {
+                            matches!(
+                                j.state,
+                                JobState::Done | JobState::Skipped { .. } | JobState::Cancelled
+                            )
+                        })
+                    })
+                    .collect();
+                if !gone.is_empty() {
+                    let set: std::collections::HashSet<JobId> = gone.iter().copied().collect();
+                    self.order.retain(|id| !set.contains(id));
+                    for id in &gone {
+                        self.jobs.remove(id);
+                    }
+                    self.scan_from = 0;
+                    self.emit(EngineEvent::Removed(gone));
+                    self.mark_save();
+                }
+            }
+            Command::Resolve { id, choice, all } => {
+                let targets: Vec<JobId> = if all {
+                    self.remembered = Some(choice);
+                    self.order
+                        .iter()
+                        .copied()
+                        .filter(|j| {
+                            self.jobs
+                                .get(j)
+                                .is_some_and(|j| matches!(j.state, JobState::Conflict { .. }))
+                        })
+                        .collect()
+                } else {
+                    vec![id]
+                };
+                for t in targets {
+                    if let Some(j) = self.jobs.get_mut(&t)
+                        && matches!(j.state, JobState::Conflict { .. })
+                    {
+                        j.on_exists = Some(choice);
+                        self.set_state(t, JobState::Queued);
+                        self.requeued(t);
+                    }
+                }
+            }
+            Command::Shutdown(ack) => return Some(ack),
+        }
+        None
+    }
+
+    fn tick(&mut self) {
+        let mut out = Vec::with_capacity(self.running.len());
+        let secs = TICK.as_secs_f64();
+        for (&id, r) in self.running.iter_mut() {
+            let done = r.progress.load(Ordering::Relaxed);
+            let inst = done.saturating_sub(r.last) as f64 / secs;
+            r.rate = if r.rate == 0.0 {
+                inst
+            } else {
+                r.rate * 0.7 + inst * 0.3
+            };
+            if done != r.last || inst == 0.0 {
+                out.push(Progress {
+                    id,
+                    done,
+                    rate: r.rate as u64,
+                });
+            }
+            r.last = done;
+        }
+        if !out.is_empty() {
+            self.emit(EngineEvent::Progress(out));
+        }
+    }
+
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        let mut next_tick = Instant::now() + TICK;
+        loop {
+            let wake = {
+                let mut w: Option<Instant> = None;
+                if !self.running.is_empty() {
+                    w = Some(next_tick);
+                }
+                if let Some(t) = self.not_before.values().min() {
+                    w = Some(w.map_or(*t, |x| x.min(*t)));
+                }
+                if let Some(t) = self.save_due {
+                    w = Some(w.map_or(t, |x| x.min(t)));
+                }
+                w
+            };
+            let msg = match wake {
+                Some(t) => {
+                    tokio::select! {
+                        m = rx.recv() => m,
+                        _ = tokio::time::sleep_until(t.into()) => {
+                            let now = Instant::now();
+                            if now >= next_tick {
+                                self.tick();
+                                next_tick = now + TICK;
+                            }
+                            if self.save_due.is_some_and(|d| d <= now) {
+                                self.save();
+                            }
+                            self.dispatch();
+                            continue;
+                        }
+                    }
+                }
+                None => rx.recv().await,
+            };
+            let Some(msg) = msg else { break };
+            match msg {
+                Msg::Want(w) => self.waiting.push(w),
+                Msg::Finished { id, outcome } => self.finished(id, outcome),
+                Msg::Cmd(c) => {
+                    if let Some(ack) = self.command(c) {
+                        for r in self.running.values() {
+                            r.ctl.store(PAUSE, Ordering::Relaxed);
+                        }
+                        // Interrupted jobs are saved as queued so they resume next time.
+                        let ids: Vec<JobId> = self.running.keys().copied().collect();
+                        for id in ids {
+                            if let (Some(j), Some(r)) =
+                                (self.jobs.get_mut(&id), self.running.get(&id))
+                            {
+                                j.done = r.progress.load(Ordering::Relaxed);
+                                j.state = JobState::Queued;
+                            }
+                        }
+                        self.save();
+                        self.waiting.clear();
+                        let _ = ack.send(());
+                        return;
+                    }
+                }
+            }
+            if self.running.is_empty() {
+                next_tick = Instant::now() + TICK;
+            }
+            self.dispatch();
+        }
+    }
+}
+
+/// Write `bytes` to `path` so that a reader sees the old or the new file, never half of one.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

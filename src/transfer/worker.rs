@@ -1,0 +1,743 @@
+//! One transfer connection and what it does with a job: move one file (with `.part` files,
+//! `REST` resume, size checks and modification times) or expand one directory.
+
+use std::io::{self, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+use super::job::{Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
+use crate::fs::{EntryKind, validate_name};
+use crate::ftp::session::remote_join;
+use crate::ftp::{ConnectOptions, FtpError, FtpSession, Tap};
+
+/// Control flag values for a running job.
+pub const RUN: u8 = 0;
+pub const PAUSE: u8 = 1;
+pub const CANCEL: u8 = 2;
+
+const CHUNK: usize = 256 * 1024;
+
+/// Why a job did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("{0}")]
+    Ftp(#[from] FtpError),
+    #[error("{what}: {err}")]
+    Local { what: String, err: io::Error },
+    #[error("size check failed: expected {expected} bytes, got {got}")]
+    Verify { expected: u64, got: u64 },
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl TransferError {
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            TransferError::Ftp(e) => e.code(),
+            _ => None,
+        }
+    }
+
+    /// Worth retrying: 4xx replies, dropped or stalled connections, failed size checks.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            TransferError::Ftp(FtpError::Reply { code, .. }) => (400..500).contains(code),
+            TransferError::Ftp(FtpError::Timeout { .. } | FtpError::Connection(_)) => true,
+            TransferError::Ftp(FtpError::Protocol(_)) => true,
+            TransferError::Verify { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+fn local(what: impl Into<String>) -> impl FnOnce(io::Error) -> TransferError {
+    let what = what.into();
+    move |err| TransferError::Local { what, err }
+}
+
+/// How a job ended on this attempt.
+#[derive(Debug)]
+pub enum Outcome {
+    Done,
+    Skipped(String),
+    /// The destination exists and the policy is to ask.
+    Conflict {
+        dst_size: Option<u64>,
+        dst_mtime: Option<i64>,
+    },
+    /// A directory was listed: these are its entries (and the names skipped, with reasons).
+    Expanded {
+        children: Vec<JobSpec>,
+        skipped: Vec<(String, String)>,
+    },
+    Paused,
+    Cancelled,
+    Failed(TransferError),
+}
+
+/// What a worker needs to run a job.
+pub struct Assignment {
+    pub job: Job,
+    pub policy: OnExists,
+    pub ctl: Arc<AtomicU8>,
+    pub progress: Arc<AtomicU64>,
+}
+
+/// A transfer connection, opened lazily and dropped after any failure.
+pub struct Worker {
+    opts: ConnectOptions,
+    tap: Tap,
+    session: Option<FtpSession>,
+    stall: Duration,
+}
+
+enum Stop {
+    Pause,
+    Cancel,
+}
+
+impl Worker {
+    pub fn new(opts: ConnectOptions, tap: Tap, stall: Duration) -> Worker {
+        Worker {
+            opts,
+            tap,
+            session: None,
+            stall,
+        }
+    }
+
+    async fn session(&mut self) -> Result<&mut FtpSession, TransferError> {
+        if self.session.is_none() {
+            let s = FtpSession::connect(self.opts.clone(), self.tap.clone()).await?;
+            self.session = Some(s);
+        }
+        match self.session.as_mut() {
+            Some(s) => Ok(s),
+            None => Err(TransferError::Refused("no connection".into())),
+        }
+    }
+
+    /// Close the connection (after a failure or an interrupted transfer its state is unknown).
+    pub fn drop_session(&mut self) {
+        self.session = None;
+    }
+
+    pub async fn close(&mut self) {
+        if let Some(s) = self.session.take() {
+            s.quit().await;
+        }
+    }
+
+    pub async fn run(&mut self, a: &Assignment) -> Outcome {
+        let r = match (a.job.spec.direction, a.job.spec.kind) {
+            (Direction::Download, JobKind::File) => self.download(a).await,
+            (Direction::Upload, JobKind::File) => self.upload(a).await,
+            (Direction::Download, JobKind::Dir) => self.expand_remote(a).await,
+            (Direction::Upload, JobKind::Dir) => self.expand_local(a).await,
+        };
+        match r {
+            Ok(o) => o,
+            Err(e) => {
+                // After a reply the server is in a known state; after anything else (a dropped
+                // or stalled connection, a local error mid-stream) the connection is not to be
+                // trusted and the next job gets a fresh one.
+                if !matches!(
+                    e,
+                    TransferError::Ftp(FtpError::Reply { .. }) | TransferError::Verify { .. }
+                ) {
+                    self.drop_session();
+                }
+                // An empty .part (the server said 150, then failed) is no use for a resume.
+                if a.job.spec.direction == Direction::Download && a.job.spec.kind == JobKind::File {
+                    let mut part = std::ffi::OsString::from(&a.job.spec.dst);
+                    part.push(".part");
+                    if tokio::fs::metadata(&part).await.is_ok_and(|m| m.len() == 0) {
+                        let _ = tokio::fs::remove_file(&part).await;
+                    }
+                }
+                Outcome::Failed(e)
+            }
+        }
+    }
+
+    fn check(a: &Assignment) -> Option<Stop> {
+        match a.ctl.load(Ordering::Relaxed) {
+            PAUSE => Some(Stop::Pause),
+            CANCEL => Some(Stop::Cancel),
+            _ => None,
+        }
+    }
+
+    async fn download(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
+        let spec = &a.job.spec;
+        let mut dst = PathBuf::from(&spec.dst);
+        let part_of = |p: &Path| {
+            let mut s = p.as_os_str().to_owned();
+            s.push(".part");
+            PathBuf::from(s)
+        };
+        // The destination already there (not a .part of ours): apply the policy.
+        if let Ok(meta) = tokio::fs::symlink_metadata(&dst).await {
+            let dst_size = meta.len();
+            let dst_mtime = meta.modified().ok().map(unix_secs);
+            if meta.is_dir() || meta.file_type().is_symlink() {
+                return Ok(Outcome::Failed(TransferError::Refused(format!(
+                    "{} exists and is not a regular file",
+                    dst.display()
+                ))));
+            }
+            match decide(a.policy, spec, dst_size, dst_mtime) {
+                Decision::Proceed => {}
+                Decision::Skip(why) => return Ok(Outcome::Skipped(why)),
+                Decision::Ask => {
+                    return Ok(Outcome::Conflict {
+                        dst_size: Some(dst_size),
+                        dst_mtime,
+                    });
+                }
+                Decision::ResumeFrom => {
+                    // Continue the existing file as if it were our .part.
+                    tokio::fs::rename(&dst, part_of(&dst))
+                        .await
+                        .map_err(local("resuming the existing file"))?;
+                }
+                Decision::Rename => dst = free_local_name(&dst).await?,
+            }
+        }
+        let part = part_of(&dst);
+        let mut offset = match tokio::fs::metadata(&part).await {
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        };
+        if spec.size.is_some_and(|s| offset > s) {
+            offset = 0;
+        }
+        // The data connection first: a refused RETR must not leave a .part behind.
+        let session = self.session().await?;
+        let stream = match session.retr(&spec.src, offset).await {
+            Ok(s) => s,
+            Err(e) if offset > 0 && e.code().is_some_and(|c| (500..=504).contains(&c)) => {
+                session.tap().warn(format!(
+                    "REST refused ({e}); restarting {} from 0",
+                    spec.src
+                ));
+                offset = 0;
+                session.retr(&spec.src, 0).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut stream = stream;
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(&part)
+            .await
+            .map_err(local(format!("opening {}", part.display())))?;
+        file.set_len(offset)
+            .await
+            .map_err(local("preparing the .part file"))?;
+        file.seek(SeekFrom::Start(offset))
+            .await
+            .map_err(local("seeking the .part file"))?;
+        a.progress.store(offset, Ordering::Relaxed);
+        let mut buf = vec![0u8; CHUNK];
+        let mut done = offset;
+        loop {
+            if let Some(stop) = Self::check(a) {
+                drop(stream);
+                file.flush()
+                    .await
+                    .map_err(local("writing the .part file"))?;
+                self.drop_session();
+                return Ok(match stop {
+                    Stop::Pause => Outcome::Paused,
+                    Stop::Cancel => {
+                        drop(file);
+                        let _ = tokio::fs::remove_file(&part).await;
+                        Outcome::Cancelled
+                    }
+                });
+            }
+            let n = match tokio::time::timeout(self.stall, stream.read(&mut buf)).await {
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => {
+                    let _ = file.flush().await;
+                    return Err(FtpError::Connection(format!("data connection: {e}")).into());
+                }
+                Err(_) => {
+                    let _ = file.flush().await;
+                    return Err(FtpError::Timeout {
+                        after: self.stall,
+                        what: "receiving data (stalled)",
+                    }
+                    .into());
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            file.write_all(&buf[..n])
+                .await
+                .map_err(local(format!("writing {}", part.display())))?;
+            done += n as u64;
+            a.progress.store(done, Ordering::Relaxed);
+        }
+        file.flush()
+            .await
+            .map_err(local("writing the .part file"))?;
+        let session = self.session().await?;
+        session.finish(stream).await?;
+        // The final reply came; now the size must be right before the name is.
+        let expected = match spec.size {
+            Some(s) => Some(s),
+            None => session.size(&spec.src).await.unwrap_or(None),
+        };
+        let got = file
+            .metadata()
+            .await
+            .map_err(local("checking the .part file"))?
+            .len();
+        if let Some(expected) = expected
+            && got != expected
+        {
+            return Err(TransferError::Verify { expected, got });
+        }
+        if let Some(mtime) = spec.mtime {
+            let t = UNIX_EPOCH + Duration::from_secs(mtime.max(0) as u64);
+            let std_file = file.into_std().await;
+            // A time we cannot set is not worth failing a complete download for.
+            let _ = tokio::task::spawn_blocking(move || std_file.set_modified(t)).await;
+        } else {
+            drop(file);
+        }
+        tokio::fs::rename(&part, &dst)
+            .await
+            .map_err(local(format!("renaming to {}", dst.display())))?;
+        if spec.is_move {
+            let session = self.session().await?;
+            crate::fs::FileSystem::remove_file(session, &spec.src)
+                .await
+                .map_err(|e| {
+                    TransferError::Refused(format!("copied, but deleting the source failed: {e}"))
+                })?;
+        }
+        Ok(Outcome::Done)
+    }
+
+    async fn upload(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
+        let spec = &a.job.spec;
+        let src = PathBuf::from(&spec.src);
+        let meta = tokio::fs::metadata(&src)
+            .await
+            .map_err(local(format!("reading {}", src.display())))?;
+        let size = meta.len();
+        let mtime = meta.modified().ok().map(unix_secs).or(spec.mtime);
+        let mut dst = spec.dst.clone();
+        let session = self.session().await?;
+        let remote_size = session.size(&dst).await?;
+        let mut offset = 0;
+        let resuming = a.job.done > 0 || a.job.attempts > 0;
+        if let Some(rsize) = remote_size {
+            if resuming && rsize < size {
+                offset = rsize;
+            } else {
+                let rtime = if a.policy == OnExists::Newer || a.policy == OnExists::Ask {
+                    mdtm(session, &dst).await
+                } else {
+                    None
+                };
+                let local_spec = JobSpec {
+                    mtime,
+                    size: Some(size),
+                    ..spec.clone()
+                };
+                match decide(a.policy, &local_spec, rsize, rtime) {
+                    Decision::Proceed => {}
+                    Decision::Skip(why) => return Ok(Outcome::Skipped(why)),
+                    Decision::Ask => {
+                        return Ok(Outcome::Conflict {
+                            dst_size: Some(rsize),
+                            dst_mtime: rtime,
+                        });
+                    }
+                    Decision::ResumeFrom => offset = rsize,
+                    Decision::Rename => dst = free_remote_name(session, &dst).await?,
+                }
+            }
+        }
+        let mut file = tokio::fs::File::open(&src)
+            .await
+            .map_err(local(format!("opening {}", src.display())))?;
+        let mut stream = if offset > 0 {
+            match session.stor(&dst, offset, false).await {
+                Ok(s) => s,
+                Err(e) if e.code().is_some_and(|c| (500..=504).contains(&c)) => {
+                    session
+                        .tap()
+                        .warn(format!("REST refused ({e}); appending with APPE"));
+                    match session.stor(&dst, 0, true).await {
+                        Ok(s) => s,
+                        Err(e) if e.code().is_some_and(|c| (500..=504).contains(&c)) => {
+                            session
+                                .tap()
+                                .warn(format!("APPE refused ({e}); uploading from 0"));
+                            offset = 0;
+                            session.stor(&dst, 0, false).await?
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            session.stor(&dst, 0, false).await?
+        };
+        file.seek(SeekFrom::Start(offset))
+            .await
+            .map_err(local("seeking the source"))?;
+        a.progress.store(offset, Ordering::Relaxed);
+        let mut buf = vec![0u8; CHUNK];
+        let mut done = offset;
+        loop {
+            if let Some(stop) = Self::check(a) {
+                drop(stream);
+                self.drop_session();
+                return Ok(match stop {
+                    Stop::Pause => Outcome::Paused,
+                    Stop::Cancel => Outcome::Cancelled,
+                });
+            }
+            let n = file
+                .read(&mut buf)
+                .await
+                .map_err(local(format!("reading {}", src.display())))?;
+            if n == 0 {
+                break;
+            }
+            match tokio::time::timeout(self.stall, stream.write_all(&buf[..n])).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    return Err(FtpError::Connection(format!("data connection: {e}")).into());
+                }
+                Err(_) => {
+                    return Err(FtpError::Timeout {
+                        after: self.stall,
+                        what: "sending data (stalled)",
+                    }
+                    .into());
+                }
+            }
+            done += n as u64;
+            a.progress.store(done, Ordering::Relaxed);
+        }
+        let session = self.session().await?;
+        session.finish(stream).await?;
+        if let Some(got) = session.size(&dst).await?
+            && got != size
+        {
+            return Err(TransferError::Verify {
+                expected: size,
+                got,
+            });
+        }
+        if let Some(m) = mtime
+            && session.has_feature("MFMT")
+            && let Err(e) = session.mfmt(&dst, m).await
+        {
+            self.tap
+                .warn(format!("could not set the modification time: {e}"));
+        }
+        if spec.is_move {
+            tokio::fs::remove_file(&src).await.map_err(local(format!(
+                "copied, but deleting {} failed",
+                src.display()
+            )))?;
+        }
+        Ok(Outcome::Done)
+    }
+
+    async fn expand_remote(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
+        let spec = &a.job.spec;
+        let session = self.session().await?;
+        session.cwd_to(&spec.src).await?;
+        let entries = session.list_cwd().await?;
+        let dst = PathBuf::from(&spec.dst);
+        match tokio::fs::symlink_metadata(&dst).await {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(TransferError::Refused(format!(
+                    "{} exists and is not a directory",
+                    dst.display()
+                )));
+            }
+            Err(_) => tokio::fs::create_dir(&dst)
+                .await
+                .map_err(local(format!("creating {}", dst.display())))?,
+        }
+        let mut children = Vec::new();
+        let mut skipped = Vec::new();
+        for e in entries {
+            if validate_name(&e.name).is_err() {
+                skipped.push((e.name.clone(), "unsafe name".to_string()));
+                continue;
+            }
+            let kind = match e.kind {
+                EntryKind::File => JobKind::File,
+                EntryKind::Dir => JobKind::Dir,
+                EntryKind::Symlink => {
+                    skipped.push((e.name.clone(), "symbolic link (not followed)".into()));
+                    continue;
+                }
+                EntryKind::Other => {
+                    skipped.push((e.name.clone(), "not a regular file".into()));
+                    continue;
+                }
+            };
+            children.push(JobSpec {
+                direction: Direction::Download,
+                kind,
+                src: remote_join(&spec.src, &e.name),
+                dst: dst.join(&e.name).to_string_lossy().into_owned(),
+                size: (kind == JobKind::File).then_some(e.size),
+                mtime: e.mtime,
+                is_move: spec.is_move,
+            });
+        }
+        Ok(Outcome::Expanded { children, skipped })
+    }
+
+    async fn expand_local(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
+        let spec = &a.job.spec;
+        let src = PathBuf::from(&spec.src);
+        let listing =
+            tokio::task::spawn_blocking(move || crate::fs::local::read_dir_blocking(&src))
+                .await
+                .map_err(|e| TransferError::Refused(e.to_string()))?
+                .map_err(local(format!("reading {}", spec.src)))?;
+        let session = self.session().await?;
+        if let Err(e) = crate::fs::FileSystem::mkdir(session, &spec.dst).await {
+            // 550 is also what servers say when it already exists: check by entering it.
+            let code = e.code();
+            if code.is_some_and(|c| c >= 500) && session.cwd_to(&spec.dst).await.is_ok() {
+                // It exists; fine.
+            } else {
+                return Err(match e {
+                    crate::fs::FsError::Ftp(f) => TransferError::Ftp(f),
+                    other => TransferError::Refused(other.to_string()),
+                });
+            }
+        }
+        let mut children = Vec::new();
+        let mut skipped = Vec::new();
+        for e in listing.entries {
+            let kind = match e.kind {
+                EntryKind::File => JobKind::File,
+                EntryKind::Dir => JobKind::Dir,
+                EntryKind::Symlink => {
+                    skipped.push((e.name.clone(), "symbolic link (not followed)".into()));
+                    continue;
+                }
+                EntryKind::Other => {
+                    skipped.push((e.name.clone(), "not a regular file".into()));
+                    continue;
+                }
+            };
+            if e.name.contains(['\r', '\n']) || validate_name(&e.name).is_err() {
+                skipped.push((e.name.clone(), "name cannot be sent over FTP".into()));
+                continue;
+            }
+            children.push(JobSpec {
+                direction: Direction::Upload,
+                kind,
+                src: Path::new(&listing.path)
+                    .join(&e.name)
+                    .to_string_lossy()
+                    .into_owned(),
+                dst: remote_join(&spec.dst, &e.name),
+                size: (kind == JobKind::File).then_some(e.size),
+                mtime: e.mtime,
+                is_move: spec.is_move,
+            });
+        }
+        Ok(Outcome::Expanded { children, skipped })
+    }
+}
+
+enum Decision {
+    Proceed,
+    Skip(String),
+    Ask,
+    ResumeFrom,
+    Rename,
+}
+
+/// Apply an on-exists policy to a destination of `dst_size` bytes modified at `dst_mtime`.
+fn decide(policy: OnExists, src: &JobSpec, dst_size: u64, dst_mtime: Option<i64>) -> Decision {
+    match policy {
+        OnExists::Overwrite => Decision::Proceed,
+        OnExists::Skip => Decision::Skip("exists".into()),
+        OnExists::Ask => Decision::Ask,
+        OnExists::Rename => Decision::Rename,
+        OnExists::Newer => match (src.mtime, dst_mtime) {
+            (Some(s), Some(d)) if s > d => Decision::Proceed,
+            (Some(_), Some(_)) => Decision::Skip("exists and is not older".into()),
+            _ => Decision::Skip("exists (times unknown)".into()),
+        },
+        OnExists::Size => match src.size {
+            Some(s) if s == dst_size => Decision::Skip("exists with the same size".into()),
+            _ => Decision::Proceed,
+        },
+        OnExists::Resume => match src.size {
+            Some(s) if dst_size == s => Decision::Skip("already complete".into()),
+            Some(s) if dst_size < s => Decision::ResumeFrom,
+            _ => Decision::Proceed,
+        },
+    }
+}
+
+fn unix_secs(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+async fn free_local_name(dst: &Path) -> Result<PathBuf, TransferError> {
+    let name = dst
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for n in 1..10_000 {
+        let candidate = dst.with_file_name(numbered_name(&name, n));
+        if tokio::fs::symlink_metadata(&candidate).await.is_err() {
+            return Ok(candidate);
+        }
+    }
+    Err(TransferError::Refused("no free name found".into()))
+}
+
+async fn free_remote_name(s: &mut FtpSession, dst: &str) -> Result<String, TransferError> {
+    let (dir, name) = match dst.rfind('/') {
+        Some(i) => (&dst[..i.max(1)], &dst[i + 1..]),
+        None => ("", dst),
+    };
+    for n in 1..10_000 {
+        let candidate = remote_join(dir, &numbered_name(name, n));
+        if s.size(&candidate).await?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(TransferError::Refused("no free name found".into()))
+}
+
+/// `MDTM path` as seconds since the epoch (UTC), if the server says.
+async fn mdtm(s: &mut FtpSession, path: &str) -> Option<i64> {
+    let line = s.quote(&format!("MDTM {path}"), &[213]).await.ok()?;
+    let t = line.get(4..)?.trim();
+    let n = |a: usize, b: usize| t.get(a..b)?.parse::<u32>().ok();
+    Some(crate::ftp::listing::unix_from_civil(
+        t.get(0..4)?.parse().ok()?,
+        n(4, 6)?,
+        n(6, 8)?,
+        n(8, 10)?,
+        n(10, 12)?,
+        n(12, 14)?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(size: u64, mtime: i64) -> JobSpec {
+        JobSpec {
+            direction: Direction::Download,
+            kind: JobKind::File,
+            src: "/a".into(),
+            dst: "/b".into(),
+            size: Some(size),
+            mtime: Some(mtime),
+            is_move: false,
+        }
+    }
+
+    #[test]
+    fn policies() {
+        let s = spec(100, 1000);
+        assert!(matches!(
+            decide(OnExists::Overwrite, &s, 5, None),
+            Decision::Proceed
+        ));
+        assert!(matches!(
+            decide(OnExists::Skip, &s, 5, None),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            decide(OnExists::Newer, &s, 5, Some(999)),
+            Decision::Proceed
+        ));
+        assert!(matches!(
+            decide(OnExists::Newer, &s, 5, Some(1000)),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            decide(OnExists::Size, &s, 100, None),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            decide(OnExists::Size, &s, 99, None),
+            Decision::Proceed
+        ));
+        assert!(matches!(
+            decide(OnExists::Resume, &s, 40, None),
+            Decision::ResumeFrom
+        ));
+        assert!(matches!(
+            decide(OnExists::Resume, &s, 100, None),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            decide(OnExists::Resume, &s, 140, None),
+            Decision::Proceed
+        ));
+        assert!(matches!(
+            decide(OnExists::Rename, &s, 1, None),
+            Decision::Rename
+        ));
+        assert!(matches!(decide(OnExists::Ask, &s, 1, None), Decision::Ask));
+    }
+
+    #[test]
+    fn transient_errors() {
+        let t = |e: FtpError| TransferError::Ftp(e).is_transient();
+        assert!(t(FtpError::Reply {
+            code: 421,
+            text: String::new()
+        }));
+        assert!(t(FtpError::Reply {
+            code: 426,
+            text: String::new()
+        }));
+        assert!(!t(FtpError::Reply {
+            code: 550,
+            text: String::new()
+        }));
+        assert!(!t(FtpError::Reply {
+            code: 552,
+            text: String::new()
+        }));
+        assert!(t(FtpError::Connection("reset".into())));
+        assert!(
+            !TransferError::Local {
+                what: "w".into(),
+                err: io::Error::other("disk full")
+            }
+            .is_transient()
+        );
+    }
+}

@@ -1,0 +1,518 @@
+//! The transfer engine against the in-process server: trees both ways, parallelism, resume,
+//! on-exists policies, cancel, pause, move, and queue persistence across a restart.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use skiff::demo::{self, DemoOptions, DemoServer};
+use skiff::ftp::{ConnectOptions, LogEvent, Secret};
+use skiff::transfer::{
+    Direction, Engine, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec, JobState, OnExists,
+};
+use tokio::sync::mpsc;
+
+/// Every file under `root`, relative path → contents.
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let ft = e.file_type().unwrap();
+            let rel = e
+                .path()
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if ft.is_dir() {
+                out.insert(format!("{rel}/"), Vec::new());
+                walk(base, &e.path(), out);
+            } else if ft.is_file() {
+                out.insert(rel, std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+async fn server_on(root: &Path) -> DemoServer {
+    demo::start(DemoOptions {
+        root: Some(root.to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn config(port: u16, parallel: usize) -> EngineConfig {
+    let mut o = ConnectOptions::new("127.0.0.1", port, Some("demo"), Some(Secret::new("demo")));
+    o.timeout = Duration::from_secs(10);
+    let mut c = EngineConfig::new(o);
+    c.parallel = parallel;
+    c.on_exists = OnExists::Overwrite;
+    c.backoff = Duration::from_millis(50);
+    c.stall = Duration::from_secs(5);
+    c
+}
+
+/// The engine plus a mirror of its jobs, kept by folding its events.
+struct Run {
+    engine: Engine,
+    rx: mpsc::UnboundedReceiver<EngineEvent>,
+    jobs: BTreeMap<JobId, Job>,
+    log_rx: mpsc::UnboundedReceiver<LogEvent>,
+    log: Vec<LogEvent>,
+}
+
+impl Run {
+    fn start(cfg: EngineConfig) -> Run {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (ltx, log_rx) = mpsc::unbounded_channel();
+        let engine = Engine::start(cfg, tx, Some(ltx));
+        Run {
+            engine,
+            rx,
+            jobs: BTreeMap::new(),
+            log_rx,
+            log: Vec::new(),
+        }
+    }
+
+    fn fold(&mut self, e: EngineEvent) {
+        match e {
+            EngineEvent::Added { jobs, .. } => {
+                for j in jobs {
+                    self.jobs.insert(j.id, j);
+                }
+            }
+            EngineEvent::Changed(j) => {
+                self.jobs.insert(j.id, j);
+            }
+            EngineEvent::Removed(ids) => {
+                for id in ids {
+                    self.jobs.remove(&id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Fold events until `pred` holds (or fail after a generous timeout).
+    async fn until(&mut self, what: &str, pred: impl Fn(&BTreeMap<JobId, Job>) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while !pred(&self.jobs) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(e)) => self.fold(e),
+                Ok(None) => panic!("engine stopped while waiting for {what}"),
+                Err(_) => panic!("timed out waiting for {what}: {:#?}", self.jobs),
+            }
+        }
+        while let Ok(l) = self.log_rx.try_recv() {
+            self.log.push(l);
+        }
+    }
+
+    async fn until_settled(&mut self) {
+        self.until("all jobs to finish", |jobs| {
+            !jobs.is_empty()
+                && jobs.values().all(|j| {
+                    j.state.is_finished()
+                        || matches!(j.state, JobState::Conflict { .. } | JobState::Paused)
+                })
+        })
+        .await;
+    }
+
+    fn states(&self) -> Vec<(String, String)> {
+        self.jobs
+            .values()
+            .map(|j| (j.name().to_string(), j.state.label().to_string()))
+            .collect()
+    }
+}
+
+fn spec(
+    direction: Direction,
+    kind: JobKind,
+    src: impl Into<String>,
+    dst: impl Into<String>,
+) -> JobSpec {
+    JobSpec {
+        direction,
+        kind,
+        src: src.into(),
+        dst: dst.into(),
+        size: None,
+        mtime: None,
+        is_move: false,
+    }
+}
+
+fn local(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+#[tokio::test]
+async fn download_and_upload_trees_byte_exact_with_1_and_8_connections() {
+    let remote = tempfile::tempdir().unwrap();
+    demo::populate_sample_tree(remote.path()).unwrap();
+    std::fs::remove_file(remote.path().join("readme-link")).unwrap();
+    let server = server_on(remote.path()).await;
+    for parallel in [1, 8] {
+        let down = tempfile::tempdir().unwrap();
+        let mut run = Run::start(config(server.port, parallel));
+        run.engine.enqueue(vec![
+            spec(
+                Direction::Download,
+                JobKind::Dir,
+                "/docs",
+                local(&down.path().join("docs")),
+            ),
+            spec(
+                Direction::Download,
+                JobKind::Dir,
+                "/many",
+                local(&down.path().join("many")),
+            ),
+            spec(
+                Direction::Download,
+                JobKind::Dir,
+                "/数据",
+                local(&down.path().join("数据")),
+            ),
+            spec(
+                Direction::Download,
+                JobKind::File,
+                "/big/sample-4MiB.bin",
+                local(&down.path().join("big.bin")),
+            ),
+        ]);
+        run.until_settled().await;
+        assert!(
+            run.jobs.values().all(|j| j.state == JobState::Done),
+            "{:?}",
+            run.states()
+        );
+        for d in ["docs", "many", "数据"] {
+            assert_eq!(
+                tree(&down.path().join(d)),
+                tree(&remote.path().join(d)),
+                "{d} with {parallel}"
+            );
+        }
+        assert_eq!(
+            std::fs::read(down.path().join("big.bin")).unwrap(),
+            std::fs::read(remote.path().join("big/sample-4MiB.bin")).unwrap()
+        );
+        // No .part file is left behind.
+        assert!(tree(down.path()).keys().all(|k| !k.ends_with(".part")));
+        let tags: std::collections::BTreeSet<String> = run
+            .log
+            .iter()
+            .map(|l| l.tag.to_string())
+            .filter(|t| t.starts_with("xfer-"))
+            .collect();
+        assert!(!tags.is_empty() && tags.len() <= parallel, "{tags:?}");
+
+        // And back up under another name.
+        let mut up = Run::start(config(server.port, parallel));
+        let target = format!("/up-{parallel}");
+        up.engine.enqueue(vec![spec(
+            Direction::Upload,
+            JobKind::Dir,
+            local(down.path()),
+            target.clone(),
+        )]);
+        up.until_settled().await;
+        assert!(
+            up.jobs.values().all(|j| j.state == JobState::Done),
+            "{:?}",
+            up.states()
+        );
+        assert_eq!(tree(&remote.path().join(&target[1..])), tree(down.path()));
+    }
+}
+
+#[tokio::test]
+async fn a_part_file_is_resumed_with_rest() {
+    let remote = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(remote.path().join("f.bin"), &data).unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    // An earlier attempt left the first million bytes.
+    std::fs::write(down.path().join("f.bin.part"), &data[..1_000_000]).unwrap();
+    let mut run = Run::start(config(server.port, 1));
+    let mut s = spec(
+        Direction::Download,
+        JobKind::File,
+        "/f.bin",
+        local(&down.path().join("f.bin")),
+    );
+    s.size = Some(data.len() as u64);
+    run.engine.enqueue(vec![s]);
+    run.until_settled().await;
+    assert_eq!(std::fs::read(down.path().join("f.bin")).unwrap(), data);
+    assert!(!down.path().join("f.bin.part").exists());
+    assert!(
+        run.log.iter().any(|l| l.text == "REST 1000000"),
+        "REST was sent"
+    );
+}
+
+#[tokio::test]
+async fn on_exists_policies() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("a.txt"), b"remote version, longer").unwrap();
+    let server = server_on(remote.path()).await;
+    let cases: [(OnExists, &[u8], &str); 6] = [
+        (OnExists::Skip, b"local", "skipped"),
+        (OnExists::Overwrite, b"local", "done"),
+        (OnExists::Size, b"remote version, longer", "skipped"),
+        (OnExists::Size, b"other", "done"),
+        (OnExists::Resume, b"remote ver", "done"),
+        (OnExists::Rename, b"local", "done"),
+    ];
+    for (policy, existing, expect) in cases {
+        let down = tempfile::tempdir().unwrap();
+        let dst = down.path().join("a.txt");
+        std::fs::write(&dst, existing).unwrap();
+        let mut cfg = config(server.port, 1);
+        cfg.on_exists = policy;
+        let mut run = Run::start(cfg);
+        let mut s = spec(Direction::Download, JobKind::File, "/a.txt", local(&dst));
+        s.size = Some(22);
+        run.engine.enqueue(vec![s]);
+        run.until_settled().await;
+        assert_eq!(run.states()[0].1, expect, "{policy:?}");
+        let now = std::fs::read(&dst).unwrap();
+        match policy {
+            OnExists::Skip => assert_eq!(now, existing),
+            OnExists::Rename => {
+                assert_eq!(now, existing);
+                assert_eq!(
+                    std::fs::read(down.path().join("a (1).txt")).unwrap(),
+                    b"remote version, longer"
+                );
+            }
+            OnExists::Size if expect == "skipped" => assert_eq!(now, existing),
+            _ => assert_eq!(now, b"remote version, longer", "{policy:?}"),
+        }
+        if policy == OnExists::Resume {
+            assert!(run.log.iter().any(|l| l.text == "REST 10"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn ask_policy_waits_for_an_answer_and_apply_to_all() {
+    let remote = tempfile::tempdir().unwrap();
+    for n in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::write(remote.path().join(n), b"new").unwrap();
+    }
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    for n in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::write(down.path().join(n), b"old").unwrap();
+    }
+    let mut cfg = config(server.port, 2);
+    cfg.on_exists = OnExists::Ask;
+    let mut run = Run::start(cfg);
+    run.engine.enqueue(
+        ["a.txt", "b.txt", "c.txt"]
+            .iter()
+            .map(|n| {
+                spec(
+                    Direction::Download,
+                    JobKind::File,
+                    format!("/{n}"),
+                    local(&down.path().join(n)),
+                )
+            })
+            .collect(),
+    );
+    run.until("three conflicts", |j| {
+        j.len() == 3
+            && j.values()
+                .all(|j| matches!(j.state, JobState::Conflict { .. }))
+    })
+    .await;
+    let first = *run.jobs.keys().next().unwrap();
+    run.engine.resolve(first, OnExists::Skip, false);
+    run.until("a skipped", |j| {
+        matches!(j[&first].state, JobState::Skipped { .. })
+    })
+    .await;
+    run.engine.resolve(first + 1, OnExists::Overwrite, true);
+    run.until("all settled", |j| j.values().all(|j| j.state.is_finished()))
+        .await;
+    assert_eq!(std::fs::read(down.path().join("a.txt")).unwrap(), b"old");
+    assert_eq!(std::fs::read(down.path().join("b.txt")).unwrap(), b"new");
+    assert_eq!(std::fs::read(down.path().join("c.txt")).unwrap(), b"new");
+}
+
+#[tokio::test]
+async fn cancel_pause_resume_and_move() {
+    let remote = tempfile::tempdir().unwrap();
+    let big: Vec<u8> = (0..40_000_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(remote.path().join("big.bin"), &big).unwrap();
+    std::fs::write(remote.path().join("move-me.txt"), b"moving").unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(server.port, 2));
+
+    // Pause the whole queue before anything starts, so the order of events is ours.
+    run.engine.pause_all();
+    let mut s = spec(
+        Direction::Download,
+        JobKind::File,
+        "/big.bin",
+        local(&down.path().join("big.bin")),
+    );
+    s.size = Some(big.len() as u64);
+    let mut m = spec(
+        Direction::Download,
+        JobKind::File,
+        "/move-me.txt",
+        local(&down.path().join("move-me.txt")),
+    );
+    m.is_move = true;
+    run.engine.enqueue(vec![s, m]);
+    run.until("two queued", |j| j.len() == 2).await;
+    let (big_id, move_id) = (
+        *run.jobs.keys().next().unwrap(),
+        *run.jobs.keys().nth(1).unwrap(),
+    );
+    run.engine.pause(big_id);
+    run.until("big paused", |j| j[&big_id].state == JobState::Paused)
+        .await;
+    run.engine.resume_all();
+    run.until("move done", |j| j[&move_id].state == JobState::Done)
+        .await;
+    assert!(
+        !remote.path().join("move-me.txt").exists(),
+        "the source of a move is deleted"
+    );
+    assert_eq!(
+        std::fs::read(down.path().join("move-me.txt")).unwrap(),
+        b"moving"
+    );
+
+    // ResumeAll resumed big.bin too; cancel it while it runs (or right after).
+    run.engine.cancel(big_id);
+    run.until("big finished", |j| j[&big_id].state.is_finished())
+        .await;
+    if run.jobs[&big_id].state == JobState::Cancelled {
+        assert!(
+            !down.path().join("big.bin.part").exists(),
+            "a cancelled download leaves no .part"
+        );
+        assert!(!down.path().join("big.bin").exists());
+        run.engine.retry(big_id);
+    }
+    run.until("big done", |j| j[&big_id].state == JobState::Done)
+        .await;
+    assert_eq!(std::fs::read(down.path().join("big.bin")).unwrap(), big);
+    run.engine.clear_finished();
+    run.until("cleared", |j| j.is_empty()).await;
+}
+
+#[tokio::test]
+async fn the_queue_survives_a_restart_and_resumes() {
+    let remote = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 241) as u8).collect();
+    std::fs::write(remote.path().join("x.bin"), &data).unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut cfg = config(server.port, 1);
+    cfg.state_file = Some(state.path().join("queue.json"));
+
+    let mut run = Run::start(cfg.clone());
+    run.engine.pause_all();
+    let mut s = spec(
+        Direction::Download,
+        JobKind::File,
+        "/x.bin",
+        local(&down.path().join("x.bin")),
+    );
+    s.size = Some(data.len() as u64);
+    run.engine.enqueue(vec![s]);
+    run.until("queued", |j| j.len() == 1).await;
+    run.engine.shutdown().await;
+    let saved = std::fs::read_to_string(state.path().join("queue.json")).unwrap();
+    assert!(saved.contains("x.bin"));
+    assert!(
+        !saved.contains("\"demo\"") || !saved.contains("password"),
+        "no password in the queue file"
+    );
+    // A half-done download from "before the restart".
+    std::fs::write(down.path().join("x.bin.part"), &data[..500_000]).unwrap();
+
+    let mut again = Run::start(cfg);
+    again.until("restored", |j| j.len() == 1).await;
+    again.until_settled().await;
+    assert!(
+        again.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        again.states()
+    );
+    assert_eq!(std::fs::read(down.path().join("x.bin")).unwrap(), data);
+    assert!(again.log.iter().any(|l| l.text == "REST 500000"));
+}
+
+#[tokio::test]
+async fn permanent_failures_fail_at_once_and_spare_the_others() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("ok.txt"), b"fine").unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(server.port, 2));
+    run.engine.enqueue(vec![
+        spec(
+            Direction::Download,
+            JobKind::File,
+            "/missing.txt",
+            local(&down.path().join("missing.txt")),
+        ),
+        spec(
+            Direction::Download,
+            JobKind::File,
+            "/ok.txt",
+            local(&down.path().join("ok.txt")),
+        ),
+        // A local destination that cannot be written: its directory does not exist.
+        spec(
+            Direction::Download,
+            JobKind::File,
+            "/ok.txt",
+            local(&down.path().join("nope/ok.txt")),
+        ),
+    ]);
+    run.until_settled().await;
+    let by_name: Vec<(String, JobState)> = run
+        .jobs
+        .values()
+        .map(|j| (j.spec.dst.clone(), j.state.clone()))
+        .collect();
+    match &by_name[0].1 {
+        JobState::Failed { code, .. } => assert_eq!(*code, Some(550)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(by_name[1].1, JobState::Done);
+    assert!(
+        matches!(&by_name[2].1, JobState::Failed { code: None, reason } if reason.contains("nope"))
+    );
+    assert_eq!(
+        run.jobs.values().next().unwrap().attempts,
+        1,
+        "550 is not retried"
+    );
+    assert!(
+        !down.path().join("missing.txt").exists() && !down.path().join("missing.txt.part").exists(),
+        "{:#?}",
+        run.log.iter().map(|l| l.text.clone()).collect::<Vec<_>>()
+    );
+}
