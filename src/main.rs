@@ -6,15 +6,20 @@ use anyhow::{Context, bail};
 use clap::Parser;
 
 use skiff::app::{self, Launch};
+use skiff::cli;
 use skiff::ftp::replies::Lang;
 use skiff::ftp::url::FtpUrl;
 use skiff::ftp::{ConnectOptions, Secret};
 use skiff::state::ConnectForm;
+use skiff::transfer::OnExists;
 
 /// A keyboard-driven dual-pane file manager for FTP.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version, about, long_about = None, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
     /// Server to open in the right pane: ftp://[user[:password]@]host[:port][/path].
     /// Without a user, skiff logs in anonymously.
     url: Option<String>,
@@ -36,6 +41,100 @@ struct Cli {
     local: Option<std::path::PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+struct XferArgs {
+    /// Parallel connections (1-16).
+    #[arg(long, short = 'P', default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
+    parallel: u8,
+    /// What to do when the destination exists.
+    #[arg(long, default_value = "overwrite", value_parser = OnExists::CLI_CHOICES)]
+    on_exists: String,
+    /// No progress line and no summary.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Print every FTP command and reply on stderr (passwords masked).
+    #[arg(long, short)]
+    verbose: bool,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Download a file or a directory tree: skiff get ftp://host/path [LOCAL]
+    Get {
+        url: String,
+        local: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        x: XferArgs,
+    },
+    /// Upload a file or a directory tree: skiff put LOCAL ftp://host/path
+    Put {
+        local: std::path::PathBuf,
+        url: String,
+        #[command(flatten)]
+        x: XferArgs,
+    },
+    /// List a remote directory: skiff ls ftp://host/path
+    Ls {
+        url: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Print every FTP command and reply on stderr (passwords masked).
+        #[arg(long, short)]
+        verbose: bool,
+    },
+}
+
+fn password_source(stdin: bool) -> anyhow::Result<Option<Secret>> {
+    if stdin {
+        return read_password_stdin().map(Some);
+    }
+    Ok(std::env::var("SKIFF_PASSWORD").ok().map(Secret::new))
+}
+
+fn headless(cmd: Command) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        match cmd {
+            Command::Ls {
+                url,
+                password_stdin,
+                verbose,
+            } => {
+                let u = FtpUrl::parse(&url)?;
+                let opts = cli::connect_options(&u, password_source(password_stdin)?)?;
+                cli::ls(&u, opts, verbose).await
+            }
+            Command::Get { url, local, x } => {
+                let u = FtpUrl::parse(&url)?;
+                let opts = cli::connect_options(&u, password_source(x.password_stdin)?)?;
+                cli::get(&u, local, opts, xfer(&x)).await
+            }
+            Command::Put { local, url, x } => {
+                let u = FtpUrl::parse(&url)?;
+                let opts = cli::connect_options(&u, password_source(x.password_stdin)?)?;
+                cli::put(&local, &u, opts, xfer(&x)).await
+            }
+        }
+    })
+}
+
+fn xfer(x: &XferArgs) -> cli::XferOptions {
+    cli::XferOptions {
+        parallel: x.parallel as usize,
+        on_exists: OnExists::parse(&x.on_exists).unwrap_or(OnExists::Overwrite),
+        quiet: x.quiet,
+        verbose: x.verbose,
+    }
+}
+
 fn read_password_stdin() -> anyhow::Result<Secret> {
     let mut line = String::new();
     std::io::stdin()
@@ -47,6 +146,10 @@ fn read_password_stdin() -> anyhow::Result<Secret> {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Some(cmd) = cli.command {
+        let code = headless(cmd)?;
+        std::process::exit(code);
+    }
     let lang = cli
         .lang
         .as_deref()

@@ -46,9 +46,9 @@ pub struct Listing {
 /// Errors from any file system, with the FTP reply code when there was one.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
-    #[error("{0}")]
+    #[error(transparent)]
     Ftp(#[from] crate::ftp::FtpError),
     #[error("unsafe name rejected: {0:?}")]
     UnsafeName(String),

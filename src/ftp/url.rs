@@ -9,7 +9,8 @@ pub struct FtpUrl {
     /// `None` means anonymous.
     pub user: Option<String>,
     pub password: Option<Secret>,
-    /// The path part, decoded; `None` when the URL has none (start in the login directory).
+    /// The path part, decoded, relative to the login directory as in RFC 1738
+    /// (`ftp://h/pub` → `pub`; `ftp://h//srv/pub` → `/srv/pub`); `None` when the URL has none.
     pub path: Option<String>,
 }
 
@@ -108,7 +109,7 @@ impl FtpUrl {
         };
         let path = match path {
             None | Some("/") => None,
-            Some(p) => Some(percent_decode(p)?),
+            Some(p) => Some(percent_decode(&p[1..])?).filter(|p| !p.is_empty()),
         };
         Ok(FtpUrl {
             host,
@@ -132,7 +133,9 @@ mod tests {
         assert_eq!(u.port, 2121);
         assert_eq!(u.user.as_deref(), Some("alice"));
         assert_eq!(u.password.as_ref().map(|p| p.expose()), Some("p@ss:w"));
-        assert_eq!(u.path.as_deref(), Some("/pub/dir with spaces"));
+        assert_eq!(u.path.as_deref(), Some("pub/dir with spaces"));
+        let abs = FtpUrl::parse("ftp://h//srv/pub/").unwrap();
+        assert_eq!(abs.path.as_deref(), Some("/srv/pub/"));
     }
 
     #[test]

@@ -1,0 +1,310 @@
+//! The headless commands `skiff get`, `skiff put` and `skiff ls`, on the same engine as the
+//! TUI: for scripts, cron jobs and benchmarks.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use tokio::sync::mpsc;
+
+use crate::fs::{EntryKind, FileSystem};
+use crate::ftp::session::remote_join;
+use crate::ftp::url::FtpUrl;
+use crate::ftp::{ConnectOptions, FtpSession, Secret, Tap};
+use crate::transfer::{
+    Direction, Engine, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec, JobState, OnExists,
+};
+use crate::ui::text::human_size;
+
+/// Options shared by `get` and `put`.
+#[derive(Debug, Clone)]
+pub struct XferOptions {
+    pub parallel: usize,
+    pub on_exists: OnExists,
+    pub quiet: bool,
+    /// Print each command and reply on stderr (passwords masked).
+    pub verbose: bool,
+}
+
+/// Connection options from a URL and a password source.
+pub fn connect_options(url: &FtpUrl, password: Option<Secret>) -> anyhow::Result<ConnectOptions> {
+    let password = match (&url.password, &url.user, password) {
+        (Some(p), _, _) => Some(p.clone()),
+        (None, Some(_), Some(p)) => Some(p),
+        (None, Some(u), None) => {
+            bail!("no password for {u}: put it in SKIFF_PASSWORD or pipe it with --password-stdin")
+        }
+        (None, None, _) => None,
+    };
+    Ok(ConnectOptions::new(
+        &url.host,
+        url.port,
+        url.user.as_deref(),
+        password,
+    ))
+}
+
+fn verbose_tap(tag: &str, verbose: bool) -> Tap {
+    if !verbose {
+        return Tap::discard(tag);
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel::<crate::ftp::LogEvent>();
+    tokio::spawn(async move {
+        while let Some(e) = rx.recv().await {
+            eprintln!("[{}] {}", e.tag, e.text);
+        }
+    });
+    Tap::new(tag, tx)
+}
+
+/// `skiff ls URL`: one line per entry, directories first.
+pub async fn ls(url: &FtpUrl, opts: ConnectOptions, verbose: bool) -> anyhow::Result<i32> {
+    let mut s = FtpSession::connect(opts, verbose_tap("browse", verbose))
+        .await
+        .context("connecting")?;
+    let path = url.path.clone().unwrap_or_default();
+    let mut listing = s
+        .list(&path)
+        .await
+        .with_context(|| format!("listing {path:?}"))?;
+    crate::state::pane::sort_entries(&mut listing.entries);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for e in &listing.entries {
+        let kind = match e.kind {
+            EntryKind::Dir => 'd',
+            EntryKind::Symlink => 'l',
+            EntryKind::Other => '?',
+            EntryKind::File => '-',
+        };
+        let time = e.mtime.map(crate::ui::text::local_time).unwrap_or_default();
+        let mut name: String = e
+            .name
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        if let Some(t) = &e.link_target {
+            name.push_str(" -> ");
+            name.push_str(t);
+        }
+        writeln!(out, "{kind} {:>12} {:16} {name}", e.size, time)?;
+    }
+    out.flush()?;
+    s.quit().await;
+    Ok(0)
+}
+
+fn last_name(path: &str) -> Option<String> {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+}
+
+/// `skiff get URL [LOCAL]`.
+pub async fn get(
+    url: &FtpUrl,
+    local: Option<PathBuf>,
+    opts: ConnectOptions,
+    x: XferOptions,
+) -> anyhow::Result<i32> {
+    let path = url
+        .path
+        .clone()
+        .context("the URL names no file or directory")?;
+    let name = last_name(&path).context("the URL names no file or directory")?;
+    crate::fs::validate_name(&name).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Is it a directory? Ask the server once, then hand everything to the engine.
+    let mut s = FtpSession::connect(opts.clone(), verbose_tap("browse", x.verbose))
+        .await
+        .context("connecting")?;
+    // Workers change directories as they go: give them an absolute path.
+    let home = s.cwd().to_string();
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        remote_join(&home, &path)
+    };
+    let (kind, size) = if s.cwd_to(&path).await.is_ok() {
+        (JobKind::Dir, None)
+    } else {
+        (JobKind::File, s.size(&path).await?)
+    };
+    s.quit().await;
+    let local = local.unwrap_or_else(|| PathBuf::from("."));
+    let dst = if local.is_dir() {
+        local.join(&name)
+    } else {
+        local
+    };
+    let spec = JobSpec {
+        direction: Direction::Download,
+        kind,
+        src: path,
+        dst: dst.to_string_lossy().into_owned(),
+        size,
+        mtime: None,
+        is_move: false,
+    };
+    run_jobs(opts, x, vec![spec]).await
+}
+
+/// `skiff put LOCAL URL`.
+pub async fn put(
+    local: &Path,
+    url: &FtpUrl,
+    opts: ConnectOptions,
+    x: XferOptions,
+) -> anyhow::Result<i32> {
+    let meta =
+        std::fs::metadata(local).with_context(|| format!("cannot read {}", local.display()))?;
+    let name = local
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .context("the local path has no name")?;
+    let mut s = FtpSession::connect(opts.clone(), verbose_tap("browse", x.verbose))
+        .await
+        .context("connecting")?;
+    let home = s.cwd().to_string();
+    let path = match url.path.clone() {
+        None => home.clone(),
+        Some(p) if p.starts_with('/') => p,
+        Some(p) => remote_join(&home, &p),
+    };
+    let into_dir = path.ends_with('/') || s.cwd_to(&path).await.is_ok();
+    s.quit().await;
+    let dst = if into_dir {
+        remote_join(path.trim_end_matches('/'), &name)
+    } else {
+        path
+    };
+    let spec = JobSpec {
+        direction: Direction::Upload,
+        kind: if meta.is_dir() {
+            JobKind::Dir
+        } else {
+            JobKind::File
+        },
+        src: local.to_string_lossy().into_owned(),
+        dst,
+        size: meta.is_file().then_some(meta.len()),
+        mtime: None,
+        is_move: false,
+    };
+    run_jobs(opts, x, vec![spec]).await
+}
+
+async fn run_jobs(
+    opts: ConnectOptions,
+    x: XferOptions,
+    specs: Vec<JobSpec>,
+) -> anyhow::Result<i32> {
+    let mut cfg = EngineConfig::new(opts);
+    cfg.parallel = x.parallel;
+    cfg.on_exists = x.on_exists;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let log = if x.verbose {
+        let (ltx, mut lrx) = mpsc::unbounded_channel::<crate::ftp::LogEvent>();
+        tokio::spawn(async move {
+            while let Some(e) = lrx.recv().await {
+                eprintln!("[{}] {}", e.tag, e.text);
+            }
+        });
+        Some(ltx)
+    } else {
+        None
+    };
+    let engine = Engine::start(cfg, tx, log);
+    engine.enqueue(specs);
+    let show = !x.quiet && std::io::stderr().is_terminal();
+    let start = Instant::now();
+    let mut jobs: std::collections::BTreeMap<JobId, Job> = Default::default();
+    let mut done_bytes: std::collections::HashMap<JobId, u64> = Default::default();
+    let mut rate_total = 0u64;
+    let mut last_draw = Instant::now() - Duration::from_secs(1);
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            EngineEvent::Added { jobs: new, .. } => {
+                for j in new {
+                    jobs.insert(j.id, j);
+                }
+            }
+            EngineEvent::Changed(j) => {
+                done_bytes.insert(j.id, j.done);
+                jobs.insert(j.id, j);
+            }
+            EngineEvent::Progress(p) => {
+                rate_total = p.iter().map(|p| p.rate).sum();
+                for p in p {
+                    done_bytes.insert(p.id, p.done);
+                }
+            }
+            EngineEvent::Idle => break,
+            _ => {}
+        }
+        if show && last_draw.elapsed() >= Duration::from_millis(200) {
+            last_draw = Instant::now();
+            let files = jobs
+                .values()
+                .filter(|j| j.spec.kind == JobKind::File)
+                .count();
+            let finished = jobs
+                .values()
+                .filter(|j| j.spec.kind == JobKind::File && j.state.is_finished())
+                .count();
+            let bytes: u64 = done_bytes.values().sum();
+            eprint!(
+                "\r\x1b[K{finished}/{files} files  {}  {}/s",
+                human_size(bytes),
+                human_size(rate_total)
+            );
+        }
+        if !jobs.is_empty()
+            && jobs
+                .values()
+                .all(|j| j.state.is_finished() || matches!(j.state, JobState::Conflict { .. }))
+        {
+            break;
+        }
+    }
+    engine.shutdown().await;
+    if show {
+        eprint!("\r\x1b[K");
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let files: Vec<&Job> = jobs
+        .values()
+        .filter(|j| j.spec.kind == JobKind::File)
+        .collect();
+    let ok = files.iter().filter(|j| j.state == JobState::Done).count();
+    let bytes: u64 = files
+        .iter()
+        .filter(|j| j.state == JobState::Done)
+        .map(|j| j.spec.size.unwrap_or(j.done))
+        .sum();
+    let failed: Vec<&Job> = jobs
+        .values()
+        .filter(|j| matches!(j.state, JobState::Failed { .. }))
+        .collect();
+    let skipped = jobs
+        .values()
+        .filter(|j| matches!(j.state, JobState::Skipped { .. }))
+        .count();
+    if !x.quiet {
+        eprintln!(
+            "{ok} files, {} in {elapsed:.2} s ({}/s); {} failed, {skipped} skipped",
+            human_size(bytes),
+            human_size((bytes as f64 / elapsed.max(0.001)) as u64),
+            failed.len()
+        );
+    }
+    for j in &failed {
+        if let JobState::Failed { reason, code } = &j.state {
+            let code = code.map(|c| format!(" [{c}]")).unwrap_or_default();
+            eprintln!("failed{code}: {} -> {}: {reason}", j.spec.src, j.spec.dst);
+        }
+    }
+    Ok(if failed.is_empty() { 0 } else { 1 })
+}
