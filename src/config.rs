@@ -60,6 +60,7 @@ pub fn parse_key(s: &str) -> Result<KeyPress, String> {
             "backspace" => Key::Backspace,
             "delete" | "del" => Key::Delete,
             "space" => Key::Char(' '),
+            "insert" | "ins" => Key::Insert,
             f if f.starts_with('f') => match f[1..].parse::<u8>() {
                 Ok(n @ 1..=12) => Key::F(n),
                 _ => return Err(format!("unknown key {s:?}")),
@@ -90,6 +91,19 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
     (Action::Refresh, "Re-read directory"),
     (Action::SwitchPane, "Switch pane"),
     (Action::Connect, "Connect to a server"),
+    (Action::Mark, "Mark (queue: pause/resume job)"),
+    (Action::InvertMarks, "Invert marks"),
+    (Action::Copy, "Copy marked to the other pane"),
+    (Action::Move, "Move marked to the other pane"),
+    (Action::ToggleQueue, "Show/hide the queue"),
+    (Action::PauseAll, "Pause/resume the whole queue"),
+    (Action::CancelJob, "Queue: cancel job"),
+    (Action::RetryJob, "Queue: retry job (also r)"),
+    (Action::RetryFailed, "Retry all failed jobs"),
+    (Action::JobUp, "Queue: move job up"),
+    (Action::JobDown, "Queue: move job down"),
+    (Action::ClearFinished, "Clear finished jobs"),
+    (Action::QueueFilter, "Queue filter: all/active/failed/done"),
     (Action::CycleLog, "Log: normal / large / hidden"),
     (Action::LogUp, "Scroll log back"),
     (Action::LogDown, "Scroll log forward"),
@@ -128,8 +142,16 @@ impl Keymap {
         let base: KeymapFile = toml::from_str(DEFAULT_KEYMAP).map_err(|e| e.to_string())?;
         let over: KeymapFile = toml::from_str(user).map_err(|e| e.to_string())?;
         let mut bindings = base.bindings;
-        bindings.extend(over.bindings);
-        Keymap::from_file(KeymapFile { bindings })
+        for a in over.bindings.keys() {
+            bindings.remove(a);
+        }
+        let mut k = Keymap::from_file(KeymapFile { bindings })?;
+        // The user's keys win over any default that used the same key.
+        let mine = Keymap::from_file(over)?;
+        k.map.extend(mine.map);
+        k.listing.extend(mine.listing);
+        k.listing.sort_by_key(|(a, _)| action_order(a));
+        Ok(k)
     }
 
     /// Load the user's keymap if there is one. A broken file yields the defaults and a message.
@@ -158,6 +180,11 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "skiff")
 }
 
+/// Where skiff keeps its state, such as the saved transfer queue (`~/.local/share/skiff`).
+pub fn data_dir() -> Option<PathBuf> {
+    project_dirs().map(|p| p.data_dir().to_path_buf())
+}
+
 /// Where skiff's configuration lives (`~/.config/skiff` on Linux).
 pub fn config_dir() -> Option<PathBuf> {
     project_dirs().map(|p| p.config_dir().to_path_buf())
@@ -180,12 +207,31 @@ mod tests {
 
     #[test]
     fn overlay_replaces_and_bad_files_are_errors() {
+        // `x` is also the default for cancel_job: the user's binding wins.
         let k = Keymap::with_overlay("[bindings]\nquit = [\"x\"]\n").unwrap();
         assert_eq!(k.get(&KeyPress::plain(Key::Char('x'))), Some(&Action::Quit));
+        assert_eq!(
+            k.get(&KeyPress::plain(Key::Delete)),
+            Some(&Action::CancelJob)
+        );
         assert_eq!(k.get(&KeyPress::plain(Key::Char('q'))), None);
         assert!(Keymap::with_overlay("[bindings]\nquit = [\"nokey\"]\n").is_err());
         assert!(Keymap::with_overlay("[bindings]\nexplode = [\"x\"]\n").is_err());
         assert!(Keymap::with_overlay("not toml").is_err());
+    }
+
+    #[test]
+    fn no_default_key_does_two_things() {
+        let k = Keymap::defaults();
+        let mut seen = std::collections::HashMap::new();
+        for (a, keys) in &k.listing {
+            for key in keys {
+                let kp = parse_key(key).unwrap();
+                if let Some(other) = seen.insert(kp, a.clone()) {
+                    panic!("{key} is bound to both {other:?} and {a:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -143,6 +143,53 @@ fn sample_state(width: u16, height: u16) -> State {
     s
 }
 
+fn queue_jobs(s: &mut State) {
+    use skiff::transfer::{Direction, EngineEvent, Job, JobKind, JobSpec, JobState, Progress};
+    let mk = |id: u64, name: &str, size: u64, state: JobState, done: u64| Job {
+        id,
+        parent: None,
+        spec: JobSpec {
+            direction: if id.is_multiple_of(2) {
+                Direction::Upload
+            } else {
+                Direction::Download
+            },
+            kind: JobKind::File,
+            src: format!("/pub/{name}"),
+            dst: format!("/home/user/projects/{name}"),
+            size: Some(size),
+            mtime: None,
+            is_move: false,
+        },
+        state,
+        done,
+        attempts: 1,
+        on_exists: None,
+    };
+    let jobs = vec![
+        mk(1, "report.pdf", 1_048_576, JobState::Done, 1_048_576),
+        mk(2, "video.mp4", 734_003_200, JobState::Running, 367_001_600),
+        mk(
+            3,
+            "secret.txt",
+            12,
+            JobState::Failed {
+                reason: "550 Permission denied".into(),
+                code: Some(550),
+            },
+            0,
+        ),
+        mk(4, "notes.md", 2_048, JobState::Queued, 0),
+        mk(5, "数据.csv", 4_096, JobState::Paused, 1_024),
+    ];
+    s.apply(Event::Engine(EngineEvent::Added { after: None, jobs }));
+    s.apply(Event::Engine(EngineEvent::Progress(vec![Progress {
+        id: 2,
+        done: 367_001_600,
+        rate: 52_428_800,
+    }])));
+}
+
 fn render(s: &State, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let keymap = Keymap::defaults();
@@ -202,5 +249,9 @@ fn layouts() {
         assert!(!text.contains("hunter2"), "the password is masked");
         assert!(text.contains("*******"));
         insta::assert_snapshot!(format!("connect_{w}x{h}"), text);
+
+        let mut q = s.clone();
+        queue_jobs(&mut q);
+        insta::assert_snapshot!(format!("queue_{w}x{h}"), screen_text(&render(&q, w, h)));
     }
 }

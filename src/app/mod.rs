@@ -18,7 +18,8 @@ use crate::config::Keymap;
 use crate::fs::FileSystem;
 use crate::fs::local::LocalFs;
 use crate::ftp::{ConnectOptions, LogEvent};
-use crate::state::{Action, Effect, ErrorInfo, Event, Key, KeyPress, Nav, Side, State};
+use crate::state::{Action, Effect, EngineCmd, ErrorInfo, Event, Key, KeyPress, Nav, Side, State};
+use crate::transfer::{Engine, EngineConfig, OnExists};
 
 /// Translate a crossterm key into ours.
 pub fn key_from_crossterm(k: &KeyEvent) -> Option<KeyPress> {
@@ -41,6 +42,7 @@ pub fn key_from_crossterm(k: &KeyEvent) -> Option<KeyPress> {
         KeyCode::PageUp => Key::PageUp,
         KeyCode::PageDown => Key::PageDown,
         KeyCode::F(n) => Key::F(n),
+        KeyCode::Insert => Key::Insert,
         _ => return None,
     };
     Some(KeyPress { key, ctrl, alt })
@@ -59,6 +61,10 @@ pub fn action_for(state: &State, keymap: &Keymap, ev: &TermEvent) -> Option<Acti
         }
         TermEvent::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
+                col: m.column,
+                row: m.row,
+            }),
+            MouseEventKind::Up(MouseButton::Left) => Some(Action::Release {
                 col: m.column,
                 row: m.row,
             }),
@@ -87,6 +93,9 @@ pub struct Runner {
     events: UnboundedSender<Event>,
     log: UnboundedSender<LogEvent>,
     remote: Option<remote::Handle>,
+    engine: Option<Engine>,
+    /// Connections the transfer engine may open (1–16).
+    pub parallel: usize,
 }
 
 impl Runner {
@@ -95,6 +104,54 @@ impl Runner {
             events,
             log,
             remote: None,
+            engine: None,
+            parallel: 4,
+        }
+    }
+
+    fn start_engine(&mut self, opts: ConnectOptions) {
+        if let Some(old) = self.engine.take() {
+            tokio::spawn(async move { old.shutdown().await });
+        }
+        let mut cfg = EngineConfig::new(opts);
+        cfg.parallel = self.parallel;
+        cfg.on_exists = OnExists::Ask;
+        cfg.state_file = crate::config::data_dir().map(|d| d.join("queue.json"));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            while let Some(e) = rx.recv().await {
+                if events.send(Event::Engine(e)).is_err() {
+                    break;
+                }
+            }
+        });
+        self.engine = Some(Engine::start(cfg, tx, Some(self.log.clone())));
+    }
+
+    /// Stop the engine (interrupted transfers keep their `.part` files; the queue is saved).
+    pub async fn shutdown(&mut self) {
+        if let Some(e) = self.engine.take() {
+            e.shutdown().await;
+        }
+        if let Some(h) = self.remote.take() {
+            h.quit();
+        }
+    }
+
+    fn engine_cmd(&self, cmd: EngineCmd) {
+        let Some(e) = &self.engine else { return };
+        match cmd {
+            EngineCmd::Pause(id) => e.pause(id),
+            EngineCmd::Resume(id) => e.resume(id),
+            EngineCmd::PauseAll => e.pause_all(),
+            EngineCmd::ResumeAll => e.resume_all(),
+            EngineCmd::Cancel(id) => e.cancel(id),
+            EngineCmd::Retry(id) => e.retry(id),
+            EngineCmd::RetryFailed => e.retry_failed(),
+            EngineCmd::MoveBy(id, d) => e.move_by(id, d),
+            EngineCmd::ClearFinished => e.clear_finished(),
+            EngineCmd::Resolve { id, choice, all } => e.resolve(id, choice, all),
         }
     }
 
@@ -145,12 +202,21 @@ impl Runner {
             Effect::Connect { opts, path: _, req } => {
                 // Dropping the old handle closes the old browsing connection.
                 self.remote = Some(remote::spawn(
-                    opts,
+                    opts.clone(),
                     req,
                     self.events.clone(),
                     self.log.clone(),
                 ));
+                self.start_engine(opts);
             }
+            Effect::Enqueue(specs) => match &self.engine {
+                Some(e) => e.enqueue(specs),
+                None => {
+                    let tap = crate::ftp::Tap::new("xfer", self.log.clone());
+                    tap.error("not connected: nothing was queued");
+                }
+            },
+            Effect::Engine(cmd) => self.engine_cmd(cmd),
             Effect::Quit => {
                 if let Some(h) = self.remote.take() {
                     h.quit();
@@ -241,6 +307,7 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
             break;
         }
     }
+    runner.shutdown().await;
     term.leave()?;
     Ok(())
 }

@@ -79,6 +79,31 @@ pub trait FileSystem: Send {
     fn remove_dir(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
 }
 
+fn rank(e: &Entry) -> u8 {
+    if e.name == ".." {
+        0
+    } else if e.kind == EntryKind::Dir {
+        1
+    } else {
+        2
+    }
+}
+
+/// Directories first, then by name (case-insensitive, then exact, so the order is total).
+pub fn sort_entries(entries: &mut [Entry]) {
+    entries.sort_unstable_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| compare_names(&a.name, &b.name))
+    });
+}
+
+fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
+    let ai = a.chars().flat_map(char::to_lowercase);
+    let bi = b.chars().flat_map(char::to_lowercase);
+    ai.cmp(bi).then_with(|| a.cmp(b))
+}
+
 /// Check one name component that came from a listing or a user before it is used to build a
 /// path: no separators, no `.`/`..`, no control characters.
 pub fn validate_name(name: &str) -> Result<(), FsError> {

@@ -41,6 +41,7 @@ pub enum Key {
     End,
     PageUp,
     PageDown,
+    Insert,
     F(u8),
 }
 
@@ -93,12 +94,40 @@ pub enum Action {
     /// Open the connect dialog.
     Connect,
     Quit,
+    /// Mark the entry under the cursor and move down (in the queue: pause/resume the job).
+    Mark,
+    /// Invert the marks of the focused pane.
+    InvertMarks,
+    /// Queue a copy of the marked entries (or the one under the cursor) to the other pane.
+    Copy,
+    /// Queue a move: copy, verify, delete the source.
+    Move,
+    /// Show or hide the queue panel.
+    ToggleQueue,
+    /// Pause or resume the whole queue.
+    PauseAll,
+    /// Cancel the selected job.
+    CancelJob,
+    /// Retry the selected failed job (all failed jobs when none is selected).
+    RetryJob,
+    RetryFailed,
+    JobUp,
+    JobDown,
+    ClearFinished,
+    /// Cycle the queue filter: all, active, failed, done.
+    QueueFilter,
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
     /// A left click at a screen cell.
     #[serde(skip)]
     Click {
+        col: u16,
+        row: u16,
+    },
+    /// The left button released at a screen cell (the end of a click or a drag).
+    #[serde(skip)]
+    Release {
         col: u16,
         row: u16,
     },
@@ -138,7 +167,30 @@ pub enum Effect {
         path: Option<String>,
         req: u64,
     },
+    /// Add jobs to the transfer queue.
+    Enqueue(Vec<crate::transfer::JobSpec>),
+    /// A command for the transfer engine.
+    Engine(EngineCmd),
     Quit,
+}
+
+/// Queue commands the UI can give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineCmd {
+    Pause(crate::transfer::JobId),
+    Resume(crate::transfer::JobId),
+    PauseAll,
+    ResumeAll,
+    Cancel(crate::transfer::JobId),
+    Retry(crate::transfer::JobId),
+    RetryFailed,
+    MoveBy(crate::transfer::JobId, i64),
+    ClearFinished,
+    Resolve {
+        id: crate::transfer::JobId,
+        choice: crate::transfer::OnExists,
+        all: bool,
+    },
 }
 
 /// A failure as the UI shows it.
@@ -190,4 +242,5 @@ pub enum Event {
         error: ErrorInfo,
     },
     Log(LogEvent),
+    Engine(crate::transfer::EngineEvent),
 }

@@ -2,11 +2,93 @@
 
 use super::action::{Key, KeyPress};
 use crate::ftp::{ConnectOptions, Secret};
+use crate::transfer::{Job, JobId, JobState, OnExists};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dialog {
     Connect(ConnectForm),
     ConfirmQuit,
+    /// A transfer's destination exists: what to do.
+    Conflict(ConflictForm),
+}
+
+/// The choices of the conflict dialog, with their keys, in the order shown.
+pub const CONFLICT_CHOICES: [(char, &str, OnExists); 6] = [
+    ('o', "Overwrite", OnExists::Overwrite),
+    ('n', "Overwrite if the source is newer", OnExists::Newer),
+    ('s', "Overwrite if the size differs", OnExists::Size),
+    ('r', "Resume (append the missing bytes)", OnExists::Resume),
+    ('e', "Rename: keep both, as name (1).ext", OnExists::Rename),
+    ('k', "Skip", OnExists::Skip),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictForm {
+    pub id: JobId,
+    pub name: String,
+    pub dst: String,
+    pub src_size: Option<u64>,
+    pub src_mtime: Option<i64>,
+    pub dst_size: Option<u64>,
+    pub dst_mtime: Option<i64>,
+    /// Index into [`CONFLICT_CHOICES`].
+    pub choice: usize,
+    /// Apply the answer to every conflict of this session.
+    pub all: bool,
+}
+
+/// What a key did in the conflict dialog.
+pub enum ConflictKey {
+    Stay,
+    Close,
+    Choose(OnExists),
+}
+
+impl ConflictForm {
+    pub fn from_job(j: &Job) -> ConflictForm {
+        let (dst_size, dst_mtime) = match j.state {
+            JobState::Conflict {
+                dst_size,
+                dst_mtime,
+            } => (dst_size, dst_mtime),
+            _ => (None, None),
+        };
+        ConflictForm {
+            id: j.id,
+            name: j.name().to_string(),
+            dst: j.spec.dst.clone(),
+            src_size: j.spec.size,
+            src_mtime: j.spec.mtime,
+            dst_size,
+            dst_mtime,
+            choice: 0,
+            all: false,
+        }
+    }
+
+    pub fn key(&mut self, k: KeyPress) -> ConflictKey {
+        match k.key {
+            Key::Esc => ConflictKey::Close,
+            Key::Up | Key::BackTab => {
+                self.choice = (self.choice + CONFLICT_CHOICES.len() - 1) % CONFLICT_CHOICES.len();
+                ConflictKey::Stay
+            }
+            Key::Down | Key::Tab => {
+                self.choice = (self.choice + 1) % CONFLICT_CHOICES.len();
+                ConflictKey::Stay
+            }
+            Key::Char('a') | Key::Char(' ') => {
+                self.all = !self.all;
+                ConflictKey::Stay
+            }
+            Key::Enter => ConflictKey::Choose(CONFLICT_CHOICES[self.choice].2),
+            Key::Char(c) => match CONFLICT_CHOICES.iter().find(|(k, _, _)| *k == c) {
+                Some((_, _, p)) => ConflictKey::Choose(*p),
+                None => ConflictKey::Stay,
+            },
+            _ => ConflictKey::Stay,
+        }
+    }
 }
 
 /// The fields of the connect dialog, in order.

@@ -6,11 +6,13 @@ pub mod action;
 pub mod dialog;
 pub mod log;
 pub mod pane;
+pub mod queue;
 
-pub use action::{Action, Effect, ErrorInfo, Event, Key, KeyPress, Nav, Side};
-pub use dialog::{ConnectForm, Dialog};
+pub use action::{Action, Effect, EngineCmd, ErrorInfo, Event, Key, KeyPress, Nav, Side};
+pub use dialog::{ConflictForm, ConnectForm, Dialog};
 pub use log::{LogLine, LogPanel, LogSize};
 pub use pane::Pane;
+pub use queue::{QueueFilter, QueueView};
 
 use crate::ftp::replies::{Lang, book};
 use crate::ui::layout::{Areas, RectExt};
@@ -35,6 +37,14 @@ pub struct State {
     pub local: Pane,
     pub remote: Pane,
     pub focus: Side,
+    /// The queue panel has the keyboard (the panes keep `focus` for when it returns).
+    pub queue_focus: bool,
+    pub queue: QueueView,
+    /// Whole-queue pause.
+    pub paused_all: bool,
+    /// A mouse press in a pane: where, on which entry, and whether that entry was already
+    /// selected (releasing there again opens it; releasing on the other pane drops it there).
+    pub drag: Option<(Side, usize, bool)>,
     pub log: LogPanel,
     pub dialog: Option<Dialog>,
     pub help: bool,
@@ -58,6 +68,10 @@ impl State {
             local,
             remote: Pane::new(Side::Remote, "not connected"),
             focus: Side::Local,
+            queue_focus: false,
+            queue: QueueView::default(),
+            paused_all: false,
+            drag: None,
             log: LogPanel::new(5000),
             dialog: None,
             help: false,
@@ -101,10 +115,11 @@ impl State {
         self.local.loading != 0
             || self.remote.loading != 0
             || matches!(self.conn, Conn::Connecting { .. })
+            || self.queue.busy()
     }
 
     pub fn areas(&self) -> Areas {
-        crate::ui::layout::areas(self.width, self.height, self.log.size)
+        crate::ui::layout::areas(self.width, self.height, self.log.size, self.queue.visible)
     }
 
     fn page_rows(&self) -> usize {
@@ -184,6 +199,12 @@ impl State {
             // Mouse and keymap actions do not reach the panes under a dialog.
             return vec![];
         }
+        if self.queue_focus
+            && let Some(fx) = self.queue_action(&action)
+        {
+            self.keep_cursors_visible();
+            return fx;
+        }
         let rows = self.page_rows() as i64;
         let focus = self.focus;
         let fx = match action {
@@ -197,9 +218,66 @@ impl State {
             Action::Parent => self.parent(focus),
             Action::Refresh => self.refresh(focus),
             Action::SwitchPane => {
-                self.focus = focus.other();
+                // Local → remote → queue (when shown) → local.
+                if self.queue_focus {
+                    self.queue_focus = false;
+                    self.focus = Side::Local;
+                } else if focus == Side::Remote && self.queue.visible {
+                    self.queue_focus = true;
+                } else {
+                    self.focus = focus.other();
+                }
                 vec![]
             }
+            Action::Mark => {
+                let pane = self.pane_mut(focus);
+                if let Some(e) = pane.current()
+                    && e.name != ".."
+                {
+                    let name = e.name.clone();
+                    if !pane.marked.remove(&name) {
+                        pane.marked.insert(name);
+                    }
+                }
+                pane.move_by(1);
+                vec![]
+            }
+            Action::InvertMarks => {
+                let pane = self.pane_mut(focus);
+                let all: Vec<String> = pane
+                    .entries
+                    .iter()
+                    .filter(|e| e.name != "..")
+                    .map(|e| e.name.clone())
+                    .collect();
+                for n in all {
+                    if !pane.marked.remove(&n) {
+                        pane.marked.insert(n);
+                    }
+                }
+                vec![]
+            }
+            Action::Copy => self.queue_transfer(focus, None, false),
+            Action::Move => self.queue_transfer(focus, None, true),
+            Action::ToggleQueue => {
+                self.queue.visible = !self.queue.visible;
+                if !self.queue.visible {
+                    self.queue_focus = false;
+                }
+                vec![]
+            }
+            Action::PauseAll => self.pause_all(),
+            Action::ClearFinished => vec![Effect::Engine(EngineCmd::ClearFinished)],
+            Action::RetryFailed => vec![Effect::Engine(EngineCmd::RetryFailed)],
+            Action::CancelJob
+            | Action::RetryJob
+            | Action::JobUp
+            | Action::JobDown
+            | Action::QueueFilter => {
+                self.set_status("Tab to the queue panel first (press Q to show it)", false);
+                vec![]
+            }
+            Action::Release { col, row } => self.drop_at(col, row),
             Action::Help => {
                 self.help = true;
                 vec![]
@@ -240,6 +318,213 @@ impl State {
         };
         self.keep_cursors_visible();
         fx
+    }
+
+    fn pause_all(&mut self) -> Vec<Effect> {
+        self.paused_all = !self.paused_all;
+        self.set_status(
+            if self.paused_all {
+                "Queue paused"
+            } else {
+                "Queue resumed"
+            },
+            false,
+        );
+        vec![Effect::Engine(if self.paused_all {
+            EngineCmd::PauseAll
+        } else {
+            EngineCmd::ResumeAll
+        })]
+    }
+
+    /// Keys while the queue panel has the focus. `None`: not a queue action, handle as usual.
+    fn queue_action(&mut self, action: &Action) -> Option<Vec<Effect>> {
+        let rows = self.areas().queue.height.saturating_sub(2).max(1) as i64;
+        let selected = self
+            .queue
+            .selected()
+            .map(|r| (r.job.id, r.job.state.clone()));
+        let fx = match action {
+            Action::Up => {
+                self.queue.move_by(-1);
+                vec![]
+            }
+            Action::Down => {
+                self.queue.move_by(1);
+                vec![]
+            }
+            Action::PageUp => {
+                self.queue.move_by(-rows);
+                vec![]
+            }
+            Action::PageDown => {
+                self.queue.move_by(rows);
+                vec![]
+            }
+            Action::Home => {
+                self.queue.move_by(i64::MIN / 2);
+                vec![]
+            }
+            Action::End => {
+                self.queue.move_by(i64::MAX / 2);
+                vec![]
+            }
+            Action::Mark => match selected {
+                Some((id, crate::transfer::JobState::Paused)) => {
+                    vec![Effect::Engine(EngineCmd::Resume(id))]
+                }
+                Some((id, st)) if !st.is_finished() => vec![Effect::Engine(EngineCmd::Pause(id))],
+                _ => vec![],
+            },
+            Action::CancelJob => match selected {
+                Some((id, _)) => vec![Effect::Engine(EngineCmd::Cancel(id))],
+                None => vec![],
+            },
+            Action::RetryJob | Action::Refresh => match selected {
+                Some((id, st)) if st.is_finished() && st != crate::transfer::JobState::Done => {
+                    vec![Effect::Engine(EngineCmd::Retry(id))]
+                }
+                _ => vec![],
+            },
+            Action::JobUp | Action::JobDown => match selected {
+                Some((id, _)) => {
+                    let d = if *action == Action::JobUp { -1 } else { 1 };
+                    self.queue.move_by(d);
+                    vec![Effect::Engine(EngineCmd::MoveBy(id, d))]
+                }
+                None => vec![],
+            },
+            Action::QueueFilter => {
+                self.queue.filter = self.queue.filter.next();
+                self.queue.cursor = 0;
+                self.queue.offset = 0;
+                vec![]
+            }
+            Action::Open => {
+                // Enter on a conflict opens its dialog again.
+                if let Some(r) = self.queue.selected()
+                    && matches!(r.job.state, crate::transfer::JobState::Conflict { .. })
+                {
+                    self.dialog = Some(Dialog::Conflict(ConflictForm::from_job(&r.job)));
+                }
+                vec![]
+            }
+            _ => return None,
+        };
+        self.queue.scroll_into_view(rows as usize);
+        Some(fx)
+    }
+
+    /// Queue the marked entries of `side` (or the one under the cursor, or `only`) for the
+    /// other pane's directory (or `into`, a directory there).
+    fn queue_transfer(&mut self, side: Side, into: Option<String>, is_move: bool) -> Vec<Effect> {
+        use crate::transfer::{Direction, JobKind, JobSpec};
+        if !matches!(self.conn, Conn::Connected { .. }) {
+            return self.not_connected();
+        }
+        let target = self.pane(side.other());
+        if target.path.is_empty() {
+            self.set_status("The other pane has no directory yet", true);
+            return vec![];
+        }
+        let dst_dir = into.unwrap_or_else(|| target.path.clone());
+        let pane = self.pane(side);
+        let chosen: Vec<&crate::fs::Entry> = if pane.marked.is_empty() {
+            pane.current()
+                .filter(|e| e.name != "..")
+                .into_iter()
+                .collect()
+        } else {
+            pane.entries
+                .iter()
+                .filter(|e| pane.marked.contains(&e.name))
+                .collect()
+        };
+        let direction = match side {
+            Side::Local => Direction::Upload,
+            Side::Remote => Direction::Download,
+        };
+        let mut specs = Vec::new();
+        let mut refused = Vec::new();
+        for e in chosen {
+            let kind = match e.kind {
+                crate::fs::EntryKind::Dir => JobKind::Dir,
+                crate::fs::EntryKind::File => JobKind::File,
+                // Links are not followed: that is how trees escape their directory.
+                _ => {
+                    refused.push(e.name.clone());
+                    continue;
+                }
+            };
+            if crate::fs::validate_name(&e.name).is_err() {
+                refused.push(e.name.clone());
+                continue;
+            }
+            specs.push(JobSpec {
+                direction,
+                kind,
+                src: join_path(side, &pane.path, &e.name),
+                dst: join_path(side.other(), &dst_dir, &e.name),
+                size: (kind == JobKind::File).then_some(e.size),
+                mtime: e.mtime,
+                is_move,
+            });
+        }
+        if specs.is_empty() {
+            let msg = if refused.is_empty() {
+                "Nothing to copy: mark entries with Space or move to one".to_string()
+            } else {
+                format!(
+                    "Not copied (links and special files are skipped): {}",
+                    refused.join(", ")
+                )
+            };
+            self.set_status(msg, !refused.is_empty());
+            return vec![];
+        }
+        let verb = if is_move { "Moving" } else { "Copying" };
+        let mut msg = format!("{verb} {} item(s) to {dst_dir}", specs.len());
+        if !refused.is_empty() {
+            msg.push_str(&format!(" (skipped: {})", refused.join(", ")));
+        }
+        self.set_status(msg, false);
+        self.pane_mut(side).marked.clear();
+        self.queue.visible = true;
+        vec![Effect::Enqueue(specs)]
+    }
+
+    /// The end of a mouse drag: drop on the other pane queues a copy.
+    fn drop_at(&mut self, col: u16, row: u16) -> Vec<Effect> {
+        let Some((from, idx, was_selected)) = self.drag.take() else {
+            return vec![];
+        };
+        let areas = self.areas();
+        let to = from.other();
+        if !areas.pane(to).contains_cell(col, row) {
+            // A second click (press and release) on the selected row opens it.
+            let same_row = areas.pane(from).contains_cell(col, row)
+                && areas.row_at(from, row).map(|i| self.pane(from).offset + i) == Some(idx);
+            if same_row && was_selected {
+                return self.open(from);
+            }
+            return vec![];
+        }
+        // Dragging an unmarked row drags that row alone.
+        let pane = self.pane_mut(from);
+        if let Some(e) = pane.entries.get(idx)
+            && !pane.marked.contains(&e.name)
+        {
+            pane.marked.clear();
+            pane.cursor = idx;
+        }
+        let target = self.pane(to);
+        let into = areas
+            .row_at(to, row)
+            .map(|i| target.offset + i)
+            .and_then(|i| target.entries.get(i))
+            .filter(|e| e.is_dir() && e.name != "..")
+            .map(|e| join_path(to, &target.path, &e.name));
+        self.queue_transfer(from, into, false)
     }
 
     fn keep_cursors_visible(&mut self) {
@@ -310,19 +595,30 @@ impl State {
 
     fn click(&mut self, col: u16, row: u16) -> Vec<Effect> {
         let areas = self.areas();
+        self.drag = None;
+        if areas.queue.contains_cell(col, row) {
+            self.queue_focus = true;
+            let first = areas.queue.y + 2;
+            if row >= first {
+                let i = self.queue.offset + (row - first) as usize;
+                if i < self.queue.filtered_len() {
+                    self.queue.cursor = i;
+                }
+            }
+            return vec![];
+        }
         for side in [Side::Local, Side::Remote] {
             let a = areas.pane(side);
             if a.contains_cell(col, row) {
                 self.focus = side;
+                self.queue_focus = false;
                 if let Some(i) = areas.row_at(side, row) {
                     let pane = self.pane_mut(side);
                     let idx = pane.offset + i;
                     if idx < pane.entries.len() {
-                        if pane.cursor == idx {
-                            // A second click on the same row opens it.
-                            return self.open(side);
-                        }
+                        let was_selected = pane.cursor == idx;
                         pane.cursor = idx;
+                        self.drag = Some((side, idx, was_selected));
                     }
                 }
             }
@@ -359,6 +655,22 @@ impl State {
             return vec![];
         };
         match dialog {
+            Dialog::Conflict(mut form) => match form.key(key) {
+                dialog::ConflictKey::Stay => {
+                    self.dialog = Some(Dialog::Conflict(form));
+                    vec![]
+                }
+                dialog::ConflictKey::Close => vec![],
+                dialog::ConflictKey::Choose(choice) => {
+                    let fx = vec![Effect::Engine(EngineCmd::Resolve {
+                        id: form.id,
+                        choice,
+                        all: form.all,
+                    })];
+                    self.next_conflict(Some(form.id), form.all);
+                    fx
+                }
+            },
             Dialog::ConfirmQuit => match key.key {
                 Key::Char('y') | Key::Char('Y') | Key::Enter => {
                     self.quit = true;
@@ -397,6 +709,7 @@ impl State {
                 self.log.push(e, self.lang);
                 vec![]
             }
+            Event::Engine(e) => self.engine_event(e),
             Event::Listed { side, req, result } => {
                 let pane = self.pane_mut(side);
                 if pane.loading != req {
@@ -409,6 +722,12 @@ impl State {
                         let root = is_root(side, &listing.path);
                         pane.set_listing(listing.path, listing.entries, root);
                         self.keep_cursors_visible();
+                        let pane = self.pane_mut(side);
+                        if pane.stale {
+                            pane.stale = false;
+                            let path = pane.path.clone();
+                            return vec![self.list(side, Nav::To(path))];
+                        }
                     }
                     Err(e) => {
                         pane.select = None;
@@ -448,6 +767,74 @@ impl State {
                 vec![]
             }
         }
+    }
+}
+
+impl State {
+    fn engine_event(&mut self, e: crate::transfer::EngineEvent) -> Vec<Effect> {
+        let conflict = matches!(&e, crate::transfer::EngineEvent::Changed(j)
+            if matches!(j.state, crate::transfer::JobState::Conflict { .. }));
+        let finished = self.queue.apply(e);
+        let rows = self.areas().queue.height.saturating_sub(2) as usize;
+        self.queue.scroll_into_view(rows);
+        if conflict && self.dialog.is_none() {
+            self.next_conflict(None, false);
+        }
+        // A finished transfer refreshes the pane that shows its target directory.
+        let mut fx = Vec::new();
+        for job in finished {
+            let (side, dir) = match job.spec.direction {
+                crate::transfer::Direction::Download => {
+                    (Side::Local, parent_of(Side::Local, &job.spec.dst))
+                }
+                crate::transfer::Direction::Upload => {
+                    (Side::Remote, parent_of(Side::Remote, &job.spec.dst))
+                }
+            };
+            let pane = self.pane_mut(side);
+            if pane.path == dir {
+                if pane.loading == 0
+                    && !fx
+                        .iter()
+                        .any(|f| matches!(f, Effect::List { side: s, .. } if *s == side))
+                {
+                    let path = pane.path.clone();
+                    fx.push(self.list(side, Nav::To(path)));
+                } else {
+                    pane.stale = true;
+                }
+            }
+        }
+        fx
+    }
+
+    /// Open the dialog for the next job waiting on a conflict (after `done`, if given).
+    fn next_conflict(&mut self, done: Option<crate::transfer::JobId>, all: bool) {
+        if all {
+            return;
+        }
+        let next = self
+            .queue
+            .order
+            .iter()
+            .filter_map(|id| self.queue.rows.get(id))
+            .find(|r| {
+                Some(r.job.id) != done
+                    && matches!(r.job.state, crate::transfer::JobState::Conflict { .. })
+            });
+        if let Some(r) = next {
+            self.dialog = Some(Dialog::Conflict(ConflictForm::from_job(&r.job)));
+        }
+    }
+}
+
+fn parent_of(side: Side, path: &str) -> String {
+    match side {
+        Side::Remote => crate::ftp::session::remote_parent(path),
+        Side::Local => std::path::Path::new(path)
+            .parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     }
 }
 

@@ -1,7 +1,5 @@
 //! One pane: where it is, what it shows, where the cursor is. Sorting and cursor arithmetic only.
 
-use std::cmp::Ordering;
-
 use super::action::Side;
 use crate::fs::{Entry, EntryKind};
 
@@ -25,6 +23,10 @@ pub struct Pane {
     pub label: String,
     /// Directories and other entries in `entries` (without `..`), counted once per listing.
     pub counts: (usize, usize),
+    /// Names marked for copying.
+    pub marked: std::collections::HashSet<String>,
+    /// A transfer finished here while a listing was in flight: read it again afterwards.
+    pub stale: bool,
 }
 
 impl Pane {
@@ -40,6 +42,8 @@ impl Pane {
             select: None,
             label: label.to_string(),
             counts: (0, 0),
+            marked: Default::default(),
+            stale: false,
         }
     }
 
@@ -71,6 +75,14 @@ impl Pane {
             );
         }
         let same_dir = path == self.path;
+        if !same_dir {
+            self.marked.clear();
+        } else {
+            // Marks of entries that vanished go with them.
+            let names: std::collections::HashSet<&str> =
+                entries.iter().map(|e| e.name.as_str()).collect();
+            self.marked.retain(|m| names.contains(m.as_str()));
+        }
         self.path = path;
         self.entries = entries;
         self.error = None;
@@ -112,30 +124,7 @@ impl Pane {
     }
 }
 
-fn rank(e: &Entry) -> u8 {
-    if e.name == ".." {
-        0
-    } else if e.kind == EntryKind::Dir {
-        1
-    } else {
-        2
-    }
-}
-
-/// Directories first, then by name (case-insensitive, then exact, so the order is total).
-pub fn sort_entries(entries: &mut [Entry]) {
-    entries.sort_unstable_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
-            .then_with(|| compare_names(&a.name, &b.name))
-    });
-}
-
-fn compare_names(a: &str, b: &str) -> Ordering {
-    let ai = a.chars().flat_map(char::to_lowercase);
-    let bi = b.chars().flat_map(char::to_lowercase);
-    ai.cmp(bi).then_with(|| a.cmp(b))
-}
+pub use crate::fs::sort_entries;
 
 #[cfg(test)]
 mod tests {

@@ -297,9 +297,11 @@ fn mouse_click_focuses_selects_and_opens() {
     let row = a.remote.y + 2 + 3;
     let col = a.remote.x + 5;
     assert!(s.update(Action::Click { col, row }).is_empty());
+    assert!(s.update(Action::Release { col, row }).is_empty());
     assert_eq!(s.focus, Side::Remote);
     assert_eq!(s.remote.cursor, 3);
-    let fx = s.update(Action::Click { col, row });
+    s.update(Action::Click { col, row });
+    let fx = s.update(Action::Release { col, row });
     assert!(matches!(fx.as_slice(), [Effect::List { nav: Nav::To(p), .. }] if p == "/pub/dir02"));
     // The wheel over the local pane scrolls it.
     s.update(Action::Scroll {
@@ -362,4 +364,219 @@ fn symlinks_can_be_opened_and_files_cannot() {
     s.update(Action::Up);
     assert!(s.update(Action::Open).is_empty());
     assert!(s.status.text.contains("not a directory"));
+}
+
+#[test]
+fn marks_copy_and_move_queue_jobs_for_the_other_pane() {
+    use crate::transfer::{Direction, JobKind};
+    let mut s = connected();
+    // Local pane: .. dir00 dir01 file0000 file0001 file0002
+    s.update(Action::Down);
+    s.update(Action::Mark); // dir00, cursor moves to dir01
+    s.update(Action::Down);
+    s.update(Action::Mark); // file0000
+    assert_eq!(s.local.marked.len(), 2);
+    assert_eq!(s.local.current().unwrap().name, "file0001");
+    let fx = s.update(Action::Copy);
+    let specs = match fx.as_slice() {
+        [Effect::Enqueue(specs)] => specs.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(specs.len(), 2);
+    assert!(
+        specs
+            .iter()
+            .all(|j| j.direction == Direction::Upload && !j.is_move)
+    );
+    assert_eq!(specs[0].kind, JobKind::Dir);
+    assert_eq!(specs[0].src, "/home/u/dir00");
+    assert_eq!(specs[0].dst, "/pub/dir00");
+    assert_eq!(specs[1].dst, "/pub/file0000");
+    assert_eq!(specs[1].size, Some(10));
+    assert!(s.local.marked.is_empty(), "marks are used up");
+    assert!(s.queue.visible);
+    // Without marks, the entry under the cursor; F6 moves.
+    s.update(Action::SwitchPane);
+    s.update(Action::End);
+    match s.update(Action::Move).as_slice() {
+        [Effect::Enqueue(specs)] => {
+            assert_eq!(specs.len(), 1);
+            assert_eq!(specs[0].direction, Direction::Download);
+            assert_eq!(specs[0].src, "/pub/file0199");
+            assert_eq!(specs[0].dst, "/home/u/file0199");
+            assert!(specs[0].is_move);
+        }
+        other => panic!("{other:?}"),
+    }
+    // `*` inverts: everything but `..`.
+    s.update(Action::InvertMarks);
+    assert_eq!(s.remote.marked.len(), 203);
+    s.update(Action::InvertMarks);
+    assert!(s.remote.marked.is_empty());
+}
+
+#[test]
+fn dragging_to_the_other_pane_queues_a_copy_into_the_row_under_the_pointer() {
+    let mut s = connected();
+    s.update(Action::Resize {
+        width: 100,
+        height: 40,
+    });
+    let a = s.areas();
+    // Press on local file0000 (row 3), release on remote dir01 (row 2).
+    s.update(Action::Click {
+        col: 3,
+        row: a.local.y + 2 + 3,
+    });
+    let fx = s.update(Action::Release {
+        col: a.remote.x + 4,
+        row: a.remote.y + 2 + 2,
+    });
+    match fx.as_slice() {
+        [Effect::Enqueue(specs)] => {
+            assert_eq!(specs.len(), 1);
+            assert_eq!(specs[0].src, "/home/u/file0000");
+            assert_eq!(specs[0].dst, "/pub/dir01/file0000");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Released on a file row: the pane's own directory.
+    s.update(Action::Click {
+        col: 3,
+        row: a.local.y + 2 + 4,
+    });
+    let fx = s.update(Action::Release {
+        col: a.remote.x + 4,
+        row: a.remote.y + 2 + 6,
+    });
+    assert!(matches!(fx.as_slice(), [Effect::Enqueue(v)] if v[0].dst == "/pub/file0001"));
+    // Released back on the same pane: nothing.
+    s.update(Action::Click {
+        col: 3,
+        row: a.local.y + 2 + 4,
+    });
+    assert!(
+        s.update(Action::Release {
+            col: 5,
+            row: a.local.y + 2 + 1
+        })
+        .is_empty()
+    );
+}
+
+fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
+    use crate::transfer::{Direction, JobKind, JobSpec};
+    crate::transfer::Job {
+        id,
+        parent: None,
+        spec: JobSpec {
+            direction: Direction::Download,
+            kind: JobKind::File,
+            src: format!("/pub/file{id}"),
+            dst: format!("/home/u/file{id}"),
+            size: Some(100),
+            mtime: None,
+            is_move: false,
+        },
+        state,
+        done: 0,
+        attempts: 0,
+        on_exists: None,
+    }
+}
+
+#[test]
+fn engine_events_drive_the_queue_panel_and_refresh_the_target_pane() {
+    use crate::transfer::{EngineEvent, JobState, Progress};
+    let mut s = connected();
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: None,
+        jobs: vec![job(1, JobState::Queued), job(2, JobState::Queued)],
+    }));
+    assert!(s.queue.visible && s.busy());
+    s.apply(Event::Engine(EngineEvent::Progress(vec![Progress {
+        id: 1,
+        done: 50,
+        rate: 10,
+    }])));
+    assert_eq!(s.queue.rows[&1].job.done, 50);
+    let t = s.queue.totals();
+    assert_eq!((t.files, t.bytes, t.rate), (2, 200, 10));
+    // Done in the local pane's directory: the local pane is re-read.
+    let mut done = job(1, JobState::Done);
+    done.done = 100;
+    let fx = s.apply(Event::Engine(EngineEvent::Changed(done)));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::List {
+                side: Side::Local,
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+    // A second one while that listing is in flight only marks the pane stale.
+    let fx = s.apply(Event::Engine(EngineEvent::Changed(job(2, JobState::Done))));
+    assert!(fx.is_empty());
+    assert!(s.local.stale);
+    // Queue keys: Tab to the queue, Space pauses the selected job, x cancels it.
+    s.update(Action::SwitchPane);
+    s.update(Action::SwitchPane);
+    assert!(s.queue_focus);
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: None,
+        jobs: vec![job(3, JobState::Queued)],
+    }));
+    s.update(Action::End);
+    assert!(matches!(
+        s.update(Action::Mark).as_slice(),
+        [Effect::Engine(EngineCmd::Pause(3))]
+    ));
+    assert!(matches!(
+        s.update(Action::CancelJob).as_slice(),
+        [Effect::Engine(EngineCmd::Cancel(3))]
+    ));
+    assert!(matches!(
+        s.update(Action::JobUp).as_slice(),
+        [Effect::Engine(EngineCmd::MoveBy(3, -1))]
+    ));
+    s.update(Action::QueueFilter);
+    assert_eq!(s.queue.filter, QueueFilter::Active);
+    assert_eq!(s.queue.filtered_len(), 1);
+    assert!(matches!(
+        s.update(Action::PauseAll).as_slice(),
+        [Effect::Engine(EngineCmd::PauseAll)]
+    ));
+    assert!(matches!(
+        s.update(Action::PauseAll).as_slice(),
+        [Effect::Engine(EngineCmd::ResumeAll)]
+    ));
+}
+
+#[test]
+fn a_conflict_opens_the_dialog_and_the_answer_goes_to_the_engine() {
+    use crate::transfer::{EngineEvent, JobState, OnExists};
+    let mut s = connected();
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: None,
+        jobs: vec![job(7, JobState::Queued)],
+    }));
+    let conflict = JobState::Conflict {
+        dst_size: Some(5),
+        dst_mtime: None,
+    };
+    s.apply(Event::Engine(EngineEvent::Changed(job(7, conflict))));
+    assert!(matches!(s.dialog, Some(Dialog::Conflict(_))));
+    s.update(Action::Input(KeyPress::plain(Key::Char('a'))));
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Char('e'))));
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::Engine(EngineCmd::Resolve {
+            id: 7,
+            choice: OnExists::Rename,
+            all: true
+        })]
+    ));
+    assert!(s.dialog.is_none());
 }

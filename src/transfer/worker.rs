@@ -465,7 +465,8 @@ impl Worker {
         let spec = &a.job.spec;
         let session = self.session().await?;
         session.cwd_to(&spec.src).await?;
-        let entries = session.list_cwd().await?;
+        let mut entries = session.list_cwd().await?;
+        crate::fs::sort_entries(&mut entries);
         let dst = PathBuf::from(&spec.dst);
         match tokio::fs::symlink_metadata(&dst).await {
             Ok(m) if m.is_dir() => {}
@@ -519,6 +520,8 @@ impl Worker {
                 .await
                 .map_err(|e| TransferError::Refused(e.to_string()))?
                 .map_err(local(format!("reading {}", spec.src)))?;
+        let mut listing = listing;
+        crate::fs::sort_entries(&mut listing.entries);
         let session = self.session().await?;
         if let Err(e) = crate::fs::FileSystem::mkdir(session, &spec.dst).await {
             // 550 is also what servers say when it already exists: check by entering it.

@@ -6,10 +6,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use super::text::fit;
+use super::text::{fit, human_size, local_time};
 use crate::config::{ACTION_HELP, Keymap};
 use crate::state::Dialog;
-use crate::state::dialog::{ConnectForm, FIELDS};
+use crate::state::dialog::{CONFLICT_CHOICES, ConflictForm, ConnectForm, FIELDS};
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -33,6 +33,7 @@ fn frame(title: &str) -> Block<'static> {
 pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
     match d {
         Dialog::Connect(form) => draw_connect(form, full, f),
+        Dialog::Conflict(form) => draw_conflict(form, full, f),
         Dialog::ConfirmQuit => {
             let area = centered(full, 44, 5);
             f.render_widget(Clear, area);
@@ -44,6 +45,58 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
             f.render_widget(p, area);
         }
     }
+}
+
+fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
+    let area = centered(full, 64, 16);
+    f.render_widget(Clear, area);
+    let block = frame("The destination exists");
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let describe = |size: Option<u64>, mtime: Option<i64>| {
+        format!(
+            "{}  {}",
+            size.map(human_size).unwrap_or_else(|| "size ?".into()),
+            mtime.map(local_time).unwrap_or_else(|| "time ?".into())
+        )
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            fit(&form.dst, w),
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
+        Line::from(format!(
+            " source:      {}",
+            describe(form.src_size, form.src_mtime)
+        )),
+        Line::from(format!(
+            " destination: {}",
+            describe(form.dst_size, form.dst_mtime)
+        )),
+        Line::from(""),
+    ];
+    for (i, (key, label, _)) in CONFLICT_CHOICES.iter().enumerate() {
+        let style = if i == form.choice {
+            Style::new().fg(Color::Black).bg(Color::Yellow)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(Span::styled(
+            fit(&format!(" {key}  {label}"), w),
+            style,
+        )));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(format!(
+        " [{}] a: apply to all conflicts",
+        if form.all { "x" } else { " " }
+    )));
+    lines.push(Line::from(Span::styled(
+        " Enter choose · key letter · Esc later (Enter on the queue row)",
+        Style::new().fg(Color::Gray),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {

@@ -9,6 +9,8 @@ use crate::state::{LogSize, Side};
 pub struct Areas {
     pub local: Rect,
     pub remote: Rect,
+    /// The transfer queue (zero height when hidden).
+    pub queue: Rect,
     pub log: Rect,
     pub status: Rect,
     pub keys: Rect,
@@ -49,7 +51,7 @@ impl Areas {
     }
 }
 
-pub fn areas(width: u16, height: u16, log: LogSize) -> Areas {
+pub fn areas(width: u16, height: u16, log: LogSize, queue: bool) -> Areas {
     let bottom = 2.min(height);
     let body = height - bottom;
     let log_h = match log {
@@ -57,12 +59,18 @@ pub fn areas(width: u16, height: u16, log: LogSize) -> Areas {
         LogSize::Normal => (body / 4).clamp(5, 14).min(body.saturating_sub(6)),
         LogSize::Large => (body * 3 / 5).min(body.saturating_sub(6)),
     };
-    let panes_h = body - log_h;
+    let queue_h = if queue {
+        (body / 4).clamp(5, 14).min(body.saturating_sub(log_h + 6))
+    } else {
+        0
+    };
+    let panes_h = body - log_h - queue_h;
     let left_w = width / 2;
     Areas {
         local: Rect::new(0, 0, left_w, panes_h),
         remote: Rect::new(left_w, 0, width - left_w, panes_h),
-        log: Rect::new(0, panes_h, width, log_h),
+        queue: Rect::new(0, panes_h, width, queue_h),
+        log: Rect::new(0, panes_h + queue_h, width, log_h),
         status: Rect::new(0, body, width, bottom.min(1)),
         keys: Rect::new(0, body + bottom.min(1), width, bottom.saturating_sub(1)),
     }
@@ -76,12 +84,16 @@ mod tests {
     fn everything_fits() {
         for (w, h) in [(80, 24), (160, 48), (20, 5), (1, 1), (0, 0)] {
             for size in [LogSize::Normal, LogSize::Large, LogSize::Hidden] {
-                let a = areas(w, h, size);
-                assert!(a.local.height + a.log.height + a.status.height + a.keys.height <= h);
-                assert!(a.local.width + a.remote.width <= w);
+                for q in [false, true] {
+                    let a = areas(w, h, size, q);
+                    let used = a.local.height + a.queue.height + a.log.height;
+                    assert!(used + a.status.height + a.keys.height <= h);
+                    assert!(a.local.width + a.remote.width <= w);
+                }
             }
         }
-        let a = areas(80, 24, LogSize::Normal);
+        assert_eq!(areas(80, 24, LogSize::Normal, true).queue.height, 5);
+        let a = areas(80, 24, LogSize::Normal, false);
         assert_eq!(a.list_rows(), 14);
         assert_eq!(a.row_at(Side::Local, 2), Some(0));
         assert_eq!(a.row_at(Side::Local, 1), None);

@@ -5,6 +5,7 @@ pub mod dialog;
 pub mod layout;
 pub mod log;
 pub mod pane;
+pub mod queue;
 pub mod text;
 
 use ratatui::Frame;
@@ -19,9 +20,12 @@ use crate::state::{Conn, Side, State};
 /// Paint the whole screen.
 pub fn draw(state: &State, keymap: &Keymap, f: &mut Frame) {
     let full = f.area();
-    let a = layout::areas(full.width, full.height, state.log.size);
+    let a = layout::areas(full.width, full.height, state.log.size, state.queue.visible);
     pane::draw(state, Side::Local, a.local, f);
     pane::draw(state, Side::Remote, a.remote, f);
+    if a.queue.height > 0 {
+        queue::draw(state, a.queue, f);
+    }
     if a.log.height > 0 {
         log::draw(&state.log, a.log, f);
     }
@@ -70,11 +74,13 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
 const KEY_HINTS: &[(&str, &str)] = &[
     ("F1", "Help"),
     ("Tab", "Pane"),
-    ("Enter", "Open"),
-    ("Bksp", "Up"),
-    ("r", "Reload"),
+    ("Spc", "Mark"),
+    ("F5", "Copy"),
+    ("F6", "Move"),
+    ("Q", "Queue"),
     ("o", "Connect"),
     ("L", "Log"),
+    ("r", "Reload"),
     ("q", "Quit"),
 ];
 

@@ -43,8 +43,13 @@ fn columns(inner: usize) -> Columns {
     }
 }
 
-fn row_text(e: &Entry, c: &Columns) -> String {
-    let mut name = e.name.clone();
+fn row_text(e: &Entry, c: &Columns, marked: bool) -> String {
+    // Marked rows also carry a `*`, for terminals without colour.
+    let mut name = if marked {
+        format!("*{}", e.name)
+    } else {
+        e.name.clone()
+    };
     match e.kind {
         EntryKind::Dir if e.name != ".." => name.push('/'),
         EntryKind::Symlink => {
@@ -183,6 +188,12 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
     for (i, e) in pane.entries[pane.offset.min(end)..end].iter().enumerate() {
         let idx = pane.offset + i;
         let mut style = entry_style(e);
+        let marked = !pane.marked.is_empty() && pane.marked.contains(&e.name);
+        if marked {
+            style = Style::new()
+                .fg(Color::LightYellow)
+                .add_modifier(Modifier::BOLD);
+        }
         if idx == pane.cursor {
             style = if focused {
                 Style::new()
@@ -193,7 +204,7 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
                 style.add_modifier(Modifier::REVERSED)
             };
         }
-        lines.push(Line::from(Span::styled(row_text(e, &cols), style)));
+        lines.push(Line::from(Span::styled(row_text(e, &cols, marked), style)));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

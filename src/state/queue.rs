@@ -1,0 +1,206 @@
+//! The queue panel's model: a mirror of the engine's jobs, folded from its events, with a
+//! cursor, a filter and the totals line.
+
+use std::collections::HashMap;
+
+use crate::transfer::{EngineEvent, Job, JobId, JobKind, JobState};
+
+/// Which jobs the panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueFilter {
+    #[default]
+    All,
+    Active,
+    Failed,
+    Done,
+}
+
+impl QueueFilter {
+    pub fn next(self) -> QueueFilter {
+        match self {
+            QueueFilter::All => QueueFilter::Active,
+            QueueFilter::Active => QueueFilter::Failed,
+            QueueFilter::Failed => QueueFilter::Done,
+            QueueFilter::Done => QueueFilter::All,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            QueueFilter::All => "all",
+            QueueFilter::Active => "active",
+            QueueFilter::Failed => "failed",
+            QueueFilter::Done => "done",
+        }
+    }
+    pub fn accepts(self, j: &Job) -> bool {
+        match self {
+            QueueFilter::All => true,
+            QueueFilter::Active => !j.state.is_finished(),
+            QueueFilter::Failed => matches!(j.state, JobState::Failed { .. }),
+            QueueFilter::Done => j.state == JobState::Done,
+        }
+    }
+}
+
+/// A job as the panel shows it.
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    pub job: Job,
+    /// Bytes per second while running.
+    pub rate: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueView {
+    /// Job ids in queue order.
+    pub order: Vec<JobId>,
+    pub rows: HashMap<JobId, JobRow>,
+    /// Index into the filtered list.
+    pub cursor: usize,
+    pub offset: usize,
+    pub filter: QueueFilter,
+    /// Shown under the panes.
+    pub visible: bool,
+}
+
+/// Totals for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub files: usize,
+    pub files_done: usize,
+    pub bytes: u64,
+    pub bytes_done: u64,
+    pub rate: u64,
+    pub running: usize,
+    pub failed: usize,
+    pub pending: usize,
+}
+
+impl QueueView {
+    /// Fold one engine event in. Returns the jobs that just finished successfully.
+    pub fn apply(&mut self, e: EngineEvent) -> Vec<Job> {
+        let mut finished = Vec::new();
+        match e {
+            EngineEvent::Added { after, jobs } => {
+                let at = after
+                    .and_then(|a| self.order.iter().position(|&x| x == a))
+                    .map(|i| i + 1)
+                    .unwrap_or(self.order.len());
+                self.order.splice(at..at, jobs.iter().map(|j| j.id));
+                for job in jobs {
+                    self.rows.insert(job.id, JobRow { job, rate: 0 });
+                }
+                self.visible = true;
+            }
+            EngineEvent::Changed(job) => {
+                if job.state == JobState::Done {
+                    finished.push(job.clone());
+                }
+                match self.rows.get_mut(&job.id) {
+                    Some(r) => {
+                        r.job = job;
+                        r.rate = 0;
+                    }
+                    None => {
+                        self.order.push(job.id);
+                        self.rows.insert(job.id, JobRow { job, rate: 0 });
+                    }
+                }
+            }
+            EngineEvent::Progress(ps) => {
+                for p in ps {
+                    if let Some(r) = self.rows.get_mut(&p.id) {
+                        r.job.done = p.done;
+                        r.rate = p.rate;
+                    }
+                }
+            }
+            EngineEvent::Removed(ids) => {
+                let set: std::collections::HashSet<JobId> = ids.into_iter().collect();
+                self.order.retain(|id| !set.contains(id));
+                self.rows.retain(|id, _| !set.contains(id));
+            }
+            EngineEvent::Moved { id, index } => {
+                if let Some(i) = self.order.iter().position(|&x| x == id) {
+                    let x = self.order.remove(i);
+                    self.order.insert(index.min(self.order.len()), x);
+                }
+            }
+            EngineEvent::Idle => {}
+        }
+        let n = self.filtered_len();
+        self.cursor = self.cursor.min(n.saturating_sub(1));
+        finished
+    }
+
+    /// Ids shown with the current filter, in order.
+    pub fn filtered(&self) -> impl Iterator<Item = &JobRow> {
+        self.order
+            .iter()
+            .filter_map(|id| self.rows.get(id))
+            .filter(|r| self.filter.accepts(&r.job))
+    }
+
+    pub fn filtered_len(&self) -> usize {
+        if self.filter == QueueFilter::All {
+            self.order.len()
+        } else {
+            self.filtered().count()
+        }
+    }
+
+    pub fn selected(&self) -> Option<&JobRow> {
+        self.filtered().nth(self.cursor)
+    }
+
+    pub fn move_by(&mut self, delta: i64) {
+        let n = self.filtered_len() as i64;
+        self.cursor = (self.cursor as i64 + delta).clamp(0, (n - 1).max(0)) as usize;
+    }
+
+    pub fn scroll_into_view(&mut self, rows: usize) {
+        let rows = rows.max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + rows {
+            self.offset = self.cursor + 1 - rows;
+        }
+    }
+
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for r in self.rows.values() {
+            let j = &r.job;
+            if j.spec.kind != JobKind::File {
+                continue;
+            }
+            t.files += 1;
+            t.bytes += j.spec.size.unwrap_or(j.done);
+            t.rate += r.rate;
+            match &j.state {
+                JobState::Done => {
+                    t.files_done += 1;
+                    t.bytes_done += j.spec.size.unwrap_or(j.done);
+                }
+                JobState::Running => {
+                    t.running += 1;
+                    t.bytes_done += j.done;
+                }
+                JobState::Failed { .. } => t.failed += 1,
+                JobState::Queued | JobState::Paused | JobState::Conflict { .. } => {
+                    t.pending += 1;
+                    t.bytes_done += j.done;
+                }
+                _ => {}
+            }
+        }
+        t
+    }
+
+    /// Whether something is still to be moved.
+    pub fn busy(&self) -> bool {
+        self.rows
+            .values()
+            .any(|r| matches!(r.job.state, JobState::Running | JobState::Queued))
+    }
+}

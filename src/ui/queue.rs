@@ -1,0 +1,191 @@
+//! The queue panel: a totals line and one row per visible job with direction, name,
+//! source → destination, size, a progress bar, speed, ETA and state.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+use super::text::{fit, fit_right, human_size};
+use crate::state::State;
+use crate::state::queue::JobRow;
+use crate::transfer::{Direction, JobKind, JobState};
+
+/// `1:05`, `12:00:03`, or `--` when unknown.
+pub fn eta(remaining: u64, rate: u64) -> String {
+    if rate == 0 {
+        return "--".into();
+    }
+    let s = remaining / rate;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+fn bar(done: u64, total: Option<u64>, width: usize) -> String {
+    let Some(total) = total.filter(|t| *t > 0) else {
+        return " ".repeat(width);
+    };
+    let filled = ((done.min(total) as u128 * width as u128) / total as u128) as usize;
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+fn state_style(s: &JobState) -> Style {
+    match s {
+        JobState::Running => Style::new().fg(Color::LightCyan),
+        JobState::Done => Style::new().fg(Color::LightGreen),
+        JobState::Failed { .. } => Style::new().fg(Color::LightRed),
+        JobState::Conflict { .. } => Style::new()
+            .fg(Color::LightYellow)
+            .add_modifier(Modifier::BOLD),
+        JobState::Paused => Style::new().fg(Color::Yellow),
+        JobState::Skipped { .. } | JobState::Cancelled => Style::new().fg(Color::DarkGray),
+        JobState::Queued => Style::new(),
+    }
+}
+
+fn row_line(r: &JobRow, width: usize) -> (String, Style) {
+    let j = &r.job;
+    let arrow = match j.spec.direction {
+        Direction::Download => '↓',
+        Direction::Upload => '↑',
+    };
+    let mut name = j.name().to_string();
+    if j.spec.kind == JobKind::Dir {
+        name.push('/');
+    }
+    let size = match (j.spec.kind, j.spec.size) {
+        (JobKind::Dir, _) => "<DIR>".to_string(),
+        (_, Some(s)) => human_size(s),
+        (_, None) => "?".to_string(),
+    };
+    let state = match &j.state {
+        JobState::Failed { reason, code } => match code {
+            Some(c) if !reason.starts_with(&c.to_string()) => format!("failed {c}: {reason}"),
+            _ => format!("failed: {reason}"),
+        },
+        JobState::Skipped { reason } => format!("skipped: {reason}"),
+        JobState::Running if j.attempts > 1 => format!("running (try {})", j.attempts),
+        JobState::Queued if j.attempts > 0 => "retrying".to_string(),
+        s => s.label().to_string(),
+    };
+    let (speed, eta_s) = if j.state == JobState::Running {
+        let remaining = j.spec.size.map(|s| s.saturating_sub(j.done)).unwrap_or(0);
+        (format!("{}/s", human_size(r.rate)), eta(remaining, r.rate))
+    } else {
+        (String::new(), String::new())
+    };
+    // Fixed columns on the right; name and route share the rest.
+    let fixed = 2 + 1 + 7 + 1 + 12 + 1 + 8 + 1 + 7 + 1;
+    let rest = width.saturating_sub(fixed);
+    let state_w = (rest / 3).clamp(8, 40);
+    let flexible = rest.saturating_sub(state_w + 1);
+    let name_w = (flexible / 3).max(8).min(flexible);
+    let route_w = flexible.saturating_sub(name_w + 1);
+    let route = format!("{} → {}", j.spec.src, parent_dir(&j.spec.dst));
+    let text = format!(
+        "{arrow} {} {} {} {} {} {} {} {}",
+        fit(&name, name_w),
+        fit_tail(&route, route_w),
+        fit_right(&size, 7),
+        bar(j.done, j.spec.size, 12),
+        fit_right(&speed, 8),
+        fit_right(&eta_s, 7),
+        fit(&state, state_w),
+        "",
+    );
+    (fit(&text, width), state_style(&j.state))
+}
+
+fn parent_dir(p: &str) -> &str {
+    match p.rfind(['/', std::path::MAIN_SEPARATOR]) {
+        Some(0) => "/",
+        Some(i) => &p[..i],
+        None => p,
+    }
+}
+
+/// Keep the end of a long path visible.
+fn fit_tail(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width || width < 2 {
+        return fit(s, width);
+    }
+    let tail: String = s.chars().skip(n - (width - 1)).collect();
+    fit(&format!("…{tail}"), width)
+}
+
+pub fn draw(state: &State, area: Rect, f: &mut Frame) {
+    let q = &state.queue;
+    let t = q.totals();
+    let focused = state.queue_focus;
+    let border = if focused {
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    let remaining = t.bytes.saturating_sub(t.bytes_done);
+    let paused = if state.paused_all { " PAUSED ·" } else { "" };
+    let title = format!(
+        " Queue ·{paused} {}/{} files · {} / {} · {}/s · ETA {} · {} failed · filter: {} ",
+        t.files_done,
+        t.files,
+        human_size(t.bytes_done),
+        human_size(t.bytes),
+        human_size(t.rate),
+        eta(remaining, t.rate),
+        t.failed,
+        q.filter.label()
+    );
+    let block = Block::new()
+        .borders(Borders::TOP | Borders::BOTTOM)
+        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_style(border)
+        .title(Span::styled(title, border))
+        .title_bottom(Line::from(Span::styled(
+            " Spc pause · x cancel · r retry · R retry failed · J/K move · C clear · f filter · P pause all ",
+            Style::new().fg(Color::DarkGray),
+        )));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let rows = inner.height as usize;
+    let width = inner.width as usize;
+    let mut lines = Vec::with_capacity(rows);
+    if q.order.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "Nothing queued. Mark entries with Space and press F5 (copy) or F6 (move), or drag them to the other pane.",
+            Style::new().fg(Color::DarkGray),
+        )));
+    }
+    for (i, r) in q.filtered().enumerate().skip(q.offset).take(rows) {
+        let (text, mut style) = row_line(r, width);
+        if i == q.cursor && focused {
+            style = Style::new().fg(Color::Black).bg(Color::Cyan);
+        } else if i == q.cursor {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        lines.push(Line::from(Span::styled(text, style)));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etas_and_bars() {
+        assert_eq!(eta(100, 0), "--");
+        assert_eq!(eta(125, 1), "2:05");
+        assert_eq!(eta(7322, 1), "2:02:02");
+        assert_eq!(bar(5, Some(10), 4), "██░░");
+        assert_eq!(bar(20, Some(10), 4), "████");
+        assert_eq!(bar(0, None, 3), "   ");
+        assert_eq!(fit_tail("/very/long/path/to/file", 10), "…h/to/file");
+        assert_eq!(parent_dir("/a/b.txt"), "/a");
+        assert_eq!(parent_dir("/b.txt"), "/");
+    }
+}
