@@ -145,10 +145,12 @@ impl Worker {
                 // After a reply the server is in a known state; after anything else (a dropped
                 // or stalled connection, a local error mid-stream) the connection is not to be
                 // trusted and the next job gets a fresh one.
-                if !matches!(
-                    e,
-                    TransferError::Ftp(FtpError::Reply { .. }) | TransferError::Verify { .. }
-                ) {
+                let keep = match &e {
+                    TransferError::Ftp(f) => !f.is_connection_lost() && f.code().is_some(),
+                    TransferError::Verify { .. } => true,
+                    _ => false,
+                };
+                if !keep {
                     self.drop_session();
                 }
                 // An empty .part (the server said 150, then failed) is no use for a resume.

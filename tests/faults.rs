@@ -1,0 +1,297 @@
+//! Faults that need no luck: a proxy between the engine and the in-process server cuts data
+//! connections, stalls them, refuses REST or answers 421. Each job must end complete and
+//! byte-exact after a retry, or failed with the right reason, and no other job is lost.
+
+#[path = "support/fault_proxy.rs"]
+mod fault_proxy;
+
+use std::path::Path;
+use std::time::Duration;
+
+use fault_proxy::{FaultProxy, Faults};
+use skiff::demo::{self, DemoOptions, DemoServer};
+use skiff::ftp::{ConnectOptions, LogEvent, Secret};
+use skiff::transfer::{
+    Direction, Engine, EngineConfig, EngineEvent, Job, JobKind, JobSpec, JobState, OnExists,
+};
+use tokio::sync::mpsc;
+
+fn data(n: usize, seed: u32) -> Vec<u8> {
+    (0..n as u32)
+        .map(|i| (i.wrapping_mul(seed) % 251) as u8)
+        .collect()
+}
+
+async fn server(root: &Path) -> DemoServer {
+    demo::start(DemoOptions {
+        root: Some(root.to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn config(port: u16) -> EngineConfig {
+    let mut o = ConnectOptions::new("127.0.0.1", port, Some("demo"), Some(Secret::new("demo")));
+    o.timeout = Duration::from_secs(5);
+    let mut c = EngineConfig::new(o);
+    c.parallel = 2;
+    c.on_exists = OnExists::Overwrite;
+    c.backoff = Duration::from_millis(50);
+    c.stall = Duration::from_secs(1);
+    c.max_attempts = 4;
+    c
+}
+
+/// Run `specs` to the end; returns the final jobs (in id order) and the log.
+async fn run(cfg: EngineConfig, specs: Vec<JobSpec>) -> (Vec<Job>, Vec<LogEvent>) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (ltx, mut lrx) = mpsc::unbounded_channel();
+    let engine = Engine::start(cfg, tx, Some(ltx));
+    engine.enqueue(specs);
+    let mut jobs = std::collections::BTreeMap::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let e = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out: {jobs:#?}"))
+            .expect("engine alive");
+        match e {
+            EngineEvent::Added { jobs: new, .. } => {
+                for j in new {
+                    jobs.insert(j.id, j);
+                }
+            }
+            EngineEvent::Changed(j) => {
+                jobs.insert(j.id, j);
+            }
+            _ => {}
+        }
+        if !jobs.is_empty() && jobs.values().all(|j: &Job| j.state.is_finished()) {
+            break;
+        }
+    }
+    engine.shutdown().await;
+    let mut log = Vec::new();
+    while let Ok(l) = lrx.try_recv() {
+        log.push(l);
+    }
+    (jobs.into_values().collect(), log)
+}
+
+fn download(name: &str, size: usize, dst: &Path) -> JobSpec {
+    JobSpec {
+        direction: Direction::Download,
+        kind: JobKind::File,
+        src: format!("/{name}"),
+        dst: dst.join(name).to_string_lossy().into_owned(),
+        size: Some(size as u64),
+        mtime: None,
+        is_move: false,
+    }
+}
+
+fn texts(log: &[LogEvent]) -> Vec<String> {
+    log.iter().map(|l| l.text.clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_data_connection_is_resumed_to_a_byte_exact_file() {
+    let remote = tempfile::tempdir().unwrap();
+    let a = data(3_000_000, 7);
+    let b = data(1_000_000, 13);
+    std::fs::write(remote.path().join("a.bin"), &a).unwrap();
+    std::fs::write(remote.path().join("b.bin"), &b).unwrap();
+    let srv = server(remote.path()).await;
+    // The first data connection (a.bin's, with one worker first in line) is cut at 1 MB.
+    let proxy = FaultProxy::start(
+        srv.port,
+        Faults {
+            cut_after: Some((1_000_000, 1)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let down = tempfile::tempdir().unwrap();
+    let mut cfg = config(proxy.port);
+    cfg.parallel = 1;
+    let (jobs, log) = run(
+        cfg,
+        vec![
+            download("a.bin", a.len(), down.path()),
+            download("b.bin", b.len(), down.path()),
+        ],
+    )
+    .await;
+    assert!(jobs.iter().all(|j| j.state == JobState::Done), "{jobs:#?}");
+    assert_eq!(jobs[0].attempts, 2, "one retry");
+    assert_eq!(std::fs::read(down.path().join("a.bin")).unwrap(), a);
+    assert_eq!(std::fs::read(down.path().join("b.bin")).unwrap(), b);
+    assert!(
+        texts(&log).iter().any(|t| t.starts_with("REST ")),
+        "resumed with REST: {:?}",
+        texts(&log)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_rest_restarts_from_zero() {
+    let remote = tempfile::tempdir().unwrap();
+    let a = data(500_000, 3);
+    std::fs::write(remote.path().join("a.bin"), &a).unwrap();
+    let srv = server(remote.path()).await;
+    let proxy = FaultProxy::start(
+        srv.port,
+        Faults {
+            refuse_rest: true,
+            ..Faults::default()
+        },
+    )
+    .await;
+    let down = tempfile::tempdir().unwrap();
+    // A stale .part with wrong bytes: it must not survive a restart from 0.
+    std::fs::write(down.path().join("a.bin.part"), vec![0xAAu8; 200_000]).unwrap();
+    let (jobs, log) = run(
+        config(proxy.port),
+        vec![download("a.bin", a.len(), down.path())],
+    )
+    .await;
+    assert_eq!(jobs[0].state, JobState::Done, "{jobs:#?}");
+    assert_eq!(std::fs::read(down.path().join("a.bin")).unwrap(), a);
+    assert!(
+        texts(&log).iter().any(|t| t.contains("REST refused")),
+        "{:?}",
+        texts(&log)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_421_reconnects_and_retries() {
+    let remote = tempfile::tempdir().unwrap();
+    let a = data(200_000, 5);
+    std::fs::write(remote.path().join("a.bin"), &a).unwrap();
+    let srv = server(remote.path()).await;
+    let proxy = FaultProxy::start(
+        srv.port,
+        Faults {
+            fail_421: Some(("RETR".into(), 1)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let down = tempfile::tempdir().unwrap();
+    let (jobs, log) = run(
+        config(proxy.port),
+        vec![download("a.bin", a.len(), down.path())],
+    )
+    .await;
+    assert_eq!(jobs[0].state, JobState::Done, "{jobs:#?}");
+    assert_eq!(jobs[0].attempts, 2);
+    assert_eq!(std::fs::read(down.path().join("a.bin")).unwrap(), a);
+    let t = texts(&log);
+    assert!(t.iter().any(|l| l.starts_with("421")), "{t:?}");
+    assert!(
+        t.iter().filter(|l| l.as_str() == "PASS ****").count() >= 2,
+        "reconnected: {t:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_transfer_times_out_and_resumes() {
+    let remote = tempfile::tempdir().unwrap();
+    let a = data(2_000_000, 11);
+    std::fs::write(remote.path().join("a.bin"), &a).unwrap();
+    let srv = server(remote.path()).await;
+    let proxy = FaultProxy::start(
+        srv.port,
+        Faults {
+            stall_after: Some((700_000, 1)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let down = tempfile::tempdir().unwrap();
+    let (jobs, log) = run(
+        config(proxy.port),
+        vec![download("a.bin", a.len(), down.path())],
+    )
+    .await;
+    assert_eq!(jobs[0].state, JobState::Done, "{jobs:#?}");
+    assert_eq!(std::fs::read(down.path().join("a.bin")).unwrap(), a);
+    let t = texts(&log);
+    assert!(t.iter().any(|l| l.contains("stalled")), "{t:?}");
+    assert!(t.iter().any(|l| l.starts_with("REST ")), "{t:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persistent_421_fails_that_job_with_its_code_and_spares_the_others() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("bad.bin"), b"never").unwrap();
+    std::fs::write(remote.path().join("good.bin"), b"always").unwrap();
+    let srv = server(remote.path()).await;
+    let proxy = FaultProxy::start(
+        srv.port,
+        Faults {
+            fail_421: Some(("RETR /bad.bin".into(), 100)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let down = tempfile::tempdir().unwrap();
+    let mut cfg = config(proxy.port);
+    cfg.max_attempts = 3;
+    let (jobs, _) = run(
+        cfg,
+        vec![
+            download("bad.bin", 5, down.path()),
+            download("good.bin", 6, down.path()),
+        ],
+    )
+    .await;
+    match &jobs[0].state {
+        JobState::Failed { code, .. } => assert_eq!(*code, Some(421)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(jobs[0].attempts, 3, "bounded retries");
+    assert_eq!(jobs[1].state, JobState::Done);
+    assert!(!down.path().join("bad.bin").exists());
+    assert_eq!(
+        std::fs::read(down.path().join("good.bin")).unwrap(),
+        b"always"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_upload_resumes_with_rest_stor() {
+    let remote = tempfile::tempdir().unwrap();
+    let srv = server(remote.path()).await;
+    let proxy = FaultProxy::start(
+        srv.port,
+        Faults {
+            cut_after: Some((600_000, 1)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let local = tempfile::tempdir().unwrap();
+    let a = data(2_500_000, 17);
+    std::fs::write(local.path().join("up.bin"), &a).unwrap();
+    let spec = JobSpec {
+        direction: Direction::Upload,
+        kind: JobKind::File,
+        src: local.path().join("up.bin").to_string_lossy().into_owned(),
+        dst: "/up.bin".into(),
+        size: Some(a.len() as u64),
+        mtime: None,
+        is_move: false,
+    };
+    let (jobs, log) = run(config(proxy.port), vec![spec]).await;
+    assert_eq!(jobs[0].state, JobState::Done, "{jobs:#?}");
+    assert_eq!(std::fs::read(remote.path().join("up.bin")).unwrap(), a);
+    let t = texts(&log);
+    assert!(
+        t.iter()
+            .any(|l| l.starts_with("REST ") || l.starts_with("APPE ")),
+        "resumed: {t:?}"
+    );
+}
