@@ -516,3 +516,73 @@ async fn permanent_failures_fail_at_once_and_spare_the_others() {
         run.log.iter().map(|l| l.text.clone()).collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn moving_a_tree_removes_the_source_only_when_everything_moved() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(remote.path().join("t/inner/deep")).unwrap();
+    std::fs::write(remote.path().join("t/a.txt"), b"a").unwrap();
+    std::fs::write(remote.path().join("t/inner/b.txt"), b"b").unwrap();
+    std::fs::write(remote.path().join("t/inner/deep/c.txt"), b"c").unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(server.port, 3));
+    let mut s = spec(
+        Direction::Download,
+        JobKind::Dir,
+        "/t",
+        local(&down.path().join("t")),
+    );
+    s.is_move = true;
+    run.engine.enqueue(vec![s]);
+    run.until("the tree moved", |j| {
+        j.values()
+            .filter(|j| j.spec.kind == JobKind::RemoveDir && j.state == JobState::Done)
+            .count()
+            == 3
+    })
+    .await;
+    run.until_settled().await;
+    assert!(!remote.path().join("t").exists(), "{:?}", run.states());
+    assert_eq!(
+        std::fs::read(down.path().join("t/inner/deep/c.txt")).unwrap(),
+        b"c"
+    );
+
+    // Upload-move with one entry that cannot go (a symlink): the source tree stays.
+    let local_tree = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(local_tree.path().join("u/sub")).unwrap();
+    std::fs::write(local_tree.path().join("u/sub/x.txt"), b"x").unwrap();
+    std::fs::write(local_tree.path().join("u/y.txt"), b"y").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("y.txt", local_tree.path().join("u/link")).unwrap();
+    let mut up = Run::start(config(server.port, 2));
+    let mut s = spec(
+        Direction::Upload,
+        JobKind::Dir,
+        local(&local_tree.path().join("u")),
+        "/u",
+    );
+    s.is_move = true;
+    up.engine.enqueue(vec![s]);
+    up.until("sub removed", |j| {
+        j.values()
+            .any(|j| j.spec.kind == JobKind::RemoveDir && j.state == JobState::Done)
+    })
+    .await;
+    up.until_settled().await;
+    assert_eq!(
+        std::fs::read(remote.path().join("u/sub/x.txt")).unwrap(),
+        b"x"
+    );
+    assert!(
+        !local_tree.path().join("u/sub").exists(),
+        "the fully moved subdirectory is gone"
+    );
+    assert!(!local_tree.path().join("u/y.txt").exists());
+    #[cfg(unix)]
+    assert!(
+        std::fs::symlink_metadata(local_tree.path().join("u/link")).is_ok(),
+        "the symlink was skipped, so u stays"
+    );
+}

@@ -233,6 +233,9 @@ struct Core {
     remembered: Option<OnExists>,
     save_due: Option<Instant>,
     was_busy: bool,
+    /// Directories being moved: how many of their entries are not yet moved, and whether one
+    /// failed or was skipped (then the source directory stays).
+    moving: HashMap<JobId, (usize, bool)>,
 }
 
 const TICK: Duration = Duration::from_millis(250);
@@ -254,6 +257,7 @@ impl Core {
             remembered: None,
             save_due: None,
             was_busy: false,
+            moving: HashMap::new(),
         }
     }
 
@@ -577,6 +581,79 @@ impl Core {
             }
         }
         self.changed(id);
+        self.track_move(id);
+    }
+
+    /// Moving a directory ends with removing its source, once every entry in it has moved.
+    fn track_move(&mut self, id: JobId) {
+        let Some(job) = self.jobs.get(&id) else {
+            return;
+        };
+        if !job.spec.is_move || !job.state.is_finished() {
+            return;
+        }
+        let (state, kind, parent) = (job.state.clone(), job.spec.kind, job.parent);
+        if kind == JobKind::Dir && state == JobState::Done {
+            // Just expanded: entries skipped at listing time keep the directory in place.
+            let (mut left, mut poisoned) = (0, false);
+            for j in self.jobs.values().filter(|j| j.parent == Some(id)) {
+                match j.state {
+                    JobState::Skipped { .. } => poisoned = true,
+                    _ => left += 1,
+                }
+            }
+            self.moving.insert(id, (left, poisoned));
+            self.maybe_remove_dir(id);
+            return;
+        }
+        // A file, a removed subdirectory, or anything that failed: one entry less to wait for.
+        let Some(p) = parent else { return };
+        if let Some((left, poisoned)) = self.moving.get_mut(&p) {
+            *left = left.saturating_sub(1);
+            *poisoned |= state != JobState::Done;
+        }
+        self.maybe_remove_dir(p);
+    }
+
+    fn maybe_remove_dir(&mut self, dir: JobId) {
+        let Some(&(left, poisoned)) = self.moving.get(&dir) else {
+            return;
+        };
+        if left > 0 {
+            return;
+        }
+        self.moving.remove(&dir);
+        let Some(d) = self.jobs.get(&dir).cloned() else {
+            return;
+        };
+        if poisoned {
+            self.tap.warn(format!(
+                "{}: not every entry moved; the source directory stays",
+                d.name()
+            ));
+            // Its parent cannot be removed either.
+            if let Some(p) = d.parent
+                && let Some(entry) = self.moving.get_mut(&p)
+            {
+                entry.0 = entry.0.saturating_sub(1);
+                entry.1 = true;
+                self.maybe_remove_dir(p);
+            }
+            return;
+        }
+        let spec = JobSpec {
+            kind: JobKind::RemoveDir,
+            size: None,
+            ..d.spec.clone()
+        };
+        let last = self
+            .order
+            .iter()
+            .rev()
+            .find(|&&j| j == dir || self.jobs.get(&j).is_some_and(|x| x.parent == Some(dir)))
+            .copied();
+        let jobs = self.add(last, d.parent, vec![spec]);
+        self.emit(EngineEvent::Added { after: last, jobs });
     }
 
     fn set_state(&mut self, id: JobId, state: JobState) {

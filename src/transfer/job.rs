@@ -20,6 +20,8 @@ pub enum JobKind {
     File,
     /// A directory: listing it adds one job per entry.
     Dir,
+    /// The last step of moving a directory: remove the (now empty) source directory.
+    RemoveDir,
 }
 
 /// What to do when the destination already exists.

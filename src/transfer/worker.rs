@@ -138,6 +138,20 @@ impl Worker {
             (Direction::Upload, JobKind::File) => self.upload(a).await,
             (Direction::Download, JobKind::Dir) => self.expand_remote(a).await,
             (Direction::Upload, JobKind::Dir) => self.expand_local(a).await,
+            (Direction::Download, JobKind::RemoveDir) => {
+                let src = a.job.spec.src.clone();
+                match self.session().await {
+                    Ok(s) => crate::fs::FileSystem::remove_dir(s, &src)
+                        .await
+                        .map(|()| Outcome::Done)
+                        .map_err(|e| TransferError::Refused(format!("removing {src}: {e}"))),
+                    Err(e) => Err(e),
+                }
+            }
+            (Direction::Upload, JobKind::RemoveDir) => tokio::fs::remove_dir(&a.job.spec.src)
+                .await
+                .map(|()| Outcome::Done)
+                .map_err(local(format!("removing {}", a.job.spec.src))),
         };
         match r {
             Ok(o) => o,

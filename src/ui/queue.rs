@@ -59,6 +59,7 @@ fn row_line(r: &JobRow, width: usize) -> (String, Style) {
     }
     let size = match (j.spec.kind, j.spec.size) {
         (JobKind::Dir, _) => "<DIR>".to_string(),
+        (JobKind::RemoveDir, _) => "rmdir".to_string(),
         (_, Some(s)) => human_size(s),
         (_, None) => "?".to_string(),
     };
