@@ -133,3 +133,120 @@ async fn pure_ftpd() {
 async fn proftpd() {
     exercise("SKIFF_PROFTPD_URL", true).await;
 }
+
+/// Upload a tree with the transfer engine, download it again, compare byte for byte.
+async fn round_trip(var: &str) {
+    use skiff::transfer::{
+        Direction, Engine, EngineConfig, EngineEvent, JobKind, JobSpec, JobState, OnExists,
+    };
+    let Some(u) = server_url(var) else { return };
+    let mut opts = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
+    opts.timeout = Duration::from_secs(15);
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let s = FtpSession::connect(opts.clone(), Tap::new("browse", tx))
+        .await
+        .unwrap();
+    let home = s.cwd().to_string();
+    s.quit().await;
+
+    let src = tempfile::tempdir().unwrap();
+    let tree = src.path().join("tree");
+    for (i, dir) in ["", "a", "a/b", "名字 with space"].iter().enumerate() {
+        std::fs::create_dir_all(tree.join(dir)).unwrap();
+        for n in 0..5 {
+            let body: Vec<u8> = (0..(n * 7919 + i * 13))
+                .map(|x| (x * 31 % 256) as u8)
+                .collect();
+            std::fs::write(tree.join(dir).join(format!("f{n}.bin")), body).unwrap();
+        }
+    }
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let remote = format!("{}/rt-{stamp}", home.trim_end_matches('/'));
+    let back = tempfile::tempdir().unwrap();
+
+    for (direction, from, to) in [
+        (
+            Direction::Upload,
+            tree.to_string_lossy().into_owned(),
+            remote.clone(),
+        ),
+        (
+            Direction::Download,
+            remote.clone(),
+            back.path().join("tree").to_string_lossy().into_owned(),
+        ),
+    ] {
+        let mut cfg = EngineConfig::new(opts.clone());
+        cfg.parallel = 4;
+        cfg.on_exists = OnExists::Overwrite;
+        let (etx, mut erx) = mpsc::unbounded_channel();
+        let engine = Engine::start(cfg, etx, None);
+        engine.enqueue(vec![JobSpec {
+            direction,
+            kind: JobKind::Dir,
+            src: from,
+            dst: to,
+            size: None,
+            mtime: None,
+            is_move: false,
+        }]);
+        let mut jobs = std::collections::BTreeMap::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            match tokio::time::timeout_at(deadline, erx.recv()).await {
+                Ok(Some(EngineEvent::Added { jobs: new, .. })) => {
+                    for j in new {
+                        jobs.insert(j.id, j);
+                    }
+                }
+                Ok(Some(EngineEvent::Changed(j))) => {
+                    jobs.insert(j.id, j);
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => panic!("{var}: {direction:?} did not finish: {jobs:#?}"),
+            }
+            if !jobs.is_empty()
+                && jobs
+                    .values()
+                    .all(|j: &skiff::transfer::Job| j.state.is_finished())
+            {
+                break;
+            }
+        }
+        engine.shutdown().await;
+        let bad: Vec<_> = jobs
+            .values()
+            .filter(|j| j.state != JobState::Done)
+            .collect();
+        assert!(bad.is_empty(), "{var} {direction:?}: {bad:#?}");
+    }
+    for dir in ["", "a", "a/b", "名字 with space"] {
+        for n in 0..5 {
+            let rel = std::path::Path::new(dir).join(format!("f{n}.bin"));
+            assert_eq!(
+                std::fs::read(back.path().join("tree").join(&rel)).unwrap(),
+                std::fs::read(tree.join(&rel)).unwrap(),
+                "{var}: {}",
+                rel.display()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn vsftpd_tree_round_trip() {
+    round_trip("SKIFF_VSFTPD_URL").await;
+}
+
+#[tokio::test]
+async fn pure_ftpd_tree_round_trip() {
+    round_trip("SKIFF_PUREFTPD_URL").await;
+}
+
+#[tokio::test]
+async fn proftpd_tree_round_trip() {
+    round_trip("SKIFF_PROFTPD_URL").await;
+}
