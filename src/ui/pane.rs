@@ -122,13 +122,15 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
             Style::new().fg(Color::LightRed),
         ))
     } else {
-        let dirs = pane
-            .entries
-            .iter()
-            .filter(|e| e.is_dir() && e.name != "..")
-            .count();
-        let files = pane.entries.iter().filter(|e| !e.is_dir()).count();
-        Line::from(format!(" {dirs} dirs, {files} files "))
+        let (dirs, files) = pane.counts;
+        if pane.marked.is_empty() {
+            Line::from(format!(" {dirs} dirs, {files} files "))
+        } else {
+            Line::from(Span::styled(
+                format!(" {dirs} dirs, {files} files, {} marked ", pane.marked.len()),
+                Style::new().fg(Color::LightYellow),
+            ))
+        }
     };
     let block = Block::new()
         .borders(Borders::ALL)
