@@ -6,15 +6,10 @@
 //! act on it, a `hint`. Codes that are not listed fall back to an explanation
 //! of their class (first digit), so every code in `100..=699` can be explained.
 //!
-//! ```ignore
+//! ```
 //! use skiff::ftp::replies::{book, Lang};
-//! let lang = Lang::from_env();
-//! if let Some(ex) = book().explain(425, lang) {
-//!     println!("{}", ex.meaning);
-//!     if let Some(hint) = &ex.hint {
-//!         println!("hint: {hint}");
-//!     }
-//! }
+//! let ex = book().explain(425, Lang::En).expect("425 is in the table");
+//! assert!(ex.hint.as_deref().is_some_and(|h| h.contains("active")));
 //! ```
 
 use std::collections::BTreeMap;
