@@ -39,6 +39,14 @@ struct Cli {
     /// Directory for the left pane (default: the current directory).
     #[arg(long, value_name = "DIR")]
     local: Option<std::path::PathBuf>,
+
+    /// Transfer connections (1-16).
+    #[arg(long, short = 'P', default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
+    parallel: u8,
+
+    /// What to do when a transfer's destination exists (default: ask).
+    #[arg(long, default_value = "ask", value_parser = ["ask", "overwrite", "newer", "size", "resume", "skip", "rename"])]
+    on_exists: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -170,6 +178,8 @@ fn main() -> anyhow::Result<()> {
         prompt: None,
         lang,
         notes: Vec::new(),
+        parallel: cli.parallel as usize,
+        on_exists: OnExists::parse(&cli.on_exists).unwrap_or(OnExists::Ask),
     };
 
     if let Some(url) = &cli.url {

@@ -96,6 +96,7 @@ pub struct Runner {
     engine: Option<Engine>,
     /// Connections the transfer engine may open (1–16).
     pub parallel: usize,
+    pub on_exists: OnExists,
 }
 
 impl Runner {
@@ -106,6 +107,7 @@ impl Runner {
             remote: None,
             engine: None,
             parallel: 4,
+            on_exists: OnExists::Ask,
         }
     }
 
@@ -115,7 +117,7 @@ impl Runner {
         }
         let mut cfg = EngineConfig::new(opts);
         cfg.parallel = self.parallel;
-        cfg.on_exists = OnExists::Ask;
+        cfg.on_exists = self.on_exists;
         cfg.state_file = crate::config::data_dir().map(|d| d.join("queue.json"));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();
@@ -241,6 +243,10 @@ pub struct Launch {
     pub lang: crate::ftp::replies::Lang,
     /// Lines for the log panel before anything else (e.g. the demo server's address).
     pub notes: Vec<String>,
+    /// Transfer connections (1–16).
+    pub parallel: usize,
+    /// The default answer when a destination exists.
+    pub on_exists: OnExists,
 }
 
 /// Run the TUI until the user quits.
@@ -250,6 +256,8 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
     let (log_tx, mut log_rx) = mpsc::unbounded_channel::<LogEvent>();
     let mut runner = Runner::new(ev_tx, log_tx.clone());
+    runner.parallel = launch.parallel;
+    runner.on_exists = launch.on_exists;
 
     let mut term = terminal::Tui::enter()?;
     let size = term.size()?;

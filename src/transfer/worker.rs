@@ -93,7 +93,11 @@ pub struct Worker {
     tap: Tap,
     session: Option<FtpSession>,
     stall: Duration,
+    last_used: std::time::Instant,
 }
+
+/// A connection unused for this long is replaced before the next job.
+const IDLE_RECONNECT: Duration = Duration::from_secs(60);
 
 enum Stop {
     Pause,
@@ -107,10 +111,19 @@ impl Worker {
             tap,
             session: None,
             stall,
+            last_used: std::time::Instant::now(),
         }
     }
 
     async fn session(&mut self) -> Result<&mut FtpSession, TransferError> {
+        // Servers drop idle connections (vsftpd after 300 s): after a long idle spell, start
+        // afresh rather than fail the next job on a dead connection.
+        if self.last_used.elapsed() > IDLE_RECONNECT
+            && let Some(old) = self.session.take()
+        {
+            let _ = tokio::time::timeout(Duration::from_secs(2), old.quit()).await;
+        }
+        self.last_used = std::time::Instant::now();
         if self.session.is_none() {
             let s = FtpSession::connect(self.opts.clone(), self.tap.clone()).await?;
             self.session = Some(s);
