@@ -586,3 +586,42 @@ async fn moving_a_tree_removes_the_source_only_when_everything_moved() {
         "the symlink was skipped, so u stays"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn planted_symlinks_are_never_written_through() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("a.txt"), b"payload").unwrap();
+    std::fs::write(remote.path().join("b.txt"), b"payload").unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, b"untouched").unwrap();
+    std::os::unix::fs::symlink(&victim, down.path().join("a.txt")).unwrap();
+    std::os::unix::fs::symlink(&victim, down.path().join("b.txt.part")).unwrap();
+    let mut run = Run::start(config(server.port, 2));
+    run.engine.enqueue(vec![
+        spec(
+            Direction::Download,
+            JobKind::File,
+            "/a.txt",
+            local(&down.path().join("a.txt")),
+        ),
+        spec(
+            Direction::Download,
+            JobKind::File,
+            "/b.txt",
+            local(&down.path().join("b.txt")),
+        ),
+    ]);
+    run.until_settled().await;
+    assert!(
+        run.jobs
+            .values()
+            .all(|j| matches!(j.state, JobState::Failed { .. })),
+        "{:?}",
+        run.states()
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), b"untouched");
+}

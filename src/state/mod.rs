@@ -296,11 +296,7 @@ impl State {
                 vec![]
             }
             Action::Connect => {
-                let form = match &self.conn {
-                    Conn::Connected { .. } | Conn::Connecting { .. } => ConnectForm::default(),
-                    Conn::Disconnected => ConnectForm::default(),
-                };
-                self.dialog = Some(Dialog::Connect(form));
+                self.dialog = Some(Dialog::Connect(ConnectForm::default()));
                 vec![]
             }
             Action::Quit => {

@@ -238,8 +238,15 @@ impl Worker {
             }
         }
         let part = part_of(&dst);
-        let mut offset = match tokio::fs::metadata(&part).await {
-            Ok(m) => m.len(),
+        // Never write through a link: a planted `NAME.part` symlink could point anywhere.
+        let mut offset = match tokio::fs::symlink_metadata(&part).await {
+            Ok(m) if m.is_file() => m.len(),
+            Ok(_) => {
+                return Err(TransferError::Refused(format!(
+                    "{} exists and is not a regular file",
+                    part.display()
+                )));
+            }
             Err(_) => 0,
         };
         if spec.size.is_some_and(|s| offset > s) {
