@@ -403,7 +403,21 @@ impl Pty {
 
     /// Wait until `pred` holds for the screen, re-checking on every chunk of output. On timeout
     /// the error shows what was expected and the final screen.
-    pub fn wait_for<F>(&self, what: &str, timeout: Duration, mut pred: F) -> Result<Screen, String>
+    pub fn wait_for<F>(&self, what: &str, timeout: Duration, pred: F) -> Result<Screen, String>
+    where
+        F: FnMut(&Screen) -> bool,
+    {
+        self.wait_for_timed(what, timeout, pred).map(|(s, _)| s)
+    }
+
+    /// [`Pty::wait_for`] that also returns when the chunk of output that made `pred` true
+    /// arrived (for timing; `None` if it already held before any output).
+    pub fn wait_for_timed<F>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut pred: F,
+    ) -> Result<(Screen, Option<Instant>), String>
     where
         F: FnMut(&Screen) -> bool,
     {
@@ -416,7 +430,7 @@ impl Pty {
                 seen_chunks = g.chunks;
                 let s = Screen(g.parser.screen().clone());
                 if pred(&s) {
-                    return Ok(s);
+                    return Ok((s, g.last_output));
                 }
             }
             let now = Instant::now();
@@ -649,6 +663,12 @@ impl Screen {
 
     pub fn text(&self) -> String {
         self.0.contents()
+    }
+
+    /// The screen with colours and attributes (as escape sequences), to tell apart screens
+    /// that differ only in highlighting.
+    pub fn formatted(&self) -> String {
+        self.0.contents_formatted()
     }
 
     pub fn contains(&self, s: &str) -> bool {
