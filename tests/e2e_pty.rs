@@ -236,6 +236,7 @@ fn mouse_click_opens_and_wheel_scrolls() {
     t.expect("the wheel to scroll back up", |s| {
         s.cursor_is(Side::Remote, "..")
     });
+    quit(&mut t);
 }
 
 /// `?` opens the key help, Esc closes it.
@@ -272,6 +273,17 @@ fn help_overlay() {
     t.expect("the remote cursor to move", |s| {
         s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
     });
+    quit(&mut t);
+}
+
+/// Quit with `q` and expect a clean exit. (Dropping the `Pty` kills skiff with SIGHUP, which
+/// skiff doesn't handle: `--demo` would leave its temporary tree behind.)
+fn quit(t: &mut common::Pty) {
+    t.send_keys("q");
+    let st = t
+        .wait_exit(Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(st.success(), "exit status {st:?}\n{}", t.screen().framed());
 }
 
 const N: usize = 100_000;
