@@ -376,10 +376,10 @@ fn hundred_thousand_entries() {
     browse_hundred_thousand(&srv.url("demo", Some("demo")), Duration::from_secs(30));
 }
 
-/// The same with 100,000 real empty files behind the embedded libunftp server. Slow in a debug
-/// build (file creation plus ~20 s of server-side stat calls), so opt in with `--ignored`.
+/// The same with 100,000 real empty files behind the embedded libunftp server. The slowest
+/// test (file creation plus ~20 s of server-side stat calls in a debug build), hence its own
+/// generous listing timeout.
 #[test]
-#[ignore = "slow in debug builds: ~20 s of libunftp stat calls; run with --ignored"]
 fn hundred_thousand_real_files() {
     let root = tempfile::tempdir().unwrap();
     let big = root.path().join("big100k");
@@ -394,4 +394,51 @@ fn hundred_thousand_real_files() {
         ..DemoOptions::default()
     });
     browse_hundred_thousand(&srv.url("demo", Some("demo")), Duration::from_secs(120));
+}
+
+/// SIGTERM and SIGHUP quit like `q`: exit status 0, the terminal restored, the demo tree gone.
+#[test]
+fn termination_signals_restore_the_terminal() {
+    for sig in ["-TERM", "-HUP"] {
+        let local = tempfile::tempdir().unwrap();
+        let mut t = skiff()
+            .arg("--demo")
+            .arg("--local")
+            .arg(local.path())
+            .spawn()
+            .unwrap();
+        t.expect("the demo tree", |s| s.has_entry(Side::Remote, "README.txt"));
+        // The log's first line names the demo tree's directory.
+        t.send_keys("L");
+        let mut root = None;
+        for _ in 0..40 {
+            let text = t.screen().text();
+            if let Some(p) = text.split_whitespace().find(|w| w.contains("skiff-demo-")) {
+                root = Some(std::path::PathBuf::from(p));
+                break;
+            }
+            let before = text;
+            t.send_keys("[");
+            t.expect("the log to scroll back", |s| {
+                s.text() != before || s.text().contains("skiff-demo-")
+            });
+        }
+        let root = root.expect("the demo root in the log");
+        assert!(root.is_dir(), "{}", root.display());
+        let pid = t.pid().expect("a pid");
+        let st = std::process::Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let st = t.wait_exit(Duration::from_secs(10)).unwrap();
+        assert!(st.success(), "{sig}: {st:?}");
+        let out = t.raw_output();
+        let tail = String::from_utf8_lossy(&out[out.len().saturating_sub(200)..]).to_string();
+        assert!(
+            tail.contains("\x1b[?1049l"),
+            "{sig}: left the alternate screen: {tail:?}"
+        );
+        assert!(!root.exists(), "{sig}: the demo tree was removed");
+    }
 }

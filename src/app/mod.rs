@@ -279,6 +279,7 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     }
 
     let mut input = EventStream::new();
+    let mut signals = Signals::new()?;
     let mut dirty = true;
     loop {
         if dirty {
@@ -310,6 +311,9 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
                 drain_log(&mut state, line, &mut log_rx);
                 dirty = true;
             }
+            // SIGTERM, SIGHUP, SIGINT: leave as `q` would, so the terminal is restored, the
+            // queue saved and the demo tree removed.
+            _ = signals.next() => break,
         }
         if state.quit {
             break;
@@ -318,6 +322,47 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     runner.shutdown().await;
     term.leave()?;
     Ok(())
+}
+
+/// The termination signals the TUI answers by quitting cleanly.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn new() -> io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> io::Result<Signals> {
+        Ok(Signals {})
+    }
+
+    #[cfg(unix)]
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn drain_log(state: &mut State, first: LogEvent, rx: &mut UnboundedReceiver<LogEvent>) {

@@ -99,6 +99,18 @@ pub fn sort_entries(entries: &mut [Entry]) {
 }
 
 fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
+    // Most names are ASCII: compare bytes folded in place (sorting 100,000 names runs this
+    // about two million times).
+    if a.is_ascii() && b.is_ascii() {
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        for (p, q) in x.iter().zip(y) {
+            let (p, q) = (p.to_ascii_lowercase(), q.to_ascii_lowercase());
+            if p != q {
+                return p.cmp(&q);
+            }
+        }
+        return x.len().cmp(&y.len()).then_with(|| a.cmp(b));
+    }
     let ai = a.chars().flat_map(char::to_lowercase);
     let bi = b.chars().flat_map(char::to_lowercase);
     ai.cmp(bi).then_with(|| a.cmp(b))
@@ -117,5 +129,42 @@ pub fn validate_name(name: &str) -> Result<(), FsError> {
         Err(FsError::UnsafeName(name.to_string()))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn name_order_is_case_insensitive_then_exact_for_ascii_and_not() {
+        assert_eq!(compare_names("abc", "ABD"), Ordering::Less);
+        assert_eq!(compare_names("B", "a"), Ordering::Greater);
+        assert_eq!(compare_names("a", "A"), "a".cmp("A"));
+        assert_eq!(compare_names("ab", "a"), Ordering::Greater);
+        assert_eq!(compare_names("Äb", "äa"), Ordering::Greater);
+        assert_eq!(compare_names("数据", "数据"), Ordering::Equal);
+        // The ASCII fast path agrees with the general one.
+        let names = ["Zeta", "alpha", "ALPHA", "a_b", "a-b", "A1", "a10", "", "z"];
+        for x in names {
+            for y in names {
+                let slow = x
+                    .chars()
+                    .flat_map(char::to_lowercase)
+                    .cmp(y.chars().flat_map(char::to_lowercase))
+                    .then_with(|| x.cmp(y));
+                assert_eq!(compare_names(x, y), slow, "{x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_validated() {
+        for bad in ["", ".", "..", "a/b", "a\\b", "a\nb", "x\u{1b}"] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(validate_name("dir with spaces").is_ok());
+        assert!(validate_name("数据").is_ok());
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use suppaftp::Status;
 use suppaftp::tokio::AsyncRustlsFtpStream;
 use suppaftp::types::FileType;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::AsyncReadExt;
 
 use super::listing::{parse_list_line, parse_mlsd_line};
 use super::{FtpError, Tap};
@@ -321,29 +321,18 @@ impl FtpSession {
                         .map_err(FtpError::from)
                 })
                 .await?;
-                let mut reader = BufReader::with_capacity(64 * 1024, stream);
+                // Read in large chunks and cut lines out of them: one timeout per chunk, not
+                // per line, and a line that never ends cannot grow without bound.
+                let mut stream = stream;
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut pending: Vec<u8> = Vec::new();
                 let mut entries = Vec::new();
-                let mut line = Vec::with_capacity(256);
                 let mut bad = 0usize;
-                loop {
-                    line.clear();
-                    let n = timed(t, "reading the listing", async {
-                        reader
-                            .read_until(b'\n', &mut line)
-                            .await
-                            .map_err(|e| FtpError::Connection(e.to_string()))
-                    })
-                    .await?;
-                    if n == 0 {
-                        break;
-                    }
-                    if line.len() > 64 * 1024 {
-                        return Err(FtpError::Protocol("listing line longer than 64 KiB".into()));
-                    }
-                    let text = String::from_utf8_lossy(&line);
+                let mut handle = |raw: &[u8], entries: &mut Vec<Entry>| {
+                    let text = String::from_utf8_lossy(raw);
                     let text = text.trim_end_matches(['\r', '\n']);
                     if text.is_empty() {
-                        continue;
+                        return;
                     }
                     let parsed = if mlsd {
                         parse_mlsd_line(text)
@@ -351,17 +340,14 @@ impl FtpSession {
                         parse_list_line(text, now)
                     };
                     match parsed {
+                        Ok(Some(e)) if validate_name(&e.name).is_ok() => entries.push(e),
                         Ok(Some(e)) => {
-                            if validate_name(&e.name).is_ok() {
-                                entries.push(e);
-                            } else {
-                                bad += 1;
-                                if bad <= MAX_WARNED_LINES {
-                                    tap.warn(format!(
-                                        "skipped an entry with an unsafe name: {:?}",
-                                        e.name
-                                    ));
-                                }
+                            bad += 1;
+                            if bad <= MAX_WARNED_LINES {
+                                tap.warn(format!(
+                                    "skipped an entry with an unsafe name: {:?}",
+                                    e.name
+                                ));
                             }
                         }
                         Ok(None) => {}
@@ -372,8 +358,32 @@ impl FtpSession {
                             }
                         }
                     }
+                };
+                loop {
+                    let n = timed(t, "reading the listing", async {
+                        stream
+                            .read(&mut buf)
+                            .await
+                            .map_err(|e| FtpError::Connection(e.to_string()))
+                    })
+                    .await?;
+                    if n == 0 {
+                        break;
+                    }
+                    pending.extend_from_slice(&buf[..n]);
+                    let mut start = 0;
+                    while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
+                        handle(&pending[start..start + pos], &mut entries);
+                        start += pos + 1;
+                    }
+                    pending.drain(..start);
+                    if pending.len() > 64 * 1024 {
+                        return Err(FtpError::Protocol("listing line longer than 64 KiB".into()));
+                    }
                 }
-                let stream = reader.into_inner();
+                if !pending.is_empty() {
+                    handle(&pending, &mut entries);
+                }
                 timed(t, "the end of the listing", async {
                     stream.finish().await.map_err(FtpError::from)
                 })
