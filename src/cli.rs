@@ -224,15 +224,26 @@ async fn run_jobs(
     let mut done_bytes: std::collections::HashMap<JobId, u64> = Default::default();
     let mut rate_total = 0u64;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
+    // Jobs not yet finished, kept as a set so a 100,000-file run stays linear.
+    let mut unsettled: std::collections::HashSet<JobId> = Default::default();
+    let settle = |set: &mut std::collections::HashSet<JobId>, j: &Job| {
+        if j.state.is_finished() || matches!(j.state, JobState::Conflict { .. }) {
+            set.remove(&j.id);
+        } else {
+            set.insert(j.id);
+        }
+    };
     while let Some(ev) = rx.recv().await {
         match ev {
             EngineEvent::Added { jobs: new, .. } => {
                 for j in new {
+                    settle(&mut unsettled, &j);
                     jobs.insert(j.id, j);
                 }
             }
             EngineEvent::Changed(j) => {
                 done_bytes.insert(j.id, j.done);
+                settle(&mut unsettled, &j);
                 jobs.insert(j.id, j);
             }
             EngineEvent::Progress(p) => {
@@ -261,11 +272,7 @@ async fn run_jobs(
                 human_size(rate_total)
             );
         }
-        if !jobs.is_empty()
-            && jobs
-                .values()
-                .all(|j| j.state.is_finished() || matches!(j.state, JobState::Conflict { .. }))
-        {
+        if !jobs.is_empty() && unsettled.is_empty() {
             break;
         }
     }

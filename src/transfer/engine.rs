@@ -429,6 +429,17 @@ impl Core {
         None
     }
 
+    /// Whether any job is queued (scans from `scan_from`, so it is cheap in a long queue).
+    fn has_queued(&self) -> bool {
+        self.order[self.scan_from.min(self.order.len())..]
+            .iter()
+            .any(|id| {
+                self.jobs
+                    .get(id)
+                    .is_some_and(|j| j.state == JobState::Queued)
+            })
+    }
+
     fn dispatch(&mut self) {
         while !self.waiting.is_empty() {
             let Some(id) = self.next_runnable() else {
@@ -473,8 +484,7 @@ impl Core {
                 }
             }
         }
-        let busy =
-            !self.running.is_empty() || self.jobs.values().any(|j| j.state == JobState::Queued);
+        let busy = !self.running.is_empty() || self.has_queued();
         if self.was_busy && !busy {
             self.emit(EngineEvent::Idle);
         }
