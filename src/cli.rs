@@ -315,3 +315,298 @@ async fn run_jobs(
     }
     Ok(if failed.is_empty() { 0 } else { 1 })
 }
+
+/// `skiff bookmarks …`
+#[derive(Debug, clap::Subcommand)]
+pub enum BookmarkCmd {
+    /// One line per bookmark.
+    List,
+    /// Every field of one bookmark (never a password).
+    Show { name: String },
+    /// Add a bookmark.
+    Add {
+        name: String,
+        host: String,
+        #[command(flatten)]
+        fields: BookmarkFields,
+    },
+    /// Change fields of a bookmark.
+    Edit {
+        name: String,
+        /// A new host.
+        #[arg(long)]
+        host: Option<String>,
+        /// A new name.
+        #[arg(long)]
+        rename: Option<String>,
+        #[command(flatten)]
+        fields: BookmarkFields,
+    },
+    /// Delete a bookmark.
+    Rm { name: String },
+    /// Import FileZilla's sitemanager.xml or lftp's bookmarks file.
+    Import {
+        #[arg(long, value_parser = ["filezilla", "lftp"])]
+        from: String,
+        path: PathBuf,
+        /// Also import stored passwords, into the OS keyring (never into the file).
+        #[arg(long)]
+        passwords: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BookmarkFields {
+    #[arg(long)]
+    port: Option<u16>,
+    #[arg(long)]
+    user: Option<String>,
+    /// ftp, ftps (explicit) or ftps-implicit.
+    #[arg(long, value_parser = ["ftp", "ftps", "ftps-implicit"])]
+    protocol: Option<String>,
+    /// ask, keyring, or command:CMD (e.g. "command:pass show ftp/work").
+    #[arg(long)]
+    password: Option<String>,
+    /// Store this password in the OS keyring (read from the first line of standard input).
+    #[arg(long)]
+    password_to_keyring: bool,
+    #[arg(long)]
+    anonymous: Option<bool>,
+    #[arg(long)]
+    passive: Option<bool>,
+    #[arg(long)]
+    epsv: Option<bool>,
+    #[arg(long)]
+    encoding: Option<String>,
+    #[arg(long)]
+    local_dir: Option<String>,
+    #[arg(long)]
+    remote_dir: Option<String>,
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    parallel: Option<u8>,
+    #[arg(long)]
+    keepalive: Option<u32>,
+}
+
+impl BookmarkFields {
+    fn apply(&self, p: &mut crate::bookmarks::Profile) -> anyhow::Result<()> {
+        use crate::bookmarks::{PasswordSource, Protocol};
+        if let Some(v) = self.port {
+            p.port = v;
+        }
+        if let Some(v) = &self.user {
+            p.user = Some(v.clone()).filter(|u| !u.is_empty());
+        }
+        if let Some(v) = &self.protocol {
+            p.protocol = match v.as_str() {
+                "ftps" => Protocol::Ftps,
+                "ftps-implicit" => Protocol::FtpsImplicit,
+                _ => Protocol::Ftp,
+            };
+        }
+        if let Some(v) = &self.password {
+            p.password = match v.as_str() {
+                "ask" => PasswordSource::Ask,
+                "keyring" => PasswordSource::Keyring,
+                c if c.starts_with("command:") => {
+                    PasswordSource::Command(c[8..].trim().to_string())
+                }
+                other => bail!("--password takes ask, keyring or command:CMD, not {other:?}"),
+            };
+        }
+        if let Some(v) = self.anonymous {
+            p.anonymous = v;
+        }
+        if let Some(v) = self.passive {
+            p.passive = v;
+        }
+        if let Some(v) = self.epsv {
+            p.prefer_epsv = v;
+        }
+        if let Some(v) = &self.encoding {
+            p.encoding = v.clone();
+        }
+        if let Some(v) = &self.local_dir {
+            p.local_dir = Some(v.clone()).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = &self.remote_dir {
+            p.remote_dir = Some(v.clone()).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = self.parallel {
+            p.parallel = Some(v);
+        }
+        if let Some(v) = self.keepalive {
+            p.keepalive_secs = Some(v);
+        }
+        if self.password_to_keyring {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password")?;
+            let secret = line.trim_end_matches(['\r', '\n']);
+            let k = crate::bookmarks::OsKeyring;
+            crate::bookmarks::Keyring::set(
+                &k,
+                "skiff",
+                &crate::bookmarks::keyring_account(p),
+                secret,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            p.password = PasswordSource::Keyring;
+        }
+        Ok(())
+    }
+}
+
+fn store() -> anyhow::Result<crate::bookmarks::Store> {
+    crate::bookmarks::Store::default_location().context("this system has no config directory")
+}
+
+fn check(p: &crate::bookmarks::Profile) -> anyhow::Result<()> {
+    let problems = p.validate();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let text: Vec<String> = problems.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+    bail!("invalid bookmark: {}", text.join("; "))
+}
+
+/// Run a `skiff bookmarks` command.
+pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
+    use crate::bookmarks::{PasswordSource, Profile, Protocol};
+    let store = store()?;
+    let describe_pw = |p: &Profile| match &p.password {
+        PasswordSource::Ask => "ask".to_string(),
+        PasswordSource::Keyring => "keyring".to_string(),
+        PasswordSource::Command(c) => format!("command: {c}"),
+    };
+    match cmd {
+        BookmarkCmd::List => {
+            let (profiles, err) = store.load().map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(e) = err {
+                eprintln!("warning: {e}");
+            }
+            for p in profiles {
+                println!("{}\t{}", p.name, p.url());
+            }
+        }
+        BookmarkCmd::Show { name } => {
+            let p = store
+                .get(&name)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .with_context(|| format!("no bookmark named {name:?}"))?;
+            let proto = match p.protocol {
+                Protocol::Ftp => "ftp",
+                Protocol::Ftps => "ftps",
+                Protocol::FtpsImplicit => "ftps-implicit",
+            };
+            let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+            println!("name        {}", p.name);
+            println!("url         {}", p.url());
+            println!("host        {}", p.host);
+            println!("port        {}", p.port);
+            println!("protocol    {proto}");
+            println!("user        {}", opt(&p.user));
+            println!("anonymous   {}", p.anonymous);
+            println!("password    {}", describe_pw(&p));
+            println!("passive     {}", p.passive);
+            println!("prefer epsv {}", p.prefer_epsv);
+            println!("encoding    {}", p.encoding);
+            println!("local dir   {}", opt(&p.local_dir));
+            println!("remote dir  {}", opt(&p.remote_dir));
+            println!(
+                "parallel    {}",
+                p.parallel
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "-".into())
+            );
+            println!(
+                "keepalive   {}",
+                p.keepalive_secs
+                    .map(|n| format!("{n} s"))
+                    .unwrap_or_else(|| "-".into())
+            );
+            println!("cert sha256 {}", opt(&p.cert_sha256));
+        }
+        BookmarkCmd::Add { name, host, fields } => {
+            if store
+                .get(&name)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .is_some()
+            {
+                bail!("a bookmark named {name:?} exists: use `skiff bookmarks edit`");
+            }
+            let mut p = Profile::new(&name, &host);
+            fields.apply(&mut p)?;
+            check(&p)?;
+            store.save(&p, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("saved {name:?} in {}", store.path().display());
+        }
+        BookmarkCmd::Edit {
+            name,
+            host,
+            rename,
+            fields,
+        } => {
+            let mut p = store
+                .get(&name)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .with_context(|| format!("no bookmark named {name:?}"))?;
+            if let Some(h) = host {
+                p.host = h;
+            }
+            if let Some(r) = rename {
+                p.name = r;
+            }
+            fields.apply(&mut p)?;
+            check(&p)?;
+            store
+                .save(&p, Some(&name))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        BookmarkCmd::Rm { name } => {
+            if !store.remove(&name).map_err(|e| anyhow::anyhow!("{e}"))? {
+                bail!("no bookmark named {name:?}");
+            }
+        }
+        BookmarkCmd::Import {
+            from,
+            path,
+            passwords,
+        } => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let k = crate::bookmarks::OsKeyring;
+            let (profiles, notes) = match from.as_str() {
+                "filezilla" => crate::bookmarks::import::filezilla(&text, passwords, &k),
+                _ => crate::bookmarks::import::lftp(&text, passwords, &k),
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for n in notes {
+                eprintln!("note: {n}");
+            }
+            let mut added = 0;
+            for p in &profiles {
+                if let Err(e) = check(p) {
+                    eprintln!("skipped {:?}: {e}", p.name);
+                    continue;
+                }
+                if store
+                    .get(&p.name)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .is_some()
+                {
+                    eprintln!("skipped {:?}: a bookmark with that name exists", p.name);
+                    continue;
+                }
+                store.save(p, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+                added += 1;
+            }
+            eprintln!(
+                "imported {added} bookmark(s) into {}",
+                store.path().display()
+            );
+        }
+    }
+    Ok(0)
+}

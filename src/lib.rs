@@ -6,6 +6,7 @@
 //! the state. `ftp/` and `fs/` know nothing about the terminal.
 
 pub mod app;
+pub mod bookmarks;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -28,6 +28,10 @@ struct Cli {
     #[arg(long, conflicts_with = "url")]
     demo: bool,
 
+    /// Connect with a saved bookmark (`skiff NAME` works too when NAME is not a URL).
+    #[arg(short = 'b', long = "bookmark", value_name = "NAME", conflicts_with_all = ["url", "demo"])]
+    bookmark: Option<String>,
+
     /// Read the password from the first line of standard input.
     #[arg(long)]
     password_stdin: bool,
@@ -84,6 +88,11 @@ enum Command {
         #[command(flatten)]
         x: XferArgs,
     },
+    /// Manage saved bookmarks (bookmarks.toml in the config directory).
+    Bookmarks {
+        #[command(subcommand)]
+        cmd: cli::BookmarkCmd,
+    },
     /// List a remote directory: skiff ls ftp://host/path
     Ls {
         url: String,
@@ -109,8 +118,12 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    if let Command::Bookmarks { cmd } = cmd {
+        return cli::bookmarks(cmd);
+    }
     rt.block_on(async move {
         match cmd {
+            Command::Bookmarks { .. } => Ok(0),
             Command::Ls {
                 url,
                 password_stdin,
@@ -182,7 +195,58 @@ fn main() -> anyhow::Result<()> {
         on_exists: OnExists::parse(&cli.on_exists).unwrap_or(OnExists::Ask),
     };
 
-    if let Some(url) = &cli.url {
+    // A bookmark: -b NAME, or a bare NAME where a URL could be.
+    let bookmark = match (&cli.bookmark, &cli.url) {
+        (Some(b), _) => Some(b.clone()),
+        (None, Some(u)) if !FtpUrl::looks_like_url(u) => Some(u.clone()),
+        _ => None,
+    };
+    if let Some(name) = bookmark {
+        let store = skiff::bookmarks::Store::default_location()
+            .context("this system has no config directory for bookmarks")?;
+        let profile = store
+            .get(&name)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .with_context(|| format!("{name:?} is neither an ftp:// URL nor a saved bookmark (see `skiff bookmarks list`)"))?;
+        if profile.protocol != skiff::bookmarks::Protocol::Ftp {
+            bail!(
+                "{}: FTPS is not supported yet (the profile keeps its settings for when it is)",
+                profile.name
+            );
+        }
+        if let Some(dir) = &profile.local_dir {
+            launch.local_dir = dir.clone();
+        }
+        let (password, note) = app::resolve_profile_password(&profile);
+        if let Some(n) = note {
+            launch.notes.push(n);
+        }
+        let password = password.map_err(|e| anyhow::anyhow!("{}: {e}", profile.name))?;
+        let anonymous = profile.anonymous || profile.user.is_none();
+        match (password, anonymous) {
+            (None, false) => {
+                let mut form = ConnectForm::password_prompt(
+                    &profile.host,
+                    profile.port,
+                    profile.user.as_deref().unwrap_or(""),
+                    profile.remote_dir.clone(),
+                );
+                form.local_dir = profile.local_dir.clone();
+                launch.prompt = Some(form);
+            }
+            (password, _) => {
+                let user = if anonymous {
+                    None
+                } else {
+                    profile.user.as_deref()
+                };
+                launch.connect = Some((
+                    ConnectOptions::new(&profile.host, profile.port, user, password),
+                    profile.remote_dir.clone(),
+                ));
+            }
+        }
+    } else if let Some(url) = &cli.url {
         let u = FtpUrl::parse(url).with_context(|| "cannot use that URL".to_string())?;
         let password = match (u.password.clone(), u.user.is_some()) {
             (Some(p), _) => Some(p),

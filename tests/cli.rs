@@ -120,3 +120,94 @@ async fn get_put_ls_round_trip() {
         b"mine"
     );
 }
+
+/// `skiff bookmarks …` on a config directory of its own.
+#[test]
+fn bookmarks_commands() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_skiff"))
+            .args(args)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .expect("running skiff")
+    };
+    let out = run(&[
+        "bookmarks",
+        "add",
+        "work",
+        "ftp.example.org",
+        "--user",
+        "alice",
+        "--port",
+        "2121",
+        "--remote-dir",
+        "/pub",
+        "--password",
+        "command:pass show ftp/work",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["bookmarks", "show", "work"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("port        2121") && text.contains("command: pass show ftp/work"),
+        "{text}"
+    );
+    // Bad input is refused with a clear message.
+    let out = run(&["bookmarks", "add", "bad", "two words"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("host"));
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/bookmarks/sitemanager.xml"
+    );
+    let out = run(&["bookmarks", "import", "--from", "filezilla", fixture]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8_lossy(&run(&["bookmarks", "list"]).stdout).to_string();
+    assert!(
+        list.contains("work\tftp://alice@ftp.example.org:2121//pub"),
+        "{list}"
+    );
+    assert!(list.lines().count() > 3, "{list}");
+    assert!(run(&["bookmarks", "rm", "work"]).status.success());
+    assert!(!run(&["bookmarks", "rm", "work"]).status.success());
+    let file = home.path().join("config/skiff/bookmarks.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // FileZilla's sample stores passwords; none of them reach the file.
+    let xml = std::fs::read_to_string(fixture).unwrap();
+    for pass in xml.split("<Pass").skip(1) {
+        let value = pass
+            .split('>')
+            .nth(1)
+            .and_then(|v| v.split('<').next())
+            .unwrap_or("");
+        if !value.is_empty() {
+            assert!(
+                !text.contains(value),
+                "a password from the import reached the file"
+            );
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let dir = std::fs::metadata(file.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(dir, 0o700);
+    }
+}

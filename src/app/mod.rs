@@ -14,6 +14,7 @@ use crossterm::event::{
 use futures_util::StreamExt;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
+use crate::bookmarks::Store;
 use crate::config::Keymap;
 use crate::fs::FileSystem;
 use crate::fs::local::LocalFs;
@@ -219,6 +220,75 @@ impl Runner {
                 }
             },
             Effect::Engine(cmd) => self.engine_cmd(cmd),
+            Effect::LoadBookmarks => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let (profiles, error) = match Store::default_location() {
+                        None => (
+                            Vec::new(),
+                            Some("no config directory on this system".to_string()),
+                        ),
+                        Some(store) => match store.load() {
+                            Ok((p, e)) => (p, e.map(|e| e.to_string())),
+                            Err(e) => (Vec::new(), Some(e.to_string())),
+                        },
+                    };
+                    let _ = events.send(Event::BookmarksLoaded { profiles, error });
+                });
+            }
+            Effect::SaveBookmark { profile, old_name } => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let r = match Store::default_location() {
+                        None => Err("no config directory on this system".to_string()),
+                        Some(store) => store
+                            .save(&profile, old_name.as_deref())
+                            .map(|()| {
+                                format!(
+                                    "Saved bookmark {:?} in {}",
+                                    profile.name,
+                                    store.path().display()
+                                )
+                            })
+                            .map_err(|e| e.to_string()),
+                    };
+                    let _ = events.send(Event::BookmarkStored(r));
+                });
+            }
+            Effect::DeleteBookmark(name) => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let r = match Store::default_location() {
+                        None => Err("no config directory on this system".to_string()),
+                        Some(store) => match store.remove(&name) {
+                            Ok(true) => Ok(format!("Deleted bookmark {name:?}")),
+                            Ok(false) => Err(format!("no bookmark named {name:?}")),
+                            Err(e) => Err(e.to_string()),
+                        },
+                    };
+                    let _ = events.send(Event::BookmarkStored(r));
+                });
+            }
+            Effect::ResolveProfile(profile) => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let (password, note) = resolve_profile_password(&profile);
+                    let _ = events.send(Event::ProfileResolved {
+                        profile,
+                        password,
+                        note,
+                    });
+                });
+            }
+            Effect::RecordRecent(entry) => {
+                tokio::task::spawn_blocking(move || {
+                    if let Some(store) = Store::default_location() {
+                        // The recent list is a convenience: failing to update it is not an error
+                        // worth interrupting anyone for.
+                        let _ = store.push_recent(entry);
+                    }
+                });
+            }
             Effect::Quit => {
                 if let Some(h) = self.remote.take() {
                     h.quit();
@@ -231,6 +301,26 @@ impl Runner {
         for f in fx {
             self.run(f);
         }
+    }
+}
+
+/// The password for a profile: the keyring (falling back to asking, with a note, when no
+/// keyring service is reachable), a command, or `.netrc`; `Ok(None)` means ask.
+pub fn resolve_profile_password(
+    p: &crate::bookmarks::Profile,
+) -> (Result<Option<crate::ftp::Secret>, String>, Option<String>) {
+    let keyring = crate::bookmarks::OsKeyring;
+    if p.password == crate::bookmarks::PasswordSource::Keyring
+        && !crate::bookmarks::Keyring::available(&keyring)
+    {
+        return (
+            Ok(None),
+            Some("No keyring service is reachable: asking for the password instead".to_string()),
+        );
+    }
+    match crate::bookmarks::resolve_password(p, &keyring) {
+        Ok(pw) => (Ok(pw), None),
+        Err(e) => (Err(e.to_string()), None),
     }
 }
 

@@ -116,6 +116,8 @@ pub enum Action {
     ClearFinished,
     /// Cycle the queue filter: all, active, failed, done.
     QueueFilter,
+    /// Open the bookmark manager.
+    Bookmarks,
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
@@ -171,6 +173,18 @@ pub enum Effect {
     Enqueue(Vec<crate::transfer::JobSpec>),
     /// A command for the transfer engine.
     Engine(EngineCmd),
+    /// Read the bookmarks file.
+    LoadBookmarks,
+    /// Add or replace a bookmark (`old_name` for a rename).
+    SaveBookmark {
+        profile: crate::bookmarks::Profile,
+        old_name: Option<String>,
+    },
+    DeleteBookmark(String),
+    /// Find the password for a profile (keyring, command, .netrc), then connect.
+    ResolveProfile(crate::bookmarks::Profile),
+    /// Remember a connection in the recent list (never with a password).
+    RecordRecent(crate::bookmarks::RecentEntry),
     Quit,
 }
 
@@ -243,4 +257,16 @@ pub enum Event {
     },
     Log(LogEvent),
     Engine(crate::transfer::EngineEvent),
+    BookmarksLoaded {
+        profiles: Vec<crate::bookmarks::Profile>,
+        error: Option<String>,
+    },
+    /// A save or delete finished (`Err` with the reason).
+    BookmarkStored(Result<String, String>),
+    /// The password of a profile: `Ok(None)` means ask; `note` says why, if it matters.
+    ProfileResolved {
+        profile: crate::bookmarks::Profile,
+        password: Result<Option<crate::ftp::Secret>, String>,
+        note: Option<String>,
+    },
 }

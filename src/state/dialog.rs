@@ -10,6 +10,8 @@ pub enum Dialog {
     ConfirmQuit,
     /// A transfer's destination exists: what to do.
     Conflict(ConflictForm),
+    Bookmarks(super::bookmarks::BookmarkList),
+    BookmarkForm(Box<super::bookmarks::BookmarkForm>),
 }
 
 /// The choices of the conflict dialog, with their keys, in the order shown.
@@ -107,6 +109,8 @@ pub struct ConnectForm {
     pub path: Option<String>,
     /// A title such as "Password for alice@host" when the form is a prompt.
     pub title: Option<String>,
+    /// The left pane's directory to open too (a bookmark's initial local directory).
+    pub local_dir: Option<String>,
 }
 
 impl Default for ConnectForm {
@@ -120,6 +124,7 @@ impl Default for ConnectForm {
             error: None,
             path: None,
             title: None,
+            local_dir: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! disk or the terminal.
 
 pub mod action;
+pub mod bookmarks;
 pub mod dialog;
 pub mod log;
 pub mod pane;
@@ -57,6 +58,8 @@ pub struct State {
     pub quit: bool,
     /// The remote path to open once connected.
     pub initial_remote: Option<String>,
+    /// The connection being made, for the recent list once it succeeds.
+    recent: Option<crate::bookmarks::RecentEntry>,
     next_req: u64,
 }
 
@@ -82,6 +85,7 @@ impl State {
             height: 24,
             quit: false,
             initial_remote: None,
+            recent: None,
             next_req: 0,
         }
     }
@@ -136,10 +140,38 @@ impl State {
             Some((opts, path)) => fx.extend(self.connect(opts, path)),
             None => {
                 if self.dialog.is_none() {
-                    self.dialog = Some(Dialog::Connect(ConnectForm::default()));
+                    // No URL: the saved servers first (the connect dialog is one key away).
+                    self.dialog = Some(Dialog::Bookmarks(bookmarks::BookmarkList::default()));
+                    fx.push(Effect::LoadBookmarks);
                 }
             }
         }
+        fx
+    }
+
+    /// Connect with a profile whose password is known (or not needed).
+    fn connect_profile(
+        &mut self,
+        p: crate::bookmarks::Profile,
+        password: Option<crate::ftp::Secret>,
+    ) -> Vec<Effect> {
+        if p.protocol != crate::bookmarks::Protocol::Ftp {
+            self.set_status(
+                format!(
+                    "{}: FTPS is not supported yet; the profile keeps its settings for when it is",
+                    p.name
+                ),
+                true,
+            );
+            return vec![];
+        }
+        let user = if p.anonymous { None } else { p.user.as_deref() };
+        let opts = crate::ftp::ConnectOptions::new(&p.host, p.port, user, password);
+        let mut fx = Vec::new();
+        if let Some(dir) = &p.local_dir {
+            fx.push(self.list(Side::Local, Nav::To(dir.clone())));
+        }
+        fx.extend(self.connect(opts, p.remote_dir.clone()));
         fx
     }
 
@@ -151,6 +183,17 @@ impl State {
 
     fn connect(&mut self, opts: crate::ftp::ConnectOptions, path: Option<String>) -> Vec<Effect> {
         let req = self.req();
+        self.recent = Some(crate::bookmarks::RecentEntry {
+            host: opts.host.clone(),
+            port: opts.port,
+            user: Some(opts.user.clone()).filter(|u| u != "anonymous"),
+            protocol: crate::bookmarks::Protocol::Ftp,
+            remote_dir: None,
+            at_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+        });
         let label = opts.label();
         self.conn = Conn::Connecting {
             label: label.clone(),
@@ -267,6 +310,10 @@ impl State {
                 vec![]
             }
             Action::PauseAll => self.pause_all(),
+            Action::Bookmarks => {
+                self.dialog = Some(Dialog::Bookmarks(bookmarks::BookmarkList::default()));
+                vec![Effect::LoadBookmarks]
+            }
             Action::ClearFinished => vec![Effect::Engine(EngineCmd::ClearFinished)],
             Action::RetryFailed => vec![Effect::Engine(EngineCmd::RetryFailed)],
             Action::CancelJob
@@ -674,6 +721,89 @@ impl State {
                 }
                 _ => vec![],
             },
+            Dialog::Bookmarks(mut list) => match list.key(key) {
+                bookmarks::ListKey::Stay => {
+                    self.dialog = Some(Dialog::Bookmarks(list));
+                    vec![]
+                }
+                bookmarks::ListKey::Close => {
+                    if matches!(self.conn, Conn::Disconnected) {
+                        self.set_status("Not connected: o connects, b lists bookmarks", false);
+                    }
+                    vec![]
+                }
+                bookmarks::ListKey::Connect(p) => {
+                    self.set_status(format!("Connecting to {}…", p.name), false);
+                    vec![Effect::ResolveProfile(p)]
+                }
+                bookmarks::ListKey::Add => {
+                    self.dialog = Some(Dialog::BookmarkForm(Box::new(
+                        bookmarks::BookmarkForm::new(crate::bookmarks::Profile::new("", ""), None),
+                    )));
+                    vec![]
+                }
+                bookmarks::ListKey::Edit(p) => {
+                    let old = Some(p.name.clone());
+                    self.dialog = Some(Dialog::BookmarkForm(Box::new(
+                        bookmarks::BookmarkForm::new(p, old),
+                    )));
+                    vec![]
+                }
+                bookmarks::ListKey::Duplicate(mut p) => {
+                    let mut name = format!("{} (copy)", p.name);
+                    let mut n = 2;
+                    while list.profiles.iter().any(|x| x.name == name) {
+                        name = format!("{} (copy {n})", p.name);
+                        n += 1;
+                    }
+                    p.name = name;
+                    self.dialog = Some(Dialog::Bookmarks(list));
+                    vec![Effect::SaveBookmark {
+                        profile: p,
+                        old_name: None,
+                    }]
+                }
+                bookmarks::ListKey::Delete(name) => {
+                    self.dialog = Some(Dialog::Bookmarks(list));
+                    vec![Effect::DeleteBookmark(name)]
+                }
+            },
+            Dialog::BookmarkForm(mut form) => {
+                if key.key == Key::Esc {
+                    self.dialog = Some(Dialog::Bookmarks(bookmarks::BookmarkList::default()));
+                    return vec![Effect::LoadBookmarks];
+                }
+                if form.key(key)
+                    && let Ok(profile) = form.profile()
+                {
+                    let old_name = form.old_name.clone();
+                    self.dialog = Some(Dialog::Bookmarks(bookmarks::BookmarkList::default()));
+                    return vec![Effect::SaveBookmark { profile, old_name }];
+                }
+                self.dialog = Some(Dialog::BookmarkForm(form));
+                vec![]
+            }
+            Dialog::Connect(form) if key.ctrl && key.key == Key::Char('s') => {
+                // Save what is typed as a bookmark (never the password).
+                let mut p = crate::bookmarks::Profile::new(form.host.trim(), form.host.trim());
+                p.port = form.port.trim().parse().unwrap_or(21);
+                p.user = Some(form.user.trim().to_string()).filter(|u| !u.is_empty());
+                p.anonymous = p.user.is_none();
+                p.remote_dir = form.path.clone();
+                let problems = p.validate();
+                let mut form = form;
+                if let Some((field, msg)) = problems.first() {
+                    form.error = Some(format!("Cannot save: {field} {msg}"));
+                    self.dialog = Some(Dialog::Connect(form));
+                    return vec![];
+                }
+                form.error = Some(format!("Saved as bookmark {:?}", p.name));
+                self.dialog = Some(Dialog::Connect(form));
+                vec![Effect::SaveBookmark {
+                    profile: p,
+                    old_name: None,
+                }]
+            }
             Dialog::Connect(mut form) => match key.key {
                 Key::Esc => {
                     if matches!(self.conn, Conn::Disconnected) {
@@ -682,7 +812,14 @@ impl State {
                     vec![]
                 }
                 Key::Enter => match form.validate() {
-                    Ok((opts, path)) => self.connect(opts, path),
+                    Ok((opts, path)) => {
+                        let mut fx = Vec::new();
+                        if let Some(dir) = form.local_dir.clone() {
+                            fx.push(self.list(Side::Local, Nav::To(dir)));
+                        }
+                        fx.extend(self.connect(opts, path));
+                        fx
+                    }
                     Err(msg) => {
                         form.error = Some(msg);
                         self.dialog = Some(Dialog::Connect(form));
@@ -706,6 +843,58 @@ impl State {
                 vec![]
             }
             Event::Engine(e) => self.engine_event(e),
+            Event::BookmarksLoaded { profiles, error } => {
+                if let Some(Dialog::Bookmarks(list)) = &mut self.dialog {
+                    list.profiles = profiles;
+                    list.error = error;
+                    list.cursor = list.cursor.min(list.filtered().len().saturating_sub(1));
+                }
+                vec![]
+            }
+            Event::BookmarkStored(r) => {
+                match r {
+                    Ok(msg) => self.set_status(msg, false),
+                    Err(e) => self.set_status(format!("Bookmarks: {e}"), true),
+                }
+                if matches!(self.dialog, Some(Dialog::Bookmarks(_))) {
+                    vec![Effect::LoadBookmarks]
+                } else {
+                    vec![]
+                }
+            }
+            Event::ProfileResolved {
+                profile,
+                password,
+                note,
+            } => {
+                if let Some(n) = note {
+                    self.set_status(n, true);
+                }
+                match password {
+                    Ok(Some(secret)) => self.connect_profile(profile, Some(secret)),
+                    Ok(None) if profile.anonymous || profile.user.is_none() => {
+                        self.connect_profile(profile, None)
+                    }
+                    Ok(None) => {
+                        if profile.protocol != crate::bookmarks::Protocol::Ftp {
+                            return self.connect_profile(profile, None);
+                        }
+                        let mut form = ConnectForm::password_prompt(
+                            &profile.host,
+                            profile.port,
+                            profile.user.as_deref().unwrap_or(""),
+                            profile.remote_dir.clone(),
+                        );
+                        form.local_dir = profile.local_dir.clone();
+                        self.dialog = Some(Dialog::Connect(form));
+                        vec![]
+                    }
+                    Err(e) => {
+                        self.set_status(format!("{}: {e}", profile.name), true);
+                        vec![]
+                    }
+                }
+            }
             Event::Listed { side, req, result } => {
                 let pane = self.pane_mut(side);
                 if pane.loading != req {
@@ -743,7 +932,14 @@ impl State {
                 self.remote.label = label.clone();
                 self.set_status(format!("Connected to {label}"), false);
                 let path = self.initial_remote.take().unwrap_or_default();
-                vec![self.list(Side::Remote, Nav::To(path))]
+                let mut fx = vec![self.list(Side::Remote, Nav::To(path.clone()))];
+                if let Some(r) = self.recent.take() {
+                    fx.push(Effect::RecordRecent(crate::bookmarks::RecentEntry {
+                        remote_dir: Some(path).filter(|p| !p.is_empty()),
+                        ..r
+                    }));
+                }
+                fx
             }
             Event::ConnectFailed { req, error } => {
                 if !matches!(self.conn, Conn::Connecting { req: r, .. } if r == req) {

@@ -64,8 +64,12 @@ fn connected() -> State {
                 nav: Nav::To(p),
                 req,
             },
+            Effect::RecordRecent(r),
         ] => {
             assert_eq!(p, "/pub");
+            // The recent list gets the connection, never its password.
+            assert_eq!((r.host.as_str(), r.user.as_deref()), ("h", Some("u")));
+            assert!(!format!("{r:?}").contains("\"p\""));
             *req
         }
         other => panic!("unexpected {other:?}"),
@@ -79,17 +83,20 @@ fn connected() -> State {
 }
 
 #[test]
-fn start_without_url_opens_the_connect_dialog_and_esc_leaves_it_disconnected() {
+fn start_without_url_opens_the_bookmarks_and_esc_leaves_it_disconnected() {
     let mut s = State::new("/", Lang::En);
     let fx = s.start(None);
     assert!(matches!(
         fx.as_slice(),
-        [Effect::List {
-            side: Side::Local,
-            ..
-        }]
+        [
+            Effect::List {
+                side: Side::Local,
+                ..
+            },
+            Effect::LoadBookmarks
+        ]
     ));
-    assert!(matches!(s.dialog, Some(Dialog::Connect(_))));
+    assert!(matches!(s.dialog, Some(Dialog::Bookmarks(_))));
     assert!(s.wants_input());
     let fx = s.update(Action::Input(KeyPress::plain(Key::Esc)));
     assert!(fx.is_empty());
@@ -105,6 +112,8 @@ fn start_without_url_opens_the_connect_dialog_and_esc_leaves_it_disconnected() {
 fn connect_dialog_submits_a_connect_effect() {
     let mut s = State::new("/", Lang::En);
     s.start(None);
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    s.update(Action::Connect);
     for c in "ftp.example.org".chars() {
         s.update(Action::Input(KeyPress::plain(Key::Char(c))));
     }
@@ -579,4 +588,181 @@ fn a_conflict_opens_the_dialog_and_the_answer_goes_to_the_engine() {
         })]
     ));
     assert!(s.dialog.is_none());
+}
+
+fn profile(name: &str) -> crate::bookmarks::Profile {
+    let mut p = crate::bookmarks::Profile::new(name, "ftp.example.org");
+    p.user = Some("alice".into());
+    p.local_dir = Some("/home/u/work".into());
+    p.remote_dir = Some("/pub/work".into());
+    p
+}
+
+#[test]
+fn bookmark_manager_lists_filters_and_connects_into_both_directories() {
+    let mut s = State::new("/home/u", Lang::En);
+    assert!(matches!(
+        s.update(Action::Bookmarks).as_slice(),
+        [Effect::LoadBookmarks]
+    ));
+    s.apply(Event::BookmarksLoaded {
+        profiles: vec![profile("work"), profile("home"), profile("mirror")],
+        error: None,
+    });
+    let key = |s: &mut State, k: Key| s.update(Action::Input(KeyPress::plain(k)));
+    key(&mut s, Key::Char('/'));
+    for c in "mir".chars() {
+        key(&mut s, Key::Char(c));
+    }
+    key(&mut s, Key::Enter);
+    let Some(Dialog::Bookmarks(list)) = &s.dialog else {
+        panic!("{:?}", s.dialog)
+    };
+    assert_eq!(list.filtered().len(), 1);
+    let fx = key(&mut s, Key::Enter);
+    let p = match fx.as_slice() {
+        [Effect::ResolveProfile(p)] => p.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(p.name, "mirror");
+    assert!(s.dialog.is_none());
+    // The password is known (keyring, command, .netrc): connect, and open both directories.
+    let fx = s.apply(Event::ProfileResolved {
+        profile: p.clone(),
+        password: Ok(Some(Secret::new("pw"))),
+        note: None,
+    });
+    match fx.as_slice() {
+        [
+            Effect::List {
+                side: Side::Local,
+                nav: Nav::To(l),
+                ..
+            },
+            Effect::Connect { opts, path, .. },
+        ] => {
+            assert_eq!(l, "/home/u/work");
+            assert_eq!(path.as_deref(), Some("/pub/work"));
+            assert_eq!(opts.user, "alice");
+            assert_eq!(opts.password.expose(), "pw");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Unknown password: a masked prompt that still remembers both directories.
+    let mut s2 = State::new("/home/u", Lang::En);
+    s2.apply(Event::ProfileResolved {
+        profile: p,
+        password: Ok(None),
+        note: Some("No keyring".into()),
+    });
+    assert!(s2.status.text.contains("No keyring"));
+    let Some(Dialog::Connect(form)) = &s2.dialog else {
+        panic!("{:?}", s2.dialog)
+    };
+    assert_eq!(form.focus, 3);
+    assert_eq!(form.local_dir.as_deref(), Some("/home/u/work"));
+}
+
+#[test]
+fn bookmark_list_add_edit_delete_duplicate() {
+    let mut s = State::new("/", Lang::En);
+    s.update(Action::Bookmarks);
+    s.apply(Event::BookmarksLoaded {
+        profiles: vec![profile("work")],
+        error: None,
+    });
+    let key = |s: &mut State, k: Key| s.update(Action::Input(KeyPress::plain(k)));
+    // d asks; only y deletes.
+    assert!(key(&mut s, Key::Char('d')).is_empty());
+    assert!(key(&mut s, Key::Char('n')).is_empty());
+    key(&mut s, Key::Char('d'));
+    assert!(
+        matches!(key(&mut s, Key::Char('y')).as_slice(), [Effect::DeleteBookmark(n)] if n == "work")
+    );
+    // y duplicates under a new name.
+    match key(&mut s, Key::Char('y')).as_slice() {
+        [
+            Effect::SaveBookmark {
+                profile,
+                old_name: None,
+            },
+        ] => assert_eq!(profile.name, "work (copy)"),
+        other => panic!("{other:?}"),
+    }
+    // e edits; a rename keeps the old name for the store.
+    key(&mut s, Key::Char('e'));
+    assert!(matches!(s.dialog, Some(Dialog::BookmarkForm(_))));
+    for _ in 0..4 {
+        key(&mut s, Key::Backspace);
+    }
+    for c in "job".chars() {
+        key(&mut s, Key::Char(c));
+    }
+    match key(&mut s, Key::Enter).as_slice() {
+        [Effect::SaveBookmark { profile, old_name }] => {
+            assert_eq!(profile.name, "job");
+            assert_eq!(old_name.as_deref(), Some("work"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // a adds; the form validates as you type and refuses to save while invalid.
+    s.apply(Event::BookmarksLoaded {
+        profiles: vec![],
+        error: None,
+    });
+    key(&mut s, Key::Char('a'));
+    assert!(
+        key(&mut s, Key::Enter).is_empty(),
+        "an empty form is not saved"
+    );
+    let Some(Dialog::BookmarkForm(form)) = &s.dialog else {
+        panic!()
+    };
+    assert!(!form.errors.is_empty());
+    for c in "new".chars() {
+        key(&mut s, Key::Char(c));
+    }
+    key(&mut s, Key::Tab);
+    for c in "bad host".chars() {
+        key(&mut s, Key::Char(c));
+    }
+    let Some(Dialog::BookmarkForm(form)) = &s.dialog else {
+        panic!()
+    };
+    assert!(
+        form.errors.iter().any(|(f, _)| *f == "Host"),
+        "{:?}",
+        form.errors
+    );
+}
+
+#[test]
+fn ctrl_s_in_the_connect_dialog_saves_a_bookmark_without_the_password() {
+    let mut s = State::new("/", Lang::En);
+    s.update(Action::Connect);
+    for c in "files.example.org".chars() {
+        s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+    }
+    s.update(Action::Input(KeyPress::plain(Key::Tab)));
+    s.update(Action::Input(KeyPress::plain(Key::Tab)));
+    for c in "bob".chars() {
+        s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+    }
+    s.update(Action::Input(KeyPress::plain(Key::Tab)));
+    for c in "hunter2".chars() {
+        s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+    }
+    match s.update(Action::Input(KeyPress::ctrl('s'))).as_slice() {
+        [Effect::SaveBookmark { profile, .. }] => {
+            assert_eq!(profile.host, "files.example.org");
+            assert_eq!(profile.user.as_deref(), Some("bob"));
+            assert_eq!(profile.password, crate::bookmarks::PasswordSource::Ask);
+            assert!(!format!("{profile:?}").contains("hunter2"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        matches!(s.dialog, Some(Dialog::Connect(_))),
+        "the dialog stays open"
+    );
 }

@@ -34,6 +34,8 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
     match d {
         Dialog::Connect(form) => draw_connect(form, full, f),
         Dialog::Conflict(form) => draw_conflict(form, full, f),
+        Dialog::Bookmarks(list) => super::bookmarks::draw_list(list, full, f),
+        Dialog::BookmarkForm(form) => super::bookmarks::draw_form(form, full, f),
         Dialog::ConfirmQuit => {
             let area = centered(full, 44, 5);
             f.render_widget(Clear, area);
@@ -152,7 +154,7 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
                 .add_modifier(Modifier::BOLD),
         ))),
         None => lines.push(Line::from(Span::styled(
-            " Enter connect · Tab next field · Esc cancel",
+            " Enter connect · Tab field · Ctrl-S bookmark · Esc",
             Style::new().fg(Color::Gray),
         ))),
     }
@@ -160,29 +162,49 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
 }
 
 pub fn draw_help(keymap: &Keymap, full: Rect, f: &mut Frame) {
-    let h = (ACTION_HELP.len() as u16 + 6).min(full.height);
-    let area = centered(full, 72, h);
+    let n = ACTION_HELP.len();
+    // One column when it fits, else two side by side (every key stays on screen at 80x24).
+    let one_col = n as u16 + 6 <= full.height;
+    let rows = if one_col { n } else { n.div_ceil(2) };
+    let width = if one_col { 72 } else { 80 };
+    let area = centered(full, width, rows as u16 + 5);
     f.render_widget(Clear, area);
     let block = frame("Keys");
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let mut lines = Vec::new();
-    for (action, what) in ACTION_HELP {
+    let (key_w, what_w) = if one_col {
+        (24, inner.width.saturating_sub(25) as usize)
+    } else {
+        (15, (inner.width as usize / 2).saturating_sub(17))
+    };
+    let cell = |i: usize| -> Vec<Span<'static>> {
+        let Some((action, what)) = ACTION_HELP.get(i) else {
+            return vec![];
+        };
         let keys = keymap
             .listing
             .iter()
             .find(|(a, _)| a == action)
             .map(|(_, k)| k.join(", "))
             .unwrap_or_default();
-        lines.push(Line::from(vec![
-            Span::styled(fit(&keys, 24), Style::new().fg(Color::Cyan)),
+        vec![
+            Span::styled(fit(&keys, key_w), Style::new().fg(Color::Cyan)),
             Span::raw(" "),
-            Span::raw(what.to_string()),
-        ]));
+            Span::raw(fit(what, what_w)),
+        ]
+    };
+    let mut lines = Vec::new();
+    for r in 0..rows {
+        let mut spans = cell(r);
+        if !one_col {
+            spans.push(Span::raw("  "));
+            spans.extend(cell(r + rows));
+        }
+        lines.push(Line::from(spans));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "Mouse: click focuses and selects, click again opens, wheel scrolls.",
+        "Mouse: click selects, click again opens, drag copies, wheel scrolls.",
         Style::new().fg(Color::Gray),
     )));
     lines.push(Line::from(Span::styled(

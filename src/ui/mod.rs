@@ -1,6 +1,7 @@
 //! Rendering: `draw` reads the state and paints one frame. It never mutates state and builds
 //! rows only for what is visible, so a 100,000-entry directory costs what one screen costs.
 
+pub mod bookmarks;
 pub mod dialog;
 pub mod layout;
 pub mod log;

@@ -1,0 +1,396 @@
+//! Where passwords come from: the OS keyring, a password command, `~/.netrc`, or the user.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{BookmarkError, PasswordSource, Profile, Secret, netrc};
+
+/// The keyring service name skiff's entries are stored under.
+pub const KEYRING_SERVICE: &str = "skiff";
+/// How long a password command may run.
+pub const PASSWORD_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A place to keep passwords outside the bookmarks file.
+pub trait Keyring {
+    /// The secret, `None` when there is no entry.
+    fn get(&self, service: &str, account: &str) -> Result<Option<String>, BookmarkError>;
+    fn set(&self, service: &str, account: &str, secret: &str) -> Result<(), BookmarkError>;
+    /// Removes the entry; `false` when there was none.
+    fn delete(&self, service: &str, account: &str) -> Result<bool, BookmarkError>;
+    /// Whether a keyring service can be reached at all.
+    fn available(&self) -> bool;
+}
+
+/// The account a profile's password is stored under: `user@host:port` (`anonymous` when the
+/// profile has no user; an IPv6 host in brackets). Profiles that share user, host and port share
+/// the password; renaming a profile keeps it.
+pub fn keyring_account(p: &Profile) -> String {
+    let user = p
+        .user
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .unwrap_or("anonymous");
+    if p.host.contains(':') {
+        format!("{user}@[{}]:{}", p.host, p.port)
+    } else {
+        format!("{user}@{}:{}", p.host, p.port)
+    }
+}
+
+/// Stores `password` for `p` in the keyring. Fails clearly (and stores nothing anywhere else)
+/// when no keyring service is reachable. The caller sets `p.password = Keyring` and saves.
+pub fn store_password(
+    p: &Profile,
+    keyring: &dyn Keyring,
+    password: &str,
+) -> Result<(), BookmarkError> {
+    if !keyring.available() {
+        return Err(BookmarkError::Keyring(
+            "no keyring service is reachable, so the password cannot be stored; choose \
+             \"ask\" or a password command instead"
+                .to_string(),
+        ));
+    }
+    keyring.set(KEYRING_SERVICE, &keyring_account(p), password)
+}
+
+/// Resolves a profile's password. `None` means "ask the user" (the caller prompts; for an
+/// anonymous profile with nothing found, the caller uses its anonymous default instead).
+///
+/// - `Ask`: `~/.netrc` (or `$NETRC`) when it has an entry for the host whose login matches the
+///   profile's user (`anonymous` for an anonymous profile; an entry without login matches any);
+/// - `Keyring`: the OS keyring; no entry, or no keyring service reachable, falls back to asking
+///   (never to a file) — [`resolve_password_with_note`] also says why;
+/// - `Command`: runs it (`sh -c`, 10 s timeout) and takes the first line of its output; a
+///   failure is an error.
+pub fn resolve_password(
+    p: &Profile,
+    keyring: &dyn Keyring,
+) -> Result<Option<Secret>, BookmarkError> {
+    resolve_password_with_note(p, keyring).map(|(s, _)| s)
+}
+
+/// [`resolve_password`], plus a line for the user when the keyring was asked and could not
+/// help (to show above the password prompt).
+pub fn resolve_password_with_note(
+    p: &Profile,
+    keyring: &dyn Keyring,
+) -> Result<(Option<Secret>, Option<String>), BookmarkError> {
+    match &p.password {
+        PasswordSource::Ask => {
+            let login = p.login_user().unwrap_or("anonymous");
+            Ok((
+                netrc::load_for(&p.host, Some(login)).map(|(_, pw)| Secret::new(pw)),
+                None,
+            ))
+        }
+        PasswordSource::Keyring => {
+            let account = keyring_account(p);
+            if !keyring.available() {
+                return Ok((
+                    None,
+                    Some(format!(
+                        "No keyring service is reachable, so the password for {account} cannot \
+                         be read from it; please enter it."
+                    )),
+                ));
+            }
+            match keyring.get(KEYRING_SERVICE, &account) {
+                Ok(Some(pw)) => Ok((Some(Secret::new(pw)), None)),
+                Ok(None) => Ok((
+                    None,
+                    Some(format!(
+                        "The keyring has no password for {account}; please enter it."
+                    )),
+                )),
+                Err(e) => Ok((None, Some(format!("{e}; please enter the password.")))),
+            }
+        }
+        PasswordSource::Command(cmd) => {
+            run_password_command(cmd, PASSWORD_COMMAND_TIMEOUT).map(|s| (Some(s), None))
+        }
+    }
+}
+
+/// Runs `cmd` through the shell and returns the first line of its standard output.
+/// Errors never contain the command or its output (either may hold the password); the last line
+/// of standard error is quoted, shortened.
+pub(super) fn run_password_command(cmd: &str, timeout: Duration) -> Result<Secret, BookmarkError> {
+    let mut c = if cfg!(windows) {
+        let mut c = Command::new("cmd");
+        c.arg("/C").arg(cmd);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(cmd);
+        c
+    };
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c
+        .spawn()
+        .map_err(|e| BookmarkError::Command(format!("could not start the shell: {e}")))?;
+
+    // Read both pipes on threads so a chatty command cannot block on a full pipe.
+    let (tx, rx) = mpsc::channel::<(bool, Vec<u8>)>();
+    if let Some(mut out) = child.stdout.take() {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = (&mut out).take(1 << 20).read_to_end(&mut buf);
+            let _ = std::io::copy(&mut out, &mut std::io::sink());
+            let _ = tx.send((true, buf));
+        });
+    }
+    if let Some(mut err) = child.stderr.take() {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = (&mut err).take(64 << 10).read_to_end(&mut buf);
+            let _ = std::io::copy(&mut err, &mut std::io::sink());
+            let _ = tx.send((false, buf));
+        });
+    }
+    drop(tx);
+
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(BookmarkError::Command(format!(
+                    "timed out after {} s and was stopped",
+                    timeout.as_secs_f32()
+                )));
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(10)),
+            Err(e) => {
+                return Err(BookmarkError::Command(format!(
+                    "could not wait for it: {e}"
+                )));
+            }
+        }
+    };
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    for _ in 0..2 {
+        // The command has exited; a process it left behind may still hold the pipes open.
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(200));
+        match rx.recv_timeout(left) {
+            Ok((true, b)) => stdout = b,
+            Ok((false, b)) => stderr = b,
+            Err(_) => break,
+        }
+    }
+    let result = password_from_output(status, &stdout, &stderr);
+    stdout.fill(0);
+    result
+}
+
+fn password_from_output(
+    status: std::process::ExitStatus,
+    stdout: &[u8],
+    stderr: &[u8],
+) -> Result<Secret, BookmarkError> {
+    if !status.success() {
+        let how = match status.code() {
+            Some(code) => format!("exited with status {code}"),
+            None => "was killed by a signal".to_string(),
+        };
+        let err = String::from_utf8_lossy(stderr);
+        let last = err.lines().rev().map(str::trim).find(|l| !l.is_empty());
+        return Err(BookmarkError::Command(match last {
+            Some(l) => {
+                let short: String = l.chars().filter(|c| !c.is_control()).take(160).collect();
+                format!("{how}: {short}")
+            }
+            None => how,
+        }));
+    }
+    let first = stdout.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    if first.is_empty() {
+        return Err(BookmarkError::Command(
+            "printed no password (its first line of output is empty)".to_string(),
+        ));
+    }
+    match std::str::from_utf8(first) {
+        Ok(s) => Ok(Secret::new(s)),
+        Err(_) => Err(BookmarkError::Command(
+            "its output is not valid UTF-8".to_string(),
+        )),
+    }
+}
+
+/// The OS keyring through the `keyring` crate: the kernel keyring (keyutils) on Linux, the
+/// Keychain on macOS, the Credential Manager on Windows. Other platforms have none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsKeyring;
+
+impl OsKeyring {
+    /// `Ok` when a keyring service answers; else why not, for the user.
+    pub fn probe(&self) -> Result<(), String> {
+        if !cfg!(any(
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "windows"
+        )) {
+            return Err("skiff has no OS keyring support on this platform".to_string());
+        }
+        let entry = keyring::Entry::new(KEYRING_SERVICE, "skiff-keyring-probe")
+            .map_err(|e| describe(&e))?;
+        match entry.get_password() {
+            Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(describe(&e)),
+        }
+    }
+
+    fn entry(&self, service: &str, account: &str) -> Result<keyring::Entry, BookmarkError> {
+        if let Err(why) = self.probe() {
+            return Err(BookmarkError::Keyring(why));
+        }
+        keyring::Entry::new(service, account).map_err(|e| BookmarkError::Keyring(describe(&e)))
+    }
+}
+
+/// A keyring error for the user; never includes secret bytes.
+fn describe(e: &keyring::Error) -> String {
+    match e {
+        keyring::Error::PlatformFailure(inner) => format!("the keyring failed: {inner}"),
+        keyring::Error::NoStorageAccess(inner) => {
+            format!("no keyring service is reachable: {inner}")
+        }
+        keyring::Error::NoEntry => "no such entry in the keyring".to_string(),
+        keyring::Error::BadEncoding(_) => "the stored password is not valid UTF-8".to_string(),
+        keyring::Error::TooLong(what, max) => format!("{what} is too long (max {max})"),
+        keyring::Error::Invalid(what, why) => format!("invalid {what}: {why}"),
+        keyring::Error::Ambiguous(_) => "more than one matching keyring entry".to_string(),
+        _ => "the keyring failed".to_string(),
+    }
+}
+
+impl Keyring for OsKeyring {
+    fn get(&self, service: &str, account: &str) -> Result<Option<String>, BookmarkError> {
+        match self.entry(service, account)?.get_password() {
+            Ok(pw) => Ok(Some(pw)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(BookmarkError::Keyring(describe(&e))),
+        }
+    }
+
+    fn set(&self, service: &str, account: &str, secret: &str) -> Result<(), BookmarkError> {
+        self.entry(service, account)?
+            .set_password(secret)
+            .map_err(|e| BookmarkError::Keyring(describe(&e)))
+    }
+
+    fn delete(&self, service: &str, account: &str) -> Result<bool, BookmarkError> {
+        match self.entry(service, account)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(BookmarkError::Keyring(describe(&e))),
+        }
+    }
+
+    fn available(&self) -> bool {
+        self.probe().is_ok()
+    }
+}
+
+/// A keyring in memory, for tests (and for running without a keyring).
+#[derive(Debug)]
+pub struct MemoryKeyring {
+    entries: Mutex<HashMap<(String, String), String>>,
+    available: bool,
+}
+
+impl Default for MemoryKeyring {
+    fn default() -> Self {
+        MemoryKeyring::new()
+    }
+}
+
+impl MemoryKeyring {
+    pub fn new() -> MemoryKeyring {
+        MemoryKeyring {
+            entries: Mutex::new(HashMap::new()),
+            available: true,
+        }
+    }
+
+    /// One that behaves like a machine without a keyring service.
+    pub fn unavailable() -> MemoryKeyring {
+        MemoryKeyring {
+            entries: Mutex::new(HashMap::new()),
+            available: false,
+        }
+    }
+
+    /// How many entries it holds.
+    pub fn len(&self) -> usize {
+        self.map(|m| m.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn map<T>(&self, f: impl FnOnce(&mut HashMap<(String, String), String>) -> T) -> T {
+        let mut guard = match self.entries.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    fn check(&self) -> Result<(), BookmarkError> {
+        if self.available {
+            Ok(())
+        } else {
+            Err(BookmarkError::Keyring(
+                "no keyring service is reachable".to_string(),
+            ))
+        }
+    }
+}
+
+impl Keyring for MemoryKeyring {
+    fn get(&self, service: &str, account: &str) -> Result<Option<String>, BookmarkError> {
+        self.check()?;
+        Ok(self.map(|m| m.get(&(service.to_string(), account.to_string())).cloned()))
+    }
+
+    fn set(&self, service: &str, account: &str, secret: &str) -> Result<(), BookmarkError> {
+        self.check()?;
+        self.map(|m| {
+            m.insert(
+                (service.to_string(), account.to_string()),
+                secret.to_string(),
+            )
+        });
+        Ok(())
+    }
+
+    fn delete(&self, service: &str, account: &str) -> Result<bool, BookmarkError> {
+        self.check()?;
+        Ok(self.map(|m| {
+            m.remove(&(service.to_string(), account.to_string()))
+                .is_some()
+        }))
+    }
+
+    fn available(&self) -> bool {
+        self.available
+    }
+}

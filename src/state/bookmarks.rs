@@ -1,0 +1,311 @@
+//! The bookmark manager's model: the saved profiles with a filter and a cursor, and the form
+//! that adds or edits one (validated as you type). No file access here: loading and saving
+//! are effects.
+
+use super::action::{Key, KeyPress};
+use crate::bookmarks::{PasswordSource, Profile, Protocol};
+
+/// What the list does with a key.
+pub enum ListKey {
+    Stay,
+    Close,
+    Connect(Profile),
+    Add,
+    Edit(Profile),
+    Duplicate(Profile),
+    Delete(String),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookmarkList {
+    pub profiles: Vec<Profile>,
+    pub filter: String,
+    /// Typing goes to the filter (after `/`).
+    pub filtering: bool,
+    /// Index into the filtered list.
+    pub cursor: usize,
+    /// Waiting for `y` to delete this one.
+    pub confirm_delete: Option<String>,
+    /// A problem with the file (shown, but the list still works).
+    pub error: Option<String>,
+}
+
+impl BookmarkList {
+    pub fn filtered(&self) -> Vec<&Profile> {
+        let f = self.filter.to_lowercase();
+        self.profiles
+            .iter()
+            .filter(|p| {
+                f.is_empty()
+                    || p.name.to_lowercase().contains(&f)
+                    || p.host.to_lowercase().contains(&f)
+                    || p.user
+                        .as_deref()
+                        .is_some_and(|u| u.to_lowercase().contains(&f))
+            })
+            .collect()
+    }
+
+    fn selected(&self) -> Option<Profile> {
+        self.filtered().get(self.cursor).map(|p| (*p).clone())
+    }
+
+    pub fn key(&mut self, k: KeyPress) -> ListKey {
+        if let Some(name) = self.confirm_delete.take() {
+            return match k.key {
+                Key::Char('y') | Key::Char('Y') => ListKey::Delete(name),
+                _ => ListKey::Stay,
+            };
+        }
+        let n = self.filtered().len();
+        if self.filtering {
+            match k.key {
+                Key::Esc => {
+                    self.filtering = false;
+                    self.filter.clear();
+                }
+                Key::Enter | Key::Down | Key::Tab => self.filtering = false,
+                Key::Backspace => {
+                    self.filter.pop();
+                }
+                Key::Char(c) if !k.ctrl && !c.is_control() => self.filter.push(c),
+                _ => {}
+            }
+            self.cursor = 0;
+            return ListKey::Stay;
+        }
+        match k.key {
+            Key::Esc | Key::Char('q') => ListKey::Close,
+            Key::Up | Key::Char('k') => {
+                self.cursor = self.cursor.saturating_sub(1);
+                ListKey::Stay
+            }
+            Key::Down | Key::Char('j') => {
+                self.cursor = (self.cursor + 1).min(n.saturating_sub(1));
+                ListKey::Stay
+            }
+            Key::Char('/') => {
+                self.filtering = true;
+                ListKey::Stay
+            }
+            Key::Enter => self.selected().map_or(ListKey::Stay, ListKey::Connect),
+            Key::Char('a') => ListKey::Add,
+            Key::Char('e') => self.selected().map_or(ListKey::Stay, ListKey::Edit),
+            Key::Char('y') => self.selected().map_or(ListKey::Stay, ListKey::Duplicate),
+            Key::Char('d') | Key::Delete => {
+                self.confirm_delete = self.selected().map(|p| p.name);
+                ListKey::Stay
+            }
+            _ => ListKey::Stay,
+        }
+    }
+}
+
+/// The fields of the bookmark form, in order, with their labels.
+pub const FORM_FIELDS: [&str; 14] = [
+    "Name",
+    "Host",
+    "Port",
+    "Protocol",
+    "User",
+    "Anonymous",
+    "Password",
+    "Passive",
+    "Prefer EPSV",
+    "Encoding",
+    "Local dir",
+    "Remote dir",
+    "Parallel",
+    "Keepalive s",
+];
+
+/// Add or edit one profile. Text fields are edited as text; choices cycle with Space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookmarkForm {
+    /// The name the profile had (for a rename); `None` when adding.
+    pub old_name: Option<String>,
+    pub values: [String; 14],
+    pub focus: usize,
+    /// Problems found as you type, by field label.
+    pub errors: Vec<(&'static str, String)>,
+    /// Everything else the profile carries (pinned certificate…), kept as it was.
+    pub base: Profile,
+}
+
+const CHOICES: [(usize, &[&str]); 5] = [
+    (3, &["ftp", "ftps", "ftps-implicit"]),
+    (5, &["no", "yes"]),
+    (6, &["ask", "keyring", "command"]),
+    (7, &["yes", "no"]),
+    (8, &["yes", "no"]),
+];
+
+fn yes(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+impl BookmarkForm {
+    pub fn new(p: Profile, old_name: Option<String>) -> BookmarkForm {
+        let protocol = match p.protocol {
+            Protocol::Ftp => "ftp",
+            Protocol::Ftps => "ftps",
+            Protocol::FtpsImplicit => "ftps-implicit",
+        };
+        let password = match &p.password {
+            PasswordSource::Ask => "ask".to_string(),
+            PasswordSource::Keyring => "keyring".to_string(),
+            PasswordSource::Command(c) => format!("command: {c}"),
+        };
+        let values = [
+            p.name.clone(),
+            p.host.clone(),
+            p.port.to_string(),
+            protocol.to_string(),
+            p.user.clone().unwrap_or_default(),
+            yes(p.anonymous),
+            password,
+            yes(p.passive),
+            yes(p.prefer_epsv),
+            p.encoding.clone(),
+            p.local_dir.clone().unwrap_or_default(),
+            p.remote_dir.clone().unwrap_or_default(),
+            p.parallel.map(|n| n.to_string()).unwrap_or_default(),
+            p.keepalive_secs.map(|n| n.to_string()).unwrap_or_default(),
+        ];
+        let mut f = BookmarkForm {
+            old_name,
+            values,
+            focus: 0,
+            errors: Vec::new(),
+            base: p,
+        };
+        f.errors = f.check();
+        f
+    }
+
+    fn editable(&self) -> bool {
+        self.is_choice().is_none() || self.values[self.focus].starts_with("command:")
+    }
+
+    fn is_choice(&self) -> Option<&'static [&'static str]> {
+        CHOICES
+            .iter()
+            .find(|(i, _)| *i == self.focus)
+            .map(|(_, c)| *c)
+    }
+
+    /// Edit the focused field. Returns true when Enter asks to save a valid form.
+    pub fn key(&mut self, k: KeyPress) -> bool {
+        let n = FORM_FIELDS.len();
+        match k.key {
+            Key::Tab | Key::Down => self.focus = (self.focus + 1) % n,
+            Key::BackTab | Key::Up => self.focus = (self.focus + n - 1) % n,
+            Key::Enter => return self.errors.is_empty(),
+            Key::Char(' ') | Key::Left | Key::Right if self.is_choice().is_some() => {
+                let choices = self.is_choice().unwrap_or(&[]);
+                let cur = &self.values[self.focus];
+                let base = cur.split(':').next().unwrap_or("");
+                let i = choices.iter().position(|c| *c == base).unwrap_or(0);
+                let next = if k.key == Key::Left {
+                    (i + choices.len() - 1) % choices.len()
+                } else {
+                    (i + 1) % choices.len()
+                };
+                self.values[self.focus] = if choices[next] == "command" {
+                    "command: ".to_string()
+                } else {
+                    choices[next].to_string()
+                };
+            }
+            // Choices take text only after "command:".
+            Key::Backspace if self.editable() => {
+                self.values[self.focus].pop();
+            }
+            Key::Char(c) if !k.ctrl && !k.alt && self.editable() => {
+                self.values[self.focus].push(c);
+            }
+            _ => {}
+        }
+        self.errors = self.check();
+        false
+    }
+
+    /// The profile the form describes, or the problems with it.
+    pub fn profile(&self) -> Result<Profile, Vec<(&'static str, String)>> {
+        let mut errors = Vec::new();
+        let v = &self.values;
+        let mut p = self.base.clone();
+        p.name = v[0].trim().to_string();
+        p.host = v[1].trim().to_string();
+        match v[2].trim().parse::<u16>() {
+            Ok(n) if n > 0 => p.port = n,
+            _ => errors.push(("Port", "must be 1-65535".to_string())),
+        }
+        p.protocol = match v[3].as_str() {
+            "ftps" => Protocol::Ftps,
+            "ftps-implicit" => Protocol::FtpsImplicit,
+            _ => Protocol::Ftp,
+        };
+        p.user = Some(v[4].trim().to_string()).filter(|u| !u.is_empty());
+        p.anonymous = v[5] == "yes";
+        p.password = match v[6].as_str() {
+            "keyring" => PasswordSource::Keyring,
+            s if s.starts_with("command:") => {
+                let cmd = s["command:".len()..].trim().to_string();
+                if cmd.is_empty() {
+                    errors.push(("Password", "the command is empty".to_string()));
+                }
+                PasswordSource::Command(cmd)
+            }
+            _ => PasswordSource::Ask,
+        };
+        p.passive = v[7] == "yes";
+        p.prefer_epsv = v[8] == "yes";
+        p.encoding = if v[9].trim().is_empty() {
+            "utf-8".to_string()
+        } else {
+            v[9].trim().to_string()
+        };
+        p.local_dir = Some(v[10].trim().to_string()).filter(|s| !s.is_empty());
+        p.remote_dir = Some(v[11].trim().to_string()).filter(|s| !s.is_empty());
+        p.parallel = match v[12].trim() {
+            "" => None,
+            s => match s.parse::<u8>() {
+                Ok(n @ 1..=16) => Some(n),
+                _ => {
+                    errors.push(("Parallel", "must be 1-16".to_string()));
+                    None
+                }
+            },
+        };
+        p.keepalive_secs = match v[13].trim() {
+            "" => None,
+            s => match s.parse::<u32>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.push(("Keepalive s", "must be a number of seconds".to_string()));
+                    None
+                }
+            },
+        };
+        for (field, msg) in p.validate() {
+            let label = FORM_FIELDS
+                .iter()
+                .find(|l| l.to_lowercase().starts_with(&field.to_lowercase()))
+                .copied()
+                .unwrap_or("Name");
+            if !errors.iter().any(|(l, _)| *l == label) {
+                errors.push((label, msg));
+            }
+        }
+        if errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check(&self) -> Vec<(&'static str, String)> {
+        self.profile().err().unwrap_or_default()
+    }
+}

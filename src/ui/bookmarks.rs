@@ -1,0 +1,161 @@
+//! The bookmark manager (a filterable list) and the bookmark form.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+use super::text::fit;
+use crate::state::bookmarks::{BookmarkForm, BookmarkList, FORM_FIELDS};
+
+fn frame(title: &str) -> Block<'static> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::new().fg(Color::Yellow))
+        .title(format!(" {title} "))
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
+    let area = centered(full, 76, full.height.saturating_sub(4).clamp(8, 24));
+    f.render_widget(Clear, area);
+    let block = frame("Bookmarks");
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let mut lines = Vec::new();
+    let filter = if l.filtering {
+        Span::styled(
+            format!(" / {}▏", l.filter),
+            Style::new().fg(Color::Black).bg(Color::Yellow),
+        )
+    } else if l.filter.is_empty() {
+        Span::styled(" / to filter", Style::new().fg(Color::DarkGray))
+    } else {
+        Span::raw(format!(" / {}", l.filter))
+    };
+    lines.push(Line::from(filter));
+    if let Some(e) = &l.error {
+        lines.push(Line::from(Span::styled(
+            fit(&format!(" {e}"), w),
+            Style::new().fg(Color::LightRed),
+        )));
+    }
+    let items = l.filtered();
+    let rows = (inner.height as usize).saturating_sub(lines.len() + 2);
+    let offset = l.cursor.saturating_sub(rows.saturating_sub(1));
+    if items.is_empty() {
+        let msg = if l.profiles.is_empty() {
+            " No bookmarks yet: press a to add one (or Ctrl-S in the connect dialog)."
+        } else {
+            " Nothing matches the filter."
+        };
+        lines.push(Line::from(Span::styled(
+            msg,
+            Style::new().fg(Color::DarkGray),
+        )));
+    }
+    for (i, p) in items.iter().enumerate().skip(offset).take(rows) {
+        let target = match &p.user {
+            Some(u) if !p.anonymous => format!("{u}@{}:{}", p.host, p.port),
+            _ => format!("{}:{}", p.host, p.port),
+        };
+        let text = format!(
+            " {} {}",
+            fit(&p.name, 28),
+            fit(&target, w.saturating_sub(31))
+        );
+        let style = if i == l.cursor && !l.filtering {
+            Style::new().fg(Color::Black).bg(Color::Cyan)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(Span::styled(fit(&text, w), style)));
+    }
+    while lines.len() < inner.height as usize - 1 {
+        lines.push(Line::from(""));
+    }
+    let help = match &l.confirm_delete {
+        Some(name) => Span::styled(
+            fit(
+                &format!(" Delete {name}? y to confirm, any other key keeps it"),
+                w,
+            ),
+            Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
+        ),
+        None => Span::styled(
+            " Enter connect · a add · e edit · d delete · y duplicate · / filter · Esc close",
+            Style::new().fg(Color::Gray),
+        ),
+    };
+    lines.push(Line::from(help));
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn draw_form(form: &BookmarkForm, full: Rect, f: &mut Frame) {
+    let area = centered(full, 72, FORM_FIELDS.len() as u16 + 6);
+    f.render_widget(Clear, area);
+    let title = if form.old_name.is_some() {
+        "Edit bookmark"
+    } else {
+        "New bookmark"
+    };
+    let block = frame(title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = (inner.width as usize).saturating_sub(15);
+    let mut lines = Vec::new();
+    for (i, label) in FORM_FIELDS.iter().enumerate() {
+        let bad = form.errors.iter().any(|(l, _)| l == label);
+        let mut value = form.values[i].clone();
+        if i == form.focus {
+            value.push('▏');
+        }
+        let style = match (i == form.focus, bad) {
+            (true, _) => Style::new().fg(Color::Black).bg(Color::Yellow),
+            (false, true) => Style::new().fg(Color::LightRed).bg(Color::DarkGray),
+            (false, false) => Style::new().bg(Color::DarkGray),
+        };
+        let label_style = if bad {
+            Style::new().fg(Color::LightRed)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {label:<12} "), label_style),
+            Span::styled(fit(&value, w), style),
+        ]));
+    }
+    lines.push(Line::from(""));
+    match form.errors.first() {
+        Some((label, msg)) => lines.push(Line::from(Span::styled(
+            fit(&format!(" {label}: {msg}"), inner.width as usize),
+            Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
+        ))),
+        None => lines.push(Line::from(Span::styled(
+            " Enter save · Tab next · Space cycles a choice · Esc cancel",
+            Style::new().fg(Color::Gray),
+        ))),
+    }
+    lines.push(Line::from(Span::styled(
+        " Passwords are never saved here: ask, the OS keyring, or a command.",
+        Style::new().fg(Color::DarkGray),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
+}
