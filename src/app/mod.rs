@@ -112,12 +112,12 @@ impl Runner {
         }
     }
 
-    fn start_engine(&mut self, opts: ConnectOptions) {
+    fn start_engine(&mut self, opts: ConnectOptions, parallel: Option<usize>) {
         if let Some(old) = self.engine.take() {
             tokio::spawn(async move { old.shutdown().await });
         }
         let mut cfg = EngineConfig::new(opts);
-        cfg.parallel = self.parallel;
+        cfg.parallel = parallel.unwrap_or(self.parallel);
         cfg.on_exists = self.on_exists;
         cfg.state_file = crate::config::data_dir().map(|d| d.join("queue.json"));
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -202,7 +202,12 @@ impl Runner {
                     });
                 }
             },
-            Effect::Connect { opts, path: _, req } => {
+            Effect::Connect {
+                opts,
+                path: _,
+                req,
+                parallel,
+            } => {
                 // Dropping the old handle closes the old browsing connection.
                 self.remote = Some(remote::spawn(
                     opts.clone(),
@@ -210,7 +215,7 @@ impl Runner {
                     self.events.clone(),
                     self.log.clone(),
                 ));
-                self.start_engine(opts);
+                self.start_engine(opts, parallel.map(usize::from));
             }
             Effect::Enqueue(specs) => match &self.engine {
                 Some(e) => e.enqueue(specs),

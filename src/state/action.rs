@@ -168,6 +168,8 @@ pub enum Effect {
         opts: ConnectOptions,
         path: Option<String>,
         req: u64,
+        /// Transfer connections for this server (a bookmark's setting), if not the default.
+        parallel: Option<u8>,
     },
     /// Add jobs to the transfer queue.
     Enqueue(Vec<crate::transfer::JobSpec>),

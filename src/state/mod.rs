@@ -60,6 +60,8 @@ pub struct State {
     pub initial_remote: Option<String>,
     /// The connection being made, for the recent list once it succeeds.
     recent: Option<crate::bookmarks::RecentEntry>,
+    /// A bookmark's number of transfer connections, for the next connect.
+    profile_parallel: Option<u8>,
     next_req: u64,
 }
 
@@ -86,6 +88,7 @@ impl State {
             quit: false,
             initial_remote: None,
             recent: None,
+            profile_parallel: None,
             next_req: 0,
         }
     }
@@ -167,6 +170,7 @@ impl State {
         }
         let user = if p.anonymous { None } else { p.user.as_deref() };
         let opts = crate::ftp::ConnectOptions::new(&p.host, p.port, user, password);
+        self.profile_parallel = p.parallel;
         let mut fx = Vec::new();
         if let Some(dir) = &p.local_dir {
             fx.push(self.list(Side::Local, Nav::To(dir.clone())));
@@ -205,7 +209,12 @@ impl State {
         self.remote.error = None;
         self.initial_remote = path.clone();
         self.set_status(format!("Connecting to {label}…"), false);
-        vec![Effect::Connect { opts, path, req }]
+        vec![Effect::Connect {
+            opts,
+            path,
+            req,
+            parallel: self.profile_parallel.take(),
+        }]
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {

@@ -595,6 +595,7 @@ fn profile(name: &str) -> crate::bookmarks::Profile {
     p.user = Some("alice".into());
     p.local_dir = Some("/home/u/work".into());
     p.remote_dir = Some("/pub/work".into());
+    p.parallel = Some(7);
     p
 }
 
@@ -639,8 +640,14 @@ fn bookmark_manager_lists_filters_and_connects_into_both_directories() {
                 nav: Nav::To(l),
                 ..
             },
-            Effect::Connect { opts, path, .. },
+            Effect::Connect {
+                opts,
+                path,
+                parallel,
+                ..
+            },
         ] => {
+            assert_eq!(*parallel, Some(7), "the bookmark's transfer connections");
             assert_eq!(l, "/home/u/work");
             assert_eq!(path.as_deref(), Some("/pub/work"));
             assert_eq!(opts.user, "alice");
