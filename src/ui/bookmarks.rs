@@ -4,29 +4,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
+use super::dialog::{centered, frame};
 use super::text::fit;
 use crate::state::bookmarks::{BookmarkForm, BookmarkList, FORM_FIELDS};
-
-fn frame(title: &str) -> Block<'static> {
-    Block::new()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::Yellow))
-        .title(format!(" {title} "))
-}
-
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
 
 pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
     let area = centered(full, 76, full.height.saturating_sub(4).clamp(8, 24));

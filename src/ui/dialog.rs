@@ -11,7 +11,7 @@ use crate::config::{ACTION_HELP, Keymap};
 use crate::state::Dialog;
 use crate::state::dialog::{CONFLICT_CHOICES, ConflictForm, ConnectForm, FIELDS};
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(
@@ -22,7 +22,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-fn frame(title: &str) -> Block<'static> {
+pub(crate) fn frame(title: &str) -> Block<'static> {
     Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
