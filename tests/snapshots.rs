@@ -64,7 +64,8 @@ fn sample_state(width: u16, height: u16) -> State {
         req: creq,
         label: "demo@127.0.0.1:2121".into(),
     });
-    let Some(Effect::List { req, .. }) = fx.first() else {
+    let Some(Effect::List { req, .. }) = fx.iter().find(|e| matches!(e, Effect::List { .. }))
+    else {
         panic!("{fx:?}")
     };
     s.apply(Event::Listed {

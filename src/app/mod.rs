@@ -95,6 +95,10 @@ pub struct Runner {
     log: UnboundedSender<LogEvent>,
     remote: Option<remote::Handle>,
     engine: Option<Engine>,
+    /// Which server (and how many connections) the engine works for.
+    engine_for: Option<(ConnectOptions, usize)>,
+    /// The last `Connect`, waiting for its login to succeed.
+    pending_engine: Option<(ConnectOptions, Option<usize>)>,
     /// Connections the transfer engine may open (1–16).
     pub parallel: usize,
     pub on_exists: OnExists,
@@ -107,19 +111,47 @@ impl Runner {
             log,
             remote: None,
             engine: None,
+            engine_for: None,
+            pending_engine: None,
             parallel: 4,
             on_exists: OnExists::Ask,
         }
     }
 
     fn start_engine(&mut self, opts: ConnectOptions, parallel: Option<usize>) {
+        let parallel = parallel.unwrap_or(self.parallel);
+        let same = |o: &ConnectOptions| {
+            o.host == opts.host
+                && o.port == opts.port
+                && o.user == opts.user
+                && o.password == opts.password
+        };
+        if let Some((current, n)) = &self.engine_for
+            && same(current)
+            && *n == parallel
+        {
+            // The same server again: keep the queue running as it is.
+            return;
+        }
         if let Some(old) = self.engine.take() {
             tokio::spawn(async move { old.shutdown().await });
         }
+        // One saved queue per server, so switching servers never clobbers another's queue.
+        let key: String = format!("{}@{}:{}", opts.user, opts.host, opts.port)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "@.-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.engine_for = Some((opts.clone(), parallel));
         let mut cfg = EngineConfig::new(opts);
-        cfg.parallel = parallel.unwrap_or(self.parallel);
+        cfg.parallel = parallel;
         cfg.on_exists = self.on_exists;
-        cfg.state_file = crate::config::data_dir().map(|d| d.join("queue.json"));
+        cfg.state_file = crate::config::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();
         tokio::spawn(async move {
@@ -215,7 +247,13 @@ impl Runner {
                     self.events.clone(),
                     self.log.clone(),
                 ));
-                self.start_engine(opts, parallel.map(usize::from));
+                // The engine starts once the login has worked (see StartTransfers).
+                self.pending_engine = Some((opts, parallel.map(usize::from)));
+            }
+            Effect::StartTransfers => {
+                if let Some((opts, parallel)) = self.pending_engine.take() {
+                    self.start_engine(opts, parallel);
+                }
             }
             Effect::Enqueue(specs) => match &self.engine {
                 Some(e) => e.enqueue(specs),

@@ -171,6 +171,8 @@ pub enum Effect {
         /// Transfer connections for this server (a bookmark's setting), if not the default.
         parallel: Option<u8>,
     },
+    /// The login of the last `Connect` succeeded: start (or keep) the transfer engine for it.
+    StartTransfers,
     /// Add jobs to the transfer queue.
     Enqueue(Vec<crate::transfer::JobSpec>),
     /// A command for the transfer engine.

@@ -941,7 +941,10 @@ impl State {
                 self.remote.label = label.clone();
                 self.set_status(format!("Connected to {label}"), false);
                 let path = self.initial_remote.take().unwrap_or_default();
-                let mut fx = vec![self.list(Side::Remote, Nav::To(path.clone()))];
+                let mut fx = vec![
+                    Effect::StartTransfers,
+                    self.list(Side::Remote, Nav::To(path.clone())),
+                ];
                 if let Some(r) = self.recent.take() {
                     fx.push(Effect::RecordRecent(crate::bookmarks::RecentEntry {
                         remote_dir: Some(path).filter(|p| !p.is_empty()),

@@ -81,7 +81,15 @@ impl QueueView {
     pub fn apply(&mut self, e: EngineEvent) -> Vec<Job> {
         let mut finished = Vec::new();
         match e {
-            EngineEvent::Added { after, jobs } => {
+            EngineEvent::Added { after, mut jobs } => {
+                // A job we already show (a restored queue seen twice) is updated, not repeated.
+                jobs.retain(|j| match self.rows.get_mut(&j.id) {
+                    Some(r) => {
+                        r.job = j.clone();
+                        false
+                    }
+                    None => true,
+                });
                 let at = after
                     .and_then(|a| self.order.iter().position(|&x| x == a))
                     .map(|i| i + 1)

@@ -59,6 +59,7 @@ fn connected() -> State {
     });
     let req = match fx.as_slice() {
         [
+            Effect::StartTransfers,
             Effect::List {
                 side: Side::Remote,
                 nav: Nav::To(p),
@@ -772,4 +773,17 @@ fn ctrl_s_in_the_connect_dialog_saves_a_bookmark_without_the_password() {
         matches!(s.dialog, Some(Dialog::Connect(_))),
         "the dialog stays open"
     );
+}
+
+#[test]
+fn a_restored_job_seen_twice_is_one_row() {
+    use crate::transfer::{EngineEvent, JobState};
+    let mut s = connected();
+    for _ in 0..2 {
+        s.apply(Event::Engine(EngineEvent::Added {
+            after: None,
+            jobs: vec![job(9, JobState::Queued)],
+        }));
+    }
+    assert_eq!(s.queue.order, vec![9]);
 }
