@@ -1,0 +1,1521 @@
+//! skiff's transfer benchmark against a real FTP server on loopback, side by side with curl and
+//! lftp. `bench/run.sh` creates the data and sets everything up; run alone with
+//!
+//! ```text
+//! SKIFF_BENCH_XFER_URL=ftp://USER:PASS@127.0.0.1:2121 SKIFF_BENCH_XFER_DIR=/abs/xfer \
+//!   SKIFF_BENCH_QUEUE_DIR=/abs/big100k cargo bench --bench xfer
+//! ```
+//!
+//! `SKIFF_BENCH_XFER_DIR` is a directory on this machine that the server also serves under the
+//! same absolute path (vsftpd without chroot): `src/big.bin`, `src/tree2k/`, `one/big.bin`,
+//! `up/` (writable by the FTP user) and `dl/`. Uploads are checked by reading `up/` directly.
+//!
+//! Parts (`SKIFF_BENCH_PARTS`, default `big,tree,tui,queue`):
+//! - `big`: one file (1 GiB), download and upload: `skiff get|put --quiet` (default parallel)
+//!   vs `curl -s -o FILE URL` / `curl -s -T FILE URL`, alternating which tool goes first,
+//!   `SKIFF_BENCH_ROUNDS` rounds (5). Every copy is compared byte for byte with the source,
+//!   then deleted; uploads go to fresh names. Peak RSS, user and system CPU of every run from
+//!   `wait4`'s rusage.
+//! - `tree`: 2,000 files of 8 KiB in 20 directories, `skiff get|put --parallel 8` vs
+//!   `lftp -e 'mirror -P 8 SRC DST'` (`mirror -R -P 8` up), fresh destinations,
+//!   `SKIFF_BENCH_TREE_ROUNDS` rounds (5). Every copy is checked: file and directory counts,
+//!   total bytes and a hash over every path and content, against the source.
+//! - `tui`: skiff in a pseudo-terminal (120×36) showing `one/`; `F5` on `big.bin` downloads it
+//!   to the local pane's directory; meanwhile `j`/`k` alternately in the local pane, each time
+//!   measuring send → the screen showing the moved cursor. The transfer's time is F5 → `big.bin`
+//!   (no `.part`) existing; each round also runs `skiff get` of the same file for the
+//!   same-round throughput ratio. `SKIFF_BENCH_TUI_RUNS` rounds (5), then
+//!   `SKIFF_BENCH_TUI_QUIET_RUNS` (2) without key presses, to tell their cost apart. The TUI's
+//!   CPU time from F5 to the end is read from /proc (whole process, and by thread name).
+//! - `queue`: `skiff get --parallel 8` of `SKIFF_BENCH_QUEUE_DIR` (100,000 empty files), once,
+//!   with VmRSS sampled every 0.5 s and the peak from rusage; stopped after
+//!   `SKIFF_BENCH_QUEUE_TIMEOUT` seconds (600).
+//!
+//! Before every timed run: outputs deleted, `sync`, 100 ms pause. `SKIFF_BENCH_BIN` overrides
+//! the skiff binary (default: the one Cargo built for this bench).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::hash::Hasher;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Side, SkiffScreen, Spawn};
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+// ---------------------------------------------------------------- configuration
+
+#[derive(Clone)]
+struct Config {
+    user: String,
+    password: String,
+    host: String,
+    port: u16,
+    dir: PathBuf,
+    queue_dir: Option<PathBuf>,
+    queue_count: usize,
+    parts: Vec<String>,
+    rounds: usize,
+    tree_rounds: usize,
+    tui_runs: usize,
+    tui_quiet_runs: usize,
+    queue_timeout: Duration,
+    bin: PathBuf,
+}
+
+fn env_num<T: std::str::FromStr>(k: &str, default: T) -> T {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+impl Config {
+    fn from_env() -> Result<Option<Config>, String> {
+        let Ok(url) = std::env::var("SKIFF_BENCH_XFER_URL") else {
+            return Ok(None);
+        };
+        let rest = url
+            .strip_prefix("ftp://")
+            .ok_or_else(|| format!("SKIFF_BENCH_XFER_URL is not ftp://…: {url}"))?;
+        let authority = rest.split('/').next().unwrap_or("");
+        let (creds, hostport) = authority
+            .rsplit_once('@')
+            .ok_or("SKIFF_BENCH_XFER_URL needs user:password@")?;
+        let (user, password) = creds
+            .split_once(':')
+            .ok_or("SKIFF_BENCH_XFER_URL needs a password")?;
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().map_err(|_| format!("bad port in {url}"))?),
+            None => (hostport, 21),
+        };
+        let dir = PathBuf::from(
+            std::env::var("SKIFF_BENCH_XFER_DIR").map_err(|_| "SKIFF_BENCH_XFER_DIR is not set")?,
+        );
+        if !dir.is_absolute() {
+            return Err("SKIFF_BENCH_XFER_DIR must be absolute".into());
+        }
+        let parts = std::env::var("SKIFF_BENCH_PARTS")
+            .unwrap_or_else(|_| "big,tree,tui,queue".into())
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        Ok(Some(Config {
+            user: user.to_string(),
+            password: password.to_string(),
+            host: host.to_string(),
+            port,
+            dir,
+            queue_dir: std::env::var_os("SKIFF_BENCH_QUEUE_DIR").map(PathBuf::from),
+            queue_count: env_num("SKIFF_BENCH_COUNT", 100_000),
+            parts,
+            rounds: env_num("SKIFF_BENCH_ROUNDS", 5usize).max(1),
+            tree_rounds: env_num("SKIFF_BENCH_TREE_ROUNDS", 5usize).max(1),
+            tui_runs: env_num("SKIFF_BENCH_TUI_RUNS", 5usize).max(1),
+            tui_quiet_runs: env_num("SKIFF_BENCH_TUI_QUIET_RUNS", 2usize),
+            queue_timeout: Duration::from_secs(env_num("SKIFF_BENCH_QUEUE_TIMEOUT", 600u64)),
+            bin: std::env::var_os("SKIFF_BENCH_BIN")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_skiff"))),
+        }))
+    }
+
+    fn part(&self, p: &str) -> bool {
+        self.parts.iter().any(|x| x == p)
+    }
+
+    /// `ftp://USER[:PASS]@HOST:PORT//abs/path`: an absolute path (double slash), as curl and
+    /// skiff read it.
+    fn url(&self, abs: &Path, with_password: bool) -> String {
+        let pw = if with_password {
+            format!(":{}", self.password)
+        } else {
+            String::new()
+        };
+        format!(
+            "ftp://{}{pw}@{}:{}/{}",
+            self.user,
+            self.host,
+            self.port,
+            abs.display()
+        )
+    }
+
+    fn src_big(&self) -> PathBuf {
+        self.dir.join("src/big.bin")
+    }
+    fn src_tree(&self) -> PathBuf {
+        self.dir.join("src/tree2k")
+    }
+    fn up(&self) -> PathBuf {
+        self.dir.join("up")
+    }
+    fn dl(&self) -> PathBuf {
+        self.dir.join("dl")
+    }
+}
+
+// ---------------------------------------------------------------- running a command
+
+#[repr(C)]
+#[derive(Default)]
+struct Timeval {
+    sec: i64,
+    usec: i64,
+}
+
+/// `struct rusage` on 64-bit Linux.
+#[repr(C)]
+#[derive(Default)]
+struct Rusage {
+    utime: Timeval,
+    stime: Timeval,
+    maxrss: i64,
+    ixrss: i64,
+    idrss: i64,
+    isrss: i64,
+    minflt: i64,
+    majflt: i64,
+    nswap: i64,
+    inblock: i64,
+    oublock: i64,
+    msgsnd: i64,
+    msgrcv: i64,
+    nsignals: i64,
+    nvcsw: i64,
+    nivcsw: i64,
+}
+
+unsafe extern "C" {
+    fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut Rusage) -> i32;
+}
+
+/// VmRSS samples: (seconds since the start, kB).
+type Samples = Mutex<Vec<(f64, u64)>>;
+
+/// One timed run of a command.
+#[derive(Clone, Copy, Default)]
+struct Run {
+    wall: f64,
+    /// CPU seconds in user and kernel mode.
+    user: f64,
+    sys: f64,
+    maxrss_kb: u64,
+    /// Voluntary and involuntary context switches.
+    vcsw: u64,
+    ivcsw: u64,
+    /// CPU the whole machine was busy during the run (every core, from /proc/stat: the
+    /// client, the server, the kernel's network and disk work, anything else), seconds.
+    machine: Option<f64>,
+}
+
+impl Run {
+    fn ms(&self) -> f64 {
+        self.wall * 1000.0
+    }
+}
+
+/// Run `argv` (stdout discarded, stderr kept for errors), timed from spawn to exit, reaped
+/// with `wait4` for its rusage. With `sample`, VmRSS is read every 0.5 s while it runs.
+/// `timeout` kills it (SIGKILL) and fails.
+fn run_cmd(
+    argv: &[String],
+    env: &[(&str, &str)],
+    scratch: &Path,
+    sample: Option<&Samples>,
+    timeout: Option<Duration>,
+) -> Result<Run, String> {
+    let err_path = scratch.join("stderr");
+    let err_file = std::fs::File::create(&err_path).map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .env("HOME", scratch)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(err_file);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let t0 = Instant::now();
+    let child = cmd.spawn().map_err(|e| format!("{}: {e}", argv[0]))?;
+    let pid = child.id() as i32;
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = if sample.is_some() || timeout.is_some() {
+        let stop = stop.clone();
+        let samples: Option<Arc<Samples>> = sample.map(|_| Arc::new(Mutex::new(Vec::new())));
+        let out = samples.clone();
+        let h = std::thread::spawn(move || {
+            let mut next = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                if let Some(s) = &samples
+                    && Instant::now() >= next
+                {
+                    if let Some(kb) = proc_status_kb(pid as u32, "VmRSS") {
+                        s.lock().unwrap().push((t0.elapsed().as_secs_f64(), kb));
+                    }
+                    next += Duration::from_millis(500);
+                }
+                if timeout.is_some_and(|t| t0.elapsed() > t) {
+                    let _ = Command::new("kill")
+                        .arg("-KILL")
+                        .arg(pid.to_string())
+                        .status();
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            false
+        });
+        Some((h, out))
+    } else {
+        None
+    };
+    let mut status = 0i32;
+    let mut ru = Rusage::default();
+    loop {
+        // SAFETY: plain syscall on our own child, with valid pointers.
+        let r = unsafe { wait4(pid, &mut status, 0, &mut ru) };
+        if r == pid {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(format!("wait4: {e}"));
+        }
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    drop(child);
+    stop.store(true, Ordering::Relaxed);
+    let mut killed = false;
+    if let Some((h, out)) = watcher {
+        killed = h.join().unwrap_or(false);
+        if let (Some(dst), Some(src)) = (sample, out) {
+            *dst.lock().unwrap() = std::mem::take(&mut *src.lock().unwrap());
+        }
+    }
+    if killed {
+        return Err(format!(
+            "{} did not finish within {:?}; killed",
+            argv[0],
+            timeout.unwrap_or_default()
+        ));
+    }
+    // WIFEXITED && WEXITSTATUS == 0
+    if status & 0x7f != 0 || (status >> 8) & 0xff != 0 {
+        let err = std::fs::read_to_string(&err_path).unwrap_or_default();
+        return Err(format!(
+            "{} failed (wait status {status:#x}): {}",
+            mask(&argv.join(" ")),
+            err.trim()
+        ));
+    }
+    let tv = |t: &Timeval| t.sec as f64 + t.usec as f64 / 1e6;
+    Ok(Run {
+        wall,
+        user: tv(&ru.utime),
+        sys: tv(&ru.stime),
+        maxrss_kb: ru.maxrss.max(0) as u64,
+        vcsw: ru.nvcsw.max(0) as u64,
+        ivcsw: ru.nivcsw.max(0) as u64,
+        machine: None,
+    })
+}
+
+static PASSWORD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// `text` with the password hidden (for error messages).
+fn mask(text: &str) -> String {
+    match PASSWORD.get() {
+        Some(p) if !p.is_empty() => text.replace(p.as_str(), "****"),
+        _ => text.to_string(),
+    }
+}
+
+/// Flush dirty pages (earlier copies being written back would slow the next run down), then
+/// let the machine settle a moment.
+fn settle() {
+    let _ = Command::new("sync").status();
+    std::thread::sleep(Duration::from_millis(100));
+}
+
+fn proc_status_kb(pid: u32, key: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn remove(p: &Path) {
+    match std::fs::symlink_metadata(p) {
+        Ok(m) if m.is_dir() => {
+            let _ = std::fs::remove_dir_all(p);
+        }
+        Ok(_) => {
+            let _ = std::fs::remove_file(p);
+        }
+        Err(_) => {}
+    }
+}
+
+fn s(x: impl AsRef<std::ffi::OsStr>) -> String {
+    x.as_ref().to_string_lossy().into_owned()
+}
+
+// ---------------------------------------------------------------- checking copies
+
+/// Read a file through, so that it is in the page cache before a timed run. Needed on this
+/// kind of machine: DAMON's `pageout` scheme evicts pages nobody touched for ~30 s, so a
+/// source left alone for a while would be read from disk by whichever tool came first.
+fn warm(p: &Path) -> Result<(), String> {
+    let mut f = std::fs::File::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    let mut buf = vec![0u8; 4 << 20];
+    while read_full(&mut f, &mut buf)? > 0 {}
+    Ok(())
+}
+
+/// Byte-for-byte comparison of two files.
+fn same_file(a: &Path, b: &Path) -> Result<(), String> {
+    let ma = std::fs::metadata(a).map_err(|e| format!("{}: {e}", a.display()))?;
+    let mb = std::fs::metadata(b).map_err(|e| format!("{}: {e}", b.display()))?;
+    if ma.len() != mb.len() {
+        return Err(format!(
+            "{} has {} bytes, {} has {}",
+            b.display(),
+            mb.len(),
+            a.display(),
+            ma.len()
+        ));
+    }
+    let mut fa = std::fs::File::open(a).map_err(|e| e.to_string())?;
+    let mut fb = std::fs::File::open(b).map_err(|e| e.to_string())?;
+    let mut ba = vec![0u8; 4 << 20];
+    let mut bb = vec![0u8; 4 << 20];
+    let mut off = 0u64;
+    loop {
+        let n = read_full(&mut fa, &mut ba)?;
+        let m = read_full(&mut fb, &mut bb)?;
+        if n != m || ba[..n] != bb[..m] {
+            return Err(format!(
+                "{} differs from {} near byte {off}",
+                b.display(),
+                a.display()
+            ));
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        off += n as u64;
+    }
+}
+
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> Result<usize, String> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(n)
+}
+
+/// What a tree holds: counts, bytes, and a hash over every relative path and content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Manifest {
+    files: usize,
+    dirs: usize,
+    bytes: u64,
+    hash: u64,
+}
+
+fn manifest(root: &Path) -> Result<Manifest, String> {
+    // SipHash with fixed keys: the same in every run of this binary.
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new();
+    let mut m = Manifest::default();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let mut names: Vec<_> = std::fs::read_dir(root.join(&rel))
+            .map_err(|e| format!("{}: {e}", root.join(&rel).display()))?
+            .filter_map(|e| e.ok())
+            .collect();
+        names.sort_by_key(|e| e.file_name());
+        for e in names.into_iter().rev() {
+            let r = rel.join(e.file_name());
+            let ft = e.file_type().map_err(|e| e.to_string())?;
+            h.write(r.as_os_str().as_encoded_bytes());
+            if ft.is_dir() {
+                m.dirs += 1;
+                h.write_u8(b'/');
+                stack.push(r);
+            } else {
+                let data = std::fs::read(root.join(&r)).map_err(|e| e.to_string())?;
+                m.files += 1;
+                m.bytes += data.len() as u64;
+                h.write_u64(data.len() as u64);
+                h.write(&data);
+            }
+        }
+    }
+    m.hash = h.finish();
+    Ok(m)
+}
+
+fn check_tree(want: &Manifest, copy: &Path, who: &str) -> Result<(), String> {
+    let got = manifest(copy)?;
+    if got != *want {
+        return Err(format!(
+            "{who}: the copy {} is not the source: {} files / {} dirs / {} bytes / hash {:016x}, expected {} / {} / {} / {:016x}",
+            copy.display(),
+            got.files,
+            got.dirs,
+            got.bytes,
+            got.hash,
+            want.files,
+            want.dirs,
+            want.bytes,
+            want.hash
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- statistics
+
+fn median(v: &[f64]) -> f64 {
+    percentile(v, 50.0)
+}
+
+/// Nearest-rank percentile.
+fn percentile(v: &[f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    let rank = ((p / 100.0) * s.len() as f64).ceil().max(1.0) as usize;
+    s[rank.min(s.len()) - 1]
+}
+
+fn list(v: &[f64], digits: usize) -> String {
+    v.iter()
+        .map(|x| format!("{x:.digits$}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "MISSED" }
+}
+
+// ---------------------------------------------------------------- the tools
+
+fn skiff_env(cfg: &Config) -> Vec<(&'static str, String)> {
+    vec![("SKIFF_PASSWORD", cfg.password.clone())]
+}
+
+fn skiff_get(cfg: &Config, remote: &Path, local: &Path, parallel: Option<usize>) -> Vec<String> {
+    let mut v = vec![
+        s(&cfg.bin),
+        "get".into(),
+        cfg.url(remote, false),
+        s(local),
+        "--on-exists".into(),
+        "overwrite".into(),
+        "--quiet".into(),
+    ];
+    if let Some(p) = parallel {
+        v.extend(["--parallel".into(), p.to_string()]);
+    }
+    v
+}
+
+fn skiff_put(cfg: &Config, local: &Path, remote: &Path, parallel: Option<usize>) -> Vec<String> {
+    let mut v = vec![
+        s(&cfg.bin),
+        "put".into(),
+        s(local),
+        cfg.url(remote, false),
+        "--on-exists".into(),
+        "overwrite".into(),
+        "--quiet".into(),
+    ];
+    if let Some(p) = parallel {
+        v.extend(["--parallel".into(), p.to_string()]);
+    }
+    v
+}
+
+fn curl_get(cfg: &Config, remote: &Path, local: &Path) -> Vec<String> {
+    vec![
+        "curl".into(),
+        "-s".into(),
+        "-o".into(),
+        s(local),
+        cfg.url(remote, true),
+    ]
+}
+
+fn curl_put(cfg: &Config, local: &Path, remote: &Path) -> Vec<String> {
+    vec![
+        "curl".into(),
+        "-s".into(),
+        "-T".into(),
+        s(local),
+        cfg.url(remote, true),
+    ]
+}
+
+fn lftp_mirror(cfg: &Config, reverse: bool, src: &Path, dst: &Path) -> Vec<String> {
+    // No TLS attempt (curl and skiff don't try either); lftp's default would send AUTH TLS.
+    let script = format!(
+        "set ftp:ssl-allow no; mirror{} -P 8 '{}' '{}'; exit",
+        if reverse { " -R" } else { "" },
+        src.display(),
+        dst.display()
+    );
+    vec![
+        "lftp".into(),
+        "-u".into(),
+        format!("{},{}", cfg.user, cfg.password),
+        "-p".into(),
+        cfg.port.to_string(),
+        "-e".into(),
+        script,
+        cfg.host.clone(),
+    ]
+}
+
+fn run(argv: &[String], env: &[(&'static str, String)], scratch: &Path) -> Result<Run, String> {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    settle();
+    let m0 = machine_busy();
+    let mut r = run_cmd(argv, &env, scratch, None, None)?;
+    if let (Some(a), Some(b)) = (m0, machine_busy()) {
+        r.machine = Some(b - a);
+    }
+    Ok(r)
+}
+
+/// CPU time the machine has been busy, all cores together (user, nice, system, irq, softirq,
+/// steal from the first line of /proc/stat), seconds. Over a run, minus the client's own CPU,
+/// it is what the server and the kernel spent on the transfer (plus any background noise).
+fn machine_busy() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = s.lines().next()?.strip_prefix("cpu ")?;
+    let f: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let busy = f.first()? + f.get(1)? + f.get(2)? + f.get(5)? + f.get(6)? + f.get(7)?;
+    Some(busy as f64 / clk_tck())
+}
+
+// ---------------------------------------------------------------- part 1: one big file
+
+#[derive(Default)]
+struct BigResults {
+    curl_get: Vec<Run>,
+    skiff_get: Vec<Run>,
+    curl_put: Vec<Run>,
+    skiff_put: Vec<Run>,
+    small_get: Option<Run>,
+    size: u64,
+}
+
+fn big(cfg: &Config, scratch: &Path) -> Result<BigResults, String> {
+    let src = cfg.src_big();
+    let size = std::fs::metadata(&src)
+        .map_err(|e| format!("{}: {e}", src.display()))?
+        .len();
+    let mut r = BigResults {
+        size,
+        ..Default::default()
+    };
+    let env = skiff_env(cfg);
+    let dl = |tool: &str, i: usize| cfg.dl().join(format!("big-{tool}-{i}.bin"));
+    let up = |tool: &str, i: usize| cfg.up().join(format!("big-{tool}-{i}.bin"));
+
+    // Warm-up (untimed): the source in the page cache, both tools checked once.
+    for (tool, argv) in [
+        ("curl", curl_get(cfg, &src, &dl("curl", 0))),
+        ("skiff", skiff_get(cfg, &src, &dl("skiff", 0), None)),
+    ] {
+        remove(&dl(tool, 0));
+        run(&argv, if tool == "skiff" { &env } else { &[] }, scratch)?;
+        same_file(&src, &dl(tool, 0))?;
+        remove(&dl(tool, 0));
+    }
+    // The smallest transfer, for the memory baseline: one 8 KiB file.
+    let small_src = cfg.src_tree().join("d00/f000");
+    let small_dst = cfg.dl().join("small-f000");
+    remove(&small_dst);
+    r.small_get = Some(run(
+        &skiff_get(cfg, &small_src, &small_dst, None),
+        &env,
+        scratch,
+    )?);
+    same_file(&small_src, &small_dst)?;
+    remove(&small_dst);
+
+    for i in 1..=cfg.rounds {
+        // Odd rounds curl first, even rounds skiff first.
+        let order: [&str; 2] = if i % 2 == 1 {
+            ["curl", "skiff"]
+        } else {
+            ["skiff", "curl"]
+        };
+        for tool in order {
+            let out = dl(tool, i);
+            remove(&out);
+            warm(&src)?;
+            let run_ = if tool == "curl" {
+                run(&curl_get(cfg, &src, &out), &[], scratch)?
+            } else {
+                run(&skiff_get(cfg, &src, &out, None), &env, scratch)?
+            };
+            same_file(&src, &out)?;
+            remove(&out);
+            if tool == "curl" {
+                r.curl_get.push(run_);
+            } else {
+                r.skiff_get.push(run_);
+            }
+        }
+        for tool in order {
+            let dst = up(tool, i);
+            remove(&dst);
+            warm(&src)?;
+            let run_ = if tool == "curl" {
+                run(&curl_put(cfg, &src, &dst), &[], scratch)?
+            } else {
+                run(&skiff_put(cfg, &src, &dst, None), &env, scratch)?
+            };
+            same_file(&src, &dst)?;
+            remove(&dst);
+            if tool == "curl" {
+                r.curl_put.push(run_);
+            } else {
+                r.skiff_put.push(run_);
+            }
+        }
+        let (cg, sg, cp, sp) = (
+            r.curl_get[i - 1],
+            r.skiff_get[i - 1],
+            r.curl_put[i - 1],
+            r.skiff_put[i - 1],
+        );
+        eprintln!(
+            "big round {i}: get curl {:.0} ms, skiff {:.0} ms ({:.2}x) | put curl {:.0} ms, skiff {:.0} ms ({:.2}x)",
+            cg.ms(),
+            sg.ms(),
+            sg.wall / cg.wall,
+            cp.ms(),
+            sp.ms(),
+            sp.wall / cp.wall
+        );
+    }
+    Ok(r)
+}
+
+fn print_pair(what: &str, limit: f64, a_name: &str, a: &[Run], b_name: &str, b: &[Run], size: u64) {
+    let am: Vec<f64> = a.iter().map(Run::ms).collect();
+    let bm: Vec<f64> = b.iter().map(Run::ms).collect();
+    let paired: Vec<f64> = bm.iter().zip(&am).map(|(s, c)| s / c).collect();
+    let (ma, mb_) = (median(&am), median(&bm));
+    let mbps = |ms: f64| size as f64 / MIB / (ms / 1000.0);
+    println!();
+    println!("### {what}");
+    println!();
+    println!(
+        "| tool | median | runs (ms) | MiB/s (median) | CPU user+sys (median, s) | context switches vol./invol. (median) | machine CPU busy, all cores (median, s) | peak RSS (max) |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|---:|");
+    for (name, runs, ms) in [(a_name, a, &am), (b_name, b, &bm)] {
+        let cpu: Vec<f64> = runs.iter().map(|r| r.user + r.sys).collect();
+        let user: Vec<f64> = runs.iter().map(|r| r.user).collect();
+        let sys: Vec<f64> = runs.iter().map(|r| r.sys).collect();
+        let vcsw: Vec<f64> = runs.iter().map(|r| r.vcsw as f64).collect();
+        let ivcsw: Vec<f64> = runs.iter().map(|r| r.ivcsw as f64).collect();
+        let machine: Vec<f64> = runs.iter().filter_map(|r| r.machine).collect();
+        println!(
+            "| {name} | {:.0} ms | {} | {} | {:.2} ({:.2} + {:.2}) | {:.0} / {:.0} | {} | {:.1} MB |",
+            median(ms),
+            list(ms, 0),
+            if size > 0 {
+                format!("{:.0}", mbps(median(ms)))
+            } else {
+                "-".into()
+            },
+            median(&cpu),
+            median(&user),
+            median(&sys),
+            median(&vcsw),
+            median(&ivcsw),
+            if machine.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{:.2}", median(&machine))
+            },
+            mb(runs.iter().map(|r| r.maxrss_kb).max().unwrap_or(0))
+        );
+    }
+    println!();
+    println!(
+        "{b_name} / {a_name}: ratio of medians **{:.3}x** (limit {limit:.2}x: {}); same-round ratios {} (median {:.3}x, worst {:.3}x)",
+        mb_ / ma,
+        verdict(mb_ / ma <= limit),
+        list(&paired, 3),
+        median(&paired),
+        percentile(&paired, 100.0)
+    );
+}
+
+// ---------------------------------------------------------------- part 2: a tree of small files
+
+#[derive(Default)]
+struct TreeResults {
+    lftp_get: Vec<Run>,
+    skiff_get: Vec<Run>,
+    lftp_put: Vec<Run>,
+    skiff_put: Vec<Run>,
+    manifest: Manifest,
+}
+
+fn tree(cfg: &Config, scratch: &Path) -> Result<TreeResults, String> {
+    let src = cfg.src_tree();
+    let want = manifest(&src)?;
+    if want.files != 2000 || want.dirs != 20 {
+        return Err(format!(
+            "{}: expected 2,000 files in 20 directories, found {} in {}",
+            src.display(),
+            want.files,
+            want.dirs
+        ));
+    }
+    let mut r = TreeResults {
+        manifest: want,
+        ..Default::default()
+    };
+    let env = skiff_env(cfg);
+    let dl = |tool: &str, i: usize| cfg.dl().join(format!("tree-{tool}-{i}"));
+    let up = |tool: &str, i: usize| cfg.up().join(format!("tree-{tool}-{i}"));
+    // Warm-up, untimed (and a first check of both tools).
+    for tool in ["lftp", "skiff"] {
+        let d = dl(tool, 0);
+        remove(&d);
+        let argv = if tool == "lftp" {
+            lftp_mirror(cfg, false, &src, &d)
+        } else {
+            skiff_get(cfg, &src, &d, Some(8))
+        };
+        run(&argv, if tool == "skiff" { &env } else { &[] }, scratch)?;
+        check_tree(&want, &d, tool)?;
+        remove(&d);
+    }
+    for i in 1..=cfg.tree_rounds {
+        let order: [&str; 2] = if i % 2 == 1 {
+            ["lftp", "skiff"]
+        } else {
+            ["skiff", "lftp"]
+        };
+        for tool in order {
+            let d = dl(tool, i);
+            remove(&d);
+            let (argv, env) = if tool == "lftp" {
+                (lftp_mirror(cfg, false, &src, &d), &[][..])
+            } else {
+                (skiff_get(cfg, &src, &d, Some(8)), &env[..])
+            };
+            manifest(&src)?; // warm (see `warm`)
+            let x = run(&argv, env, scratch)?;
+            check_tree(&want, &d, tool)?;
+            remove(&d);
+            if tool == "lftp" {
+                r.lftp_get.push(x);
+            } else {
+                r.skiff_get.push(x);
+            }
+        }
+        for tool in order {
+            let d = up(tool, i);
+            remove(&d);
+            let (argv, env) = if tool == "lftp" {
+                (lftp_mirror(cfg, true, &src, &d), &[][..])
+            } else {
+                (skiff_put(cfg, &src, &d, Some(8)), &env[..])
+            };
+            manifest(&src)?; // warm (see `warm`)
+            let x = run(&argv, env, scratch)?;
+            check_tree(&want, &d, tool)?;
+            remove(&d);
+            if tool == "lftp" {
+                r.lftp_put.push(x);
+            } else {
+                r.skiff_put.push(x);
+            }
+        }
+        eprintln!(
+            "tree round {i}: get lftp {:.0} ms, skiff {:.0} ms ({:.2}x) | put lftp {:.0} ms, skiff {:.0} ms ({:.2}x)",
+            r.lftp_get[i - 1].ms(),
+            r.skiff_get[i - 1].ms(),
+            r.skiff_get[i - 1].wall / r.lftp_get[i - 1].wall,
+            r.lftp_put[i - 1].ms(),
+            r.skiff_put[i - 1].ms(),
+            r.skiff_put[i - 1].wall / r.lftp_put[i - 1].wall,
+        );
+    }
+    Ok(r)
+}
+
+// ---------------------------------------------------------------- part 3: the TUI
+
+struct TuiRun {
+    /// F5 → the file under its final name.
+    transfer: f64,
+    /// The same file with `skiff get` in the same round.
+    cli: Run,
+    /// Key → screen showing the moved cursor, ms.
+    keys: Vec<f64>,
+    hwm_kb: Option<u64>,
+    exit_ok: bool,
+    /// Whether keys were pressed during the transfer.
+    with_keys: bool,
+    /// CPU the TUI process used from F5 to the end (utime + stime, whole process), ms.
+    cpu_ms: f64,
+    /// The same by thread name (scheduler clocks of threads alive at the end), ms.
+    threads: Vec<(String, f64)>,
+}
+
+/// utime + stime of the whole process (exited threads included), ms.
+fn proc_cpu_ms(pid: u32) -> Option<f64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 * 1000.0 / clk_tck())
+}
+
+fn clk_tck() -> f64 {
+    static TCK: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TCK.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// Each live thread: (tid, name, scheduler clock in ms) from /proc/PID/task/*.
+fn thread_clocks(pid: u32) -> Vec<(String, String, f64)> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for t in dir.flatten() {
+        let tid = t.file_name().to_string_lossy().into_owned();
+        let comm = std::fs::read_to_string(t.path().join("comm"))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let Ok(s) = std::fs::read_to_string(t.path().join("sched")) else {
+            continue;
+        };
+        if let Some(v) = s.lines().find_map(|l| {
+            let l = l.strip_prefix("se.sum_exec_runtime")?;
+            l.split(':').nth(1)?.trim().parse::<f64>().ok()
+        }) {
+            out.push((tid, comm, v));
+        }
+    }
+    out
+}
+
+/// CPU by thread name between two snapshots (threads born in between count from zero).
+fn thread_delta(a: &[(String, String, f64)], b: &[(String, String, f64)]) -> Vec<(String, f64)> {
+    let mut by: Vec<(String, f64)> = Vec::new();
+    for (tid, comm, v) in b {
+        let v0 = a.iter().find(|x| &x.0 == tid).map_or(0.0, |x| x.2);
+        let d = v - v0;
+        match by.iter_mut().find(|x| &x.0 == comm) {
+            Some(x) => x.1 += d,
+            None => by.push((comm.clone(), d)),
+        }
+    }
+    by.sort_by(|x, y| y.1.total_cmp(&x.1));
+    by
+}
+
+fn tui_run(cfg: &Config, i: usize, with_keys: bool, scratch: &Path) -> Result<TuiRun, String> {
+    let src = cfg.src_big();
+    let size = std::fs::metadata(&src).map_err(|e| e.to_string())?.len();
+    let local = cfg.dl().join(format!("tui-{i}"));
+    remove(&local);
+    std::fs::create_dir_all(&local).map_err(|e| e.to_string())?;
+    // Something for j/k to move over in the local pane.
+    for k in 0..30 {
+        std::fs::write(local.join(format!("k{k:02}")), b"k").map_err(|e| e.to_string())?;
+    }
+    let target = local.join("big.bin");
+    let part = local.join("big.bin.part");
+
+    // The same file from the command line, this round (alternating which goes first).
+    let env = skiff_env(cfg);
+    let cli_out = cfg.dl().join(format!("tui-cli-{i}.bin"));
+    let cli_run = |cli_out: &Path| -> Result<Run, String> {
+        remove(cli_out);
+        warm(&src)?;
+        let r = run(&skiff_get(cfg, &src, cli_out, None), &env, scratch)?;
+        same_file(&src, cli_out)?;
+        remove(cli_out);
+        Ok(r)
+    };
+    let cli_first = i.is_multiple_of(2);
+    let mut cli = if cli_first {
+        Some(cli_run(&cli_out)?)
+    } else {
+        None
+    };
+
+    settle();
+    let one = cfg.dir.join("one");
+    let mut t = Spawn::new(&cfg.bin)
+        .size(120, 36)
+        .arg("--local")
+        .arg(&local)
+        .arg(cfg.url(&one, true))
+        .spawn()?;
+    let pid = t.pid().ok_or("no pid")?;
+    t.wait_for(
+        "the remote pane listing big.bin",
+        Duration::from_secs(30),
+        |s| s.has_entry(Side::Remote, "big.bin") && s.has_entry(Side::Local, "k00"),
+    )?;
+    t.wait_quiet(Duration::from_millis(30), Duration::from_secs(5));
+    // Focus the remote pane and put the cursor on big.bin.
+    t.send(b"\t");
+    t.wait_for("the remote pane focused", Duration::from_secs(10), |s| {
+        s.pane(Side::Remote)
+            .is_some_and(|p| s.0.cell(p.top, p.x).is_some_and(|c| c.contents() == "┏"))
+    })?;
+    t.send(b"j");
+    t.wait_for("the cursor on big.bin", Duration::from_secs(10), |s| {
+        s.cursor_is(Side::Remote, "big.bin")
+    })?;
+    t.wait_quiet(Duration::from_millis(30), Duration::from_secs(5));
+
+    // A watcher for the final name, polling every millisecond.
+    let done_at: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (done_at, stop, target) = (done_at.clone(), stop.clone(), target.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                if std::fs::symlink_metadata(&target).is_ok() {
+                    *done_at.lock().unwrap() = Some(Instant::now());
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let is_done = || done_at.lock().unwrap().is_some();
+    warm(&src)?;
+    let cpu0 = proc_cpu_ms(pid).unwrap_or(0.0);
+    let th0 = thread_clocks(pid);
+    let f5 = Instant::now();
+    t.send(b"\x1b[15~");
+
+    // Wait for the transfer to run at full speed: the .part file past 64 MiB.
+    let full_speed = (64u64 << 20).min(size / 4);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !is_done()
+        && std::fs::metadata(&part).map_or(0, |m| m.len()) < full_speed
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Focus the local pane: after F5 the queue panel is shown, and Tab goes remote → queue →
+    // local.
+    t.send(b"\t\t");
+    let local_focused = |s: &common::Screen| {
+        s.0.cell(0, 0).is_some_and(|c| c.contents() == "┏") && s.cursor(Side::Local).is_some()
+    };
+    t.wait_for(
+        "the local pane focused",
+        Duration::from_secs(10),
+        local_focused,
+    )?;
+    t.wait_quiet(Duration::from_millis(5), Duration::from_millis(200));
+
+    // j, k, j, k… with 10–40 ms between presses, until the file is complete.
+    let mut keys = Vec::new();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ i as u64;
+    let mut down = true;
+    while !with_keys && !is_done() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    while !is_done() {
+        let before = t.screen().cursor(Side::Local);
+        let key: &[u8] = if down { b"j" } else { b"k" };
+        let sent = Instant::now();
+        t.send(key);
+        let (_, at) = t.wait_for_timed("the cursor to move", Duration::from_secs(10), |s| {
+            let c = s.cursor(Side::Local);
+            c.is_some() && c != before
+        })?;
+        let lat = at
+            .unwrap_or_else(Instant::now)
+            .saturating_duration_since(sent);
+        // Only presses sent while the transfer still ran.
+        let finished_before_send = done_at.lock().unwrap().is_some_and(|d| d <= sent);
+        if !finished_before_send {
+            keys.push(lat.as_secs_f64() * 1000.0);
+        }
+        down = !down;
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        std::thread::sleep(Duration::from_millis(10 + (seed >> 33) % 31));
+    }
+    watcher.join().ok();
+    stop.store(true, Ordering::Relaxed);
+    let end = done_at.lock().unwrap().ok_or("no end time")?;
+    let transfer = end.duration_since(f5).as_secs_f64();
+    let cpu_ms = proc_cpu_ms(pid).unwrap_or(0.0) - cpu0;
+    let threads = thread_delta(&th0, &thread_clocks(pid));
+    let hwm_kb = proc_status_kb(pid, "VmHWM");
+    // Let the queue settle (the final reply, the pane refresh), then quit.
+    t.wait_quiet(Duration::from_millis(300), Duration::from_secs(5));
+    t.send(b"q");
+    let exit_ok = t
+        .wait_exit(Duration::from_secs(10))
+        .is_ok_and(|s| s.success());
+    drop(t);
+    same_file(&src, &target)?;
+    remove(&local);
+    if cli.is_none() {
+        cli = Some(cli_run(&cli_out)?);
+    }
+    Ok(TuiRun {
+        transfer,
+        cli: cli.unwrap_or_default(),
+        keys,
+        hwm_kb,
+        exit_ok,
+        with_keys,
+        cpu_ms,
+        threads,
+    })
+}
+
+// ---------------------------------------------------------------- part 4: a long queue
+
+struct QueueResult {
+    run: Run,
+    samples: Vec<(f64, u64)>,
+    files: usize,
+}
+
+fn queue(cfg: &Config, dir: &Path, scratch: &Path) -> Result<QueueResult, String> {
+    let out = cfg.dl().join("q100k");
+    remove(&out);
+    settle();
+    let samples = Mutex::new(Vec::new());
+    let env = [("SKIFF_PASSWORD", cfg.password.as_str())];
+    let m0 = machine_busy();
+    let r = run_cmd(
+        &skiff_get(cfg, dir, &out, Some(8)),
+        &env,
+        scratch,
+        Some(&samples),
+        Some(cfg.queue_timeout),
+    );
+    let files = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+    remove(&out);
+    let mut run = r?;
+    if let (Some(a), Some(b)) = (m0, machine_busy()) {
+        run.machine = Some(b - a);
+    }
+    Ok(QueueResult {
+        run,
+        samples: samples.into_inner().unwrap(),
+        files,
+    })
+}
+
+// ---------------------------------------------------------------- main
+
+fn main() {
+    let cfg = match Config::from_env() {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            eprintln!(
+                "benches/xfer: SKIFF_BENCH_XFER_URL is not set; nothing to measure (see bench/run.sh)"
+            );
+            return;
+        }
+        Err(e) => {
+            eprintln!("benches/xfer: {e}");
+            std::process::exit(2);
+        }
+    };
+    let _ = PASSWORD.set(cfg.password.clone());
+    if let Err(e) = run_all(&cfg) {
+        eprintln!("benches/xfer: {}", mask(&e));
+        std::process::exit(1);
+    }
+}
+
+fn run_all(cfg: &Config) -> Result<(), String> {
+    let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    eprintln!(
+        "benches/xfer: {}:{} data {}; skiff {}; parts {}",
+        cfg.host,
+        cfg.port,
+        cfg.dir.display(),
+        cfg.bin.display(),
+        cfg.parts.join(",")
+    );
+    println!();
+    println!("## Transfers");
+
+    let mut memory: Vec<(String, u64, String)> = Vec::new();
+    let mut skiff_get_big: Option<Vec<Run>> = None;
+    if cfg.part("big") {
+        let r = big(cfg, scratch.path())?;
+        let gib = r.size as f64 / (1024.0 * MIB);
+        print_pair(
+            &format!(
+                "One {gib:.2} GiB file, download (`skiff get` vs `curl -o`), {} rounds",
+                cfg.rounds
+            ),
+            1.05,
+            "curl",
+            &r.curl_get,
+            "skiff",
+            &r.skiff_get,
+            r.size,
+        );
+        print_pair(
+            &format!(
+                "One {gib:.2} GiB file, upload (`skiff put` vs `curl -T`), {} rounds",
+                cfg.rounds
+            ),
+            1.05,
+            "curl",
+            &r.curl_put,
+            "skiff",
+            &r.skiff_put,
+            r.size,
+        );
+        if let Some(s) = r.small_get {
+            memory.push((
+                "`skiff get`, one 8 KiB file (baseline)".into(),
+                s.maxrss_kb,
+                format!("{:.0} ms", s.ms()),
+            ));
+        }
+        memory.push((
+            format!("`skiff get`, {gib:.2} GiB (max of {})", r.skiff_get.len()),
+            r.skiff_get.iter().map(|x| x.maxrss_kb).max().unwrap_or(0),
+            String::new(),
+        ));
+        memory.push((
+            format!("`skiff put`, {gib:.2} GiB (max of {})", r.skiff_put.len()),
+            r.skiff_put.iter().map(|x| x.maxrss_kb).max().unwrap_or(0),
+            String::new(),
+        ));
+        memory.push((
+            "curl -o / -T, same file (max)".into(),
+            r.curl_get
+                .iter()
+                .chain(&r.curl_put)
+                .map(|x| x.maxrss_kb)
+                .max()
+                .unwrap_or(0),
+            String::new(),
+        ));
+        skiff_get_big = Some(r.skiff_get);
+        eprintln!("(big done at {:.0} s)", started.elapsed().as_secs_f64());
+    }
+    if cfg.part("tree") {
+        let r = tree(cfg, scratch.path())?;
+        let m = r.manifest;
+        let what = |dir: &str| {
+            format!(
+                "{} files ({} KiB total) in {} directories, {dir}, {} rounds",
+                m.files,
+                m.bytes / 1024,
+                m.dirs,
+                cfg.tree_rounds
+            )
+        };
+        print_pair(
+            &what("download (`skiff get --parallel 8` vs `lftp mirror -P 8`)"),
+            0.7,
+            "lftp",
+            &r.lftp_get,
+            "skiff",
+            &r.skiff_get,
+            0,
+        );
+        print_pair(
+            &what("upload (`skiff put --parallel 8` vs `lftp mirror -R -P 8`)"),
+            0.7,
+            "lftp",
+            &r.lftp_put,
+            "skiff",
+            &r.skiff_put,
+            0,
+        );
+        println!();
+        println!(
+            "Every copy (warm-up included) matched the source: {} files, {} directories, {} bytes, hash {:016x}.",
+            m.files, m.dirs, m.bytes, m.hash
+        );
+        memory.push((
+            format!("`skiff get --parallel 8`, {} files (max)", m.files),
+            r.skiff_get.iter().map(|x| x.maxrss_kb).max().unwrap_or(0),
+            String::new(),
+        ));
+        memory.push((
+            format!("`skiff put --parallel 8`, {} files (max)", m.files),
+            r.skiff_put.iter().map(|x| x.maxrss_kb).max().unwrap_or(0),
+            String::new(),
+        ));
+        memory.push((
+            "lftp mirror, same trees (max)".into(),
+            r.lftp_get
+                .iter()
+                .chain(&r.lftp_put)
+                .map(|x| x.maxrss_kb)
+                .max()
+                .unwrap_or(0),
+            String::new(),
+        ));
+        eprintln!("(tree done at {:.0} s)", started.elapsed().as_secs_f64());
+    }
+    if cfg.part("tui") {
+        let size = std::fs::metadata(cfg.src_big())
+            .map_err(|e| e.to_string())?
+            .len();
+        let mut runs = Vec::new();
+        // Keyed runs (the target), then runs without keys (to tell the keys' cost apart).
+        let total = cfg.tui_runs + cfg.tui_quiet_runs;
+        for i in 1..=total {
+            let with_keys = i <= cfg.tui_runs;
+            let r = tui_run(cfg, i, with_keys, scratch.path())?;
+            eprintln!(
+                "tui run {i} ({}): F5 → file {:.0} ms, skiff get {:.0} ms (TUI throughput {:.2}x the CLI's); {} keys, median {:.2} ms, max {:.2} ms; CPU TUI {:.0} ms / CLI {:.0} ms; VmHWM {} kB; exit {}",
+                if with_keys { "keys" } else { "no keys" },
+                r.transfer * 1000.0,
+                r.cli.ms(),
+                r.cli.wall / r.transfer,
+                r.keys.len(),
+                median(&r.keys),
+                percentile(&r.keys, 100.0),
+                r.cpu_ms,
+                (r.cli.user + r.cli.sys) * 1000.0,
+                r.hwm_kb.map_or("?".into(), |k| k.to_string()),
+                if r.exit_ok { "ok" } else { "FAILED" }
+            );
+            runs.push(r);
+        }
+        let keyed: Vec<&TuiRun> = runs.iter().filter(|r| r.with_keys).collect();
+        let quiet: Vec<&TuiRun> = runs.iter().filter(|r| !r.with_keys).collect();
+        let tui_ms: Vec<f64> = keyed.iter().map(|r| r.transfer * 1000.0).collect();
+        let cli_ms: Vec<f64> = keyed.iter().map(|r| r.cli.ms()).collect();
+        let keys: Vec<f64> = keyed.iter().flat_map(|r| r.keys.iter().copied()).collect();
+        let paired: Vec<f64> = keyed.iter().map(|r| r.cli.wall / r.transfer).collect();
+        let rate = |ms: f64| size as f64 / MIB / (ms / 1000.0);
+        let thr = median(&cli_ms) / median(&tui_ms);
+        println!();
+        println!(
+            "### The TUI during a {:.2} GiB download (F5), {} runs with keys pressed, {} without",
+            size as f64 / (1024.0 * MIB),
+            keyed.len(),
+            quiet.len()
+        );
+        println!();
+        println!("| | median | runs (ms) | MiB/s (median) |");
+        println!("|---|---:|---|---:|");
+        println!(
+            "| TUI with keys: F5 → `big.bin` complete | {:.0} ms | {} | {:.0} |",
+            median(&tui_ms),
+            list(&tui_ms, 0),
+            rate(median(&tui_ms))
+        );
+        println!(
+            "| CLI: `skiff get` (same rounds, process start to exit) | {:.0} ms | {} | {:.0} |",
+            median(&cli_ms),
+            list(&cli_ms, 0),
+            rate(median(&cli_ms))
+        );
+        if !quiet.is_empty() {
+            let q_ms: Vec<f64> = quiet.iter().map(|r| r.transfer * 1000.0).collect();
+            let qc_ms: Vec<f64> = quiet.iter().map(|r| r.cli.ms()).collect();
+            println!(
+                "| TUI without keys: F5 → `big.bin` complete | {:.0} ms | {} | {:.0} |",
+                median(&q_ms),
+                list(&q_ms, 0),
+                rate(median(&q_ms))
+            );
+            println!(
+                "| CLI: `skiff get` (same rounds as those) | {:.0} ms | {} | {:.0} |",
+                median(&qc_ms),
+                list(&qc_ms, 0),
+                rate(median(&qc_ms))
+            );
+        }
+        if let Some(g) = &skiff_get_big {
+            let ms: Vec<f64> = g.iter().map(Run::ms).collect();
+            println!(
+                "| CLI: `skiff get` (the download rounds above) | {:.0} ms | {} | {:.0} |",
+                median(&ms),
+                list(&ms, 0),
+                rate(median(&ms))
+            );
+        }
+        println!();
+        println!(
+            "TUI throughput (with keys) / CLI throughput: **{thr:.3}x** of medians (limit ≥ 0.90x: {}); same-round {} (median {:.3}x, worst {:.3}x).",
+            verdict(thr >= 0.9),
+            list(&paired, 3),
+            median(&paired),
+            percentile(&paired, 0.0)
+        );
+        println!();
+        println!(
+            "CPU time (TUI: F5 → file, whole process, and by thread; CLI: the whole `skiff get` run):"
+        );
+        println!();
+        println!(
+            "| run | keys | TUI CPU | TUI threads, ms (scheduler clock) | CLI CPU (user + sys) |"
+        );
+        println!("|---|---:|---:|---|---:|");
+        for (i, r) in runs.iter().enumerate() {
+            let th: Vec<String> = r
+                .threads
+                .iter()
+                .filter(|(_, ms)| *ms >= 1.0)
+                .take(6)
+                .map(|(n, ms)| format!("{n} {ms:.0}"))
+                .collect();
+            println!(
+                "| {} | {} | {:.0} ms | {} | {:.0} ms ({:.0} + {:.0}) |",
+                i + 1,
+                r.keys.len(),
+                r.cpu_ms,
+                th.join(", "),
+                (r.cli.user + r.cli.sys) * 1000.0,
+                r.cli.user * 1000.0,
+                r.cli.sys * 1000.0
+            );
+        }
+        let (p50, p95, max) = (
+            median(&keys),
+            percentile(&keys, 95.0),
+            percentile(&keys, 100.0),
+        );
+        println!();
+        println!(
+            "Key press (`j`/`k` in the local pane) → screen showing the moved cursor, during the transfer: {} samples, median **{p50:.2} ms**, p95 **{p95:.2} ms**, max **{max:.2} ms** (limit 50 ms: {}; {} of {} over 50 ms).",
+            keys.len(),
+            verdict(max <= 50.0),
+            keys.iter().filter(|&&k| k > 50.0).count(),
+            keys.len(),
+        );
+        println!();
+        println!(
+            "Clean exit (q) in {}/{} runs; every download matched the source byte for byte.",
+            runs.iter().filter(|r| r.exit_ok).count(),
+            runs.len()
+        );
+        memory.push((
+            format!(
+                "TUI, {:.2} GiB download (VmHWM, max)",
+                size as f64 / (1024.0 * MIB)
+            ),
+            runs.iter().filter_map(|r| r.hwm_kb).max().unwrap_or(0),
+            String::new(),
+        ));
+        eprintln!("(tui done at {:.0} s)", started.elapsed().as_secs_f64());
+    }
+    if cfg.part("queue")
+        && let Some(dir) = &cfg.queue_dir
+    {
+        let q = queue(cfg, dir, scratch.path())?;
+        let n = cfg.queue_count;
+        println!();
+        println!(
+            "### A queue of {n} files (`skiff get --parallel 8` of a directory of empty files)"
+        );
+        println!();
+        println!(
+            "{:.1} s ({:.0} files/s), {} files arrived{}; peak RSS **{:.1} MB**; CPU {:.1} s user + {:.1} s system; the machine's CPU busy in all (every core) {}.",
+            q.run.wall,
+            n as f64 / q.run.wall,
+            q.files,
+            if q.files == n {
+                " (all)"
+            } else {
+                " — INCOMPLETE"
+            },
+            mb(q.run.maxrss_kb),
+            q.run.user,
+            q.run.sys,
+            q.run.machine.map_or("-".into(), |s| format!("{s:.1} s"))
+        );
+        if !q.samples.is_empty() {
+            let pick: Vec<String> = (0..=10)
+                .map(|k| {
+                    let i = (q.samples.len() - 1) * k / 10;
+                    let (t, kb) = q.samples[i];
+                    format!("{t:.0} s: {:.1}", mb(kb))
+                })
+                .collect();
+            println!();
+            println!("VmRSS over the run (MB): {}.", pick.join(", "));
+        }
+        memory.push((
+            format!("`skiff get --parallel 8`, {n} files"),
+            q.run.maxrss_kb,
+            format!("{:.1} s", q.run.wall),
+        ));
+        if q.files != n {
+            return Err(format!("the queue run copied {} of {n} files", q.files));
+        }
+        eprintln!("(queue done at {:.0} s)", started.elapsed().as_secs_f64());
+    }
+    if !memory.is_empty() {
+        println!();
+        println!("### Peak memory (rusage ru_maxrss of the process; VmHWM for the TUI)");
+        println!();
+        println!("| run | peak RSS | |");
+        println!("|---|---:|---|");
+        for (what, kb, note) in &memory {
+            println!("| {what} | {:.1} MB | {note} |", mb(*kb));
+        }
+    }
+    println!();
+    println!("(all parts: {:.0} s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
