@@ -10,7 +10,8 @@
 //! same absolute path (vsftpd without chroot): `src/big.bin`, `src/tree2k/`, `one/big.bin`,
 //! `up/` (writable by the FTP user) and `dl/`. Uploads are checked by reading `up/` directly.
 //!
-//! Parts (`SKIFF_BENCH_PARTS`, default `big,tree,tui,queue`):
+//! Parts (`SKIFF_BENCH_PARTS`, default `big,tree,tui,queue`; they run in the order big, tui,
+//! tree, queue):
 //! - `big`: one file (1 GiB), download and upload: `skiff get|put --quiet` (default parallel)
 //!   vs `curl -s -o FILE URL` / `curl -s -T FILE URL`, alternating which tool goes first,
 //!   `SKIFF_BENCH_ROUNDS` rounds (5). Every copy is compared byte for byte with the source,
@@ -814,6 +815,11 @@ fn tree(cfg: &Config, scratch: &Path) -> Result<TreeResults, String> {
     let env = skiff_env(cfg);
     let dl = |tool: &str, i: usize| cfg.dl().join(format!("tree-{tool}-{i}"));
     let up = |tool: &str, i: usize| cfg.up().join(format!("tree-{tool}-{i}"));
+    // Copies are deleted at the end of the part, not after each run: ext4 skips inodes freed in
+    // the last ~30 s when it allocates new ones, scanning past them one by one, so deleting
+    // 2,000 files and creating 2,000 more right away makes each new file cost more and more
+    // (perf: `recently_deleted` under `ext4_create`, 10 % of skiff's CPU) — for every tool.
+    let mut kept: Vec<PathBuf> = Vec::new();
     // Warm-up, untimed (and a first check of both tools).
     for tool in ["lftp", "skiff"] {
         let d = dl(tool, 0);
@@ -825,7 +831,7 @@ fn tree(cfg: &Config, scratch: &Path) -> Result<TreeResults, String> {
         };
         run(&argv, if tool == "skiff" { &env } else { &[] }, scratch)?;
         check_tree(&want, &d, tool)?;
-        remove(&d);
+        kept.push(d);
     }
     for i in 1..=cfg.tree_rounds {
         let order: [&str; 2] = if i % 2 == 1 {
@@ -844,7 +850,7 @@ fn tree(cfg: &Config, scratch: &Path) -> Result<TreeResults, String> {
             manifest(&src)?; // warm (see `warm`)
             let x = run(&argv, env, scratch)?;
             check_tree(&want, &d, tool)?;
-            remove(&d);
+            kept.push(d);
             if tool == "lftp" {
                 r.lftp_get.push(x);
             } else {
@@ -862,7 +868,7 @@ fn tree(cfg: &Config, scratch: &Path) -> Result<TreeResults, String> {
             manifest(&src)?; // warm (see `warm`)
             let x = run(&argv, env, scratch)?;
             check_tree(&want, &d, tool)?;
-            remove(&d);
+            kept.push(d);
             if tool == "lftp" {
                 r.lftp_put.push(x);
             } else {
@@ -878,6 +884,9 @@ fn tree(cfg: &Config, scratch: &Path) -> Result<TreeResults, String> {
             r.skiff_put[i - 1].ms(),
             r.skiff_put[i - 1].wall / r.lftp_put[i - 1].wall,
         );
+    }
+    for d in &kept {
+        remove(d);
     }
     Ok(r)
 }
@@ -1104,9 +1113,18 @@ fn tui_run(cfg: &Config, i: usize, with_keys: bool, scratch: &Path) -> Result<Tu
     // Let the queue settle (the final reply, the pane refresh), then quit.
     t.wait_quiet(Duration::from_millis(300), Duration::from_secs(5));
     t.send(b"q");
-    let exit_ok = t
-        .wait_exit(Duration::from_secs(10))
-        .is_ok_and(|s| s.success());
+    let exit = t.wait_exit(Duration::from_secs(10));
+    let exit_ok = exit.as_ref().is_ok_and(|s| s.success());
+    if !exit_ok {
+        eprintln!(
+            "tui run {i}: no clean exit after q ({}):\n{}",
+            match &exit {
+                Ok(s) => format!("{s:?}"),
+                Err(e) => e.lines().next().unwrap_or("").to_string(),
+            },
+            t.screen().framed()
+        );
+    }
     drop(t);
     same_file(&src, &target)?;
     remove(&local);
@@ -1256,63 +1274,8 @@ fn run_all(cfg: &Config) -> Result<(), String> {
         skiff_get_big = Some(r.skiff_get);
         eprintln!("(big done at {:.0} s)", started.elapsed().as_secs_f64());
     }
-    if cfg.part("tree") {
-        let r = tree(cfg, scratch.path())?;
-        let m = r.manifest;
-        let what = |dir: &str| {
-            format!(
-                "{} files ({} KiB total) in {} directories, {dir}, {} rounds",
-                m.files,
-                m.bytes / 1024,
-                m.dirs,
-                cfg.tree_rounds
-            )
-        };
-        print_pair(
-            &what("download (`skiff get --parallel 8` vs `lftp mirror -P 8`)"),
-            0.7,
-            "lftp",
-            &r.lftp_get,
-            "skiff",
-            &r.skiff_get,
-            0,
-        );
-        print_pair(
-            &what("upload (`skiff put --parallel 8` vs `lftp mirror -R -P 8`)"),
-            0.7,
-            "lftp",
-            &r.lftp_put,
-            "skiff",
-            &r.skiff_put,
-            0,
-        );
-        println!();
-        println!(
-            "Every copy (warm-up included) matched the source: {} files, {} directories, {} bytes, hash {:016x}.",
-            m.files, m.dirs, m.bytes, m.hash
-        );
-        memory.push((
-            format!("`skiff get --parallel 8`, {} files (max)", m.files),
-            r.skiff_get.iter().map(|x| x.maxrss_kb).max().unwrap_or(0),
-            String::new(),
-        ));
-        memory.push((
-            format!("`skiff put --parallel 8`, {} files (max)", m.files),
-            r.skiff_put.iter().map(|x| x.maxrss_kb).max().unwrap_or(0),
-            String::new(),
-        ));
-        memory.push((
-            "lftp mirror, same trees (max)".into(),
-            r.lftp_get
-                .iter()
-                .chain(&r.lftp_put)
-                .map(|x| x.maxrss_kb)
-                .max()
-                .unwrap_or(0),
-            String::new(),
-        ));
-        eprintln!("(tree done at {:.0} s)", started.elapsed().as_secs_f64());
-    }
+    // The TUI before the trees: right after the tree part deletes its 44,000 copies, ext4 is
+    // busy (a first 1 GiB download then took twice the CPU and time, in every full run).
     if cfg.part("tui") {
         let size = std::fs::metadata(cfg.src_big())
             .map_err(|e| e.to_string())?
@@ -1458,6 +1421,63 @@ fn run_all(cfg: &Config) -> Result<(), String> {
             String::new(),
         ));
         eprintln!("(tui done at {:.0} s)", started.elapsed().as_secs_f64());
+    }
+    if cfg.part("tree") {
+        let r = tree(cfg, scratch.path())?;
+        let m = r.manifest;
+        let what = |dir: &str| {
+            format!(
+                "{} files ({} KiB total) in {} directories, {dir}, {} rounds",
+                m.files,
+                m.bytes / 1024,
+                m.dirs,
+                cfg.tree_rounds
+            )
+        };
+        print_pair(
+            &what("download (`skiff get --parallel 8` vs `lftp mirror -P 8`)"),
+            0.7,
+            "lftp",
+            &r.lftp_get,
+            "skiff",
+            &r.skiff_get,
+            0,
+        );
+        print_pair(
+            &what("upload (`skiff put --parallel 8` vs `lftp mirror -R -P 8`)"),
+            0.7,
+            "lftp",
+            &r.lftp_put,
+            "skiff",
+            &r.skiff_put,
+            0,
+        );
+        println!();
+        println!(
+            "Every copy (warm-up included) matched the source: {} files, {} directories, {} bytes, hash {:016x}.",
+            m.files, m.dirs, m.bytes, m.hash
+        );
+        memory.push((
+            format!("`skiff get --parallel 8`, {} files (max)", m.files),
+            r.skiff_get.iter().map(|x| x.maxrss_kb).max().unwrap_or(0),
+            String::new(),
+        ));
+        memory.push((
+            format!("`skiff put --parallel 8`, {} files (max)", m.files),
+            r.skiff_put.iter().map(|x| x.maxrss_kb).max().unwrap_or(0),
+            String::new(),
+        ));
+        memory.push((
+            "lftp mirror, same trees (max)".into(),
+            r.lftp_get
+                .iter()
+                .chain(&r.lftp_put)
+                .map(|x| x.maxrss_kb)
+                .max()
+                .unwrap_or(0),
+            String::new(),
+        ));
+        eprintln!("(tree done at {:.0} s)", started.elapsed().as_secs_f64());
     }
     if cfg.part("queue")
         && let Some(dir) = &cfg.queue_dir
