@@ -1,6 +1,7 @@
 //! The headless commands `skiff get`, `skiff put` and `skiff ls`, on the same engine as the
 //! TUI: for scripts, cron jobs and benchmarks.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -131,7 +132,6 @@ pub async fn get(
     } else {
         (JobKind::File, s.size(&path).await?)
     };
-    s.quit().await;
     let local = local.unwrap_or_else(|| PathBuf::from("."));
     let dst = if local.is_dir() {
         local.join(&name)
@@ -147,7 +147,7 @@ pub async fn get(
         mtime: None,
         is_move: false,
     };
-    run_jobs(opts, x, vec![spec]).await
+    run_jobs(opts, x, vec![spec], Some(s)).await
 }
 
 /// `skiff put LOCAL URL`.
@@ -174,7 +174,6 @@ pub async fn put(
         Some(p) => remote_join(&home, &p),
     };
     let into_dir = path.ends_with('/') || s.cwd_to(&path).await.is_ok();
-    s.quit().await;
     let dst = if into_dir {
         remote_join(path.trim_end_matches('/'), &name)
     } else {
@@ -193,13 +192,105 @@ pub async fn put(
         mtime: None,
         is_move: false,
     };
-    run_jobs(opts, x, vec![spec]).await
+    run_jobs(opts, x, vec![spec], Some(s)).await
+}
+
+/// What `run_jobs` remembers of a job: enough for the counters, not the job itself (a
+/// 100,000-file run must not hold the queue a second time).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Open,
+    Done,
+    Failed,
+    Skipped,
+    Ended,
+}
+
+/// The counters of a headless run.
+#[derive(Default)]
+struct Tally {
+    /// Per job: is it a file, and how it stands.
+    seen: HashMap<JobId, (bool, Seen)>,
+    open: usize,
+    files: usize,
+    files_finished: usize,
+    ok: usize,
+    ok_bytes: u64,
+    skipped: usize,
+    failed: BTreeMap<JobId, String>,
+    /// Bytes of the files in flight (finished ones are in `ok_bytes`).
+    moving: HashMap<JobId, u64>,
+}
+
+impl Tally {
+    fn note(&mut self, j: &Job) {
+        let file = j.spec.kind == JobKind::File;
+        let now = match &j.state {
+            JobState::Done => Seen::Done,
+            JobState::Failed { .. } => Seen::Failed,
+            JobState::Skipped { .. } => Seen::Skipped,
+            // A conflict cannot be answered here (it only happens with the policy `ask`).
+            JobState::Cancelled | JobState::Conflict { .. } => Seen::Ended,
+            _ => Seen::Open,
+        };
+        let before = self.seen.insert(j.id, (file, now)).map(|(_, s)| s);
+        if before.is_none() && file {
+            self.files += 1;
+        }
+        if now == Seen::Open {
+            if file {
+                self.moving.insert(j.id, j.done);
+            }
+        } else {
+            self.moving.remove(&j.id);
+        }
+        if before == Some(now) {
+            return;
+        }
+        match before {
+            Some(Seen::Open) => self.open -= 1,
+            Some(Seen::Done) if file => {
+                self.ok -= 1;
+                self.ok_bytes -= j.spec.size.unwrap_or(j.done);
+            }
+            Some(Seen::Skipped) => self.skipped -= 1,
+            Some(Seen::Failed) => {
+                self.failed.remove(&j.id);
+            }
+            _ => {}
+        }
+        if file && before.is_some_and(|b| b != Seen::Open) {
+            self.files_finished -= 1;
+        }
+        if file && now != Seen::Open {
+            self.files_finished += 1;
+        }
+        match now {
+            Seen::Open => self.open += 1,
+            Seen::Done if file => {
+                self.ok += 1;
+                self.ok_bytes += j.spec.size.unwrap_or(j.done);
+            }
+            Seen::Skipped => self.skipped += 1,
+            Seen::Failed => {
+                if let JobState::Failed { reason, code } = &j.state {
+                    let code = code.map(|c| format!(" [{c}]")).unwrap_or_default();
+                    self.failed.insert(
+                        j.id,
+                        format!("failed{code}: {} -> {}: {reason}", j.spec.src, j.spec.dst),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 async fn run_jobs(
     opts: ConnectOptions,
     x: XferOptions,
     specs: Vec<JobSpec>,
+    first: Option<FtpSession>,
 ) -> anyhow::Result<i32> {
     let mut cfg = EngineConfig::new(opts);
     cfg.parallel = x.parallel;
@@ -216,40 +307,27 @@ async fn run_jobs(
     } else {
         None
     };
-    let engine = Engine::start(cfg, tx, log);
+    let engine = Engine::start_with(cfg, tx, log, first);
     engine.enqueue(specs);
     let show = !x.quiet && std::io::stderr().is_terminal();
     let start = Instant::now();
-    let mut jobs: std::collections::BTreeMap<JobId, Job> = Default::default();
-    let mut done_bytes: std::collections::HashMap<JobId, u64> = Default::default();
+    let mut t = Tally::default();
     let mut rate_total = 0u64;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
-    // Jobs not yet finished, kept as a set so a 100,000-file run stays linear.
-    let mut unsettled: std::collections::HashSet<JobId> = Default::default();
-    let settle = |set: &mut std::collections::HashSet<JobId>, j: &Job| {
-        if j.state.is_finished() || matches!(j.state, JobState::Conflict { .. }) {
-            set.remove(&j.id);
-        } else {
-            set.insert(j.id);
-        }
-    };
     while let Some(ev) = rx.recv().await {
         match ev {
             EngineEvent::Added { jobs: new, .. } => {
-                for j in new {
-                    settle(&mut unsettled, &j);
-                    jobs.insert(j.id, j);
+                for j in &new {
+                    t.note(j);
                 }
             }
-            EngineEvent::Changed(j) => {
-                done_bytes.insert(j.id, j.done);
-                settle(&mut unsettled, &j);
-                jobs.insert(j.id, j);
-            }
+            EngineEvent::Changed(j) => t.note(&j),
             EngineEvent::Progress(p) => {
                 rate_total = p.iter().map(|p| p.rate).sum();
                 for p in p {
-                    done_bytes.insert(p.id, p.done);
+                    if let Some(b) = t.moving.get_mut(&p.id) {
+                        *b = p.done;
+                    }
                 }
             }
             EngineEvent::Idle => break,
@@ -257,22 +335,16 @@ async fn run_jobs(
         }
         if show && last_draw.elapsed() >= Duration::from_millis(200) {
             last_draw = Instant::now();
-            let files = jobs
-                .values()
-                .filter(|j| j.spec.kind == JobKind::File)
-                .count();
-            let finished = jobs
-                .values()
-                .filter(|j| j.spec.kind == JobKind::File && j.state.is_finished())
-                .count();
-            let bytes: u64 = done_bytes.values().sum();
+            let bytes = t.ok_bytes + t.moving.values().sum::<u64>();
             eprint!(
-                "\r\x1b[K{finished}/{files} files  {}  {}/s",
+                "\r\x1b[K{}/{} files  {}  {}/s",
+                t.files_finished,
+                t.files,
                 human_size(bytes),
                 human_size(rate_total)
             );
         }
-        if !jobs.is_empty() && unsettled.is_empty() {
+        if !t.seen.is_empty() && t.open == 0 {
             break;
         }
     }
@@ -281,39 +353,20 @@ async fn run_jobs(
         eprint!("\r\x1b[K");
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let files: Vec<&Job> = jobs
-        .values()
-        .filter(|j| j.spec.kind == JobKind::File)
-        .collect();
-    let ok = files.iter().filter(|j| j.state == JobState::Done).count();
-    let bytes: u64 = files
-        .iter()
-        .filter(|j| j.state == JobState::Done)
-        .map(|j| j.spec.size.unwrap_or(j.done))
-        .sum();
-    let failed: Vec<&Job> = jobs
-        .values()
-        .filter(|j| matches!(j.state, JobState::Failed { .. }))
-        .collect();
-    let skipped = jobs
-        .values()
-        .filter(|j| matches!(j.state, JobState::Skipped { .. }))
-        .count();
     if !x.quiet {
         eprintln!(
-            "{ok} files, {} in {elapsed:.2} s ({}/s); {} failed, {skipped} skipped",
-            human_size(bytes),
-            human_size((bytes as f64 / elapsed.max(0.001)) as u64),
-            failed.len()
+            "{} files, {} in {elapsed:.2} s ({}/s); {} failed, {} skipped",
+            t.ok,
+            human_size(t.ok_bytes),
+            human_size((t.ok_bytes as f64 / elapsed.max(0.001)) as u64),
+            t.failed.len(),
+            t.skipped
         );
     }
-    for j in &failed {
-        if let JobState::Failed { reason, code } = &j.state {
-            let code = code.map(|c| format!(" [{c}]")).unwrap_or_default();
-            eprintln!("failed{code}: {} -> {}: {reason}", j.spec.src, j.spec.dst);
-        }
+    for line in t.failed.values() {
+        eprintln!("{line}");
     }
-    Ok(if failed.is_empty() { 0 } else { 1 })
+    Ok(if t.failed.is_empty() { 0 } else { 1 })
 }
 
 /// `skiff bookmarks …`

@@ -113,8 +113,10 @@ fn password_source(stdin: bool) -> anyhow::Result<Option<Secret>> {
 }
 
 fn headless(cmd: Command) -> anyhow::Result<i32> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread, like curl and lftp: a transfer's socket reads and file writes happen on the
+    // same thread, with no hand-offs between threads (BENCHMARKS.md: a 1 GiB download made
+    // ~2,000–6,000 context switches on two worker threads, ~50 on one).
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;

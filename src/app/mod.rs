@@ -161,7 +161,11 @@ impl Runner {
                 }
             }
         });
-        self.engine = Some(Engine::start(cfg, tx, Some(self.log.clone())));
+        match Engine::start_threaded(cfg, tx, Some(self.log.clone())) {
+            Ok(e) => self.engine = Some(e),
+            Err(e) => crate::ftp::Tap::new("xfer", self.log.clone())
+                .warn(format!("cannot start the transfer engine: {e}")),
+        }
     }
 
     /// Stop the engine (interrupted transfers keep their `.part` files; the queue is saved).

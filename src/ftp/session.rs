@@ -205,6 +205,11 @@ impl FtpSession {
     pub fn tap(&self) -> &Tap {
         &self.tap
     }
+    /// Log this session's conversation under another tag from now on (a connection handed from
+    /// one role to another, e.g. a probe that becomes a transfer connection).
+    pub fn set_tap(&mut self, tap: Tap) {
+        self.tap = tap;
+    }
     pub fn features(&self) -> &[String] {
         &self.features
     }

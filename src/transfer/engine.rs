@@ -161,6 +161,71 @@ impl Engine {
         events: mpsc::UnboundedSender<EngineEvent>,
         log: Option<mpsc::UnboundedSender<LogEvent>>,
     ) -> Engine {
+        Engine::start_with(cfg, events, log, None)
+    }
+
+    /// Like [`Engine::start`], with a connection that is already logged in for the first
+    /// worker (the headless commands log in once to look at the URL, and keep that login).
+    pub fn start_with(
+        cfg: EngineConfig,
+        events: mpsc::UnboundedSender<EngineEvent>,
+        log: Option<mpsc::UnboundedSender<LogEvent>>,
+        first: Option<crate::ftp::FtpSession>,
+    ) -> Engine {
+        Engine::spawn(cfg, events, log, first).0
+    }
+
+    /// Start the engine on a thread of its own, with a single-threaded runtime: transfers
+    /// neither wait for the UI's tasks nor make them wait, and a block written to a local file
+    /// blocks only this thread (the headless commands run the same way on their main thread).
+    pub fn start_threaded(
+        cfg: EngineConfig,
+        events: mpsc::UnboundedSender<EngineEvent>,
+        log: Option<mpsc::UnboundedSender<LogEvent>>,
+    ) -> std::io::Result<Engine> {
+        let (etx, erx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("skiff-xfer".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = etx.send(Err(e));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let (engine, core, workers) = Engine::spawn(cfg, events, log, None);
+                    let _ = etx.send(Ok(engine));
+                    let _ = core.await;
+                    // Let the workers say QUIT (briefly: a stalled one is not waited for).
+                    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                        for w in workers {
+                            let _ = w.await;
+                        }
+                    })
+                    .await;
+                });
+            })?;
+        erx.recv()
+            .map_err(|_| std::io::Error::other("the transfer thread did not start"))?
+    }
+
+    fn spawn(
+        cfg: EngineConfig,
+        events: mpsc::UnboundedSender<EngineEvent>,
+        log: Option<mpsc::UnboundedSender<LogEvent>>,
+        first: Option<crate::ftp::FtpSession>,
+    ) -> (
+        Engine,
+        tokio::task::JoinHandle<()>,
+        Vec<tokio::task::JoinHandle<()>>,
+    ) {
+        let mut first = first;
+        let mut workers = Vec::new();
         let (tx, rx) = mpsc::unbounded_channel();
         let parallel = cfg.parallel.clamp(1, 16);
         for i in 1..=parallel {
@@ -170,8 +235,11 @@ impl Engine {
                 None => Tap::discard(&tag),
             };
             let mut worker = Worker::new(cfg.connect.clone(), tap, cfg.stall);
+            if let Some(s) = first.take() {
+                worker = worker.with_session(s);
+            }
             let tx = tx.clone();
-            tokio::spawn(async move {
+            workers.push(tokio::spawn(async move {
                 loop {
                     let (want_tx, want_rx) = oneshot::channel();
                     if tx.send(Msg::Want(want_tx)).is_err() {
@@ -190,7 +258,7 @@ impl Engine {
                     }
                 }
                 worker.close().await;
-            });
+            }));
         }
         let tap = match &log {
             Some(l) => Tap::new("xfer", l.clone()),
@@ -198,8 +266,8 @@ impl Engine {
         };
         let mut core = Core::new(cfg, events, tap);
         core.restore();
-        tokio::spawn(core.run(rx));
-        Engine { tx }
+        let core = tokio::spawn(core.run(rx));
+        (Engine { tx }, core, workers)
     }
 }
 

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use std::io::{Read, Seek, Write};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::job::{Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
 use crate::fs::{EntryKind, validate_name};
@@ -19,6 +21,7 @@ pub const RUN: u8 = 0;
 pub const PAUSE: u8 = 1;
 pub const CANCEL: u8 = 2;
 
+/// Bytes moved per read or write. Allocated once per worker, not per file.
 const CHUNK: usize = 256 * 1024;
 
 /// Why a job did not complete.
@@ -94,6 +97,8 @@ pub struct Worker {
     session: Option<FtpSession>,
     stall: Duration,
     last_used: std::time::Instant,
+    /// The transfer buffer, reused by every job of this worker.
+    buf: Vec<u8>,
 }
 
 /// A connection unused for this long is replaced before the next job.
@@ -112,7 +117,17 @@ impl Worker {
             session: None,
             stall,
             last_used: std::time::Instant::now(),
+            buf: Vec::new(),
         }
+    }
+
+    /// Start with a connection that is already logged in (e.g. the one `skiff get` used to
+    /// look at the URL), so a one-file run logs in once.
+    pub fn with_session(mut self, session: FtpSession) -> Worker {
+        let mut session = session;
+        session.set_tap(self.tap.clone());
+        self.session = Some(session);
+        self
     }
 
     async fn session(&mut self) -> Result<&mut FtpSession, TransferError> {
@@ -161,8 +176,7 @@ impl Worker {
                     Err(e) => Err(e),
                 }
             }
-            (Direction::Upload, JobKind::RemoveDir) => tokio::fs::remove_dir(&a.job.spec.src)
-                .await
+            (Direction::Upload, JobKind::RemoveDir) => std::fs::remove_dir(&a.job.spec.src)
                 .map(|()| Outcome::Done)
                 .map_err(local(format!("removing {}", a.job.spec.src))),
         };
@@ -184,8 +198,8 @@ impl Worker {
                 if a.job.spec.direction == Direction::Download && a.job.spec.kind == JobKind::File {
                     let mut part = std::ffi::OsString::from(&a.job.spec.dst);
                     part.push(".part");
-                    if tokio::fs::metadata(&part).await.is_ok_and(|m| m.len() == 0) {
-                        let _ = tokio::fs::remove_file(&part).await;
+                    if std::fs::symlink_metadata(&part).is_ok_and(|m| m.is_file() && m.len() == 0) {
+                        let _ = std::fs::remove_file(&part);
                     }
                 }
                 Outcome::Failed(e)
@@ -201,16 +215,15 @@ impl Worker {
         }
     }
 
+    // Local files are read and written with `std::fs` on the worker's own thread: a write of
+    // one block into the page cache takes microseconds, while a trip through tokio's blocking
+    // pool per block (what `tokio::fs` does) cost a 1 GiB download ~16,000 context switches
+    // and a tree of small files ~80 futex calls per file (BENCHMARKS.md).
     async fn download(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
         let mut dst = PathBuf::from(&spec.dst);
-        let part_of = |p: &Path| {
-            let mut s = p.as_os_str().to_owned();
-            s.push(".part");
-            PathBuf::from(s)
-        };
         // The destination already there (not a .part of ours): apply the policy.
-        if let Ok(meta) = tokio::fs::symlink_metadata(&dst).await {
+        if let Ok(meta) = std::fs::symlink_metadata(&dst) {
             let dst_size = meta.len();
             let dst_mtime = meta.modified().ok().map(unix_secs);
             if meta.is_dir() || meta.file_type().is_symlink() {
@@ -230,16 +243,15 @@ impl Worker {
                 }
                 Decision::ResumeFrom => {
                     // Continue the existing file as if it were our .part.
-                    tokio::fs::rename(&dst, part_of(&dst))
-                        .await
+                    std::fs::rename(&dst, part_path(&dst))
                         .map_err(local("resuming the existing file"))?;
                 }
-                Decision::Rename => dst = free_local_name(&dst).await?,
+                Decision::Rename => dst = free_local_name(&dst)?,
             }
         }
-        let part = part_of(&dst);
+        let part = part_path(&dst);
         // Never write through a link: a planted `NAME.part` symlink could point anywhere.
-        let mut offset = match tokio::fs::symlink_metadata(&part).await {
+        let mut offset = match std::fs::symlink_metadata(&part) {
             Ok(m) if m.is_file() => m.len(),
             Ok(_) => {
                 return Err(TransferError::Refused(format!(
@@ -254,7 +266,7 @@ impl Worker {
         }
         // The data connection first: a refused RETR must not leave a .part behind.
         let session = self.session().await?;
-        let stream = match session.retr(&spec.src, offset).await {
+        let mut stream = match session.retr(&spec.src, offset).await {
             Ok(s) => s,
             Err(e) if offset > 0 && e.code().is_some_and(|c| (500..=504).contains(&c)) => {
                 session.tap().warn(format!(
@@ -266,66 +278,60 @@ impl Worker {
             }
             Err(e) => return Err(e.into()),
         };
-        let mut stream = stream;
-        let mut file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(false)
-            .open(&part)
-            .await
-            .map_err(local(format!("opening {}", part.display())))?;
+        let mut file = open_part(&part).map_err(local(format!("opening {}", part.display())))?;
         file.set_len(offset)
-            .await
             .map_err(local("preparing the .part file"))?;
         file.seek(SeekFrom::Start(offset))
-            .await
             .map_err(local("seeking the .part file"))?;
         a.progress.store(offset, Ordering::Relaxed);
-        let mut buf = vec![0u8; CHUNK];
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(CHUNK, 0);
         let mut done = offset;
-        loop {
+        let r = loop {
             if let Some(stop) = Self::check(a) {
+                break Err(stop);
+            }
+            let n = match tokio::time::timeout(self.stall, stream.read(&mut buf)).await {
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => {
+                    break Ok(Err(
+                        FtpError::Connection(format!("data connection: {e}")).into()
+                    ));
+                }
+                Err(_) => {
+                    break Ok(Err(FtpError::Timeout {
+                        after: self.stall,
+                        what: "receiving data (stalled)",
+                    }
+                    .into()));
+                }
+            };
+            if n == 0 {
+                break Ok(Ok(()));
+            }
+            if let Err(e) = file.write_all(&buf[..n]) {
+                break Ok(Err(local(format!("writing {}", part.display()))(e)));
+            }
+            done += n as u64;
+            a.progress.store(done, Ordering::Relaxed);
+        };
+        self.buf = buf;
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(stop) => {
                 drop(stream);
-                file.flush()
-                    .await
-                    .map_err(local("writing the .part file"))?;
                 self.drop_session();
                 return Ok(match stop {
                     Stop::Pause => Outcome::Paused,
                     Stop::Cancel => {
                         drop(file);
-                        let _ = tokio::fs::remove_file(&part).await;
+                        let _ = std::fs::remove_file(&part);
                         Outcome::Cancelled
                     }
                 });
             }
-            let n = match tokio::time::timeout(self.stall, stream.read(&mut buf)).await {
-                Ok(Ok(n)) => n,
-                Ok(Err(e)) => {
-                    let _ = file.flush().await;
-                    return Err(FtpError::Connection(format!("data connection: {e}")).into());
-                }
-                Err(_) => {
-                    let _ = file.flush().await;
-                    return Err(FtpError::Timeout {
-                        after: self.stall,
-                        what: "receiving data (stalled)",
-                    }
-                    .into());
-                }
-            };
-            if n == 0 {
-                break;
-            }
-            file.write_all(&buf[..n])
-                .await
-                .map_err(local(format!("writing {}", part.display())))?;
-            done += n as u64;
-            a.progress.store(done, Ordering::Relaxed);
         }
-        file.flush()
-            .await
-            .map_err(local("writing the .part file"))?;
         let session = self.session().await?;
         session.finish(stream).await?;
         // The final reply came; now the size must be right before the name is.
@@ -335,7 +341,6 @@ impl Worker {
         };
         let got = file
             .metadata()
-            .await
             .map_err(local("checking the .part file"))?
             .len();
         if let Some(expected) = expected
@@ -345,15 +350,11 @@ impl Worker {
         }
         if let Some(mtime) = spec.mtime {
             let t = UNIX_EPOCH + Duration::from_secs(mtime.max(0) as u64);
-            let std_file = file.into_std().await;
             // A time we cannot set is not worth failing a complete download for.
-            let _ = tokio::task::spawn_blocking(move || std_file.set_modified(t)).await;
-        } else {
-            drop(file);
+            let _ = file.set_modified(t);
         }
-        tokio::fs::rename(&part, &dst)
-            .await
-            .map_err(local(format!("renaming to {}", dst.display())))?;
+        drop(file);
+        std::fs::rename(&part, &dst).map_err(local(format!("renaming to {}", dst.display())))?;
         if spec.is_move {
             let session = self.session().await?;
             crate::fs::FileSystem::remove_file(session, &spec.src)
@@ -368,9 +369,7 @@ impl Worker {
     async fn upload(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
         let src = PathBuf::from(&spec.src);
-        let meta = tokio::fs::metadata(&src)
-            .await
-            .map_err(local(format!("reading {}", src.display())))?;
+        let meta = std::fs::metadata(&src).map_err(local(format!("reading {}", src.display())))?;
         let size = meta.len();
         let mtime = meta.modified().ok().map(unix_secs).or(spec.mtime);
         let mut dst = spec.dst.clone();
@@ -406,9 +405,8 @@ impl Worker {
                 }
             }
         }
-        let mut file = tokio::fs::File::open(&src)
-            .await
-            .map_err(local(format!("opening {}", src.display())))?;
+        let mut file =
+            std::fs::File::open(&src).map_err(local(format!("opening {}", src.display())))?;
         let mut stream = if offset > 0 {
             match session.stor(&dst, offset, false).await {
                 Ok(s) => s,
@@ -434,13 +432,45 @@ impl Worker {
             session.stor(&dst, 0, false).await?
         };
         file.seek(SeekFrom::Start(offset))
-            .await
             .map_err(local("seeking the source"))?;
         a.progress.store(offset, Ordering::Relaxed);
-        let mut buf = vec![0u8; CHUNK];
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(CHUNK, 0);
         let mut done = offset;
-        loop {
+        let r = loop {
             if let Some(stop) = Self::check(a) {
+                break Err(stop);
+            }
+            let n = match file.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) => break Ok(Err(local(format!("reading {}", src.display()))(e))),
+            };
+            if n == 0 {
+                break Ok(Ok(()));
+            }
+            match tokio::time::timeout(self.stall, stream.write_all(&buf[..n])).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    break Ok(Err(
+                        FtpError::Connection(format!("data connection: {e}")).into()
+                    ));
+                }
+                Err(_) => {
+                    break Ok(Err(FtpError::Timeout {
+                        after: self.stall,
+                        what: "sending data (stalled)",
+                    }
+                    .into()));
+                }
+            }
+            done += n as u64;
+            a.progress.store(done, Ordering::Relaxed);
+        };
+        self.buf = buf;
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(stop) => {
                 drop(stream);
                 self.drop_session();
                 return Ok(match stop {
@@ -448,28 +478,6 @@ impl Worker {
                     Stop::Cancel => Outcome::Cancelled,
                 });
             }
-            let n = file
-                .read(&mut buf)
-                .await
-                .map_err(local(format!("reading {}", src.display())))?;
-            if n == 0 {
-                break;
-            }
-            match tokio::time::timeout(self.stall, stream.write_all(&buf[..n])).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    return Err(FtpError::Connection(format!("data connection: {e}")).into());
-                }
-                Err(_) => {
-                    return Err(FtpError::Timeout {
-                        after: self.stall,
-                        what: "sending data (stalled)",
-                    }
-                    .into());
-                }
-            }
-            done += n as u64;
-            a.progress.store(done, Ordering::Relaxed);
         }
         let session = self.session().await?;
         session.finish(stream).await?;
@@ -489,7 +497,7 @@ impl Worker {
                 .warn(format!("could not set the modification time: {e}"));
         }
         if spec.is_move {
-            tokio::fs::remove_file(&src).await.map_err(local(format!(
+            std::fs::remove_file(&src).map_err(local(format!(
                 "copied, but deleting {} failed",
                 src.display()
             )))?;
@@ -504,7 +512,7 @@ impl Worker {
         let mut entries = session.list_cwd().await?;
         crate::fs::sort_entries(&mut entries);
         let dst = PathBuf::from(&spec.dst);
-        match tokio::fs::symlink_metadata(&dst).await {
+        match std::fs::symlink_metadata(&dst) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => {
                 return Err(TransferError::Refused(format!(
@@ -512,9 +520,9 @@ impl Worker {
                     dst.display()
                 )));
             }
-            Err(_) => tokio::fs::create_dir(&dst)
-                .await
-                .map_err(local(format!("creating {}", dst.display())))?,
+            Err(_) => {
+                std::fs::create_dir(&dst).map_err(local(format!("creating {}", dst.display())))?
+            }
         }
         let mut children = Vec::new();
         let mut skipped = Vec::new();
@@ -646,14 +654,33 @@ fn unix_secs(t: SystemTime) -> i64 {
     }
 }
 
-async fn free_local_name(dst: &Path) -> Result<PathBuf, TransferError> {
+/// `NAME.part` next to `NAME`.
+fn part_path(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(".part");
+    PathBuf::from(s)
+}
+
+/// Open (or create) a `.part` file for writing, never through a symbolic link.
+fn open_part(part: &Path) -> io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.create(true).write(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(part)
+}
+
+fn free_local_name(dst: &Path) -> Result<PathBuf, TransferError> {
     let name = dst
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     for n in 1..10_000 {
         let candidate = dst.with_file_name(numbered_name(&name, n));
-        if tokio::fs::symlink_metadata(&candidate).await.is_err() {
+        if std::fs::symlink_metadata(&candidate).is_err() {
             return Ok(candidate);
         }
     }
@@ -749,6 +776,24 @@ mod tests {
             Decision::Rename
         ));
         assert!(matches!(decide(OnExists::Ask, &s, 1, None), Decision::Ask));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_part_file_is_never_opened_through_a_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"keep me").expect("write");
+        let part = dir.path().join("x.part");
+        std::os::unix::fs::symlink(&victim, &part).expect("symlink");
+        let err = open_part(&part).expect_err("opened through a symlink");
+        assert_eq!(err.raw_os_error(), Some(libc::ELOOP));
+        assert_eq!(std::fs::read(&victim).expect("read"), b"keep me");
+        // A plain file opens, and keeps its bytes (resume).
+        std::fs::remove_file(&part).expect("rm");
+        std::fs::write(&part, b"abc").expect("write");
+        let f = open_part(&part).expect("open");
+        assert_eq!(f.metadata().expect("meta").len(), 3);
     }
 
     #[test]
