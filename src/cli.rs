@@ -141,8 +141,8 @@ pub async fn get(
     let spec = JobSpec {
         direction: Direction::Download,
         kind,
-        src: path,
-        dst: dst.to_string_lossy().into_owned(),
+        src: path.into(),
+        dst: dst.to_string_lossy().into(),
         size,
         mtime: None,
         is_move: false,
@@ -186,8 +186,8 @@ pub async fn put(
         } else {
             JobKind::File
         },
-        src: local.to_string_lossy().into_owned(),
-        dst,
+        src: local.to_string_lossy().into(),
+        dst: dst.into(),
         size: meta.is_file().then_some(meta.len()),
         mtime: None,
         is_move: false,

@@ -83,8 +83,8 @@ fn download(name: &str, size: usize, dst: &Path) -> JobSpec {
     JobSpec {
         direction: Direction::Download,
         kind: JobKind::File,
-        src: format!("/{name}"),
-        dst: dst.join(name).to_string_lossy().into_owned(),
+        src: format!("/{name}").into(),
+        dst: dst.join(name).to_string_lossy().into(),
         size: Some(size as u64),
         mtime: None,
         is_move: false,
@@ -279,7 +279,7 @@ async fn a_cut_upload_resumes_with_rest_stor() {
     let spec = JobSpec {
         direction: Direction::Upload,
         kind: JobKind::File,
-        src: local.path().join("up.bin").to_string_lossy().into_owned(),
+        src: local.path().join("up.bin").to_string_lossy().into(),
         dst: "/up.bin".into(),
         size: Some(a.len() as u64),
         mtime: None,

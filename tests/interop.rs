@@ -187,8 +187,8 @@ async fn round_trip(var: &str) {
         engine.enqueue(vec![JobSpec {
             direction,
             kind: JobKind::Dir,
-            src: from,
-            dst: to,
+            src: from.into(),
+            dst: to.into(),
             size: None,
             mtime: None,
             is_move: false,

@@ -156,8 +156,8 @@ fn queue_jobs(s: &mut State) {
                 Direction::Download
             },
             kind: JobKind::File,
-            src: format!("/pub/{name}"),
-            dst: format!("/home/user/projects/{name}"),
+            src: format!("/pub/{name}").into(),
+            dst: format!("/home/user/projects/{name}").into(),
             size: Some(size),
             mtime: None,
             is_move: false,

@@ -142,8 +142,8 @@ fn spec(
     JobSpec {
         direction,
         kind,
-        src: src.into(),
-        dst: dst.into(),
+        src: src.into().into(),
+        dst: dst.into().into(),
         size: None,
         mtime: None,
         is_move: false,
@@ -495,7 +495,7 @@ async fn permanent_failures_fail_at_once_and_spare_the_others() {
     let by_name: Vec<(String, JobState)> = run
         .jobs
         .values()
-        .map(|j| (j.spec.dst.clone(), j.state.clone()))
+        .map(|j| (j.spec.dst.to_string(), j.state.clone()))
         .collect();
     match &by_name[0].1 {
         JobState::Failed { code, .. } => assert_eq!(*code, Some(550)),

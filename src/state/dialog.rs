@@ -58,7 +58,7 @@ impl ConflictForm {
         ConflictForm {
             id: j.id,
             name: j.name().to_string(),
-            dst: j.spec.dst.clone(),
+            dst: j.spec.dst.to_string(),
             src_size: j.spec.size,
             src_mtime: j.spec.mtime,
             dst_size,

@@ -515,8 +515,8 @@ impl State {
             specs.push(JobSpec {
                 direction,
                 kind,
-                src: join_path(side, &pane.path, &e.name),
-                dst: join_path(side.other(), &dst_dir, &e.name),
+                src: join_path(side, &pane.path, &e.name).into(),
+                dst: join_path(side.other(), &dst_dir, &e.name).into(),
                 size: (kind == JobKind::File).then_some(e.size),
                 mtime: e.mtime,
                 is_move,

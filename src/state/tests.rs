@@ -399,9 +399,9 @@ fn marks_copy_and_move_queue_jobs_for_the_other_pane() {
             .all(|j| j.direction == Direction::Upload && !j.is_move)
     );
     assert_eq!(specs[0].kind, JobKind::Dir);
-    assert_eq!(specs[0].src, "/home/u/dir00");
-    assert_eq!(specs[0].dst, "/pub/dir00");
-    assert_eq!(specs[1].dst, "/pub/file0000");
+    assert_eq!(&*specs[0].src, "/home/u/dir00");
+    assert_eq!(&*specs[0].dst, "/pub/dir00");
+    assert_eq!(&*specs[1].dst, "/pub/file0000");
     assert_eq!(specs[1].size, Some(10));
     assert!(s.local.marked.is_empty(), "marks are used up");
     assert!(s.queue.visible);
@@ -412,8 +412,8 @@ fn marks_copy_and_move_queue_jobs_for_the_other_pane() {
         [Effect::Enqueue(specs)] => {
             assert_eq!(specs.len(), 1);
             assert_eq!(specs[0].direction, Direction::Download);
-            assert_eq!(specs[0].src, "/pub/file0199");
-            assert_eq!(specs[0].dst, "/home/u/file0199");
+            assert_eq!(&*specs[0].src, "/pub/file0199");
+            assert_eq!(&*specs[0].dst, "/home/u/file0199");
             assert!(specs[0].is_move);
         }
         other => panic!("{other:?}"),
@@ -445,8 +445,8 @@ fn dragging_to_the_other_pane_queues_a_copy_into_the_row_under_the_pointer() {
     match fx.as_slice() {
         [Effect::Enqueue(specs)] => {
             assert_eq!(specs.len(), 1);
-            assert_eq!(specs[0].src, "/home/u/file0000");
-            assert_eq!(specs[0].dst, "/pub/dir01/file0000");
+            assert_eq!(&*specs[0].src, "/home/u/file0000");
+            assert_eq!(&*specs[0].dst, "/pub/dir01/file0000");
         }
         other => panic!("{other:?}"),
     }
@@ -459,7 +459,7 @@ fn dragging_to_the_other_pane_queues_a_copy_into_the_row_under_the_pointer() {
         col: a.remote.x + 4,
         row: a.remote.y + 2 + 6,
     });
-    assert!(matches!(fx.as_slice(), [Effect::Enqueue(v)] if v[0].dst == "/pub/file0001"));
+    assert!(matches!(fx.as_slice(), [Effect::Enqueue(v)] if &*v[0].dst == "/pub/file0001"));
     // Released back on the same pane: nothing.
     s.update(Action::Click {
         col: 3,
@@ -482,8 +482,8 @@ fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
         spec: JobSpec {
             direction: Direction::Download,
             kind: JobKind::File,
-            src: format!("/pub/file{id}"),
-            dst: format!("/home/u/file{id}"),
+            src: format!("/pub/file{id}").into(),
+            dst: format!("/home/u/file{id}").into(),
             size: Some(100),
             mtime: None,
             is_move: false,

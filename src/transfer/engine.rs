@@ -609,8 +609,10 @@ impl Core {
                             .iter()
                             .map(|(name, _)| JobSpec {
                                 kind: JobKind::File,
-                                src: format!("{}/{}", dir_spec.src.trim_end_matches('/'), name),
-                                dst: format!("{}/{}", dir_spec.dst.trim_end_matches('/'), name),
+                                src: format!("{}/{}", dir_spec.src.trim_end_matches('/'), name)
+                                    .into(),
+                                dst: format!("{}/{}", dir_spec.dst.trim_end_matches('/'), name)
+                                    .into(),
                                 size: None,
                                 mtime: None,
                                 ..dir_spec.clone()

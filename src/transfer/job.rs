@@ -1,6 +1,8 @@
 //! Jobs as data: what to move, where, and how far it got. Serializable, so the queue survives
 //! a restart.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 pub type JobId = u64;
@@ -112,10 +114,11 @@ impl JobState {
 pub struct JobSpec {
     pub direction: Direction,
     pub kind: JobKind,
-    /// Source path (remote for downloads, local for uploads).
-    pub src: String,
+    /// Source path (remote for downloads, local for uploads). Shared, so the copies of a job
+    /// in events and views cost a reference count, not the path.
+    pub src: Arc<str>,
     /// Full destination path, including the name.
-    pub dst: String,
+    pub dst: Arc<str>,
     /// Size from the listing, when known.
     pub size: Option<u64>,
     /// Source modification time, when known.

@@ -176,7 +176,7 @@ impl Worker {
                     Err(e) => Err(e),
                 }
             }
-            (Direction::Upload, JobKind::RemoveDir) => std::fs::remove_dir(&a.job.spec.src)
+            (Direction::Upload, JobKind::RemoveDir) => std::fs::remove_dir(&*a.job.spec.src)
                 .map(|()| Outcome::Done)
                 .map_err(local(format!("removing {}", a.job.spec.src))),
         };
@@ -196,7 +196,7 @@ impl Worker {
                 }
                 // An empty .part (the server said 150, then failed) is no use for a resume.
                 if a.job.spec.direction == Direction::Download && a.job.spec.kind == JobKind::File {
-                    let mut part = std::ffi::OsString::from(&a.job.spec.dst);
+                    let mut part = std::ffi::OsString::from(&*a.job.spec.dst);
                     part.push(".part");
                     if std::fs::symlink_metadata(&part).is_ok_and(|m| m.is_file() && m.len() == 0) {
                         let _ = std::fs::remove_file(&part);
@@ -221,7 +221,7 @@ impl Worker {
     // and a tree of small files ~80 futex calls per file (BENCHMARKS.md).
     async fn download(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
-        let mut dst = PathBuf::from(&spec.dst);
+        let mut dst = PathBuf::from(&*spec.dst);
         // The destination already there (not a .part of ours): apply the policy.
         if let Ok(meta) = std::fs::symlink_metadata(&dst) {
             let dst_size = meta.len();
@@ -251,7 +251,9 @@ impl Worker {
         }
         let part = part_path(&dst);
         // Never write through a link: a planted `NAME.part` symlink could point anywhere.
-        let mut offset = match std::fs::symlink_metadata(&part) {
+        let part_meta = std::fs::symlink_metadata(&part);
+        let part_existed = part_meta.is_ok();
+        let mut offset = match part_meta {
             Ok(m) if m.is_file() => m.len(),
             Ok(_) => {
                 return Err(TransferError::Refused(format!(
@@ -278,11 +280,14 @@ impl Worker {
             }
             Err(e) => return Err(e.into()),
         };
-        let mut file = open_part(&part).map_err(local(format!("opening {}", part.display())))?;
-        file.set_len(offset)
-            .map_err(local("preparing the .part file"))?;
-        file.seek(SeekFrom::Start(offset))
-            .map_err(local("seeking the .part file"))?;
+        let mut file = open_part(&part, !part_existed)
+            .map_err(local(format!("opening {}", part.display())))?;
+        if part_existed {
+            file.set_len(offset)
+                .map_err(local("preparing the .part file"))?;
+            file.seek(SeekFrom::Start(offset))
+                .map_err(local("seeking the .part file"))?;
+        }
         a.progress.store(offset, Ordering::Relaxed);
         let mut buf = std::mem::take(&mut self.buf);
         buf.resize(CHUNK, 0);
@@ -368,7 +373,7 @@ impl Worker {
 
     async fn upload(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
-        let src = PathBuf::from(&spec.src);
+        let src = PathBuf::from(&*spec.src);
         let meta = std::fs::metadata(&src).map_err(local(format!("reading {}", src.display())))?;
         let size = meta.len();
         let mtime = meta.modified().ok().map(unix_secs).or(spec.mtime);
@@ -401,7 +406,7 @@ impl Worker {
                         });
                     }
                     Decision::ResumeFrom => offset = rsize,
-                    Decision::Rename => dst = free_remote_name(session, &dst).await?,
+                    Decision::Rename => dst = free_remote_name(session, &dst).await?.into(),
                 }
             }
         }
@@ -511,7 +516,7 @@ impl Worker {
         session.cwd_to(&spec.src).await?;
         let mut entries = session.list_cwd().await?;
         crate::fs::sort_entries(&mut entries);
-        let dst = PathBuf::from(&spec.dst);
+        let dst = PathBuf::from(&*spec.dst);
         match std::fs::symlink_metadata(&dst) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => {
@@ -546,8 +551,8 @@ impl Worker {
             children.push(JobSpec {
                 direction: Direction::Download,
                 kind,
-                src: remote_join(&spec.src, &e.name),
-                dst: dst.join(&e.name).to_string_lossy().into_owned(),
+                src: remote_join(&spec.src, &e.name).into(),
+                dst: dst.join(&e.name).to_string_lossy().into(),
                 size: (kind == JobKind::File).then_some(e.size),
                 mtime: e.mtime,
                 is_move: spec.is_move,
@@ -558,7 +563,7 @@ impl Worker {
 
     async fn expand_local(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
-        let src = PathBuf::from(&spec.src);
+        let src = PathBuf::from(&*spec.src);
         let listing =
             tokio::task::spawn_blocking(move || crate::fs::local::read_dir_blocking(&src))
                 .await
@@ -604,8 +609,8 @@ impl Worker {
                 src: Path::new(&listing.path)
                     .join(&e.name)
                     .to_string_lossy()
-                    .into_owned(),
-                dst: remote_join(&spec.dst, &e.name),
+                    .into(),
+                dst: remote_join(&spec.dst, &e.name).into(),
                 size: (kind == JobKind::File).then_some(e.size),
                 mtime: e.mtime,
                 is_move: spec.is_move,
@@ -661,10 +666,16 @@ fn part_path(p: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Open (or create) a `.part` file for writing, never through a symbolic link.
-fn open_part(part: &Path) -> io::Result<std::fs::File> {
+/// Open a `.part` file for writing (`fresh`: create it, failing if it appeared meanwhile),
+/// never through a symbolic link.
+fn open_part(part: &Path, fresh: bool) -> io::Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
-    o.create(true).write(true).truncate(false);
+    o.write(true);
+    if fresh {
+        o.create_new(true);
+    } else {
+        o.create(true).truncate(false);
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -786,13 +797,14 @@ mod tests {
         std::fs::write(&victim, b"keep me").expect("write");
         let part = dir.path().join("x.part");
         std::os::unix::fs::symlink(&victim, &part).expect("symlink");
-        let err = open_part(&part).expect_err("opened through a symlink");
+        let err = open_part(&part, false).expect_err("opened through a symlink");
         assert_eq!(err.raw_os_error(), Some(libc::ELOOP));
         assert_eq!(std::fs::read(&victim).expect("read"), b"keep me");
         // A plain file opens, and keeps its bytes (resume).
         std::fs::remove_file(&part).expect("rm");
         std::fs::write(&part, b"abc").expect("write");
-        let f = open_part(&part).expect("open");
+        let f = open_part(&part, false).expect("open");
+        assert!(open_part(&part, true).is_err(), "fresh means new");
         assert_eq!(f.metadata().expect("meta").len(), 3);
     }
 
