@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::fs::{EntryKind, FileSystem};
 use crate::ftp::session::remote_join;
 use crate::ftp::url::FtpUrl;
-use crate::ftp::{ConnectOptions, FtpSession, Secret, Tap};
+use crate::ftp::{ConnectOptions, FtpError, FtpSession, Secret, Tap};
 use crate::transfer::{
     Direction, Engine, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec, JobState, OnExists,
 };
@@ -29,7 +29,11 @@ pub struct XferOptions {
 }
 
 /// Connection options from a URL and a password source.
-pub fn connect_options(url: &FtpUrl, password: Option<Secret>) -> anyhow::Result<ConnectOptions> {
+pub fn connect_options(
+    url: &FtpUrl,
+    password: Option<Secret>,
+    trust: crate::ftp::tls::TlsTrust,
+) -> anyhow::Result<ConnectOptions> {
     let password = match (&url.password, &url.user, password) {
         (Some(p), _, _) => Some(p.clone()),
         (None, Some(_), Some(p)) => Some(p),
@@ -38,12 +42,27 @@ pub fn connect_options(url: &FtpUrl, password: Option<Secret>) -> anyhow::Result
         }
         (None, None, _) => None,
     };
-    Ok(ConnectOptions::new(
-        &url.host,
-        url.port,
-        url.user.as_deref(),
-        password,
-    ))
+    let mut o = ConnectOptions::new(&url.host, url.port, url.user.as_deref(), password);
+    o.tls = url.tls;
+    o.trust = trust;
+    Ok(o)
+}
+
+/// A failed connect, with what to do about a certificate that was not trusted.
+pub fn connect_error(e: FtpError) -> anyhow::Error {
+    match e {
+        FtpError::Certificate(info) if info.pinned_mismatch.is_some() => anyhow::anyhow!(
+            "connecting: {info}\nRefused. If the server's certificate was replaced on purpose, \
+             check the new fingerprint with its administrator and pass --trust {}",
+            info.sha256
+        ),
+        FtpError::Certificate(info) => anyhow::anyhow!(
+            "connecting: {info}\nTo trust this certificate, check the fingerprint with the \
+             server's administrator and pass --trust {} (or --ca-file with the CA that signed it)",
+            info.sha256
+        ),
+        other => anyhow::anyhow!("connecting: {other}"),
+    }
 }
 
 fn verbose_tap(tag: &str, verbose: bool) -> Tap {
@@ -63,7 +82,7 @@ fn verbose_tap(tag: &str, verbose: bool) -> Tap {
 pub async fn ls(url: &FtpUrl, opts: ConnectOptions, verbose: bool) -> anyhow::Result<i32> {
     let mut s = FtpSession::connect(opts, verbose_tap("browse", verbose))
         .await
-        .context("connecting")?;
+        .map_err(connect_error)?;
     let path = url.path.clone().unwrap_or_default();
     let mut listing = s
         .list(&path)
@@ -119,7 +138,7 @@ pub async fn get(
     // Is it a directory? Ask the server once, then hand everything to the engine.
     let mut s = FtpSession::connect(opts.clone(), verbose_tap("browse", x.verbose))
         .await
-        .context("connecting")?;
+        .map_err(connect_error)?;
     // Workers change directories as they go: give them an absolute path.
     let home = s.cwd().to_string();
     let path = if path.starts_with('/') {
@@ -166,7 +185,7 @@ pub async fn put(
         .context("the local path has no name")?;
     let mut s = FtpSession::connect(opts.clone(), verbose_tap("browse", x.verbose))
         .await
-        .context("connecting")?;
+        .map_err(connect_error)?;
     let home = s.cwd().to_string();
     let path = match url.path.clone() {
         None => home.clone(),

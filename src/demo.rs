@@ -73,6 +73,8 @@ pub struct DemoOptions {
     pub user: String,
     pub password: String,
     pub allow_anonymous: bool,
+    /// Offer explicit FTPS (`AUTH TLS`) with this certificate chain and key (PEM files).
+    pub ftps: Option<(PathBuf, PathBuf)>,
 }
 
 impl Default for DemoOptions {
@@ -82,6 +84,7 @@ impl Default for DemoOptions {
             user: DEMO_USER.into(),
             password: DEMO_PASSWORD.into(),
             allow_anonymous: true,
+            ftps: None,
         }
     }
 }
@@ -108,6 +111,7 @@ pub async fn start(opts: DemoOptions) -> io::Result<DemoServer> {
         anonymous: opts.allow_anonymous,
     });
     let serve_root = root.clone();
+    let ftps = opts.ftps.clone();
     let accept = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
@@ -119,7 +123,7 @@ pub async fn start(opts: DemoOptions) -> io::Result<DemoServer> {
             };
             let slot = Mutex::new(Some(fs));
             let again = serve_root.clone();
-            let built = ServerBuilder::with_authenticator(
+            let builder = ServerBuilder::with_authenticator(
                 Box::new(move || {
                     let taken = slot.lock().ok().and_then(|mut s| s.take());
                     match taken {
@@ -134,8 +138,11 @@ pub async fn start(opts: DemoOptions) -> io::Result<DemoServer> {
             )
             .greeting("skiff demo server ready")
             .passive_ports(49152..=65535)
-            .logger(None)
-            .build();
+            .logger(None);
+            let built = match &ftps {
+                Some((certs, key)) => builder.ftps(certs.clone(), key.clone()).build(),
+                None => builder.build(),
+            };
             if let Ok(server) = built {
                 tokio::spawn(async move {
                     let _ = server.service(stream).await;

@@ -51,6 +51,22 @@ struct Cli {
     /// What to do when a transfer's destination exists (default: ask).
     #[arg(long, default_value = "ask", value_parser = ["ask", "overwrite", "newer", "size", "resume", "skip", "rename"])]
     on_exists: String,
+
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// FTPS trust (for ftpes:// and ftps:// URLs and FTPS bookmarks).
+#[derive(Debug, Clone, clap::Args)]
+struct TlsArgs {
+    /// Also trust the CA certificates in this PEM file (on top of the system's).
+    #[arg(long, value_name = "PEM", env = "SKIFF_CA_FILE")]
+    ca_file: Option<std::path::PathBuf>,
+
+    /// Accept the server certificate with this SHA-256 fingerprint (AB:CD:… as skiff shows it),
+    /// whoever signed it; any other certificate is refused.
+    #[arg(long, value_name = "SHA256")]
+    trust: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +86,9 @@ struct XferArgs {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     password_stdin: bool,
+
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -102,6 +121,8 @@ enum Command {
         /// Print every FTP command and reply on stderr (passwords masked).
         #[arg(long, short)]
         verbose: bool,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
 }
 
@@ -130,23 +151,33 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
                 url,
                 password_stdin,
                 verbose,
+                tls,
             } => {
                 let u = FtpUrl::parse(&url)?;
-                let opts = cli::connect_options(&u, password_source(password_stdin)?)?;
+                let opts = cli::connect_options(&u, password_source(password_stdin)?, trust(&tls))?;
                 cli::ls(&u, opts, verbose).await
             }
             Command::Get { url, local, x } => {
                 let u = FtpUrl::parse(&url)?;
-                let opts = cli::connect_options(&u, password_source(x.password_stdin)?)?;
+                let opts =
+                    cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
                 cli::get(&u, local, opts, xfer(&x)).await
             }
             Command::Put { local, url, x } => {
                 let u = FtpUrl::parse(&url)?;
-                let opts = cli::connect_options(&u, password_source(x.password_stdin)?)?;
+                let opts =
+                    cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
                 cli::put(&local, &u, opts, xfer(&x)).await
             }
         }
     })
+}
+
+fn trust(t: &TlsArgs) -> skiff::ftp::tls::TlsTrust {
+    skiff::ftp::tls::TlsTrust {
+        pin: t.trust.clone(),
+        ca_file: t.ca_file.clone(),
+    }
 }
 
 fn xfer(x: &XferArgs) -> cli::XferOptions {
@@ -210,12 +241,6 @@ fn main() -> anyhow::Result<()> {
             .get(&name)
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .with_context(|| format!("{name:?} is neither an ftp:// URL nor a saved bookmark (see `skiff bookmarks list`)"))?;
-        if profile.protocol != skiff::bookmarks::Protocol::Ftp {
-            bail!(
-                "{}: FTPS is not supported yet (the profile keeps its settings for when it is)",
-                profile.name
-            );
-        }
         if let Some(dir) = &profile.local_dir {
             launch.local_dir = dir.clone();
         }
@@ -234,22 +259,24 @@ fn main() -> anyhow::Result<()> {
                     profile.remote_dir.clone(),
                 );
                 form.local_dir = profile.local_dir.clone();
+                let opts = profile.connect_options(None);
+                form.tls = opts.tls;
+                form.trust = opts.trust;
+                form.trust.ca_file = cli.tls.ca_file.clone();
                 launch.prompt = Some(form);
             }
             (password, _) => {
-                let user = if anonymous {
-                    None
-                } else {
-                    profile.user.as_deref()
-                };
-                launch.connect = Some((
-                    ConnectOptions::new(&profile.host, profile.port, user, password),
-                    profile.remote_dir.clone(),
-                ));
+                let mut opts = profile.connect_options(password);
+                opts.trust.ca_file = cli.tls.ca_file.clone();
+                launch.connect = Some((opts, profile.remote_dir.clone()));
             }
         }
     } else if let Some(url) = &cli.url {
         let u = FtpUrl::parse(url).with_context(|| "cannot use that URL".to_string())?;
+        let trust = skiff::ftp::tls::TlsTrust {
+            pin: cli.tls.trust.clone(),
+            ca_file: cli.tls.ca_file.clone(),
+        };
         let password = match (u.password.clone(), u.user.is_some()) {
             (Some(p), _) => Some(p),
             (None, true) if cli.password_stdin => Some(read_password_stdin()?),
@@ -258,18 +285,16 @@ fn main() -> anyhow::Result<()> {
         };
         match (&u.user, password) {
             (Some(user), None) => {
-                launch.prompt = Some(ConnectForm::password_prompt(
-                    &u.host,
-                    u.port,
-                    user,
-                    u.path.clone(),
-                ));
+                let mut form = ConnectForm::password_prompt(&u.host, u.port, user, u.path.clone());
+                form.tls = u.tls;
+                form.trust = trust.clone();
+                launch.prompt = Some(form);
             }
             (user, password) => {
-                launch.connect = Some((
-                    ConnectOptions::new(&u.host, u.port, user.as_deref(), password),
-                    u.path.clone(),
-                ));
+                let mut opts = ConnectOptions::new(&u.host, u.port, user.as_deref(), password);
+                opts.tls = u.tls;
+                opts.trust = trust.clone();
+                launch.connect = Some((opts, u.path.clone()));
             }
         }
     } else if cli.password_stdin && !cli.demo {

@@ -219,6 +219,27 @@ fn has_control(s: &str) -> bool {
 }
 
 impl Profile {
+    /// How to connect: host, port, user, the protocol's TLS mode and the pinned certificate.
+    pub fn connect_options(
+        &self,
+        password: Option<crate::ftp::Secret>,
+    ) -> crate::ftp::ConnectOptions {
+        let anonymous = self.anonymous || self.user.is_none();
+        let user = if anonymous {
+            None
+        } else {
+            self.user.as_deref()
+        };
+        let mut o = crate::ftp::ConnectOptions::new(&self.host, self.port, user, password);
+        o.tls = match self.protocol {
+            Protocol::Ftp => crate::ftp::tls::TlsMode::Off,
+            Protocol::Ftps => crate::ftp::tls::TlsMode::Explicit,
+            Protocol::FtpsImplicit => crate::ftp::tls::TlsMode::Implicit,
+        };
+        o.trust.pin = self.cert_sha256.clone();
+        o
+    }
+
     /// A profile with the defaults: port 21, plain FTP, anonymous, password asked, passive mode,
     /// EPSV preferred, UTF-8 names.
     pub fn new(name: &str, host: &str) -> Profile {

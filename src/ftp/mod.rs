@@ -5,6 +5,7 @@ pub mod listing;
 pub mod logtap;
 pub mod replies;
 pub mod session;
+pub mod tls;
 pub mod url;
 
 use std::time::Duration;
@@ -26,6 +27,12 @@ pub enum FtpError {
     Protocol(String),
     #[error("refused to send unsafe text: {0}")]
     Unsafe(String),
+    /// The server's certificate was not accepted; what it is, so the user can decide.
+    #[error("{0}")]
+    Certificate(Box<tls::CertInfo>),
+    /// TLS could not be set up (refused `AUTH TLS`, a failed handshake, a bad CA file…).
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 impl FtpError {

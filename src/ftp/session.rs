@@ -13,6 +13,7 @@ use suppaftp::types::FileType;
 use tokio::io::AsyncReadExt;
 
 use super::listing::{parse_list_line, parse_mlsd_line};
+use super::tls::{Tls, TlsMode, TlsTrust};
 use super::{FtpError, Tap};
 use crate::fs::{Entry, FileSystem, FsError, Listing, validate_name};
 
@@ -59,6 +60,10 @@ pub struct ConnectOptions {
     pub password: Secret,
     /// Timeout of every single network wait (connect, reply, data read).
     pub timeout: Duration,
+    /// Plain FTP, or FTPS (explicit, implicit, or explicit if the server offers it).
+    pub tls: TlsMode,
+    /// Which certificates FTPS accepts beyond the system's roots.
+    pub trust: TlsTrust,
 }
 
 impl ConnectOptions {
@@ -71,6 +76,8 @@ impl ConnectOptions {
             password: password
                 .unwrap_or_else(|| Secret::new(if anonymous { "skiff@" } else { "" }.to_string())),
             timeout: Duration::from_secs(20),
+            tls: TlsMode::Off,
+            trust: TlsTrust::default(),
         }
     }
 
@@ -87,6 +94,72 @@ impl ConnectOptions {
 /// A data connection in progress (read it for a download, write it for an upload, then
 /// [`FtpSession::finish`] it).
 pub type DataStream = suppaftp::tokio::TransferStream<suppaftp::tokio::AsyncRustlsStream>;
+
+/// Open the control connection as `opts.tls` says: plain, `AUTH TLS` on a plain connection, or
+/// TLS from the first byte. Returns the stream (greeting read) and whether it is encrypted.
+async fn open_control(
+    opts: &ConnectOptions,
+    addr: SocketAddr,
+    tap: &Tap,
+) -> Result<(AsyncRustlsFtpStream, bool), FtpError> {
+    let t = opts.timeout;
+    let plain = || {
+        timed(t, "waiting for the greeting", async {
+            AsyncRustlsFtpStream::connect_timeout(addr, t)
+                .await
+                .map_err(FtpError::from)
+        })
+    };
+    if opts.tls == TlsMode::Off {
+        return Ok((plain().await?, false));
+    }
+    let tls = Tls::new(&opts.trust).map_err(FtpError::Tls)?;
+    let refused = tls.refused.clone();
+    let certificate = |e: FtpError| match refused.lock().ok().and_then(|mut s| s.take()) {
+        Some(info) => FtpError::Certificate(Box::new(info)),
+        None => e,
+    };
+    let host = opts.host.clone();
+    if opts.tls == TlsMode::Implicit {
+        let ftp = timed(t, "opening an implicit TLS connection", async {
+            AsyncRustlsFtpStream::connect_secure_implicit(addr, tls.connector, &host)
+                .await
+                .map_err(FtpError::from)
+        })
+        .await
+        .map_err(certificate)?;
+        return Ok((ftp, true));
+    }
+    let ftp = plain().await?;
+    match timed(t, "setting up TLS (AUTH TLS)", async {
+        ftp.into_secure(tls.connector, &host)
+            .await
+            .map_err(FtpError::from)
+    })
+    .await
+    {
+        Ok(ftp) => Ok((ftp, true)),
+        Err(e) => {
+            let e = certificate(e);
+            let refused_by_server = e.code().is_some_and(|c| c >= 500);
+            if opts.tls == TlsMode::IfAvailable && refused_by_server {
+                tap.warn(format!(
+                    "The server does not offer FTPS ({e}): continuing WITHOUT encryption; \
+                     the password and every file travel in clear text"
+                ));
+                return Ok((plain().await?, false));
+            }
+            Err(match e {
+                FtpError::Reply { code, text } => FtpError::Tls(format!(
+                    "the server refused AUTH TLS ({code} {text}); FTPS is required, so skiff \
+                     does not fall back to plain FTP"
+                )),
+                FtpError::Protocol(p) => FtpError::Tls(p),
+                other => other,
+            })
+        }
+    }
+}
 
 trait MapErrFtp<T> {
     fn map_err_ftp(self) -> impl std::future::Future<Output = Result<T, FtpError>>;
@@ -110,6 +183,8 @@ pub struct FtpSession {
     features: Arc<[String]>,
     welcome: String,
     cwd: String,
+    /// Control and data connections are encrypted.
+    encrypted: bool,
 }
 
 /// How many unparsable listing lines are logged one by one before they are only counted.
@@ -128,12 +203,7 @@ impl FtpSession {
                     "Connecting to {}:{} ({addr})",
                     opts.host, opts.port
                 ));
-                let mut ftp = timed(t, "waiting for the greeting", async {
-                    AsyncRustlsFtpStream::connect_timeout(addr, t)
-                        .await
-                        .map_err(FtpError::from)
-                })
-                .await?;
+                let (mut ftp, encrypted) = open_control(&opts, addr, &tap).await?;
                 let welcome = ftp.get_welcome_msg().unwrap_or("").to_string();
                 // The data connection goes to the control peer, never to an address a PASV
                 // reply names.
@@ -183,6 +253,17 @@ impl FtpSession {
                         .map_err(FtpError::from)
                 })
                 .await?;
+                if encrypted && opts.tls == TlsMode::Implicit {
+                    // Implicit FTPS still has to ask for protected data connections.
+                    for cmd in ["PBSZ 0", "PROT P"] {
+                        timed(t, "setting up protected data connections", async {
+                            ftp.custom_command(cmd, &[Status::CommandOk])
+                                .await
+                                .map_err(FtpError::from)
+                        })
+                        .await?;
+                    }
+                }
                 let cwd =
                     timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await?;
                 let use_mlsd = features.iter().any(|f| f == "MLST");
@@ -194,6 +275,7 @@ impl FtpSession {
                     features: features.into(),
                     welcome,
                     cwd,
+                    encrypted,
                 })
             })
             .await
@@ -212,6 +294,10 @@ impl FtpSession {
     }
     pub fn features(&self) -> &[String] {
         &self.features
+    }
+    /// Whether control and data connections are encrypted (FTPS).
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
     }
     pub fn welcome(&self) -> &str {
         &self.welcome

@@ -1,6 +1,10 @@
 //! `ftp://user:password@host:port/path` URLs, with percent-decoding and clear errors.
+//!
+//! Schemes, as curl, lftp and FileZilla read them: `ftp://` is plain FTP, `ftpes://` is explicit
+//! FTPS (`AUTH TLS` on port 21), `ftps://` is implicit FTPS (TLS from the first byte, port 990).
 
 use super::session::Secret;
+use super::tls::TlsMode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FtpUrl {
@@ -12,11 +16,13 @@ pub struct FtpUrl {
     /// The path part, decoded, relative to the login directory as in RFC 1738
     /// (`ftp://h/pub` → `pub`; `ftp://h//srv/pub` → `/srv/pub`); `None` when the URL has none.
     pub path: Option<String>,
+    /// From the scheme: `Off` (ftp), `Explicit` (ftpes) or `Implicit` (ftps).
+    pub tls: TlsMode,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
-    #[error("not an ftp:// URL: {0}")]
+    #[error("not an ftp://, ftpes:// or ftps:// URL: {0}")]
     Scheme(String),
     #[error("the URL has no host")]
     NoHost,
@@ -53,13 +59,17 @@ impl FtpUrl {
     /// Whether `s` looks like something [`FtpUrl::parse`] is meant for.
     pub fn looks_like_url(s: &str) -> bool {
         let lower = s.to_ascii_lowercase();
-        lower.starts_with("ftp://") || lower.starts_with("ftps://")
+        lower.starts_with("ftp://") || lower.starts_with("ftps://") || lower.starts_with("ftpes://")
     }
 
     pub fn parse(s: &str) -> Result<FtpUrl, UrlError> {
         let lower = s.to_ascii_lowercase();
-        let rest = if lower.starts_with("ftp://") {
-            &s[6..]
+        let (rest, tls) = if lower.starts_with("ftp://") {
+            (&s[6..], TlsMode::Off)
+        } else if lower.starts_with("ftpes://") {
+            (&s[8..], TlsMode::Explicit)
+        } else if lower.starts_with("ftps://") {
+            (&s[7..], TlsMode::Implicit)
         } else {
             return Err(UrlError::Scheme(
                 s.split("://").next().unwrap_or(s).to_string(),
@@ -101,6 +111,7 @@ impl FtpUrl {
             return Err(UrlError::Control);
         }
         let port = match port {
+            None | Some("") if tls == TlsMode::Implicit => 990,
             None | Some("") => 21,
             Some(p) => match p.parse::<u16>() {
                 Ok(n) if n > 0 => n,
@@ -117,6 +128,7 @@ impl FtpUrl {
             user: user.filter(|u| !u.is_empty()),
             password,
             path,
+            tls,
         })
     }
 }
@@ -124,6 +136,18 @@ impl FtpUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_schemes() {
+        let u = FtpUrl::parse("ftps://h/x").unwrap();
+        assert_eq!((u.tls, u.port), (TlsMode::Implicit, 990));
+        let u = FtpUrl::parse("FTPES://h:2121").unwrap();
+        assert_eq!((u.tls, u.port), (TlsMode::Explicit, 2121));
+        let u = FtpUrl::parse("ftp://h").unwrap();
+        assert_eq!((u.tls, u.port), (TlsMode::Off, 21));
+        assert!(FtpUrl::looks_like_url("ftpes://h"));
+        assert!(FtpUrl::parse("sftp://h").is_err());
+    }
 
     #[test]
     fn full_url() {

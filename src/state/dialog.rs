@@ -1,6 +1,7 @@
 //! Modal dialogs: the connect form (also the password prompt) and the quit confirmation.
 
 use super::action::{Key, KeyPress};
+use crate::ftp::tls::{TlsMode, TlsTrust};
 use crate::ftp::{ConnectOptions, Secret};
 use crate::transfer::{Job, JobId, JobState, OnExists};
 
@@ -111,6 +112,9 @@ pub struct ConnectForm {
     pub title: Option<String>,
     /// The left pane's directory to open too (a bookmark's initial local directory).
     pub local_dir: Option<String>,
+    /// FTPS settings carried from a URL or a bookmark (the form does not edit them).
+    pub tls: TlsMode,
+    pub trust: TlsTrust,
 }
 
 impl Default for ConnectForm {
@@ -125,6 +129,8 @@ impl Default for ConnectForm {
             path: None,
             title: None,
             local_dir: None,
+            tls: TlsMode::Off,
+            trust: TlsTrust::default(),
         }
     }
 }
@@ -209,10 +215,10 @@ impl ConnectForm {
         } else {
             (Some(user), Some(self.password.clone()))
         };
-        Ok((
-            ConnectOptions::new(host, port, user, pass),
-            self.path.clone(),
-        ))
+        let mut opts = ConnectOptions::new(host, port, user, pass);
+        opts.tls = self.tls;
+        opts.trust = self.trust.clone();
+        Ok((opts, self.path.clone()))
     }
 }
 

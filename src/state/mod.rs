@@ -158,18 +158,7 @@ impl State {
         p: crate::bookmarks::Profile,
         password: Option<crate::ftp::Secret>,
     ) -> Vec<Effect> {
-        if p.protocol != crate::bookmarks::Protocol::Ftp {
-            self.set_status(
-                format!(
-                    "{}: FTPS is not supported yet; the profile keeps its settings for when it is",
-                    p.name
-                ),
-                true,
-            );
-            return vec![];
-        }
-        let user = if p.anonymous { None } else { p.user.as_deref() };
-        let opts = crate::ftp::ConnectOptions::new(&p.host, p.port, user, password);
+        let opts = p.connect_options(password);
         self.profile_parallel = p.parallel;
         let mut fx = Vec::new();
         if let Some(dir) = &p.local_dir {
@@ -885,9 +874,6 @@ impl State {
                         self.connect_profile(profile, None)
                     }
                     Ok(None) => {
-                        if profile.protocol != crate::bookmarks::Protocol::Ftp {
-                            return self.connect_profile(profile, None);
-                        }
                         let mut form = ConnectForm::password_prompt(
                             &profile.host,
                             profile.port,
@@ -895,6 +881,9 @@ impl State {
                             profile.remote_dir.clone(),
                         );
                         form.local_dir = profile.local_dir.clone();
+                        let opts = profile.connect_options(None);
+                        form.tls = opts.tls;
+                        form.trust = opts.trust;
                         self.dialog = Some(Dialog::Connect(form));
                         vec![]
                     }

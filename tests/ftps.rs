@@ -1,0 +1,369 @@
+//! FTPS against the in-process server (libunftp with `AUTH TLS`), with a CA and a server
+//! certificate made for each test run: verified connections, refused unknown certificates
+//! (with their facts), pinning, "FTPS required" never falling back, and transfers over
+//! `PROT P` through the engine and the headless commands.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use skiff::demo::{self, DemoOptions, DemoServer};
+use skiff::ftp::tls::{TlsMode, fingerprint};
+use skiff::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, LogKind, Secret, Tap};
+use skiff::transfer::{Direction, Engine, EngineConfig, EngineEvent, JobKind, JobSpec, OnExists};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+/// A CA, and a certificate for `localhost` and 127.0.0.1 signed by it, as PEM files.
+struct Pki {
+    dir: tempfile::TempDir,
+    ca_pem: PathBuf,
+    chain_pem: PathBuf,
+    key_pem: PathBuf,
+    leaf_der: Vec<u8>,
+    ca_der: Vec<u8>,
+}
+
+fn pki() -> Pki {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "skiff test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_cert = ca.self_signed(&ca_key).expect("CA cert");
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).expect("leaf params");
+    leaf.subject_alt_names
+        .push(SanType::IpAddress("127.0.0.1".parse().expect("ip")));
+    leaf.distinguished_name
+        .push(DnType::CommonName, "skiff test server");
+    leaf.is_ca = IsCa::ExplicitNoCa;
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &ca_cert, &ca_key)
+        .expect("leaf cert");
+    let ca_pem = dir.path().join("ca.pem");
+    let chain_pem = dir.path().join("server.pem");
+    let key_pem = dir.path().join("server.key");
+    std::fs::write(&ca_pem, ca_cert.pem()).expect("write");
+    std::fs::write(&chain_pem, format!("{}{}", leaf_cert.pem(), ca_cert.pem())).expect("write");
+    std::fs::write(&key_pem, leaf_key.serialize_pem()).expect("write");
+    Pki {
+        ca_pem,
+        chain_pem,
+        key_pem,
+        leaf_der: leaf_cert.der().to_vec(),
+        ca_der: ca_cert.der().to_vec(),
+        dir,
+    }
+}
+
+async fn ftps_server(pki: &Pki, root: Option<PathBuf>) -> DemoServer {
+    demo::start(DemoOptions {
+        root,
+        ftps: Some((pki.chain_pem.clone(), pki.key_pem.clone())),
+        ..DemoOptions::default()
+    })
+    .await
+    .expect("FTPS server")
+}
+
+fn opts(port: u16, tls: TlsMode) -> ConnectOptions {
+    let mut o = ConnectOptions::new("127.0.0.1", port, Some("demo"), Some(Secret::new("demo")));
+    o.timeout = Duration::from_secs(10);
+    o.tls = tls;
+    o
+}
+
+fn tap() -> (Tap, mpsc::UnboundedReceiver<LogEvent>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Tap::new("browse", tx), rx)
+}
+
+fn drain(rx: &mut mpsc::UnboundedReceiver<LogEvent>) -> Vec<LogEvent> {
+    let mut v = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        v.push(e);
+    }
+    v
+}
+
+#[tokio::test]
+async fn explicit_ftps_verified_by_a_ca_lists_uploads_and_downloads() {
+    let pki = pki();
+    let server = ftps_server(&pki, None).await;
+    let mut o = opts(server.port, TlsMode::Explicit);
+    o.trust.ca_file = Some(pki.ca_pem.clone());
+    let (tap, mut rx) = tap();
+    let mut s = FtpSession::connect(o, tap).await.expect("FTPS login");
+    assert!(s.is_encrypted());
+    let log = drain(&mut rx);
+    let commands: Vec<&str> = log
+        .iter()
+        .filter(|e| e.kind == LogKind::Command)
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(
+        &commands[..5],
+        ["AUTH TLS", "PBSZ 0", "PROT P", "USER demo", "PASS ****"],
+        "{commands:?}"
+    );
+    assert!(
+        !log.iter()
+            .any(|e| e.text.contains("demo\n") || e.text == "PASS demo"),
+        "password in the log"
+    );
+    // A listing over a protected data connection.
+    let entries = s.list_cwd().await.expect("MLSD over PROT P");
+    assert!(entries.iter().any(|e| e.name == "docs"), "{entries:?}");
+    // Upload, then download the same bytes.
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut up = s.stor("/tls-up.bin", 0, false).await.expect("STOR");
+    up.write_all(&body).await.expect("write");
+    s.finish(up).await.expect("226 after STOR");
+    assert_eq!(
+        std::fs::read(server.root.join("tls-up.bin")).expect("uploaded"),
+        body
+    );
+    let mut down = s.retr("/tls-up.bin", 0).await.expect("RETR");
+    let mut got = Vec::new();
+    down.read_to_end(&mut got).await.expect("read");
+    s.finish(down).await.expect("226 after RETR");
+    assert_eq!(got, body);
+    s.quit().await;
+}
+
+#[tokio::test]
+async fn an_unknown_certificate_is_refused_with_its_facts() {
+    let pki = pki();
+    let server = ftps_server(&pki, None).await;
+    let (tap, _rx) = tap();
+    let err = match FtpSession::connect(opts(server.port, TlsMode::Explicit), tap).await {
+        Ok(_) => panic!("a certificate from an unknown CA was accepted"),
+        Err(e) => e,
+    };
+    let FtpError::Certificate(info) = err else {
+        panic!("expected a certificate error, got {err:?}");
+    };
+    assert_eq!(info.sha256, fingerprint(&pki.leaf_der));
+    assert!(info.subject.contains("skiff test server"), "{info:?}");
+    assert!(info.issuer.contains("skiff test CA"), "{info:?}");
+    assert!(!info.not_after.is_empty());
+    assert!(info.pinned_mismatch.is_none());
+    let shown = info.to_string();
+    assert!(shown.contains(&info.sha256), "{shown}");
+}
+
+#[tokio::test]
+async fn a_pinned_certificate_is_accepted_and_a_changed_one_refused_loudly() {
+    let pki = pki();
+    let server = ftps_server(&pki, None).await;
+    let mut o = opts(server.port, TlsMode::Explicit);
+    o.trust.pin = Some(fingerprint(&pki.leaf_der).to_lowercase());
+    let (tap, _rx) = tap();
+    let s = FtpSession::connect(o.clone(), tap.clone())
+        .await
+        .expect("a pinned certificate is trusted without the CA");
+    assert!(s.is_encrypted());
+    s.quit().await;
+    // Pinned to something else: refused even though the CA would vouch for it.
+    o.trust.pin = Some(fingerprint(&pki.ca_der));
+    o.trust.ca_file = Some(pki.ca_pem.clone());
+    match FtpSession::connect(o, tap).await {
+        Err(FtpError::Certificate(info)) => {
+            assert_eq!(info.pinned_mismatch, Some(fingerprint(&pki.ca_der)));
+            assert_eq!(info.sha256, fingerprint(&pki.leaf_der));
+            assert!(info.to_string().contains("CHANGED"), "{info}");
+        }
+        Err(e) => panic!("expected a certificate error, got {e:?}"),
+        Ok(_) => panic!("a certificate that does not match the pin was accepted"),
+    }
+}
+
+#[tokio::test]
+async fn ftps_required_never_falls_back_and_if_available_says_so() {
+    // A server without TLS.
+    let server = demo::start(DemoOptions::default()).await.expect("server");
+    let (tap, mut rx) = tap();
+    match FtpSession::connect(opts(server.port, TlsMode::Explicit), tap.clone()).await {
+        Err(FtpError::Tls(msg)) => {
+            assert!(msg.contains("refused AUTH TLS"), "{msg}");
+            assert!(msg.contains("does not fall back"), "{msg}");
+        }
+        Err(e) => panic!("expected a TLS error, got {e:?}"),
+        Ok(_) => panic!("connected in clear text although FTPS was required"),
+    }
+    let log = drain(&mut rx);
+    assert!(
+        !log.iter()
+            .any(|e| e.text.starts_with("USER") || e.text.starts_with("PASS")),
+        "credentials were sent in clear text: {log:?}"
+    );
+    let s = FtpSession::connect(opts(server.port, TlsMode::IfAvailable), tap)
+        .await
+        .expect("FTPS if available connects in clear");
+    assert!(!s.is_encrypted());
+    let log = drain(&mut rx);
+    assert!(
+        log.iter()
+            .any(|e| e.kind == LogKind::Warn && e.text.contains("WITHOUT encryption")),
+        "{log:?}"
+    );
+    s.quit().await;
+}
+
+fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for d in 0..3 {
+        for f in 0..4 {
+            let rel = format!("d{d}/f{f}.bin");
+            let body: Vec<u8> = (0..(d * 40_000 + f * 999 + 1))
+                .map(|i| (i * 31 + d * 7 + f) as u8)
+                .collect();
+            let p = root.join(&rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, &body).expect("write");
+            files.push((rel, body));
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_moves_a_tree_both_ways_over_protected_data_connections() {
+    let pki = pki();
+    let remote = tempfile::tempdir().expect("tempdir");
+    let local = tempfile::tempdir().expect("tempdir");
+    let files = tree(&local.path().join("src"));
+    let server = ftps_server(&pki, Some(remote.path().to_path_buf())).await;
+    let mut o = opts(server.port, TlsMode::Explicit);
+    o.trust.ca_file = Some(pki.ca_pem.clone());
+    let run = |specs: Vec<JobSpec>| {
+        let o = o.clone();
+        async move {
+            let mut cfg = EngineConfig::new(o);
+            cfg.parallel = 3;
+            cfg.on_exists = OnExists::Overwrite;
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let engine = Engine::start(cfg, tx, None);
+            engine.enqueue(specs);
+            let mut failures = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(60), async {
+                while let Some(e) = rx.recv().await {
+                    match e {
+                        EngineEvent::Changed(j) => {
+                            if let skiff::transfer::JobState::Failed { reason, .. } = &j.state {
+                                failures.push(format!("{}: {reason}", j.spec.src));
+                            }
+                        }
+                        EngineEvent::Idle => break,
+                        _ => {}
+                    }
+                }
+            })
+            .await;
+            engine.shutdown().await;
+            failures
+        }
+    };
+    let up = run(vec![JobSpec {
+        direction: Direction::Upload,
+        kind: JobKind::Dir,
+        src: local.path().join("src").to_string_lossy().into(),
+        dst: "/up".into(),
+        size: None,
+        mtime: None,
+        is_move: false,
+    }])
+    .await;
+    assert!(up.is_empty(), "{up:?}");
+    for (rel, body) in &files {
+        assert_eq!(
+            &std::fs::read(remote.path().join("up").join(rel)).expect("uploaded"),
+            body,
+            "{rel}"
+        );
+    }
+    let down = run(vec![JobSpec {
+        direction: Direction::Download,
+        kind: JobKind::Dir,
+        src: "/up".into(),
+        dst: local.path().join("back").to_string_lossy().into(),
+        size: None,
+        mtime: None,
+        is_move: false,
+    }])
+    .await;
+    assert!(down.is_empty(), "{down:?}");
+    for (rel, body) in &files {
+        assert_eq!(
+            &std::fs::read(local.path().join("back").join(rel)).expect("downloaded"),
+            body,
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn skiff_get_over_ftpes_trusts_a_ca_file_or_a_pin_and_refuses_otherwise() {
+    let pki = pki();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = rt.block_on(ftps_server(&pki, None));
+    let out = tempfile::tempdir().expect("tempdir");
+    let url = format!("ftpes://demo@127.0.0.1:{}/docs/changelog.txt", server.port);
+    let get = |extra: &[&str], dst: &str| {
+        Command::new(env!("CARGO_BIN_EXE_skiff"))
+            .args(["get", &url, dst, "--quiet"])
+            .args(extra)
+            .env("SKIFF_PASSWORD", "demo")
+            .env_remove("SKIFF_CA_FILE")
+            .output()
+            .expect("running skiff")
+    };
+    let refused = get(&[], &out.path().join("a.txt").to_string_lossy());
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    let fp = fingerprint(&pki.leaf_der);
+    assert!(err.contains("untrusted certificate"), "{err}");
+    assert!(err.contains(&fp), "the fingerprint is shown: {err}");
+    assert!(err.contains("--trust"), "says how to trust it: {err}");
+    assert!(!out.path().join("a.txt").exists());
+
+    let ca = pki.ca_pem.to_string_lossy().into_owned();
+    let ok = get(
+        &["--ca-file", &ca],
+        &out.path().join("b.txt").to_string_lossy(),
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let pinned = get(
+        &["--trust", &fp],
+        &out.path().join("c.txt").to_string_lossy(),
+    );
+    assert!(
+        pinned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pinned.stderr)
+    );
+    let want = std::fs::read(server.root.join("docs/changelog.txt")).expect("source");
+    assert_eq!(std::fs::read(out.path().join("b.txt")).expect("b"), want);
+    assert_eq!(std::fs::read(out.path().join("c.txt")).expect("c"), want);
+    drop(pki.dir);
+}
