@@ -314,6 +314,8 @@ async fn run_jobs(
     let mut cfg = EngineConfig::new(opts);
     cfg.parallel = x.parallel;
     cfg.on_exists = x.on_exists;
+    // A directory needs every connection; a single file needs one.
+    cfg.preconnect = specs.iter().any(|s| s.kind == JobKind::Dir);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let log = if x.verbose {
         let (ltx, mut lrx) = mpsc::unbounded_channel::<crate::ftp::LogEvent>();

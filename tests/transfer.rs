@@ -307,6 +307,51 @@ async fn on_exists_policies() {
 }
 
 #[tokio::test]
+async fn a_tree_upload_checks_for_existing_files_only_in_directories_it_did_not_create() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::create_dir(remote.path().join("up")).unwrap();
+    std::fs::write(remote.path().join("up/keep.txt"), b"remote").unwrap();
+    let server = server_on(remote.path()).await;
+    let src = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(src.path().join("up/new")).unwrap();
+    std::fs::write(src.path().join("up/keep.txt"), b"local").unwrap();
+    std::fs::write(src.path().join("up/new/x.txt"), b"fresh").unwrap();
+    let mut cfg = config(server.port, 2);
+    cfg.on_exists = OnExists::Skip;
+    let mut run = Run::start(cfg);
+    run.engine.enqueue(vec![spec(
+        Direction::Upload,
+        JobKind::Dir,
+        local(&src.path().join("up")),
+        "/up",
+    )]);
+    run.until_settled().await;
+    // The existing directory's file was looked at and kept; the new one arrived.
+    assert_eq!(
+        std::fs::read(remote.path().join("up/keep.txt")).unwrap(),
+        b"remote"
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("up/new/x.txt")).unwrap(),
+        b"fresh"
+    );
+    let texts: Vec<&str> = run.log.iter().map(|l| l.text.as_str()).collect();
+    assert!(texts.contains(&"SIZE /up/keep.txt"), "{texts:?}");
+    let stor = texts
+        .iter()
+        .position(|t| *t == "STOR /up/new/x.txt")
+        .expect("STOR of the new file");
+    assert!(
+        !texts[..stor].contains(&"SIZE /up/new/x.txt"),
+        "no existence check in a directory this run created: {texts:?}"
+    );
+    assert!(
+        texts[stor..].contains(&"SIZE /up/new/x.txt"),
+        "the size is still verified after the upload: {texts:?}"
+    );
+}
+
+#[tokio::test]
 async fn ask_policy_waits_for_an_answer_and_apply_to_all() {
     let remote = tempfile::tempdir().unwrap();
     for n in ["a.txt", "b.txt", "c.txt"] {

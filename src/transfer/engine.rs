@@ -31,6 +31,9 @@ pub struct EngineConfig {
     pub stall: Duration,
     /// Where the queue is saved (and restored from).
     pub state_file: Option<PathBuf>,
+    /// Log every worker in at start instead of at its first job (for a run that is known to
+    /// need them all, such as a directory download: saves a login's wait per worker).
+    pub preconnect: bool,
 }
 
 impl EngineConfig {
@@ -43,6 +46,7 @@ impl EngineConfig {
             backoff: Duration::from_secs(1),
             stall: Duration::from_secs(30),
             state_file: None,
+            preconnect: false,
         }
     }
 }
@@ -226,6 +230,8 @@ impl Engine {
     ) {
         let mut first = first;
         let mut workers = Vec::new();
+        let fresh_dirs = super::worker::FreshDirs::default();
+        let preconnect = cfg.preconnect;
         let (tx, rx) = mpsc::unbounded_channel();
         let parallel = cfg.parallel.clamp(1, 16);
         for i in 1..=parallel {
@@ -234,12 +240,16 @@ impl Engine {
                 Some(l) => Tap::new(&tag, l.clone()),
                 None => Tap::discard(&tag),
             };
-            let mut worker = Worker::new(cfg.connect.clone(), tap, cfg.stall);
+            let mut worker = Worker::new(cfg.connect.clone(), tap, cfg.stall)
+                .with_fresh_dirs(fresh_dirs.clone());
             if let Some(s) = first.take() {
                 worker = worker.with_session(s);
             }
             let tx = tx.clone();
             workers.push(tokio::spawn(async move {
+                if preconnect {
+                    worker.connect_now().await;
+                }
                 loop {
                     let (want_tx, want_rx) = oneshot::channel();
                     if tx.send(Msg::Want(want_tx)).is_err() {

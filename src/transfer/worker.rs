@@ -99,7 +99,14 @@ pub struct Worker {
     last_used: std::time::Instant,
     /// The transfer buffer, reused by every job of this worker.
     buf: Vec<u8>,
+    /// Remote directories this engine created in this run (shared by its workers): nothing
+    /// can be in them that this run did not put there, so uploads into them skip the `SIZE`
+    /// that asks whether the target exists.
+    fresh_dirs: FreshDirs,
 }
+
+/// See [`Worker::with_fresh_dirs`].
+pub type FreshDirs = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
 
 /// A connection unused for this long is replaced before the next job.
 const IDLE_RECONNECT: Duration = Duration::from_secs(60);
@@ -118,6 +125,21 @@ impl Worker {
             stall,
             last_used: std::time::Instant::now(),
             buf: Vec::new(),
+            fresh_dirs: FreshDirs::default(),
+        }
+    }
+
+    /// Share the set of directories created in this run with the other workers.
+    pub fn with_fresh_dirs(mut self, dirs: FreshDirs) -> Worker {
+        self.fresh_dirs = dirs;
+        self
+    }
+
+    /// Log in now rather than at the first job (a failure is left for that job to retry).
+    pub async fn connect_now(&mut self) {
+        if let Err(e) = self.session().await {
+            self.tap
+                .warn(format!("connecting ahead of the queue failed: {e}"));
         }
     }
 
@@ -378,8 +400,17 @@ impl Worker {
         let size = meta.len();
         let mtime = meta.modified().ok().map(unix_secs).or(spec.mtime);
         let mut dst = spec.dst.clone();
+        let in_fresh_dir = a.job.attempts <= 1
+            && a.job.done == 0
+            && dst
+                .rsplit_once('/')
+                .is_some_and(|(dir, _)| self.fresh_dirs.lock().is_ok_and(|d| d.contains(dir)));
         let session = self.session().await?;
-        let remote_size = session.size(&dst).await?;
+        let remote_size = if in_fresh_dir {
+            None
+        } else {
+            session.size(&dst).await?
+        };
         let mut offset = 0;
         let resuming = a.job.done > 0 || a.job.attempts > 0;
         if let Some(rsize) = remote_size {
@@ -572,16 +603,23 @@ impl Worker {
         let mut listing = listing;
         crate::fs::sort_entries(&mut listing.entries);
         let session = self.session().await?;
-        if let Err(e) = crate::fs::FileSystem::mkdir(session, &spec.dst).await {
-            // 550 is also what servers say when it already exists: check by entering it.
-            let code = e.code();
-            if code.is_some_and(|c| c >= 500) && session.cwd_to(&spec.dst).await.is_ok() {
-                // It exists; fine.
-            } else {
-                return Err(match e {
-                    crate::fs::FsError::Ftp(f) => TransferError::Ftp(f),
-                    other => TransferError::Refused(other.to_string()),
-                });
+        match crate::fs::FileSystem::mkdir(session, &spec.dst).await {
+            Ok(()) => {
+                if let Ok(mut d) = self.fresh_dirs.lock() {
+                    d.insert(spec.dst.trim_end_matches('/').to_string());
+                }
+            }
+            Err(e) => {
+                // 550 is also what servers say when it already exists: check by entering it.
+                let code = e.code();
+                if code.is_some_and(|c| c >= 500) && session.cwd_to(&spec.dst).await.is_ok() {
+                    // It exists; fine.
+                } else {
+                    return Err(match e {
+                        crate::fs::FsError::Ftp(f) => TransferError::Ftp(f),
+                        other => TransferError::Refused(other.to_string()),
+                    });
+                }
             }
         }
         let mut children = Vec::new();
