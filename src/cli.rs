@@ -45,6 +45,8 @@ pub fn connect_options(
     let mut o = ConnectOptions::new(&url.host, url.port, url.user.as_deref(), password);
     o.tls = url.tls;
     o.trust = trust;
+    // "Trust always" answers given in the TUI count here too.
+    crate::ftp::tls::apply_known_pin(&mut o);
     Ok(o)
 }
 

@@ -331,6 +331,9 @@ fn skiff_get_over_ftpes_trusts_a_ca_file_or_a_pin_and_refuses_otherwise() {
             .args(extra)
             .env("SKIFF_PASSWORD", "demo")
             .env_remove("SKIFF_CA_FILE")
+            // No "trust always" answers from the person running the tests.
+            .env("XDG_CONFIG_HOME", out.path().join("config"))
+            .env("HOME", out.path())
             .output()
             .expect("running skiff")
     };

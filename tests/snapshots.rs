@@ -251,6 +251,35 @@ fn layouts() {
         assert!(text.contains("*******"));
         insta::assert_snapshot!(format!("connect_{w}x{h}"), text);
 
+        for (name, changed) in [("cert_untrusted", false), ("cert_changed", true)] {
+            let mut c = s.clone();
+            let mut opts =
+                skiff::ftp::ConnectOptions::new("ftp.example.org", 21, Some("alice"), None);
+            opts.tls = skiff::ftp::tls::TlsMode::Explicit;
+            let sha = format!("3F{}", ":A7".repeat(31));
+            c.dialog = Some(Dialog::Certificate(Box::new(
+                skiff::state::dialog::CertForm {
+                    info: skiff::ftp::tls::CertInfo {
+                        subject: "CN=ftp.example.org, O=Example\u{1b}[31m".into(),
+                        issuer: "CN=Example Internal CA".into(),
+                        not_before: "Thu, 01 Jan 2026 00:00:00 +0000".into(),
+                        not_after: "Fri, 01 Jan 2027 00:00:00 +0000".into(),
+                        sha256: sha,
+                        reason: "invalid peer certificate: UnknownIssuer".into(),
+                        pinned_mismatch: changed.then(|| format!("0C{}", ":D2".repeat(31))),
+                    },
+                    opts,
+                    path: None,
+                },
+            )));
+            let text = screen_text(&render(&c, w, h));
+            assert!(
+                !text.contains('\u{1b}'),
+                "escape sequences are not drawn raw"
+            );
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), text);
+        }
+
         let mut q = s.clone();
         queue_jobs(&mut q);
         insta::assert_snapshot!(format!("queue_{w}x{h}"), screen_text(&render(&q, w, h)));

@@ -244,6 +244,9 @@ impl Runner {
                 req,
                 parallel,
             } => {
+                // "Trust always" answers from earlier sessions.
+                let mut opts = opts;
+                crate::ftp::tls::apply_known_pin(&mut opts);
                 // Dropping the old handle closes the old browsing connection.
                 self.remote = Some(remote::spawn(
                     opts.clone(),
@@ -267,6 +270,22 @@ impl Runner {
                 }
             },
             Effect::Engine(cmd) => self.engine_cmd(cmd),
+            Effect::SavePin { host, port, sha256 } => {
+                let tap = crate::ftp::Tap::new("browse", self.log.clone());
+                match crate::ftp::tls::known_hosts_path() {
+                    Some(path) => match crate::ftp::tls::save_pin(&path, &host, port, &sha256) {
+                        Ok(()) => tap.info(format!(
+                            "Trusting the certificate {sha256} for {host}:{port} from now on ({})",
+                            path.display()
+                        )),
+                        Err(e) => tap.error(format!(
+                            "could not remember the certificate in {}: {e}",
+                            path.display()
+                        )),
+                    },
+                    None => tap.error("no config directory to remember the certificate in"),
+                }
+            }
             Effect::LoadBookmarks => {
                 let events = self.events.clone();
                 tokio::task::spawn_blocking(move || {

@@ -36,10 +36,14 @@ pub fn spawn(
         let tap = Tap::new("browse", log);
         let mut session = match FtpSession::connect(opts.clone(), tap.clone()).await {
             Ok(s) => {
-                let _ = events.send(Event::Connected {
-                    req,
-                    label: opts.label(),
-                });
+                let label = if s.is_encrypted() {
+                    format!("{} (FTPS)", opts.label())
+                } else if opts.tls.is_tls() {
+                    format!("{} (NOT ENCRYPTED: no FTPS)", opts.label())
+                } else {
+                    opts.label()
+                };
+                let _ = events.send(Event::Connected { req, label });
                 s
             }
             Err(e) => {

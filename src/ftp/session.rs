@@ -51,7 +51,7 @@ impl Drop for Secret {
 }
 
 /// Everything needed to open (and re-open) a session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectOptions {
     pub host: String,
     pub port: u16,

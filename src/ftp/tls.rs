@@ -342,9 +342,120 @@ impl Tls {
     }
 }
 
+/// Where "trust always" is remembered for servers without a bookmark: `known_hosts` in the
+/// config directory, one `HOST:PORT FINGERPRINT` per line (`[v6]:PORT` for IPv6).
+pub fn known_hosts_path() -> Option<PathBuf> {
+    crate::config::config_dir().map(|d| d.join("known_hosts"))
+}
+
+fn host_key(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{}]:{port}", host.to_ascii_lowercase())
+    } else {
+        format!("{}:{port}", host.to_ascii_lowercase())
+    }
+}
+
+/// The fingerprint pinned for `host:port` in `path`, if any.
+pub fn known_pin(path: &Path, host: &str, port: u16) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let key = host_key(host, port);
+    text.lines().find_map(|l| {
+        let mut parts = l.split_whitespace();
+        (parts.next()? == key)
+            .then(|| parts.next().and_then(normalize_fingerprint))
+            .flatten()
+    })
+}
+
+/// Pin `sha256` for `host:port` in `path` (replacing an earlier pin), atomically, 0600.
+pub fn save_pin(path: &Path, host: &str, port: u16, sha256: &str) -> std::io::Result<()> {
+    let sha = normalize_fingerprint(sha256).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a SHA-256 fingerprint",
+        )
+    })?;
+    let key = host_key(host, port);
+    let old = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    let mut out = String::new();
+    if old.is_empty() {
+        out.push_str(
+            "# skiff: server certificates trusted with \"trust always\" (HOST:PORT SHA-256)\n",
+        );
+    }
+    for l in old.lines() {
+        if l.split_whitespace().next() != Some(key.as_str()) {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!("{key} {sha}\n"));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    crate::transfer::engine::write_atomic(path, out.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// Fill in a pin from `known_hosts` for an FTPS connection that has none.
+pub fn apply_known_pin(opts: &mut crate::ftp::ConnectOptions) {
+    if opts.tls.is_tls()
+        && opts.trust.pin.is_none()
+        && let Some(path) = known_hosts_path()
+    {
+        opts.trust.pin = known_pin(&path, &opts.host, opts.port);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_hosts_pins_are_saved_replaced_and_found() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sub/known_hosts");
+        let a = "ab".repeat(32);
+        let b = "cd".repeat(32);
+        assert_eq!(known_pin(&path, "h", 21), None);
+        save_pin(&path, "Example.org", 21, &a).expect("save");
+        save_pin(&path, "::1", 990, &b).expect("save");
+        assert_eq!(
+            known_pin(&path, "example.org", 21),
+            normalize_fingerprint(&a)
+        );
+        assert_eq!(known_pin(&path, "example.org", 22), None);
+        assert_eq!(known_pin(&path, "::1", 990), normalize_fingerprint(&b));
+        save_pin(&path, "example.org", 21, &b).expect("replace");
+        assert_eq!(
+            known_pin(&path, "example.org", 21),
+            normalize_fingerprint(&b)
+        );
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.starts_with("example.org:21 "))
+                .count(),
+            1
+        );
+        assert!(save_pin(&path, "h", 21, "nope").is_err());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
 
     #[test]
     fn fingerprints_normalize() {

@@ -189,6 +189,12 @@ pub enum Effect {
     ResolveProfile(crate::bookmarks::Profile),
     /// Remember a connection in the recent list (never with a password).
     RecordRecent(crate::bookmarks::RecentEntry),
+    /// "Trust always": pin this certificate for the server (in `known_hosts`).
+    SavePin {
+        host: String,
+        port: u16,
+        sha256: String,
+    },
     Quit,
 }
 
@@ -216,6 +222,8 @@ pub enum EngineCmd {
 pub struct ErrorInfo {
     pub message: String,
     pub code: Option<u16>,
+    /// The server's certificate, when it is why the connection failed.
+    pub cert: Option<Box<crate::ftp::tls::CertInfo>>,
 }
 
 impl ErrorInfo {
@@ -223,6 +231,7 @@ impl ErrorInfo {
         ErrorInfo {
             message: message.into(),
             code,
+            cert: None,
         }
     }
 }
@@ -235,7 +244,11 @@ impl From<&crate::fs::FsError> for ErrorInfo {
 
 impl From<&crate::ftp::FtpError> for ErrorInfo {
     fn from(e: &crate::ftp::FtpError) -> Self {
-        ErrorInfo::new(e.to_string(), e.code())
+        let mut info = ErrorInfo::new(e.to_string(), e.code());
+        if let crate::ftp::FtpError::Certificate(c) = e {
+            info.cert = Some(c.clone());
+        }
+        info
     }
 }
 

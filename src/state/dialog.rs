@@ -13,6 +13,16 @@ pub enum Dialog {
     Conflict(ConflictForm),
     Bookmarks(super::bookmarks::BookmarkList),
     BookmarkForm(Box<super::bookmarks::BookmarkForm>),
+    /// The server's certificate is not trusted: what it is, and trust once / always / abort.
+    Certificate(Box<CertForm>),
+}
+
+/// The certificate dialog: the facts, and the connection to retry if the user trusts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertForm {
+    pub info: crate::ftp::tls::CertInfo,
+    pub opts: ConnectOptions,
+    pub path: Option<String>,
 }
 
 /// The choices of the conflict dialog, with their keys, in the order shown.

@@ -62,6 +62,8 @@ pub struct State {
     recent: Option<crate::bookmarks::RecentEntry>,
     /// A bookmark's number of transfer connections, for the next connect.
     profile_parallel: Option<u8>,
+    /// The connection being made (to retry it when the user trusts its certificate).
+    connecting: Option<(crate::ftp::ConnectOptions, Option<String>)>,
     next_req: u64,
 }
 
@@ -89,6 +91,7 @@ impl State {
             initial_remote: None,
             recent: None,
             profile_parallel: None,
+            connecting: None,
             next_req: 0,
         }
     }
@@ -180,7 +183,11 @@ impl State {
             host: opts.host.clone(),
             port: opts.port,
             user: Some(opts.user.clone()).filter(|u| u != "anonymous"),
-            protocol: crate::bookmarks::Protocol::Ftp,
+            protocol: match opts.tls {
+                crate::ftp::tls::TlsMode::Implicit => crate::bookmarks::Protocol::FtpsImplicit,
+                crate::ftp::tls::TlsMode::Explicit => crate::bookmarks::Protocol::Ftps,
+                _ => crate::bookmarks::Protocol::Ftp,
+            },
             remote_dir: None,
             at_unix: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -197,6 +204,7 @@ impl State {
         self.remote.path.clear();
         self.remote.error = None;
         self.initial_remote = path.clone();
+        self.connecting = Some((opts.clone(), path.clone()));
         self.set_status(format!("Connecting to {label}…"), false);
         vec![Effect::Connect {
             opts,
@@ -712,6 +720,34 @@ impl State {
                     fx
                 }
             },
+            Dialog::Certificate(form) => match key.key {
+                // A certificate that no longer matches its pin is refused: no key trusts it.
+                Key::Char('o') | Key::Char('a') if form.info.pinned_mismatch.is_none() => {
+                    let mut opts = form.opts.clone();
+                    opts.trust.pin = Some(form.info.sha256.clone());
+                    let mut fx = Vec::new();
+                    if key.key == Key::Char('a') {
+                        fx.push(Effect::SavePin {
+                            host: opts.host.clone(),
+                            port: opts.port,
+                            sha256: form.info.sha256.clone(),
+                        });
+                    }
+                    fx.extend(self.connect(opts, form.path.clone()));
+                    fx
+                }
+                Key::Esc | Key::Char('q') | Key::Char('n') => {
+                    self.set_status(
+                        "Not connected: the server's certificate was not trusted",
+                        true,
+                    );
+                    vec![]
+                }
+                _ => {
+                    self.dialog = Some(Dialog::Certificate(form));
+                    vec![]
+                }
+            },
             Dialog::ConfirmQuit => match key.key {
                 Key::Char('y') | Key::Char('Y') | Key::Enter => {
                     self.quit = true;
@@ -950,6 +986,13 @@ impl State {
                 self.remote.loading = 0;
                 self.remote.error = Some(error.message.clone());
                 self.show_error("Connection failed", &error);
+                if let (Some(info), Some((opts, path))) = (&error.cert, self.connecting.take()) {
+                    self.dialog = Some(Dialog::Certificate(Box::new(dialog::CertForm {
+                        info: (**info).clone(),
+                        opts,
+                        path,
+                    })));
+                }
                 vec![]
             }
             Event::Disconnected { error } => {

@@ -256,6 +256,101 @@ fn failed_login_leaves_the_pane_disconnected() {
     assert!(s.status.text.contains("password"));
 }
 
+fn cert_info(pinned: Option<&str>) -> crate::ftp::tls::CertInfo {
+    crate::ftp::tls::CertInfo {
+        subject: "CN=ftp.example.org".into(),
+        issuer: "CN=Someone".into(),
+        not_before: "Mon, 1 Jan 2026".into(),
+        not_after: "Fri, 1 Jan 2027".into(),
+        sha256: format!("AB{}", ":AB".repeat(31)),
+        reason: "invalid peer certificate: UnknownIssuer".into(),
+        pinned_mismatch: pinned.map(str::to_string),
+    }
+}
+
+fn refused_by_certificate(pinned: Option<&str>) -> State {
+    let mut s = State::new("/", Lang::En);
+    let mut opts = crate::ftp::ConnectOptions::new("h", 21, Some("u"), Some(Secret::new("p")));
+    opts.tls = crate::ftp::tls::TlsMode::Explicit;
+    opts.trust.pin = pinned.map(str::to_string);
+    let fx = s.start(Some((opts, Some("pub".into()))));
+    let Some(Effect::Connect { req, .. }) = fx.get(1) else {
+        panic!("{fx:?}")
+    };
+    let e = crate::ftp::FtpError::Certificate(Box::new(cert_info(pinned)));
+    s.apply(Event::ConnectFailed {
+        req: *req,
+        error: ErrorInfo::from(&e),
+    });
+    s
+}
+
+#[test]
+fn an_untrusted_certificate_asks_and_trust_always_pins_it_and_reconnects() {
+    let mut s = refused_by_certificate(None);
+    assert_eq!(s.conn, Conn::Disconnected);
+    assert!(
+        matches!(s.dialog, Some(Dialog::Certificate(_))),
+        "{:?}",
+        s.dialog
+    );
+    // Other keys do nothing.
+    assert!(
+        s.update(Action::Input(KeyPress::plain(Key::Char('x'))))
+            .is_empty()
+    );
+    assert!(matches!(s.dialog, Some(Dialog::Certificate(_))));
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Char('a'))));
+    let sha = cert_info(None).sha256;
+    match fx.as_slice() {
+        [
+            Effect::SavePin { host, port, sha256 },
+            Effect::Connect { opts, path, .. },
+        ] => {
+            assert_eq!((host.as_str(), *port, sha256), ("h", 21, &sha));
+            assert_eq!(opts.trust.pin.as_ref(), Some(&sha));
+            assert_eq!(opts.tls, crate::ftp::tls::TlsMode::Explicit);
+            assert_eq!(path.as_deref(), Some("pub"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(s.dialog.is_none());
+    // Trust once: the same, without remembering it.
+    let mut s = refused_by_certificate(None);
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Char('o'))));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Connect { opts, .. }] if opts.trust.pin == Some(sha.clone())),
+        "{fx:?}"
+    );
+    // Esc: not connected, and it says why.
+    let mut s = refused_by_certificate(None);
+    assert!(
+        s.update(Action::Input(KeyPress::plain(Key::Esc)))
+            .is_empty()
+    );
+    assert!(s.dialog.is_none());
+    assert!(s.status.text.contains("certificate"), "{:?}", s.status);
+}
+
+#[test]
+fn a_certificate_that_changed_under_its_pin_cannot_be_trusted_from_the_dialog() {
+    let pin = format!("CD{}", ":CD".repeat(31));
+    let mut s = refused_by_certificate(Some(&pin));
+    assert!(matches!(&s.dialog, Some(Dialog::Certificate(f)) if f.info.pinned_mismatch.is_some()));
+    for k in ['o', 'a'] {
+        assert!(
+            s.update(Action::Input(KeyPress::plain(Key::Char(k))))
+                .is_empty()
+        );
+        assert!(matches!(s.dialog, Some(Dialog::Certificate(_))));
+    }
+    assert!(
+        s.update(Action::Input(KeyPress::plain(Key::Esc)))
+            .is_empty()
+    );
+    assert!(s.dialog.is_none());
+}
+
 #[test]
 fn quit_asks_only_when_something_runs() {
     let mut s = connected();

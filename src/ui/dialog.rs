@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use super::text::{fit, human_size, local_time};
 use crate::config::{ACTION_HELP, Keymap};
 use crate::state::Dialog;
-use crate::state::dialog::{CONFLICT_CHOICES, ConflictForm, ConnectForm, FIELDS};
+use crate::state::dialog::{CONFLICT_CHOICES, CertForm, ConflictForm, ConnectForm, FIELDS};
 
 pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -34,6 +34,7 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
     match d {
         Dialog::Connect(form) => draw_connect(form, full, f),
         Dialog::Conflict(form) => draw_conflict(form, full, f),
+        Dialog::Certificate(form) => draw_certificate(form, full, f),
         Dialog::Bookmarks(list) => super::bookmarks::draw_list(list, full, f),
         Dialog::BookmarkForm(form) => super::bookmarks::draw_form(form, full, f),
         Dialog::ConfirmQuit => {
@@ -47,6 +48,73 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
             f.render_widget(p, area);
         }
     }
+}
+
+fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {
+    let info = &form.info;
+    let changed = info.pinned_mismatch.is_some();
+    let area = centered(full, 76, 17);
+    f.render_widget(Clear, area);
+    let block = frame(if changed {
+        "WARNING: the server's certificate has CHANGED"
+    } else {
+        "Untrusted server certificate"
+    })
+    .border_style(Style::new().fg(if changed { Color::Red } else { Color::Yellow }));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let field = |name: &str, value: &str| Line::from(fit(&format!(" {name:<10}{value}"), w));
+    // The fingerprint in two halves: 16 bytes per line.
+    let (fp1, fp2) = info.sha256.split_at(info.sha256.len().min(47));
+    let mut lines = vec![
+        Line::from(Span::styled(
+            fit(&format!(" {}:{}", form.opts.host, form.opts.port), w),
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
+        field("subject", &info.subject),
+        field("issuer", &info.issuer),
+        field("valid", &format!("{} to", info.not_before)),
+        field("", &info.not_after),
+        field("SHA-256", fp1),
+        field("", fp2.trim_start_matches(':')),
+        Line::from(Span::styled(
+            fit(&format!(" why: {}", info.reason), w),
+            Style::new().fg(Color::Gray),
+        )),
+        Line::from(""),
+    ];
+    if let Some(pin) = &info.pinned_mismatch {
+        let (p1, p2) = pin.split_at(pin.len().min(47));
+        lines.push(field("pinned", p1));
+        lines.push(field("", p2.trim_start_matches(':')));
+        lines.push(Line::from(Span::styled(
+            fit(
+                " Refused: someone may be intercepting the connection. If the certificate",
+                w,
+            ),
+            Style::new().fg(Color::Red),
+        )));
+        lines.push(Line::from(Span::styled(
+            fit(
+                " was replaced on purpose, change the pin (bookmark or known_hosts file).",
+                w,
+            ),
+            Style::new().fg(Color::Red),
+        )));
+        lines.push(Line::from(Span::styled(
+            " Esc close",
+            Style::new().fg(Color::Gray),
+        )));
+    } else {
+        lines.push(Line::from(
+            " Compare the fingerprint with what the server's administrator says.",
+        ));
+        lines.push(Line::from(" o  trust once (this session)"));
+        lines.push(Line::from(" a  trust always (pin it for this server)"));
+        lines.push(Line::from(" Esc  do not connect"));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
