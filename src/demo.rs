@@ -75,6 +75,8 @@ pub struct DemoOptions {
     pub allow_anonymous: bool,
     /// Offer explicit FTPS (`AUTH TLS`) with this certificate chain and key (PEM files).
     pub ftps: Option<(PathBuf, PathBuf)>,
+    /// Accept active mode (`PORT`) as well as passive.
+    pub active: bool,
 }
 
 impl Default for DemoOptions {
@@ -85,6 +87,7 @@ impl Default for DemoOptions {
             password: DEMO_PASSWORD.into(),
             allow_anonymous: true,
             ftps: None,
+            active: false,
         }
     }
 }
@@ -112,6 +115,11 @@ pub async fn start(opts: DemoOptions) -> io::Result<DemoServer> {
     });
     let serve_root = root.clone();
     let ftps = opts.ftps.clone();
+    let modes = if opts.active {
+        libunftp::options::ActivePassiveMode::ActiveAndPassive
+    } else {
+        libunftp::options::ActivePassiveMode::PassiveOnly
+    };
     let accept = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
@@ -138,7 +146,8 @@ pub async fn start(opts: DemoOptions) -> io::Result<DemoServer> {
             )
             .greeting("skiff demo server ready")
             .passive_ports(49152..=65535)
-            .logger(None);
+            .logger(None)
+            .active_passive_mode(modes);
             let built = match &ftps {
                 Some((certs, key)) => builder.ftps(certs.clone(), key.clone()).build(),
                 None => builder.build(),

@@ -53,12 +53,26 @@ struct Cli {
     on_exists: String,
 
     #[command(flatten)]
-    tls: TlsArgs,
+    tls: ConnArgs,
 }
 
-/// FTPS trust (for ftpes:// and ftps:// URLs and FTPS bookmarks).
+/// Connection settings: FTPS trust (for ftpes:// and ftps:// URLs and FTPS bookmarks) and
+/// how data connections are opened.
 #[derive(Debug, Clone, clap::Args)]
-struct TlsArgs {
+struct ConnArgs {
+    /// Active mode: the server connects back to skiff (PORT, or EPRT over IPv6).
+    #[arg(long)]
+    active: bool,
+
+    /// Passive mode with PASV only (by default EPSV is tried first when the server lists it).
+    #[arg(long)]
+    no_epsv: bool,
+
+    /// Open passive data connections to the address the server's 227 reply names instead of
+    /// the control connection's address (only for servers behind a misconfigured NAT).
+    #[arg(long)]
+    pasv_address: bool,
+
     /// Also trust the CA certificates in this PEM file (on top of the system's).
     #[arg(long, value_name = "PEM", env = "SKIFF_CA_FILE")]
     ca_file: Option<std::path::PathBuf>,
@@ -88,7 +102,7 @@ struct XferArgs {
     password_stdin: bool,
 
     #[command(flatten)]
-    tls: TlsArgs,
+    tls: ConnArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -122,7 +136,7 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
         #[command(flatten)]
-        tls: TlsArgs,
+        tls: ConnArgs,
     },
 }
 
@@ -154,26 +168,45 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
                 tls,
             } => {
                 let u = FtpUrl::parse(&url)?;
-                let opts = cli::connect_options(&u, password_source(password_stdin)?, trust(&tls))?;
+                let mut opts =
+                    cli::connect_options(&u, password_source(password_stdin)?, trust(&tls))?;
+                tls.apply(&mut opts);
                 cli::ls(&u, opts, verbose).await
             }
             Command::Get { url, local, x } => {
                 let u = FtpUrl::parse(&url)?;
-                let opts =
+                let mut opts =
                     cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
+                x.tls.apply(&mut opts);
                 cli::get(&u, local, opts, xfer(&x)).await
             }
             Command::Put { local, url, x } => {
                 let u = FtpUrl::parse(&url)?;
-                let opts =
+                let mut opts =
                     cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
+                x.tls.apply(&mut opts);
                 cli::put(&local, &u, opts, xfer(&x)).await
             }
         }
     })
 }
 
-fn trust(t: &TlsArgs) -> skiff::ftp::tls::TlsTrust {
+impl ConnArgs {
+    /// The data-connection switches (the trust settings go through [`trust`]).
+    fn apply(&self, o: &mut ConnectOptions) {
+        if self.active {
+            o.active = true;
+        }
+        if self.no_epsv {
+            o.epsv = false;
+        }
+        if self.pasv_address {
+            o.pasv_use_peer = false;
+        }
+    }
+}
+
+fn trust(t: &ConnArgs) -> skiff::ftp::tls::TlsTrust {
     skiff::ftp::tls::TlsTrust {
         pin: t.trust.clone(),
         ca_file: t.ca_file.clone(),
@@ -259,15 +292,16 @@ fn main() -> anyhow::Result<()> {
                     profile.remote_dir.clone(),
                 );
                 form.local_dir = profile.local_dir.clone();
-                let opts = profile.connect_options(None);
-                form.tls = opts.tls;
-                form.trust = opts.trust;
-                form.trust.ca_file = cli.tls.ca_file.clone();
+                let mut opts = profile.connect_options(None);
+                opts.trust.ca_file = cli.tls.ca_file.clone();
+                cli.tls.apply(&mut opts);
+                form.settings = Box::new(opts);
                 launch.prompt = Some(form);
             }
             (password, _) => {
                 let mut opts = profile.connect_options(password);
                 opts.trust.ca_file = cli.tls.ca_file.clone();
+                cli.tls.apply(&mut opts);
                 launch.connect = Some((opts, profile.remote_dir.clone()));
             }
         }
@@ -286,14 +320,18 @@ fn main() -> anyhow::Result<()> {
         match (&u.user, password) {
             (Some(user), None) => {
                 let mut form = ConnectForm::password_prompt(&u.host, u.port, user, u.path.clone());
-                form.tls = u.tls;
-                form.trust = trust.clone();
+                let mut settings = ConnectOptions::new(&u.host, u.port, None, None);
+                settings.tls = u.tls;
+                settings.trust = trust.clone();
+                cli.tls.apply(&mut settings);
+                form.settings = Box::new(settings);
                 launch.prompt = Some(form);
             }
             (user, password) => {
                 let mut opts = ConnectOptions::new(&u.host, u.port, user.as_deref(), password);
                 opts.tls = u.tls;
                 opts.trust = trust.clone();
+                cli.tls.apply(&mut opts);
                 launch.connect = Some((opts, u.path.clone()));
             }
         }

@@ -237,6 +237,8 @@ impl Profile {
             Protocol::FtpsImplicit => crate::ftp::tls::TlsMode::Implicit,
         };
         o.trust.pin = self.cert_sha256.clone();
+        o.active = !self.passive;
+        o.epsv = self.prefer_epsv;
         o
     }
 

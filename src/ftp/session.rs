@@ -64,6 +64,15 @@ pub struct ConnectOptions {
     pub tls: TlsMode,
     /// Which certificates FTPS accepts beyond the system's roots.
     pub trust: TlsTrust,
+    /// Active mode: the server connects back to skiff (`PORT`, or `EPRT` over IPv6).
+    pub active: bool,
+    /// Passive mode uses `EPSV` when the server lists it in `FEAT` (else `PASV`); an `EPSV`
+    /// data connection that cannot be opened falls back to `PASV`, remembered per server.
+    pub epsv: bool,
+    /// Open passive data connections to the control connection's peer, ignoring the address a
+    /// `227` reply names (on by default: a hostile or misconfigured server cannot point skiff
+    /// at another host).
+    pub pasv_use_peer: bool,
 }
 
 impl ConnectOptions {
@@ -78,7 +87,21 @@ impl ConnectOptions {
             timeout: Duration::from_secs(20),
             tls: TlsMode::Off,
             trust: TlsTrust::default(),
+            active: false,
+            epsv: true,
+            pasv_use_peer: true,
         }
+    }
+
+    /// Take every setting but the address and the credentials from `other` (FTPS, trust,
+    /// data connection mode, timeout).
+    pub fn copy_settings(&mut self, other: &ConnectOptions) {
+        self.timeout = other.timeout;
+        self.tls = other.tls;
+        self.trust = other.trust.clone();
+        self.active = other.active;
+        self.epsv = other.epsv;
+        self.pasv_use_peer = other.pasv_use_peer;
     }
 
     /// `user@host:port` for path bars and titles (never the password).
@@ -154,7 +177,9 @@ async fn open_control(
                     "the server refused AUTH TLS ({code} {text}); FTPS is required, so skiff \
                      does not fall back to plain FTP"
                 )),
-                FtpError::Protocol(p) => FtpError::Tls(p),
+                // A handshake that fails for another reason than the certificate (a reset, bytes
+                // that are not TLS) is a failed connection: worth another try, unlike a refusal.
+                FtpError::Protocol(p) => FtpError::Connection(format!("TLS handshake: {p}")),
                 other => other,
             })
         }
@@ -185,7 +210,27 @@ pub struct FtpSession {
     cwd: String,
     /// Control and data connections are encrypted.
     encrypted: bool,
+    data_mode: DataMode,
 }
+
+/// How data connections are opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataMode {
+    Epsv,
+    Pasv,
+    Active,
+}
+
+/// Servers (`host:port`) whose `EPSV` data connections could not be opened in this process.
+fn pasv_only() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
+    static SET: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(Default::default)
+}
+
+/// What the data-connection opener says when it fails, so a failure to reach the data port
+/// is told apart from a dropped control connection.
+const DATA_CONNECT: &str = "opening the data connection to";
 
 /// How many unparsable listing lines are logged one by one before they are only counted.
 const MAX_WARNED_LINES: usize = 20;
@@ -203,11 +248,34 @@ impl FtpSession {
                     "Connecting to {}:{} ({addr})",
                     opts.host, opts.port
                 ));
-                let (mut ftp, encrypted) = open_control(&opts, addr, &tap).await?;
+                let (ftp, encrypted) = open_control(&opts, addr, &tap).await?;
                 let welcome = ftp.get_welcome_msg().unwrap_or("").to_string();
-                // The data connection goes to the control peer, never to an address a PASV
-                // reply names.
-                ftp.set_passive_nat_workaround(true);
+                // Passive data connections open with a timeout of their own (a port nobody
+                // answers on must fail the transfer, not hang it), and by default go to the
+                // control peer, never to an address a PASV reply names.
+                let mut ftp = ftp.passive_stream_builder(move |addr| {
+                    Box::pin(async move {
+                        match tokio::time::timeout(t, tokio::net::TcpStream::connect(addr)).await {
+                            Ok(Ok(s)) => Ok(s),
+                            Ok(Err(e)) => {
+                                Err(suppaftp::FtpError::ConnectionError(std::io::Error::new(
+                                    e.kind(),
+                                    format!("{DATA_CONNECT} {addr}: {e}"),
+                                )))
+                            }
+                            Err(_) => {
+                                Err(suppaftp::FtpError::ConnectionError(std::io::Error::new(
+                                    std::io::ErrorKind::TimedOut,
+                                    format!("{DATA_CONNECT} {addr}: timed out"),
+                                )))
+                            }
+                        }
+                    })
+                });
+                ftp.set_passive_nat_workaround(opts.pasv_use_peer);
+                if opts.active {
+                    ftp = ftp.active_mode(t);
+                }
                 check_line(&opts.user)?;
                 check_line(opts.password.expose())?;
                 timed(t, "logging in", async {
@@ -267,6 +335,18 @@ impl FtpSession {
                 let cwd =
                     timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await?;
                 let use_mlsd = features.iter().any(|f| f == "MLST");
+                let key = format!("{}:{}", opts.host, opts.port);
+                let data_mode = if opts.active {
+                    DataMode::Active
+                } else if opts.epsv
+                    && features.iter().any(|f| f == "EPSV")
+                    && !pasv_only().lock().is_ok_and(|s| s.contains(&key))
+                {
+                    ftp.set_mode(suppaftp::Mode::ExtendedPassive);
+                    DataMode::Epsv
+                } else {
+                    DataMode::Pasv
+                };
                 Ok(FtpSession {
                     ftp,
                     tap,
@@ -276,6 +356,7 @@ impl FtpSession {
                     welcome,
                     cwd,
                     encrypted,
+                    data_mode,
                 })
             })
             .await
@@ -298,6 +379,29 @@ impl FtpSession {
     /// Whether control and data connections are encrypted (FTPS).
     pub fn is_encrypted(&self) -> bool {
         self.encrypted
+    }
+    /// How data connections are opened now.
+    pub fn data_mode(&self) -> DataMode {
+        self.data_mode
+    }
+
+    /// After a failed data command: if it was an `EPSV` data connection that could not be
+    /// opened, switch to `PASV` (for this server, for the rest of the process) and say so; the
+    /// caller then tries once more.
+    fn epsv_failed(&mut self, e: &FtpError) -> bool {
+        let unreachable = matches!(e, FtpError::Connection(m) if m.contains(DATA_CONNECT));
+        if self.data_mode != DataMode::Epsv || !unreachable {
+            return false;
+        }
+        self.ftp.set_mode(suppaftp::Mode::Passive);
+        self.data_mode = DataMode::Pasv;
+        if let Ok(mut s) = pasv_only().lock() {
+            s.insert(format!("{}:{}", self.opts.host, self.opts.port));
+        }
+        self.tap.warn(format!(
+            "EPSV data connection failed ({e}); using PASV from now on"
+        ));
+        true
     }
     pub fn welcome(&self) -> &str {
         &self.welcome
@@ -384,6 +488,13 @@ impl FtpSession {
     /// List the working directory, streaming and parsing the data connection line by line.
     /// Lines that cannot be parsed are logged as warnings and skipped.
     pub async fn list_cwd(&mut self) -> Result<Vec<Entry>, FtpError> {
+        match self.list_cwd_once().await {
+            Err(e) if self.epsv_failed(&e) => self.list_cwd_once().await,
+            r => r,
+        }
+    }
+
+    async fn list_cwd_once(&mut self) -> Result<Vec<Entry>, FtpError> {
         match self.list_with(self.use_mlsd).await {
             Err(FtpError::Reply { code, .. }) if self.use_mlsd && (500..=504).contains(&code) => {
                 self.tap
@@ -507,6 +618,13 @@ impl FtpSession {
 
     /// Open a download of `path`, starting at `offset` (sends `REST` first when non-zero).
     pub async fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
+        match self.retr_once(path, offset).await {
+            Err(e) if self.epsv_failed(&e) => self.retr_once(path, offset).await,
+            r => r,
+        }
+    }
+
+    async fn retr_once(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
         check_line(path)?;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
@@ -525,6 +643,18 @@ impl FtpSession {
 
     /// Open an upload to `path`: `STOR`, `REST offset` + `STOR`, or `APPE`.
     pub async fn stor(
+        &mut self,
+        path: &str,
+        offset: u64,
+        append: bool,
+    ) -> Result<DataStream, FtpError> {
+        match self.stor_once(path, offset, append).await {
+            Err(e) if self.epsv_failed(&e) => self.stor_once(path, offset, append).await,
+            r => r,
+        }
+    }
+
+    async fn stor_once(
         &mut self,
         path: &str,
         offset: u64,

@@ -1,7 +1,6 @@
 //! Modal dialogs: the connect form (also the password prompt) and the quit confirmation.
 
 use super::action::{Key, KeyPress};
-use crate::ftp::tls::{TlsMode, TlsTrust};
 use crate::ftp::{ConnectOptions, Secret};
 use crate::transfer::{Job, JobId, JobState, OnExists};
 
@@ -122,9 +121,9 @@ pub struct ConnectForm {
     pub title: Option<String>,
     /// The left pane's directory to open too (a bookmark's initial local directory).
     pub local_dir: Option<String>,
-    /// FTPS settings carried from a URL or a bookmark (the form does not edit them).
-    pub tls: TlsMode,
-    pub trust: TlsTrust,
+    /// Settings carried from a URL, a bookmark or the command line (FTPS, trust, data
+    /// connection mode): the form edits only the address and the credentials.
+    pub settings: Box<ConnectOptions>,
 }
 
 impl Default for ConnectForm {
@@ -139,8 +138,7 @@ impl Default for ConnectForm {
             path: None,
             title: None,
             local_dir: None,
-            tls: TlsMode::Off,
-            trust: TlsTrust::default(),
+            settings: Box::new(ConnectOptions::new("", 21, None, None)),
         }
     }
 }
@@ -226,8 +224,7 @@ impl ConnectForm {
             (Some(user), Some(self.password.clone()))
         };
         let mut opts = ConnectOptions::new(host, port, user, pass);
-        opts.tls = self.tls;
-        opts.trust = self.trust.clone();
+        opts.copy_settings(&self.settings);
         Ok((opts, self.path.clone()))
     }
 }

@@ -917,9 +917,7 @@ impl State {
                             profile.remote_dir.clone(),
                         );
                         form.local_dir = profile.local_dir.clone();
-                        let opts = profile.connect_options(None);
-                        form.tls = opts.tls;
-                        form.trust = opts.trust;
+                        form.settings = Box::new(profile.connect_options(None));
                         self.dialog = Some(Dialog::Connect(form));
                         vec![]
                     }

@@ -66,7 +66,7 @@ async fn control(
     let (cr, mut cw) = client.into_split();
     let (sr, mut sw) = server.into_split();
     let (to_client_tx, mut to_client_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
-    // Server → client, rewriting 227 replies to our own data listeners.
+    // Server → client, rewriting 227 and 229 replies to our own data listeners.
     let tx = to_client_tx.clone();
     let f2 = faults.clone();
     let down = tokio::spawn(async move {
@@ -80,6 +80,8 @@ async fn control(
             let text = String::from_utf8_lossy(&line).to_string();
             let out = if text.starts_with("227 ") {
                 rewrite_pasv(&text, f2.clone()).await.into_bytes()
+            } else if text.starts_with("229 ") {
+                rewrite_epsv(&text, f2.clone()).await.into_bytes()
             } else {
                 line.clone()
             };
@@ -146,21 +148,23 @@ async fn control(
     Ok(())
 }
 
-/// Open a listener that relays to the server's passive port, and name it in the reply.
-async fn rewrite_pasv(reply: &str, faults: Arc<Mutex<Faults>>) -> String {
-    let inner = reply
-        .split('(')
+/// The same for `229 Entering Extended Passive Mode (|||PORT|)`.
+async fn rewrite_epsv(reply: &str, faults: Arc<Mutex<Faults>>) -> String {
+    let Some(upstream) = reply
+        .split("(|||")
         .nth(1)
-        .and_then(|r| r.split(')').next())
-        .unwrap_or("");
-    let nums: Vec<u16> = inner
-        .split(',')
-        .filter_map(|n| n.trim().parse().ok())
-        .collect();
-    if nums.len() != 6 {
+        .and_then(|r| r.split('|').next())
+        .and_then(|p| p.trim().parse::<u16>().ok())
+    else {
         return reply.to_string();
-    }
-    let upstream = nums[4] * 256 + nums[5];
+    };
+    let port = relay_port(upstream, faults).await;
+    format!("229 Entering Extended Passive Mode (|||{port}|)\r\n")
+}
+
+/// Listen on a port of our own and relay the first connection to the server's `upstream`
+/// data port, with the faults that are due.
+async fn relay_port(upstream: u16, faults: Arc<Mutex<Faults>>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (cut, stall) = {
@@ -178,6 +182,25 @@ async fn rewrite_pasv(reply: &str, faults: Arc<Mutex<Faults>>) -> String {
         };
         relay(client, server, cut, stall).await;
     });
+    port
+}
+
+/// Open a listener that relays to the server's passive port, and name it in the reply.
+async fn rewrite_pasv(reply: &str, faults: Arc<Mutex<Faults>>) -> String {
+    let inner = reply
+        .split('(')
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .unwrap_or("");
+    let nums: Vec<u16> = inner
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    if nums.len() != 6 {
+        return reply.to_string();
+    }
+    let upstream = nums[4] * 256 + nums[5];
+    let port = relay_port(upstream, faults).await;
     format!(
         "227 Entering Passive Mode (127,0,0,1,{},{})\r\n",
         port >> 8,
