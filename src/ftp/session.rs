@@ -612,6 +612,14 @@ impl FtpSession {
         match r {
             Ok(n) => Ok(Some(n as u64)),
             Err(e) if e.code().is_some_and(|c| c >= 500) => Ok(None),
+            // A 213 with junk where the number should be: the size is unknown, not an error
+            // (the reply was read whole, so the connection is still in step).
+            Err(FtpError::Protocol(why)) => {
+                self.tap.warn(format!(
+                    "unreadable SIZE reply for {path} ({why}); size unknown"
+                ));
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }

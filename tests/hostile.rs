@@ -1,0 +1,457 @@
+//! A server that misbehaves on purpose, scripted per test: a greeting that is not FTP, a reply
+//! line of 1 MiB, long multi-line replies, junk after `213`, a `550` on one `RETR` then a
+//! normal next file, a data connection that never opens and one that trickles, and listings
+//! with `../x`, `/etc/passwd`, `a/b`, a name with a CR, a symlink and the same name twice.
+//! Each ends as asserted: success, or a clean failure with the reason, nothing written
+//! outside the target, and no hang (every test finishes in seconds).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use skiff::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, LogKind, Secret, Tap};
+use skiff::transfer::{
+    Direction, Engine, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec, JobState, OnExists,
+};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+/// What the server does with one command.
+enum Act {
+    /// Send these bytes (one or more reply lines).
+    Reply(Vec<u8>),
+    /// `150`, then `body` on the data connection, closed, then `226`.
+    Data(Vec<u8>),
+    /// `150`, then `body` one byte at a time with `gap` between bytes, then `226`.
+    Trickle(Vec<u8>, Duration),
+    /// `150`, then never accept the data connection and never answer again.
+    DataNeverOpens,
+}
+
+type Script = Arc<dyn Fn(&str) -> Option<Act> + Send + Sync>;
+
+/// Start the server; `script` sees each command line (upper-cased verb, original argument)
+/// first, and the usual login and passive-mode answers fill in the rest.
+async fn serve(greeting: &'static [u8], script: Script) -> u16 {
+    let ctrl = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = ctrl.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = ctrl.accept().await {
+            let script = script.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut r = BufReader::new(r);
+                if w.write_all(greeting).await.is_err() {
+                    return;
+                }
+                let mut data: Option<TcpListener> = None;
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let cmd = line.trim_end().to_string();
+                    let verb = cmd.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                    let act = script(&cmd).unwrap_or_else(|| {
+                        Act::Reply(match verb.as_str() {
+                            "USER" => b"331 password please\r\n".to_vec(),
+                            "PASS" => b"230 logged in\r\n".to_vec(),
+                            "FEAT" => b"211-Features:\r\n SIZE\r\n211 End\r\n".to_vec(),
+                            "TYPE" | "OPTS" => b"200 ok\r\n".to_vec(),
+                            "PWD" => b"257 \"/\" is the directory\r\n".to_vec(),
+                            "CWD" => b"250 ok\r\n".to_vec(),
+                            "QUIT" => b"221 bye\r\n".to_vec(),
+                            "PASV" => Vec::new(), // below
+                            _ => b"502 not here\r\n".to_vec(),
+                        })
+                    });
+                    let result = match act {
+                        Act::Reply(bytes) if verb == "PASV" && bytes.is_empty() => {
+                            let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                            let p = l.local_addr().unwrap().port();
+                            data = Some(l);
+                            w.write_all(
+                                format!(
+                                    "227 Entering Passive Mode (127,0,0,1,{},{})\r\n",
+                                    p >> 8,
+                                    p & 255
+                                )
+                                .as_bytes(),
+                            )
+                            .await
+                        }
+                        Act::Reply(bytes) => w.write_all(&bytes).await,
+                        Act::Data(body) => {
+                            send_data(&mut w, data.take(), &body, Duration::ZERO).await
+                        }
+                        Act::Trickle(body, gap) => send_data(&mut w, data.take(), &body, gap).await,
+                        Act::DataNeverOpens => {
+                            let _ = w.write_all(b"150 opening\r\n").await;
+                            // Keep the listener (so the connect succeeds) but never accept.
+                            let _keep = data.take();
+                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                            return;
+                        }
+                    };
+                    if result.is_err() || verb == "QUIT" {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+async fn send_data(
+    w: &mut tokio::net::tcp::OwnedWriteHalf,
+    data: Option<TcpListener>,
+    body: &[u8],
+    gap: Duration,
+) -> std::io::Result<()> {
+    let Some(l) = data else {
+        return w.write_all(b"425 use PASV first\r\n").await;
+    };
+    w.write_all(b"150 here it comes\r\n").await?;
+    let (mut d, _) = l.accept().await?;
+    if gap.is_zero() {
+        d.write_all(body).await?;
+    } else {
+        for b in body {
+            d.write_all(&[*b]).await?;
+            tokio::time::sleep(gap).await;
+        }
+    }
+    d.shutdown().await?;
+    drop(d);
+    w.write_all(b"226 done\r\n").await
+}
+
+fn opts(port: u16) -> ConnectOptions {
+    let mut o = ConnectOptions::new("127.0.0.1", port, Some("u"), Some(Secret::new("p")));
+    o.timeout = Duration::from_secs(3);
+    o
+}
+
+fn new_tap() -> (Tap, mpsc::UnboundedReceiver<LogEvent>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Tap::new("browse", tx), rx)
+}
+
+fn drain(rx: &mut mpsc::UnboundedReceiver<LogEvent>) -> Vec<LogEvent> {
+    let mut v = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        v.push(e);
+    }
+    v
+}
+
+fn no_script() -> Script {
+    Arc::new(|_| None)
+}
+
+#[tokio::test]
+async fn a_greeting_that_is_not_ftp_is_a_clean_error() {
+    let port = serve(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", no_script()).await;
+    let started = Instant::now();
+    let (tap, _rx) = new_tap();
+    let err = match FtpSession::connect(opts(port), tap).await {
+        Ok(_) => panic!("an SSH server was taken for an FTP server"),
+        Err(e) => e,
+    };
+    assert!(started.elapsed() < Duration::from_secs(3), "{err:?}");
+    assert!(
+        !matches!(err, FtpError::Timeout { .. }),
+        "a clear error, not a timeout: {err:?}"
+    );
+    assert!(!err.to_string().is_empty());
+}
+
+#[tokio::test]
+async fn a_reply_line_of_one_mib_is_a_clean_error() {
+    let script: Script = Arc::new(|cmd| {
+        cmd.starts_with("PWD").then(|| {
+            let mut r = b"257 \"/".to_vec();
+            r.extend(std::iter::repeat_n(b'A', 1024 * 1024));
+            r.extend_from_slice(b"\"\r\n");
+            Act::Reply(r)
+        })
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let started = Instant::now();
+    let (tap, mut rx) = new_tap();
+    let err = match FtpSession::connect(opts(port), tap).await {
+        Ok(_) => panic!("a 1 MiB reply was accepted"),
+        Err(e) => e,
+    };
+    assert!(started.elapsed() < Duration::from_secs(3), "{err:?}");
+    assert!(err.to_string().contains("larger"), "{err}");
+    // The log does not hold the megabyte either.
+    let logged: usize = drain(&mut rx).iter().map(|e| e.text.len()).sum();
+    assert!(logged < 300 * 1024, "{logged} bytes logged");
+}
+
+#[tokio::test]
+async fn long_multi_line_replies_are_read_whole_and_oversized_ones_refused() {
+    let feat = |n: usize| {
+        let mut r = b"211-Features:\r\n".to_vec();
+        for i in 0..n {
+            r.extend_from_slice(format!(" X-FEATURE-{i:05}\r\n").as_bytes());
+        }
+        r.extend_from_slice(b" MLST type*;size*;modify*;\r\n UTF8\r\n211 End\r\n");
+        r
+    };
+    let port = serve(
+        b"220-Welcome\r\n220-to a chatty\r\n220 server\r\n",
+        Arc::new(move |cmd| cmd.starts_with("FEAT").then(|| Act::Reply(feat(3000)))),
+    )
+    .await;
+    let (tap, _rx) = new_tap();
+    let s = FtpSession::connect(opts(port), tap)
+        .await
+        .expect("3,000 lines");
+    assert_eq!(s.features().len(), 3002);
+    assert!(s.uses_mlsd());
+    assert!(s.welcome().contains("chatty"), "{}", s.welcome());
+    s.quit().await;
+    // 20,000 lines is over 256 KiB: refused cleanly.
+    let port = serve(
+        b"220 ready\r\n",
+        Arc::new(move |cmd| cmd.starts_with("FEAT").then(|| Act::Reply(feat(20_000)))),
+    )
+    .await;
+    let (tap, _rx) = new_tap();
+    match FtpSession::connect(opts(port), tap).await {
+        Err(e) => assert!(e.to_string().contains("larger"), "{e}"),
+        Ok(_) => panic!("an endless reply was accepted"),
+    }
+}
+
+#[tokio::test]
+async fn junk_after_213_means_an_unknown_size_not_a_crash() {
+    let script: Script = Arc::new(|cmd| {
+        cmd.starts_with("SIZE")
+            .then(|| Act::Reply(b"213 about twelve bytes\r\n".to_vec()))
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let (tap, mut rx) = new_tap();
+    let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
+    assert_eq!(s.size("/f").await.expect("not an error"), None);
+    let log = drain(&mut rx);
+    assert!(
+        log.iter()
+            .any(|e| e.kind == LogKind::Warn && e.text.contains("SIZE")),
+        "{log:#?}"
+    );
+    s.quit().await;
+}
+
+struct Run {
+    rx: mpsc::UnboundedReceiver<EngineEvent>,
+    jobs: BTreeMap<JobId, Job>,
+    engine: Engine,
+}
+
+impl Run {
+    fn start(port: u16, tweak: impl FnOnce(&mut EngineConfig), spec: JobSpec) -> Run {
+        let mut cfg = EngineConfig::new(opts(port));
+        cfg.parallel = 2;
+        cfg.on_exists = OnExists::Overwrite;
+        cfg.backoff = Duration::from_millis(100);
+        tweak(&mut cfg);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let engine = Engine::start(cfg, tx, None);
+        engine.enqueue(vec![spec]);
+        Run {
+            rx,
+            jobs: BTreeMap::new(),
+            engine,
+        }
+    }
+
+    async fn settle(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if !self.jobs.is_empty() && self.jobs.values().all(|j| j.state.is_finished()) {
+                return;
+            }
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(EngineEvent::Added { jobs, .. })) => {
+                    for j in jobs {
+                        self.jobs.insert(j.id, j);
+                    }
+                }
+                Ok(Some(EngineEvent::Changed(j))) => {
+                    self.jobs.insert(j.id, j);
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("the engine stopped"),
+                Err(_) => panic!("no end in sight: {:#?}", self.jobs),
+            }
+        }
+    }
+
+    fn by_name(&self, name: &str) -> &Job {
+        self.jobs
+            .values()
+            .find(|j| j.name() == name)
+            .unwrap_or_else(|| panic!("no job {name}: {:#?}", self.jobs))
+    }
+}
+
+fn download(src: &str, dst: &std::path::Path, kind: JobKind) -> JobSpec {
+    JobSpec {
+        direction: Direction::Download,
+        kind,
+        src: src.into(),
+        dst: dst.to_string_lossy().into(),
+        size: None,
+        mtime: None,
+        is_move: false,
+    }
+}
+
+#[tokio::test]
+async fn a_550_on_one_retr_fails_that_file_only() {
+    let script: Script = Arc::new(|cmd| {
+        if cmd.starts_with("LIST") {
+            Some(Act::Data(
+                b"-rw-r--r-- 1 u g 5 Nov 21 12:00 a.bin\r\n\
+                  -rw-r--r-- 1 u g 6 Nov 21 12:00 b.bin\r\n"
+                    .to_vec(),
+            ))
+        } else if cmd == "RETR /d/a.bin" {
+            Some(Act::Reply(b"550 a.bin: Permission denied\r\n".to_vec()))
+        } else if cmd == "RETR /d/b.bin" {
+            Some(Act::Data(b"bbbbbb".to_vec()))
+        } else {
+            None
+        }
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let out = tempfile::tempdir().unwrap();
+    let mut run = Run::start(
+        port,
+        |_| {},
+        download("/d", &out.path().join("d"), JobKind::Dir),
+    );
+    run.settle().await;
+    let a = run.by_name("a.bin");
+    match &a.state {
+        JobState::Failed { code, reason } => {
+            assert_eq!(*code, Some(550));
+            assert!(reason.contains("Permission denied"), "{reason}");
+        }
+        other => panic!("a.bin: {other:?}"),
+    }
+    assert_eq!(a.attempts, 1, "a 550 is not retried");
+    assert_eq!(run.by_name("b.bin").state, JobState::Done);
+    assert_eq!(
+        std::fs::read(out.path().join("d/b.bin")).unwrap(),
+        b"bbbbbb"
+    );
+    assert!(!out.path().join("d/a.bin").exists());
+    assert!(!out.path().join("d/a.bin.part").exists());
+    run.engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_data_connection_that_never_opens_fails_after_its_retries_and_one_that_trickles_completes()
+ {
+    let script: Script = Arc::new(|cmd| {
+        if cmd == "RETR /never.bin" {
+            Some(Act::DataNeverOpens)
+        } else if cmd == "RETR /slow.bin" {
+            Some(Act::Trickle(
+                b"0123456789".to_vec(),
+                Duration::from_millis(60),
+            ))
+        } else {
+            None
+        }
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let out = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let mut run = Run::start(
+        port,
+        |c| {
+            c.stall = Duration::from_millis(500);
+            c.max_attempts = 2;
+        },
+        download("/never.bin", &out.path().join("never.bin"), JobKind::File),
+    );
+    run.engine.enqueue(vec![download(
+        "/slow.bin",
+        &out.path().join("slow.bin"),
+        JobKind::File,
+    )]);
+    run.settle().await;
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let never = run.by_name("never.bin");
+    assert!(
+        matches!(&never.state, JobState::Failed { reason, .. } if reason.contains("timed out")),
+        "{:?}",
+        never.state
+    );
+    assert_eq!(never.attempts, 2, "retried, then given up");
+    assert!(!out.path().join("never.bin").exists());
+    // 10 bytes at 60 ms each: slow, but never idle for the stall time.
+    assert_eq!(run.by_name("slow.bin").state, JobState::Done);
+    assert_eq!(
+        std::fs::read(out.path().join("slow.bin")).unwrap(),
+        b"0123456789"
+    );
+    run.engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn hostile_listing_names_never_write_outside_the_target() {
+    let script: Script = Arc::new(|cmd| {
+        if cmd.starts_with("LIST") {
+            Some(Act::Data(
+                b"-rw-r--r-- 1 u g 3 Nov 21 12:00 ok.txt\r\n\
+                  -rw-r--r-- 1 u g 3 Nov 21 12:00 ../x\r\n\
+                  -rw-r--r-- 1 u g 3 Nov 21 12:00 /etc/passwd\r\n\
+                  -rw-r--r-- 1 u g 3 Nov 21 12:00 a/b\r\n\
+                  -rw-r--r-- 1 u g 3 Nov 21 12:00 cr\rname\r\n\
+                  -rw-r--r-- 1 u g 3 Nov 21 12:00 ..\r\n\
+                  lrwxrwxrwx 1 u g 11 Nov 21 12:00 pw -> /etc/passwd\r\n\
+                  -rw-r--r-- 1 u g 3 Nov 21 12:00 ok.txt\r\n"
+                    .to_vec(),
+            ))
+        } else if cmd.starts_with("RETR ") {
+            Some(Act::Data(b"abc".to_vec()))
+        } else {
+            None
+        }
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let outer = tempfile::tempdir().unwrap();
+    let target = outer.path().join("target");
+    let mut run = Run::start(port, |_| {}, download("/d", &target, JobKind::Dir));
+    run.settle().await;
+    // Only the one good name arrived (twice listed, written once), and nothing else anywhere.
+    let inside: Vec<String> = std::fs::read_dir(&target)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(inside, ["ok.txt"]);
+    assert_eq!(std::fs::read(target.join("ok.txt")).unwrap(), b"abc");
+    let outside: Vec<String> = std::fs::read_dir(outer.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(outside, ["target"]);
+    // The symlink was seen and skipped with its reason, not followed or recreated.
+    let pw = run.by_name("pw");
+    assert!(
+        matches!(&pw.state, JobState::Skipped { reason } if reason.contains("link")),
+        "{:?}",
+        pw.state
+    );
+    assert!(std::fs::symlink_metadata(target.join("pw")).is_err());
+    run.engine.shutdown().await;
+}
