@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Real FTP servers from Debian's packages, side by side on 127.0.0.1, for skiff's tests.
 #
-#   servers.sh install   # proftpd-core + lftp via apt; vsftpd + pure-ftpd extracted with dpkg -x
-#   servers.sh start     # (re)creates user + fixture trees, starts all three, writes $DIR/env
+#   servers.sh install   # proftpd-core (+ mod_tls), lftp, openssl via apt; vsftpd + pure-ftpd
+#                        # extracted with dpkg -x
+#   servers.sh start     # (re)creates user, fixture trees and a throwaway CA + server certificate,
+#                        # starts the servers, writes $DIR/env
 #   servers.sh stop      # stops them (packages, user and trees stay)
 #   servers.sh status
 #
@@ -11,9 +13,21 @@
 #   SKIFF_VSFTPD_PORT / SKIFF_PUREFTPD_PORT / SKIFF_PROFTPD_PORT (2121 / 2122 / 2123)
 #   SKIFF_VSFTPD_PASV / SKIFF_PUREFTPD_PASV / SKIFF_PROFTPD_PASV
 #     (40000-40099 / 40100-40199 / 40200-40299)
+#   SKIFF_PUREFTPD_TLS_PORT / SKIFF_PUREFTPD_TLS_PASV (2124 / 40300-40399)
+#   SKIFF_PROFTPD_TLS12_PORT / SKIFF_PROFTPD_TLS12_PASV (2125 / 40400-40499)
 # The FTP user is skiffci / skiff-ci-pass. Each server lands it in its own copy of the
 # fixture tree ($DIR/roots/NAME), so writes to one server never show up on another;
 # $DIR/fixture is a pristine copy to compare against.
+#
+# FTPS: `start` makes a new CA and a server certificate for 127.0.0.1 and localhost signed by
+# it ($DIR/tls/ca.pem, server.pem, server.key; SKIFF_TLS_CA in $DIR/env). vsftpd, pure-ftpd
+# and proftpd offer AUTH TLS but don't require it (the plain-FTP tests use the same servers);
+# vsftpd and proftpd keep requiring TLS session reuse on data connections (their default).
+# A second pure-ftpd (pureftpd-tls, `-Y 2`) refuses clear text: SKIFF_PUREFTPD_TLS_URL. It
+# serves the same home as the first pure-ftpd (pure-ftpd takes it from the passwd entry).
+# proftpd also listens on a second port, a virtual host of the same daemon that requires TLS
+# and speaks TLS 1.2 only (SKIFF_PROFTPD_TLS12_URL; same root as proftpd): all the servers
+# otherwise negotiate TLS 1.3, whose session resumption works differently (tickets).
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -26,6 +40,10 @@ PROFTPD_PORT=${SKIFF_PROFTPD_PORT:-2123}
 VSFTPD_PASV=${SKIFF_VSFTPD_PASV:-40000-40099}
 PUREFTPD_PASV=${SKIFF_PUREFTPD_PASV:-40100-40199}
 PROFTPD_PASV=${SKIFF_PROFTPD_PASV:-40200-40299}
+PUREFTPD_TLS_PORT=${SKIFF_PUREFTPD_TLS_PORT:-2124}
+PUREFTPD_TLS_PASV=${SKIFF_PUREFTPD_TLS_PASV:-40300-40399}
+PROFTPD_TLS12_PORT=${SKIFF_PROFTPD_TLS12_PORT:-2125}
+PROFTPD_TLS12_PASV=${SKIFF_PROFTPD_TLS12_PASV:-40400-40499}
 
 FTP_USER=skiffci
 FTP_PASS=skiff-ci-pass
@@ -36,6 +54,7 @@ RUN=$DIR/run          # pid files; root-owned 0755 (proftpd refuses world-writab
 LOGS=$DIR/logs
 ETC=$DIR/etc
 ROOTS=$DIR/roots
+TLS=$DIR/tls          # ca.pem, server.pem, server.key (made by `start`)
 FIXTURE=$DIR/fixture
 PAM_SERVICE=vsftpd-skiff
 
@@ -43,7 +62,9 @@ VSFTPD_BIN=$PKGS/vsftpd/usr/sbin/vsftpd
 PUREFTPD_BIN=$PKGS/pure-ftpd/usr/sbin/pure-ftpd
 PROFTPD_BIN=/usr/sbin/proftpd
 
-SERVERS=(vsftpd pureftpd proftpd)
+SERVERS=(vsftpd pureftpd proftpd pureftpd-tls)
+# servers with a fixture tree of their own (pureftpd-tls shares pureftpd's home)
+ROOTED=(vsftpd pureftpd proftpd)
 
 check_port() { [[ $2 =~ ^[0-9]+$ && $2 -ge 1 && $2 -le 65535 ]] || { echo "[servers.sh] ERROR: $1=$2 is not a port" >&2; exit 2; }; }
 check_range() {
@@ -53,24 +74,33 @@ check_range() {
 check_port SKIFF_VSFTPD_PORT "$VSFTPD_PORT"
 check_port SKIFF_PUREFTPD_PORT "$PUREFTPD_PORT"
 check_port SKIFF_PROFTPD_PORT "$PROFTPD_PORT"
+check_port SKIFF_PUREFTPD_TLS_PORT "$PUREFTPD_TLS_PORT"
+check_port SKIFF_PROFTPD_TLS12_PORT "$PROFTPD_TLS12_PORT"
 check_range SKIFF_VSFTPD_PASV "$VSFTPD_PASV"
 check_range SKIFF_PUREFTPD_PASV "$PUREFTPD_PASV"
 check_range SKIFF_PROFTPD_PASV "$PROFTPD_PASV"
+check_range SKIFF_PUREFTPD_TLS_PASV "$PUREFTPD_TLS_PASV"
+check_range SKIFF_PROFTPD_TLS12_PASV "$PROFTPD_TLS12_PASV"
 
 log() { printf '[servers.sh] %s\n' "$*" >&2; }
 die() { printf '[servers.sh] ERROR: %s\n' "$*" >&2; exit 1; }
 
 need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root"; }
 
-port_of() {
-  case $1 in
-    vsftpd) echo "$VSFTPD_PORT" ;; pureftpd) echo "$PUREFTPD_PORT" ;; proftpd) echo "$PROFTPD_PORT" ;;
-  esac
+# "server port variable" for every port we listen on (proftpd has two: its TLS 1.2 virtual
+# host is part of the same daemon).
+port_table() {
+  echo "vsftpd $VSFTPD_PORT SKIFF_VSFTPD_PORT"
+  echo "pureftpd $PUREFTPD_PORT SKIFF_PUREFTPD_PORT"
+  echo "proftpd $PROFTPD_PORT SKIFF_PROFTPD_PORT"
+  echo "proftpd $PROFTPD_TLS12_PORT SKIFF_PROFTPD_TLS12_PORT"
+  echo "pureftpd-tls $PUREFTPD_TLS_PORT SKIFF_PUREFTPD_TLS_PORT"
 }
+ports_of() { port_table | awk -v s="$1" '$1 == s { print $2 }'; }
 # process name as in /proc/PID/comm, to never signal a recycled pid
 comm_of() {
   case $1 in
-    vsftpd) echo vsftpd ;; pureftpd) echo pure-ftpd ;; proftpd) echo proftpd ;;
+    vsftpd) echo vsftpd ;; pureftpd | pureftpd-tls) echo pure-ftpd ;; proftpd) echo proftpd ;;
   esac
 }
 pasv_lo() { echo "${1%-*}"; }
@@ -184,12 +214,21 @@ ensure_libs() {
   [[ -z $missing ]] || die "$bin still misses: ${missing//$'\n'/ } (ldd $bin)"
 }
 
+PROFTPD_MODDIR=/usr/lib/proftpd
+proftpd_tls_builtin() { [[ $("$PROFTPD_BIN" -l 2>/dev/null || true) == *mod_tls.c* ]]; }
+proftpd_has_tls() { proftpd_tls_builtin || [[ -f $PROFTPD_MODDIR/mod_tls.so ]]; }
+
 cmd_install() {
   need_root
   local t0=$SECONDS
   mkdir -p "$PKGS"
   chmod 0755 "$DIR" "$PKGS"
-  apt_install proftpd-core lftp
+  apt_install proftpd-core lftp openssl
+  # mod_tls: built in on older Debians, in proftpd-mod-crypto since Debian 12
+  if ! proftpd_has_tls; then
+    apt_install proftpd-mod-crypto
+    proftpd_has_tls || die "proftpd has no mod_tls (neither built in nor $PROFTPD_MODDIR/mod_tls.so)"
+  fi
   extract_pkg vsftpd "$VSFTPD_BIN"
   extract_pkg pure-ftpd "$PUREFTPD_BIN"
   ensure_libs vsftpd "$VSFTPD_BIN"
@@ -228,10 +267,47 @@ make_fixture() {
   mkdir -p "$ROOTS"
   chmod 0755 "$ROOTS"
   local s
-  for s in "${SERVERS[@]}"; do
+  for s in "${ROOTED[@]}"; do
     cp -a "$f" "$ROOTS/$s"
     chown -R -h "$FTP_USER:" "$ROOTS/$s"
   done
+}
+
+# A throwaway CA and a server certificate signed by it, new on every start. rustls refuses a
+# self-signed certificate that is its own CA (CaUsedAsEndEntity), hence CA + leaf. RSA keys:
+# vsftpd's rsa_cert_file and proftpd's TLSRSACertificateFile want RSA.
+make_certs() {
+  command -v openssl >/dev/null || die "openssl is missing: run '$0 install' first"
+  [[ -n $TLS && $TLS == "$DIR"/* ]] || die "bad TLS dir '$TLS'"
+  rm -rf "$TLS"
+  mkdir -p "$TLS"
+  chmod 0755 "$TLS"
+  printf '%s\n' 'basicConstraints=critical,CA:TRUE' 'keyUsage=critical,keyCertSign,cRLSign' \
+    'subjectKeyIdentifier=hash' >"$TLS/ca.ext"
+  printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
+    'keyUsage=critical,digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth' \
+    'subjectAltName=IP:127.0.0.1,DNS:localhost' 'subjectKeyIdentifier=hash' \
+    'authorityKeyIdentifier=keyid' >"$TLS/server.ext"
+  (
+    set -e
+    cd "$TLS"
+    umask 077
+    openssl genrsa -out ca.key 2048 2>/dev/null
+    openssl req -new -key ca.key -subj "/CN=skiff CI throwaway CA" -out ca.csr
+    openssl x509 -req -in ca.csr -signkey ca.key -days 30 -sha256 -extfile ca.ext -out ca.pem 2>/dev/null
+    openssl genrsa -out server.key 2048 2>/dev/null
+    openssl req -new -key server.key -subj "/CN=skiff CI server" -out server.csr
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -sha256 \
+      -extfile server.ext -out server.pem 2>/dev/null
+    openssl verify -CAfile ca.pem -purpose sslserver server.pem >/dev/null
+    rm -f ca.csr server.csr ca.srl ca.ext server.ext
+  ) || die "making the test certificates in $TLS failed"
+  # The servers read the key as root when they start; certificates are public.
+  chown root:root "$TLS/ca.key" "$TLS/ca.pem" "$TLS/server.key" "$TLS/server.pem"
+  chmod 0600 "$TLS/ca.key" "$TLS/server.key"
+  chmod 0644 "$TLS/ca.pem" "$TLS/server.pem"
+  log "TLS: CA $TLS/ca.pem, server certificate $TLS/server.pem" \
+    "($(openssl x509 -in "$TLS/server.pem" -noout -fingerprint -sha256))"
 }
 
 write_configs() {
@@ -273,6 +349,21 @@ xferlog_enable=YES
 xferlog_std_format=NO
 log_ftp_protocol=YES
 vsftpd_log_file=$LOGS/vsftpd.log
+# FTPS, optional (force_*=NO keeps plain FTP working); data connections must resume the control
+# connection's TLS session (require_ssl_reuse=YES, vsftpd's default). 3.0.3's default cipher
+# list is DES-CBC3-SHA alone, which rustls does not speak. vsftpd has no switch for TLS 1.2/1.3:
+# it takes what OpenSSL negotiates (ssl_tlsv1 is about TLS 1.0 only).
+ssl_enable=YES
+rsa_cert_file=$TLS/server.pem
+rsa_private_key_file=$TLS/server.key
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+allow_anon_ssl=NO
+require_ssl_reuse=YES
+ssl_ciphers=HIGH
+ssl_sslv2=NO
+ssl_sslv3=NO
+debug_ssl=YES
 EOF
 
   cat >"$ETC/proftpd.conf" <<EOF
@@ -303,6 +394,53 @@ AllowOverwrite      on
 Umask               022
 PassivePorts        $(pasv_lo "$PROFTPD_PASV") $(pasv_hi "$PROFTPD_PASV")
 MaxInstances        100
+EOF
+  if ! proftpd_tls_builtin; then
+    cat >>"$ETC/proftpd.conf" <<EOF
+<IfModule mod_dso.c>
+  ModulePath        $PROFTPD_MODDIR
+  LoadModule        mod_tls.c
+</IfModule>
+EOF
+  fi
+  # FTPS, optional. TLSOptions NoSessionReuseRequired is deliberately NOT set: data
+  # connections must resume the control connection's TLS session (proftpd's default).
+  cat >>"$ETC/proftpd.conf" <<EOF
+<IfModule mod_tls.c>
+  TLSEngine                 on
+  TLSRequired               off
+  TLSProtocol               TLSv1.2 TLSv1.3
+  TLSRSACertificateFile     $TLS/server.pem
+  TLSRSACertificateKeyFile  $TLS/server.key
+  TLSVerifyClient           off
+  TLSRenegotiate            none
+  TLSLog                    $LOGS/proftpd-tls.log
+</IfModule>
+# The same root on a second port: TLS required, TLS 1.2 only (session IDs, not TLS 1.3
+# tickets, on the data connections; reuse still required).
+<VirtualHost $HOST>
+  ServerName                "skiff-ci proftpd TLS 1.2"
+  Port                      $PROFTPD_TLS12_PORT
+  RequireValidShell         off
+  UseFtpUsers               off
+  WtmpLog                   off
+  DefaultChdir              $ROOTS/proftpd
+  AllowOverwrite            on
+  Umask                     022
+  PassivePorts              $(pasv_lo "$PROFTPD_TLS12_PASV") $(pasv_hi "$PROFTPD_TLS12_PASV")
+  TransferLog               $LOGS/proftpd-tls12-xfer.log
+  ExtendedLog               $LOGS/proftpd-tls12-commands.log ALL skiffcmd
+  <IfModule mod_tls.c>
+    TLSEngine               on
+    TLSRequired             on
+    TLSProtocol             TLSv1.2
+    TLSRSACertificateFile   $TLS/server.pem
+    TLSRSACertificateKeyFile $TLS/server.key
+    TLSVerifyClient         off
+    TLSRenegotiate          none
+    TLSLog                  $LOGS/proftpd-tls12.log
+  </IfModule>
+</VirtualHost>
 EOF
 }
 
@@ -371,16 +509,16 @@ cmd_start() {
   chmod 0755 "$DIR" "$RUN" "$LOGS"
   rm -f "$LOGS"/*
 
-  local s port
-  for s in "${SERVERS[@]}"; do
-    port=$(port_of "$s")
+  local s port var
+  while read -r s port var; do
     if port_open "$port"; then
-      die "port $port (for $s) is already in use on $HOST; set SKIFF_$(echo "$s" | tr a-z A-Z)_PORT"
+      die "port $port (for $s) is already in use on $HOST; set $var"
     fi
-  done
+  done < <(port_table)
 
   ensure_user
   make_fixture
+  make_certs
   write_configs
   "$PROFTPD_BIN" -t -c "$ETC/proftpd.conf" >"$LOGS/proftpd.configtest" 2>&1 || {
     cat "$LOGS/proftpd.configtest" >&2
@@ -388,28 +526,36 @@ cmd_start() {
   }
 
   launch vsftpd "$VSFTPD_BIN" "$ETC/vsftpd.conf"
+  # -Y 1: TLS optional; -Y 2: clear-text logins refused. -g: pid files of their own (the
+  # default, /run/pure-ftpd.pid, would be shared by both).
   launch pureftpd "$PUREFTPD_BIN" -S "$HOST,$PUREFTPD_PORT" \
     -p "$(pasv_lo "$PUREFTPD_PASV"):$(pasv_hi "$PUREFTPD_PASV")" \
-    -l unix -E -H -L 200000:10 -c 100 -C 100
+    -l unix -E -H -L 200000:10 -c 100 -C 100 \
+    -g "$RUN/pureftpd.self.pid" -Y 1 -2 "$TLS/server.pem,$TLS/server.key"
+  launch pureftpd-tls "$PUREFTPD_BIN" -S "$HOST,$PUREFTPD_TLS_PORT" \
+    -p "$(pasv_lo "$PUREFTPD_TLS_PASV"):$(pasv_hi "$PUREFTPD_TLS_PASV")" \
+    -l unix -E -H -L 200000:10 -c 100 -C 100 \
+    -g "$RUN/pureftpd-tls.self.pid" -Y 2 -2 "$TLS/server.pem,$TLS/server.key"
   # -n: stay in the foreground (pid is ours); it still writes its own PidFile.
   launch proftpd "$PROFTPD_BIN" -n -c "$ETC/proftpd.conf"
 
   local failed=() i ok
   for s in "${SERVERS[@]}"; do
-    port=$(port_of "$s")
-    ok=0
-    for ((i = 0; i < 150; i++)); do # 150 x 0.1 s = 15 s
-      if greets "$port"; then ok=1; break; fi
-      pid_alive "$s" >/dev/null || break
-      sleep 0.1
+    for port in $(ports_of "$s"); do
+      ok=0
+      for ((i = 0; i < 150; i++)); do # 150 x 0.1 s = 15 s
+        if greets "$port"; then ok=1; break; fi
+        pid_alive "$s" >/dev/null || break
+        sleep 0.1
+      done
+      if [[ $ok -eq 1 ]] && pid_alive "$s" >/dev/null; then
+        log "$s is up on $HOST:$port (pid $(pid_alive "$s"))"
+      else
+        log "$s did not greet with 220 on $HOST:$port"
+        show_logs "$s"
+        failed+=("$s:$port")
+      fi
     done
-    if [[ $ok -eq 1 ]] && pid_alive "$s" >/dev/null; then
-      log "$s is up on $HOST:$port (pid $(pid_alive "$s"))"
-    else
-      log "$s did not greet with 220 on $HOST:$port"
-      show_logs "$s"
-      failed+=("$s")
-    fi
   done
   if [[ ${#failed[@]} -gt 0 ]]; then
     cmd_stop quiet
@@ -420,6 +566,9 @@ cmd_start() {
 SKIFF_VSFTPD_URL=ftp://$FTP_USER:$FTP_PASS@$HOST:$VSFTPD_PORT/
 SKIFF_PUREFTPD_URL=ftp://$FTP_USER:$FTP_PASS@$HOST:$PUREFTPD_PORT/
 SKIFF_PROFTPD_URL=ftp://$FTP_USER:$FTP_PASS@$HOST:$PROFTPD_PORT/
+SKIFF_PUREFTPD_TLS_URL=ftpes://$FTP_USER:$FTP_PASS@$HOST:$PUREFTPD_TLS_PORT/
+SKIFF_PROFTPD_TLS12_URL=ftpes://$FTP_USER:$FTP_PASS@$HOST:$PROFTPD_TLS12_PORT/
+SKIFF_TLS_CA=$TLS/ca.pem
 SKIFF_VSFTPD_ROOT=$ROOTS/vsftpd
 SKIFF_PUREFTPD_ROOT=$ROOTS/pureftpd
 SKIFF_PROFTPD_ROOT=$ROOTS/proftpd
@@ -457,20 +606,22 @@ cmd_stop() {
     fi
     rm -f "$RUN/$s.pid"
   done
-  rm -f "$RUN/proftpd.scoreboard" "$RUN/proftpd.scoreboard.lck" "$RUN/proftpd.delay"
+  rm -f "$RUN/proftpd.scoreboard" "$RUN/proftpd.scoreboard.lck" "$RUN/proftpd.delay" \
+    "$RUN"/pureftpd*.self.pid
 }
 
 cmd_status() {
   local s pid port rc=0
   for s in "${SERVERS[@]}"; do
-    port=$(port_of "$s")
     if pid=$(pid_alive "$s"); then
-      if greets "$port"; then
-        echo "$s: running (pid $pid) on $HOST:$port, greets 220"
-      else
-        echo "$s: running (pid $pid) but $HOST:$port does not greet 220"
-        rc=1
-      fi
+      for port in $(ports_of "$s"); do
+        if greets "$port"; then
+          echo "$s: running (pid $pid) on $HOST:$port, greets 220"
+        else
+          echo "$s: running (pid $pid) but $HOST:$port does not greet 220"
+          rc=1
+        fi
+      done
     else
       echo "$s: stopped"
       rc=1
