@@ -455,3 +455,27 @@ async fn hostile_listing_names_never_write_outside_the_target() {
     assert!(std::fs::symlink_metadata(target.join("pw")).is_err());
     run.engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_listing_longer_than_the_cap_is_refused_cleanly() {
+    let script: Script = Arc::new(|cmd| {
+        cmd.starts_with("LIST").then(|| {
+            let mut body = Vec::new();
+            for i in 0..50 {
+                body.extend_from_slice(
+                    format!("-rw-r--r-- 1 u g 1 Nov 21 12:00 f{i}\r\n").as_bytes(),
+                );
+            }
+            Act::Data(body)
+        })
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let (tap, _rx) = new_tap();
+    let mut o = opts(port);
+    o.max_listing_lines = 10;
+    let mut s = FtpSession::connect(o, tap).await.unwrap();
+    match s.list_cwd().await {
+        Err(FtpError::Protocol(m)) => assert!(m.contains("more than 10 lines"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -73,6 +73,8 @@ pub struct ConnectOptions {
     /// `227` reply names (on by default: a hostile or misconfigured server cannot point skiff
     /// at another host).
     pub pasv_use_peer: bool,
+    /// A listing with more lines than this is refused (a clean error, not a memory blow-up).
+    pub max_listing_lines: usize,
 }
 
 impl ConnectOptions {
@@ -90,6 +92,7 @@ impl ConnectOptions {
             active: false,
             epsv: true,
             pasv_use_peer: true,
+            max_listing_lines: 5_000_000,
         }
     }
 
@@ -102,6 +105,7 @@ impl ConnectOptions {
         self.active = other.active;
         self.epsv = other.epsv;
         self.pasv_use_peer = other.pasv_use_peer;
+        self.max_listing_lines = other.max_listing_lines;
     }
 
     /// `user@host:port` for path bars and titles (never the password).
@@ -508,6 +512,7 @@ impl FtpSession {
 
     async fn list_with(&mut self, mlsd: bool) -> Result<Vec<Entry>, FtpError> {
         let t = self.opts.timeout;
+        let max_lines = self.opts.max_listing_lines;
         let tap = self.tap.clone();
         let ftp = &mut self.ftp;
         let now = SystemTime::now()
@@ -530,6 +535,7 @@ impl FtpSession {
                 let mut pending: Vec<u8> = Vec::new();
                 let mut entries = Vec::new();
                 let mut bad = 0usize;
+                let mut lines = 0usize;
                 let mut handle = |raw: &[u8], entries: &mut Vec<Entry>| {
                     let text = String::from_utf8_lossy(raw);
                     let text = text.trim_end_matches(['\r', '\n']);
@@ -577,8 +583,14 @@ impl FtpSession {
                     while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
                         handle(&pending[start..start + pos], &mut entries);
                         start += pos + 1;
+                        lines += 1;
                     }
                     pending.drain(..start);
+                    if lines > max_lines {
+                        return Err(FtpError::Protocol(format!(
+                            "the listing has more than {max_lines} lines; refused"
+                        )));
+                    }
                     if pending.len() > 64 * 1024 {
                         return Err(FtpError::Protocol("listing line longer than 64 KiB".into()));
                     }
