@@ -371,30 +371,27 @@ fn ftps_opts(u: &FtpUrl) -> ConnectOptions {
     o
 }
 
-/// A known incompatibility a server's FTPS test expects (and says so loudly) instead of passing.
+/// Whether a server's FTPS test expects skiff to switch to TLS 1.2 for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Known {
-    Nothing,
-    /// KNOWN FAILURE, skiff bug (src/ftp/tls.rs), not a server bug: over TLS 1.3 rustls uses
-    /// each session ticket once (its default in-memory store). proftpd 1.3.8 (mod_tls 2.9.2,
-    /// OpenSSL 3.0) sends 2 tickets on the control connection and a new one after a resumed
-    /// data connection for LIST/RETR, but none after one for STOR. So the third upload data
-    /// connection in a row on one control connection has no ticket left, does a full
-    /// handshake, and proftpd (which requires session reuse) refuses it:
-    /// mod_tls "client did not reuse TLS session, rejecting data connection", reply
-    /// `425 Unable to build data connection: Operation not permitted`. vsftpd 3.0.3 renews the
-    /// ticket after every data connection, so it is not affected; over TLS 1.2 (session IDs,
-    /// reusable) proftpd works: see `proftpd_tls12_ftps`. The fix belongs in skiff: offer the
-    /// control connection's ticket again for every data connection (as curl, FileZilla and
-    /// Cyberduck do) instead of using each ticket once.
-    Tls13UploadsRefusedByProftpd,
+enum Tls12Switch {
+    /// The server renews TLS 1.3 tickets after every data connection (vsftpd): no switch.
+    Never,
+    /// proftpd 1.3.8 (mod_tls 2.9.2, OpenSSL 3.0) sends 2 tickets on the control connection
+    /// and a new one after a resumed data connection for LIST/RETR, but none after one for
+    /// STOR, and it refuses a data connection that does not resume the session
+    /// ("client did not reuse TLS session", 425). rustls uses each TLS 1.3 ticket once, so
+    /// skiff sees its tickets run out after uploads and logs in again with TLS 1.2 (whose
+    /// sessions resume any number of times) before the next data connection.
+    Expected,
+    /// Either is fine.
+    Either,
 }
 
 /// Explicit FTPS against a real server: verified by the CA, the whole session protected
 /// (`PROT P`), a file and a tree both ways through several data connections that each resume
 /// the control connection's TLS session; an unknown certificate refused with its facts
 /// without a CA or pin, and accepted when pinned.
-async fn ftps_exercise(var: &str, known: Known) {
+async fn ftps_exercise(var: &str, switch: Tls12Switch) {
     let Some(u) = server_url(var) else { return };
     let Some(pki) = pki() else { return };
     let user = u.user.clone().expect("a user in the URL");
@@ -496,38 +493,19 @@ async fn ftps_exercise(var: &str, known: Known) {
         }
         results.push(r);
     }
-    match known {
-        Known::Nothing => {
-            for (n, r) in results.iter().enumerate() {
-                assert!(r.is_ok(), "{var}: upload {n} of 4 in a row: {r:?}");
-            }
-        }
-        Known::Tls13UploadsRefusedByProftpd => {
-            let refused: Vec<_> = results
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.is_err())
-                .collect();
-            assert!(
-                !refused.is_empty(),
-                "{var}: KNOWN FAILURE GONE: 4 uploads in a row over TLS 1.3 all worked; \
-                 remove Known::Tls13UploadsRefusedByProftpd from tests/interop.rs"
-            );
-            for (n, r) in &refused {
-                let e = r.as_ref().unwrap_err();
-                assert_eq!(e.code(), Some(425), "{var}: upload {n}: {e:?}");
-            }
-            eprintln!(
-                "\n!!! EXPECTED FAILURE ({var}): {} of 4 uploads in a row over TLS 1.3 were \
-                 refused for lack of TLS session reuse ({:?}). skiff bug, see \
-                 Known::Tls13UploadsRefusedByProftpd in tests/interop.rs !!!\n",
-                refused.len(),
-                refused
-                    .iter()
-                    .map(|(n, r)| format!("#{n}: {}", r.as_ref().unwrap_err()))
-                    .collect::<Vec<_>>()
-            );
-        }
+    for (n, r) in results.iter().enumerate() {
+        assert!(r.is_ok(), "{var}: upload {n} of 4 in a row: {r:?}");
+    }
+    let switched = drain(&mut rx)
+        .iter()
+        .any(|e| e.kind == LogKind::Warn && e.text.contains("logging in again with TLS 1.2"));
+    match switch {
+        Tls12Switch::Never => assert!(!switched, "{var}: switched to TLS 1.2"),
+        Tls12Switch::Expected => assert!(
+            switched,
+            "{var}: expected the switch to TLS 1.2 after the TLS 1.3 tickets ran out"
+        ),
+        Tls12Switch::Either => {}
     }
     s.quit().await;
 
@@ -556,31 +534,10 @@ async fn ftps_exercise(var: &str, known: Known) {
         cfg.parallel = 3;
         cfg.preconnect = true;
         // No retries: a data connection the server refuses (e.g. for not resuming the TLS
-        // session) must fail the test, not be papered over by a second attempt...
+        // session) must fail the test, not be papered over by a second attempt.
         cfg.max_attempts = 1;
         cfg.on_exists = OnExists::Overwrite;
-        let retried =
-            known == Known::Tls13UploadsRefusedByProftpd && direction == Direction::Upload;
-        if retried {
-            // ...except for the known failure above (checked just before): uploads are let
-            // retry so the download half still gets tested, and the retries must show.
-            cfg.max_attempts = 5;
-            cfg.backoff = Duration::from_millis(50);
-        }
-        let jobs = run_engine(var, cfg, direction, from, to, Some(ltx.clone())).await;
-        if retried {
-            let again = jobs.iter().filter(|j| j.attempts > 1).count();
-            assert!(
-                again > 0,
-                "{var}: KNOWN FAILURE GONE: no upload needed a second attempt; remove \
-                 Known::Tls13UploadsRefusedByProftpd from tests/interop.rs"
-            );
-            eprintln!(
-                "!!! EXPECTED FAILURE ({var}): {again} of {} engine uploads needed a retry \
-                 (TLS 1.3 session not resumed) !!!",
-                jobs.len()
-            );
-        }
+        let _jobs = run_engine(var, cfg, direction, from, to, Some(ltx.clone())).await;
     }
     for rel in &files {
         assert!(
@@ -656,18 +613,18 @@ async fn ftps_exercise(var: &str, known: Known) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vsftpd_ftps() {
-    ftps_exercise("SKIFF_VSFTPD_URL", Known::Nothing).await;
+    ftps_exercise("SKIFF_VSFTPD_URL", Tls12Switch::Never).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pure_ftpd_ftps() {
-    ftps_exercise("SKIFF_PUREFTPD_URL", Known::Nothing).await;
+    ftps_exercise("SKIFF_PUREFTPD_URL", Tls12Switch::Either).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proftpd_ftps() {
-    // EXPECTED FAILURE inside: uploads over TLS 1.3 (see Known::Tls13UploadsRefusedByProftpd).
-    ftps_exercise("SKIFF_PROFTPD_URL", Known::Tls13UploadsRefusedByProftpd).await;
+    // Uploads over TLS 1.3 exhaust rustls' tickets: see Tls12Switch::Expected.
+    ftps_exercise("SKIFF_PROFTPD_URL", Tls12Switch::Expected).await;
 }
 
 /// proftpd's TLS 1.2-only virtual host (TLS required): everything passes, uploads included.
@@ -677,7 +634,7 @@ async fn proftpd_tls12_ftps() {
     let Some(u) = server_url(var) else { return };
     assert_eq!(u.tls, TlsMode::Explicit, "{var} is an ftpes:// URL");
     refuses_clear_text(var, &u, 550).await;
-    ftps_exercise(var, Known::Nothing).await;
+    ftps_exercise(var, Tls12Switch::Either).await;
 }
 
 /// A clear-text login to a server that requires TLS is refused with `code`.
@@ -699,7 +656,7 @@ async fn pure_ftpd_tls_required() {
     assert_eq!(u.tls, TlsMode::Explicit, "{var} is an ftpes:// URL");
     // "421 Sorry, cleartext sessions and weak ciphers are not accepted on this server."
     refuses_clear_text(var, &u, 421).await;
-    ftps_exercise(var, Known::Nothing).await;
+    ftps_exercise(var, Tls12Switch::Either).await;
 }
 
 /// The command line: `skiff get ftpes://…` trusts `--ca-file` or `--trust FINGERPRINT` and

@@ -13,7 +13,7 @@ use suppaftp::types::FileType;
 use tokio::io::AsyncReadExt;
 
 use super::listing::{parse_list_line, parse_mlsd_line};
-use super::tls::{Tls, TlsMode, TlsTrust};
+use super::tls::{TicketStore, Tls, TlsMode, TlsTrust};
 use super::{FtpError, Tap};
 use crate::fs::{Entry, FileSystem, FsError, Listing, validate_name};
 
@@ -128,7 +128,7 @@ async fn open_control(
     opts: &ConnectOptions,
     addr: SocketAddr,
     tap: &Tap,
-) -> Result<(AsyncRustlsFtpStream, bool), FtpError> {
+) -> Result<(AsyncRustlsFtpStream, Option<Arc<TicketStore>>), FtpError> {
     let t = opts.timeout;
     let plain = || {
         timed(t, "waiting for the greeting", async {
@@ -138,10 +138,17 @@ async fn open_control(
         })
     };
     if opts.tls == TlsMode::Off {
-        return Ok((plain().await?, false));
+        return Ok((plain().await?, None));
     }
-    let tls = Tls::new(&opts.trust).map_err(FtpError::Tls)?;
+    let tls12 = tls12_only()
+        .lock()
+        .is_ok_and(|s| s.contains(&format!("{}:{}", opts.host, opts.port)));
+    if tls12 {
+        tap.info("Offering TLS 1.2 only to this server (it refused a TLS 1.3 data connection)");
+    }
+    let tls = Tls::new(&opts.trust, tls12).map_err(FtpError::Tls)?;
     let refused = tls.refused.clone();
+    let tickets = tls.tickets.clone();
     let certificate = |e: FtpError| match refused.lock().ok().and_then(|mut s| s.take()) {
         Some(info) => FtpError::Certificate(Box::new(info)),
         None => e,
@@ -155,7 +162,7 @@ async fn open_control(
         })
         .await
         .map_err(certificate)?;
-        return Ok((ftp, true));
+        return Ok((ftp, Some(tickets)));
     }
     let ftp = plain().await?;
     match timed(t, "setting up TLS (AUTH TLS)", async {
@@ -165,7 +172,7 @@ async fn open_control(
     })
     .await
     {
-        Ok(ftp) => Ok((ftp, true)),
+        Ok(ftp) => Ok((ftp, Some(tickets))),
         Err(e) => {
             let e = certificate(e);
             let refused_by_server = e.code().is_some_and(|c| c >= 500);
@@ -174,7 +181,7 @@ async fn open_control(
                     "The server does not offer FTPS ({e}): continuing WITHOUT encryption; \
                      the password and every file travel in clear text"
                 ));
-                return Ok((plain().await?, false));
+                return Ok((plain().await?, None));
             }
             Err(match e {
                 FtpError::Reply { code, text } => FtpError::Tls(format!(
@@ -215,6 +222,8 @@ pub struct FtpSession {
     /// Control and data connections are encrypted.
     encrypted: bool,
     data_mode: DataMode,
+    /// The TLS session cache of this connection (FTPS only).
+    tickets: Option<Arc<TicketStore>>,
 }
 
 /// How data connections are opened.
@@ -227,6 +236,13 @@ pub enum DataMode {
 
 /// Servers (`host:port`) whose `EPSV` data connections could not be opened in this process.
 fn pasv_only() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
+    static SET: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(Default::default)
+}
+
+/// FTPS servers (`host:port`) that refused a data connection over TLS 1.3 in this process.
+fn tls12_only() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
     static SET: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
         std::sync::OnceLock::new();
     SET.get_or_init(Default::default)
@@ -252,7 +268,8 @@ impl FtpSession {
                     "Connecting to {}:{} ({addr})",
                     opts.host, opts.port
                 ));
-                let (ftp, encrypted) = open_control(&opts, addr, &tap).await?;
+                let (ftp, tickets) = open_control(&opts, addr, &tap).await?;
+                let encrypted = tickets.is_some();
                 let welcome = ftp.get_welcome_msg().unwrap_or("").to_string();
                 // Passive data connections open with a timeout of their own (a port nobody
                 // answers on must fail the transfer, not hang it), and by default go to the
@@ -361,6 +378,7 @@ impl FtpSession {
                     cwd,
                     encrypted,
                     data_mode,
+                    tickets,
                 })
             })
             .await
@@ -492,8 +510,10 @@ impl FtpSession {
     /// List the working directory, streaming and parsing the data connection line by line.
     /// Lines that cannot be parsed are logged as warnings and skipped.
     pub async fn list_cwd(&mut self) -> Result<Vec<Entry>, FtpError> {
+        self.ensure_resumable().await?;
         match self.list_cwd_once().await {
             Err(e) if self.epsv_failed(&e) => self.list_cwd_once().await,
+            Err(e) if self.tls13_data_refused(&e).await? => self.list_cwd_once().await,
             r => r,
         }
     }
@@ -638,10 +658,72 @@ impl FtpSession {
 
     /// Open a download of `path`, starting at `offset` (sends `REST` first when non-zero).
     pub async fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
+        self.ensure_resumable().await?;
         match self.retr_once(path, offset).await {
             Err(e) if self.epsv_failed(&e) => self.retr_once(path, offset).await,
+            Err(e) if self.tls13_data_refused(&e).await? => self.retr_once(path, offset).await,
             r => r,
         }
+    }
+
+    /// After a failed data command on an FTPS connection: if the server refused the data
+    /// connection (425, or 522 "TLS required/failed", RFC 4217), it may be one that insists on
+    /// TLS session reuse while rustls has no TLS 1.3 ticket left to offer. Log in again with
+    /// TLS 1.2 only (remembered for the server), back in the same directory; the caller then
+    /// tries once more. Returns whether it did.
+    async fn tls13_data_refused(&mut self, e: &FtpError) -> Result<bool, FtpError> {
+        let refused = matches!(e.code(), Some(425 | 522));
+        if !self.encrypted || !refused || self.tls12_marked() {
+            return Ok(false);
+        }
+        self.relogin_tls12(format!(
+            "the server refused a TLS data connection ({e}): it probably requires TLS session \
+             reuse, which TLS 1.3 tickets cannot always give"
+        ))
+        .await?;
+        Ok(true)
+    }
+
+    fn tls12_marked(&self) -> bool {
+        let key = format!("{}:{}", self.opts.host, self.opts.port);
+        tls12_only().lock().is_ok_and(|s| s.contains(&key))
+    }
+
+    /// Before a data connection over TLS 1.3: rustls uses each session ticket once, and a
+    /// server that sends no new ticket after some data connections (proftpd after an upload)
+    /// leaves none, so the next data connection could not resume the session, which such
+    /// servers require. Then switch this server to TLS 1.2 (whose sessions resume any number
+    /// of times) before the data connection, not after it failed.
+    async fn ensure_resumable(&mut self) -> Result<(), FtpError> {
+        let dry = self
+            .tickets
+            .as_ref()
+            .is_some_and(|t| t.tickets_for(&self.opts.host) == Some(0));
+        if dry && !self.tls12_marked() {
+            self.relogin_tls12(
+                "no TLS 1.3 session ticket is left for the next data connection (the server \
+                 sends no new one after some transfers)"
+                    .into(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Log in again offering TLS 1.2 only (remembered for this server), back in the same
+    /// directory.
+    async fn relogin_tls12(&mut self, why: String) -> Result<(), FtpError> {
+        if let Ok(mut s) = tls12_only().lock() {
+            s.insert(format!("{}:{}", self.opts.host, self.opts.port));
+        }
+        self.tap
+            .warn(format!("{why}; logging in again with TLS 1.2"));
+        let dir = self.cwd.clone();
+        let fresh = FtpSession::connect(self.opts.clone(), self.tap.clone()).await?;
+        let old = std::mem::replace(self, fresh);
+        let _ = tokio::time::timeout(Duration::from_secs(2), old.quit()).await;
+        self.cwd_to(&dir).await?;
+        Ok(())
     }
 
     async fn retr_once(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
@@ -668,8 +750,12 @@ impl FtpSession {
         offset: u64,
         append: bool,
     ) -> Result<DataStream, FtpError> {
+        self.ensure_resumable().await?;
         match self.stor_once(path, offset, append).await {
             Err(e) if self.epsv_failed(&e) => self.stor_once(path, offset, append).await,
+            Err(e) if self.tls13_data_refused(&e).await? => {
+                self.stor_once(path, offset, append).await
+            }
             r => r,
         }
     }
@@ -703,11 +789,22 @@ impl FtpSession {
     /// Close a data stream and read the transfer's final reply (226/250).
     pub async fn finish(&mut self, stream: DataStream) -> Result<(), FtpError> {
         let t = self.opts.timeout;
-        self.tap
+        let r = self
+            .tap
             .scope(timed(t, "the end of the transfer", async {
                 stream.finish().await.map_err(FtpError::from)
             }))
-            .await
+            .await;
+        // A server that rejects a data connection that did not resume the TLS session says so
+        // only here, after the fact (proftpd: 425). The transfer failed (its caller retries);
+        // the connection switches to TLS 1.2 so that the retry can succeed.
+        if let Err(e) = &r
+            && let Err(again) = self.tls13_data_refused(e).await
+        {
+            self.tap
+                .warn(format!("logging in again with TLS 1.2 failed: {again}"));
+        }
+        r
     }
 
     /// Whether FEAT lists `name` (e.g. `MFMT`, `REST STREAM`).

@@ -290,15 +290,94 @@ impl ServerCertVerifier for Verifier {
     }
 }
 
+/// rustls' in-memory session cache, counting the TLS 1.3 tickets it holds: rustls uses each
+/// ticket once, so when none is left the next data connection cannot resume the session.
+#[derive(Debug)]
+pub struct TicketStore {
+    inner: rustls::client::ClientSessionMemoryCache,
+    tickets: Mutex<std::collections::HashMap<String, usize>>,
+}
+
+impl TicketStore {
+    fn new() -> TicketStore {
+        TicketStore {
+            inner: rustls::client::ClientSessionMemoryCache::new(64),
+            tickets: Mutex::new(Default::default()),
+        }
+    }
+
+    /// TLS 1.3 tickets held for `host`; `None` if the server never sent one (TLS 1.2, or no
+    /// tickets at all).
+    pub fn tickets_for(&self, host: &str) -> Option<usize> {
+        self.tickets.lock().ok()?.get(host).copied()
+    }
+
+    fn count(&self, server: &ServerName<'_>, delta: isize) {
+        if let Ok(mut t) = self.tickets.lock() {
+            let n = t.entry(server.to_str().into_owned()).or_insert(0);
+            // The inner cache keeps at most 8 tickets per server.
+            *n = n.saturating_add_signed(delta).min(8);
+        }
+    }
+}
+
+impl rustls::client::ClientSessionStore for TicketStore {
+    fn set_kx_hint(&self, server_name: ServerName<'static>, group: rustls::NamedGroup) {
+        self.inner.set_kx_hint(server_name, group)
+    }
+    fn kx_hint(&self, server_name: &ServerName<'_>) -> Option<rustls::NamedGroup> {
+        self.inner.kx_hint(server_name)
+    }
+    fn set_tls12_session(
+        &self,
+        server_name: ServerName<'static>,
+        value: rustls::client::Tls12ClientSessionValue,
+    ) {
+        self.inner.set_tls12_session(server_name, value)
+    }
+    fn tls12_session(
+        &self,
+        server_name: &ServerName<'_>,
+    ) -> Option<rustls::client::Tls12ClientSessionValue> {
+        self.inner.tls12_session(server_name)
+    }
+    fn remove_tls12_session(&self, server_name: &ServerName<'static>) {
+        self.inner.remove_tls12_session(server_name)
+    }
+    fn insert_tls13_ticket(
+        &self,
+        server_name: ServerName<'static>,
+        value: rustls::client::Tls13ClientSessionValue,
+    ) {
+        self.count(&server_name, 1);
+        self.inner.insert_tls13_ticket(server_name, value)
+    }
+    fn take_tls13_ticket(
+        &self,
+        server_name: &ServerName<'static>,
+    ) -> Option<rustls::client::Tls13ClientSessionValue> {
+        let t = self.inner.take_tls13_ticket(server_name);
+        if t.is_some() {
+            self.count(server_name, -1);
+        }
+        t
+    }
+}
+
 /// A connector for one session (control and data connections), and where a refused
 /// certificate's facts end up.
 pub struct Tls {
     pub connector: AsyncRustlsConnector,
     pub refused: Arc<Mutex<Option<CertInfo>>>,
+    pub tickets: Arc<TicketStore>,
 }
 
 impl Tls {
-    pub fn new(trust: &TlsTrust) -> Result<Tls, String> {
+    /// `tls12_only`: offer only TLS 1.2. rustls uses each TLS 1.3 session ticket once, so a
+    /// server that requires session reuse on data connections but sends no new ticket after
+    /// some of them (proftpd after an upload) refuses the connection after the tickets run out;
+    /// a TLS 1.2 session can be resumed any number of times.
+    pub fn new(trust: &TlsTrust, tls12_only: bool) -> Result<Tls, String> {
         let provider = provider();
         let pin = match &trust.pin {
             Some(p) => Some(
@@ -324,15 +403,23 @@ impl Tls {
             provider: provider.clone(),
             refused: refused.clone(),
         };
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
+        let versions: &[&'static rustls::SupportedProtocolVersion] = if tls12_only {
+            &[&rustls::version::TLS12]
+        } else {
+            rustls::DEFAULT_VERSIONS
+        };
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)
             .map_err(|e| e.to_string())?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
+        let tickets = Arc::new(TicketStore::new());
+        config.resumption = rustls::client::Resumption::store(tickets.clone());
         Ok(Tls {
             connector: AsyncRustlsConnector::from(TlsConnector::from(Arc::new(config))),
             refused,
+            tickets,
         })
     }
 
@@ -480,10 +567,13 @@ mod tests {
     #[test]
     fn a_bad_pin_is_an_error() {
         assert!(
-            Tls::new(&TlsTrust {
-                pin: Some("nope".into()),
-                ca_file: None
-            })
+            Tls::new(
+                &TlsTrust {
+                    pin: Some("nope".into()),
+                    ca_file: None
+                },
+                false
+            )
             .is_err()
         );
     }
