@@ -295,3 +295,86 @@ async fn a_cut_upload_resumes_with_rest_stor() {
         "resumed: {t:?}"
     );
 }
+
+#[tokio::test]
+async fn a_dropped_browsing_connection_comes_back_in_the_same_directory() {
+    use skiff::state::{Event, Nav};
+    let server = demo::start(DemoOptions::default()).await.unwrap();
+    let proxy = FaultProxy::start(server.port, Faults::default()).await;
+    let mut o = ConnectOptions::new(
+        "127.0.0.1",
+        proxy.port,
+        Some("demo"),
+        Some(Secret::new("demo")),
+    );
+    o.timeout = Duration::from_secs(10);
+    let (etx, mut erx) = mpsc::unbounded_channel();
+    let (ltx, mut lrx) = mpsc::unbounded_channel::<LogEvent>();
+    let h = skiff::app::remote::spawn(o, 1, etx, ltx);
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(10), erx.recv())
+            .await
+            .expect("an event in time")
+            .expect("the actor is alive")
+    };
+    assert!(matches!(next().await, Event::Connected { req: 1, .. }));
+    h.list(Nav::To("/docs".into()), 2);
+    match next().await {
+        Event::Listed { req: 2, result, .. } => assert_eq!(result.unwrap().path, "/docs"),
+        other => panic!("{other:?}"),
+    }
+    // The server goes away in the middle of the next request (421 and a hang-up)...
+    proxy.faults.lock().unwrap().fail_421 = Some(("EPSV".into(), 1));
+    h.list(Nav::To(String::new()), 3);
+    // ...and the reload still answers, from the same directory, after a reconnect.
+    match next().await {
+        Event::Listed { req: 3, result, .. } => {
+            let listing = result.expect("answered after reconnecting");
+            assert_eq!(listing.path, "/docs");
+            assert!(listing.entries.iter().any(|e| e.name == "guide.md"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut log = Vec::new();
+    while let Ok(e) = lrx.try_recv() {
+        log.push(e.text);
+    }
+    assert!(log.iter().any(|l| l.starts_with("421")), "{log:#?}");
+    assert!(
+        log.iter().any(|l| l == "reconnected; back in /docs"),
+        "{log:#?}"
+    );
+    h.quit();
+}
+
+#[tokio::test]
+async fn an_idle_browsing_connection_sends_keepalive_noops_only_when_asked() {
+    use skiff::state::Event;
+    let server = demo::start(DemoOptions::default()).await.unwrap();
+    for keepalive in [None, Some(Duration::from_millis(150))] {
+        let mut o = ConnectOptions::new(
+            "127.0.0.1",
+            server.port,
+            Some("demo"),
+            Some(Secret::new("demo")),
+        );
+        o.keepalive = keepalive;
+        let (etx, mut erx) = mpsc::unbounded_channel();
+        let (ltx, mut lrx) = mpsc::unbounded_channel::<LogEvent>();
+        let h = skiff::app::remote::spawn(o, 1, etx, ltx);
+        let ev = tokio::time::timeout(Duration::from_secs(10), erx.recv()).await;
+        assert!(matches!(ev, Ok(Some(Event::Connected { .. }))), "{ev:?}");
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let mut noops = 0;
+        while let Ok(e) = lrx.try_recv() {
+            if e.text == "NOOP" {
+                noops += 1;
+            }
+        }
+        match keepalive {
+            None => assert_eq!(noops, 0),
+            Some(_) => assert!(noops >= 2, "{noops} NOOPs in 700 ms"),
+        }
+        h.quit();
+    }
+}

@@ -2,7 +2,7 @@
 //! the engines together. Terminal events and engine events are drained, folded into the state,
 //! and the screen is drawn once, only when something changed. No timer ticks: idle is idle.
 
-mod remote;
+pub mod remote;
 pub mod terminal;
 
 use std::io;

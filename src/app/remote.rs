@@ -55,7 +55,22 @@ pub fn spawn(
                 return;
             }
         };
-        while let Some(cmd) = rx.recv().await {
+        loop {
+            // With a keepalive, an idle connection sends NOOP every so often (servers drop
+            // idle clients: vsftpd after 300 s); a failed NOOP is dealt with at the next request.
+            let cmd = match opts.keepalive {
+                Some(every) => match tokio::time::timeout(every, rx.recv()).await {
+                    Ok(cmd) => cmd,
+                    Err(_) => {
+                        if let Err(e) = session.quote("NOOP", &[200]).await {
+                            tap.warn(format!("keepalive NOOP failed: {e}"));
+                        }
+                        continue;
+                    }
+                },
+                None => rx.recv().await,
+            };
+            let Some(cmd) = cmd else { break };
             match cmd {
                 Cmd::Quit => break,
                 Cmd::List { nav, req } => {
@@ -63,9 +78,17 @@ pub fn spawn(
                     if let Err(e) = &result
                         && e.is_connection_lost()
                     {
+                        // Log in again, go back to the same directory, and answer the request
+                        // there: a line in the log, not an error for the user.
+                        let dir = session.cwd().to_string();
                         tap.warn(format!("{e}; reconnecting"));
                         match FtpSession::connect(opts.clone(), tap.clone()).await {
-                            Ok(s) => {
+                            Ok(mut s) => {
+                                if let Err(e) = s.cwd_to(&dir).await {
+                                    tap.warn(format!("reconnected, but {dir} is gone: {e}"));
+                                } else {
+                                    tap.info(format!("reconnected; back in {dir}"));
+                                }
                                 session = s;
                                 result = list(&mut session, &nav).await;
                             }

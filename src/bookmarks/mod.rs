@@ -239,6 +239,10 @@ impl Profile {
         o.trust.pin = self.cert_sha256.clone();
         o.active = !self.passive;
         o.epsv = self.prefer_epsv;
+        o.keepalive = self
+            .keepalive_secs
+            .filter(|&s| s > 0)
+            .map(|s| std::time::Duration::from_secs(u64::from(s)));
         o
     }
 

@@ -75,6 +75,8 @@ pub struct ConnectOptions {
     pub pasv_use_peer: bool,
     /// A listing with more lines than this is refused (a clean error, not a memory blow-up).
     pub max_listing_lines: usize,
+    /// Send `NOOP` on the idle browsing connection this often (off by default).
+    pub keepalive: Option<Duration>,
 }
 
 impl ConnectOptions {
@@ -93,6 +95,7 @@ impl ConnectOptions {
             epsv: true,
             pasv_use_peer: true,
             max_listing_lines: 5_000_000,
+            keepalive: None,
         }
     }
 
@@ -106,6 +109,7 @@ impl ConnectOptions {
         self.epsv = other.epsv;
         self.pasv_use_peer = other.pasv_use_peer;
         self.max_listing_lines = other.max_listing_lines;
+        self.keepalive = other.keepalive;
     }
 
     /// `user@host:port` for path bars and titles (never the password).
