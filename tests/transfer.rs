@@ -307,7 +307,7 @@ async fn on_exists_policies() {
 }
 
 #[tokio::test]
-async fn a_tree_upload_checks_for_existing_files_only_in_directories_it_did_not_create() {
+async fn a_tree_upload_checks_for_existing_files_only_where_they_may_exist_and_verifies_big_ones() {
     let remote = tempfile::tempdir().unwrap();
     std::fs::create_dir(remote.path().join("up")).unwrap();
     std::fs::write(remote.path().join("up/keep.txt"), b"remote").unwrap();
@@ -316,6 +316,8 @@ async fn a_tree_upload_checks_for_existing_files_only_in_directories_it_did_not_
     std::fs::create_dir_all(src.path().join("up/new")).unwrap();
     std::fs::write(src.path().join("up/keep.txt"), b"local").unwrap();
     std::fs::write(src.path().join("up/new/x.txt"), b"fresh").unwrap();
+    let big = vec![7u8; 1536 * 1024];
+    std::fs::write(src.path().join("up/new/big.bin"), &big).unwrap();
     let mut cfg = config(server.port, 2);
     cfg.on_exists = OnExists::Skip;
     let mut run = Run::start(cfg);
@@ -346,8 +348,22 @@ async fn a_tree_upload_checks_for_existing_files_only_in_directories_it_did_not_
         "no existence check in a directory this run created: {texts:?}"
     );
     assert!(
-        texts[stor..].contains(&"SIZE /up/new/x.txt"),
-        "the size is still verified after the upload: {texts:?}"
+        !texts[stor..].contains(&"SIZE /up/new/x.txt"),
+        "a small file is trusted to the 226: {texts:?}"
+    );
+    // A file of 1 MiB or more is checked after its 226 (and not before: the directory is new).
+    let stor = texts
+        .iter()
+        .position(|t| *t == "STOR /up/new/big.bin")
+        .expect("STOR of the big file");
+    assert!(
+        !texts[..stor].contains(&"SIZE /up/new/big.bin"),
+        "{texts:?}"
+    );
+    assert!(texts[stor..].contains(&"SIZE /up/new/big.bin"), "{texts:?}");
+    assert_eq!(
+        std::fs::read(remote.path().join("up/new/big.bin")).unwrap(),
+        big
     );
 }
 
