@@ -64,6 +64,14 @@ struct ConnArgs {
     #[arg(long)]
     active: bool,
 
+    /// Seconds to wait for a connection, a reply, or a data connection to open (default 20).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: Option<u64>,
+
+    /// Seconds a transfer may move nothing before it fails and is retried (default 30).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    stall: Option<u64>,
+
     /// Passive mode with PASV only (by default EPSV is tried first when the server lists it).
     #[arg(long)]
     no_epsv: bool,
@@ -202,6 +210,12 @@ impl ConnArgs {
         }
         if self.pasv_address {
             o.pasv_use_peer = false;
+        }
+        if let Some(t) = self.timeout {
+            o.timeout = std::time::Duration::from_secs(t);
+        }
+        if let Some(t) = self.stall {
+            o.stall = std::time::Duration::from_secs(t);
         }
     }
 }

@@ -25,6 +25,7 @@ struct Pki {
     chain_pem: PathBuf,
     key_pem: PathBuf,
     leaf_der: Vec<u8>,
+    leaf_key_der: Vec<u8>,
     ca_der: Vec<u8>,
 }
 
@@ -63,6 +64,7 @@ fn pki() -> Pki {
         chain_pem,
         key_pem,
         leaf_der: leaf_cert.der().to_vec(),
+        leaf_key_der: leaf_key.serialize_der(),
         ca_der: ca_cert.der().to_vec(),
         dir,
     }
@@ -369,4 +371,135 @@ fn skiff_get_over_ftpes_trusts_a_ca_file_or_a_pin_and_refuses_otherwise() {
     assert_eq!(std::fs::read(out.path().join("b.txt")).expect("b"), want);
     assert_eq!(std::fs::read(out.path().join("c.txt")).expect("c"), want);
     drop(pki.dir);
+}
+
+/// A scripted FTPS server that sends a file's bytes and then closes the data connection
+/// WITHOUT a TLS close_notify (a truncation attack, or a broken server), and still claims
+/// success with 226 on the control connection.
+async fn truncating_ftps_server(pki: &Pki, body: &'static [u8]) -> u16 {
+    use suppaftp::tokio_rustls::TlsAcceptor;
+    use suppaftp::tokio_rustls::rustls;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![rustls::pki_types::CertificateDer::from(
+            pki.leaf_der.clone(),
+        )],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(pki.leaf_key_der.clone().into()),
+    )
+    .unwrap();
+    let acceptor = TlsAcceptor::from(std::sync::Arc::new(config));
+    let ctrl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = ctrl.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut sock, _) = ctrl.accept().await.unwrap();
+        sock.write_all(b"220 ready\r\n").await.unwrap();
+        let mut line = String::new();
+        {
+            let mut r = BufReader::new(&mut sock);
+            r.read_line(&mut line).await.unwrap();
+        }
+        assert!(line.starts_with("AUTH TLS"), "{line:?}");
+        sock.write_all(b"234 go ahead\r\n").await.unwrap();
+        let tls = acceptor.accept(sock).await.unwrap();
+        let (r, mut w) = tokio::io::split(tls);
+        let mut r = BufReader::new(r);
+        let data = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let dport = data.local_addr().unwrap().port();
+        loop {
+            line.clear();
+            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let cmd = line.trim_end().to_ascii_uppercase();
+            let reply = if cmd.starts_with("USER") {
+                "331 pw\r\n".to_string()
+            } else if cmd.starts_with("PASS") {
+                "230 in\r\n".to_string()
+            } else if cmd.starts_with("FEAT") {
+                "211-Features:\r\n SIZE\r\n211 End\r\n".to_string()
+            } else if cmd.starts_with("PBSZ") || cmd.starts_with("PROT") || cmd.starts_with("TYPE")
+            {
+                "200 ok\r\n".to_string()
+            } else if cmd.starts_with("PWD") {
+                "257 \"/\"\r\n".to_string()
+            } else if cmd.starts_with("PASV") {
+                format!(
+                    "227 Entering Passive Mode (127,0,0,1,{},{})\r\n",
+                    dport >> 8,
+                    dport & 255
+                )
+            } else if cmd.starts_with("RETR") {
+                w.write_all(b"150 here\r\n").await.unwrap();
+                let (d, _) = data.accept().await.unwrap();
+                let mut d = acceptor.accept(d).await.unwrap();
+                d.write_all(body).await.unwrap();
+                d.flush().await.unwrap();
+                // Close the TCP connection under the TLS session: no close_notify.
+                let (mut tcp, _) = d.into_inner();
+                let _ = tcp.shutdown().await;
+                drop(tcp);
+                "226 all done, honest\r\n".to_string()
+            } else if cmd.starts_with("QUIT") {
+                let _ = w.write_all(b"221 bye\r\n").await;
+                return;
+            } else {
+                "502 no\r\n".to_string()
+            };
+            if w.write_all(reply.as_bytes()).await.is_err() {
+                return;
+            }
+            let _ = w.flush().await;
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_data_connection_closed_without_tls_close_notify_fails_the_download() {
+    let pki = pki();
+    static BODY: &[u8] = b"the first half of a file that looks complete";
+    let port = truncating_ftps_server(&pki, BODY).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut o = opts(port, TlsMode::Explicit);
+    o.trust.ca_file = Some(pki.ca_pem.clone());
+    let mut cfg = EngineConfig::new(o);
+    cfg.parallel = 1;
+    cfg.max_attempts = 1;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let engine = Engine::start(cfg, tx, None);
+    let dst = out.path().join("f.bin");
+    engine.enqueue(vec![JobSpec {
+        direction: Direction::Download,
+        kind: JobKind::File,
+        src: "/f.bin".into(),
+        dst: dst.to_string_lossy().into(),
+        size: None,
+        mtime: None,
+        is_move: false,
+    }]);
+    let state = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match rx.recv().await {
+                Some(EngineEvent::Changed(j)) if j.state.is_finished() => break j.state,
+                Some(_) => {}
+                None => panic!("the engine stopped"),
+            }
+        }
+    })
+    .await
+    .expect("the job ends");
+    match state {
+        skiff::transfer::JobState::Failed { reason, .. } => {
+            assert!(reason.contains("close_notify"), "{reason}");
+        }
+        other => panic!("a truncated TLS stream passed as {other:?}"),
+    }
+    assert!(!dst.exists(), "no complete-looking file");
+    engine.shutdown().await;
 }

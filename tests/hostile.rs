@@ -479,3 +479,24 @@ async fn a_listing_longer_than_the_cap_is_refused_cleanly() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_server_that_never_greets_fails_within_the_timeout_asked_for() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept, then say nothing.
+    let _hold = std::thread::spawn(move || {
+        let _conns: Vec<_> = listener.incoming().take(1).collect();
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["ls", &format!("ftp://127.0.0.1:{port}/"), "--timeout", "1"])
+        .output()
+        .expect("running skiff");
+    let took = started.elapsed();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("timed out after 1s"), "{err}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}

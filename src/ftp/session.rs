@@ -77,6 +77,8 @@ pub struct ConnectOptions {
     pub max_listing_lines: usize,
     /// Send `NOOP` on the idle browsing connection this often (off by default).
     pub keepalive: Option<Duration>,
+    /// A transfer whose data connection moves nothing for this long fails (and is retried).
+    pub stall: Duration,
 }
 
 impl ConnectOptions {
@@ -96,6 +98,7 @@ impl ConnectOptions {
             pasv_use_peer: true,
             max_listing_lines: 5_000_000,
             keepalive: None,
+            stall: Duration::from_secs(30),
         }
     }
 
@@ -110,6 +113,7 @@ impl ConnectOptions {
         self.pasv_use_peer = other.pasv_use_peer;
         self.max_listing_lines = other.max_listing_lines;
         self.keepalive = other.keepalive;
+        self.stall = other.stall;
     }
 
     /// `user@host:port` for path bars and titles (never the password).

@@ -39,12 +39,12 @@ pub struct EngineConfig {
 impl EngineConfig {
     pub fn new(connect: ConnectOptions) -> EngineConfig {
         EngineConfig {
+            stall: connect.stall,
             connect,
             parallel: 4,
             on_exists: OnExists::Ask,
             max_attempts: 5,
             backoff: Duration::from_secs(1),
-            stall: Duration::from_secs(30),
             state_file: None,
             preconnect: false,
         }
