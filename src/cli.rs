@@ -438,7 +438,7 @@ pub struct BookmarkFields {
     #[arg(long)]
     user: Option<String>,
     /// ftp, ftps (explicit) or ftps-implicit.
-    #[arg(long, value_parser = ["ftp", "ftps", "ftps-implicit"])]
+    #[arg(long, value_parser = ["ftp", "ftps", "ftps-implicit", "ftps-if-available"])]
     protocol: Option<String>,
     /// ask, keyring, or command:CMD (e.g. "command:pass show ftp/work").
     #[arg(long)]
@@ -549,7 +549,7 @@ fn check(p: &crate::bookmarks::Profile) -> anyhow::Result<()> {
 
 /// Run a `skiff bookmarks` command.
 pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
-    use crate::bookmarks::{PasswordSource, Profile, Protocol};
+    use crate::bookmarks::{PasswordSource, Profile};
     let store = store()?;
     let describe_pw = |p: &Profile| match &p.password {
         PasswordSource::Ask => "ask".to_string(),
@@ -571,11 +571,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 .get(&name)
                 .map_err(|e| anyhow::anyhow!("{e}"))?
                 .with_context(|| format!("no bookmark named {name:?}"))?;
-            let proto = match p.protocol {
-                Protocol::Ftp => "ftp",
-                Protocol::Ftps => "ftps",
-                Protocol::FtpsImplicit => "ftps-implicit",
-            };
+            let proto = p.protocol.as_str();
             let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
             println!("name        {}", p.name);
             println!("url         {}", p.url());

@@ -342,7 +342,8 @@ pub fn filezilla(
     if tls_if_available > 0 {
         notes.push(format!(
             "{tls_if_available} site{} used FileZilla's \"explicit TLS if available\" mode and \
-             {} imported as plain ftp; choose ftps for servers that support TLS",
+             {} imported as ftps-if-available (plain FTP when the server refuses TLS, said \
+             loudly); choose ftps for servers that must use TLS",
             if tls_if_available == 1 { "" } else { "s" },
             if tls_if_available == 1 { "was" } else { "were" },
         ));
@@ -407,7 +408,7 @@ impl FzContext {
         let protocol = match protocol_num {
             "0" => {
                 self.tls_if_available += 1;
-                Protocol::Ftp
+                Protocol::FtpsIfAvailable
             }
             "6" => Protocol::Ftp,
             "3" => Protocol::FtpsImplicit,

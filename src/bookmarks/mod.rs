@@ -10,7 +10,7 @@
 //! name = "Work/Uploads"
 //! host = "ftp.example.com"
 //! port = 21
-//! protocol = "ftps"              # "ftp" | "ftps" (explicit, AUTH TLS) | "ftps-implicit"
+//! protocol = "ftps"              # "ftp" | "ftps" (explicit, AUTH TLS) | "ftps-implicit" | "ftps-if-available"
 //! user = "alice"
 //! password = "keyring"           # "ask" | "keyring" | { command = "pass show ftp/work" }
 //! passive = true
@@ -68,6 +68,9 @@ pub enum Protocol {
     Ftps,
     /// Implicit FTPS: TLS from the first byte (usually port 990).
     FtpsImplicit,
+    /// `AUTH TLS` when the server offers it, plain FTP (said loudly) when it refuses:
+    /// FileZilla's default, "Use explicit FTP over TLS if available".
+    FtpsIfAvailable,
 }
 
 impl Protocol {
@@ -77,6 +80,7 @@ impl Protocol {
             Protocol::Ftp => "ftp",
             Protocol::Ftps => "ftps",
             Protocol::FtpsImplicit => "ftps-implicit",
+            Protocol::FtpsIfAvailable => "ftps-if-available",
         }
     }
 
@@ -86,6 +90,7 @@ impl Protocol {
             "ftp" => Some(Protocol::Ftp),
             "ftps" => Some(Protocol::Ftps),
             "ftps-implicit" => Some(Protocol::FtpsImplicit),
+            "ftps-if-available" => Some(Protocol::FtpsIfAvailable),
             _ => None,
         }
     }
@@ -102,7 +107,7 @@ impl Protocol {
     /// `ftpes://` explicit TLS.
     pub fn url_scheme(self) -> &'static str {
         match self {
-            Protocol::Ftp => "ftp",
+            Protocol::Ftp | Protocol::FtpsIfAvailable => "ftp",
             Protocol::Ftps => "ftpes",
             Protocol::FtpsImplicit => "ftps",
         }
@@ -235,6 +240,7 @@ impl Profile {
             Protocol::Ftp => crate::ftp::tls::TlsMode::Off,
             Protocol::Ftps => crate::ftp::tls::TlsMode::Explicit,
             Protocol::FtpsImplicit => crate::ftp::tls::TlsMode::Implicit,
+            Protocol::FtpsIfAvailable => crate::ftp::tls::TlsMode::IfAvailable,
         };
         o.trust.pin = self.cert_sha256.clone();
         o.active = !self.passive;

@@ -1036,7 +1036,7 @@ fn filezilla_import_without_passwords() {
     let a = by_name(&profiles, "Example & Co");
     assert_eq!(
         (a.host.as_str(), a.port, a.protocol),
-        ("ftp.example.com", 21, Protocol::Ftp)
+        ("ftp.example.com", 21, Protocol::FtpsIfAvailable)
     );
     assert_eq!(a.user.as_deref(), Some("alice"));
     assert_eq!(a.password, PasswordSource::Ask);
@@ -1076,7 +1076,7 @@ fn filezilla_import_without_passwords() {
         "\"Work/Legacy/Win server\": the FTP account (ACCT) is not supported",
         "\"Work/Uploads\": 1 site bookmark(s)",
         "4 stored passwords were not imported",
-        "3 sites used FileZilla's \"explicit TLS if available\" mode and were imported as plain ftp",
+        "3 sites used FileZilla's \"explicit TLS if available\" mode and were imported as ftps-if-available",
         "\"Example & Co\": a second site of that name was imported as \"Example & Co (2)\"",
     ] {
         assert!(
@@ -1321,4 +1321,32 @@ fn no_password_ever_reaches_the_files() {
     let secret = resolve_password(&p, &kr).expect("resolve").expect("stored");
     assert_eq!(secret.expose(), "hunter2");
     assert!(!format!("{secret:?}").contains("hunter2"));
+}
+
+#[test]
+fn connect_options_follow_the_profile() {
+    use crate::ftp::tls::TlsMode;
+    let mut p = Profile::new("t", "ftp.example.org");
+    p.user = Some("alice".into());
+    for (proto, tls) in [
+        (Protocol::Ftp, TlsMode::Off),
+        (Protocol::Ftps, TlsMode::Explicit),
+        (Protocol::FtpsImplicit, TlsMode::Implicit),
+        (Protocol::FtpsIfAvailable, TlsMode::IfAvailable),
+    ] {
+        p.protocol = proto;
+        assert_eq!(p.connect_options(None).tls, tls, "{proto:?}");
+        assert_eq!(Protocol::from_name(proto.as_str()), Some(proto));
+    }
+    p.passive = false;
+    p.prefer_epsv = false;
+    p.keepalive_secs = Some(45);
+    p.cert_sha256 = Some("AB:CD".into());
+    let o = p.connect_options(None);
+    assert!(o.active && !o.epsv);
+    assert_eq!(o.keepalive, Some(std::time::Duration::from_secs(45)));
+    assert_eq!(o.trust.pin.as_deref(), Some("AB:CD"));
+    assert_eq!(o.user, "alice");
+    p.keepalive_secs = Some(0);
+    assert_eq!(p.connect_options(None).keepalive, None, "0 means off");
 }

@@ -133,7 +133,7 @@ pub struct BookmarkForm {
 }
 
 const CHOICES: [(usize, &[&str]); 5] = [
-    (3, &["ftp", "ftps", "ftps-implicit"]),
+    (3, &["ftp", "ftps", "ftps-implicit", "ftps-if-available"]),
     (5, &["no", "yes"]),
     (6, &["ask", "keyring", "command"]),
     (7, &["yes", "no"]),
@@ -150,6 +150,7 @@ impl BookmarkForm {
             Protocol::Ftp => "ftp",
             Protocol::Ftps => "ftps",
             Protocol::FtpsImplicit => "ftps-implicit",
+            Protocol::FtpsIfAvailable => "ftps-if-available",
         };
         let password = match &p.password {
             PasswordSource::Ask => "ask".to_string(),
@@ -244,6 +245,7 @@ impl BookmarkForm {
         p.protocol = match v[3].as_str() {
             "ftps" => Protocol::Ftps,
             "ftps-implicit" => Protocol::FtpsImplicit,
+            "ftps-if-available" => Protocol::FtpsIfAvailable,
             _ => Protocol::Ftp,
         };
         p.user = Some(v[4].trim().to_string()).filter(|u| !u.is_empty());
