@@ -3,72 +3,20 @@
 //! (with their facts), pinning, "FTPS required" never falling back, and transfers over
 //! `PROT P` through the engine and the headless commands.
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::pki::{Pki, pki};
 use std::process::Command;
 use std::time::Duration;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType,
-};
 use skiff::demo::{self, DemoOptions, DemoServer};
 use skiff::ftp::tls::{TlsMode, fingerprint};
 use skiff::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, LogKind, Secret, Tap};
 use skiff::transfer::{Direction, Engine, EngineConfig, EngineEvent, JobKind, JobSpec, OnExists};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
-
-/// A CA, and a certificate for `localhost` and 127.0.0.1 signed by it, as PEM files.
-struct Pki {
-    dir: tempfile::TempDir,
-    ca_pem: PathBuf,
-    chain_pem: PathBuf,
-    key_pem: PathBuf,
-    leaf_der: Vec<u8>,
-    leaf_key_der: Vec<u8>,
-    ca_der: Vec<u8>,
-}
-
-fn pki() -> Pki {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let ca_key = KeyPair::generate().expect("CA key");
-    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "skiff test CA");
-    ca.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca_cert = ca.self_signed(&ca_key).expect("CA cert");
-    let leaf_key = KeyPair::generate().expect("leaf key");
-    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).expect("leaf params");
-    leaf.subject_alt_names
-        .push(SanType::IpAddress("127.0.0.1".parse().expect("ip")));
-    leaf.distinguished_name
-        .push(DnType::CommonName, "skiff test server");
-    leaf.is_ca = IsCa::ExplicitNoCa;
-    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let leaf_cert = leaf
-        .signed_by(&leaf_key, &ca_cert, &ca_key)
-        .expect("leaf cert");
-    let ca_pem = dir.path().join("ca.pem");
-    let chain_pem = dir.path().join("server.pem");
-    let key_pem = dir.path().join("server.key");
-    std::fs::write(&ca_pem, ca_cert.pem()).expect("write");
-    std::fs::write(&chain_pem, format!("{}{}", leaf_cert.pem(), ca_cert.pem())).expect("write");
-    std::fs::write(&key_pem, leaf_key.serialize_pem()).expect("write");
-    Pki {
-        ca_pem,
-        chain_pem,
-        key_pem,
-        leaf_der: leaf_cert.der().to_vec(),
-        leaf_key_der: leaf_key.serialize_der(),
-        ca_der: ca_cert.der().to_vec(),
-        dir,
-    }
-}
 
 async fn ftps_server(pki: &Pki, root: Option<PathBuf>) -> DemoServer {
     demo::start(DemoOptions {

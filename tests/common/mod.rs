@@ -4,6 +4,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod ftpstub;
+pub mod pki;
 pub mod pty;
 
 use std::path::PathBuf;
