@@ -1,10 +1,11 @@
 //! The local file system behind the left pane. Directory reads run on a blocking thread in one
 //! go (one `read_dir` plus one `lstat` per entry), never on the UI task.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use super::{Entry, EntryKind, FileSystem, FsError, Listing, validate_name};
+use crate::ftp::encoding::local_path;
 
 #[derive(Debug, Default, Clone)]
 pub struct LocalFs;
@@ -15,7 +16,8 @@ pub fn read_dir_blocking(path: &Path) -> std::io::Result<Listing> {
     let mut entries = Vec::new();
     for item in std::fs::read_dir(&canonical)? {
         let item = item?;
-        let name = item.file_name().to_string_lossy().into_owned();
+        // Non-UTF-8 bytes are kept (see `ftp::encoding`).
+        let name = crate::ftp::encoding::from_os(&item.file_name());
         // A vanished entry between readdir and lstat is skipped, not fatal.
         let Ok(meta) = std::fs::symlink_metadata(item.path()) else {
             continue;
@@ -33,7 +35,7 @@ pub fn read_dir_blocking(path: &Path) -> std::io::Result<Listing> {
         let link_target = if ft.is_symlink() {
             std::fs::read_link(item.path())
                 .ok()
-                .map(|t| t.to_string_lossy().into_owned().into_boxed_str())
+                .map(|t| crate::ftp::encoding::from_os(t.as_os_str()).into_boxed_str())
         } else {
             None
         };
@@ -58,7 +60,7 @@ pub fn read_dir_blocking(path: &Path) -> std::io::Result<Listing> {
         });
     }
     Ok(Listing {
-        path: canonical.to_string_lossy().into_owned(),
+        path: crate::ftp::encoding::from_os(canonical.as_os_str()),
         entries,
     })
 }
@@ -115,39 +117,41 @@ async fn run_blocking<T: Send + 'static>(
 
 impl FileSystem for LocalFs {
     async fn list(&mut self, path: &str) -> Result<Listing, FsError> {
-        let p = PathBuf::from(path);
+        let p = local_path(path);
         run_blocking(move || read_dir_blocking(&p)).await
     }
 
     fn parent(&self, path: &str) -> String {
         Path::new(path)
             .parent()
-            .map(|p| p.to_string_lossy().into_owned())
+            .map(|p| crate::ftp::encoding::from_os(p.as_os_str()))
             .unwrap_or_else(|| path.to_string())
     }
 
     fn join(&self, dir: &str, name: &str) -> Result<String, FsError> {
         validate_name(name)?;
-        Ok(Path::new(dir).join(name).to_string_lossy().into_owned())
+        Ok(crate::ftp::encoding::from_os(
+            Path::new(dir).join(name).as_os_str(),
+        ))
     }
 
     async fn mkdir(&mut self, path: &str) -> Result<(), FsError> {
-        let p = PathBuf::from(path);
+        let p = local_path(path);
         run_blocking(move || std::fs::create_dir(p)).await
     }
 
     async fn rename(&mut self, from: &str, to: &str) -> Result<(), FsError> {
-        let (a, b) = (PathBuf::from(from), PathBuf::from(to));
+        let (a, b) = (local_path(from), local_path(to));
         run_blocking(move || std::fs::rename(a, b)).await
     }
 
     async fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
-        let p = PathBuf::from(path);
+        let p = local_path(path);
         run_blocking(move || std::fs::remove_file(p)).await
     }
 
     async fn remove_dir(&mut self, path: &str) -> Result<(), FsError> {
-        let p = PathBuf::from(path);
+        let p = local_path(path);
         run_blocking(move || std::fs::remove_dir(p)).await
     }
 }

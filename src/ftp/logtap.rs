@@ -173,7 +173,8 @@ pub fn mask_command(line: &str) -> String {
 
 /// Control characters from a hostile server must not reach the terminal.
 fn sanitize(s: &str) -> String {
-    s.chars()
+    super::encoding::display(s)
+        .chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! The FTP layer: sessions over suppaftp, the reply log tap, the listing parser, reply-code
 //! explanations and safety checks. Nothing here knows about the terminal UI.
 
+pub mod encoding;
 pub mod listing;
 pub mod logtap;
 pub mod replies;

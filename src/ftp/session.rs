@@ -276,7 +276,9 @@ impl FtpSession {
                     "Connecting to {}:{} ({addr})",
                     opts.host, opts.port
                 ));
-                let (ftp, tickets) = open_control(&opts, addr, &tap).await?;
+                let (mut ftp, tickets) = open_control(&opts, addr, &tap).await?;
+                // Names are sent and read byte for byte, whatever their encoding.
+                ftp.set_encoding(super::encoding::EscapedUtf8).await;
                 let encrypted = tickets.is_some();
                 let welcome = ftp.get_welcome_msg().unwrap_or("").to_string();
                 // Passive data connections open with a timeout of their own (a port nobody
@@ -565,7 +567,7 @@ impl FtpSession {
                 let mut bad = 0usize;
                 let mut lines = 0usize;
                 let mut handle = |raw: &[u8], entries: &mut Vec<Entry>| {
-                    let text = String::from_utf8_lossy(raw);
+                    let text = super::encoding::decode(raw);
                     let text = text.trim_end_matches(['\r', '\n']);
                     if text.is_empty() {
                         return;

@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::job::{Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
 use crate::fs::{EntryKind, validate_name};
+use crate::ftp::encoding::local_path;
 use crate::ftp::session::remote_join;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, Tap};
 
@@ -201,9 +202,11 @@ impl Worker {
                     Err(e) => Err(e),
                 }
             }
-            (Direction::Upload, JobKind::RemoveDir) => std::fs::remove_dir(&*a.job.spec.src)
-                .map(|()| Outcome::Done)
-                .map_err(local(format!("removing {}", a.job.spec.src))),
+            (Direction::Upload, JobKind::RemoveDir) => {
+                std::fs::remove_dir(local_path(&a.job.spec.src))
+                    .map(|()| Outcome::Done)
+                    .map_err(local(format!("removing {}", a.job.spec.src)))
+            }
         };
         match r {
             Ok(o) => o,
@@ -221,7 +224,7 @@ impl Worker {
                 }
                 // An empty .part (the server said 150, then failed) is no use for a resume.
                 if a.job.spec.direction == Direction::Download && a.job.spec.kind == JobKind::File {
-                    let mut part = std::ffi::OsString::from(&*a.job.spec.dst);
+                    let mut part = local_path(&a.job.spec.dst).into_os_string();
                     part.push(".part");
                     if std::fs::symlink_metadata(&part).is_ok_and(|m| m.is_file() && m.len() == 0) {
                         let _ = std::fs::remove_file(&part);
@@ -246,7 +249,7 @@ impl Worker {
     // and a tree of small files ~80 futex calls per file (BENCHMARKS.md).
     async fn download(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
-        let mut dst = PathBuf::from(&*spec.dst);
+        let mut dst = local_path(&spec.dst);
         // The destination already there (not a .part of ours): apply the policy.
         if let Ok(meta) = std::fs::symlink_metadata(&dst) {
             let dst_size = meta.len();
@@ -398,7 +401,7 @@ impl Worker {
 
     async fn upload(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
-        let src = PathBuf::from(&*spec.src);
+        let src = local_path(&spec.src);
         let meta = std::fs::metadata(&src).map_err(local(format!("reading {}", src.display())))?;
         let size = meta.len();
         let mtime = meta.modified().ok().map(unix_secs).or(spec.mtime);
@@ -557,7 +560,7 @@ impl Worker {
         session.cwd_to(&spec.src).await?;
         let mut entries = session.list_cwd().await?;
         crate::fs::sort_entries(&mut entries);
-        let dst = PathBuf::from(&*spec.dst);
+        let dst = local_path(&spec.dst);
         match std::fs::symlink_metadata(&dst) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => {
@@ -593,7 +596,8 @@ impl Worker {
                 direction: Direction::Download,
                 kind,
                 src: remote_join(&spec.src, &e.name).into(),
-                dst: dst.join(&e.name).to_string_lossy().into(),
+                // Kept as skiff's string form (escaped bytes and all) until a file is opened.
+                dst: format!("{}/{}", spec.dst.trim_end_matches('/'), e.name).into(),
                 size: (kind == JobKind::File).then_some(e.size),
                 mtime: e.mtime,
                 is_move: spec.is_move,
@@ -604,7 +608,7 @@ impl Worker {
 
     async fn expand_local(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
-        let src = PathBuf::from(&*spec.src);
+        let src = local_path(&spec.src);
         let listing =
             tokio::task::spawn_blocking(move || crate::fs::local::read_dir_blocking(&src))
                 .await
@@ -654,10 +658,7 @@ impl Worker {
             children.push(JobSpec {
                 direction: Direction::Upload,
                 kind,
-                src: Path::new(&listing.path)
-                    .join(&e.name)
-                    .to_string_lossy()
-                    .into(),
+                src: format!("{}/{}", listing.path.trim_end_matches('/'), e.name).into(),
                 dst: remote_join(&spec.dst, &e.name).into(),
                 size: (kind == JobKind::File).then_some(e.size),
                 mtime: e.mtime,
@@ -735,10 +736,10 @@ fn open_part(part: &Path, fresh: bool) -> io::Result<std::fs::File> {
 fn free_local_name(dst: &Path) -> Result<PathBuf, TransferError> {
     let name = dst
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(crate::ftp::encoding::from_os)
         .unwrap_or_default();
     for n in 1..10_000 {
-        let candidate = dst.with_file_name(numbered_name(&name, n));
+        let candidate = dst.with_file_name(local_path(&numbered_name(&name, n)));
         if std::fs::symlink_metadata(&candidate).is_err() {
             return Ok(candidate);
         }

@@ -6,6 +6,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// `s` cut or padded to exactly `width` terminal columns; cut text ends with `…`.
 /// Control characters are shown as `?` so a hostile name cannot move the cursor.
 pub fn fit(s: &str, width: usize) -> String {
+    // Bytes of a name that are not UTF-8 show as `�` (see `ftp::encoding`).
+    let s = &*crate::ftp::encoding::display(s);
     let mut out = String::with_capacity(width + 4);
     let total = s
         .chars()
