@@ -6,6 +6,10 @@
 //! FTPS: the same servers offer `AUTH TLS` with a certificate signed by a CA made at start
 //! (`SKIFF_TLS_CA`); vsftpd and proftpd insist that data connections resume the control
 //! connection's TLS session. A second pure-ftpd (`SKIFF_PUREFTPD_TLS_URL`) refuses clear text.
+//! Implicit FTPS (TLS from the first byte): a second vsftpd (`SKIFF_VSFTPD_IMPLICIT_URL`).
+//!
+//! Active mode (the server connects back to skiff after `PORT`): plain FTP against all three
+//! servers, explicit FTPS against all three and implicit FTPS against vsftpd.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,6 +17,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use skiff::fs::{Entry, EntryKind};
+use skiff::ftp::session::DataMode;
 use skiff::ftp::tls::{TlsMode, fingerprint};
 use skiff::ftp::url::FtpUrl;
 use skiff::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, LogKind, Tap};
@@ -233,24 +238,26 @@ fn stamp() -> u128 {
         .as_nanos()
 }
 
-/// Upload a tree with the transfer engine, download it again, compare byte for byte.
-async fn round_trip(var: &str) {
-    let Some(u) = server_url(var) else { return };
-    let mut opts = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
-    opts.timeout = Duration::from_secs(15);
-    let (tx, _rx) = mpsc::unbounded_channel();
-    let s = FtpSession::connect(opts.clone(), Tap::new("browse", tx))
-        .await
-        .unwrap();
-    let home = s.cwd().to_string();
-    s.quit().await;
-
+/// Upload a fresh local tree (`make_tree`, with `big` as `big.bin`) with the transfer engine
+/// into a new directory `PREFIX-STAMP` under `home`, download it again, compare byte for byte.
+/// `strict`: the workers connect at start and nothing is retried, so a data connection the
+/// server refuses fails the test instead of being papered over by a second attempt. Returns
+/// how many files the tree has and the log of both runs.
+async fn engine_round_trip(
+    var: &str,
+    opts: &ConnectOptions,
+    home: &str,
+    big: Option<&[u8]>,
+    prefix: &str,
+    parallel: usize,
+    strict: bool,
+) -> (usize, Vec<LogEvent>) {
     let src = tempfile::tempdir().unwrap();
     let tree = src.path().join("tree");
-    let files = make_tree(&tree, None);
-    let remote = format!("{}/rt-{}", home.trim_end_matches('/'), stamp());
+    let files = make_tree(&tree, big);
+    let remote = format!("{}/{prefix}-{}", home.trim_end_matches('/'), stamp());
     let back = tempfile::tempdir().unwrap();
-
+    let (ltx, mut lrx) = mpsc::unbounded_channel();
     for (direction, from, to) in [
         (
             Direction::Upload,
@@ -264,18 +271,37 @@ async fn round_trip(var: &str) {
         ),
     ] {
         let mut cfg = EngineConfig::new(opts.clone());
-        cfg.parallel = 4;
+        cfg.parallel = parallel;
         cfg.on_exists = OnExists::Overwrite;
-        run_engine(var, cfg, direction, from, to, None).await;
+        if strict {
+            cfg.preconnect = true;
+            cfg.max_attempts = 1;
+        }
+        run_engine(var, cfg, direction, from, to, Some(ltx.clone())).await;
     }
     for rel in &files {
-        assert_eq!(
-            std::fs::read(back.path().join("tree").join(rel)).unwrap(),
-            std::fs::read(tree.join(rel)).unwrap(),
-            "{var}: {}",
+        assert!(
+            std::fs::read(back.path().join("tree").join(rel)).unwrap()
+                == std::fs::read(tree.join(rel)).unwrap(),
+            "{var}: {} differs after the round trip",
             rel.display()
         );
     }
+    (files.len(), drain(&mut lrx))
+}
+
+/// Upload a tree with the transfer engine, download it again, compare byte for byte.
+async fn round_trip(var: &str) {
+    let Some(u) = server_url(var) else { return };
+    let mut opts = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
+    opts.timeout = Duration::from_secs(15);
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let s = FtpSession::connect(opts.clone(), Tap::new("browse", tx))
+        .await
+        .unwrap();
+    let home = s.cwd().to_string();
+    s.quit().await;
+    engine_round_trip(var, &opts, &home, None, "rt", 4, false).await;
 }
 
 #[tokio::test]
@@ -363,12 +389,67 @@ fn commands(log: &[LogEvent]) -> Vec<&str> {
         .collect()
 }
 
-/// Explicit FTPS options for the server at `u` (no CA, no pin: add them as needed).
+/// FTPS options for the server at `u`: implicit for an `ftps://` URL, else explicit (no CA, no
+/// pin: add them as needed).
 fn ftps_opts(u: &FtpUrl) -> ConnectOptions {
     let mut o = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
     o.timeout = Duration::from_secs(15);
-    o.tls = TlsMode::Explicit;
+    o.tls = if u.tls == TlsMode::Implicit {
+        TlsMode::Implicit
+    } else {
+        TlsMode::Explicit
+    };
     o
+}
+
+/// Who opens the data connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Data {
+    /// skiff connects to the server (`EPSV` or `PASV`).
+    Passive,
+    /// The server connects back to skiff (`PORT`).
+    Active,
+}
+
+/// The data-connection commands in a log agree with `data`. Active: exactly one
+/// `PORT 127,0,0,1,…` per data command (`LIST`, `MLSD`, `RETR`, `STOR`), no `PASV`, `EPSV` or
+/// `EPRT`. Passive: no `PORT` or `EPRT`.
+fn assert_data_commands(var: &str, data: Data, cmds: &[&str]) {
+    let n = |prefix: &str| cmds.iter().filter(|c| c.starts_with(prefix)).count();
+    let transfers = n("LIST") + n("MLSD") + n("RETR ") + n("STOR ") + n("APPE ");
+    assert!(transfers > 0, "{var}: no data command in {cmds:?}");
+    match data {
+        Data::Active => {
+            assert_eq!(
+                n("PORT 127,0,0,1,"),
+                transfers,
+                "{var}: one PORT to 127.0.0.1 per data command: {cmds:?}"
+            );
+            assert_eq!(n("PORT "), n("PORT 127,0,0,1,"), "{var}: {cmds:?}");
+            assert_eq!(
+                n("PASV") + n("EPSV") + n("EPRT"),
+                0,
+                "{var}: passive (or EPRT) in active mode: {cmds:?}"
+            );
+        }
+        Data::Passive => assert_eq!(n("PORT") + n("EPRT"), 0, "{var}: {cmds:?}"),
+    }
+}
+
+/// Every `PORT` in a log was accepted with a 200 (the next reply after it).
+fn assert_port_accepted(var: &str, log: &[LogEvent]) {
+    for (i, e) in log.iter().enumerate() {
+        if e.kind == LogKind::Command && e.text.starts_with("PORT ") {
+            let reply = log[i + 1..]
+                .iter()
+                .find(|r| matches!(r.kind, LogKind::Reply { .. }) && r.tag == e.tag);
+            assert!(
+                matches!(reply, Some(r) if matches!(r.kind, LogKind::Reply { code: 200, .. })),
+                "{var}: {} answered with {reply:?}",
+                e.text
+            );
+        }
+    }
 }
 
 /// Whether a server's FTPS test expects skiff to switch to TLS 1.2 for it.
@@ -381,22 +462,40 @@ enum Tls12Switch {
     /// STOR, and it refuses a data connection that does not resume the session
     /// ("client did not reuse TLS session", 425). rustls uses each TLS 1.3 ticket once, so
     /// skiff sees its tickets run out after uploads and logs in again with TLS 1.2 (whose
-    /// sessions resume any number of times) before the next data connection.
+    /// sessions resume any number of times) before the next data connection. skiff remembers
+    /// that for the server for the rest of the process, so a later test against the same
+    /// server (see `PROFTPD_TLS13`) offers TLS 1.2 from its login instead: either counts.
     Expected,
     /// Either is fine.
     Either,
 }
 
-/// Explicit FTPS against a real server: verified by the CA, the whole session protected
+/// Tests that use proftpd's main port over TLS 1.3 (`proftpd_ftps`, `proftpd_active_ftps`) take
+/// turns. skiff remembers per process which servers it switched to TLS 1.2 (`tls12_only` in
+/// src/ftp/session.rs), and decides whether *this* connection should switch by looking at that
+/// process-wide mark, not at the connection itself. So a connection still on TLS 1.3 when
+/// another one marks the server never switches: its next data connection without a ticket is
+/// refused (425) and no new login follows. KNOWN SKIFF BUG, not tested here because no test can
+/// order itself against the others: `skiff put DIR ftpes://…:2123/… --parallel 3` in a fresh
+/// process shows `xfer-2`/`xfer-3` getting 425s after `xfer-1` switched, rescued only by the
+/// engine's retries. Taking turns keeps each of these tests about its own connection.
+static PROFTPD_TLS13: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// FTPS against a real server (explicit for `ftp://`/`ftpes://` URLs, implicit for `ftps://`),
+/// with passive or active data connections: verified by the CA, the whole session protected
 /// (`PROT P`), a file and a tree both ways through several data connections that each resume
-/// the control connection's TLS session; an unknown certificate refused with its facts
-/// without a CA or pin, and accepted when pinned.
-async fn ftps_exercise(var: &str, switch: Tls12Switch) {
+/// the control connection's TLS session (4 uploads in a row, then a listing and a download on
+/// the same connection); an unknown certificate refused with its facts without a CA or pin, and
+/// accepted when pinned.
+async fn ftps_exercise(var: &str, switch: Tls12Switch, data: Data) {
     let Some(u) = server_url(var) else { return };
     let Some(pki) = pki() else { return };
     let user = u.user.clone().expect("a user in the URL");
+    let implicit = u.tls == TlsMode::Implicit;
+    let active = data == Data::Active;
     let mut verified = ftps_opts(&u);
     verified.trust.ca_file = Some(pki.ca.clone());
+    verified.active = active;
 
     // Login: TLS first, credentials only after PROT P.
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -404,31 +503,58 @@ async fn ftps_exercise(var: &str, switch: Tls12Switch) {
         .await
         .unwrap_or_else(|e| panic!("{var}: FTPS login failed: {e:?}"));
     assert!(s.is_encrypted(), "{var}");
+    assert_eq!(s.data_mode() == DataMode::Active, active, "{var}");
     let log = drain(&mut rx);
     let cmds = commands(&log);
     let user_cmd = format!("USER {user}");
-    assert_eq!(
-        cmds.get(..5),
-        Some(
-            &[
-                "AUTH TLS",
-                "PBSZ 0",
-                "PROT P",
-                user_cmd.as_str(),
-                "PASS ****"
-            ][..]
-        ),
-        "{var}: {cmds:?}"
-    );
-    assert!(
-        log.iter()
-            .any(|e| matches!(e.kind, LogKind::Reply { code: 234, .. })),
-        "{var}: no 234 reply to AUTH TLS: {log:?}"
-    );
+    let auth_reply = log
+        .iter()
+        .any(|e| matches!(e.kind, LogKind::Reply { code: 234, .. }));
+    if implicit {
+        // TLS from the first byte: no AUTH TLS; the login comes first, then PBSZ 0 and PROT P,
+        // before any data connection.
+        assert!(
+            !cmds.contains(&"AUTH TLS") && !auth_reply,
+            "{var}: AUTH TLS on an implicit FTPS connection: {cmds:?}"
+        );
+        assert_eq!(
+            cmds.get(..2),
+            Some(&[user_cmd.as_str(), "PASS ****"][..]),
+            "{var}: {cmds:?}"
+        );
+        let at = |c: &str| {
+            cmds.iter()
+                .position(|x| *x == c)
+                .unwrap_or_else(|| panic!("{var}: no {c} in {cmds:?}"))
+        };
+        assert!(
+            at("PASS ****") < at("PBSZ 0") && at("PBSZ 0") < at("PROT P"),
+            "{var}: {cmds:?}"
+        );
+    } else {
+        assert_eq!(
+            cmds.get(..5),
+            Some(
+                &[
+                    "AUTH TLS",
+                    "PBSZ 0",
+                    "PROT P",
+                    user_cmd.as_str(),
+                    "PASS ****"
+                ][..]
+            ),
+            "{var}: {cmds:?}"
+        );
+        assert!(auth_reply, "{var}: no 234 reply to AUTH TLS: {log:?}");
+    }
     assert!(
         !log.iter().any(|e| e.text.contains("skiff-ci-pass")),
         "{var}: password in the log"
     );
+    let tls12_from_login = log
+        .iter()
+        .any(|e| e.kind == LogKind::Info && e.text.starts_with("Offering TLS 1.2 only"));
+    let mut session_log = log;
     let home = s.cwd().to_string();
 
     // A listing over a protected data connection.
@@ -473,6 +599,7 @@ async fn ftps_exercise(var: &str, switch: Tls12Switch) {
 
     // Several uploads in a row on the same control connection (what a directory upload does):
     // each data connection must resume the TLS session.
+    let mut rows = Vec::new();
     let mut results = Vec::new();
     for n in 0..4u8 {
         let body: Vec<u8> = (0..50_000u32).map(|i| (i as u8) ^ n).collect();
@@ -492,65 +619,67 @@ async fn ftps_exercise(var: &str, switch: Tls12Switch) {
             );
         }
         results.push(r);
+        rows.push((path, body));
     }
     for (n, r) in results.iter().enumerate() {
         assert!(r.is_ok(), "{var}: upload {n} of 4 in a row: {r:?}");
     }
-    let switched = drain(&mut rx)
+    // Then a listing and a download on the same connection, after what the uploads did to its
+    // TLS session state.
+    let listed = s
+        .list_cwd()
+        .await
+        .unwrap_or_else(|e| panic!("{var}: listing after 4 uploads in a row: {e:?}"));
+    for (path, body) in &rows {
+        let name = path.rsplit('/').next().expect("a name");
+        assert_eq!(find(&listed, name).size, body.len() as u64, "{var}");
+    }
+    let (last, last_body) = rows.last().expect("4 rows");
+    let mut down = s
+        .retr(last, 0)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: download after 4 uploads in a row: {e:?}"));
+    let mut got = Vec::new();
+    down.read_to_end(&mut got).await.expect("download read");
+    s.finish(down)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: end of the download after the uploads: {e:?}"));
+    assert!(
+        got == *last_body,
+        "{var}: downloaded {} bytes differ",
+        got.len()
+    );
+    let rest = drain(&mut rx);
+    let switched = rest
         .iter()
         .any(|e| e.kind == LogKind::Warn && e.text.contains("logging in again with TLS 1.2"));
+    session_log.extend(rest);
     match switch {
-        Tls12Switch::Never => assert!(!switched, "{var}: switched to TLS 1.2"),
+        Tls12Switch::Never => assert!(
+            !switched && !tls12_from_login,
+            "{var}: switched to TLS 1.2 (during the uploads: {switched}, from the login: \
+             {tls12_from_login})"
+        ),
         Tls12Switch::Expected => assert!(
-            switched,
+            switched || tls12_from_login,
             "{var}: expected the switch to TLS 1.2 after the TLS 1.3 tickets ran out"
         ),
         Tls12Switch::Either => {}
     }
+    assert_eq!(s.data_mode() == DataMode::Active, active, "{var}");
     s.quit().await;
+    session_log.extend(drain(&mut rx));
+    assert_data_commands(var, data, &commands(&session_log));
+    assert_port_accepted(var, &session_log);
 
     // A tree (with a 400 kB file among small ones) both ways through the engine: three workers,
     // each with its own TLS control connection and one protected data connection per file.
-    let src = tempfile::tempdir().unwrap();
-    let tree = src.path().join("tree");
     let big: Vec<u8> = (0..400_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    let files = make_tree(&tree, Some(&big));
-    let remote = format!("{}/tls-rt-{}", home.trim_end_matches('/'), stamp());
-    let back = tempfile::tempdir().unwrap();
-    let (ltx, mut lrx) = mpsc::unbounded_channel();
-    for (direction, from, to) in [
-        (
-            Direction::Upload,
-            tree.to_string_lossy().into_owned(),
-            remote.clone(),
-        ),
-        (
-            Direction::Download,
-            remote.clone(),
-            back.path().join("tree").to_string_lossy().into_owned(),
-        ),
-    ] {
-        let mut cfg = EngineConfig::new(verified.clone());
-        cfg.parallel = 3;
-        cfg.preconnect = true;
-        // No retries: a data connection the server refuses (e.g. for not resuming the TLS
-        // session) must fail the test, not be papered over by a second attempt.
-        cfg.max_attempts = 1;
-        cfg.on_exists = OnExists::Overwrite;
-        let _jobs = run_engine(var, cfg, direction, from, to, Some(ltx.clone())).await;
-    }
-    for rel in &files {
-        assert!(
-            std::fs::read(back.path().join("tree").join(rel)).unwrap()
-                == std::fs::read(tree.join(rel)).unwrap(),
-            "{var}: {} differs after the round trip",
-            rel.display()
-        );
-    }
-    let xlog = drain(&mut lrx);
+    let (files, xlog) =
+        engine_round_trip(var, &verified, &home, Some(&big), "tls-rt", 3, true).await;
     let tls_tags: std::collections::BTreeSet<&str> = xlog
         .iter()
-        .filter(|e| e.kind == LogKind::Command && e.text == "AUTH TLS")
+        .filter(|e| e.kind == LogKind::Command && e.text == "PROT P")
         .map(|e| &*e.tag)
         .collect();
     assert!(
@@ -559,13 +688,17 @@ async fn ftps_exercise(var: &str, switch: Tls12Switch) {
     );
     let xcmds = commands(&xlog);
     let count = |prefix: &str| xcmds.iter().filter(|c| c.starts_with(prefix)).count();
-    assert_eq!(count("AUTH TLS"), count("PROT P"), "{var}: {xcmds:?}");
+    if implicit {
+        assert_eq!(count("AUTH TLS"), 0, "{var}: {xcmds:?}");
+        assert_eq!(count("PBSZ 0"), count("PROT P"), "{var}: {xcmds:?}");
+    } else {
+        assert_eq!(count("AUTH TLS"), count("PROT P"), "{var}: {xcmds:?}");
+    }
     assert!(
-        count("STOR ") >= files.len() && count("RETR ") >= files.len(),
-        "{var}: {} STOR, {} RETR for {} files",
+        count("STOR ") >= files && count("RETR ") >= files,
+        "{var}: {} STOR, {} RETR for {files} files",
         count("STOR "),
         count("RETR "),
-        files.len()
     );
     assert!(
         !xcmds
@@ -573,10 +706,14 @@ async fn ftps_exercise(var: &str, switch: Tls12Switch) {
             .any(|c| c.starts_with("PROT C") || c.starts_with("CCC")),
         "{var}: {xcmds:?}"
     );
+    assert_data_commands(var, data, &xcmds);
+    assert_port_accepted(var, &xlog);
 
     // Without the CA and without a pin: refused, with the certificate's facts, before USER.
+    let mut unknown = ftps_opts(&u);
+    unknown.active = active;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let info = match FtpSession::connect(ftps_opts(&u), Tap::new("browse", tx)).await {
+    let info = match FtpSession::connect(unknown, Tap::new("browse", tx)).await {
         Err(FtpError::Certificate(info)) => info,
         Err(e) => panic!("{var}: expected a certificate error, got {e:?}"),
         Ok(_) => panic!("{var}: a certificate from an unknown CA was accepted"),
@@ -600,6 +737,7 @@ async fn ftps_exercise(var: &str, switch: Tls12Switch) {
 
     // Pinned (no CA): accepted, and the data connection is trusted too.
     let mut pinned = ftps_opts(&u);
+    pinned.active = active;
     pinned.trust.pin = Some(fp.to_lowercase());
     let (tx, _rx) = mpsc::unbounded_channel();
     let mut s = FtpSession::connect(pinned, Tap::new("browse", tx))
@@ -613,18 +751,19 @@ async fn ftps_exercise(var: &str, switch: Tls12Switch) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vsftpd_ftps() {
-    ftps_exercise("SKIFF_VSFTPD_URL", Tls12Switch::Never).await;
+    ftps_exercise("SKIFF_VSFTPD_URL", Tls12Switch::Never, Data::Passive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pure_ftpd_ftps() {
-    ftps_exercise("SKIFF_PUREFTPD_URL", Tls12Switch::Either).await;
+    ftps_exercise("SKIFF_PUREFTPD_URL", Tls12Switch::Either, Data::Passive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proftpd_ftps() {
+    let _turn = PROFTPD_TLS13.lock().await;
     // Uploads over TLS 1.3 exhaust rustls' tickets: see Tls12Switch::Expected.
-    ftps_exercise("SKIFF_PROFTPD_URL", Tls12Switch::Expected).await;
+    ftps_exercise("SKIFF_PROFTPD_URL", Tls12Switch::Expected, Data::Passive).await;
 }
 
 /// proftpd's TLS 1.2-only virtual host (TLS required): everything passes, uploads included.
@@ -634,7 +773,7 @@ async fn proftpd_tls12_ftps() {
     let Some(u) = server_url(var) else { return };
     assert_eq!(u.tls, TlsMode::Explicit, "{var} is an ftpes:// URL");
     refuses_clear_text(var, &u, 550).await;
-    ftps_exercise(var, Tls12Switch::Either).await;
+    ftps_exercise(var, Tls12Switch::Either, Data::Passive).await;
 }
 
 /// A clear-text login to a server that requires TLS is refused with `code`.
@@ -656,7 +795,166 @@ async fn pure_ftpd_tls_required() {
     assert_eq!(u.tls, TlsMode::Explicit, "{var} is an ftpes:// URL");
     // "421 Sorry, cleartext sessions and weak ciphers are not accepted on this server."
     refuses_clear_text(var, &u, 421).await;
-    ftps_exercise(var, Tls12Switch::Either).await;
+    ftps_exercise(var, Tls12Switch::Either, Data::Passive).await;
+}
+
+// ------------------------------------------------------------------------- implicit FTPS
+
+/// Implicit FTPS (vsftpd with `implicit_ssl=YES`): TLS from the first byte, no `AUTH TLS`;
+/// skiff sends `PBSZ 0` and `PROT P` after the login. Everything `ftps_exercise` checks: the
+/// CA, listings, 300 kB both ways, 4 uploads in a row with session reuse, a tree through the
+/// engine with 3 workers, an unknown certificate refused, a pinned one accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vsftpd_implicit_ftps() {
+    let var = "SKIFF_VSFTPD_IMPLICIT_URL";
+    let Some(u) = server_url(var) else { return };
+    assert_eq!(u.tls, TlsMode::Implicit, "{var} is an ftps:// URL");
+    ftps_exercise(var, Tls12Switch::Never, Data::Passive).await;
+}
+
+/// Implicit FTPS with active data connections: vsftpd connects back and skiff's side of the
+/// data connection is still the TLS client that resumes the control session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vsftpd_implicit_active_ftps() {
+    let var = "SKIFF_VSFTPD_IMPLICIT_URL";
+    let Some(u) = server_url(var) else { return };
+    assert_eq!(u.tls, TlsMode::Implicit, "{var} is an ftps:// URL");
+    ftps_exercise(var, Tls12Switch::Never, Data::Active).await;
+}
+
+// ---------------------------------------------------------------------------- active mode
+
+/// Active mode over plain FTP: every listing and transfer goes through a connection the server
+/// opens back to skiff after `PORT 127,0,0,1,…` (never `PASV`/`EPSV`), on one session (a
+/// listing, 300 kB up and down byte for byte) and through the engine (a tree both ways, three
+/// workers, no retries).
+async fn active_exercise(var: &str) {
+    let Some(u) = server_url(var) else { return };
+    let mut opts = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
+    opts.timeout = Duration::from_secs(15);
+    opts.active = true;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut s = FtpSession::connect(opts.clone(), Tap::new("browse", tx))
+        .await
+        .unwrap_or_else(|e| panic!("{var}: login failed: {e:?}"));
+    assert_eq!(s.data_mode(), DataMode::Active, "{var}");
+    assert!(!s.is_encrypted(), "{var}");
+    let home = s.cwd().to_string();
+
+    let root = s
+        .list_cwd()
+        .await
+        .unwrap_or_else(|e| panic!("{var}: listing in active mode: {e:?}"));
+    assert_eq!(find(&root, "hello.txt").size, 6, "{var}");
+    assert_eq!(find(&root, "sub").kind, EntryKind::Dir, "{var}");
+
+    let body: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8)
+        .collect();
+    let name = format!("active-{}.bin", stamp());
+    let path = format!("{}/{name}", home.trim_end_matches('/'));
+    let mut up = s
+        .stor(&path, 0, false)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: STOR in active mode: {e:?}"));
+    up.write_all(&body).await.expect("upload write");
+    s.finish(up)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: end of STOR: {e:?}"));
+    // The servers run here without chroot: the remote path is the local one.
+    assert!(
+        std::fs::read(&path).expect("the uploaded file on disk") == body,
+        "{var}: uploaded bytes differ"
+    );
+    let mut down = s
+        .retr(&path, 0)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: RETR in active mode: {e:?}"));
+    let mut got = Vec::new();
+    down.read_to_end(&mut got).await.expect("download read");
+    s.finish(down)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: end of RETR: {e:?}"));
+    assert!(got == body, "{var}: downloaded {} bytes differ", got.len());
+    let again = s.list_cwd().await.expect("listing again");
+    assert_eq!(find(&again, &name).size, body.len() as u64, "{var}");
+    assert_eq!(s.data_mode(), DataMode::Active, "{var}");
+    s.quit().await;
+
+    let log = drain(&mut rx);
+    assert!(
+        !log.iter().any(|e| e.text.contains("skiff-ci-pass")),
+        "{var}: password in the log"
+    );
+    assert_data_commands(var, Data::Active, &commands(&log));
+    assert_port_accepted(var, &log);
+
+    let (_, xlog) = engine_round_trip(var, &opts, &home, None, "active-rt", 3, true).await;
+    assert_data_commands(var, Data::Active, &commands(&xlog));
+    assert_port_accepted(var, &xlog);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vsftpd_active() {
+    active_exercise("SKIFF_VSFTPD_URL").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pure_ftpd_active() {
+    active_exercise("SKIFF_PUREFTPD_URL").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proftpd_active() {
+    active_exercise("SKIFF_PROFTPD_URL").await;
+}
+
+/// Explicit FTPS with active data connections: each one the server opens back must still
+/// resume the control connection's TLS session (vsftpd requires it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vsftpd_active_ftps() {
+    ftps_exercise("SKIFF_VSFTPD_URL", Tls12Switch::Never, Data::Active).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pure_ftpd_active_ftps() {
+    ftps_exercise("SKIFF_PUREFTPD_URL", Tls12Switch::Either, Data::Active).await;
+}
+
+/// proftpd over TLS 1.3 with active data connections (session reuse required): the same
+/// ticket shortage after uploads as in `proftpd_ftps`, the same switch to TLS 1.2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proftpd_active_ftps() {
+    let _turn = PROFTPD_TLS13.lock().await;
+    ftps_exercise("SKIFF_PROFTPD_URL", Tls12Switch::Expected, Data::Active).await;
+}
+
+/// proftpd's TLS 1.2-only virtual host with active data connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proftpd_tls12_active_ftps() {
+    ftps_exercise("SKIFF_PROFTPD_TLS12_URL", Tls12Switch::Either, Data::Active).await;
+}
+
+/// `skiff get URL DST ARGS…` with the password in `SKIFF_PASSWORD` and a fresh home, config and
+/// data directory under `home` (no known_hosts, no `SKIFF_CA_FILE` from outside).
+fn skiff_get(
+    url: &str,
+    dst: &Path,
+    args: &[&str],
+    password: &str,
+    home: &Path,
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["get", url])
+        .arg(dst)
+        .args(args)
+        .env("SKIFF_PASSWORD", password)
+        .env_remove("SKIFF_CA_FILE")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .output()
+        .expect("running skiff")
 }
 
 /// The command line: `skiff get ftpes://…` trusts `--ca-file` or `--trust FINGERPRINT` and
@@ -684,18 +982,9 @@ fn skiff_get_over_ftpes_from_vsftpd() {
         .expose()
         .to_string();
     let get = |extra: &[&str], dst: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_skiff"))
-            .args(["get", &url])
-            .arg(dst)
-            .arg("--quiet")
-            .args(extra)
-            .env("SKIFF_PASSWORD", &password)
-            .env_remove("SKIFF_CA_FILE")
-            .env("HOME", out.path())
-            .env("XDG_CONFIG_HOME", out.path().join("config"))
-            .env("XDG_DATA_HOME", out.path().join("data"))
-            .output()
-            .expect("running skiff")
+        let mut args = vec!["--quiet"];
+        args.extend_from_slice(extra);
+        skiff_get(&url, dst, &args, &password, out.path())
     };
     let fp = fingerprint(&pki.leaf_der);
 
@@ -723,4 +1012,69 @@ fn skiff_get_over_ftpes_from_vsftpd() {
         String::from_utf8_lossy(&pinned.stderr)
     );
     assert!(std::fs::read(out.path().join("c.bin")).unwrap() == want);
+}
+
+/// The command line over implicit FTPS in active mode: `skiff get ftps://… --active
+/// --ca-file CA` fetches the file byte for byte (TLS from the first byte, no `AUTH TLS`, `PROT P`,
+/// `PORT` and no passive command in the `--verbose` log); without the CA it is refused.
+#[test]
+fn skiff_get_over_implicit_ftps_in_active_mode() {
+    let var = "SKIFF_VSFTPD_IMPLICIT_URL";
+    let Some(u) = server_url(var) else { return };
+    let Some(pki) = pki() else { return };
+    let Some(fixture) = env_value("SKIFF_FIXTURE_DIR") else {
+        return;
+    };
+    assert_eq!(u.tls, TlsMode::Implicit, "{var} is an ftps:// URL");
+    let want = std::fs::read(Path::new(&fixture).join("sub/deeper/x.bin")).expect("fixture");
+    let out = tempfile::tempdir().unwrap();
+    let url = format!(
+        "ftps://{}@{}:{}/sub/deeper/x.bin",
+        u.user.as_deref().expect("a user"),
+        u.host,
+        u.port
+    );
+    let password = u.password.as_ref().expect("a password").expose();
+
+    let refused = skiff_get(
+        &url,
+        &out.path().join("a.bin"),
+        &["--quiet", "--active"],
+        password,
+        out.path(),
+    );
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{err}");
+    assert!(err.contains("untrusted certificate"), "{err}");
+    assert!(!out.path().join("a.bin").exists());
+
+    let ca = pki.ca.to_string_lossy().into_owned();
+    let ok = skiff_get(
+        &url,
+        &out.path().join("b.bin"),
+        &["--verbose", "--active", "--ca-file", &ca],
+        password,
+        out.path(),
+    );
+    let err = String::from_utf8_lossy(&ok.stderr);
+    assert!(ok.status.success(), "{err}");
+    assert!(std::fs::read(out.path().join("b.bin")).unwrap() == want);
+    let sent: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.split_once("] ").map(|(_, rest)| rest))
+        .collect();
+    for want_cmd in ["PASS ****", "PBSZ 0", "PROT P"] {
+        assert!(sent.contains(&want_cmd), "{want_cmd} not sent: {err}");
+    }
+    assert!(
+        sent.iter().any(|c| c.starts_with("PORT 127,0,0,1,")),
+        "no PORT: {err}"
+    );
+    assert!(
+        !sent
+            .iter()
+            .any(|c| c.starts_with("AUTH TLS") || c.starts_with("PASV") || c.starts_with("EPSV")),
+        "{err}"
+    );
+    assert!(!err.contains(password), "password on stderr: {err}");
 }

@@ -15,6 +15,7 @@
 #     (40000-40099 / 40100-40199 / 40200-40299)
 #   SKIFF_PUREFTPD_TLS_PORT / SKIFF_PUREFTPD_TLS_PASV (2124 / 40300-40399)
 #   SKIFF_PROFTPD_TLS12_PORT / SKIFF_PROFTPD_TLS12_PASV (2125 / 40400-40499)
+#   SKIFF_VSFTPD_IMPLICIT_PORT / SKIFF_VSFTPD_IMPLICIT_PASV (2126 / 40500-40599)
 # The FTP user is skiffci / skiff-ci-pass. Each server lands it in its own copy of the
 # fixture tree ($DIR/roots/NAME), so writes to one server never show up on another;
 # $DIR/fixture is a pristine copy to compare against.
@@ -28,6 +29,14 @@
 # proftpd also listens on a second port, a virtual host of the same daemon that requires TLS
 # and speaks TLS 1.2 only (SKIFF_PROFTPD_TLS12_URL; same root as proftpd): all the servers
 # otherwise negotiate TLS 1.3, whose session resumption works differently (tickets).
+# Implicit FTPS: a second vsftpd (vsftpd-implicit, `implicit_ssl=YES`) speaks TLS from the first
+# byte and requires it for logins and data (SKIFF_VSFTPD_IMPLICIT_URL, an ftps:// URL); it has a
+# fixture tree of its own. `status` checks its greeting through `openssl s_client`.
+#
+# Active mode (PORT/EPRT): all of them accept it. vsftpd has `port_enable=YES` and
+# `connect_from_port_20=NO` (its data connections come from an ephemeral port, not 20);
+# pure-ftpd and proftpd accept PORT to the client's own address by default (pure-ftpd, as root,
+# connects from port 20; proftpd from an ephemeral port).
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -44,6 +53,8 @@ PUREFTPD_TLS_PORT=${SKIFF_PUREFTPD_TLS_PORT:-2124}
 PUREFTPD_TLS_PASV=${SKIFF_PUREFTPD_TLS_PASV:-40300-40399}
 PROFTPD_TLS12_PORT=${SKIFF_PROFTPD_TLS12_PORT:-2125}
 PROFTPD_TLS12_PASV=${SKIFF_PROFTPD_TLS12_PASV:-40400-40499}
+VSFTPD_IMPLICIT_PORT=${SKIFF_VSFTPD_IMPLICIT_PORT:-2126}
+VSFTPD_IMPLICIT_PASV=${SKIFF_VSFTPD_IMPLICIT_PASV:-40500-40599}
 
 FTP_USER=skiffci
 FTP_PASS=skiff-ci-pass
@@ -62,9 +73,9 @@ VSFTPD_BIN=$PKGS/vsftpd/usr/sbin/vsftpd
 PUREFTPD_BIN=$PKGS/pure-ftpd/usr/sbin/pure-ftpd
 PROFTPD_BIN=/usr/sbin/proftpd
 
-SERVERS=(vsftpd pureftpd proftpd pureftpd-tls)
+SERVERS=(vsftpd pureftpd proftpd pureftpd-tls vsftpd-implicit)
 # servers with a fixture tree of their own (pureftpd-tls shares pureftpd's home)
-ROOTED=(vsftpd pureftpd proftpd)
+ROOTED=(vsftpd pureftpd proftpd vsftpd-implicit)
 
 check_port() { [[ $2 =~ ^[0-9]+$ && $2 -ge 1 && $2 -le 65535 ]] || { echo "[servers.sh] ERROR: $1=$2 is not a port" >&2; exit 2; }; }
 check_range() {
@@ -76,11 +87,13 @@ check_port SKIFF_PUREFTPD_PORT "$PUREFTPD_PORT"
 check_port SKIFF_PROFTPD_PORT "$PROFTPD_PORT"
 check_port SKIFF_PUREFTPD_TLS_PORT "$PUREFTPD_TLS_PORT"
 check_port SKIFF_PROFTPD_TLS12_PORT "$PROFTPD_TLS12_PORT"
+check_port SKIFF_VSFTPD_IMPLICIT_PORT "$VSFTPD_IMPLICIT_PORT"
 check_range SKIFF_VSFTPD_PASV "$VSFTPD_PASV"
 check_range SKIFF_PUREFTPD_PASV "$PUREFTPD_PASV"
 check_range SKIFF_PROFTPD_PASV "$PROFTPD_PASV"
 check_range SKIFF_PUREFTPD_TLS_PASV "$PUREFTPD_TLS_PASV"
 check_range SKIFF_PROFTPD_TLS12_PASV "$PROFTPD_TLS12_PASV"
+check_range SKIFF_VSFTPD_IMPLICIT_PASV "$VSFTPD_IMPLICIT_PASV"
 
 log() { printf '[servers.sh] %s\n' "$*" >&2; }
 die() { printf '[servers.sh] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -95,12 +108,14 @@ port_table() {
   echo "proftpd $PROFTPD_PORT SKIFF_PROFTPD_PORT"
   echo "proftpd $PROFTPD_TLS12_PORT SKIFF_PROFTPD_TLS12_PORT"
   echo "pureftpd-tls $PUREFTPD_TLS_PORT SKIFF_PUREFTPD_TLS_PORT"
+  echo "vsftpd-implicit $VSFTPD_IMPLICIT_PORT SKIFF_VSFTPD_IMPLICIT_PORT"
 }
 ports_of() { port_table | awk -v s="$1" '$1 == s { print $2 }'; }
 # process name as in /proc/PID/comm, to never signal a recycled pid
 comm_of() {
   case $1 in
-    vsftpd) echo vsftpd ;; pureftpd | pureftpd-tls) echo pure-ftpd ;; proftpd) echo proftpd ;;
+    vsftpd | vsftpd-implicit) echo vsftpd ;; pureftpd | pureftpd-tls) echo pure-ftpd ;;
+    proftpd) echo proftpd ;;
   esac
 }
 pasv_lo() { echo "${1%-*}"; }
@@ -205,7 +220,9 @@ ensure_libs() {
     (mkdir -p "$PKGS/debs" && cd "$PKGS/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2)
     deb=$(first_deb "$pkg") || die "no $pkg .deb in $PKGS/debs"
   fi
-  # "libc6 (>= 2.34), libwrap0 (>= 7.6-4~), a | b" -> lib package names
+  # "libc6 (>= 2.34), libwrap0 (>= 7.6-4~), a | b" -> lib package names (tr maps each of the
+  # two characters to a newline, as meant)
+  # shellcheck disable=SC2020
   deps=$(dpkg-deb -f "$deb" Depends | tr ',|' '\n\n' | sed -E 's/\(.*\)//; s/[[:space:]]//g' |
     grep -E '^lib' | sort -u)
   # shellcheck disable=SC2086
@@ -310,32 +327,28 @@ make_certs() {
     "($(openssl x509 -in "$TLS/server.pem" -noout -fingerprint -sha256))"
 }
 
-write_configs() {
-  mkdir -p "$ETC" "$DIR/vsftpd-empty"
-  chmod 0755 "$ETC" "$DIR/vsftpd-empty"
-
-  cat >/etc/pam.d/$PAM_SERVICE <<'EOF'
-# Written by skiff's tests/servers/servers.sh for its throwaway vsftpd.
-auth     required pam_unix.so
-account  required pam_unix.so
-session  required pam_unix.so
-EOF
-
-  cat >"$ETC/vsftpd.conf" <<EOF
+# vsftpd's configuration: NAME PORT PASV-RANGE IMPLICIT(YES|NO). Each instance has its own
+# root ($ROOTS/NAME), passive ports and log; background=NO keeps the pid ours (see launch).
+write_vsftpd_conf() {
+  local name=$1 port=$2 pasv=$3 implicit=$4
+  cat >"$ETC/$name.conf" <<VSFTPD_CONF
 listen=YES
 listen_ipv6=NO
 listen_address=$HOST
-listen_port=$VSFTPD_PORT
+listen_port=$port
 background=NO
 anonymous_enable=NO
 local_enable=YES
 write_enable=YES
 local_umask=022
-local_root=$ROOTS/vsftpd
+local_root=$ROOTS/$name
 chroot_local_user=NO
 pasv_enable=YES
-pasv_min_port=$(pasv_lo "$VSFTPD_PASV")
-pasv_max_port=$(pasv_hi "$VSFTPD_PASV")
+pasv_min_port=$(pasv_lo "$pasv")
+pasv_max_port=$(pasv_hi "$pasv")
+# Active mode (PORT) too, connecting from an ephemeral port rather than 20.
+port_enable=YES
+connect_from_port_20=NO
 seccomp_sandbox=NO
 pam_service_name=$PAM_SERVICE
 secure_chroot_dir=$DIR/vsftpd-empty
@@ -348,23 +361,40 @@ syslog_enable=NO
 xferlog_enable=YES
 xferlog_std_format=NO
 log_ftp_protocol=YES
-vsftpd_log_file=$LOGS/vsftpd.log
-# FTPS, optional (force_*=NO keeps plain FTP working); data connections must resume the control
-# connection's TLS session (require_ssl_reuse=YES, vsftpd's default). 3.0.3's default cipher
-# list is DES-CBC3-SHA alone, which rustls does not speak. vsftpd has no switch for TLS 1.2/1.3:
-# it takes what OpenSSL negotiates (ssl_tlsv1 is about TLS 1.0 only).
+vsftpd_log_file=$LOGS/$name.log
+# FTPS: optional on the explicit listener (force_*=NO keeps plain FTP working), required on the
+# implicit one (TLS from the first byte, logins and data protected). Data connections must
+# resume the control connection's TLS session (require_ssl_reuse=YES, vsftpd's default).
+# 3.0.3's default cipher list is DES-CBC3-SHA alone, which rustls does not speak. vsftpd has no
+# switch for TLS 1.2/1.3: it takes what OpenSSL negotiates (ssl_tlsv1 is about TLS 1.0 only).
 ssl_enable=YES
 rsa_cert_file=$TLS/server.pem
 rsa_private_key_file=$TLS/server.key
-force_local_logins_ssl=NO
-force_local_data_ssl=NO
+implicit_ssl=$implicit
+force_local_logins_ssl=$implicit
+force_local_data_ssl=$implicit
 allow_anon_ssl=NO
 require_ssl_reuse=YES
 ssl_ciphers=HIGH
 ssl_sslv2=NO
 ssl_sslv3=NO
 debug_ssl=YES
+VSFTPD_CONF
+}
+
+write_configs() {
+  mkdir -p "$ETC" "$DIR/vsftpd-empty"
+  chmod 0755 "$ETC" "$DIR/vsftpd-empty"
+
+  cat >/etc/pam.d/$PAM_SERVICE <<'EOF'
+# Written by skiff's tests/servers/servers.sh for its throwaway vsftpd.
+auth     required pam_unix.so
+account  required pam_unix.so
+session  required pam_unix.so
 EOF
+
+  write_vsftpd_conf vsftpd "$VSFTPD_PORT" "$VSFTPD_PASV" NO
+  write_vsftpd_conf vsftpd-implicit "$VSFTPD_IMPLICIT_PORT" "$VSFTPD_IMPLICIT_PASV" YES
 
   cat >"$ETC/proftpd.conf" <<EOF
 ServerName          "skiff-ci proftpd"
@@ -444,14 +474,32 @@ EOF
 EOF
 }
 
-# Prints 0 if something on 127.0.0.1:PORT sends a 220 greeting within 2 s.
+# Ports that speak TLS from the first byte (implicit FTPS).
+implicit_port() { [[ $1 == "$VSFTPD_IMPLICIT_PORT" ]]; }
+
+# Succeeds if something on 127.0.0.1:PORT sends a 220 greeting within 2 s (for an implicit-FTPS
+# port: over TLS, with a certificate that the test CA vouches for).
 greets() {
+  if implicit_port "$1"; then
+    greets_tls "$1"
+    return
+  fi
+  # shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
   timeout 3 bash -c '
     exec 3<>"/dev/tcp/$0/$1" || exit 1
     IFS= read -r -t 2 line <&3 || exit 1
     printf "QUIT\r\n" >&3 2>/dev/null || true
     [[ $line == 220* ]]' "$HOST" "$1" 2>/dev/null
 }
+greets_tls() {
+  local out
+  [[ -r $TLS/ca.pem ]] || return 1
+  # -quiet implies -ign_eof: s_client ends when the server closes after QUIT (221).
+  out=$(printf 'QUIT\r\n' | timeout 5 openssl s_client -connect "$HOST:$1" -servername localhost \
+    -CAfile "$TLS/ca.pem" -verify_return_error -verify_ip "$HOST" -quiet 2>/dev/null) || true
+  [[ $out == 220* ]]
+}
+# shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
 port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$1" 2>/dev/null; }
 
 # true if PID exists and is not a zombie (an orphan's zombie can linger until init reaps it)
@@ -536,6 +584,7 @@ cmd_start() {
     -p "$(pasv_lo "$PUREFTPD_TLS_PASV"):$(pasv_hi "$PUREFTPD_TLS_PASV")" \
     -l unix -E -H -L 200000:10 -c 100 -C 100 \
     -g "$RUN/pureftpd-tls.self.pid" -Y 2 -2 "$TLS/server.pem,$TLS/server.key"
+  launch vsftpd-implicit "$VSFTPD_BIN" "$ETC/vsftpd-implicit.conf"
   # -n: stay in the foreground (pid is ours); it still writes its own PidFile.
   launch proftpd "$PROFTPD_BIN" -n -c "$ETC/proftpd.conf"
 
@@ -568,10 +617,12 @@ SKIFF_PUREFTPD_URL=ftp://$FTP_USER:$FTP_PASS@$HOST:$PUREFTPD_PORT/
 SKIFF_PROFTPD_URL=ftp://$FTP_USER:$FTP_PASS@$HOST:$PROFTPD_PORT/
 SKIFF_PUREFTPD_TLS_URL=ftpes://$FTP_USER:$FTP_PASS@$HOST:$PUREFTPD_TLS_PORT/
 SKIFF_PROFTPD_TLS12_URL=ftpes://$FTP_USER:$FTP_PASS@$HOST:$PROFTPD_TLS12_PORT/
+SKIFF_VSFTPD_IMPLICIT_URL=ftps://$FTP_USER:$FTP_PASS@$HOST:$VSFTPD_IMPLICIT_PORT/
 SKIFF_TLS_CA=$TLS/ca.pem
 SKIFF_VSFTPD_ROOT=$ROOTS/vsftpd
 SKIFF_PUREFTPD_ROOT=$ROOTS/pureftpd
 SKIFF_PROFTPD_ROOT=$ROOTS/proftpd
+SKIFF_VSFTPD_IMPLICIT_ROOT=$ROOTS/vsftpd-implicit
 SKIFF_FIXTURE_DIR=$FIXTURE
 EOF
   chmod 0644 "$DIR/env"
