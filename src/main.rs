@@ -68,6 +68,11 @@ struct ConnArgs {
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: Option<u64>,
 
+    /// The server's encoding of file names when it is not UTF-8: a label such as gbk,
+    /// big5, shift_jis, latin1 (windows-1252) or koi8-r.
+    #[arg(long, value_name = "LABEL", value_parser = parse_encoding)]
+    encoding: Option<&'static encoding_rs::Encoding>,
+
     /// Seconds a transfer may move nothing before it fails and is retried (default 30).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     stall: Option<u64>,
@@ -199,6 +204,16 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
     })
 }
 
+fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    match skiff::ftp::encoding::by_label(s) {
+        Some(Some(e)) => Ok(e),
+        Some(None) => Ok(encoding_rs::UTF_8),
+        None => Err(format!(
+            "unknown encoding {s:?} (try gbk, big5, latin1, shift_jis)"
+        )),
+    }
+}
+
 impl ConnArgs {
     /// The data-connection switches (the trust settings go through [`trust`]).
     fn apply(&self, o: &mut ConnectOptions) {
@@ -213,6 +228,9 @@ impl ConnArgs {
         }
         if let Some(t) = self.timeout {
             o.timeout = std::time::Duration::from_secs(t);
+        }
+        if let Some(e) = self.encoding {
+            o.encoding = Some(e).filter(|e| *e != encoding_rs::UTF_8);
         }
         if let Some(t) = self.stall {
             o.stall = std::time::Duration::from_secs(t);

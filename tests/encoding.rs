@@ -127,7 +127,11 @@ fn opts(port: u16) -> ConnectOptions {
 }
 
 async fn run(port: u16, spec: JobSpec) {
-    let mut cfg = EngineConfig::new(opts(port));
+    run_with(opts(port), spec).await
+}
+
+async fn run_with(o: ConnectOptions, spec: JobSpec) {
+    let mut cfg = EngineConfig::new(o);
     cfg.parallel = 2;
     cfg.max_attempts = 1;
     cfg.on_exists = OnExists::Overwrite;
@@ -233,4 +237,81 @@ async fn a_local_name_that_is_not_utf8_is_uploaded_with_its_bytes() {
         uploads.as_slice(),
         &[([b"/up/".as_slice(), LATIN1].concat(), b"latin".to_vec())]
     );
+}
+
+#[tokio::test]
+async fn a_gbk_server_shows_real_names_and_gets_its_own_bytes_back() {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let port = serve(seen.clone()).await;
+    let mut o = opts(port);
+    o.encoding = skiff::ftp::encoding::by_label("gbk").unwrap();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut s = FtpSession::connect(o.clone(), Tap::new("browse", tx))
+        .await
+        .unwrap();
+    s.cwd_to("/d").await.unwrap();
+    let mut names: Vec<String> = s
+        .list_cwd()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    names.sort();
+    // The GBK name reads as what it is; the Latin-1 one is not GBK and keeps its bytes.
+    assert!(names.contains(&"你好.txt".to_string()), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .any(|n| skiff::ftp::encoding::encode(n) == LATIN1),
+        "{names:?}"
+    );
+    s.quit().await;
+
+    let out = tempfile::tempdir().unwrap();
+    run_with(
+        o.clone(),
+        JobSpec {
+            direction: Direction::Download,
+            kind: JobKind::Dir,
+            src: "/d".into(),
+            dst: out.path().join("d").to_string_lossy().into(),
+            size: None,
+            mtime: None,
+            is_move: false,
+        },
+    )
+    .await;
+    // Locally the name is UTF-8, as everything else on this disk.
+    assert_eq!(
+        std::fs::read(out.path().join("d/你好.txt")).unwrap(),
+        b"xyz"
+    );
+    assert_eq!(
+        std::fs::read(out.path().join("d").join(OsStr::from_bytes(LATIN1))).unwrap(),
+        b"abc"
+    );
+    // And a local UTF-8 name goes up in GBK.
+    let src = tempfile::tempdir().unwrap();
+    std::fs::create_dir(src.path().join("up")).unwrap();
+    std::fs::write(src.path().join("up/你好.txt"), b"ni hao").unwrap();
+    run_with(
+        o,
+        JobSpec {
+            direction: Direction::Upload,
+            kind: JobKind::Dir,
+            src: src.path().join("up").to_string_lossy().into(),
+            dst: "/up".into(),
+            size: None,
+            mtime: None,
+            is_move: false,
+        },
+    )
+    .await;
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen.uploads.as_slice(),
+        &[([b"/up/".as_slice(), GBK].concat(), b"ni hao".to_vec())]
+    );
+    assert!(!seen.commands.iter().any(|c| c.starts_with(b"OPTS UTF8")));
 }

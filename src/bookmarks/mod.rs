@@ -243,6 +243,7 @@ impl Profile {
             Protocol::FtpsIfAvailable => crate::ftp::tls::TlsMode::IfAvailable,
         };
         o.trust.pin = self.cert_sha256.clone();
+        o.encoding = crate::ftp::encoding::by_label(&self.encoding).flatten();
         o.active = !self.passive;
         o.epsv = self.prefer_epsv;
         o.keepalive = self

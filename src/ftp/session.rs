@@ -79,6 +79,8 @@ pub struct ConnectOptions {
     pub keepalive: Option<Duration>,
     /// A transfer whose data connection moves nothing for this long fails (and is retried).
     pub stall: Duration,
+    /// The server's encoding of names when it is not UTF-8 (GBK, windows-1252…).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
 }
 
 impl ConnectOptions {
@@ -99,6 +101,7 @@ impl ConnectOptions {
             max_listing_lines: 5_000_000,
             keepalive: None,
             stall: Duration::from_secs(30),
+            encoding: None,
         }
     }
 
@@ -114,6 +117,7 @@ impl ConnectOptions {
         self.max_listing_lines = other.max_listing_lines;
         self.keepalive = other.keepalive;
         self.stall = other.stall;
+        self.encoding = other.encoding;
     }
 
     /// `user@host:port` for path bars and titles (never the password).
@@ -152,7 +156,7 @@ async fn open_control(
         .lock()
         .is_ok_and(|s| s.contains(&format!("{}:{}", opts.host, opts.port)));
     if tls12 {
-        tap.info("Offering TLS 1.2 only to this server (it refused a TLS 1.3 data connection)");
+        tap.info("Offering TLS 1.2 only to this server (its data connections could not resume a TLS 1.3 session)");
     }
     let tls = Tls::new(&opts.trust, tls12).map_err(FtpError::Tls)?;
     let refused = tls.refused.clone();
@@ -278,7 +282,8 @@ impl FtpSession {
                 ));
                 let (mut ftp, tickets) = open_control(&opts, addr, &tap).await?;
                 // Names are sent and read byte for byte, whatever their encoding.
-                ftp.set_encoding(super::encoding::EscapedUtf8).await;
+                ftp.set_encoding(super::encoding::ServerEncoding(opts.encoding))
+                    .await;
                 let encrypted = tickets.is_some();
                 let welcome = ftp.get_welcome_msg().unwrap_or("").to_string();
                 // Passive data connections open with a timeout of their own (a port nobody
@@ -329,7 +334,8 @@ impl FtpSession {
                     Err(e) if e.code().is_some() => Vec::new(),
                     Err(e) => return Err(e),
                 };
-                if features.iter().any(|f| f == "UTF8") {
+                // With a legacy encoding chosen for this server, it must not switch to UTF-8.
+                if opts.encoding.is_none() && features.iter().any(|f| f == "UTF8") {
                     let r = timed(t, "OPTS UTF8", async {
                         ftp.custom_command(
                             "OPTS UTF8 ON",
@@ -543,6 +549,7 @@ impl FtpSession {
     async fn list_with(&mut self, mlsd: bool) -> Result<Vec<Entry>, FtpError> {
         let t = self.opts.timeout;
         let max_lines = self.opts.max_listing_lines;
+        let enc = self.opts.encoding;
         let tap = self.tap.clone();
         let ftp = &mut self.ftp;
         let now = SystemTime::now()
@@ -567,7 +574,7 @@ impl FtpSession {
                 let mut bad = 0usize;
                 let mut lines = 0usize;
                 let mut handle = |raw: &[u8], entries: &mut Vec<Entry>| {
-                    let text = super::encoding::decode(raw);
+                    let text = super::encoding::decode_with(enc, raw);
                     let text = text.trim_end_matches(['\r', '\n']);
                     if text.is_empty() {
                         return;
@@ -694,9 +701,10 @@ impl FtpSession {
         Ok(true)
     }
 
+    /// This connection already speaks TLS 1.2 only (another one switching the server over
+    /// does not change a connection that is still on TLS 1.3).
     fn tls12_marked(&self) -> bool {
-        let key = format!("{}:{}", self.opts.host, self.opts.port);
-        tls12_only().lock().is_ok_and(|s| s.contains(&key))
+        self.tickets.as_ref().is_some_and(|t| t.tls12_only)
     }
 
     /// Before a data connection over TLS 1.3: rustls uses each session ticket once, and a

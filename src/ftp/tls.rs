@@ -296,13 +296,16 @@ impl ServerCertVerifier for Verifier {
 pub struct TicketStore {
     inner: rustls::client::ClientSessionMemoryCache,
     tickets: Mutex<std::collections::HashMap<String, usize>>,
+    /// This connection offered TLS 1.2 only.
+    pub tls12_only: bool,
 }
 
 impl TicketStore {
-    fn new() -> TicketStore {
+    fn new(tls12_only: bool) -> TicketStore {
         TicketStore {
             inner: rustls::client::ClientSessionMemoryCache::new(64),
             tickets: Mutex::new(Default::default()),
+            tls12_only,
         }
     }
 
@@ -414,7 +417,7 @@ impl Tls {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
-        let tickets = Arc::new(TicketStore::new());
+        let tickets = Arc::new(TicketStore::new(tls12_only));
         config.resumption = rustls::client::Resumption::store(tickets.clone());
         Ok(Tls {
             connector: AsyncRustlsConnector::from(TlsConnector::from(Arc::new(config))),
