@@ -64,6 +64,15 @@ struct ConnArgs {
     #[arg(long)]
     active: bool,
 
+    /// Active mode: listen on a port of this range (LOW-HIGH), e.g. the ports a firewall
+    /// forwards.
+    #[arg(long, value_name = "LOW-HIGH", value_parser = parse_port_range)]
+    active_ports: Option<(u16, u16)>,
+
+    /// Active mode: announce this address in PORT/EPRT instead of this host's own (behind NAT).
+    #[arg(long, value_name = "IP")]
+    active_address: Option<std::net::IpAddr>,
+
     /// Seconds to wait for a connection, a reply, or a data connection to open (default 20).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: Option<u64>,
@@ -204,6 +213,16 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
     })
 }
 
+fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let lo: u16 = a.trim().parse().map_err(|_| format!("not a port: {a:?}"))?;
+    let hi: u16 = b.trim().parse().map_err(|_| format!("not a port: {b:?}"))?;
+    if lo == 0 || lo > hi {
+        return Err(format!("{s:?} is not a range LOW-HIGH of ports 1-65535"));
+    }
+    Ok((lo, hi))
+}
+
 fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
     match skiff::ftp::encoding::by_label(s) {
         Some(Some(e)) => Ok(e),
@@ -217,8 +236,14 @@ fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
 impl ConnArgs {
     /// The data-connection switches (the trust settings go through [`trust`]).
     fn apply(&self, o: &mut ConnectOptions) {
-        if self.active {
+        if self.active || self.active_ports.is_some() || self.active_address.is_some() {
             o.active = true;
+        }
+        if self.active_ports.is_some() {
+            o.active_ports = self.active_ports;
+        }
+        if self.active_address.is_some() {
+            o.active_address = self.active_address;
         }
         if self.no_epsv {
             o.epsv = false;

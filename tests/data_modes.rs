@@ -203,3 +203,142 @@ async fn active_mode_lists_downloads_and_uploads() {
     assert!(!cmds.iter().any(|c| c == "PASV" || c == "EPSV"), "{cmds:?}");
     s.quit().await;
 }
+
+/// A run of `n` ports that are free right now.
+fn free_range(n: u16) -> (u16, u16) {
+    for base in (42_000u16..60_000).step_by(97) {
+        if (base..base + n).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()) {
+            return (base, base + n - 1);
+        }
+    }
+    panic!("no free port range");
+}
+
+#[tokio::test]
+async fn active_mode_uses_the_port_range_asked_for() {
+    let server = demo::start(DemoOptions {
+        active: true,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let (lo, hi) = free_range(8);
+    // (libunftp does not deliver to a second loopback address; see the scripted test below.)
+    for external in [None, Some("127.0.0.1")] {
+        let mut o = opts(server.port);
+        o.active = true;
+        o.active_ports = Some((lo, hi));
+        o.active_address = external.map(|a| a.parse().unwrap());
+        let (tap, mut rx) = tap();
+        let mut s = FtpSession::connect(o, tap).await.unwrap();
+        assert_eq!(s.data_mode(), DataMode::Active);
+        let entries = match s.list_cwd().await {
+            Ok(e) => e,
+            Err(e) => {
+                while let Ok(l) = rx.try_recv() {
+                    eprintln!("LOG {:?} {}", l.kind, l.text);
+                }
+                panic!("listing: {e:?}");
+            }
+        };
+        assert!(entries.iter().any(|e| e.name == "README.txt"));
+        let body = b"through a port of the range\n".repeat(500);
+        let mut up = s.stor("/ranged.txt", 0, false).await.expect("STOR");
+        up.write_all(&body).await.unwrap();
+        s.finish(up).await.expect("226 after STOR");
+        let mut down = s.retr("/ranged.txt", 0).await.expect("RETR");
+        let mut got = Vec::new();
+        down.read_to_end(&mut got).await.unwrap();
+        s.finish(down).await.expect("226 after RETR");
+        assert_eq!(got, body);
+        let (cmds, _) = commands(&mut rx);
+        let ports: Vec<&String> = cmds.iter().filter(|c| c.starts_with("PORT ")).collect();
+        assert_eq!(ports.len(), 3, "{cmds:?}");
+        let want = external.unwrap_or("127.0.0.1").replace('.', ",");
+        for p in ports {
+            let nums: Vec<u16> = p[5..].split(',').map(|n| n.parse().unwrap()).collect();
+            assert!(p[5..].starts_with(&want), "{p} announces {want}");
+            let port = nums[4] * 256 + nums[5];
+            assert!((lo..=hi).contains(&port), "{port} outside {lo}-{hi}");
+        }
+        assert!(!cmds.iter().any(|c| c == "PASV" || c == "EPSV"), "{cmds:?}");
+        s.quit().await;
+    }
+}
+
+/// A scripted server for active mode: it connects to whatever `PORT` named, when the data
+/// command comes (as real servers do).
+async fn active_server() -> u16 {
+    let ctrl = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = ctrl.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (sock, _) = ctrl.accept().await.unwrap();
+        let (r, mut w) = sock.into_split();
+        let mut r = BufReader::new(r);
+        w.write_all(b"220 ready\r\n").await.unwrap();
+        let mut target: Option<std::net::SocketAddr> = None;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let cmd = line.trim_end().to_string();
+            let reply: Vec<u8> = if cmd.starts_with("USER") {
+                b"331 pw\r\n".to_vec()
+            } else if cmd.starts_with("PASS") {
+                b"230 in\r\n".to_vec()
+            } else if cmd.starts_with("FEAT") {
+                b"211-Features:\r\n SIZE\r\n211 End\r\n".to_vec()
+            } else if cmd.starts_with("TYPE") {
+                b"200 ok\r\n".to_vec()
+            } else if cmd.starts_with("PWD") {
+                b"257 \"/\"\r\n".to_vec()
+            } else if let Some(a) = cmd.strip_prefix("PORT ") {
+                let n: Vec<u16> = a.split(',').map(|x| x.parse().unwrap()).collect();
+                let ip = std::net::Ipv4Addr::new(n[0] as u8, n[1] as u8, n[2] as u8, n[3] as u8);
+                target = Some((ip, n[4] * 256 + n[5]).into());
+                b"200 PORT ok\r\n".to_vec()
+            } else if cmd.starts_with("LIST") {
+                w.write_all(b"150 connecting to you\r\n").await.unwrap();
+                let mut d = tokio::net::TcpStream::connect(target.take().unwrap())
+                    .await
+                    .unwrap();
+                d.write_all(b"-rw-r--r-- 1 u g 5 Nov 21 12:00 a.txt\r\n")
+                    .await
+                    .unwrap();
+                d.shutdown().await.unwrap();
+                b"226 done\r\n".to_vec()
+            } else if cmd.starts_with("QUIT") {
+                let _ = w.write_all(b"221 bye\r\n").await;
+                return;
+            } else {
+                b"502 no\r\n".to_vec()
+            };
+            w.write_all(&reply).await.unwrap();
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn active_mode_announces_the_external_address_and_listens_for_it() {
+    let port = active_server().await;
+    let mut o = opts(port);
+    o.active = true;
+    // As if 127.0.0.2 were the router's address, forwarding to this host.
+    o.active_address = Some("127.0.0.2".parse().unwrap());
+    let (tap, mut rx) = tap();
+    let mut s = FtpSession::connect(o, tap).await.unwrap();
+    let entries = s
+        .list_cwd()
+        .await
+        .expect("the server reached us via the announced address");
+    assert_eq!(entries[0].name, "a.txt");
+    let (cmds, _) = commands(&mut rx);
+    assert!(
+        cmds.iter().any(|c| c.starts_with("PORT 127,0,0,2,")),
+        "{cmds:?}"
+    );
+    s.quit().await;
+}

@@ -1078,3 +1078,79 @@ fn skiff_get_over_implicit_ftps_in_active_mode() {
     );
     assert!(!err.contains(password), "password on stderr: {err}");
 }
+
+/// Active mode the way skiff opens it itself (a port range), over FTPS, through the CLI: a
+/// tree up and the same tree back, byte for byte, on vsftpd (session reuse required) and
+/// proftpd (TLS 1.3, then TLS 1.2 once the tickets run out).
+#[test]
+fn active_mode_with_a_port_range_over_ftps() {
+    for var in ["SKIFF_VSFTPD_URL", "SKIFF_PROFTPD_URL"] {
+        let Some(u) = server_url(var) else { return };
+        let Some(pki) = pki() else { return };
+        let src = tempfile::tempdir().unwrap();
+        let tree = src.path().join("tree");
+        std::fs::create_dir_all(tree.join("sub")).unwrap();
+        for i in 0..6u8 {
+            std::fs::write(tree.join(format!("f{i}")), vec![i; 30_000 + usize::from(i)]).unwrap();
+            std::fs::write(tree.join(format!("sub/g{i}")), vec![i ^ 0x5a; 999]).unwrap();
+        }
+        let home = match u.port {
+            2121 => std::env::var("SKIFF_VSFTPD_ROOT").ok(),
+            _ => std::env::var("SKIFF_PROFTPD_ROOT").ok(),
+        }
+        .or_else(|| {
+            let text = std::fs::read_to_string("/tmp/skiff-servers/env").ok()?;
+            let key = if u.port == 2121 {
+                "SKIFF_VSFTPD_ROOT="
+            } else {
+                "SKIFF_PROFTPD_ROOT="
+            };
+            text.lines()
+                .find_map(|l| l.strip_prefix(key).map(str::to_string))
+        })
+        .expect("the server's root");
+        let name = format!("active-range-{}", stamp());
+        let url = format!("ftpes://skiffci@127.0.0.1:{}//{home}/{name}", u.port);
+        let skiff = |args: &[&str]| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+                .args(args)
+                .args([
+                    "--ca-file",
+                    &pki.ca.to_string_lossy(),
+                    "--active-ports",
+                    "50200-50299",
+                ])
+                .args(["--parallel", "3", "--verbose"])
+                .env("SKIFF_PASSWORD", "skiff-ci-pass")
+                .env("XDG_CONFIG_HOME", src.path().join("config"))
+                .output()
+                .expect("running skiff");
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(out.status.success(), "{var}: {err}");
+            err
+        };
+        let log = skiff(&["put", &tree.to_string_lossy(), &url]);
+        let back = src.path().join("back");
+        let log2 = skiff(&["get", &url, &back.to_string_lossy()]);
+        for l in log.lines().chain(log2.lines()) {
+            if let Some(p) = l.split("PORT 127,0,0,1,").nth(1) {
+                let n: Vec<u16> = p.split(',').map(|x| x.trim().parse().unwrap()).collect();
+                let port = n[0] * 256 + n[1];
+                assert!((50200..=50299).contains(&port), "{var}: {l}");
+            }
+        }
+        assert!(log.contains("PORT 127,0,0,1,"), "{var}: {log}");
+        assert!(
+            !log.lines()
+                .any(|l| l.ends_with("] EPSV") || l.ends_with("] PASV")),
+            "{var}: {log}"
+        );
+        for rel in ["f0", "f5", "sub/g3"] {
+            assert_eq!(
+                std::fs::read(back.join(rel)).unwrap(),
+                std::fs::read(tree.join(rel)).unwrap(),
+                "{var}: {rel}"
+            );
+        }
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -66,6 +67,10 @@ pub struct ConnectOptions {
     pub trust: TlsTrust,
     /// Active mode: the server connects back to skiff (`PORT`, or `EPRT` over IPv6).
     pub active: bool,
+    /// Active mode listens on a port of this range (inclusive) instead of one the system picks.
+    pub active_ports: Option<(u16, u16)>,
+    /// Active mode announces this address instead of the control connection's own (behind NAT).
+    pub active_address: Option<std::net::IpAddr>,
     /// Passive mode uses `EPSV` when the server lists it in `FEAT` (else `PASV`); an `EPSV`
     /// data connection that cannot be opened falls back to `PASV`, remembered per server.
     pub epsv: bool,
@@ -96,6 +101,8 @@ impl ConnectOptions {
             tls: TlsMode::Off,
             trust: TlsTrust::default(),
             active: false,
+            active_ports: None,
+            active_address: None,
             epsv: true,
             pasv_use_peer: true,
             max_listing_lines: 5_000_000,
@@ -112,6 +119,8 @@ impl ConnectOptions {
         self.tls = other.tls;
         self.trust = other.trust.clone();
         self.active = other.active;
+        self.active_ports = other.active_ports;
+        self.active_address = other.active_address;
         self.epsv = other.epsv;
         self.pasv_use_peer = other.pasv_use_peer;
         self.max_listing_lines = other.max_listing_lines;
@@ -132,7 +141,112 @@ impl ConnectOptions {
 
 /// A data connection in progress (read it for a download, write it for an upload, then
 /// [`FtpSession::finish`] it).
-pub type DataStream = suppaftp::tokio::TransferStream<suppaftp::tokio::AsyncRustlsStream>;
+pub enum DataStream {
+    /// Opened by suppaftp (passive mode, and active mode without a port range or address).
+    Suppa(suppaftp::tokio::TransferStream<suppaftp::tokio::AsyncRustlsStream>),
+    /// Opened by skiff: active mode on a port of a configured range and/or announcing an
+    /// external address, which suppaftp cannot do.
+    Own(OwnData),
+}
+
+/// An active-mode data connection skiff accepted itself.
+pub struct OwnData {
+    conn: OwnConn,
+    upload: bool,
+}
+
+enum OwnConn {
+    Plain(tokio::net::TcpStream),
+    Tls(Box<suppaftp::tokio_rustls::client::TlsStream<tokio::net::TcpStream>>),
+}
+
+macro_rules! delegate {
+    ($self:ident, $s:ident => $e:expr) => {
+        match Pin::into_inner($self) {
+            DataStream::Suppa($s) => {
+                let $s = Pin::new($s);
+                $e
+            }
+            DataStream::Own(OwnData {
+                conn: OwnConn::Plain($s),
+                ..
+            }) => {
+                let $s = Pin::new($s);
+                $e
+            }
+            DataStream::Own(OwnData {
+                conn: OwnConn::Tls($s),
+                ..
+            }) => {
+                let $s = Pin::new(&mut **$s);
+                $e
+            }
+        }
+    };
+}
+
+impl tokio::io::AsyncRead for DataStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        delegate!(self, s => s.poll_read(cx, buf))
+    }
+}
+
+impl tokio::io::AsyncWrite for DataStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        delegate!(self, s => s.poll_write(cx, buf))
+    }
+    fn poll_flush(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        delegate!(self, s => s.poll_flush(cx))
+    }
+    fn poll_shutdown(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        delegate!(self, s => s.poll_shutdown(cx))
+    }
+}
+
+/// Listen for an active-mode data connection on `ip`, on a port of `range` (tried from a
+/// random point, so parallel connections do not collide) or one the system picks.
+fn listen_active(
+    ip: std::net::IpAddr,
+    range: Option<(u16, u16)>,
+) -> std::io::Result<tokio::net::TcpListener> {
+    let bind = |port: u16| -> std::io::Result<tokio::net::TcpListener> {
+        let l = std::net::TcpListener::bind((ip, port))?;
+        l.set_nonblocking(true)?;
+        tokio::net::TcpListener::from_std(l)
+    };
+    let Some((lo, hi)) = range else {
+        return bind(0);
+    };
+    let n = u32::from(hi.saturating_sub(lo)) + 1;
+    let start = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+        % n;
+    let mut last = None;
+    for i in 0..n {
+        let port = lo + ((start + i) % n) as u16;
+        match bind(port) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("empty port range")))
+}
 
 /// Open the control connection as `opts.tls` says: plain, `AUTH TLS` on a plain connection, or
 /// TLS from the first byte. Returns the stream (greeting read) and whether it is encrypted.
@@ -140,7 +254,7 @@ async fn open_control(
     opts: &ConnectOptions,
     addr: SocketAddr,
     tap: &Tap,
-) -> Result<(AsyncRustlsFtpStream, Option<Arc<TicketStore>>), FtpError> {
+) -> Result<(AsyncRustlsFtpStream, Option<TlsParts>), FtpError> {
     let t = opts.timeout;
     let plain = || {
         timed(t, "waiting for the greeting", async {
@@ -160,7 +274,10 @@ async fn open_control(
     }
     let tls = Tls::new(&opts.trust, tls12).map_err(FtpError::Tls)?;
     let refused = tls.refused.clone();
-    let tickets = tls.tickets.clone();
+    let parts = TlsParts {
+        tickets: tls.tickets.clone(),
+        connector: tls.raw.clone(),
+    };
     let certificate = |e: FtpError| match refused.lock().ok().and_then(|mut s| s.take()) {
         Some(info) => FtpError::Certificate(Box::new(info)),
         None => e,
@@ -174,7 +291,7 @@ async fn open_control(
         })
         .await
         .map_err(certificate)?;
-        return Ok((ftp, Some(tickets)));
+        return Ok((ftp, Some(parts)));
     }
     let ftp = plain().await?;
     match timed(t, "setting up TLS (AUTH TLS)", async {
@@ -184,7 +301,7 @@ async fn open_control(
     })
     .await
     {
-        Ok(ftp) => Ok((ftp, Some(tickets))),
+        Ok(ftp) => Ok((ftp, Some(parts))),
         Err(e) => {
             let e = certificate(e);
             let refused_by_server = e.code().is_some_and(|c| c >= 500);
@@ -236,6 +353,14 @@ pub struct FtpSession {
     data_mode: DataMode,
     /// The TLS session cache of this connection (FTPS only).
     tickets: Option<Arc<TicketStore>>,
+    /// For data connections skiff opens itself over FTPS.
+    data_tls: Option<suppaftp::tokio_rustls::TlsConnector>,
+}
+
+/// What an FTPS control connection leaves for the session.
+struct TlsParts {
+    tickets: Arc<TicketStore>,
+    connector: suppaftp::tokio_rustls::TlsConnector,
 }
 
 /// How data connections are opened.
@@ -244,6 +369,48 @@ pub enum DataMode {
     Epsv,
     Pasv,
     Active,
+}
+
+/// End a data connection skiff opened: close it (with TLS close_notify), after an upload over
+/// TLS wait for the server to close its side (tickets it sent are read, and no reset races
+/// the close_notify), then read the final reply.
+async fn finish_own(ftp: &mut AsyncRustlsFtpStream, d: OwnData) -> Result<(), FtpError> {
+    use tokio::io::AsyncWriteExt;
+    let mut s = DataStream::Own(d);
+    let shut = s.shutdown().await;
+    if let DataStream::Own(OwnData {
+        conn: OwnConn::Tls(_),
+        upload: true,
+    }) = &s
+        && shut.is_ok()
+    {
+        let mut buf = [0u8; 1024];
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+        })
+        .await;
+    }
+    let upload = matches!(&s, DataStream::Own(OwnData { upload: true, .. }));
+    drop(s);
+    ftp.read_response_in(&[Status::ClosingDataConnection, Status::RequestedFileActionOk])
+        .await
+        .map_err(FtpError::from)?;
+    if upload {
+        shut.map_err(|e| FtpError::Connection(format!("data connection: {e}")))?;
+    }
+    Ok(())
+}
+
+fn rustls_name(
+    host: &str,
+) -> Result<suppaftp::tokio_rustls::rustls::pki_types::ServerName<'static>, FtpError> {
+    suppaftp::tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_string())
+        .map_err(|e| FtpError::Tls(format!("{host}: {e}")))
+}
+
+/// Whether active-mode data connections are opened by skiff rather than suppaftp.
+fn own_active(o: &ConnectOptions) -> bool {
+    o.active && (o.active_ports.is_some() || o.active_address.is_some())
 }
 
 /// Servers (`host:port`) whose `EPSV` data connections could not be opened in this process.
@@ -280,7 +447,11 @@ impl FtpSession {
                     "Connecting to {}:{} ({addr})",
                     opts.host, opts.port
                 ));
-                let (mut ftp, tickets) = open_control(&opts, addr, &tap).await?;
+                let (mut ftp, tls) = open_control(&opts, addr, &tap).await?;
+                let (tickets, data_tls) = match tls {
+                    Some(p) => (Some(p.tickets), Some(p.connector)),
+                    None => (None, None),
+                };
                 // Names are sent and read byte for byte, whatever their encoding.
                 ftp.set_encoding(super::encoding::ServerEncoding(opts.encoding))
                     .await;
@@ -309,7 +480,9 @@ impl FtpSession {
                     })
                 });
                 ftp.set_passive_nat_workaround(opts.pasv_use_peer);
-                if opts.active {
+                // Active mode with a port range or an external address is skiff's own (see
+                // `open_own_active`); otherwise suppaftp's.
+                if opts.active && !own_active(&opts) {
                     ftp = ftp.active_mode(t);
                 }
                 check_line(&opts.user)?;
@@ -395,6 +568,7 @@ impl FtpSession {
                     encrypted,
                     data_mode,
                     tickets,
+                    data_tls,
                 })
             })
             .await
@@ -551,6 +725,21 @@ impl FtpSession {
         let max_lines = self.opts.max_listing_lines;
         let enc = self.opts.encoding;
         let tap = self.tap.clone();
+        let cmd = if mlsd { "MLSD" } else { "LIST" };
+        let stream = if own_active(&self.opts) {
+            self.open_own_active(cmd, 0, false).await?
+        } else {
+            let ftp = &mut self.ftp;
+            let (_resp, s) = self
+                .tap
+                .scope(timed(t, "opening the listing", async {
+                    ftp.custom_data_command(cmd, &[Status::AboutToSend, Status::AlreadyOpen])
+                        .await
+                        .map_err(FtpError::from)
+                }))
+                .await?;
+            DataStream::Suppa(s)
+        };
         let ftp = &mut self.ftp;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -558,13 +747,6 @@ impl FtpSession {
             .unwrap_or(0);
         self.tap
             .scope(async move {
-                let cmd = if mlsd { "MLSD" } else { "LIST" };
-                let (_resp, stream) = timed(t, "opening the listing", async {
-                    ftp.custom_data_command(cmd, &[Status::AboutToSend, Status::AlreadyOpen])
-                        .await
-                        .map_err(FtpError::from)
-                })
-                .await?;
                 // Read in large chunks and cut lines out of them: one timeout per chunk, not
                 // per line, and a line that never ends cannot grow without bound.
                 let mut stream = stream;
@@ -636,7 +818,10 @@ impl FtpSession {
                     handle(&pending, &mut entries);
                 }
                 timed(t, "the end of the listing", async {
-                    stream.finish().await.map_err(FtpError::from)
+                    match stream {
+                        DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
+                        DataStream::Own(d) => finish_own(ftp, d).await,
+                    }
                 })
                 .await?;
                 if bad > MAX_WARNED_LINES {
@@ -746,6 +931,11 @@ impl FtpSession {
 
     async fn retr_once(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
         check_line(path)?;
+        if own_active(&self.opts) {
+            return self
+                .open_own_active(&format!("RETR {path}"), offset, false)
+                .await;
+        }
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
@@ -759,6 +949,86 @@ impl FtpSession {
                 .map_err_ftp(),
             ))
             .await
+            .map(DataStream::Suppa)
+    }
+
+    /// Active mode the way suppaftp cannot do it: listen on a port of the configured range,
+    /// announce the configured external address (`PORT`, or `EPRT` for IPv6), send `REST` and
+    /// the command, take the server's connection (from the control connection's peer only:
+    /// anyone else who reaches the port first is ignored), and start TLS on it when the
+    /// session is encrypted, resuming its TLS session.
+    async fn open_own_active(
+        &mut self,
+        cmd: &str,
+        offset: u64,
+        upload: bool,
+    ) -> Result<DataStream, FtpError> {
+        let t = self.opts.timeout;
+        let (local, peer) = {
+            let sock = self.ftp.get_ref().await;
+            (sock.local_addr(), sock.peer_addr())
+        };
+        let lost = |e: std::io::Error| FtpError::Connection(e.to_string());
+        let (local, peer) = (local.map_err(lost)?, peer.map_err(lost)?);
+        // Behind NAT (an external address set) the server reaches this host through a
+        // forwarded port, maybe not on the control connection's address: listen on all.
+        let bind_ip = match (self.opts.active_address, local.ip()) {
+            (None, ip) => ip,
+            (Some(_), std::net::IpAddr::V4(_)) => std::net::Ipv4Addr::UNSPECIFIED.into(),
+            (Some(_), std::net::IpAddr::V6(_)) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+        };
+        let listener = listen_active(bind_ip, self.opts.active_ports).map_err(|e| {
+            FtpError::Connection(format!("{DATA_CONNECT} listen for active mode: {e}"))
+        })?;
+        let port = listener.local_addr().map_err(lost)?.port();
+        let announce = self.opts.active_address.unwrap_or(local.ip());
+        let port_cmd = match announce {
+            std::net::IpAddr::V4(a) => {
+                let o = a.octets();
+                format!(
+                    "PORT {},{},{},{},{},{}",
+                    o[0],
+                    o[1],
+                    o[2],
+                    o[3],
+                    port >> 8,
+                    port & 255
+                )
+            }
+            std::net::IpAddr::V6(a) => format!("EPRT |2|{a}|{port}|"),
+        };
+        self.quote(&port_cmd, &[200]).await?;
+        if offset > 0 {
+            self.quote(&format!("REST {offset}"), &[350]).await?;
+        }
+        self.quote(cmd, &[150, 125]).await?;
+        let tap = self.tap.clone();
+        let stream = timed(t, "waiting for the server's data connection", async {
+            loop {
+                let (s, from) = listener.accept().await.map_err(lost)?;
+                if from.ip().to_canonical() == peer.ip().to_canonical() {
+                    break Ok(s);
+                }
+                tap.warn(format!(
+                    "ignored a data connection from {from} (not the server)"
+                ));
+            }
+        })
+        .await?;
+        let conn = match &self.data_tls {
+            Some(c) => {
+                let name = rustls_name(&self.opts.host)?;
+                let s = timed(t, "TLS on the data connection", async {
+                    c.connect(name, stream)
+                        .await
+                        .map_err(|e| FtpError::Connection(format!("TLS handshake: {e}")))
+                })
+                .await?;
+                OwnConn::Tls(Box::new(s))
+            }
+            None => OwnConn::Plain(stream),
+        };
+        Ok(DataStream::Own(OwnData { conn, upload }))
     }
 
     /// Open an upload to `path`: `STOR`, `REST offset` + `STOR`, or `APPE`.
@@ -785,6 +1055,14 @@ impl FtpSession {
         append: bool,
     ) -> Result<DataStream, FtpError> {
         check_line(path)?;
+        if own_active(&self.opts) {
+            let cmd = if append {
+                format!("APPE {path}")
+            } else {
+                format!("STOR {path}")
+            };
+            return self.open_own_active(&cmd, offset, true).await;
+        }
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
@@ -802,15 +1080,20 @@ impl FtpSession {
                 .map_err_ftp(),
             ))
             .await
+            .map(DataStream::Suppa)
     }
 
     /// Close a data stream and read the transfer's final reply (226/250).
     pub async fn finish(&mut self, stream: DataStream) -> Result<(), FtpError> {
         let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
         let r = self
             .tap
             .scope(timed(t, "the end of the transfer", async {
-                stream.finish().await.map_err(FtpError::from)
+                match stream {
+                    DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
+                    DataStream::Own(d) => finish_own(ftp, d).await,
+                }
             }))
             .await;
         // A server that rejects a data connection that did not resume the TLS session says so

@@ -373,6 +373,9 @@ pub struct Tls {
     pub connector: AsyncRustlsConnector,
     pub refused: Arc<Mutex<Option<CertInfo>>>,
     pub tickets: Arc<TicketStore>,
+    /// The same configuration, for data connections skiff opens itself (active mode with a
+    /// port range or an external address).
+    pub raw: TlsConnector,
 }
 
 impl Tls {
@@ -419,10 +422,12 @@ impl Tls {
             .with_no_client_auth();
         let tickets = Arc::new(TicketStore::new(tls12_only));
         config.resumption = rustls::client::Resumption::store(tickets.clone());
+        let raw = TlsConnector::from(Arc::new(config));
         Ok(Tls {
-            connector: AsyncRustlsConnector::from(TlsConnector::from(Arc::new(config))),
+            connector: AsyncRustlsConnector::from(raw.clone()),
             refused,
             tickets,
+            raw,
         })
     }
 
