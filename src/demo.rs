@@ -77,6 +77,8 @@ pub struct DemoOptions {
     pub ftps: Option<(PathBuf, PathBuf)>,
     /// Accept active mode (`PORT`) as well as passive.
     pub active: bool,
+    /// Listen on `[::1]` instead of 127.0.0.1.
+    pub ipv6: bool,
 }
 
 impl Default for DemoOptions {
@@ -88,6 +90,7 @@ impl Default for DemoOptions {
             allow_anonymous: true,
             ftps: None,
             active: false,
+            ipv6: false,
         }
     }
 }
@@ -106,7 +109,11 @@ pub async fn start(opts: DemoOptions) -> io::Result<DemoServer> {
             (root, Some(tmp))
         }
     };
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let listener = if opts.ipv6 {
+        TcpListener::bind(("::1", 0)).await?
+    } else {
+        TcpListener::bind(("127.0.0.1", 0)).await?
+    };
     let port = listener.local_addr()?.port();
     let auth = Arc::new(OneUser {
         user: opts.user.clone(),

@@ -342,3 +342,46 @@ async fn active_mode_announces_the_external_address_and_listens_for_it() {
     );
     s.quit().await;
 }
+
+#[tokio::test]
+async fn an_ipv6_server_lists_and_transfers() {
+    let server = demo::start(DemoOptions {
+        ipv6: true,
+        active: true,
+        ..DemoOptions::default()
+    })
+    .await
+    .expect("a server on [::1] (this machine has IPv6 loopback)");
+    let url = skiff::ftp::url::FtpUrl::parse(&format!("ftp://demo@[::1]:{}/", server.port))
+        .expect("an IPv6 URL");
+    assert_eq!(url.host, "::1");
+    // Passive only: libunftp does not implement EPRT (the active-mode command over IPv6);
+    // skiff sends `EPRT |2|::1|PORT|`, which it answers with 500.
+    for active in [false] {
+        let mut o =
+            ConnectOptions::new(&url.host, url.port, Some("demo"), Some(Secret::new("demo")));
+        o.timeout = Duration::from_secs(5);
+        o.active = active;
+        let (tap, mut rx) = tap();
+        let mut s = FtpSession::connect(o, tap).await.expect("login over IPv6");
+        let entries = match s.list_cwd().await {
+            Ok(e) => e,
+            Err(e) => {
+                while let Ok(l) = rx.try_recv() {
+                    eprintln!("LOG {:?} {}", l.kind, l.text);
+                }
+                panic!("a listing over IPv6 (active: {active}): {e:?}");
+            }
+        };
+        assert!(entries.iter().any(|e| e.name == "README.txt"));
+        let mut down = s.retr("/docs/changelog.txt", 0).await.expect("RETR");
+        let mut got = Vec::new();
+        down.read_to_end(&mut got).await.unwrap();
+        s.finish(down).await.expect("226");
+        assert_eq!(got, b"0.1.0 first demo\n");
+        let (cmds, _) = commands(&mut rx);
+        let data_cmd = if active { "EPRT |2|::1|" } else { "EPSV" };
+        assert!(cmds.iter().any(|c| c.starts_with(data_cmd)), "{cmds:?}");
+        s.quit().await;
+    }
+}
