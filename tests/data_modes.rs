@@ -36,6 +36,11 @@ fn commands(rx: &mut mpsc::UnboundedReceiver<LogEvent>) -> (Vec<String>, Vec<Str
 /// A scripted server (any number of sessions): FEAT lists EPSV, but the port its 229 reply
 /// names has nobody listening; PASV names `pasv_host` with a data listener bound there.
 async fn broken_epsv_server(pasv_host: &'static str, data_host: &'static str) -> u16 {
+    epsv_server(pasv_host, data_host, false).await
+}
+
+/// The same; with `refuse`, EPSV is answered with 502 (though FEAT lists it) and MLSD works.
+async fn epsv_server(pasv_host: &'static str, data_host: &'static str, refuse: bool) -> u16 {
     let ctrl = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = ctrl.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -65,8 +70,13 @@ async fn broken_epsv_server(pasv_host: &'static str, data_host: &'static str) ->
                         b"331 pw\r\n".to_vec()
                     } else if cmd.starts_with("PASS") {
                         b"230 in\r\n".to_vec()
+                    } else if cmd.starts_with("FEAT") && refuse {
+                        b"211-Features:\r\n EPSV\r\n MLST type*;size*;\r\n SIZE\r\n211 End\r\n"
+                            .to_vec()
                     } else if cmd.starts_with("FEAT") {
                         b"211-Features:\r\n EPSV\r\n SIZE\r\n211 End\r\n".to_vec()
+                    } else if cmd.starts_with("EPSV") && refuse {
+                        b"502 EPSV not implemented\r\n".to_vec()
                     } else if cmd.starts_with("TYPE") {
                         b"200 ok\r\n".to_vec()
                     } else if cmd.starts_with("PWD") {
@@ -81,13 +91,16 @@ async fn broken_epsv_server(pasv_host: &'static str, data_host: &'static str) ->
                             dport & 255
                         )
                         .into_bytes()
-                    } else if cmd.starts_with("LIST") {
+                    } else if cmd.starts_with("LIST") || (refuse && cmd.starts_with("MLSD")) {
+                        let line: &[u8] = if cmd.starts_with("MLSD") {
+                            b"type=file;size=5; a.txt\r\n"
+                        } else {
+                            b"-rw-r--r-- 1 u g 5 Nov 21 12:00 a.txt\r\n"
+                        };
                         w.write_all(b"150 here\r\n").await.unwrap();
                         match tokio::time::timeout(Duration::from_secs(3), data.accept()).await {
                             Ok(Ok((mut d, _))) => {
-                                d.write_all(b"-rw-r--r-- 1 u g 5 Nov 21 12:00 a.txt\r\n")
-                                    .await
-                                    .unwrap();
+                                d.write_all(line).await.unwrap();
                                 d.shutdown().await.unwrap();
                                 b"226 done\r\n".to_vec()
                             }
@@ -384,4 +397,26 @@ async fn an_ipv6_server_lists_and_transfers() {
         assert!(cmds.iter().any(|c| c.starts_with(data_cmd)), "{cmds:?}");
         s.quit().await;
     }
+}
+
+#[tokio::test]
+async fn an_epsv_the_server_lists_but_refuses_falls_back_to_pasv_and_keeps_mlsd() {
+    let port = epsv_server("127.0.0.1", "127.0.0.1", true).await;
+    let (tap, mut rx) = tap();
+    let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
+    assert_eq!(s.data_mode(), DataMode::Epsv);
+    assert!(s.uses_mlsd());
+    let entries = s.list_cwd().await.expect("listing after the fallback");
+    assert_eq!(entries[0].name, "a.txt");
+    assert_eq!(s.data_mode(), DataMode::Pasv);
+    assert!(s.uses_mlsd(), "the refusal was EPSV's, not MLSD's");
+    let (cmds, warns) = commands(&mut rx);
+    assert!(cmds.iter().any(|c| c == "PASV"), "{cmds:?}");
+    assert!(cmds.iter().any(|c| c == "MLSD"), "{cmds:?}");
+    assert!(!cmds.iter().any(|c| c == "LIST"), "{cmds:?}");
+    assert!(
+        warns.iter().any(|w| w.contains("EPSV refused")),
+        "{warns:?}"
+    );
+    s.quit().await;
 }

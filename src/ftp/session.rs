@@ -605,15 +605,34 @@ impl FtpSession {
         if self.data_mode != DataMode::Epsv || !unreachable {
             return false;
         }
+        self.use_pasv(format!("EPSV data connection failed ({e})"));
+        true
+    }
+
+    /// After a data command refused with 500–504 in EPSV mode: ask `EPSV` alone. If that is
+    /// what the server refuses (it listed EPSV in FEAT but does not do it), switch to `PASV`
+    /// like [`Self::epsv_failed`] and let the caller try again; otherwise the refusal was the
+    /// command's own.
+    async fn epsv_refused(&mut self, e: &FtpError) -> bool {
+        if self.data_mode != DataMode::Epsv || !e.code().is_some_and(|c| (500..=504).contains(&c)) {
+            return false;
+        }
+        match self.quote("EPSV", &[229]).await {
+            Err(FtpError::Reply { code, text }) if (500..=504).contains(&code) => {
+                self.use_pasv(format!("EPSV refused ({code} {text})"));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn use_pasv(&mut self, why: String) {
         self.ftp.set_mode(suppaftp::Mode::Passive);
         self.data_mode = DataMode::Pasv;
         if let Ok(mut s) = pasv_only().lock() {
             s.insert(format!("{}:{}", self.opts.host, self.opts.port));
         }
-        self.tap.warn(format!(
-            "EPSV data connection failed ({e}); using PASV from now on"
-        ));
-        true
+        self.tap.warn(format!("{why}; using PASV from now on"));
     }
     pub fn welcome(&self) -> &str {
         &self.welcome
@@ -710,6 +729,8 @@ impl FtpSession {
 
     async fn list_cwd_once(&mut self) -> Result<Vec<Entry>, FtpError> {
         match self.list_with(self.use_mlsd).await {
+            // The refusal may be EPSV's, not MLSD's: that is checked first.
+            Err(e) if self.epsv_refused(&e).await => self.list_with(self.use_mlsd).await,
             Err(FtpError::Reply { code, .. }) if self.use_mlsd && (500..=504).contains(&code) => {
                 self.tap
                     .warn(format!("MLSD refused ({code}); falling back to LIST"));
@@ -862,7 +883,9 @@ impl FtpSession {
     pub async fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
         self.ensure_resumable().await?;
         match self.retr_once(path, offset).await {
-            Err(e) if self.epsv_failed(&e) => self.retr_once(path, offset).await,
+            Err(e) if self.epsv_failed(&e) || self.epsv_refused(&e).await => {
+                self.retr_once(path, offset).await
+            }
             Err(e) if self.tls13_data_refused(&e).await? => self.retr_once(path, offset).await,
             r => r,
         }
@@ -1040,7 +1063,9 @@ impl FtpSession {
     ) -> Result<DataStream, FtpError> {
         self.ensure_resumable().await?;
         match self.stor_once(path, offset, append).await {
-            Err(e) if self.epsv_failed(&e) => self.stor_once(path, offset, append).await,
+            Err(e) if self.epsv_failed(&e) || self.epsv_refused(&e).await => {
+                self.stor_once(path, offset, append).await
+            }
             Err(e) if self.tls13_data_refused(&e).await? => {
                 self.stor_once(path, offset, append).await
             }
