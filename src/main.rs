@@ -73,7 +73,8 @@ struct ConnArgs {
     #[arg(long, value_name = "IP")]
     active_address: Option<std::net::IpAddr>,
 
-    /// Seconds to wait for a connection, a reply, or a data connection to open (default 20).
+    /// Seconds to wait for a reply (and to connect or open a data connection, unless
+    /// --connect-timeout / --data-timeout say otherwise); default 20.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: Option<u64>,
 
@@ -81,6 +82,14 @@ struct ConnArgs {
     /// big5, shift_jis, latin1 (windows-1252) or koi8-r.
     #[arg(long, value_name = "LABEL", value_parser = parse_encoding)]
     encoding: Option<&'static encoding_rs::Encoding>,
+
+    /// Seconds to wait for the server when connecting (the greeting, TLS); default: --timeout.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    connect_timeout: Option<u64>,
+
+    /// Seconds to wait for a data connection to open; default: --timeout.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    data_timeout: Option<u64>,
 
     /// Seconds a transfer may move nothing before it fails and is retried (default 30).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -256,6 +265,12 @@ impl ConnArgs {
         }
         if let Some(e) = self.encoding {
             o.encoding = Some(e).filter(|e| *e != encoding_rs::UTF_8);
+        }
+        if let Some(t) = self.connect_timeout {
+            o.connect_timeout = Some(std::time::Duration::from_secs(t));
+        }
+        if let Some(t) = self.data_timeout {
+            o.data_timeout = Some(std::time::Duration::from_secs(t));
         }
         if let Some(t) = self.stall {
             o.stall = std::time::Duration::from_secs(t);

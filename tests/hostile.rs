@@ -500,3 +500,36 @@ fn a_server_that_never_greets_fails_within_the_timeout_asked_for() {
     assert!(err.contains("timed out after 1s"), "{err}");
     assert!(took < Duration::from_secs(5), "{took:?}");
 }
+
+#[tokio::test]
+async fn a_data_connection_that_never_opens_in_active_mode_fails_within_the_data_timeout() {
+    // The server accepts PORT and answers 150, but never connects back.
+    let script: Script = Arc::new(|cmd| {
+        if cmd.starts_with("PORT ") {
+            Some(Act::Reply(b"200 ok\r\n".to_vec()))
+        } else if cmd.starts_with("LIST") {
+            Some(Act::Reply(b"150 connecting, honestly\r\n".to_vec()))
+        } else {
+            None
+        }
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let mut o = opts(port);
+    o.timeout = Duration::from_secs(20);
+    o.data_timeout = Some(Duration::from_millis(500));
+    o.active = true;
+    o.active_ports = Some((40_000, 65_000));
+    let (tap, _rx) = new_tap();
+    let mut s = FtpSession::connect(o, tap).await.unwrap();
+    let started = Instant::now();
+    let err = s.list_cwd().await.expect_err("nobody connected");
+    assert!(
+        matches!(err, FtpError::Timeout { what, .. } if what.contains("data connection")),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -59,8 +59,14 @@ pub struct ConnectOptions {
     /// `anonymous` when the URL had no user.
     pub user: String,
     pub password: Secret,
-    /// Timeout of every single network wait (connect, reply, data read).
+    /// Timeout of every single wait for a reply or for data.
     pub timeout: Duration,
+    /// Timeout of opening the control connection (resolving, connecting, the greeting and
+    /// the TLS handshake); `None`: `timeout`.
+    pub connect_timeout: Option<Duration>,
+    /// Timeout of opening a data connection (connecting, or waiting for the server's in active
+    /// mode); `None`: `timeout`.
+    pub data_timeout: Option<Duration>,
     /// Plain FTP, or FTPS (explicit, implicit, or explicit if the server offers it).
     pub tls: TlsMode,
     /// Which certificates FTPS accepts beyond the system's roots.
@@ -98,6 +104,8 @@ impl ConnectOptions {
             password: password
                 .unwrap_or_else(|| Secret::new(if anonymous { "skiff@" } else { "" }.to_string())),
             timeout: Duration::from_secs(20),
+            connect_timeout: None,
+            data_timeout: None,
             tls: TlsMode::Off,
             trust: TlsTrust::default(),
             active: false,
@@ -116,6 +124,8 @@ impl ConnectOptions {
     /// data connection mode, timeout).
     pub fn copy_settings(&mut self, other: &ConnectOptions) {
         self.timeout = other.timeout;
+        self.connect_timeout = other.connect_timeout;
+        self.data_timeout = other.data_timeout;
         self.tls = other.tls;
         self.trust = other.trust.clone();
         self.active = other.active;
@@ -255,7 +265,7 @@ async fn open_control(
     addr: SocketAddr,
     tap: &Tap,
 ) -> Result<(AsyncRustlsFtpStream, Option<TlsParts>), FtpError> {
-    let t = opts.timeout;
+    let t = opts.connect_timeout.unwrap_or(opts.timeout);
     let plain = || {
         timed(t, "waiting for the greeting", async {
             AsyncRustlsFtpStream::connect_timeout(addr, t)
@@ -442,7 +452,8 @@ impl FtpSession {
         let scope_tap = tap.clone();
         scope_tap
             .scope(async move {
-                let addr = resolve(&opts.host, opts.port, t).await?;
+                let addr =
+                    resolve(&opts.host, opts.port, opts.connect_timeout.unwrap_or(t)).await?;
                 tap.info(format!(
                     "Connecting to {}:{} ({addr})",
                     opts.host, opts.port
@@ -460,9 +471,10 @@ impl FtpSession {
                 // Passive data connections open with a timeout of their own (a port nobody
                 // answers on must fail the transfer, not hang it), and by default go to the
                 // control peer, never to an address a PASV reply names.
+                let dt = opts.data_timeout.unwrap_or(t);
                 let mut ftp = ftp.passive_stream_builder(move |addr| {
                     Box::pin(async move {
-                        match tokio::time::timeout(t, tokio::net::TcpStream::connect(addr)).await {
+                        match tokio::time::timeout(dt, tokio::net::TcpStream::connect(addr)).await {
                             Ok(Ok(s)) => Ok(s),
                             Ok(Err(e)) => {
                                 Err(suppaftp::FtpError::ConnectionError(std::io::Error::new(
@@ -483,7 +495,7 @@ impl FtpSession {
                 // Active mode with a port range or an external address is skiff's own (see
                 // `open_own_active`); otherwise suppaftp's.
                 if opts.active && !own_active(&opts) {
-                    ftp = ftp.active_mode(t);
+                    ftp = ftp.active_mode(dt);
                 }
                 check_line(&opts.user)?;
                 check_line(opts.password.expose())?;
@@ -1026,7 +1038,8 @@ impl FtpSession {
         }
         self.quote(cmd, &[150, 125]).await?;
         let tap = self.tap.clone();
-        let stream = timed(t, "waiting for the server's data connection", async {
+        let dt = self.opts.data_timeout.unwrap_or(t);
+        let stream = timed(dt, "waiting for the server's data connection", async {
             loop {
                 let (s, from) = listener.accept().await.map_err(lost)?;
                 if from.ip().to_canonical() == peer.ip().to_canonical() {
