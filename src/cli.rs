@@ -462,6 +462,12 @@ pub struct BookmarkFields {
     parallel: Option<u8>,
     #[arg(long)]
     keepalive: Option<u32>,
+    /// Active mode: listen on a port of this range (LOW-HIGH).
+    #[arg(long)]
+    active_ports: Option<String>,
+    /// Active mode: announce this address (behind NAT).
+    #[arg(long)]
+    active_address: Option<String>,
 }
 
 impl BookmarkFields {
@@ -513,6 +519,12 @@ impl BookmarkFields {
         }
         if let Some(v) = self.keepalive {
             p.keepalive_secs = Some(v);
+        }
+        if let Some(v) = &self.active_ports {
+            p.active_ports = Some(v.clone()).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = &self.active_address {
+            p.active_address = Some(v.clone()).filter(|s| !s.is_empty());
         }
         if self.password_to_keyring {
             let mut line = String::new();
@@ -599,6 +611,8 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                     .unwrap_or_else(|| "-".into())
             );
             println!("cert sha256 {}", opt(&p.cert_sha256));
+            println!("active ports {}", opt(&p.active_ports));
+            println!("active addr {}", opt(&p.active_address));
         }
         BookmarkCmd::Add { name, host, fields } => {
             if store

@@ -66,7 +66,7 @@ struct ConnArgs {
 
     /// Active mode: listen on a port of this range (LOW-HIGH), e.g. the ports a firewall
     /// forwards.
-    #[arg(long, value_name = "LOW-HIGH", value_parser = parse_port_range)]
+    #[arg(long, value_name = "LOW-HIGH", value_parser = skiff::ftp::parse_port_range)]
     active_ports: Option<(u16, u16)>,
 
     /// Active mode: announce this address in PORT/EPRT instead of this host's own (behind NAT).
@@ -220,16 +220,6 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
             }
         }
     })
-}
-
-fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
-    let (a, b) = s.split_once('-').unwrap_or((s, s));
-    let lo: u16 = a.trim().parse().map_err(|_| format!("not a port: {a:?}"))?;
-    let hi: u16 = b.trim().parse().map_err(|_| format!("not a port: {b:?}"))?;
-    if lo == 0 || lo > hi {
-        return Err(format!("{s:?} is not a range LOW-HIGH of ports 1-65535"));
-    }
-    Ok((lo, hi))
 }
 
 fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {

@@ -169,6 +169,12 @@ pub struct Profile {
     /// Pinned SHA-256 fingerprint of the server certificate (hex, colons allowed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cert_sha256: Option<String>,
+    /// Active mode: listen on a port of this range, `LOW-HIGH`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_ports: Option<String>,
+    /// Active mode: announce this address (behind NAT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_address: Option<String>,
 }
 
 /// Serde's view of a profile, with the same defaults as the file reader.
@@ -192,6 +198,8 @@ struct ProfileRepr {
     parallel: Option<u8>,
     keepalive_secs: Option<u32>,
     cert_sha256: Option<String>,
+    active_ports: Option<String>,
+    active_address: Option<String>,
 }
 
 impl From<ProfileRepr> for Profile {
@@ -212,6 +220,8 @@ impl From<ProfileRepr> for Profile {
             parallel: r.parallel,
             keepalive_secs: r.keepalive_secs,
             cert_sha256: r.cert_sha256.filter(|s| !s.is_empty()),
+            active_ports: r.active_ports.filter(|s| !s.is_empty()),
+            active_address: r.active_address.filter(|s| !s.is_empty()),
         }
     }
 }
@@ -245,6 +255,14 @@ impl Profile {
         o.trust.pin = self.cert_sha256.clone();
         o.encoding = crate::ftp::encoding::by_label(&self.encoding).flatten();
         o.active = !self.passive;
+        o.active_ports = self
+            .active_ports
+            .as_deref()
+            .and_then(|r| crate::ftp::parse_port_range(r).ok());
+        o.active_address = self
+            .active_address
+            .as_deref()
+            .and_then(|a| a.trim().parse().ok());
         o.epsv = self.prefer_epsv;
         o.keepalive = self
             .keepalive_secs
@@ -272,6 +290,8 @@ impl Profile {
             parallel: None,
             keepalive_secs: None,
             cert_sha256: None,
+            active_ports: None,
+            active_address: None,
         }
     }
 
@@ -385,6 +405,16 @@ impl Profile {
                 "cert_sha256",
                 "the fingerprint must be a SHA-256 hash: 64 hex digits, colons allowed".into(),
             ));
+        }
+        if let Some(r) = &self.active_ports
+            && let Err(e) = crate::ftp::parse_port_range(r)
+        {
+            out.push(("active_ports", e));
+        }
+        if let Some(a) = &self.active_address
+            && a.trim().parse::<std::net::IpAddr>().is_err()
+        {
+            out.push(("active_address", format!("{a:?} is not an IP address")));
         }
         out
     }

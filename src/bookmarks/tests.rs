@@ -64,6 +64,8 @@ fn full_profile(name: &str) -> Profile {
             "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
                 .into(),
         ),
+        active_ports: Some("50000-50100".into()),
+        active_address: Some("203.0.113.7".into()),
     }
 }
 
@@ -1342,11 +1344,25 @@ fn connect_options_follow_the_profile() {
     p.prefer_epsv = false;
     p.keepalive_secs = Some(45);
     p.cert_sha256 = Some("AB:CD".into());
+    p.active_ports = Some("50000-50100".into());
+    p.active_address = Some("203.0.113.7".into());
     let o = p.connect_options(None);
+    assert_eq!(o.active_ports, Some((50000, 50100)));
+    assert_eq!(o.active_address, Some("203.0.113.7".parse().unwrap()));
     assert!(o.active && !o.epsv);
     assert_eq!(o.keepalive, Some(std::time::Duration::from_secs(45)));
     assert_eq!(o.trust.pin.as_deref(), Some("AB:CD"));
     assert_eq!(o.user, "alice");
     p.keepalive_secs = Some(0);
     assert_eq!(p.connect_options(None).keepalive, None, "0 means off");
+}
+
+#[test]
+fn active_mode_settings_are_checked() {
+    let mut p = Profile::new("t", "h");
+    p.active_ports = Some("70000-1".into());
+    p.active_address = Some("not an address".into());
+    let fields: Vec<&str> = p.validate().into_iter().map(|(f, _)| f).collect();
+    assert!(fields.contains(&"active_ports"), "{fields:?}");
+    assert!(fields.contains(&"active_address"), "{fields:?}");
 }

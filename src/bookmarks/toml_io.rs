@@ -291,6 +291,8 @@ fn read_profile(t: &dyn TableLike, header: Option<Range<usize>>) -> Result<Profi
         keepalive_secs: read_int(t, "keepalive_secs", 0..(u32::MAX as i64 + 1), h)?
             .map(|v| v as u32),
         cert_sha256: read_str(t, "cert_sha256", h)?.filter(|s| !s.is_empty()),
+        active_ports: read_str(t, "active_ports", h)?.filter(|s| !s.is_empty()),
+        active_address: read_str(t, "active_address", h)?.filter(|s| !s.is_empty()),
         name,
         host,
         port,
@@ -587,6 +589,20 @@ fn write_profile(t: &mut Table, p: &Profile, new: bool) {
         t,
         "cert_sha256",
         p.cert_sha256.as_deref().filter(|s| !s.is_empty()),
+        None,
+        new,
+    );
+    put_str(
+        t,
+        "active_ports",
+        p.active_ports.as_deref().filter(|s| !s.is_empty()),
+        None,
+        new,
+    );
+    put_str(
+        t,
+        "active_address",
+        p.active_address.as_deref().filter(|s| !s.is_empty()),
         None,
         new,
     );

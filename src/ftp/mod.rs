@@ -54,6 +54,23 @@ impl FtpError {
     }
 }
 
+/// `LOW-HIGH` (or one port) as an inclusive range of ports for active mode.
+pub fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let lo: u16 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a port: {:?}", a.trim()))?;
+    let hi: u16 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a port: {:?}", b.trim()))?;
+    if lo == 0 || lo > hi {
+        return Err(format!("{s:?} is not a range LOW-HIGH of ports 1-65535"));
+    }
+    Ok((lo, hi))
+}
+
 /// The three-digit code at the start of a reply text, if there is one.
 pub fn reply_code(text: &str) -> Option<u16> {
     let b = text.as_bytes();
