@@ -102,7 +102,7 @@ impl BookmarkList {
 }
 
 /// The fields of the bookmark form, in order, with their labels.
-pub const FORM_FIELDS: [&str; 14] = [
+pub const FORM_FIELDS: [&str; 16] = [
     "Name",
     "Host",
     "Port",
@@ -117,6 +117,8 @@ pub const FORM_FIELDS: [&str; 14] = [
     "Remote dir",
     "Parallel",
     "Keepalive s",
+    "Active ports",
+    "Active addr",
 ];
 
 /// Add or edit one profile. Text fields are edited as text; choices cycle with Space.
@@ -124,7 +126,7 @@ pub const FORM_FIELDS: [&str; 14] = [
 pub struct BookmarkForm {
     /// The name the profile had (for a rename); `None` when adding.
     pub old_name: Option<String>,
-    pub values: [String; 14],
+    pub values: [String; 16],
     pub focus: usize,
     /// Problems found as you type, by field label.
     pub errors: Vec<(&'static str, String)>,
@@ -172,6 +174,8 @@ impl BookmarkForm {
             p.remote_dir.clone().unwrap_or_default(),
             p.parallel.map(|n| n.to_string()).unwrap_or_default(),
             p.keepalive_secs.map(|n| n.to_string()).unwrap_or_default(),
+            p.active_ports.clone().unwrap_or_default(),
+            p.active_address.clone().unwrap_or_default(),
         ];
         let mut f = BookmarkForm {
             old_name,
@@ -290,12 +294,19 @@ impl BookmarkForm {
                 }
             },
         };
+        p.active_ports = Some(v[14].trim().to_string()).filter(|s| !s.is_empty());
+        p.active_address = Some(v[15].trim().to_string()).filter(|s| !s.is_empty());
         for (field, msg) in p.validate() {
-            let label = FORM_FIELDS
-                .iter()
-                .find(|l| l.to_lowercase().starts_with(&field.to_lowercase()))
-                .copied()
-                .unwrap_or("Name");
+            let label = match field {
+                "keepalive_secs" => "Keepalive s",
+                "active_ports" => "Active ports",
+                "active_address" => "Active addr",
+                _ => FORM_FIELDS
+                    .iter()
+                    .find(|l| l.to_lowercase().starts_with(&field.to_lowercase()))
+                    .copied()
+                    .unwrap_or("Name"),
+            };
             if !errors.iter().any(|(l, _)| *l == label) {
                 errors.push((label, msg));
             }
@@ -309,5 +320,28 @@ impl BookmarkForm {
 
     fn check(&self) -> Vec<(&'static str, String)> {
         self.profile().err().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod active_mode_form_tests {
+    use super::*;
+
+    #[test]
+    fn active_mode_rows_reach_the_profile_and_are_checked() {
+        let mut p = Profile::new("t", "ftp.example.org");
+        p.active_ports = Some("50000-50100".into());
+        let mut f = BookmarkForm::new(p, None);
+        assert_eq!(f.values[14], "50000-50100");
+        f.values[15] = "203.0.113.7".into();
+        let p = f.profile().expect("valid");
+        assert_eq!(p.active_ports.as_deref(), Some("50000-50100"));
+        assert_eq!(p.active_address.as_deref(), Some("203.0.113.7"));
+        f.values[14] = "9-1".into();
+        f.values[15] = "nowhere".into();
+        let errors = f.profile().expect_err("both are wrong");
+        let labels: Vec<&str> = errors.iter().map(|(l, _)| *l).collect();
+        assert!(labels.contains(&"Active ports"), "{errors:?}");
+        assert!(labels.contains(&"Active addr"), "{errors:?}");
     }
 }
