@@ -733,10 +733,16 @@ impl FtpSession {
     pub async fn list_cwd(&mut self) -> Result<Vec<Entry>, FtpError> {
         self.ensure_resumable().await?;
         match self.list_cwd_once().await {
-            Err(e) if self.epsv_failed(&e) => self.list_cwd_once().await,
-            Err(e) if self.tls13_data_refused(&e).await? => self.list_cwd_once().await,
+            Err(e) if self.recoverable(&e).await? => self.list_cwd_once().await,
             r => r,
         }
+    }
+
+    /// After a failed data command: whether one of the fallbacks every data command shares
+    /// explains it and has switched (EPSV unreachable or refused → PASV; a data connection
+    /// refused for not resuming the TLS session → TLS 1.2), so that one more try makes sense.
+    async fn recoverable(&mut self, e: &FtpError) -> Result<bool, FtpError> {
+        Ok(self.epsv_failed(e) || self.epsv_refused(e).await || self.tls13_data_refused(e).await?)
     }
 
     async fn list_cwd_once(&mut self) -> Result<Vec<Entry>, FtpError> {
@@ -895,10 +901,7 @@ impl FtpSession {
     pub async fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
         self.ensure_resumable().await?;
         match self.retr_once(path, offset).await {
-            Err(e) if self.epsv_failed(&e) || self.epsv_refused(&e).await => {
-                self.retr_once(path, offset).await
-            }
-            Err(e) if self.tls13_data_refused(&e).await? => self.retr_once(path, offset).await,
+            Err(e) if self.recoverable(&e).await? => self.retr_once(path, offset).await,
             r => r,
         }
     }
@@ -1076,12 +1079,7 @@ impl FtpSession {
     ) -> Result<DataStream, FtpError> {
         self.ensure_resumable().await?;
         match self.stor_once(path, offset, append).await {
-            Err(e) if self.epsv_failed(&e) || self.epsv_refused(&e).await => {
-                self.stor_once(path, offset, append).await
-            }
-            Err(e) if self.tls13_data_refused(&e).await? => {
-                self.stor_once(path, offset, append).await
-            }
+            Err(e) if self.recoverable(&e).await? => self.stor_once(path, offset, append).await,
             r => r,
         }
     }
