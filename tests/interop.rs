@@ -319,6 +319,48 @@ async fn proftpd_tree_round_trip() {
     round_trip("SKIFF_PROFTPD_URL").await;
 }
 
+/// The fixture listed, then 300 kB up and back down on `s`, compared with the file on the
+/// server's disk and byte for byte; `how` names the mode in failure messages.
+async fn list_and_round_trip(var: &str, s: &mut FtpSession, how: &str, prefix: &str, mul: u32) {
+    let home = s.cwd().to_string();
+    let root = s
+        .list_cwd()
+        .await
+        .unwrap_or_else(|e| panic!("{var}: listing {how}: {e:?}"));
+    assert_eq!(find(&root, "hello.txt").size, 6, "{var}");
+    assert_eq!(find(&root, "sub").kind, EntryKind::Dir, "{var}");
+    let body: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(mul) >> 13) as u8)
+        .collect();
+    let name = format!("{prefix}-{}.bin", stamp());
+    let path = format!("{}/{name}", home.trim_end_matches('/'));
+    let mut up = s
+        .stor(&path, 0, false)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: STOR {how}: {e:?}"));
+    up.write_all(&body).await.expect("upload write");
+    s.finish(up)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: end of STOR: {e:?}"));
+    // The servers run here without chroot: the remote path is the local one.
+    assert!(
+        std::fs::read(&path).expect("the uploaded file on disk") == body,
+        "{var}: uploaded bytes differ"
+    );
+    let mut down = s
+        .retr(&path, 0)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: RETR {how}: {e:?}"));
+    let mut got = Vec::new();
+    down.read_to_end(&mut got).await.expect("download read");
+    s.finish(down)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: end of RETR: {e:?}"));
+    assert!(got == body, "{var}: downloaded {} bytes differ", got.len());
+    let again = s.list_cwd().await.expect("listing again");
+    assert_eq!(find(&again, &name).size, body.len() as u64, "{var}");
+}
+
 // ---------------------------------------------------------------------------------- FTPS
 
 /// The CA that signed the servers' certificate (`SKIFF_TLS_CA`) and that certificate (DER).
@@ -557,45 +599,8 @@ async fn ftps_exercise(var: &str, switch: Tls12Switch, data: Data) {
     let mut session_log = log;
     let home = s.cwd().to_string();
 
-    // A listing over a protected data connection.
-    let root = s
-        .list_cwd()
-        .await
-        .unwrap_or_else(|e| panic!("{var}: listing over PROT P: {e:?}"));
-    assert_eq!(find(&root, "hello.txt").size, 6, "{var}");
-    assert_eq!(find(&root, "sub").kind, EntryKind::Dir, "{var}");
-
-    // One file of 300 kB up and down on this session.
-    let body: Vec<u8> = (0..300_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    let name = format!("tls-{}.bin", stamp());
-    let path = format!("{}/{name}", home.trim_end_matches('/'));
-    let mut up = s
-        .stor(&path, 0, false)
-        .await
-        .unwrap_or_else(|e| panic!("{var}: STOR over PROT P: {e:?}"));
-    up.write_all(&body).await.expect("upload write");
-    s.finish(up)
-        .await
-        .unwrap_or_else(|e| panic!("{var}: end of STOR: {e:?}"));
-    // The servers run here without chroot: the remote path is the local one.
-    assert!(
-        std::fs::read(&path).expect("the uploaded file on disk") == body,
-        "{var}: uploaded bytes differ"
-    );
-    let mut down = s
-        .retr(&path, 0)
-        .await
-        .unwrap_or_else(|e| panic!("{var}: RETR over PROT P: {e:?}"));
-    let mut got = Vec::new();
-    down.read_to_end(&mut got).await.expect("download read");
-    s.finish(down)
-        .await
-        .unwrap_or_else(|e| panic!("{var}: end of RETR: {e:?}"));
-    assert!(got == body, "{var}: downloaded {} bytes differ", got.len());
-    let again = s.list_cwd().await.expect("listing again");
-    assert_eq!(find(&again, &name).size, body.len() as u64, "{var}");
+    // A listing and a file both ways over protected data connections.
+    list_and_round_trip(var, &mut s, "over PROT P", "tls", 2_654_435_761).await;
 
     // Several uploads in a row on the same control connection (what a directory upload does):
     // each data connection must resume the TLS session.
@@ -841,43 +846,7 @@ async fn active_exercise(var: &str) {
     assert!(!s.is_encrypted(), "{var}");
     let home = s.cwd().to_string();
 
-    let root = s
-        .list_cwd()
-        .await
-        .unwrap_or_else(|e| panic!("{var}: listing in active mode: {e:?}"));
-    assert_eq!(find(&root, "hello.txt").size, 6, "{var}");
-    assert_eq!(find(&root, "sub").kind, EntryKind::Dir, "{var}");
-
-    let body: Vec<u8> = (0..300_000u32)
-        .map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8)
-        .collect();
-    let name = format!("active-{}.bin", stamp());
-    let path = format!("{}/{name}", home.trim_end_matches('/'));
-    let mut up = s
-        .stor(&path, 0, false)
-        .await
-        .unwrap_or_else(|e| panic!("{var}: STOR in active mode: {e:?}"));
-    up.write_all(&body).await.expect("upload write");
-    s.finish(up)
-        .await
-        .unwrap_or_else(|e| panic!("{var}: end of STOR: {e:?}"));
-    // The servers run here without chroot: the remote path is the local one.
-    assert!(
-        std::fs::read(&path).expect("the uploaded file on disk") == body,
-        "{var}: uploaded bytes differ"
-    );
-    let mut down = s
-        .retr(&path, 0)
-        .await
-        .unwrap_or_else(|e| panic!("{var}: RETR in active mode: {e:?}"));
-    let mut got = Vec::new();
-    down.read_to_end(&mut got).await.expect("download read");
-    s.finish(down)
-        .await
-        .unwrap_or_else(|e| panic!("{var}: end of RETR: {e:?}"));
-    assert!(got == body, "{var}: downloaded {} bytes differ", got.len());
-    let again = s.list_cwd().await.expect("listing again");
-    assert_eq!(find(&again, &name).size, body.len() as u64, "{var}");
+    list_and_round_trip(var, &mut s, "in active mode", "active", 2_246_822_519).await;
     assert_eq!(s.data_mode(), DataMode::Active, "{var}");
     s.quit().await;
 
