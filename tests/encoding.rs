@@ -120,6 +120,19 @@ async fn serve(seen: Arc<Mutex<Seen>>) -> u16 {
     port
 }
 
+/// Copy a directory tree (`src` and `dst` as skiff keeps paths).
+fn dir_job(direction: Direction, src: impl Into<String>, dst: impl Into<String>) -> JobSpec {
+    JobSpec {
+        direction,
+        kind: JobKind::Dir,
+        src: src.into().into(),
+        dst: dst.into().into(),
+        size: None,
+        mtime: None,
+        is_move: false,
+    }
+}
+
 fn opts(port: u16) -> ConnectOptions {
     let mut o = ConnectOptions::new("127.0.0.1", port, Some("u"), Some(Secret::new("p")));
     o.timeout = Duration::from_secs(5);
@@ -180,15 +193,11 @@ async fn non_utf8_names_are_listed_shown_lossily_and_downloaded_with_their_bytes
     let out = tempfile::tempdir().unwrap();
     run(
         port,
-        JobSpec {
-            direction: Direction::Download,
-            kind: JobKind::Dir,
-            src: "/d".into(),
-            dst: out.path().join("d").to_string_lossy().into(),
-            size: None,
-            mtime: None,
-            is_move: false,
-        },
+        dir_job(
+            Direction::Download,
+            "/d",
+            out.path().join("d").to_string_lossy(),
+        ),
     )
     .await;
     let d = out.path().join("d");
@@ -221,15 +230,7 @@ async fn a_local_name_that_is_not_utf8_is_uploaded_with_its_bytes() {
     std::fs::write(dir.join(OsStr::from_bytes(LATIN1)), b"latin").unwrap();
     run(
         port,
-        JobSpec {
-            direction: Direction::Upload,
-            kind: JobKind::Dir,
-            src: dir.to_string_lossy().into(),
-            dst: "/up".into(),
-            size: None,
-            mtime: None,
-            is_move: false,
-        },
+        dir_job(Direction::Upload, dir.to_string_lossy(), "/up"),
     )
     .await;
     let uploads = &seen.lock().unwrap().uploads;
@@ -271,15 +272,11 @@ async fn a_gbk_server_shows_real_names_and_gets_its_own_bytes_back() {
     let out = tempfile::tempdir().unwrap();
     run_with(
         o.clone(),
-        JobSpec {
-            direction: Direction::Download,
-            kind: JobKind::Dir,
-            src: "/d".into(),
-            dst: out.path().join("d").to_string_lossy().into(),
-            size: None,
-            mtime: None,
-            is_move: false,
-        },
+        dir_job(
+            Direction::Download,
+            "/d",
+            out.path().join("d").to_string_lossy(),
+        ),
     )
     .await;
     // Locally the name is UTF-8, as everything else on this disk.
@@ -297,15 +294,11 @@ async fn a_gbk_server_shows_real_names_and_gets_its_own_bytes_back() {
     std::fs::write(src.path().join("up/你好.txt"), b"ni hao").unwrap();
     run_with(
         o,
-        JobSpec {
-            direction: Direction::Upload,
-            kind: JobKind::Dir,
-            src: src.path().join("up").to_string_lossy().into(),
-            dst: "/up".into(),
-            size: None,
-            mtime: None,
-            is_move: false,
-        },
+        dir_job(
+            Direction::Upload,
+            src.path().join("up").to_string_lossy(),
+            "/up",
+        ),
     )
     .await;
     let seen = seen.lock().unwrap();
