@@ -347,17 +347,9 @@ fn main() -> anyhow::Result<()> {
         let anonymous = profile.anonymous || profile.user.is_none();
         match (password, anonymous) {
             (None, false) => {
-                let mut form = ConnectForm::password_prompt(
-                    &profile.host,
-                    profile.port,
-                    profile.user.as_deref().unwrap_or(""),
-                    profile.remote_dir.clone(),
-                );
-                form.local_dir = profile.local_dir.clone();
-                let mut opts = profile.connect_options(None);
-                opts.trust.ca_file = cli.tls.ca_file.clone();
-                cli.tls.apply(&mut opts);
-                form.settings = Box::new(opts);
+                let mut form = ConnectForm::for_profile(&profile);
+                form.settings.trust.ca_file = cli.tls.ca_file.clone();
+                cli.tls.apply(&mut form.settings);
                 launch.prompt = Some(form);
             }
             (password, _) => {

@@ -157,6 +157,20 @@ impl ConnectForm {
         }
     }
 
+    /// The password prompt for a bookmark: its address and user, its directories, and its
+    /// connection settings (FTPS, trust, data connection mode…).
+    pub fn for_profile(p: &crate::bookmarks::Profile) -> ConnectForm {
+        let mut form = ConnectForm::password_prompt(
+            &p.host,
+            p.port,
+            p.user.as_deref().unwrap_or(""),
+            p.remote_dir.clone(),
+        );
+        form.local_dir = p.local_dir.clone();
+        form.settings = Box::new(p.connect_options(None));
+        form
+    }
+
     fn field_mut(&mut self) -> Option<&mut String> {
         match self.focus {
             0 => Some(&mut self.host),

@@ -910,15 +910,7 @@ impl State {
                         self.connect_profile(profile, None)
                     }
                     Ok(None) => {
-                        let mut form = ConnectForm::password_prompt(
-                            &profile.host,
-                            profile.port,
-                            profile.user.as_deref().unwrap_or(""),
-                            profile.remote_dir.clone(),
-                        );
-                        form.local_dir = profile.local_dir.clone();
-                        form.settings = Box::new(profile.connect_options(None));
-                        self.dialog = Some(Dialog::Connect(form));
+                        self.dialog = Some(Dialog::Connect(ConnectForm::for_profile(&profile)));
                         vec![]
                     }
                     Err(e) => {
