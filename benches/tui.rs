@@ -24,12 +24,15 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Side, SkiffScreen, Spawn};
+use support::{clk_tck, env_num, median, percentile, proc_status_kb};
 
 /// The output must pause this long for a frame to count as complete.
 const QUIET: Duration = Duration::from_millis(30);
@@ -51,13 +54,6 @@ struct Config {
     bin: PathBuf,
     lftp: bool,
     lftp_long: bool,
-}
-
-fn env_num<T: std::str::FromStr>(k: &str, default: T) -> T {
-    std::env::var(k)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn percent_decode(s: &str) -> String {
@@ -133,13 +129,6 @@ impl Config {
 
 // ---------------------------------------------------------------- /proc
 
-fn proc_status_kb(pid: u32, key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 /// utime + stime of the whole process (exited threads included), in clock ticks.
 fn proc_cpu_ticks(pid: u32) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -171,31 +160,7 @@ fn thread_runtimes_ms(pid: u32) -> Vec<(String, f64)> {
     out
 }
 
-fn clk_tck() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
 // ---------------------------------------------------------------- statistics
-
-fn median(v: &[f64]) -> f64 {
-    percentile(v, 50.0)
-}
-
-/// Nearest-rank percentile.
-fn percentile(v: &[f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    let rank = ((p / 100.0) * s.len() as f64).ceil().max(1.0) as usize;
-    s[rank.min(s.len()) - 1]
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

@@ -37,6 +37,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::hash::Hasher;
 use std::io::Read;
@@ -47,6 +49,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Side, SkiffScreen, Spawn};
+use support::{clk_tck, env_num, median, percentile, proc_status_kb};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -68,13 +71,6 @@ struct Config {
     tui_quiet_runs: usize,
     queue_timeout: Duration,
     bin: PathBuf,
-}
-
-fn env_num<T: std::str::FromStr>(k: &str, default: T) -> T {
-    std::env::var(k)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 impl Config {
@@ -346,13 +342,6 @@ fn settle() {
     std::thread::sleep(Duration::from_millis(100));
 }
 
-fn proc_status_kb(pid: u32, key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 fn remove(p: &Path) {
     match std::fs::symlink_metadata(p) {
         Ok(m) if m.is_dir() => {
@@ -491,21 +480,6 @@ fn check_tree(want: &Manifest, copy: &Path, who: &str) -> Result<(), String> {
 }
 
 // ---------------------------------------------------------------- statistics
-
-fn median(v: &[f64]) -> f64 {
-    percentile(v, 50.0)
-}
-
-/// Nearest-rank percentile.
-fn percentile(v: &[f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    let rank = ((p / 100.0) * s.len() as f64).ceil().max(1.0) as usize;
-    s[rank.min(s.len()) - 1]
-}
 
 fn list(v: &[f64], digits: usize) -> String {
     v.iter()
@@ -917,18 +891,6 @@ fn proc_cpu_ms(pid: u32) -> Option<f64> {
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
     Some(ticks as f64 * 1000.0 / clk_tck())
-}
-
-fn clk_tck() -> f64 {
-    static TCK: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *TCK.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-            .unwrap_or(100.0)
-    })
 }
 
 /// Each live thread: (tid, name, scheduler clock in ms) from /proc/PID/task/*.
