@@ -241,6 +241,10 @@ struct Tally {
     failed: BTreeMap<JobId, String>,
     /// Bytes of the files in flight (finished ones are in `ok_bytes`).
     moving: HashMap<JobId, u64>,
+    /// Files of listed directories not in the queue yet, per directory.
+    backlog: HashMap<JobId, usize>,
+    /// Whether any job was seen at all.
+    any: bool,
 }
 
 impl Tally {
@@ -254,6 +258,7 @@ impl Tally {
             JobState::Cancelled | JobState::Conflict { .. } => Seen::Ended,
             _ => Seen::Open,
         };
+        self.any = true;
         let before = self.seen.insert(j.id, (file, now)).map(|(_, s)| s);
         if before.is_none() && file {
             self.files += 1;
@@ -304,6 +309,11 @@ impl Tally {
             }
             _ => {}
         }
+        // The engine forgets a job that ended well (`keep_finished` is off) and says no more
+        // of it: neither does the tally, so a long run costs no memory per file.
+        if matches!(now, Seen::Done | Seen::Skipped | Seen::Ended) {
+            self.seen.remove(&j.id);
+        }
     }
 }
 
@@ -318,6 +328,7 @@ async fn run_jobs(
     cfg.on_exists = x.on_exists;
     // A directory needs every connection; a single file needs one.
     cfg.preconnect = specs.iter().any(|s| s.kind == JobKind::Dir);
+    cfg.keep_finished = false;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let log = if x.verbose {
         let (ltx, mut lrx) = mpsc::unbounded_channel::<crate::ftp::LogEvent>();
@@ -353,6 +364,13 @@ async fn run_jobs(
                     }
                 }
             }
+            EngineEvent::Backlog { dir, files, .. } => {
+                if files == 0 {
+                    t.backlog.remove(&dir);
+                } else {
+                    t.backlog.insert(dir, files);
+                }
+            }
             EngineEvent::Idle => break,
             _ => {}
         }
@@ -362,12 +380,12 @@ async fn run_jobs(
             eprint!(
                 "\r\x1b[K{}/{} files  {}  {}/s",
                 t.files_finished,
-                t.files,
+                t.files + t.backlog.values().sum::<usize>(),
                 human_size(bytes),
                 human_size(rate_total)
             );
         }
-        if !t.seen.is_empty() && t.open == 0 {
+        if t.any && t.open == 0 {
             break;
         }
     }

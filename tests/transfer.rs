@@ -64,6 +64,10 @@ struct Run {
     jobs: BTreeMap<JobId, Job>,
     log_rx: mpsc::UnboundedReceiver<LogEvent>,
     log: Vec<LogEvent>,
+    /// Per directory: entries of its listing not in the queue yet, as last reported.
+    backlog: BTreeMap<JobId, usize>,
+    /// The most jobs one `Added` event brought.
+    max_added: usize,
 }
 
 impl Run {
@@ -77,15 +81,21 @@ impl Run {
             jobs: BTreeMap::new(),
             log_rx,
             log: Vec::new(),
+            backlog: BTreeMap::new(),
+            max_added: 0,
         }
     }
 
     fn fold(&mut self, e: EngineEvent) {
         match e {
             EngineEvent::Added { jobs, .. } => {
+                self.max_added = self.max_added.max(jobs.len());
                 for j in jobs {
                     self.jobs.insert(j.id, j);
                 }
+            }
+            EngineEvent::Backlog { dir, entries, .. } => {
+                self.backlog.insert(dir, entries);
             }
             EngineEvent::Changed(j) => {
                 self.jobs.insert(j.id, j);
@@ -685,4 +695,147 @@ async fn planted_symlinks_are_never_written_through() {
         run.states()
     );
     assert_eq!(std::fs::read(&victim).unwrap(), b"untouched");
+}
+
+/// `n` small files of distinct contents in `dir`, and a subdirectory with three more.
+fn many_files(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    for i in 0..n {
+        std::fs::write(
+            dir.join(format!("f{i:04}.txt")),
+            format!("file {i}\n").repeat(i % 7 + 1),
+        )
+        .unwrap();
+    }
+    for i in 0..3 {
+        std::fs::write(dir.join("sub").join(format!("s{i}")), vec![i as u8; 1000]).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_big_directory_is_queued_a_little_at_a_time_and_survives_a_restart() {
+    let remote = tempfile::tempdir().unwrap();
+    many_files(&remote.path().join("many"), 400);
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut cfg = config(server.port, 2);
+    cfg.state_file = Some(state.path().join("queue.json"));
+    let target = local(&down.path().join("many"));
+
+    let mut run = Run::start(cfg.clone());
+    run.engine.enqueue(vec![spec(
+        Direction::Download,
+        JobKind::Dir,
+        "/many",
+        target.clone(),
+    )]);
+    run.until("40 files done", |jobs| {
+        jobs.values()
+            .filter(|j| j.spec.kind == JobKind::File && j.state == JobState::Done)
+            .count()
+            >= 40
+    })
+    .await;
+    run.engine.shutdown().await;
+    // The listing was not turned into 400 jobs at once: they come in batches as workers
+    // take them, and the rest waited in the directory's backlog.
+    assert!(run.max_added <= 32, "one batch of {} jobs", run.max_added);
+    assert!(run.jobs.len() < 300, "{} jobs made already", run.jobs.len());
+    let dir_id = run
+        .jobs
+        .values()
+        .find(|j| j.spec.kind == JobKind::Dir && &*j.spec.src == "/many")
+        .map(|j| j.id)
+        .unwrap();
+    let left = run.backlog[&dir_id];
+    assert!(left > 0 && left < 401, "{left} entries left");
+    let saved = std::fs::read_to_string(state.path().join("queue.json")).unwrap();
+    assert!(
+        saved.contains("\"backlogs\""),
+        "the backlog is saved with the queue"
+    );
+
+    // After the restart the directory goes on adding its entries where it stopped.
+    let mut again = Run::start(cfg);
+    again.until_settled().await;
+    assert!(
+        again.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        again.jobs.values().filter(|j| j.state != JobState::Done).collect::<Vec<_>>()
+    );
+    assert_eq!(again.backlog.get(&dir_id), Some(&0));
+    assert_eq!(
+        tree(&down.path().join("many")),
+        tree(&remote.path().join("many"))
+    );
+}
+
+#[tokio::test]
+async fn pausing_or_cancelling_a_directory_stops_what_came_from_it_and_its_backlog() {
+    let remote = tempfile::tempdir().unwrap();
+    many_files(&remote.path().join("many"), 300);
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(server.port, 1));
+    run.engine.enqueue(vec![spec(
+        Direction::Download,
+        JobKind::Dir,
+        "/many",
+        local(&down.path().join("many")),
+    )]);
+    let done = |jobs: &BTreeMap<JobId, Job>| {
+        jobs.values()
+            .filter(|j| j.spec.kind == JobKind::File && j.state == JobState::Done)
+            .count()
+    };
+    run.until("5 files done", |j| done(j) >= 5).await;
+    let dir_id = run
+        .jobs
+        .values()
+        .find(|j| j.spec.kind == JobKind::Dir && &*j.spec.src == "/many")
+        .map(|j| j.id)
+        .unwrap();
+
+    // Pause: the directory and its queued entries wait; what was running stops.
+    run.engine.pause(dir_id);
+    run.until("everything paused or finished", |jobs| {
+        jobs.values()
+            .all(|j| j.state.is_finished() || j.state == JobState::Paused)
+            && jobs[&dir_id].state == JobState::Paused
+    })
+    .await;
+    let made = run.jobs.len();
+    let finished = done(&run.jobs);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(e) = run.rx.try_recv() {
+        run.fold(e);
+    }
+    assert_eq!(run.jobs.len(), made, "no jobs added while paused");
+    assert_eq!(done(&run.jobs), finished, "nothing moved while paused");
+
+    // Resume: it carries on.
+    run.engine.resume(dir_id);
+    run.until("10 more files done", |j| done(j) >= finished + 10)
+        .await;
+
+    // Cancel: everything from it ends, the backlog is dropped, nothing more is added.
+    run.engine.cancel(dir_id);
+    run.until_settled().await;
+    assert_eq!(run.jobs[&dir_id].state, JobState::Cancelled);
+    assert_eq!(run.backlog.get(&dir_id), Some(&0));
+    let files = run
+        .jobs
+        .values()
+        .filter(|j| j.spec.kind == JobKind::File)
+        .count();
+    assert!(files < 300, "{files} file jobs after the cancel");
+    assert!(
+        run.jobs
+            .values()
+            .filter(|j| j.spec.kind == JobKind::File)
+            .all(|j| matches!(j.state, JobState::Done | JobState::Cancelled)),
+        "{:?}",
+        run.states()
+    );
 }

@@ -731,9 +731,17 @@ impl FtpSession {
     /// List the working directory, streaming and parsing the data connection line by line.
     /// Lines that cannot be parsed are logged as warnings and skipped.
     pub async fn list_cwd(&mut self) -> Result<Vec<Entry>, FtpError> {
+        let mut entries = Vec::new();
+        self.list_cwd_into(&mut entries).await?;
+        Ok(entries)
+    }
+
+    /// Like [`FtpSession::list_cwd`], handing each entry to `sink` as it is parsed (a caller
+    /// that keeps entries in a compact form of its own never holds the whole `Vec<Entry>`).
+    pub async fn list_cwd_into(&mut self, sink: &mut dyn ListSink) -> Result<(), FtpError> {
         self.ensure_resumable().await?;
-        match self.list_cwd_once().await {
-            Err(e) if self.recoverable(&e).await? => self.list_cwd_once().await,
+        match self.list_cwd_once(sink).await {
+            Err(e) if self.recoverable(&e).await? => self.list_cwd_once(sink).await,
             r => r,
         }
     }
@@ -745,21 +753,22 @@ impl FtpSession {
         Ok(self.epsv_failed(e) || self.epsv_refused(e).await || self.tls13_data_refused(e).await?)
     }
 
-    async fn list_cwd_once(&mut self) -> Result<Vec<Entry>, FtpError> {
-        match self.list_with(self.use_mlsd).await {
+    async fn list_cwd_once(&mut self, sink: &mut dyn ListSink) -> Result<(), FtpError> {
+        match self.list_with(self.use_mlsd, sink).await {
             // The refusal may be EPSV's, not MLSD's: that is checked first.
-            Err(e) if self.epsv_refused(&e).await => self.list_with(self.use_mlsd).await,
+            Err(e) if self.epsv_refused(&e).await => self.list_with(self.use_mlsd, sink).await,
             Err(FtpError::Reply { code, .. }) if self.use_mlsd && (500..=504).contains(&code) => {
                 self.tap
                     .warn(format!("MLSD refused ({code}); falling back to LIST"));
                 self.use_mlsd = false;
-                self.list_with(false).await
+                self.list_with(false, sink).await
             }
             other => other,
         }
     }
 
-    async fn list_with(&mut self, mlsd: bool) -> Result<Vec<Entry>, FtpError> {
+    async fn list_with(&mut self, mlsd: bool, sink: &mut dyn ListSink) -> Result<(), FtpError> {
+        sink.start();
         let t = self.opts.timeout;
         let max_lines = self.opts.max_listing_lines;
         let enc = self.opts.encoding;
@@ -791,10 +800,10 @@ impl FtpSession {
                 let mut stream = stream;
                 let mut buf = vec![0u8; 64 * 1024];
                 let mut pending: Vec<u8> = Vec::new();
-                let mut entries = Vec::new();
+                let entries = sink;
                 let mut bad = 0usize;
                 let mut lines = 0usize;
-                let mut handle = |raw: &[u8], entries: &mut Vec<Entry>| {
+                let mut handle = |raw: &[u8], entries: &mut dyn ListSink| {
                     let text = super::encoding::decode_with(enc, raw);
                     let text = text.trim_end_matches(['\r', '\n']);
                     if text.is_empty() {
@@ -806,7 +815,7 @@ impl FtpSession {
                         parse_list_line(text, now)
                     };
                     match parsed {
-                        Ok(Some(e)) if validate_name(&e.name).is_ok() => entries.push(e),
+                        Ok(Some(e)) if validate_name(&e.name).is_ok() => entries.entry(e),
                         Ok(Some(e)) => {
                             bad += 1;
                             if bad <= MAX_WARNED_LINES {
@@ -839,7 +848,7 @@ impl FtpSession {
                     pending.extend_from_slice(&buf[..n]);
                     let mut start = 0;
                     while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
-                        handle(&pending[start..start + pos], &mut entries);
+                        handle(&pending[start..start + pos], &mut *entries);
                         start += pos + 1;
                         lines += 1;
                     }
@@ -854,7 +863,7 @@ impl FtpSession {
                     }
                 }
                 if !pending.is_empty() {
-                    handle(&pending, &mut entries);
+                    handle(&pending, &mut *entries);
                 }
                 timed(t, "the end of the listing", async {
                     match stream {
@@ -866,7 +875,7 @@ impl FtpSession {
                 if bad > MAX_WARNED_LINES {
                     tap.warn(format!("{bad} listing lines were skipped in all"));
                 }
-                Ok(entries)
+                Ok(())
             })
             .await
     }
@@ -1268,6 +1277,22 @@ pub fn remote_join(dir: &str, name: &str) -> String {
         format!("{dir}{name}")
     } else {
         format!("{dir}/{name}")
+    }
+}
+
+/// Where a listing's entries go as they are parsed.
+pub trait ListSink: Send {
+    /// A listing (re)starts: whatever an earlier, failed attempt delivered is void.
+    fn start(&mut self);
+    fn entry(&mut self, e: Entry);
+}
+
+impl ListSink for Vec<Entry> {
+    fn start(&mut self) {
+        self.clear();
+    }
+    fn entry(&mut self, e: Entry) {
+        self.push(e);
     }
 }
 

@@ -48,6 +48,8 @@ pub struct JobRow {
     pub job: Job,
     /// Bytes per second while running.
     pub rate: u64,
+    /// For a directory: entries of its listing not in the queue yet.
+    pub left: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -61,6 +63,8 @@ pub struct QueueView {
     pub filter: QueueFilter,
     /// Shown under the panes.
     pub visible: bool,
+    /// Per directory still adding its entries: files and bytes not in the queue yet.
+    pub backlog: HashMap<JobId, (usize, u64)>,
 }
 
 /// Totals for the summary line.
@@ -96,7 +100,14 @@ impl QueueView {
                     .unwrap_or(self.order.len());
                 self.order.splice(at..at, jobs.iter().map(|j| j.id));
                 for job in jobs {
-                    self.rows.insert(job.id, JobRow { job, rate: 0 });
+                    self.rows.insert(
+                        job.id,
+                        JobRow {
+                            job,
+                            rate: 0,
+                            left: 0,
+                        },
+                    );
                 }
                 self.visible = true;
             }
@@ -111,7 +122,14 @@ impl QueueView {
                     }
                     None => {
                         self.order.push(job.id);
-                        self.rows.insert(job.id, JobRow { job, rate: 0 });
+                        self.rows.insert(
+                            job.id,
+                            JobRow {
+                                job,
+                                rate: 0,
+                                left: 0,
+                            },
+                        );
                     }
                 }
             }
@@ -127,11 +145,27 @@ impl QueueView {
                 let set: std::collections::HashSet<JobId> = ids.into_iter().collect();
                 self.order.retain(|id| !set.contains(id));
                 self.rows.retain(|id, _| !set.contains(id));
+                self.backlog.retain(|id, _| !set.contains(id));
             }
             EngineEvent::Moved { id, index } => {
                 if let Some(i) = self.order.iter().position(|&x| x == id) {
                     let x = self.order.remove(i);
                     self.order.insert(index.min(self.order.len()), x);
+                }
+            }
+            EngineEvent::Backlog {
+                dir,
+                files,
+                bytes,
+                entries,
+            } => {
+                if entries == 0 {
+                    self.backlog.remove(&dir);
+                } else {
+                    self.backlog.insert(dir, (files, bytes));
+                }
+                if let Some(r) = self.rows.get_mut(&dir) {
+                    r.left = entries;
                 }
             }
             EngineEvent::Idle => {}
@@ -201,6 +235,12 @@ impl QueueView {
                 }
                 _ => {}
             }
+        }
+        // Files of listed directories that are not jobs yet.
+        for &(files, bytes) in self.backlog.values() {
+            t.files += files;
+            t.pending += files;
+            t.bytes += bytes;
         }
         t
     }

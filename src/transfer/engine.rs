@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::job::{Job, JobId, JobKind, JobSpec, JobState, OnExists};
+use super::job::{Children, Job, JobId, JobKind, JobSpec, JobState, OnExists};
 use super::worker::{Assignment, CANCEL, Outcome, PAUSE, RUN, Worker};
 use crate::ftp::{ConnectOptions, LogEvent, Tap};
 
@@ -34,6 +34,10 @@ pub struct EngineConfig {
     /// Log every worker in at start instead of at its first job (for a run that is known to
     /// need them all, such as a directory download: saves a login's wait per worker).
     pub preconnect: bool,
+    /// Keep finished jobs in the queue (the TUI shows them). A headless run turns this off:
+    /// a job that is done, skipped or cancelled is reported and forgotten, so memory stays
+    /// flat however many files a run moves (failed jobs are kept).
+    pub keep_finished: bool,
 }
 
 impl EngineConfig {
@@ -47,6 +51,7 @@ impl EngineConfig {
             backoff: Duration::from_secs(1),
             state_file: None,
             preconnect: false,
+            keep_finished: true,
         }
     }
 }
@@ -76,6 +81,15 @@ pub enum EngineEvent {
     Moved {
         id: JobId,
         index: usize,
+    },
+    /// What is left of a directory's listing that is not in the queue yet (the engine adds
+    /// a directory's entries as jobs a few at a time): files and their bytes, and all
+    /// entries. Zero when it is used up or cancelled.
+    Backlog {
+        dir: JobId,
+        files: usize,
+        bytes: u64,
+        entries: usize,
     },
     /// Nothing is queued or running any more.
     Idle,
@@ -293,6 +307,23 @@ struct SavedQueue {
     version: u32,
     server: String,
     jobs: Vec<Job>,
+    #[serde(default)]
+    backlogs: Vec<Backlog>,
+}
+
+/// A listed directory whose entries are not all jobs yet. The directory's job stays
+/// `Running` until they are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Backlog {
+    dir: JobId,
+    /// The directory's source path as listed (entries are `src/name`).
+    src: String,
+    children: Children,
+    /// The last entry made a job (the next ones go after it).
+    last: JobId,
+    /// Entries made jobs that no worker has taken yet.
+    #[serde(skip)]
+    ahead: usize,
 }
 
 struct Core {
@@ -314,6 +345,8 @@ struct Core {
     /// Directories being moved: how many of their entries are not yet moved, and whether one
     /// failed or was skipped (then the source directory stays).
     moving: HashMap<JobId, (usize, bool)>,
+    /// Listed directories whose entries are still being made jobs.
+    backlogs: HashMap<JobId, Backlog>,
 }
 
 const TICK: Duration = Duration::from_millis(250);
@@ -336,7 +369,14 @@ impl Core {
             save_due: None,
             was_busy: false,
             moving: HashMap::new(),
+            backlogs: HashMap::new(),
         }
+    }
+
+    /// How many of a directory's entries are kept as queued jobs ahead of the workers; the
+    /// rest wait in its compact backlog.
+    fn ahead_target(&self) -> usize {
+        (self.cfg.parallel * 4).max(32)
     }
 
     fn server_key(&self) -> String {
@@ -379,9 +419,16 @@ impl Core {
         if saved.server != self.server_key() {
             return;
         }
+        let draining: std::collections::HashSet<JobId> =
+            saved.backlogs.iter().map(|b| b.dir).collect();
         let mut jobs = Vec::new();
         for mut j in saved.jobs {
-            if matches!(j.state, JobState::Running | JobState::Conflict { .. }) {
+            if draining.contains(&j.id) {
+                // Still adding its entries (or paused while doing so).
+                if j.state != JobState::Paused {
+                    j.state = JobState::Running;
+                }
+            } else if matches!(j.state, JobState::Running | JobState::Conflict { .. }) {
                 j.state = JobState::Queued;
             }
             self.next_id = self.next_id.max(j.id + 1);
@@ -393,6 +440,13 @@ impl Core {
             self.tap
                 .info(format!("restored {} jobs from the saved queue", jobs.len()));
             self.emit(EngineEvent::Added { after: None, jobs });
+        }
+        for b in saved.backlogs {
+            if self.jobs.contains_key(&b.dir) && !b.children.is_empty() {
+                let dir = b.dir;
+                self.backlogs.insert(dir, b);
+                self.report_backlog(dir);
+            }
         }
     }
 
@@ -420,10 +474,13 @@ impl Core {
                 j
             })
             .collect();
+        let mut backlogs: Vec<Backlog> = self.backlogs.values().cloned().collect();
+        backlogs.sort_by_key(|b| b.dir);
         let saved = SavedQueue {
             version: 1,
             server: self.server_key(),
             jobs,
+            backlogs,
         };
         let bytes = match serde_json::to_vec(&saved) {
             Ok(b) => b,
@@ -518,10 +575,134 @@ impl Core {
             })
     }
 
+    /// The oldest directory whose backlog may feed the queue now (not paused or cancelled).
+    fn feeder(&self) -> Option<JobId> {
+        if self.paused_all {
+            return None;
+        }
+        self.backlogs
+            .keys()
+            .copied()
+            .filter(|d| {
+                self.jobs
+                    .get(d)
+                    .is_some_and(|j| j.state == JobState::Running)
+            })
+            .min()
+    }
+
+    /// Make up to `n` more of a directory's entries jobs, right after the last ones made.
+    fn materialise(&mut self, dir: JobId, n: usize) {
+        let Some(d) = self.jobs.get(&dir) else {
+            self.backlogs.remove(&dir);
+            return;
+        };
+        let (direction, dst, is_move) = (d.spec.direction, d.spec.dst.clone(), d.spec.is_move);
+        let Some(b) = self.backlogs.get_mut(&dir) else {
+            return;
+        };
+        let src = b.src.trim_end_matches('/');
+        let dst_base = dst.trim_end_matches('/');
+        let mut specs = Vec::with_capacity(n.min(b.children.len()));
+        while specs.len() < n {
+            let Some(c) = b.children.pop() else { break };
+            specs.push(JobSpec {
+                direction,
+                kind: c.kind,
+                src: format!("{src}/{}", c.name).into(),
+                dst: format!("{dst_base}/{}", c.name).into(),
+                size: c.size,
+                mtime: c.mtime,
+                is_move,
+            });
+        }
+        let after = if self.jobs.contains_key(&b.last) {
+            b.last
+        } else {
+            dir
+        };
+        let jobs = self.add(Some(after), Some(dir), specs);
+        if let Some(b) = self.backlogs.get_mut(&dir) {
+            b.ahead += jobs.len();
+            if let Some(l) = jobs.last() {
+                b.last = l.id;
+            }
+        }
+        if !jobs.is_empty() {
+            self.emit(EngineEvent::Added {
+                after: Some(after),
+                jobs,
+            });
+        }
+        self.report_backlog(dir);
+        if self
+            .backlogs
+            .get(&dir)
+            .is_some_and(|b| b.children.is_empty())
+        {
+            self.backlogs.remove(&dir);
+            if self
+                .jobs
+                .get(&dir)
+                .is_some_and(|j| j.state == JobState::Running)
+            {
+                self.set_state(dir, JobState::Done);
+                self.maybe_forget(dir);
+            }
+        }
+    }
+
+    fn report_backlog(&self, dir: JobId) {
+        let (files, bytes, entries) = match self.backlogs.get(&dir) {
+            Some(b) => {
+                let (f, by) = b.children.files_left();
+                (f, by, b.children.len())
+            }
+            None => (0, 0, 0),
+        };
+        self.emit(EngineEvent::Backlog {
+            dir,
+            files,
+            bytes,
+            entries,
+        });
+    }
+
+    /// Without `keep_finished`, a job that ended well is dropped once nothing needs it.
+    fn maybe_forget(&mut self, id: JobId) {
+        if self.cfg.keep_finished
+            || self.backlogs.contains_key(&id)
+            || self.moving.contains_key(&id)
+            || !self.jobs.get(&id).is_some_and(|j| {
+                matches!(
+                    j.state,
+                    JobState::Done | JobState::Skipped { .. } | JobState::Cancelled
+                )
+            })
+        {
+            return;
+        }
+        self.jobs.remove(&id);
+        self.not_before.remove(&id);
+        if let Some(i) = self.index_of(id) {
+            self.order.remove(i);
+            if i < self.scan_from {
+                self.scan_from -= 1;
+            }
+        }
+    }
+
     fn dispatch(&mut self) {
         while !self.waiting.is_empty() {
-            let Some(id) = self.next_runnable() else {
-                break;
+            let id = match self.next_runnable() {
+                Some(id) => id,
+                None => {
+                    // Nothing queued: take more entries from a listed directory.
+                    let Some(dir) = self.feeder() else { break };
+                    let n = self.ahead_target();
+                    self.materialise(dir, n);
+                    continue;
+                }
             };
             let Some(worker) = self.waiting.pop() else {
                 break;
@@ -540,6 +721,7 @@ impl Core {
                 ctl: ctl.clone(),
                 progress: progress.clone(),
             };
+            let parent = job.parent;
             self.not_before.remove(&id);
             self.running.insert(
                 id,
@@ -550,6 +732,16 @@ impl Core {
                     rate: 0.0,
                 },
             );
+            let target = self.ahead_target();
+            if let Some(p) = parent
+                && let Some(b) = self.backlogs.get_mut(&p)
+            {
+                b.ahead = b.ahead.saturating_sub(1);
+                if b.ahead <= target / 2 {
+                    let n = target - b.ahead;
+                    self.materialise(p, n);
+                }
+            }
             match worker.send(a) {
                 Ok(()) => self.changed(id),
                 Err(a) => {
@@ -562,7 +754,7 @@ impl Core {
                 }
             }
         }
-        let busy = !self.running.is_empty() || self.has_queued();
+        let busy = !self.running.is_empty() || self.has_queued() || self.feeder().is_some();
         if self.was_busy && !busy {
             self.emit(EngineEvent::Idle);
         }
@@ -606,42 +798,13 @@ impl Core {
                     };
                 }
             },
-            Outcome::Expanded { children, skipped } => {
-                job.state = JobState::Done;
-                let parent = job.id;
-                let mut jobs = self.add(Some(parent), Some(parent), children);
-                // Entries we will not copy are listed too, each with its reason.
-                if !skipped.is_empty() {
-                    let last = jobs.last().map(|j| j.id).unwrap_or(parent);
-                    let dir_spec = self.jobs.get(&parent).map(|j| j.spec.clone());
-                    if let Some(dir_spec) = dir_spec {
-                        let specs: Vec<JobSpec> = skipped
-                            .iter()
-                            .map(|(name, _)| JobSpec {
-                                kind: JobKind::File,
-                                src: format!("{}/{}", dir_spec.src.trim_end_matches('/'), name)
-                                    .into(),
-                                dst: format!("{}/{}", dir_spec.dst.trim_end_matches('/'), name)
-                                    .into(),
-                                size: None,
-                                mtime: None,
-                                ..dir_spec.clone()
-                            })
-                            .collect();
-                        let mut extra = self.add(Some(last), Some(parent), specs);
-                        for (j, (_, reason)) in extra.iter_mut().zip(skipped) {
-                            j.state = JobState::Skipped { reason };
-                            if let Some(stored) = self.jobs.get_mut(&j.id) {
-                                stored.state = j.state.clone();
-                            }
-                        }
-                        jobs.extend(extra);
-                    }
-                }
-                self.emit(EngineEvent::Added {
-                    after: Some(parent),
-                    jobs,
-                });
+            Outcome::Expanded {
+                src_base,
+                children,
+                skipped,
+            } => {
+                self.expanded(id, src_base, children, skipped);
+                return;
             }
             Outcome::Failed(e) => {
                 let transient = e.is_transient();
@@ -672,6 +835,81 @@ impl Core {
         }
         self.changed(id);
         self.track_move(id);
+        self.maybe_forget(id);
+    }
+
+    /// A directory was listed: the names it will not copy are listed as skipped at once, its
+    /// entries go into a backlog that feeds the queue as workers take jobs, and the
+    /// directory's job runs until the backlog is used up.
+    fn expanded(
+        &mut self,
+        id: JobId,
+        src_base: String,
+        children: Children,
+        skipped: Vec<(String, String)>,
+    ) {
+        let Some(dir) = self.jobs.get_mut(&id) else {
+            return;
+        };
+        let entries = children.len();
+        dir.state = if entries == 0 {
+            JobState::Done
+        } else {
+            JobState::Running
+        };
+        let dir_spec = dir.spec.clone();
+        if dir_spec.is_move {
+            // Entries skipped now keep the directory in place.
+            self.moving.insert(id, (entries, !skipped.is_empty()));
+        }
+        self.changed(id);
+        let mut last = id;
+        if !skipped.is_empty() {
+            let specs: Vec<JobSpec> = skipped
+                .iter()
+                .map(|(name, _)| JobSpec {
+                    kind: JobKind::File,
+                    src: format!("{}/{}", src_base.trim_end_matches('/'), name).into(),
+                    dst: format!("{}/{}", dir_spec.dst.trim_end_matches('/'), name).into(),
+                    size: None,
+                    mtime: None,
+                    ..dir_spec.clone()
+                })
+                .collect();
+            let mut extra = self.add(Some(id), Some(id), specs);
+            for (j, (_, reason)) in extra.iter_mut().zip(skipped) {
+                j.state = JobState::Skipped { reason };
+                if let Some(stored) = self.jobs.get_mut(&j.id) {
+                    stored.state = j.state.clone();
+                }
+            }
+            last = extra.last().map_or(id, |j| j.id);
+            let ids: Vec<JobId> = extra.iter().map(|j| j.id).collect();
+            self.emit(EngineEvent::Added {
+                after: Some(id),
+                jobs: extra,
+            });
+            for j in ids {
+                self.maybe_forget(j);
+            }
+        }
+        if entries > 0 {
+            self.backlogs.insert(
+                id,
+                Backlog {
+                    dir: id,
+                    src: src_base,
+                    children,
+                    last,
+                    ahead: 0,
+                },
+            );
+            let n = self.ahead_target();
+            self.materialise(id, n);
+        } else {
+            self.maybe_remove_dir(id);
+            self.maybe_forget(id);
+        }
     }
 
     /// Moving a directory ends with removing its source, once every entry in it has moved.
@@ -684,16 +922,7 @@ impl Core {
         }
         let (state, kind, parent) = (job.state.clone(), job.spec.kind, job.parent);
         if kind == JobKind::Dir && state == JobState::Done {
-            // Just expanded: entries skipped at listing time keep the directory in place.
-            let (mut left, mut poisoned) = (0, false);
-            for j in self.jobs.values().filter(|j| j.parent == Some(id)) {
-                match j.state {
-                    JobState::Skipped { .. } => poisoned = true,
-                    _ => left += 1,
-                }
-            }
-            self.moving.insert(id, (left, poisoned));
-            self.maybe_remove_dir(id);
+            // Listed (see `expanded`): its own removal counts for its parent.
             return;
         }
         // A file, a removed subdirectory, or anything that failed: one entry less to wait for.
@@ -746,6 +975,33 @@ impl Core {
         self.emit(EngineEvent::Added { after: last, jobs });
     }
 
+    /// A job and everything that came from it, in queue order.
+    fn subtree(&self, id: JobId) -> Vec<JobId> {
+        let mut inside = std::collections::HashSet::from([id]);
+        for &jid in &self.order {
+            if let Some(p) = self.jobs.get(&jid).and_then(|j| j.parent)
+                && inside.contains(&p)
+            {
+                inside.insert(jid);
+            }
+        }
+        self.order
+            .iter()
+            .copied()
+            .filter(|j| inside.contains(j))
+            .collect()
+    }
+
+    /// What a paused job goes back to: queued, or running for a directory that was adding
+    /// its entries (it was listed already).
+    fn unpaused(&self, id: JobId) -> JobState {
+        if self.backlogs.contains_key(&id) {
+            JobState::Running
+        } else {
+            JobState::Queued
+        }
+    }
+
     fn set_state(&mut self, id: JobId, state: JobState) {
         if let Some(j) = self.jobs.get_mut(&id) {
             j.state = state;
@@ -760,22 +1016,34 @@ impl Core {
                 self.emit(EngineEvent::Added { after: None, jobs });
             }
             Command::Pause(id) => {
-                match (self.running.get(&id), self.jobs.get(&id).map(|j| &j.state)) {
-                    (Some(r), _) => r.ctl.store(PAUSE, Ordering::Relaxed),
-                    (None, Some(JobState::Queued | JobState::Conflict { .. })) => {
-                        self.set_state(id, JobState::Paused)
+                // A directory pauses with everything that came from it.
+                for jid in self.subtree(id) {
+                    match (
+                        self.running.get(&jid),
+                        self.jobs.get(&jid).map(|j| &j.state),
+                    ) {
+                        (Some(r), _) => r.ctl.store(PAUSE, Ordering::Relaxed),
+                        (None, Some(JobState::Queued | JobState::Conflict { .. })) => {
+                            self.set_state(jid, JobState::Paused)
+                        }
+                        // A directory still adding its entries stops adding them.
+                        (None, Some(JobState::Running)) if self.backlogs.contains_key(&jid) => {
+                            self.set_state(jid, JobState::Paused)
+                        }
+                        _ => {}
                     }
-                    _ => {}
                 }
             }
             Command::Resume(id) => {
-                if self
-                    .jobs
-                    .get(&id)
-                    .is_some_and(|j| j.state == JobState::Paused)
-                {
-                    self.set_state(id, JobState::Queued);
-                    self.requeued(id);
+                for jid in self.subtree(id) {
+                    if self
+                        .jobs
+                        .get(&jid)
+                        .is_some_and(|j| j.state == JobState::Paused)
+                    {
+                        self.set_state(jid, self.unpaused(jid));
+                        self.requeued(jid);
+                    }
                 }
             }
             Command::PauseAll => {
@@ -797,27 +1065,15 @@ impl Core {
                     })
                     .collect();
                 for id in paused {
-                    self.set_state(id, JobState::Queued);
+                    self.set_state(id, self.unpaused(id));
                 }
                 self.scan_from = 0;
             }
             Command::Cancel(id) => {
-                // The job and everything that came from it.
-                let mut doomed = std::collections::HashSet::from([id]);
-                for &jid in &self.order {
-                    if let Some(p) = self.jobs.get(&jid).and_then(|j| j.parent)
-                        && doomed.contains(&p)
-                    {
-                        doomed.insert(jid);
+                for jid in self.subtree(id) {
+                    if self.backlogs.remove(&jid).is_some() {
+                        self.report_backlog(jid);
                     }
-                }
-                let ids: Vec<JobId> = self
-                    .order
-                    .iter()
-                    .copied()
-                    .filter(|j| doomed.contains(j))
-                    .collect();
-                for jid in ids {
                     if let Some(r) = self.running.get(&jid) {
                         r.ctl.store(CANCEL, Ordering::Relaxed);
                     } else if self.jobs.get(&jid).is_some_and(|j| !j.state.is_finished()) {
@@ -876,12 +1132,14 @@ impl Core {
                     .iter()
                     .copied()
                     .filter(|id| {
-                        self.jobs.get(id).is_some_and(|j| {
-                            matches!(
-                                j.state,
-                                JobState::Done | JobState::Skipped { .. } | JobState::Cancelled
-                            )
-                        })
+                        // A directory being moved is still needed to remove its source.
+                        !self.moving.contains_key(id)
+                            && self.jobs.get(id).is_some_and(|j| {
+                                matches!(
+                                    j.state,
+                                    JobState::Done | JobState::Skipped { .. } | JobState::Cancelled
+                                )
+                            })
                     })
                     .collect();
                 if !gone.is_empty() {
@@ -994,6 +1252,27 @@ impl Core {
                     if let Some(ack) = self.command(c) {
                         for r in self.running.values() {
                             r.ctl.store(PAUSE, Ordering::Relaxed);
+                        }
+                        // Let the workers stop (briefly): what they report is what gets saved,
+                        // and none of them is still writing a `.part` once this returns.
+                        let interrupted: Vec<JobId> = self.running.keys().copied().collect();
+                        self.paused_all = true;
+                        let deadline = Instant::now() + Duration::from_secs(2);
+                        while !self.running.is_empty() {
+                            match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
+                                Ok(Some(Msg::Finished { id, outcome })) => {
+                                    self.finished(id, outcome)
+                                }
+                                Ok(Some(_)) => {}
+                                Ok(None) | Err(_) => break,
+                            }
+                        }
+                        for id in interrupted {
+                            if let Some(j) = self.jobs.get_mut(&id)
+                                && j.state == JobState::Paused
+                            {
+                                j.state = JobState::Queued;
+                            }
                         }
                         // Interrupted jobs are saved as queued so they resume next time.
                         let ids: Vec<JobId> = self.running.keys().copied().collect();

@@ -154,6 +154,120 @@ impl Job {
     }
 }
 
+/// The entries of a listed directory that are not jobs yet, kept compact (one string for all
+/// names, 32 bytes per entry besides): the engine turns them into jobs a few at a time, so a
+/// directory of 100,000 files costs a few megabytes while it waits, not a `Job` per file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Children {
+    names: String,
+    items: Vec<Child>,
+    /// Entries before this one were taken.
+    next: usize,
+    files_left: usize,
+    bytes_left: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Child {
+    /// Where the name ends in `names` (it starts where the previous one ends).
+    end: usize,
+    kind: JobKind,
+    /// `u64::MAX` when unknown.
+    size: u64,
+    /// `i64::MIN` when unknown.
+    mtime: i64,
+}
+
+/// One entry taken out of [`Children`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildEntry {
+    pub name: String,
+    pub kind: JobKind,
+    pub size: Option<u64>,
+    pub mtime: Option<i64>,
+}
+
+impl Children {
+    pub fn push(&mut self, name: &str, kind: JobKind, size: Option<u64>, mtime: Option<i64>) {
+        self.names.push_str(name);
+        self.items.push(Child {
+            end: self.names.len(),
+            kind,
+            size: size.unwrap_or(u64::MAX),
+            mtime: mtime.unwrap_or(i64::MIN),
+        });
+        if kind == JobKind::File {
+            self.files_left += 1;
+            self.bytes_left += size.unwrap_or(0);
+        }
+    }
+
+    fn name_at(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.items[i - 1].end };
+        &self.names[start..self.items[i].end]
+    }
+
+    /// Entries not taken yet.
+    pub fn len(&self) -> usize {
+        self.items.len() - self.next
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Files (not directories) not taken yet, and their bytes as far as known.
+    pub fn files_left(&self) -> (usize, u64) {
+        (self.files_left, self.bytes_left)
+    }
+
+    /// Directories first, then by name, as the panes sort (the order the jobs are made in).
+    pub fn sort(&mut self) {
+        let rank = |k: JobKind| u8::from(k != JobKind::Dir);
+        let mut idx: Vec<usize> = (self.next..self.items.len()).collect();
+        idx.sort_unstable_by(|&a, &b| {
+            rank(self.items[a].kind)
+                .cmp(&rank(self.items[b].kind))
+                .then_with(|| crate::fs::compare_names(self.name_at(a), self.name_at(b)))
+        });
+        let mut sorted = Children::default();
+        for i in idx {
+            let c = self.items[i];
+            sorted.push(
+                self.name_at(i),
+                c.kind,
+                (c.size != u64::MAX).then_some(c.size),
+                (c.mtime != i64::MIN).then_some(c.mtime),
+            );
+        }
+        *self = sorted;
+    }
+
+    /// Take the next entry.
+    pub fn pop(&mut self) -> Option<ChildEntry> {
+        if self.next >= self.items.len() {
+            return None;
+        }
+        let c = self.items[self.next];
+        let e = ChildEntry {
+            name: self.name_at(self.next).to_string(),
+            kind: c.kind,
+            size: (c.size != u64::MAX).then_some(c.size),
+            mtime: (c.mtime != i64::MIN).then_some(c.mtime),
+        };
+        self.next += 1;
+        if c.kind == JobKind::File {
+            self.files_left -= 1;
+            self.bytes_left -= e.size.unwrap_or(0);
+        }
+        if self.next == self.items.len() {
+            // All taken: give the memory back now.
+            *self = Children::default();
+        }
+        Some(e)
+    }
+}
+
 /// `name (1).ext`, `name (2).ext`… the n-th alternative for a name that exists.
 pub fn numbered_name(name: &str, n: u32) -> String {
     match name.rfind('.') {
@@ -199,6 +313,36 @@ mod tests {
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), j);
         assert_eq!(j.name(), "a b.txt");
+    }
+
+    #[test]
+    fn children_sort_and_drain_in_order() {
+        let mut c = Children::default();
+        c.push("b.txt", JobKind::File, Some(5), Some(10));
+        c.push("Zdir", JobKind::Dir, None, None);
+        c.push("A.txt", JobKind::File, Some(7), None);
+        c.push("数据", JobKind::File, None, Some(-3));
+        assert_eq!(c.files_left(), (3, 12));
+        c.sort();
+        assert_eq!(c.len(), 4);
+        let first = c.pop().unwrap();
+        assert_eq!((first.name.as_str(), first.kind), ("Zdir", JobKind::Dir));
+        assert_eq!((first.size, first.mtime), (None, None));
+        let a = c.pop().unwrap();
+        assert_eq!((a.name.as_str(), a.size, a.mtime), ("A.txt", Some(7), None));
+        assert_eq!(c.files_left(), (2, 5));
+        // A round trip through the saved queue keeps the place.
+        let mut c: Children = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        let b = c.pop().unwrap();
+        assert_eq!(
+            (b.name.as_str(), b.size, b.mtime),
+            ("b.txt", Some(5), Some(10))
+        );
+        let d = c.pop().unwrap();
+        assert_eq!((d.name.as_str(), d.size, d.mtime), ("数据", None, Some(-3)));
+        assert!(c.is_empty());
+        assert_eq!(c.pop(), None);
+        assert_eq!(c.files_left(), (0, 0));
     }
 
     #[test]

@@ -11,11 +11,11 @@ use std::io::{Read, Seek, Write};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::job::{Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
-use crate::fs::{EntryKind, validate_name};
+use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
+use crate::fs::{Entry, EntryKind, validate_name};
 use crate::ftp::encoding::local_path;
 use crate::ftp::session::remote_join;
-use crate::ftp::{ConnectOptions, FtpError, FtpSession, Tap};
+use crate::ftp::{ConnectOptions, FtpError, FtpSession, ListSink, Tap};
 
 /// Control flag values for a running job.
 pub const RUN: u8 = 0;
@@ -77,8 +77,10 @@ pub enum Outcome {
         dst_mtime: Option<i64>,
     },
     /// A directory was listed: these are its entries (and the names skipped, with reasons).
+    /// Their source paths are `src_base/name`, their destinations `dst/name`.
     Expanded {
-        children: Vec<JobSpec>,
+        src_base: String,
+        children: Children,
         skipped: Vec<(String, String)>,
     },
     Paused,
@@ -558,8 +560,8 @@ impl Worker {
         let spec = &a.job.spec;
         let session = self.session().await?;
         session.cwd_to(&spec.src).await?;
-        let mut entries = session.list_cwd().await?;
-        crate::fs::sort_entries(&mut entries);
+        let mut sink = ChildSink::default();
+        session.list_cwd_into(&mut sink).await?;
         let dst = local_path(&spec.dst);
         match std::fs::symlink_metadata(&dst) {
             Ok(m) if m.is_dir() => {}
@@ -573,37 +575,16 @@ impl Worker {
                 std::fs::create_dir(&dst).map_err(local(format!("creating {}", dst.display())))?
             }
         }
-        let mut children = Vec::new();
-        let mut skipped = Vec::new();
-        for e in entries {
-            if validate_name(&e.name).is_err() {
-                skipped.push((e.name.clone(), "unsafe name".to_string()));
-                continue;
-            }
-            let kind = match e.kind {
-                EntryKind::File => JobKind::File,
-                EntryKind::Dir => JobKind::Dir,
-                EntryKind::Symlink => {
-                    skipped.push((e.name.clone(), "symbolic link (not followed)".into()));
-                    continue;
-                }
-                EntryKind::Other => {
-                    skipped.push((e.name.clone(), "not a regular file".into()));
-                    continue;
-                }
-            };
-            children.push(JobSpec {
-                direction: Direction::Download,
-                kind,
-                src: remote_join(&spec.src, &e.name).into(),
-                // Kept as skiff's string form (escaped bytes and all) until a file is opened.
-                dst: format!("{}/{}", spec.dst.trim_end_matches('/'), e.name).into(),
-                size: (kind == JobKind::File).then_some(e.size),
-                mtime: e.mtime,
-                is_move: spec.is_move,
-            });
-        }
-        Ok(Outcome::Expanded { children, skipped })
+        let ChildSink {
+            mut children,
+            skipped,
+        } = sink;
+        children.sort();
+        Ok(Outcome::Expanded {
+            src_base: spec.src.to_string(),
+            children,
+            skipped,
+        })
     }
 
     async fn expand_local(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
@@ -614,8 +595,6 @@ impl Worker {
                 .await
                 .map_err(|e| TransferError::Refused(e.to_string()))?
                 .map_err(local(format!("reading {}", spec.src)))?;
-        let mut listing = listing;
-        crate::fs::sort_entries(&mut listing.entries);
         let session = self.session().await?;
         match crate::fs::FileSystem::mkdir(session, &spec.dst).await {
             Ok(()) => {
@@ -636,36 +615,61 @@ impl Worker {
                 }
             }
         }
-        let mut children = Vec::new();
-        let mut skipped = Vec::new();
+        let mut sink = ChildSink::default();
         for e in listing.entries {
-            let kind = match e.kind {
-                EntryKind::File => JobKind::File,
-                EntryKind::Dir => JobKind::Dir,
-                EntryKind::Symlink => {
-                    skipped.push((e.name.clone(), "symbolic link (not followed)".into()));
-                    continue;
-                }
-                EntryKind::Other => {
-                    skipped.push((e.name.clone(), "not a regular file".into()));
-                    continue;
-                }
-            };
             if e.name.contains(['\r', '\n']) || validate_name(&e.name).is_err() {
-                skipped.push((e.name.clone(), "name cannot be sent over FTP".into()));
+                sink.skipped
+                    .push((e.name, "name cannot be sent over FTP".into()));
                 continue;
             }
-            children.push(JobSpec {
-                direction: Direction::Upload,
-                kind,
-                src: format!("{}/{}", listing.path.trim_end_matches('/'), e.name).into(),
-                dst: remote_join(&spec.dst, &e.name).into(),
-                size: (kind == JobKind::File).then_some(e.size),
-                mtime: e.mtime,
-                is_move: spec.is_move,
-            });
+            sink.entry(e);
         }
-        Ok(Outcome::Expanded { children, skipped })
+        let ChildSink {
+            mut children,
+            skipped,
+        } = sink;
+        children.sort();
+        Ok(Outcome::Expanded {
+            src_base: listing.path,
+            children,
+            skipped,
+        })
+    }
+}
+
+/// A directory's entries as they arrive, straight into the compact form the engine keeps;
+/// what will not be copied is set aside with the reason.
+#[derive(Default)]
+struct ChildSink {
+    children: Children,
+    skipped: Vec<(String, String)>,
+}
+
+impl ListSink for ChildSink {
+    fn start(&mut self) {
+        *self = ChildSink::default();
+    }
+
+    fn entry(&mut self, e: Entry) {
+        let kind = match e.kind {
+            _ if validate_name(&e.name).is_err() => {
+                self.skipped.push((e.name, "unsafe name".into()));
+                return;
+            }
+            EntryKind::File => JobKind::File,
+            EntryKind::Dir => JobKind::Dir,
+            EntryKind::Symlink => {
+                self.skipped
+                    .push((e.name, "symbolic link (not followed)".into()));
+                return;
+            }
+            EntryKind::Other => {
+                self.skipped.push((e.name, "not a regular file".into()));
+                return;
+            }
+        };
+        let size = (kind == JobKind::File).then_some(e.size);
+        self.children.push(&e.name, kind, size, e.mtime);
     }
 }
 

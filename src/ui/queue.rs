@@ -69,6 +69,7 @@ fn row_line(r: &JobRow, width: usize) -> (String, Style) {
             _ => format!("failed: {reason}"),
         },
         JobState::Skipped { reason } => format!("skipped: {reason}"),
+        JobState::Running if r.left > 0 => format!("running, {} to queue", r.left),
         JobState::Running if j.attempts > 1 => format!("running (try {})", j.attempts),
         JobState::Queued if j.attempts > 0 => "retrying".to_string(),
         s => s.label().to_string(),
