@@ -16,10 +16,12 @@ struct KeymapFile {
     bindings: HashMap<Action, Vec<String>>,
 }
 
-/// Keys to actions, plus the reverse for the help screen.
+/// Keys to actions, plus the reverse for the help screen. A key may name several actions: the
+/// first that applies where the keyboard is (a pane or the queue) is taken, so `Delete`
+/// deletes files in a pane and cancels a job in the queue.
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    map: HashMap<KeyPress, Action>,
+    map: HashMap<KeyPress, Vec<Action>>,
     /// Each action with its keys as written, in a stable order.
     pub listing: Vec<(Action, Vec<String>)>,
 }
@@ -93,6 +95,14 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
     (Action::Connect, "Connect to a server"),
     (Action::Bookmarks, "Bookmarks"),
     (Action::Mark, "Mark / queue: pause job"),
+    (Action::Mkdir, "Make directory"),
+    (Action::NewFile, "New empty file"),
+    (Action::Rename, "Rename"),
+    (Action::Delete, "Delete (asks first)"),
+    (Action::Chmod, "Permissions (chmod)"),
+    (Action::Info, "File info"),
+    (Action::DirSize, "Size of marked / directory"),
+    (Action::CopyPath, "Copy path or URL"),
     (Action::InvertMarks, "Invert marks"),
     (Action::Copy, "Copy to the other pane"),
     (Action::Move, "Move to the other pane"),
@@ -116,13 +126,17 @@ impl Keymap {
     fn from_file(f: KeymapFile) -> Result<Keymap, String> {
         let mut map = HashMap::new();
         let mut listing: Vec<(Action, Vec<String>)> = Vec::new();
-        for (action, keys) in f.bindings {
+        let mut bindings: Vec<(Action, Vec<String>)> = f.bindings.into_iter().collect();
+        bindings.sort_by_key(|(a, _)| action_order(a));
+        for (action, keys) in bindings {
             for k in &keys {
-                map.insert(parse_key(k)?, action.clone());
+                let actions: &mut Vec<Action> = map.entry(parse_key(k)?).or_default();
+                if !actions.contains(&action) {
+                    actions.push(action.clone());
+                }
             }
             listing.push((action, keys));
         }
-        listing.sort_by_key(|(a, _)| action_order(a));
         Ok(Keymap { map, listing })
     }
 
@@ -149,7 +163,12 @@ impl Keymap {
         let mut k = Keymap::from_file(KeymapFile { bindings })?;
         // The user's keys win over any default that used the same key.
         let mine = Keymap::from_file(over)?;
-        k.map.extend(mine.map);
+        for (key, actions) in mine.map {
+            let slot = k.map.entry(key).or_default();
+            let rest: Vec<Action> = slot.drain(..).filter(|a| !actions.contains(a)).collect();
+            *slot = actions;
+            slot.extend(rest);
+        }
         k.listing.extend(mine.listing);
         k.listing.sort_by_key(|(a, _)| action_order(a));
         Ok(k)
@@ -172,8 +191,14 @@ impl Keymap {
         }
     }
 
+    /// The first action bound to `key`.
     pub fn get(&self, key: &KeyPress) -> Option<&Action> {
-        self.map.get(key)
+        self.map.get(key).and_then(|a| a.first())
+    }
+
+    /// Every action bound to `key`, the user's first.
+    pub fn get_all(&self, key: &KeyPress) -> &[Action] {
+        self.map.get(key).map_or(&[], |a| a.as_slice())
     }
 }
 
@@ -212,24 +237,32 @@ mod tests {
         let k = Keymap::with_overlay("[bindings]\nquit = [\"x\"]\n").unwrap();
         assert_eq!(k.get(&KeyPress::plain(Key::Char('x'))), Some(&Action::Quit));
         assert_eq!(
-            k.get(&KeyPress::plain(Key::Delete)),
-            Some(&Action::CancelJob)
+            k.get_all(&KeyPress::plain(Key::Delete)),
+            &[Action::Delete, Action::CancelJob]
         );
         assert_eq!(k.get(&KeyPress::plain(Key::Char('q'))), None);
         assert!(Keymap::with_overlay("[bindings]\nquit = [\"nokey\"]\n").is_err());
         assert!(Keymap::with_overlay("[bindings]\nexplode = [\"x\"]\n").is_err());
         assert!(Keymap::with_overlay("not toml").is_err());
+        // A user binding goes first for its key; the defaults stay behind it.
+        let k = Keymap::with_overlay("[bindings]\ninfo = [\"Delete\"]\n").unwrap();
+        assert_eq!(
+            k.get_all(&KeyPress::plain(Key::Delete)),
+            &[Action::Info, Action::Delete, Action::CancelJob]
+        );
     }
 
     #[test]
-    fn no_default_key_does_two_things() {
+    fn a_default_key_shared_by_two_actions_serves_two_places() {
         let k = Keymap::defaults();
-        let mut seen = std::collections::HashMap::new();
+        let mut seen: HashMap<KeyPress, Action> = HashMap::new();
         for (a, keys) in &k.listing {
             for key in keys {
                 let kp = parse_key(key).unwrap();
                 if let Some(other) = seen.insert(kp, a.clone()) {
-                    panic!("{key} is bound to both {other:?} and {a:?}");
+                    let apart = (other.queue_only() && a.pane_only())
+                        || (other.pane_only() && a.queue_only());
+                    assert!(apart, "{key} is bound to both {other:?} and {a:?}");
                 }
             }
         }

@@ -283,5 +283,23 @@ fn layouts() {
         let mut q = s.clone();
         queue_jobs(&mut q);
         insta::assert_snapshot!(format!("queue_{w}x{h}"), screen_text(&render(&q, w, h)));
+
+        // File operations: the rename prompt (prefilled, cursor at the end), the delete
+        // confirmation of two marked entries, the permissions dialog.
+        let mut ops = s.clone();
+        ops.update(Action::Down);
+        ops.update(Action::Rename);
+        insta::assert_snapshot!(format!("rename_{w}x{h}"), screen_text(&render(&ops, w, h)));
+        ops.update(Action::Input(KeyPress::plain(Key::Esc)));
+        ops.update(Action::Mark);
+        ops.update(Action::Mark);
+        ops.update(Action::Delete);
+        insta::assert_snapshot!(format!("delete_{w}x{h}"), screen_text(&render(&ops, w, h)));
+        ops.update(Action::Input(KeyPress::plain(Key::Esc)));
+        ops.update(Action::Chmod);
+        for c in "750".chars() {
+            ops.update(Action::Input(KeyPress::plain(Key::Char(c))));
+        }
+        insta::assert_snapshot!(format!("chmod_{w}x{h}"), screen_text(&render(&ops, w, h)));
     }
 }

@@ -762,7 +762,11 @@ async fn a_big_directory_is_queued_a_little_at_a_time_and_survives_a_restart() {
     assert!(
         again.jobs.values().all(|j| j.state == JobState::Done),
         "{:?}",
-        again.jobs.values().filter(|j| j.state != JobState::Done).collect::<Vec<_>>()
+        again
+            .jobs
+            .values()
+            .filter(|j| j.state != JobState::Done)
+            .collect::<Vec<_>>()
     );
     assert_eq!(again.backlog.get(&dir_id), Some(&0));
     assert_eq!(

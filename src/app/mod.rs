@@ -57,7 +57,7 @@ pub fn action_for(state: &State, keymap: &Keymap, ev: &TermEvent) -> Option<Acti
             if state.wants_input() {
                 Some(Action::Input(kp))
             } else {
-                keymap.get(&kp).cloned()
+                state.pick(keymap.get_all(&kp)).cloned()
             }
         }
         TermEvent::Mouse(m) => match m.kind {
@@ -359,6 +359,50 @@ impl Runner {
                 if let Some(h) = self.remote.take() {
                     h.quit();
                 }
+            }
+            Effect::Fs {
+                side: Side::Local,
+                op,
+                req,
+            } => {
+                let events = self.events.clone();
+                tokio::spawn(async move {
+                    let report = crate::fs::ops::run(&mut LocalFs, &op).await;
+                    let _ = events.send(Event::FsDone {
+                        side: Side::Local,
+                        req,
+                        op,
+                        report,
+                    });
+                });
+            }
+            Effect::Fs {
+                side: Side::Remote,
+                op,
+                req,
+            } => match &self.remote {
+                Some(h) => h.op(op, req),
+                None => {
+                    let report = crate::fs::ops::OpReport {
+                        failed: vec![(String::new(), "not connected".into())],
+                        ..Default::default()
+                    };
+                    let _ = self.events.send(Event::FsDone {
+                        side: Side::Remote,
+                        req,
+                        op,
+                        report,
+                    });
+                }
+            },
+            Effect::Clipboard(text) => {
+                // OSC 52: the terminal puts it on the clipboard (over ssh too).
+                use base64::Engine as _;
+                use std::io::Write;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+                let mut out = io::stdout();
+                let _ = write!(out, "\x1b]52;c;{b64}\x07");
+                let _ = out.flush();
             }
         }
     }

@@ -3,11 +3,13 @@
 
 use tokio::sync::mpsc::{self, UnboundedSender};
 
+use crate::fs::ops::FsOp;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, Tap};
 use crate::state::{ErrorInfo, Event, Nav, Side};
 
 enum Cmd {
     List { nav: Nav, req: u64 },
+    Op { op: FsOp, req: u64 },
     Quit,
 }
 
@@ -19,6 +21,9 @@ pub struct Handle {
 impl Handle {
     pub fn list(&self, nav: Nav, req: u64) {
         let _ = self.tx.send(Cmd::List { nav, req });
+    }
+    pub fn op(&self, op: FsOp, req: u64) {
+        let _ = self.tx.send(Cmd::Op { op, req });
     }
     pub fn quit(&self) {
         let _ = self.tx.send(Cmd::Quit);
@@ -73,6 +78,17 @@ pub fn spawn(
             let Some(cmd) = cmd else { break };
             match cmd {
                 Cmd::Quit => break,
+                Cmd::Op { op, req } => {
+                    // On the browsing connection, in order with listings. A connection that
+                    // was lost shows in the report; the next listing reconnects.
+                    let report = crate::fs::ops::run(&mut session, &op).await;
+                    let _ = events.send(Event::FsDone {
+                        side: Side::Remote,
+                        req,
+                        op,
+                        report,
+                    });
+                }
                 Cmd::List { nav, req } => {
                     let mut result = list(&mut session, &nav).await;
                     if let Err(e) = &result

@@ -140,8 +140,12 @@ impl FileSystem for LocalFs {
         run_blocking(move || std::fs::create_dir(p)).await
     }
 
+    /// Never replaces an existing entry (`rename(2)` would, silently).
     async fn rename(&mut self, from: &str, to: &str) -> Result<(), FsError> {
         let (a, b) = (local_path(from), local_path(to));
+        if std::fs::symlink_metadata(&b).is_ok() {
+            return Err(FsError::Exists(to.to_string()));
+        }
         run_blocking(move || std::fs::rename(a, b)).await
     }
 
@@ -153,6 +157,32 @@ impl FileSystem for LocalFs {
     async fn remove_dir(&mut self, path: &str) -> Result<(), FsError> {
         let p = local_path(path);
         run_blocking(move || std::fs::remove_dir(p)).await
+    }
+
+    async fn create_file(&mut self, path: &str) -> Result<(), FsError> {
+        let p = local_path(path);
+        run_blocking(move || {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(p)
+                .map(drop)
+        })
+        .await
+    }
+
+    /// A link is refused: `chmod(2)` would change what it points to.
+    async fn chmod(&mut self, path: &str, mode: u32) -> Result<(), FsError> {
+        use std::os::unix::fs::PermissionsExt;
+        let p = local_path(path);
+        let meta = std::fs::symlink_metadata(&p)?;
+        if meta.file_type().is_symlink() {
+            return Err(FsError::Refused(format!(
+                "{path} is a symbolic link; its permissions are its target's"
+            )));
+        }
+        run_blocking(move || std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)))
+            .await
     }
 }
 

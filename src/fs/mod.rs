@@ -2,6 +2,7 @@
 //! directory and an FTP session both implement.
 
 pub mod local;
+pub mod ops;
 
 use std::future::Future;
 
@@ -52,6 +53,10 @@ pub enum FsError {
     Ftp(#[from] crate::ftp::FtpError),
     #[error("unsafe name rejected: {0:?}")]
     UnsafeName(String),
+    #[error("{0} already exists")]
+    Exists(String),
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl FsError {
@@ -77,6 +82,10 @@ pub trait FileSystem: Send {
     fn rename(&mut self, from: &str, to: &str) -> impl Future<Output = Result<(), FsError>> + Send;
     fn remove_file(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
     fn remove_dir(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
+    /// A new empty file; an error when something by that name exists.
+    fn create_file(&mut self, path: &str) -> impl Future<Output = Result<(), FsError>> + Send;
+    /// Set permission bits (`SITE CHMOD` on FTP).
+    fn chmod(&mut self, path: &str, mode: u32) -> impl Future<Output = Result<(), FsError>> + Send;
 }
 
 fn rank(e: &Entry) -> u8 {

@@ -1260,6 +1260,32 @@ impl FileSystem for FtpSession {
             .await?;
         Ok(())
     }
+
+    /// An empty upload, after checking with `SIZE` (or the listing of the directory, when the
+    /// server lacks `SIZE`) that nothing by that name exists.
+    async fn create_file(&mut self, path: &str) -> Result<(), FsError> {
+        Self::remote_path_checked(path)?;
+        let exists = if self.has_feature("SIZE") {
+            self.size(path).await?.is_some()
+        } else {
+            let (dir, name) = (remote_parent(path), path.rsplit('/').next().unwrap_or(path));
+            let listing = FileSystem::list(self, &dir).await?;
+            listing.entries.iter().any(|e| e.name == name)
+        };
+        if exists {
+            return Err(FsError::Exists(path.to_string()));
+        }
+        let stream = self.stor(path, 0, false).await?;
+        self.finish(stream).await?;
+        Ok(())
+    }
+
+    async fn chmod(&mut self, path: &str, mode: u32) -> Result<(), FsError> {
+        Self::remote_path_checked(path)?;
+        self.quote(&format!("SITE CHMOD {mode:03o} {path}"), &[200])
+            .await?;
+        Ok(())
+    }
 }
 
 /// The parent of a `/`-separated remote path.

@@ -118,6 +118,22 @@ pub enum Action {
     QueueFilter,
     /// Open the bookmark manager.
     Bookmarks,
+    /// Make a directory in the focused pane (asks for the name).
+    Mkdir,
+    /// Create an empty file in the focused pane (asks for the name).
+    NewFile,
+    /// Rename the entry under the cursor (a prompt prefilled with its name).
+    Rename,
+    /// Delete the marked entries (or the one under the cursor), after a confirmation.
+    Delete,
+    /// Change permissions of the marked entries (or the one under the cursor).
+    Chmod,
+    /// Show everything known about the entry under the cursor.
+    Info,
+    /// Add up the size of the marked entries (or the one under the cursor), in the background.
+    DirSize,
+    /// Copy the full path (local) or URL (remote) of the entry under the cursor.
+    CopyPath,
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
@@ -145,6 +161,37 @@ pub enum Action {
         width: u16,
         height: u16,
     },
+}
+
+impl Action {
+    /// Actions that only mean something in the queue panel.
+    pub fn queue_only(&self) -> bool {
+        matches!(
+            self,
+            Action::CancelJob
+                | Action::RetryJob
+                | Action::RetryFailed
+                | Action::JobUp
+                | Action::JobDown
+                | Action::ClearFinished
+                | Action::QueueFilter
+        )
+    }
+
+    /// Actions on a pane's entries (not for the queue panel).
+    pub fn pane_only(&self) -> bool {
+        matches!(
+            self,
+            Action::Mkdir
+                | Action::NewFile
+                | Action::Rename
+                | Action::Delete
+                | Action::Chmod
+                | Action::Info
+                | Action::DirSize
+                | Action::CopyPath
+        )
+    }
 }
 
 /// How a listing request moves the pane.
@@ -189,6 +236,14 @@ pub enum Effect {
     ResolveProfile(crate::bookmarks::Profile),
     /// Remember a connection in the recent list (never with a password).
     RecordRecent(crate::bookmarks::RecentEntry),
+    /// A file operation on one side (the browsing connection for the remote side).
+    Fs {
+        side: Side,
+        op: crate::fs::ops::FsOp,
+        req: u64,
+    },
+    /// Put text on the system clipboard (OSC 52, which terminals pass to the clipboard).
+    Clipboard(String),
     /// "Trust always": pin this certificate for the server (in `known_hosts`).
     SavePin {
         host: String,
@@ -280,6 +335,13 @@ pub enum Event {
     },
     /// A save or delete finished (`Err` with the reason).
     BookmarkStored(Result<String, String>),
+    /// A file operation finished (what did not work is in the report).
+    FsDone {
+        side: Side,
+        req: u64,
+        op: crate::fs::ops::FsOp,
+        report: crate::fs::ops::OpReport,
+    },
     /// The password of a profile: `Ok(None)` means ask; `note` says why, if it matters.
     ProfileResolved {
         profile: crate::bookmarks::Profile,

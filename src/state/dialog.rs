@@ -14,6 +14,157 @@ pub enum Dialog {
     BookmarkForm(Box<super::bookmarks::BookmarkForm>),
     /// The server's certificate is not trusted: what it is, and trust once / always / abort.
     Certificate(Box<CertForm>),
+    /// A line of text for a file operation (a new name, a directory to make).
+    Prompt(PromptForm),
+    /// Yes or no before an operation that cannot be undone.
+    Confirm(ConfirmForm),
+    Chmod(ChmodForm),
+    /// Facts about one entry.
+    Info(InfoView),
+}
+
+/// A one-line text field with a cursor (in characters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextInput {
+    pub text: String,
+    pub cursor: usize,
+}
+
+impl TextInput {
+    pub fn new(text: &str) -> TextInput {
+        TextInput {
+            text: text.to_string(),
+            cursor: text.chars().count(),
+        }
+    }
+
+    fn byte_at(&self, char_index: usize) -> usize {
+        self.text
+            .char_indices()
+            .nth(char_index)
+            .map_or(self.text.len(), |(i, _)| i)
+    }
+
+    /// Edit with a key; `false` when the key is not an editing key.
+    pub fn key(&mut self, k: KeyPress) -> bool {
+        let n = self.text.chars().count();
+        match k.key {
+            Key::Char(c) if !k.ctrl && !k.alt && !c.is_control() => {
+                let at = self.byte_at(self.cursor);
+                self.text.insert(at, c);
+                self.cursor += 1;
+            }
+            // Ctrl-U clears, as in a shell.
+            Key::Char('u') if k.ctrl => {
+                self.text.clear();
+                self.cursor = 0;
+            }
+            Key::Backspace if self.cursor > 0 => {
+                self.cursor -= 1;
+                let at = self.byte_at(self.cursor);
+                self.text.remove(at);
+            }
+            Key::Delete if self.cursor < n => {
+                let at = self.byte_at(self.cursor);
+                self.text.remove(at);
+            }
+            Key::Left => self.cursor = self.cursor.saturating_sub(1),
+            Key::Right => self.cursor = (self.cursor + 1).min(n),
+            Key::Home => self.cursor = 0,
+            Key::End => self.cursor = n,
+            Key::Backspace | Key::Delete => {}
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// What a prompt's answer is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptFor {
+    Mkdir,
+    NewFile,
+    /// Rename this entry (its name in the pane's directory).
+    Rename(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptForm {
+    pub side: super::action::Side,
+    pub purpose: PromptFor,
+    pub title: String,
+    pub label: String,
+    pub input: TextInput,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmForm {
+    pub side: super::action::Side,
+    pub title: String,
+    pub lines: Vec<String>,
+    pub op: crate::fs::ops::FsOp,
+}
+
+/// Permission bits as nine check boxes (owner, group, others × r, w, x) and the octal value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChmodForm {
+    pub side: super::action::Side,
+    pub paths: Vec<String>,
+    pub mode: u32,
+    /// Which box (0..9) has the cursor.
+    pub cursor: usize,
+    /// Octal digits being typed (replaces `mode` once valid).
+    pub typed: String,
+}
+
+/// What a key did in the chmod dialog.
+pub enum ChmodKey {
+    Stay,
+    Close,
+    Apply(u32),
+}
+
+impl ChmodForm {
+    pub fn key(&mut self, k: KeyPress) -> ChmodKey {
+        match k.key {
+            Key::Esc => return ChmodKey::Close,
+            Key::Enter => return ChmodKey::Apply(self.mode),
+            Key::Left => self.cursor = self.cursor.saturating_sub(1),
+            Key::Right | Key::Tab => self.cursor = (self.cursor + 1).min(8),
+            Key::BackTab => self.cursor = self.cursor.saturating_sub(1),
+            Key::Up => self.cursor = self.cursor.saturating_sub(3),
+            Key::Down => self.cursor = (self.cursor + 3).min(8),
+            Key::Char(' ') | Key::Char('x') => {
+                self.mode ^= 1 << (8 - self.cursor);
+                self.typed.clear();
+            }
+            Key::Char(c @ '0'..='7') => {
+                if self.typed.len() >= 4 {
+                    self.typed.clear();
+                }
+                self.typed.push(c);
+                if let Some(m) = crate::fs::ops::parse_mode(&self.typed) {
+                    // Three digits or more set the whole value; fewer are still being typed.
+                    if self.typed.len() >= 3 {
+                        self.mode = m;
+                    }
+                }
+            }
+            Key::Backspace => {
+                self.typed.pop();
+            }
+            _ => {}
+        }
+        ChmodKey::Stay
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfoView {
+    pub title: String,
+    /// Label and value.
+    pub rows: Vec<(String, String)>,
 }
 
 /// The certificate dialog: the facts, and the connection to retry if the user trusts it.

@@ -64,6 +64,8 @@ pub struct State {
     profile_parallel: Option<u8>,
     /// The connection being made (to retry it when the user trusts its certificate).
     connecting: Option<(crate::ftp::ConnectOptions, Option<String>)>,
+    /// `ftp://user@host:port` of the server, for copying remote URLs (never a password).
+    url_base: Option<String>,
     next_req: u64,
 }
 
@@ -92,6 +94,7 @@ impl State {
             recent: None,
             profile_parallel: None,
             connecting: None,
+            url_base: None,
             next_req: 0,
         }
     }
@@ -205,6 +208,21 @@ impl State {
         self.remote.error = None;
         self.initial_remote = path.clone();
         self.connecting = Some((opts.clone(), path.clone()));
+        self.url_base = Some(format!(
+            "{}://{}@{}:{}",
+            match opts.tls {
+                crate::ftp::tls::TlsMode::Implicit => "ftps",
+                crate::ftp::tls::TlsMode::Explicit => "ftpes",
+                _ => "ftp",
+            },
+            opts.user,
+            if opts.host.contains(':') {
+                format!("[{}]", opts.host)
+            } else {
+                opts.host.clone()
+            },
+            opts.port
+        ));
         self.set_status(format!("Connecting to {label}…"), false);
         vec![Effect::Connect {
             opts,
@@ -212,6 +230,19 @@ impl State {
             req,
             parallel: self.profile_parallel.take(),
         }]
+    }
+
+    /// Of the actions bound to one key, the one that applies where the keyboard is: queue
+    /// actions in the queue panel, the others in a pane.
+    pub fn pick<'a>(&self, actions: &'a [Action]) -> Option<&'a Action> {
+        let fits = |a: &&Action| {
+            if self.queue_focus {
+                !a.pane_only()
+            } else {
+                !a.queue_only()
+            }
+        };
+        actions.iter().find(fits).or_else(|| actions.first())
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
@@ -321,6 +352,14 @@ impl State {
                 vec![Effect::LoadBookmarks]
             }
             Action::ClearFinished => vec![Effect::Engine(EngineCmd::ClearFinished)],
+            Action::Mkdir => self.start_mkdir(focus),
+            Action::NewFile => self.start_new_file(focus),
+            Action::Rename => self.start_rename(focus),
+            Action::Delete => self.start_delete(focus),
+            Action::Chmod => self.start_chmod(focus),
+            Action::Info => self.show_info(focus),
+            Action::DirSize => self.dir_size(focus),
+            Action::CopyPath => self.copy_path(focus),
             Action::RetryFailed => vec![Effect::Engine(EngineCmd::RetryFailed)],
             Action::CancelJob
             | Action::RetryJob
@@ -748,6 +787,11 @@ impl State {
                     vec![]
                 }
             },
+            Dialog::Prompt(form) => self.prompt_key(form, key),
+            Dialog::Confirm(form) => self.confirm_key(form, key),
+            Dialog::Chmod(form) => self.chmod_key(form, key),
+            // Any key closes the facts.
+            Dialog::Info(_) => vec![],
             Dialog::ConfirmQuit => match key.key {
                 Key::Char('y') | Key::Char('Y') | Key::Enter => {
                     self.quit = true;
@@ -985,6 +1029,12 @@ impl State {
                 }
                 vec![]
             }
+            Event::FsDone {
+                side,
+                req: _,
+                op,
+                report,
+            } => self.fs_done(side, op, report),
             Event::Disconnected { error } => {
                 self.conn = Conn::Disconnected;
                 self.remote.loading = 0;
@@ -1094,6 +1144,8 @@ fn last_component(side: Side, path: &str) -> Option<String> {
             .map(|s| s.to_string_lossy().into_owned()),
     }
 }
+
+mod ops;
 
 #[cfg(test)]
 mod tests;

@@ -27,6 +27,8 @@ pub struct Pane {
     pub marked: std::collections::HashSet<String>,
     /// A transfer finished here while a listing was in flight: read it again afterwards.
     pub stale: bool,
+    /// Sizes of directories counted on request (by name), shown instead of `<DIR>`.
+    pub dir_sizes: std::collections::HashMap<String, u64>,
 }
 
 impl Pane {
@@ -44,6 +46,7 @@ impl Pane {
             counts: (0, 0),
             marked: Default::default(),
             stale: false,
+            dir_sizes: Default::default(),
         }
     }
 
@@ -77,6 +80,7 @@ impl Pane {
         let same_dir = path == self.path;
         if !same_dir {
             self.marked.clear();
+            self.dir_sizes.clear();
         } else {
             // Marks of entries that vanished go with them.
             let names: std::collections::HashSet<&str> =

@@ -1,6 +1,7 @@
 //! `update` and `apply` driven with plain data, no terminal and no network.
 
 use super::*;
+use crate::fs::ops::FsOp;
 use crate::fs::{Entry, EntryKind, Listing};
 use crate::ftp::{LogKind, Secret};
 
@@ -881,4 +882,243 @@ fn a_restored_job_seen_twice_is_one_row() {
         }));
     }
     assert_eq!(s.queue.order, vec![9]);
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+    }
+}
+
+fn press(s: &mut State, key: Key) -> Vec<Effect> {
+    s.update(Action::Input(KeyPress::plain(key)))
+}
+
+#[test]
+fn mkdir_asks_for_a_name_then_the_listing_follows_with_the_cursor_on_it() {
+    let mut s = connected();
+    s.focus = Side::Remote;
+    assert!(s.update(Action::Mkdir).is_empty());
+    assert!(matches!(s.dialog, Some(Dialog::Prompt(_))));
+    typed(&mut s, "new dir");
+    let fx = press(&mut s, Key::Enter);
+    let op = match fx.as_slice() {
+        [
+            Effect::Fs {
+                side: Side::Remote,
+                op,
+                ..
+            },
+        ] => op.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(op, FsOp::Mkdir("/pub/new dir".into()));
+    assert!(s.dialog.is_none());
+    assert_eq!(s.status.text, "Make directory new dir…");
+    let fx = s.apply(Event::FsDone {
+        side: Side::Remote,
+        req: 0,
+        op,
+        report: crate::fs::ops::OpReport {
+            done: 1,
+            ..Default::default()
+        },
+    });
+    let req = match fx.as_slice() {
+        [
+            Effect::List {
+                side: Side::Remote,
+                nav: Nav::To(p),
+                req,
+            },
+        ] if p == "/pub" => *req,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(s.status.text, "Make directory new dir: done");
+    let mut l = listing("/pub", 3, 200);
+    l.entries.push(entry("new dir", EntryKind::Dir));
+    crate::fs::sort_entries(&mut l.entries);
+    s.apply(Event::Listed {
+        side: Side::Remote,
+        req,
+        result: Ok(l),
+    });
+    assert_eq!(s.remote.current().unwrap().name, "new dir");
+}
+
+#[test]
+fn rename_is_prefilled_and_refuses_unusable_or_taken_names() {
+    let mut s = connected();
+    s.focus = Side::Remote;
+    // `..` cannot be renamed.
+    s.update(Action::Rename);
+    assert!(s.dialog.is_none());
+    assert!(s.status.error);
+    s.update(Action::Down);
+    s.update(Action::Rename);
+    match &s.dialog {
+        Some(Dialog::Prompt(p)) => assert_eq!(p.input.text, "dir00"),
+        other => panic!("{other:?}"),
+    }
+    // Unchanged, taken, with a slash, `..`: each refused in the dialog, nothing sent.
+    for (text, why) in [
+        ("", "its name already"),
+        ("file0001", "already exists"),
+        ("a/b", "not a usable name"),
+        ("..", "not a usable name"),
+    ] {
+        if !text.is_empty() {
+            s.update(Action::Input(KeyPress::ctrl('u')));
+            typed(&mut s, text);
+        }
+        assert!(press(&mut s, Key::Enter).is_empty(), "{text}");
+        match &s.dialog {
+            Some(Dialog::Prompt(p)) => {
+                assert!(
+                    p.error.as_deref().unwrap_or("").contains(why),
+                    "{text}: {p:?}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    s.update(Action::Input(KeyPress::ctrl('u')));
+    typed(&mut s, "z");
+    let fx = press(&mut s, Key::Enter);
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::Fs { op: FsOp::Rename { from, to }, .. }] if from == "/pub/dir00" && to == "/pub/z"
+    ));
+    // Esc in a prompt sends nothing.
+    s.update(Action::Rename);
+    assert!(press(&mut s, Key::Esc).is_empty());
+    assert!(s.dialog.is_none());
+}
+
+#[test]
+fn delete_confirms_first_and_reports_failures_in_the_log() {
+    let mut s = connected();
+    s.focus = Side::Local;
+    // Local: /home/u has .., dir00, dir01, file0000…
+    s.update(Action::End);
+    s.update(Action::Mark);
+    s.update(Action::Up);
+    s.update(Action::Up);
+    s.update(Action::Mark);
+    s.update(Action::Delete);
+    match &s.dialog {
+        Some(Dialog::Confirm(c)) => assert_eq!(c.title, "Delete 2 files?"),
+        other => panic!("{other:?}"),
+    }
+    assert!(press(&mut s, Key::Char('n')).is_empty());
+    assert!(s.dialog.is_none());
+    assert_eq!(s.local.marked.len(), 2, "cancel keeps the marks");
+    s.update(Action::Delete);
+    let fx = press(&mut s, Key::Char('y'));
+    let op = match fx.as_slice() {
+        [
+            Effect::Fs {
+                side: Side::Local,
+                op: op @ FsOp::Delete(t),
+                ..
+            },
+        ] => {
+            let names: Vec<&str> = t.iter().map(|t| t.path.as_str()).collect();
+            assert_eq!(names, ["/home/u/file0000", "/home/u/file0002"]);
+            op.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(s.local.marked.is_empty());
+    let fx = s.apply(Event::FsDone {
+        side: Side::Local,
+        req: 0,
+        op,
+        report: crate::fs::ops::OpReport {
+            done: 1,
+            failed: vec![("/home/u/file0002".into(), "Permission denied".into())],
+            ..Default::default()
+        },
+    });
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::List {
+            side: Side::Local,
+            ..
+        }]
+    ));
+    assert!(s.status.error);
+    assert!(
+        s.status.text.contains("Permission denied"),
+        "{}",
+        s.status.text
+    );
+    assert!(
+        s.log
+            .lines
+            .iter()
+            .any(|l| l.kind == LogKind::Error && l.text.contains("/home/u/file0002")),
+        "the failure is in the log"
+    );
+    // A directory gets its own warning.
+    s.update(Action::Home);
+    s.update(Action::Down);
+    s.update(Action::Delete);
+    match &s.dialog {
+        Some(Dialog::Confirm(c)) => {
+            assert_eq!(c.title, "Delete this directory and everything in it?")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn chmod_starts_from_the_listing_and_takes_octal_or_boxes() {
+    let mut s = connected();
+    s.focus = Side::Remote;
+    s.update(Action::Down);
+    s.remote.entries[1].perms = Some("rwxr-xr-x".into());
+    s.update(Action::Chmod);
+    match &s.dialog {
+        Some(Dialog::Chmod(c)) => assert_eq!(c.mode, 0o755),
+        other => panic!("{other:?}"),
+    }
+    typed(&mut s, "640");
+    // Space toggles the box under the cursor (owner read).
+    press(&mut s, Key::Char(' '));
+    press(&mut s, Key::Char(' '));
+    let fx = press(&mut s, Key::Enter);
+    assert!(
+        matches!(fx.as_slice(), [Effect::Fs { op: FsOp::Chmod { paths, mode: 0o640 }, .. }] if paths == &["/pub/dir00".to_string()]),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn one_key_serves_the_pane_and_the_queue() {
+    let k = crate::config::Keymap::defaults();
+    let mut s = connected();
+    let del = k.get_all(&KeyPress::plain(Key::Delete));
+    let r = k.get_all(&KeyPress::plain(Key::Char('R')));
+    assert_eq!(s.pick(del), Some(&Action::Delete));
+    assert_eq!(s.pick(r), Some(&Action::Rename));
+    s.queue_focus = true;
+    assert_eq!(s.pick(del), Some(&Action::CancelJob));
+    assert_eq!(s.pick(r), Some(&Action::RetryFailed));
+}
+
+#[test]
+fn copy_path_gives_a_url_without_the_password() {
+    let mut s = connected();
+    s.focus = Side::Remote;
+    s.update(Action::Down);
+    let fx = s.update(Action::CopyPath);
+    assert!(
+        matches!(fx.as_slice(), [Effect::Clipboard(t)] if t == "ftp://u@h:21/pub/dir00"),
+        "{fx:?}"
+    );
+    s.focus = Side::Local;
+    s.update(Action::Down);
+    let fx = s.update(Action::CopyPath);
+    assert!(matches!(fx.as_slice(), [Effect::Clipboard(t)] if t == "/home/u/dir00"));
 }

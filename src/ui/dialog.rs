@@ -9,7 +9,10 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use super::text::{fit, human_size, local_time};
 use crate::config::{ACTION_HELP, Keymap};
 use crate::state::Dialog;
-use crate::state::dialog::{CONFLICT_CHOICES, CertForm, ConflictForm, ConnectForm, FIELDS};
+use crate::state::dialog::{
+    CONFLICT_CHOICES, CertForm, ChmodForm, ConfirmForm, ConflictForm, ConnectForm, FIELDS,
+    InfoView, PromptForm, TextInput,
+};
 
 pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -37,6 +40,10 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
         Dialog::Certificate(form) => draw_certificate(form, full, f),
         Dialog::Bookmarks(list) => super::bookmarks::draw_list(list, full, f),
         Dialog::BookmarkForm(form) => super::bookmarks::draw_form(form, full, f),
+        Dialog::Prompt(form) => draw_prompt(form, full, f),
+        Dialog::Confirm(form) => draw_confirm(form, full, f),
+        Dialog::Chmod(form) => draw_chmod(form, full, f),
+        Dialog::Info(view) => draw_info(view, full, f),
         Dialog::ConfirmQuit => {
             let area = centered(full, 44, 5);
             f.render_widget(Clear, area);
@@ -48,6 +55,161 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
             f.render_widget(p, area);
         }
     }
+}
+
+/// A text field as spans: the text with the cursor cell reversed, scrolled to keep the cursor
+/// in `width` cells.
+pub(crate) fn input_line(input: &TextInput, width: usize) -> Line<'static> {
+    use unicode_width::UnicodeWidthChar;
+    let chars: Vec<char> = input.text.chars().collect();
+    // Scroll so the cursor fits: drop characters from the left until it does.
+    let mut start = 0;
+    let width_of = |a: usize, b: usize| -> usize {
+        chars[a..b]
+            .iter()
+            .map(|c| UnicodeWidthChar::width(*c).unwrap_or(0))
+            .sum()
+    };
+    while start < input.cursor && width_of(start, input.cursor) + 1 > width.max(1) {
+        start += 1;
+    }
+    let before: String = chars[start..input.cursor].iter().collect();
+    let at: String = chars
+        .get(input.cursor)
+        .map_or(" ".to_string(), |c| c.to_string());
+    let after: String = chars
+        .get(input.cursor + 1..)
+        .map_or(String::new(), |r| r.iter().collect());
+    Line::from(vec![
+        Span::raw(before),
+        Span::styled(at, Style::new().add_modifier(Modifier::REVERSED)),
+        Span::raw(after),
+    ])
+}
+
+fn draw_prompt(form: &PromptForm, full: Rect, f: &mut Frame) {
+    let area = centered(full, 60, 7);
+    f.render_widget(Clear, area);
+    let block = frame(&form.title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let mut lines = vec![
+        Line::from(form.label.clone()),
+        input_line(&form.input, w.saturating_sub(1)),
+    ];
+    match &form.error {
+        Some(e) => lines.push(Line::from(Span::styled(
+            fit(e, w),
+            Style::new().fg(Color::LightRed),
+        ))),
+        None => lines.push(Line::from("")),
+    }
+    lines.push(Line::from(Span::styled(
+        "Enter OK · Esc cancel",
+        Style::new().fg(Color::Gray),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_confirm(form: &ConfirmForm, full: Rect, f: &mut Frame) {
+    let h = (form.lines.len() as u16 + 5).min(20);
+    let area = centered(full, 64, h);
+    f.render_widget(Clear, area);
+    let block = frame(&form.title).border_style(Style::new().fg(Color::LightRed));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let mut lines: Vec<Line> = form.lines.iter().map(|l| Line::from(fit(l, w))).collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "y / Enter: delete · n / Esc: keep",
+        Style::new().add_modifier(Modifier::BOLD),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_chmod(form: &ChmodForm, full: Rect, f: &mut Frame) {
+    let area = centered(full, 58, 11);
+    f.render_widget(Clear, area);
+    let title = match form.paths.as_slice() {
+        [one] => format!(
+            "Permissions of {}",
+            one.rsplit(['/', std::path::MAIN_SEPARATOR])
+                .next()
+                .unwrap_or(one)
+        ),
+        many => format!("Permissions of {} entries", many.len()),
+    };
+    let block = frame(&title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let mut lines = vec![Line::from("          read   write  execute")];
+    for (row, who) in ["owner", "group", "others"].iter().enumerate() {
+        let mut spans = vec![Span::raw(format!("  {who:<7} "))];
+        for col in 0..3 {
+            let i = row * 3 + col;
+            let on = form.mode & (1 << (8 - i)) != 0;
+            let text = format!(" [{}]   ", if on { 'x' } else { ' ' });
+            let style = if i == form.cursor {
+                Style::new().fg(Color::Black).bg(Color::Yellow)
+            } else {
+                Style::new()
+            };
+            spans.push(Span::styled(text, style));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::from(""));
+    let typed = if form.typed.is_empty() {
+        String::new()
+    } else {
+        format!("   (typing {})", form.typed)
+    };
+    lines.push(Line::from(vec![
+        Span::raw("  octal: "),
+        Span::styled(
+            format!("{:04o}", form.mode),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(typed),
+    ]));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Space toggle · 0-7 octal · Enter apply · Esc cancel",
+        Style::new().fg(Color::Gray),
+    )));
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
+}
+
+fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
+    let h = (view.rows.len() as u16 + 4).min(full.height);
+    let area = centered(full, 72, h);
+    f.render_widget(Clear, area);
+    let block = frame(&view.title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let label_w = view.rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 2;
+    let mut lines: Vec<Line> = view
+        .rows
+        .iter()
+        .map(|(l, v)| {
+            Line::from(vec![
+                Span::styled(format!("{l:<label_w$}"), Style::new().fg(Color::Gray)),
+                Span::raw(fit(v, w.saturating_sub(label_w))),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "any key closes",
+        Style::new().fg(Color::Gray),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {

@@ -43,7 +43,7 @@ fn columns(inner: usize) -> Columns {
     }
 }
 
-fn row_text(e: &Entry, c: &Columns, marked: bool) -> String {
+fn row_text(e: &Entry, c: &Columns, marked: bool, counted: Option<u64>) -> String {
     // Marked rows also carry a `*`, for terminals without colour.
     let mut name = if marked {
         format!("*{}", e.name)
@@ -66,7 +66,7 @@ fn row_text(e: &Entry, c: &Columns, marked: bool) -> String {
     if c.size {
         s.push(' ');
         let size = match e.kind {
-            EntryKind::Dir => "<DIR>".to_string(),
+            EntryKind::Dir => counted.map_or_else(|| "<DIR>".to_string(), human_size),
             EntryKind::Symlink => "<LNK>".to_string(),
             _ => human_size(e.size),
         };
@@ -206,7 +206,10 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
                 style.add_modifier(Modifier::REVERSED)
             };
         }
-        lines.push(Line::from(Span::styled(row_text(e, &cols, marked), style)));
+        lines.push(Line::from(Span::styled(
+            row_text(e, &cols, marked, pane.dir_sizes.get(&e.name).copied()),
+            style,
+        )));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -646,6 +646,7 @@ pub fn key_bytes(name: &str) -> Option<&'static [u8]> {
         "F11" => b"\x1b[23~",
         "F12" => b"\x1b[24~",
         "C-c" => b"\x03",
+        "C-u" => b"\x15",
         "lt" => b"<",
         _ => return None,
     })

@@ -1,0 +1,479 @@
+//! File operations in the panes: the dialogs that ask for names and confirmations, the effects
+//! that run them, and what the panes do with the result.
+
+use super::action::{Effect, Key, KeyPress, Nav, Side};
+use super::dialog::{
+    ChmodForm, ChmodKey, ConfirmForm, Dialog, InfoView, PromptFor, PromptForm, TextInput,
+};
+use super::{Conn, State, join_path};
+use crate::fs::ops::{FsOp, OpReport, Target};
+use crate::fs::{Entry, EntryKind, validate_name};
+use crate::ui::text::human_size;
+
+impl State {
+    /// The marked entries of a pane, or the one under the cursor (never `..`).
+    pub(super) fn chosen(&self, side: Side) -> Vec<&Entry> {
+        let pane = self.pane(side);
+        if pane.marked.is_empty() {
+            pane.current()
+                .filter(|e| e.name != "..")
+                .into_iter()
+                .collect()
+        } else {
+            pane.entries
+                .iter()
+                .filter(|e| pane.marked.contains(&e.name))
+                .collect()
+        }
+    }
+
+    /// Whether the pane can be worked on now (connected, listed, not loading).
+    fn ready(&mut self, side: Side) -> bool {
+        if side == Side::Remote && !matches!(self.conn, Conn::Connected { .. }) {
+            self.set_status("Remote pane not connected: press o to connect", true);
+            return false;
+        }
+        if self.pane(side).path.is_empty() {
+            self.set_status("This pane has no directory yet", true);
+            return false;
+        }
+        true
+    }
+
+    fn prompt(&mut self, side: Side, purpose: PromptFor, title: &str, label: &str, text: &str) {
+        self.dialog = Some(Dialog::Prompt(PromptForm {
+            side,
+            purpose,
+            title: title.to_string(),
+            label: label.to_string(),
+            input: TextInput::new(text),
+            error: None,
+        }));
+    }
+
+    pub(super) fn start_mkdir(&mut self, side: Side) -> Vec<Effect> {
+        if self.ready(side) {
+            self.prompt(side, PromptFor::Mkdir, "Make directory", "Name:", "");
+        }
+        vec![]
+    }
+
+    pub(super) fn start_new_file(&mut self, side: Side) -> Vec<Effect> {
+        if self.ready(side) {
+            self.prompt(side, PromptFor::NewFile, "New empty file", "Name:", "");
+        }
+        vec![]
+    }
+
+    pub(super) fn start_rename(&mut self, side: Side) -> Vec<Effect> {
+        if !self.ready(side) {
+            return vec![];
+        }
+        let Some(name) = self
+            .pane(side)
+            .current()
+            .filter(|e| e.name != "..")
+            .map(|e| e.name.clone())
+        else {
+            self.set_status("Nothing to rename here", true);
+            return vec![];
+        };
+        self.prompt(
+            side,
+            PromptFor::Rename(name.clone()),
+            "Rename",
+            "New name:",
+            &name,
+        );
+        vec![]
+    }
+
+    pub(super) fn start_delete(&mut self, side: Side) -> Vec<Effect> {
+        if !self.ready(side) {
+            return vec![];
+        }
+        let dir = self.pane(side).path.clone();
+        let chosen: Vec<(String, EntryKind)> = self
+            .chosen(side)
+            .iter()
+            .map(|e| (e.name.clone(), e.kind))
+            .collect();
+        if chosen.is_empty() {
+            self.set_status("Nothing to delete here", true);
+            return vec![];
+        }
+        let dirs = chosen.iter().filter(|(_, k)| *k == EntryKind::Dir).count();
+        let mut lines: Vec<String> = chosen
+            .iter()
+            .take(8)
+            .map(|(n, k)| {
+                if *k == EntryKind::Dir {
+                    format!("  {n}/  (and everything in it)")
+                } else {
+                    format!("  {n}")
+                }
+            })
+            .collect();
+        if chosen.len() > 8 {
+            lines.push(format!("  … and {} more", chosen.len() - 8));
+        }
+        lines.push(String::new());
+        lines.push(format!("in {dir}"));
+        let title = match (chosen.len(), dirs) {
+            (1, 0) => "Delete this file?".to_string(),
+            (1, _) => "Delete this directory and everything in it?".to_string(),
+            (n, 0) => format!("Delete {n} files?"),
+            (n, 1) => format!("Delete {n} entries (1 directory with its contents)?"),
+            (n, _) => format!("Delete {n} entries ({dirs} directories with their contents)?"),
+        };
+        let targets = chosen
+            .into_iter()
+            .map(|(n, kind)| Target {
+                path: join_path(side, &dir, &n),
+                kind,
+            })
+            .collect();
+        self.dialog = Some(Dialog::Confirm(ConfirmForm {
+            side,
+            title,
+            lines,
+            op: FsOp::Delete(targets),
+        }));
+        vec![]
+    }
+
+    pub(super) fn start_chmod(&mut self, side: Side) -> Vec<Effect> {
+        if !self.ready(side) {
+            return vec![];
+        }
+        let dir = self.pane(side).path.clone();
+        let chosen = self.chosen(side);
+        let Some(first) = chosen.first() else {
+            self.set_status("Nothing to change here", true);
+            return vec![];
+        };
+        let mode = first
+            .perms
+            .as_deref()
+            .and_then(crate::fs::ops::mode_from_perms)
+            .unwrap_or(if first.is_dir() { 0o755 } else { 0o644 });
+        let paths = chosen
+            .iter()
+            .map(|e| join_path(side, &dir, &e.name))
+            .collect();
+        self.dialog = Some(Dialog::Chmod(ChmodForm {
+            side,
+            paths,
+            mode,
+            cursor: 0,
+            typed: String::new(),
+        }));
+        vec![]
+    }
+
+    pub(super) fn show_info(&mut self, side: Side) -> Vec<Effect> {
+        let pane = self.pane(side);
+        let Some(e) = pane.current().filter(|e| e.name != "..") else {
+            self.set_status("No entry under the cursor", true);
+            return vec![];
+        };
+        let kind = match e.kind {
+            EntryKind::Dir => "directory",
+            EntryKind::File => "file",
+            EntryKind::Symlink => "symbolic link",
+            EntryKind::Other => "other (device, pipe, socket…)",
+        };
+        let mut rows = vec![
+            ("Name".to_string(), e.name.clone()),
+            ("Path".to_string(), join_path(side, &pane.path, &e.name)),
+            ("Kind".to_string(), kind.to_string()),
+        ];
+        if e.kind != EntryKind::Dir {
+            rows.push((
+                "Size".to_string(),
+                format!("{} ({} bytes)", human_size(e.size), e.size),
+            ));
+        } else if let Some(sz) = pane.dir_sizes.get(&e.name) {
+            rows.push((
+                "Size".to_string(),
+                format!("{} ({} bytes, counted)", human_size(*sz), sz),
+            ));
+        }
+        rows.push((
+            "Modified".to_string(),
+            e.mtime
+                .map(crate::ui::text::local_time)
+                .unwrap_or_else(|| "unknown".into()),
+        ));
+        if let Some(p) = &e.perms {
+            let octal = crate::fs::ops::mode_from_perms(p)
+                .map(|m| format!(" ({m:03o})"))
+                .unwrap_or_default();
+            rows.push(("Permissions".to_string(), format!("{p}{octal}")));
+        }
+        if let Some(t) = &e.link_target {
+            rows.push(("Points to".to_string(), t.to_string()));
+        }
+        let title = format!(
+            "{} {}",
+            if side == Side::Local {
+                "Local"
+            } else {
+                "Remote"
+            },
+            kind
+        );
+        self.dialog = Some(Dialog::Info(InfoView { title, rows }));
+        vec![]
+    }
+
+    pub(super) fn dir_size(&mut self, side: Side) -> Vec<Effect> {
+        if !self.ready(side) {
+            return vec![];
+        }
+        let dir = self.pane(side).path.clone();
+        let chosen: Vec<(String, EntryKind, u64)> = self
+            .chosen(side)
+            .iter()
+            .map(|e| (e.name.clone(), e.kind, e.size))
+            .collect();
+        let mut fx = Vec::new();
+        let (mut files, mut bytes) = (0usize, 0u64);
+        for (name, kind, size) in chosen {
+            if kind == EntryKind::Dir {
+                let req = self.req();
+                fx.push(Effect::Fs {
+                    side,
+                    op: FsOp::Size(vec![Target {
+                        path: join_path(side, &dir, &name),
+                        kind,
+                    }]),
+                    req,
+                });
+            } else {
+                files += 1;
+                bytes += size;
+            }
+        }
+        if fx.is_empty() {
+            self.set_status(format!("{} in {files} files", human_size(bytes)), false);
+        } else {
+            self.set_status(format!("Counting {} directories…", fx.len()), false);
+        }
+        fx
+    }
+
+    pub(super) fn copy_path(&mut self, side: Side) -> Vec<Effect> {
+        let pane = self.pane(side);
+        let Some(e) = pane.current() else {
+            return vec![];
+        };
+        let path = if e.name == ".." {
+            pane.path.clone()
+        } else {
+            join_path(side, &pane.path, &e.name)
+        };
+        let text = match (side, &self.url_base) {
+            (Side::Remote, Some(base)) => format!("{base}{}", url_path(&path)),
+            _ => path,
+        };
+        self.set_status(format!("Copied {text}"), false);
+        vec![Effect::Clipboard(text)]
+    }
+
+    fn run_op(&mut self, side: Side, op: FsOp) -> Vec<Effect> {
+        let req = self.req();
+        self.set_status(format!("{}…", capitalise(&op.describe())), false);
+        vec![Effect::Fs { side, op, req }]
+    }
+
+    pub(super) fn prompt_key(&mut self, mut form: PromptForm, key: KeyPress) -> Vec<Effect> {
+        match key.key {
+            Key::Esc => vec![],
+            Key::Enter => {
+                let name = form.input.text.trim().to_string();
+                if let Err(why) = self.check_new_name(form.side, &name, &form.purpose) {
+                    form.error = Some(why);
+                    self.dialog = Some(Dialog::Prompt(form));
+                    return vec![];
+                }
+                let side = form.side;
+                let dir = self.pane(side).path.clone();
+                let path = join_path(side, &dir, &name);
+                // The cursor goes to the new name once the directory is read again.
+                self.pane_mut(side).select = Some(name.clone());
+                let op = match form.purpose {
+                    PromptFor::Mkdir => FsOp::Mkdir(path),
+                    PromptFor::NewFile => FsOp::Touch(path),
+                    PromptFor::Rename(old) => FsOp::Rename {
+                        from: join_path(side, &dir, &old),
+                        to: path,
+                    },
+                };
+                self.run_op(side, op)
+            }
+            _ => {
+                form.input.key(key);
+                form.error = None;
+                self.dialog = Some(Dialog::Prompt(form));
+                vec![]
+            }
+        }
+    }
+
+    /// A name typed for a new or renamed entry: one safe component, not taken.
+    fn check_new_name(&self, side: Side, name: &str, purpose: &PromptFor) -> Result<(), String> {
+        if name.is_empty() {
+            return Err("Type a name (Esc cancels)".into());
+        }
+        if validate_name(name).is_err() {
+            return Err(format!(
+                "{name:?} is not a usable name: no / or \\, no . or .., no control characters"
+            ));
+        }
+        if let PromptFor::Rename(old) = purpose
+            && old == name
+        {
+            return Err("That is its name already".into());
+        }
+        if self.pane(side).entries.iter().any(|e| e.name == name) {
+            return Err(format!("{name} already exists here"));
+        }
+        Ok(())
+    }
+
+    pub(super) fn confirm_key(&mut self, form: ConfirmForm, key: KeyPress) -> Vec<Effect> {
+        match key.key {
+            Key::Char('y') | Key::Char('Y') | Key::Enter => {
+                if let FsOp::Delete(_) = &form.op {
+                    self.pane_mut(form.side).marked.clear();
+                }
+                self.run_op(form.side, form.op)
+            }
+            Key::Esc | Key::Char('n') | Key::Char('N') | Key::Char('q') => {
+                self.set_status("Cancelled", false);
+                vec![]
+            }
+            _ => {
+                self.dialog = Some(Dialog::Confirm(form));
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn chmod_key(&mut self, mut form: ChmodForm, key: KeyPress) -> Vec<Effect> {
+        match form.key(key) {
+            ChmodKey::Stay => {
+                self.dialog = Some(Dialog::Chmod(form));
+                vec![]
+            }
+            ChmodKey::Close => vec![],
+            ChmodKey::Apply(mode) => self.run_op(
+                form.side,
+                FsOp::Chmod {
+                    paths: form.paths,
+                    mode,
+                },
+            ),
+        }
+    }
+
+    /// A file operation finished: say how it went and show the result.
+    pub(super) fn fs_done(&mut self, side: Side, op: FsOp, report: OpReport) -> Vec<Effect> {
+        let what = capitalise(&op.describe());
+        if let FsOp::Size(targets) = &op {
+            if let Some(t) = targets.first() {
+                let pane = self.pane_mut(side);
+                if let Some(name) = super::last_component(side, &t.path)
+                    && report.failed.is_empty()
+                {
+                    pane.dir_sizes.insert(name, report.bytes);
+                }
+            }
+            let mut text = format!(
+                "{what}: {} in {} files, {} directories",
+                human_size(report.bytes),
+                report.done,
+                report.dirs
+            );
+            if !report.failed.is_empty() {
+                text.push_str(&format!(
+                    " ({} could not be read: {})",
+                    report.failed.len(),
+                    report.failed[0].1
+                ));
+            }
+            self.set_status(text, !report.failed.is_empty());
+            return vec![];
+        }
+        match report.failed.as_slice() {
+            [] => self.set_status(format!("{what}: done"), false),
+            [(path, why)] => self.set_status(format!("{what}: {path}: {why}"), true),
+            [(path, why), rest @ ..] => self.set_status(
+                format!(
+                    "{what}: {} done, {} failed; first: {path}: {why} (all in the log)",
+                    report.done,
+                    rest.len() + 1
+                ),
+                true,
+            ),
+        }
+        for (path, why) in &report.failed {
+            self.log.push(
+                crate::ftp::LogEvent {
+                    at: std::time::SystemTime::now(),
+                    tag: if side == Side::Local {
+                        "local"
+                    } else {
+                        "browse"
+                    }
+                    .into(),
+                    kind: crate::ftp::LogKind::Error,
+                    text: format!("{what}: {path}: {why}"),
+                },
+                self.lang,
+            );
+        }
+        if !report.failed.is_empty() {
+            self.pane_mut(side).select = None;
+        }
+        if !op.changes() {
+            return vec![];
+        }
+        let path = self.pane(side).path.clone();
+        vec![self.list(side, Nav::To(path))]
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A remote path as it goes into a URL: each byte outside the unreserved set and `/`
+/// percent-encoded, so spaces and non-ASCII names survive a paste.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths_are_percent_encoded() {
+        assert_eq!(url_path("/pub/a b/数.txt"), "/pub/a%20b/%E6%95%B0.txt");
+        assert_eq!(capitalise("delete x"), "Delete x");
+    }
+}

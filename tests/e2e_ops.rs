@@ -1,0 +1,105 @@
+//! End-to-end: file operations in the real binary, in a pseudo-terminal, as a person would use
+//! them: make, rename and delete a directory on the server (F7, F2, F8), and create and delete
+//! a file in the local pane; each checked on screen and on disk.
+
+mod common;
+
+use common::{Side, SkiffScreen, TestServer, skiff};
+use skiff::demo::DemoOptions;
+
+#[test]
+fn mkdir_rename_and_delete_on_the_remote_pane() {
+    let srv = TestServer::start(DemoOptions::default());
+    let local = tempfile::tempdir().unwrap();
+    let mut t = skiff()
+        .arg("--local")
+        .arg(local.path())
+        .arg(srv.url("demo", Some("demo")))
+        .spawn()
+        .unwrap();
+    t.expect("the remote listing", |s| {
+        s.has_entry(Side::Remote, "README.txt")
+    });
+    t.send_keys("<Tab>");
+    t.expect("the remote pane focused", |s| {
+        s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
+    });
+
+    // F7: a prompt; the new directory shows, with the cursor on it, and exists on the server.
+    t.send_keys("<F7>");
+    t.expect_text("Make directory");
+    t.send_keys("fresh dir<Enter>");
+    let s = t.expect("the new directory under the cursor", |s| {
+        s.cursor_is(Side::Remote, "fresh dir/")
+    });
+    assert!(s.status().contains("done"), "{}", s.framed());
+    assert!(srv.root.join("fresh dir").is_dir());
+
+    // F2: the prompt starts with the old name; replace it.
+    t.send_keys("<F2>");
+    t.expect("the rename prompt with the old name", |s| {
+        s.contains("New name:") && s.contains("fresh dir")
+    });
+    t.send_keys("<C-u>renamed<Enter>");
+    t.expect("the renamed directory under the cursor", |s| {
+        s.cursor_is(Side::Remote, "renamed/")
+    });
+    assert!(srv.root.join("renamed").is_dir());
+    assert!(!srv.root.join("fresh dir").exists());
+
+    // Put something in it, so the delete has to recurse.
+    std::fs::create_dir(srv.root.join("renamed/inner")).unwrap();
+    std::fs::write(srv.root.join("renamed/inner/f.txt"), b"x").unwrap();
+
+    // F8: asks first; n keeps it, y deletes it with everything inside.
+    t.send_keys("<F8>");
+    t.expect_text("Delete this directory and everything in it?");
+    t.send_keys("n");
+    t.expect("the dialog gone", |s| !s.contains("Delete this directory"));
+    assert!(srv.root.join("renamed/inner/f.txt").exists());
+    t.send_keys("<F8>");
+    t.expect_text("Delete this directory and everything in it?");
+    t.send_keys("y");
+    let s = t.expect("the directory gone from the pane", |s| {
+        !s.has_entry(Side::Remote, "renamed/") && s.status().contains("done")
+    });
+    assert!(!srv.root.join("renamed").exists(), "{}", s.framed());
+    assert!(s.has_entry(Side::Remote, "README.txt"), "{}", s.framed());
+
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}
+
+#[test]
+fn new_file_and_delete_in_the_local_pane() {
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("old.txt"), b"old").unwrap();
+    let mut t = skiff()
+        .arg("--demo")
+        .arg("--local")
+        .arg(local.path())
+        .spawn()
+        .unwrap();
+    t.expect("the local listing", |s| s.has_entry(Side::Local, "old.txt"));
+    t.send_keys("N");
+    t.expect_text("New empty file");
+    // A name that exists is refused in the dialog.
+    t.send_keys("old.txt<Enter>");
+    t.expect_text("old.txt already exists here");
+    t.send_keys("<C-u>new.txt<Enter>");
+    t.expect("new.txt under the cursor", |s| {
+        s.cursor_is(Side::Local, "new.txt")
+    });
+    assert_eq!(std::fs::read(local.path().join("new.txt")).unwrap(), b"");
+    // Delete (the key) in a pane deletes, after asking.
+    t.send_keys("<Delete>");
+    t.expect_text("Delete this file?");
+    t.send_keys("<Enter>");
+    t.expect("new.txt gone", |s| !s.has_entry(Side::Local, "new.txt"));
+    assert!(!local.path().join("new.txt").exists());
+    assert_eq!(std::fs::read(local.path().join("old.txt")).unwrap(), b"old");
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}
