@@ -103,3 +103,39 @@ fn new_file_and_delete_in_the_local_pane() {
     let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
     assert!(st.success(), "{st:?}");
 }
+
+/// `/` filters the remote pane as you type; Enter keeps the filter, Enter again opens what is
+/// under the cursor; the filter does not follow into the new directory.
+#[test]
+fn filter_then_open() {
+    let local = tempfile::tempdir().unwrap();
+    let mut t = skiff()
+        .arg("--demo")
+        .arg("--local")
+        .arg(local.path())
+        .spawn()
+        .unwrap();
+    t.expect("the demo tree", |s| s.has_entry(Side::Remote, "README.txt"));
+    t.send_keys("<Tab>");
+    t.expect("the remote pane focused", |s| {
+        s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
+    });
+    t.send_keys("/spaces");
+    let s = t.expect("only the matching directory left", |s| {
+        s.has_entry(Side::Remote, "dir with spaces/") && !s.has_entry(Side::Remote, "README.txt")
+    });
+    assert!(s.contains("/spaces"), "the filter line\n{}", s.framed());
+    assert!(
+        s.cursor_is(Side::Remote, "dir with spaces/"),
+        "{}",
+        s.framed()
+    );
+    t.send_keys("<Enter><Enter>");
+    let s = t.expect("inside the directory", |s| {
+        s.has_entry(Side::Remote, "hello world.txt")
+    });
+    assert!(!s.contains("/spaces"), "the filter is gone\n{}", s.framed());
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}

@@ -301,5 +301,33 @@ fn layouts() {
             ops.update(Action::Input(KeyPress::plain(Key::Char(c))));
         }
         insta::assert_snapshot!(format!("chmod_{w}x{h}"), screen_text(&render(&ops, w, h)));
+
+        // Sorted by size (largest first) with a filter being typed in the remote pane.
+        let mut find = s.clone();
+        assert_eq!(find.focus, Side::Remote);
+        for _ in 0..4 {
+            find.update(Action::SortCycle);
+        }
+        find.update(Action::Filter);
+        for c in "ie".chars() {
+            find.update(Action::Input(KeyPress::plain(Key::Char(c))));
+        }
+        let t = render(&find, w, h);
+        let text = screen_text(&t);
+        assert!(text.contains("Size ↓"), "{text}");
+        assert!(text.contains("/ie"), "{text}");
+        // The matched letters are drawn underlined.
+        let buf = t.backend().buffer();
+        let underlined = (0..buf.area.height)
+            .flat_map(|y| (0..buf.area.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                y > 1
+                    && buf[(x, y)]
+                        .modifier
+                        .contains(ratatui::style::Modifier::UNDERLINED)
+            })
+            .count();
+        assert!(underlined >= 2, "highlighted matches: {underlined}\n{text}");
+        insta::assert_snapshot!(format!("filter_{w}x{h}"), text);
     }
 }

@@ -134,6 +134,21 @@ pub enum Action {
     DirSize,
     /// Copy the full path (local) or URL (remote) of the entry under the cursor.
     CopyPath,
+    /// Cycle the focused pane's order: name, extension, size, time, each both ways.
+    SortCycle,
+    /// Show or hide names that start with a dot.
+    ToggleHidden,
+    /// Filter the pane as you type (fuzzy); Esc clears.
+    Filter,
+    /// Go to a path typed in a prompt.
+    GoTo,
+    /// Mark the entries whose names match a glob.
+    MarkGlob,
+    /// Unmark the entries whose names match a glob.
+    UnmarkGlob,
+    /// The directory visited before / after this one in the pane's history.
+    Back,
+    Forward,
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
@@ -182,7 +197,15 @@ impl Action {
     pub fn pane_only(&self) -> bool {
         matches!(
             self,
-            Action::Mkdir
+            Action::SortCycle
+                | Action::ToggleHidden
+                | Action::Filter
+                | Action::GoTo
+                | Action::MarkGlob
+                | Action::UnmarkGlob
+                | Action::Back
+                | Action::Forward
+                | Action::Mkdir
                 | Action::NewFile
                 | Action::Rename
                 | Action::Delete

@@ -86,6 +86,10 @@ pub enum PromptFor {
     NewFile,
     /// Rename this entry (its name in the pane's directory).
     Rename(String),
+    /// A directory to go to.
+    GoTo,
+    /// A glob: mark (`true`) or unmark what matches.
+    Glob(bool),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -120,7 +120,7 @@ impl State {
 
     /// Whether keys should go to a dialog or overlay as text input rather than the keymap.
     pub fn wants_input(&self) -> bool {
-        self.dialog.is_some() || self.help
+        self.dialog.is_some() || self.help || self.filtering()
     }
 
     /// Whether anything is still running (a confirmation is asked before quitting).
@@ -204,6 +204,7 @@ impl State {
         };
         self.remote.label = label.clone();
         self.remote.entries.clear();
+        self.remote.view.clear();
         self.remote.path.clear();
         self.remote.error = None;
         self.initial_remote = path.clone();
@@ -324,9 +325,9 @@ impl State {
             }
             Action::InvertMarks => {
                 let pane = self.pane_mut(focus);
+                // The rows shown: with a filter, what it matched.
                 let all: Vec<String> = pane
-                    .entries
-                    .iter()
+                    .rows()
                     .filter(|e| e.name != "..")
                     .map(|e| e.name.clone())
                     .collect();
@@ -360,6 +361,14 @@ impl State {
             Action::Info => self.show_info(focus),
             Action::DirSize => self.dir_size(focus),
             Action::CopyPath => self.copy_path(focus),
+            Action::SortCycle => self.sort_cycle(focus),
+            Action::ToggleHidden => self.toggle_hidden(focus),
+            Action::Filter => self.start_filter(focus),
+            Action::GoTo => self.start_goto(focus),
+            Action::MarkGlob => self.start_glob(focus, true),
+            Action::UnmarkGlob => self.start_glob(focus, false),
+            Action::Back => self.history(focus, true),
+            Action::Forward => self.history(focus, false),
             Action::RetryFailed => vec![Effect::Engine(EngineCmd::RetryFailed)],
             Action::CancelJob
             | Action::RetryJob
@@ -599,7 +608,7 @@ impl State {
         }
         // Dragging an unmarked row drags that row alone.
         let pane = self.pane_mut(from);
-        if let Some(e) = pane.entries.get(idx)
+        if let Some(e) = pane.row(idx)
             && !pane.marked.contains(&e.name)
         {
             pane.marked.clear();
@@ -609,7 +618,7 @@ impl State {
         let into = areas
             .row_at(to, row)
             .map(|i| target.offset + i)
-            .and_then(|i| target.entries.get(i))
+            .and_then(|i| target.row(i))
             .filter(|e| e.is_dir() && e.name != "..")
             .map(|e| join_path(to, &target.path, &e.name));
         self.queue_transfer(from, into, false)
@@ -703,7 +712,7 @@ impl State {
                 if let Some(i) = areas.row_at(side, row) {
                     let pane = self.pane_mut(side);
                     let idx = pane.offset + i;
-                    if idx < pane.entries.len() {
+                    if idx < pane.len() {
                         let was_selected = pane.cursor == idx;
                         pane.cursor = idx;
                         self.drag = Some((side, idx, was_selected));
@@ -740,6 +749,9 @@ impl State {
             return vec![];
         }
         let Some(dialog) = self.dialog.take() else {
+            if self.filtering() {
+                return self.filter_key(key);
+            }
             return vec![];
         };
         match dialog {
@@ -1145,6 +1157,7 @@ fn last_component(side: Side, path: &str) -> Option<String> {
     }
 }
 
+mod find;
 mod ops;
 
 #[cfg(test)]

@@ -298,6 +298,17 @@ impl State {
                     return vec![];
                 }
                 let side = form.side;
+                match form.purpose {
+                    PromptFor::GoTo => return self.goto(side, &form.input.text),
+                    PromptFor::Glob(mark) => {
+                        if let Err(why) = self.apply_glob(side, &form.input.text, mark) {
+                            form.error = Some(why);
+                            self.dialog = Some(Dialog::Prompt(form));
+                        }
+                        return vec![];
+                    }
+                    _ => {}
+                }
                 let dir = self.pane(side).path.clone();
                 let path = join_path(side, &dir, &name);
                 // The cursor goes to the new name once the directory is read again.
@@ -309,6 +320,7 @@ impl State {
                         from: join_path(side, &dir, &old),
                         to: path,
                     },
+                    PromptFor::GoTo | PromptFor::Glob(_) => return vec![],
                 };
                 self.run_op(side, op)
             }
@@ -323,6 +335,9 @@ impl State {
 
     /// A name typed for a new or renamed entry: one safe component, not taken.
     fn check_new_name(&self, side: Side, name: &str, purpose: &PromptFor) -> Result<(), String> {
+        if matches!(purpose, PromptFor::GoTo | PromptFor::Glob(_)) {
+            return Ok(());
+        }
         if name.is_empty() {
             return Err("Type a name (Esc cancels)".into());
         }

@@ -3,13 +3,138 @@
 use super::action::Side;
 use crate::fs::{Entry, EntryKind};
 
+/// What a pane sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortBy {
+    #[default]
+    Name,
+    /// The extension, then the name.
+    Ext,
+    Size,
+    Time,
+}
+
+/// A pane's order: what by, which way. Directories always come first, `..` before them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sort {
+    pub by: SortBy,
+    pub desc: bool,
+}
+
+impl Sort {
+    /// The next order in the cycle: name ↑, name ↓, ext ↑, ext ↓, size ↓, size ↑, time ↓,
+    /// time ↑ (size and time start with the largest and newest, as people look for them).
+    pub fn next(self) -> Sort {
+        use SortBy::*;
+        let (by, desc) = match (self.by, self.desc) {
+            (Name, false) => (Name, true),
+            (Name, true) => (Ext, false),
+            (Ext, false) => (Ext, true),
+            (Ext, true) => (Size, true),
+            (Size, true) => (Size, false),
+            (Size, false) => (Time, true),
+            (Time, true) => (Time, false),
+            (Time, false) => (Name, false),
+        };
+        Sort { by, desc }
+    }
+
+    /// For the column header: `name ↑`.
+    pub fn label(self) -> String {
+        let by = match self.by {
+            SortBy::Name => "name",
+            SortBy::Ext => "ext",
+            SortBy::Size => "size",
+            SortBy::Time => "time",
+        };
+        format!("{by} {}", if self.desc { '↓' } else { '↑' })
+    }
+
+    /// Sort a listing (without `..`) in this order.
+    pub fn apply(self, entries: &mut [Entry]) {
+        use std::cmp::Ordering;
+        if self == Sort::default() {
+            sort_entries(entries);
+            return;
+        }
+        let ext = |n: &str| match n.rfind('.') {
+            Some(i) if i > 0 => n[i + 1..].to_ascii_lowercase(),
+            _ => String::new(),
+        };
+        let desc = self.desc;
+        let key = |a: &Entry, b: &Entry| -> Ordering {
+            let o = match self.by {
+                SortBy::Name => Ordering::Equal,
+                SortBy::Ext => ext(&a.name).cmp(&ext(&b.name)),
+                SortBy::Size => a.size.cmp(&b.size),
+                SortBy::Time => a.mtime.cmp(&b.mtime),
+            };
+            let o = o.then_with(|| crate::fs::compare_names(&a.name, &b.name));
+            if desc { o.reverse() } else { o }
+        };
+        entries.sort_unstable_by(|a, b| b.is_dir().cmp(&a.is_dir()).then_with(|| key(a, b)));
+    }
+}
+
+/// Filter-as-you-type: the query, and a fuzzy matcher (nucleo) built for it.
+pub struct Finder {
+    pub query: String,
+    pattern: nucleo_matcher::pattern::Pattern,
+    matcher: nucleo_matcher::Matcher,
+    buf: Vec<char>,
+}
+
+impl Finder {
+    pub fn new(query: &str) -> Finder {
+        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+        Finder {
+            query: query.to_string(),
+            pattern: Pattern::parse(query, CaseMatching::Smart, Normalization::Smart),
+            matcher: nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT),
+            buf: Vec::new(),
+        }
+    }
+
+    pub fn matches(&mut self, name: &str) -> bool {
+        let hay = nucleo_matcher::Utf32Str::new(name, &mut self.buf);
+        self.pattern.score(hay, &mut self.matcher).is_some()
+    }
+
+    /// Which characters of `name` (by index) the query matched, in order.
+    pub fn indices(&mut self, name: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        let hay = nucleo_matcher::Utf32Str::new(name, &mut self.buf);
+        self.pattern.indices(hay, &mut self.matcher, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+impl Clone for Finder {
+    fn clone(&self) -> Finder {
+        Finder::new(&self.query)
+    }
+}
+
+impl std::fmt::Debug for Finder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Finder({:?})", self.query)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Pane {
     pub side: Side,
     /// Current directory ("" before the first listing arrives).
     pub path: String,
-    /// Sorted: `..` first (when not at the root), directories, then files, each by name.
+    /// The whole listing in the pane's order: `..` first (when not at the root), directories,
+    /// then files.
     pub entries: Vec<Entry>,
+    /// Indices into `entries` of the rows shown (hidden files and the filter leave some out).
+    pub view: Vec<u32>,
+    /// Row of `view` under the cursor.
     pub cursor: usize,
     /// Index of the first visible row.
     pub offset: usize,
@@ -29,7 +154,22 @@ pub struct Pane {
     pub stale: bool,
     /// Sizes of directories counted on request (by name), shown instead of `<DIR>`.
     pub dir_sizes: std::collections::HashMap<String, u64>,
+    pub sort: Sort,
+    /// Show names that start with a dot.
+    pub show_hidden: bool,
+    /// The filter, while one is set.
+    pub filter: Option<Finder>,
+    /// The filter line has the keyboard.
+    pub filter_typing: bool,
+    /// Directories visited before (back) and after (forward) the current one.
+    pub back: Vec<String>,
+    pub forward: Vec<String>,
+    /// The pending listing is a move through the history (which is already updated).
+    pub history_move: bool,
 }
+
+/// How many directories the back and forward lists keep.
+const HISTORY: usize = 100;
 
 impl Pane {
     pub fn new(side: Side, label: &str) -> Pane {
@@ -37,6 +177,7 @@ impl Pane {
             side,
             path: String::new(),
             entries: Vec::new(),
+            view: Vec::new(),
             cursor: 0,
             offset: 0,
             loading: 0,
@@ -47,15 +188,102 @@ impl Pane {
             marked: Default::default(),
             stale: false,
             dir_sizes: Default::default(),
+            sort: Sort::default(),
+            show_hidden: true,
+            filter: None,
+            filter_typing: false,
+            back: Vec::new(),
+            forward: Vec::new(),
+            history_move: false,
         }
     }
 
+    /// Rows shown.
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.view.is_empty()
+    }
+
+    /// The entry on row `row`.
+    pub fn row(&self, row: usize) -> Option<&Entry> {
+        self.view
+            .get(row)
+            .and_then(|&i| self.entries.get(i as usize))
+    }
+
+    /// The shown entries, in order.
+    pub fn rows(&self) -> impl Iterator<Item = &Entry> {
+        self.view
+            .iter()
+            .filter_map(|&i| self.entries.get(i as usize))
+    }
+
     pub fn current(&self) -> Option<&Entry> {
-        self.entries.get(self.cursor)
+        self.row(self.cursor)
+    }
+
+    /// The row showing `name`, if it is shown.
+    pub fn row_of(&self, name: &str) -> Option<usize> {
+        self.view
+            .iter()
+            .position(|&i| self.entries.get(i as usize).is_some_and(|e| e.name == name))
+    }
+
+    /// Work out which entries are shown (after a listing, a toggle or a filter change), keeping
+    /// the cursor on the same name when it is still shown.
+    pub fn rebuild_view(&mut self) {
+        let keep = self.current().map(|e| e.name.clone());
+        let show_hidden = self.show_hidden;
+        let mut finder = self.filter.take();
+        self.view = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.name == ".."
+                    || ((show_hidden || !e.name.starts_with('.'))
+                        && finder.as_mut().is_none_or(|f| f.matches(&e.name)))
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
+        self.filter = finder;
+        self.cursor = keep
+            .and_then(|n| self.row_of(&n))
+            .unwrap_or(self.cursor)
+            .min(self.view.len().saturating_sub(1));
+        // A filter that matches something puts the cursor on the first match, not on `..`.
+        if self.filter.is_some()
+            && self.current().is_some_and(|e| e.name == "..")
+            && self.view.len() > 1
+        {
+            self.cursor = 1;
+        }
+    }
+
+    /// Sort again in a new order (keeping the cursor on its entry).
+    pub fn set_sort(&mut self, sort: Sort) {
+        self.sort = sort;
+        let keep = self.current().map(|e| e.name.clone());
+        let start = usize::from(self.entries.first().is_some_and(|e| e.name == ".."));
+        sort.apply(&mut self.entries[start..]);
+        self.rebuild_view();
+        if let Some(i) = keep.and_then(|n| self.row_of(&n)) {
+            self.cursor = i;
+        }
+    }
+
+    /// Set (or with `""`, clear) the filter.
+    pub fn set_filter(&mut self, query: &str) {
+        self.filter = (!query.is_empty()).then(|| Finder::new(query));
+        self.rebuild_view();
     }
 
     /// Replace the listing, keeping the cursor on `select` (or on the same name) when present.
-    /// `entries` must already be sorted with [`sort_entries`] (done off the UI task).
+    /// `entries` must already be sorted with [`sort_entries`] (done off the UI task); another
+    /// order of the pane's is applied here.
     pub fn set_listing(&mut self, path: String, mut entries: Vec<Entry>, is_root: bool) {
         let keep = self.select.take().or_else(|| {
             (path == self.path)
@@ -64,6 +292,9 @@ impl Pane {
         });
         let dirs = entries.iter().filter(|e| e.is_dir()).count();
         self.counts = (dirs, entries.len() - dirs);
+        if self.sort != Sort::default() {
+            self.sort.apply(&mut entries);
+        }
         if !is_root {
             entries.insert(
                 0,
@@ -81,6 +312,19 @@ impl Pane {
         if !same_dir {
             self.marked.clear();
             self.dir_sizes.clear();
+            self.filter = None;
+            self.filter_typing = false;
+            // History: the directory left goes on the back list, and a new way forward
+            // forgets the old one (a move through the history has done its own bookkeeping).
+            if std::mem::take(&mut self.history_move) {
+                // Nothing to do.
+            } else if !self.path.is_empty() {
+                self.back.push(std::mem::take(&mut self.path));
+                if self.back.len() > HISTORY {
+                    self.back.remove(0);
+                }
+                self.forward.clear();
+            }
         } else {
             // Marks of entries that vanished go with them.
             let names: std::collections::HashSet<&str> =
@@ -90,10 +334,12 @@ impl Pane {
         self.path = path;
         self.entries = entries;
         self.error = None;
-        let found = keep.and_then(|n| self.entries.iter().position(|e| e.name == n));
+        self.cursor = 0;
+        self.rebuild_view();
+        let found = keep.and_then(|n| self.row_of(&n));
         self.cursor = match found {
             Some(i) => i,
-            None if same_dir => self.cursor.min(self.entries.len().saturating_sub(1)),
+            None if same_dir => self.cursor.min(self.view.len().saturating_sub(1)),
             None => 0,
         };
         if !same_dir {
@@ -103,16 +349,16 @@ impl Pane {
 
     /// Move the cursor by `delta` rows, clamped.
     pub fn move_by(&mut self, delta: i64) {
-        if self.entries.is_empty() {
+        if self.view.is_empty() {
             self.cursor = 0;
             return;
         }
-        let last = self.entries.len() as i64 - 1;
+        let last = self.view.len() as i64 - 1;
         self.cursor = (self.cursor as i64 + delta).clamp(0, last) as usize;
     }
 
     pub fn move_to(&mut self, index: usize) {
-        self.cursor = index.min(self.entries.len().saturating_sub(1));
+        self.cursor = index.min(self.view.len().saturating_sub(1));
     }
 
     /// Keep the cursor inside a window of `rows` rows.
@@ -123,7 +369,7 @@ impl Pane {
         } else if self.cursor >= self.offset + rows {
             self.offset = self.cursor + 1 - rows;
         }
-        let max_offset = self.entries.len().saturating_sub(rows);
+        let max_offset = self.view.len().saturating_sub(rows);
         self.offset = self.offset.min(max_offset);
     }
 }
@@ -169,7 +415,7 @@ mod tests {
             vec![e("a", EntryKind::Dir), e("b", EntryKind::Dir)],
             false,
         );
-        assert_eq!(p.entries[0].name, "..");
+        assert_eq!(p.row(0).unwrap().name, "..");
         assert_eq!(p.counts, (2, 0));
         assert_eq!(p.current().unwrap().name, "b");
         p.move_by(100);

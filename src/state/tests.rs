@@ -462,6 +462,7 @@ fn symlinks_can_be_opened_and_files_cannot() {
         perms: None,
         link_target: Some("dir00".into()),
     });
+    s.remote.rebuild_view();
     s.update(Action::SwitchPane);
     s.update(Action::End);
     assert!(
@@ -1121,4 +1122,221 @@ fn copy_path_gives_a_url_without_the_password() {
     s.update(Action::Down);
     let fx = s.update(Action::CopyPath);
     assert!(matches!(fx.as_slice(), [Effect::Clipboard(t)] if t == "/home/u/dir00"));
+}
+
+/// Answer the pending listing of `side` with `entries` at `path` (sorted as the runner does).
+fn answer(s: &mut State, side: Side, fx: &[Effect], path: &str, mut entries: Vec<Entry>) {
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::List { side: sd, req, .. } if *sd == side => Some(*req),
+            _ => None,
+        })
+        .expect("a listing request");
+    crate::fs::sort_entries(&mut entries);
+    s.apply(Event::Listed {
+        side,
+        req,
+        result: Ok(Listing {
+            path: path.into(),
+            entries,
+        }),
+    });
+}
+
+fn names(p: &super::pane::Pane) -> Vec<String> {
+    p.rows().map(|e| e.name.clone()).collect()
+}
+
+#[test]
+fn sort_cycles_through_name_ext_size_and_time_keeping_the_cursor() {
+    let mut s = connected();
+    let mut v = vec![entry("sub", EntryKind::Dir)];
+    for (n, size, t) in [("b.zip", 5, 30), ("a.txt", 50, 10), ("c.md", 1, 20)] {
+        let mut e = entry(n, EntryKind::File);
+        e.size = size;
+        e.mtime = Some(t);
+        v.push(e);
+    }
+    let fx = s.update(Action::Refresh);
+    answer(&mut s, Side::Local, &fx, "/home/u", v);
+    assert_eq!(names(&s.local), ["..", "sub", "a.txt", "b.zip", "c.md"]);
+    s.update(Action::End);
+    let order = |s: &mut State| {
+        s.update(Action::SortCycle);
+        (names(&s.local), s.local.current().unwrap().name.clone())
+    };
+    // name ↓, ext ↑, ext ↓, size ↓, size ↑, time ↓, time ↑, name ↑; the cursor stays on c.md.
+    let expect = [
+        ["..", "sub", "c.md", "b.zip", "a.txt"],
+        ["..", "sub", "c.md", "a.txt", "b.zip"],
+        ["..", "sub", "b.zip", "a.txt", "c.md"],
+        ["..", "sub", "a.txt", "b.zip", "c.md"],
+        ["..", "sub", "c.md", "b.zip", "a.txt"],
+        ["..", "sub", "b.zip", "c.md", "a.txt"],
+        ["..", "sub", "a.txt", "c.md", "b.zip"],
+        ["..", "sub", "a.txt", "b.zip", "c.md"],
+    ];
+    for want in expect {
+        let (got, cur) = order(&mut s);
+        assert_eq!(got, want, "{}", s.local.sort.label());
+        assert_eq!(cur, "c.md");
+    }
+    // A new listing keeps the pane's order.
+    s.update(Action::SortCycle);
+    let fx = s.update(Action::Refresh);
+    answer(
+        &mut s,
+        Side::Local,
+        &fx,
+        "/home/u",
+        vec![entry("x", EntryKind::File), entry("y", EntryKind::File)],
+    );
+    assert_eq!(names(&s.local), ["..", "y", "x"]);
+}
+
+#[test]
+fn hidden_files_toggle_and_the_filter_narrows_as_you_type() {
+    let mut s = connected();
+    let fx = s.update(Action::Refresh);
+    let v = [
+        ".profile",
+        "notes.txt",
+        "report-2026.pdf",
+        "readme.md",
+        "src",
+    ]
+    .iter()
+    .map(|n| {
+        entry(
+            n,
+            if *n == "src" {
+                EntryKind::Dir
+            } else {
+                EntryKind::File
+            },
+        )
+    })
+    .collect();
+    answer(&mut s, Side::Local, &fx, "/home/u", v);
+    s.update(Action::ToggleHidden);
+    assert_eq!(
+        names(&s.local),
+        ["..", "src", "notes.txt", "readme.md", "report-2026.pdf"]
+    );
+    s.update(Action::ToggleHidden);
+    assert!(names(&s.local).contains(&".profile".to_string()));
+
+    s.update(Action::Filter);
+    assert!(s.wants_input());
+    typed(&mut s, "rep");
+    assert_eq!(names(&s.local), ["..", "report-2026.pdf"]);
+    assert_eq!(s.local.current().unwrap().name, "report-2026.pdf");
+    press(&mut s, Key::Backspace);
+    press(&mut s, Key::Backspace);
+    // "r": fuzzy, anything with an r.
+    assert_eq!(
+        names(&s.local),
+        ["..", "src", ".profile", "readme.md", "report-2026.pdf"]
+    );
+    typed(&mut s, "md");
+    assert_eq!(names(&s.local), ["..", "readme.md"]);
+    // Enter keeps the filter and gives the keys back; Esc later clears it.
+    press(&mut s, Key::Enter);
+    assert!(!s.wants_input());
+    assert_eq!(names(&s.local).len(), 2);
+    s.update(Action::Filter);
+    press(&mut s, Key::Esc);
+    assert_eq!(names(&s.local).len(), 6);
+    assert!(s.local.filter.is_none());
+
+    // Filter, then open the directory it leaves under the cursor: the filter goes with the
+    // directory.
+    s.update(Action::Filter);
+    typed(&mut s, "sr");
+    press(&mut s, Key::Enter);
+    let fx = s.update(Action::Open);
+    answer(
+        &mut s,
+        Side::Local,
+        &fx,
+        "/home/u/src",
+        vec![entry("main.rs", EntryKind::File)],
+    );
+    assert!(s.local.filter.is_none());
+    assert_eq!(names(&s.local), ["..", "main.rs"]);
+}
+
+#[test]
+fn go_to_marks_by_glob_and_history() {
+    let mut s = connected();
+    s.focus = Side::Remote;
+    s.update(Action::GoTo);
+    match &s.dialog {
+        Some(Dialog::Prompt(p)) => assert_eq!(p.input.text, "/pub"),
+        other => panic!("{other:?}"),
+    }
+    s.update(Action::Input(KeyPress::ctrl('u')));
+    typed(&mut s, "dir01");
+    let fx = press(&mut s, Key::Enter);
+    assert!(
+        matches!(fx.as_slice(), [Effect::List { nav: Nav::To(p), .. }] if p == "/pub/dir01"),
+        "{fx:?}"
+    );
+    answer(
+        &mut s,
+        Side::Remote,
+        &fx,
+        "/pub/dir01",
+        vec![entry("x", EntryKind::File)],
+    );
+    // Back: to /pub, the cursor on the directory we came from; forward again.
+    let fx = s.update(Action::Back);
+    assert!(matches!(fx.as_slice(), [Effect::List { nav: Nav::To(p), .. }] if p == "/pub"));
+    answer(
+        &mut s,
+        Side::Remote,
+        &fx,
+        "/pub",
+        listing("/pub", 3, 200).entries,
+    );
+    assert_eq!(s.remote.current().unwrap().name, "dir01");
+    assert!(s.update(Action::Back).is_empty(), "nothing before /pub");
+    let fx = s.update(Action::Forward);
+    assert!(matches!(fx.as_slice(), [Effect::List { nav: Nav::To(p), .. }] if p == "/pub/dir01"));
+    answer(
+        &mut s,
+        Side::Remote,
+        &fx,
+        "/pub/dir01",
+        vec![entry("x", EntryKind::File)],
+    );
+    assert!(s.update(Action::Forward).is_empty(), "nothing after");
+    let fx = s.update(Action::Back);
+    answer(
+        &mut s,
+        Side::Remote,
+        &fx,
+        "/pub",
+        listing("/pub", 3, 200).entries,
+    );
+
+    // Marks by glob: file000? is ten files; unmark one of them.
+    s.update(Action::MarkGlob);
+    s.update(Action::Input(KeyPress::ctrl('u')));
+    typed(&mut s, "file000?");
+    press(&mut s, Key::Enter);
+    assert_eq!(s.remote.marked.len(), 10);
+    s.update(Action::UnmarkGlob);
+    s.update(Action::Input(KeyPress::ctrl('u')));
+    typed(&mut s, "file0003");
+    press(&mut s, Key::Enter);
+    assert_eq!(s.remote.marked.len(), 9);
+    assert!(!s.remote.marked.contains("file0003"));
+    // A broken glob is refused in the dialog.
+    s.update(Action::MarkGlob);
+    s.update(Action::Input(KeyPress::ctrl('u')));
+    typed(&mut s, "[abc");
+    press(&mut s, Key::Enter);
+    assert!(matches!(&s.dialog, Some(Dialog::Prompt(p)) if p.error.is_some()));
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::text::{fit, fit_right, human_size, local_time};
 use crate::fs::{Entry, EntryKind};
+use crate::state::pane::SortBy;
 use crate::state::{Conn, Side, State};
 
 const SIZE_W: usize = 7;
@@ -114,7 +115,26 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         pane.path.as_str()
     };
     let path = format!(" {} ", fit_path(shown_path, path_room.saturating_sub(2)));
-    let footer = if pane.loading != 0 {
+    let footer = if let Some(f) = &pane.filter {
+        let typing = pane.filter_typing && focused;
+        let shown = pane
+            .len()
+            .saturating_sub(usize::from(pane.row(0).is_some_and(|e| e.name == "..")));
+        let total = pane.counts.0 + pane.counts.1;
+        let style = Style::new().fg(Color::LightYellow);
+        let mut spans = vec![Span::styled(
+            format!(" /{}", fit(&f.query, inner_w.saturating_sub(24)).trim_end()),
+            style.add_modifier(Modifier::BOLD),
+        )];
+        if typing {
+            spans.push(Span::styled(
+                " ",
+                Style::new().add_modifier(Modifier::REVERSED),
+            ));
+        }
+        spans.push(Span::styled(format!(" {shown} of {total} "), style));
+        Line::from(spans)
+    } else if pane.loading != 0 {
         Line::from(Span::styled(" loading… ", Style::new().fg(Color::Yellow)))
     } else if let Some(err) = &pane.error {
         Line::from(Span::styled(
@@ -147,14 +167,27 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
     f.render_widget(block, area);
 
     let cols = columns(inner.width as usize);
-    let mut header = fit("Name", cols.name);
+    // The column the pane is sorted by carries an arrow (the extension sorts under Name).
+    let arrow = if pane.sort.desc { '↓' } else { '↑' };
+    let mark = |by: SortBy, label: &str| -> String {
+        if pane.sort.by == by {
+            format!("{label} {arrow}")
+        } else {
+            label.to_string()
+        }
+    };
+    let name_label = match pane.sort.by {
+        SortBy::Ext => format!("Name (by ext {arrow})"),
+        _ => mark(SortBy::Name, "Name"),
+    };
+    let mut header = fit(&name_label, cols.name);
     if cols.size {
         header.push(' ');
-        header.push_str(&fit_right("Size", SIZE_W));
+        header.push_str(&fit_right(&mark(SortBy::Size, "Size"), SIZE_W));
     }
     if cols.time {
         header.push(' ');
-        header.push_str(&fit("Modified", TIME_W));
+        header.push_str(&fit(&mark(SortBy::Time, "Modified"), TIME_W));
     }
     if cols.perms {
         header.push(' ');
@@ -168,7 +201,7 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
             .fg(Color::Gray)
             .add_modifier(Modifier::UNDERLINED),
     )));
-    if pane.entries.is_empty() {
+    if pane.is_empty() {
         let msg = if side == Side::Remote && !matches!(state.conn, Conn::Connected { .. }) {
             match &state.conn {
                 Conn::Connecting { label, .. } => format!("Connecting to {label}…"),
@@ -186,8 +219,17 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
             Style::new().fg(Color::DarkGray),
         )));
     }
-    let end = (pane.offset + rows).min(pane.entries.len());
-    for (i, e) in pane.entries[pane.offset.min(end)..end].iter().enumerate() {
+    // Matched characters are highlighted while a filter is set.
+    let mut finder = pane
+        .filter
+        .as_ref()
+        .filter(|f| !f.query.is_empty())
+        .cloned();
+    let end = (pane.offset + rows).min(pane.len());
+    for (i, e) in (pane.offset.min(end)..end)
+        .filter_map(|r| pane.row(r))
+        .enumerate()
+    {
         let idx = pane.offset + i;
         let mut style = entry_style(e);
         let marked = !pane.marked.is_empty() && pane.marked.contains(&e.name);
@@ -206,12 +248,58 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
                 style.add_modifier(Modifier::REVERSED)
             };
         }
-        lines.push(Line::from(Span::styled(
-            row_text(e, &cols, marked, pane.dir_sizes.get(&e.name).copied()),
-            style,
-        )));
+        let text = row_text(e, &cols, marked, pane.dir_sizes.get(&e.name).copied());
+        match finder.as_mut() {
+            Some(fd) if e.name != ".." => {
+                let hits = fd.indices(&e.name);
+                lines.push(highlighted(
+                    &text,
+                    usize::from(marked),
+                    cols.name,
+                    &hits,
+                    style,
+                ));
+            }
+            _ => lines.push(Line::from(Span::styled(text, style))),
+        }
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A row with the characters of the name at `hits` (indices into the name, which starts
+/// `skip` characters into `text` and fills at most `width` columns) underlined and yellow.
+fn highlighted(text: &str, skip: usize, width: usize, hits: &[u32], base: Style) -> Line<'static> {
+    let hit = base
+        .fg(Color::Yellow)
+        .add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
+    let hit = if base.bg == Some(Color::Cyan) {
+        base.add_modifier(Modifier::UNDERLINED)
+    } else {
+        hit
+    };
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut run_hit = false;
+    let mut cols = 0;
+    for (i, c) in text.chars().enumerate() {
+        cols += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        let is_hit = i >= skip
+            && cols <= width
+            && c != '…'
+            && hits.binary_search(&((i - skip) as u32)).is_ok();
+        if is_hit != run_hit && !run.is_empty() {
+            spans.push(Span::styled(
+                std::mem::take(&mut run),
+                if run_hit { hit } else { base },
+            ));
+        }
+        run_hit = is_hit;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_hit { hit } else { base }));
+    }
+    Line::from(spans)
 }
 
 /// Shorten a path from the left (`…/deep/dir`) so its end stays visible.
