@@ -139,3 +139,51 @@ fn filter_then_open() {
     let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
     assert!(st.success(), "{st:?}");
 }
+
+/// Compare the panes (`=`), preview the synchronisation (`M`), queue it (Enter): the file only
+/// on the local side arrives on the server; nothing there is deleted.
+#[test]
+fn compare_two_directories_and_queue_the_sync() {
+    let srv = TestServer::start(DemoOptions::default());
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(
+        local.path().join("only-local.txt"),
+        b"from the local side\n",
+    )
+    .unwrap();
+    let mut t = skiff()
+        .arg("--local")
+        .arg(local.path())
+        .arg(srv.url("demo", Some("demo")))
+        .spawn()
+        .unwrap();
+    t.expect("both panes listed", |s| {
+        s.has_entry(Side::Remote, "README.txt") && s.has_entry(Side::Local, "only-local.txt")
+    });
+    t.send_keys("=");
+    let s = t.expect_text("Compared: local 1 only");
+    assert!(s.status().contains("remote"), "{}", s.framed());
+    t.send_keys("M");
+    let s = t.expect_text("Synchronise: make the remote directory match the local one");
+    assert!(s.contains("[x] copy   only-local.txt"), "{}", s.framed());
+    assert!(
+        s.contains("DELETE"),
+        "remote-only entries are offered for deletion\n{}",
+        s.framed()
+    );
+    t.send_keys("<Enter>");
+    t.expect("the file on the server, in the remote pane", |s| {
+        s.has_entry(Side::Remote, "only-local.txt")
+    });
+    assert_eq!(
+        std::fs::read(srv.root.join("only-local.txt")).unwrap(),
+        b"from the local side\n"
+    );
+    assert!(
+        srv.root.join("README.txt").exists(),
+        "deletions were not chosen"
+    );
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}

@@ -329,5 +329,11 @@ fn layouts() {
             .count();
         assert!(underlined >= 2, "highlighted matches: {underlined}\n{text}");
         insta::assert_snapshot!(format!("filter_{w}x{h}"), text);
+
+        // Compared panes (colours checked by the unit tests) and the synchronisation preview.
+        let mut cmp = s.clone();
+        cmp.update(Action::Compare);
+        cmp.update(Action::SyncPreview);
+        insta::assert_snapshot!(format!("sync_{w}x{h}"), screen_text(&render(&cmp, w, h)));
     }
 }

@@ -843,3 +843,64 @@ async fn pausing_or_cancelling_a_directory_stops_what_came_from_it_and_its_backl
         run.states()
     );
 }
+
+/// A synchronisation queues directories with "newer wins": every entry of the directory
+/// inherits the answer, so an older source file is skipped and a newer one replaces.
+#[tokio::test]
+async fn a_policy_given_at_enqueue_reaches_every_entry_of_a_directory() {
+    let remote = tempfile::tempdir().unwrap();
+    let down = tempfile::tempdir().unwrap();
+    std::fs::create_dir(remote.path().join("m")).unwrap();
+    std::fs::create_dir(down.path().join("m")).unwrap();
+    let set_time = |p: &Path, secs: u64| {
+        let f = std::fs::File::options().write(true).open(p).unwrap();
+        f.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+            .unwrap();
+    };
+    for (name, remote_t, local_t) in [
+        ("old-there", 1_000_000, 2_000_000),
+        ("new-there", 3_000_000, 2_000_000),
+    ] {
+        std::fs::write(remote.path().join("m").join(name), b"from the server").unwrap();
+        set_time(&remote.path().join("m").join(name), remote_t);
+        std::fs::write(down.path().join("m").join(name), b"local").unwrap();
+        set_time(&down.path().join("m").join(name), local_t);
+    }
+    std::fs::write(remote.path().join("m/fresh"), b"new file").unwrap();
+    let server = server_on(remote.path()).await;
+    let mut cfg = config(server.port, 2);
+    // The engine's own default would ask; the policy given with the jobs answers instead.
+    cfg.on_exists = OnExists::Ask;
+    let mut run = Run::start(cfg);
+    run.engine.enqueue_with(
+        vec![spec(
+            Direction::Download,
+            JobKind::Dir,
+            "/m",
+            local(&down.path().join("m")),
+        )],
+        OnExists::Newer,
+    );
+    run.until_settled().await;
+    let m = down.path().join("m");
+    assert_eq!(std::fs::read(m.join("old-there")).unwrap(), b"local");
+    assert_eq!(
+        std::fs::read(m.join("new-there")).unwrap(),
+        b"from the server"
+    );
+    assert_eq!(std::fs::read(m.join("fresh")).unwrap(), b"new file");
+    assert!(
+        run.jobs
+            .values()
+            .all(|j| j.on_exists == Some(OnExists::Newer) || j.spec.kind != JobKind::File),
+        "{:?}",
+        run.states()
+    );
+    assert!(
+        run.jobs
+            .values()
+            .any(|j| j.name() == "old-there" && matches!(j.state, JobState::Skipped { .. })),
+        "{:?}",
+        run.states()
+    );
+}

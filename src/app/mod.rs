@@ -269,6 +269,13 @@ impl Runner {
                     tap.error("not connected: nothing was queued");
                 }
             },
+            Effect::EnqueuePolicy { specs, policy } => match &self.engine {
+                Some(e) => e.enqueue_with(specs, policy),
+                None => {
+                    let tap = crate::ftp::Tap::new("xfer", self.log.clone());
+                    tap.error("not connected: nothing was queued");
+                }
+            },
             Effect::Engine(cmd) => self.engine_cmd(cmd),
             Effect::SavePin { host, port, sha256 } => {
                 let tap = crate::ftp::Tap::new("browse", self.log.clone());

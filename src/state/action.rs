@@ -149,6 +149,12 @@ pub enum Action {
     /// The directory visited before / after this one in the pane's history.
     Back,
     Forward,
+    /// Compare the two directories (again to stop).
+    Compare,
+    /// Browse both panes in step.
+    SyncBrowse,
+    /// Preview what would make the other pane mirror this one, then queue it.
+    SyncPreview,
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
@@ -198,6 +204,9 @@ impl Action {
         matches!(
             self,
             Action::SortCycle
+                | Action::Compare
+                | Action::SyncBrowse
+                | Action::SyncPreview
                 | Action::ToggleHidden
                 | Action::Filter
                 | Action::GoTo
@@ -245,6 +254,11 @@ pub enum Effect {
     StartTransfers,
     /// Add jobs to the transfer queue.
     Enqueue(Vec<crate::transfer::JobSpec>),
+    /// Add jobs that answer "the destination exists" with `policy` (synchronisation).
+    EnqueuePolicy {
+        specs: Vec<crate::transfer::JobSpec>,
+        policy: crate::transfer::OnExists,
+    },
     /// A command for the transfer engine.
     Engine(EngineCmd),
     /// Read the bookmarks file.

@@ -21,6 +21,8 @@ pub enum Dialog {
     Chmod(ChmodForm),
     /// Facts about one entry.
     Info(InfoView),
+    /// What a synchronisation would do, each line on or off.
+    Sync(Box<super::compare::SyncForm>),
 }
 
 /// A one-line text field with a cursor (in characters).

@@ -66,6 +66,10 @@ pub struct State {
     connecting: Option<(crate::ftp::ConnectOptions, Option<String>)>,
     /// `ftp://user@host:port` of the server, for copying remote URLs (never a password).
     url_base: Option<String>,
+    /// The panes are being compared (marks are kept up to date as listings arrive).
+    pub comparing: bool,
+    /// Entering or leaving a directory in one pane does the same in the other.
+    pub sync_browse: bool,
     next_req: u64,
 }
 
@@ -95,6 +99,8 @@ impl State {
             profile_parallel: None,
             connecting: None,
             url_base: None,
+            comparing: false,
+            sync_browse: false,
             next_req: 0,
         }
     }
@@ -369,6 +375,9 @@ impl State {
             Action::UnmarkGlob => self.start_glob(focus, false),
             Action::Back => self.history(focus, true),
             Action::Forward => self.history(focus, false),
+            Action::Compare => self.toggle_compare(),
+            Action::SyncBrowse => self.toggle_sync_browse(),
+            Action::SyncPreview => self.start_sync(focus),
             Action::RetryFailed => vec![Effect::Engine(EngineCmd::RetryFailed)],
             Action::CancelJob
             | Action::RetryJob
@@ -653,7 +662,10 @@ impl State {
         match entry.kind {
             crate::fs::EntryKind::Dir | crate::fs::EntryKind::Symlink => {
                 let target = join_path(side, &pane.path, &entry.name);
-                vec![self.list(side, Nav::To(target))]
+                let name = entry.name.clone();
+                let mut fx = vec![self.list(side, Nav::To(target))];
+                fx.extend(self.follow(side, Some(&name)));
+                fx
             }
             _ => {
                 let name = entry.name.clone();
@@ -674,7 +686,9 @@ impl State {
         let from = pane.path.clone();
         let name = last_component(side, &from);
         self.pane_mut(side).select = name;
-        vec![self.list(side, Nav::Up(from))]
+        let mut fx = vec![self.list(side, Nav::Up(from))];
+        fx.extend(self.follow(side, None));
+        fx
     }
 
     fn refresh(&mut self, side: Side) -> Vec<Effect> {
@@ -800,6 +814,7 @@ impl State {
                 }
             },
             Dialog::Prompt(form) => self.prompt_key(form, key),
+            Dialog::Sync(form) => self.sync_key(form, key),
             Dialog::Confirm(form) => self.confirm_key(form, key),
             Dialog::Chmod(form) => self.chmod_key(form, key),
             // Any key closes the facts.
@@ -986,6 +1001,7 @@ impl State {
                     Ok(listing) => {
                         let root = is_root(side, &listing.path);
                         pane.set_listing(listing.path, listing.entries, root);
+                        self.recompare();
                         self.keep_cursors_visible();
                         let pane = self.pane_mut(side);
                         if pane.stale {
@@ -1157,6 +1173,7 @@ fn last_component(side: Side, path: &str) -> Option<String> {
     }
 }
 
+pub mod compare;
 mod find;
 mod ops;
 

@@ -166,6 +166,8 @@ pub struct Pane {
     pub forward: Vec<String>,
     /// The pending listing is a move through the history (which is already updated).
     pub history_move: bool,
+    /// While the panes are compared: how each differing entry (by name) stands.
+    pub diff: std::collections::HashMap<String, super::compare::Diff>,
 }
 
 /// How many directories the back and forward lists keep.
@@ -195,6 +197,7 @@ impl Pane {
             back: Vec::new(),
             forward: Vec::new(),
             history_move: false,
+            diff: Default::default(),
         }
     }
 

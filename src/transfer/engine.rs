@@ -99,6 +99,8 @@ pub enum EngineEvent {
 #[derive(Debug)]
 enum Command {
     Enqueue(Vec<JobSpec>),
+    /// Jobs whose existing destinations get this answer (and so do their entries).
+    EnqueueWith(Vec<JobSpec>, OnExists),
     Pause(JobId),
     Resume(JobId),
     PauseAll,
@@ -134,6 +136,11 @@ impl Engine {
     }
     pub fn enqueue(&self, specs: Vec<JobSpec>) {
         self.send(Command::Enqueue(specs));
+    }
+    /// Enqueue with a fixed answer for destinations that exist (a synchronisation's
+    /// "newer wins"); a directory's entries inherit it.
+    pub fn enqueue_with(&self, specs: Vec<JobSpec>, policy: OnExists) {
+        self.send(Command::EnqueueWith(specs, policy));
     }
     pub fn pause(&self, id: JobId) {
         self.send(Command::Pause(id));
@@ -598,6 +605,7 @@ impl Core {
             return;
         };
         let (direction, dst, is_move) = (d.spec.direction, d.spec.dst.clone(), d.spec.is_move);
+        let inherited = d.on_exists;
         let Some(b) = self.backlogs.get_mut(&dir) else {
             return;
         };
@@ -621,7 +629,15 @@ impl Core {
         } else {
             dir
         };
-        let jobs = self.add(Some(after), Some(dir), specs);
+        let mut jobs = self.add(Some(after), Some(dir), specs);
+        if let Some(policy) = inherited {
+            for j in &mut jobs {
+                j.on_exists = Some(policy);
+                if let Some(stored) = self.jobs.get_mut(&j.id) {
+                    stored.on_exists = Some(policy);
+                }
+            }
+        }
         if let Some(b) = self.backlogs.get_mut(&dir) {
             b.ahead += jobs.len();
             if let Some(l) = jobs.last() {
@@ -1013,6 +1029,16 @@ impl Core {
         match c {
             Command::Enqueue(specs) => {
                 let jobs = self.add(None, None, specs);
+                self.emit(EngineEvent::Added { after: None, jobs });
+            }
+            Command::EnqueueWith(specs, policy) => {
+                let mut jobs = self.add(None, None, specs);
+                for j in &mut jobs {
+                    j.on_exists = Some(policy);
+                    if let Some(stored) = self.jobs.get_mut(&j.id) {
+                        stored.on_exists = Some(policy);
+                    }
+                }
                 self.emit(EngineEvent::Added { after: None, jobs });
             }
             Command::Pause(id) => {

@@ -44,6 +44,7 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
         Dialog::Confirm(form) => draw_confirm(form, full, f),
         Dialog::Chmod(form) => draw_chmod(form, full, f),
         Dialog::Info(view) => draw_info(view, full, f),
+        Dialog::Sync(form) => draw_sync(form, full, f),
         Dialog::ConfirmQuit => {
             let area = centered(full, 44, 5);
             f.render_widget(Clear, area);
@@ -183,6 +184,75 @@ fn draw_chmod(form: &ChmodForm, full: Rect, f: &mut Frame) {
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
         inner,
     );
+}
+
+fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) {
+    use crate::state::Side;
+    use crate::state::compare::SyncAction;
+    let h = (form.items.len() as u16 + 5).clamp(9, full.height.saturating_sub(2).max(9));
+    let area = centered(full, 76, h);
+    f.render_widget(Clear, area);
+    let (from, to) = match form.from {
+        Side::Local => ("local", "remote"),
+        Side::Remote => ("remote", "local"),
+    };
+    let block = frame(&format!(
+        "Synchronise: make the {to} directory match the {from} one"
+    ));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let rows = (inner.height as usize).saturating_sub(3);
+    let mut lines = Vec::new();
+    if form.items.is_empty() {
+        lines.push(Line::from("Nothing to do: the directories already match."));
+    }
+    let offset = form
+        .cursor
+        .saturating_sub(rows.saturating_sub(1))
+        .min(form.items.len().saturating_sub(rows));
+    for (i, it) in form.items.iter().enumerate().skip(offset).take(rows) {
+        let verb = match it.action {
+            SyncAction::Copy => "copy  ",
+            SyncAction::Update => "update",
+            SyncAction::Merge => "merge ",
+            SyncAction::Delete => "DELETE",
+        };
+        let name = if it.kind == crate::fs::EntryKind::Dir {
+            format!("{}/", it.name)
+        } else {
+            it.name.clone()
+        };
+        let text = format!(
+            "[{}] {verb} {}  {}",
+            if it.on { 'x' } else { ' ' },
+            fit(&name, w.saturating_sub(40)),
+            it.why
+        );
+        let mut style = match it.action {
+            SyncAction::Delete => Style::new().fg(Color::LightRed),
+            _ if !it.on => Style::new().fg(Color::DarkGray),
+            _ => Style::new(),
+        };
+        if i == form.cursor {
+            style = Style::new().fg(Color::Black).bg(Color::Yellow);
+        }
+        lines.push(Line::from(Span::styled(fit(&text, w), style)));
+    }
+    let chosen = form.items.iter().filter(|i| i.on).count();
+    lines.push(Line::from(""));
+    lines.push(Line::from(format!(
+        "{chosen} of {} chosen (deletions are off until chosen)",
+        form.items.len()
+    )));
+    lines.push(Line::from(Span::styled(
+        fit(
+            "Space toggle · a all · n none · d deletions · Tab other way · Enter queue · Esc cancel",
+            w,
+        ),
+        Style::new().fg(Color::Gray),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {

@@ -232,6 +232,18 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
     {
         let idx = pane.offset + i;
         let mut style = entry_style(e);
+        // While comparing: only on this side, newer here, different size or kind.
+        if let Some(d) = pane.diff.get(&e.name) {
+            use crate::state::compare::Diff;
+            style = match d {
+                Diff::Only => Style::new().fg(Color::Yellow),
+                Diff::Newer => Style::new()
+                    .fg(Color::LightGreen)
+                    .add_modifier(Modifier::BOLD),
+                Diff::Older => Style::new().fg(Color::DarkGray),
+                Diff::Size | Diff::Kind => Style::new().fg(Color::LightRed),
+            };
+        }
         let marked = !pane.marked.is_empty() && pane.marked.contains(&e.name);
         if marked {
             style = Style::new()
