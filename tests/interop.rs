@@ -1123,3 +1123,100 @@ fn active_mode_with_a_port_range_over_ftps() {
         }
     }
 }
+
+/// The file operations of the panes on each server: mkdir, an empty file, rename, `SITE CHMOD`
+/// (checked in the listing), size of a tree, and a recursive delete.
+async fn file_ops(var: &str) {
+    use skiff::fs::FileSystem;
+    use skiff::fs::ops::{self, FsOp, Target};
+    let Some(u) = server_url(var) else { return };
+    let mut opts = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
+    opts.timeout = Duration::from_secs(15);
+    let mut s = FtpSession::connect(opts, Tap::discard("browse"))
+        .await
+        .unwrap_or_else(|e| panic!("{var}: login failed: {e}"));
+    let home = s.cwd().to_string();
+    let dir = skiff::ftp::session::remote_join(&home, &format!("ops-{}", stamp()));
+    let p = |n: &str| format!("{dir}/{n}");
+    let ok = |r: ops::OpReport, what: &str| {
+        assert!(r.failed.is_empty() && r.done >= 1, "{var}: {what}: {r:?}");
+    };
+    ok(ops::run(&mut s, &FsOp::Mkdir(dir.clone())).await, "mkdir");
+    ok(ops::run(&mut s, &FsOp::Mkdir(p("sub"))).await, "mkdir sub");
+    ok(ops::run(&mut s, &FsOp::Touch(p("a.txt"))).await, "touch");
+    let again = ops::run(&mut s, &FsOp::Touch(p("a.txt"))).await;
+    assert_eq!(
+        again.failed.len(),
+        1,
+        "{var}: a second touch is refused: {again:?}"
+    );
+    ok(
+        ops::run(&mut s, &FsOp::Touch(p("sub/inner"))).await,
+        "touch inner",
+    );
+    ok(
+        ops::run(
+            &mut s,
+            &FsOp::Rename {
+                from: p("a.txt"),
+                to: p("b.txt"),
+            },
+        )
+        .await,
+        "rename",
+    );
+    ok(
+        ops::run(
+            &mut s,
+            &FsOp::Chmod {
+                paths: vec![p("b.txt")],
+                mode: 0o640,
+            },
+        )
+        .await,
+        "chmod",
+    );
+    let listing = s.list(&dir).await.unwrap();
+    let b = find(&listing.entries, "b.txt");
+    assert_eq!(b.size, 0, "{var}");
+    let mode = b.perms.as_deref().and_then(ops::mode_from_perms);
+    assert_eq!(mode, Some(0o640), "{var}: {:?}", b.perms);
+    let size = ops::run(
+        &mut s,
+        &FsOp::Size(vec![Target {
+            path: dir.clone(),
+            kind: EntryKind::Dir,
+        }]),
+    )
+    .await;
+    assert_eq!((size.done, size.dirs), (2, 2), "{var}: {size:?}");
+    let del = ops::run(
+        &mut s,
+        &FsOp::Delete(vec![Target {
+            path: dir.clone(),
+            kind: EntryKind::Dir,
+        }]),
+    )
+    .await;
+    // b.txt, sub/inner, sub, the directory itself.
+    assert!(del.failed.is_empty() && del.done == 4, "{var}: {del:?}");
+    let after = s.list(&home).await.unwrap();
+    let gone = dir.rsplit('/').next().unwrap_or_default();
+    assert!(after.entries.iter().all(|e| e.name != gone), "{var}");
+    s.quit().await;
+}
+
+#[tokio::test]
+async fn vsftpd_file_ops() {
+    file_ops("SKIFF_VSFTPD_URL").await;
+}
+
+#[tokio::test]
+async fn pure_ftpd_file_ops() {
+    file_ops("SKIFF_PUREFTPD_URL").await;
+}
+
+#[tokio::test]
+async fn proftpd_file_ops() {
+    file_ops("SKIFF_PROFTPD_URL").await;
+}
