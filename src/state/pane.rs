@@ -51,29 +51,58 @@ impl Sort {
         format!("{by} {}", if self.desc { '↓' } else { '↑' })
     }
 
-    /// Sort a listing (without `..`) in this order.
-    pub fn apply(self, entries: &mut [Entry]) {
-        use std::cmp::Ordering;
-        if self == Sort::default() {
-            sort_entries(entries);
-            return;
-        }
-        let ext = |n: &str| match n.rfind('.') {
-            Some(i) if i > 0 => n[i + 1..].to_ascii_lowercase(),
-            _ => String::new(),
-        };
+    /// The rows of `entries` in this order, as indices. `entries` is a listing in the
+    /// standard order (`..` first, directories, then files, each by name: what
+    /// [`sort_entries`] gives), so an entry's index is its rank by name, and every order is a
+    /// sort of integers: directories first, then the order's key, then that rank.
+    pub fn order(self, entries: &[Entry]) -> Vec<u32> {
+        let up = entries.first().is_some_and(|e| e.name == "..");
+        let mut idx: Vec<u32> = (u32::from(up)..entries.len() as u32).collect();
+        let dir = |i: u32| entries[i as usize].is_dir();
         let desc = self.desc;
-        let key = |a: &Entry, b: &Entry| -> Ordering {
-            let o = match self.by {
-                SortBy::Name => Ordering::Equal,
-                SortBy::Ext => ext(&a.name).cmp(&ext(&b.name)),
-                SortBy::Size => a.size.cmp(&b.size),
-                SortBy::Time => a.mtime.cmp(&b.mtime),
-            };
-            let o = o.then_with(|| crate::fs::compare_names(&a.name, &b.name));
-            if desc { o.reverse() } else { o }
+        let by_key = |key: &dyn Fn(u32) -> i128, idx: &mut Vec<u32>| {
+            idx.sort_unstable_by(|&a, &b| {
+                let o = key(a).cmp(&key(b)).then(a.cmp(&b));
+                dir(b).cmp(&dir(a)).then(if desc { o.reverse() } else { o })
+            });
         };
-        entries.sort_unstable_by(|a, b| b.is_dir().cmp(&a.is_dir()).then_with(|| key(a, b)));
+        match self.by {
+            SortBy::Name if !desc => {}
+            SortBy::Name => by_key(&|_| 0, &mut idx),
+            SortBy::Size => by_key(&|i| i128::from(entries[i as usize].size), &mut idx),
+            SortBy::Time => by_key(
+                &|i| entries[i as usize].mtime.map_or(i128::MIN, i128::from),
+                &mut idx,
+            ),
+            SortBy::Ext => {
+                // Rank the few distinct extensions once, case-insensitively.
+                let ext_of = |e: &Entry| -> String {
+                    match e.name.rfind('.') {
+                        Some(p) if p > 0 => e.name[p + 1..].to_lowercase(),
+                        _ => String::new(),
+                    }
+                };
+                let mut seen: std::collections::HashMap<String, u32> = Default::default();
+                let raw: Vec<u32> = entries
+                    .iter()
+                    .map(|e| {
+                        let n = seen.len() as u32;
+                        *seen.entry(ext_of(e)).or_insert(n)
+                    })
+                    .collect();
+                let mut distinct: Vec<(&String, &u32)> = seen.iter().collect();
+                distinct.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut rank = vec![0u32; distinct.len()];
+                for (r, (_, id)) in distinct.iter().enumerate() {
+                    rank[**id as usize] = r as u32;
+                }
+                by_key(&|i| i128::from(rank[raw[i as usize] as usize]), &mut idx);
+            }
+        }
+        if up {
+            idx.insert(0, 0);
+        }
+        idx
     }
 }
 
@@ -132,7 +161,10 @@ pub struct Pane {
     /// The whole listing in the pane's order: `..` first (when not at the root), directories,
     /// then files.
     pub entries: Vec<Entry>,
-    /// Indices into `entries` of the rows shown (hidden files and the filter leave some out).
+    /// Indices into `entries` in the pane's order (`entries` stays in the standard order).
+    pub order: Vec<u32>,
+    /// Indices into `entries` of the rows shown, in order (hidden files and the filter
+    /// leave some out).
     pub view: Vec<u32>,
     /// Row of `view` under the cursor.
     pub cursor: usize,
@@ -179,6 +211,7 @@ impl Pane {
             side,
             path: String::new(),
             entries: Vec::new(),
+            order: Vec::new(),
             view: Vec::new(),
             cursor: 0,
             offset: 0,
@@ -238,23 +271,27 @@ impl Pane {
     /// Work out which entries are shown (after a listing, a toggle or a filter change), keeping
     /// the cursor on the same name when it is still shown.
     pub fn rebuild_view(&mut self) {
-        let keep = self.current().map(|e| e.name.clone());
+        if self.order.len() != self.entries.len() {
+            self.order = self.sort.order(&self.entries);
+        }
+        let keep = self.view.get(self.cursor).copied();
         let show_hidden = self.show_hidden;
         let mut finder = self.filter.take();
+        let entries = &self.entries;
         self.view = self
-            .entries
+            .order
             .iter()
-            .enumerate()
-            .filter(|(_, e)| {
+            .copied()
+            .filter(|&i| {
+                let e = &entries[i as usize];
                 e.name == ".."
                     || ((show_hidden || !e.name.starts_with('.'))
                         && finder.as_mut().is_none_or(|f| f.matches(&e.name)))
             })
-            .map(|(i, _)| i as u32)
             .collect();
         self.filter = finder;
         self.cursor = keep
-            .and_then(|n| self.row_of(&n))
+            .and_then(|k| self.view.iter().position(|&i| i == k))
             .unwrap_or(self.cursor)
             .min(self.view.len().saturating_sub(1));
         // A filter that matches something puts the cursor on the first match, not on `..`.
@@ -269,13 +306,8 @@ impl Pane {
     /// Sort again in a new order (keeping the cursor on its entry).
     pub fn set_sort(&mut self, sort: Sort) {
         self.sort = sort;
-        let keep = self.current().map(|e| e.name.clone());
-        let start = usize::from(self.entries.first().is_some_and(|e| e.name == ".."));
-        sort.apply(&mut self.entries[start..]);
+        self.order = sort.order(&self.entries);
         self.rebuild_view();
-        if let Some(i) = keep.and_then(|n| self.row_of(&n)) {
-            self.cursor = i;
-        }
     }
 
     /// Set (or with `""`, clear) the filter.
@@ -295,9 +327,6 @@ impl Pane {
         });
         let dirs = entries.iter().filter(|e| e.is_dir()).count();
         self.counts = (dirs, entries.len() - dirs);
-        if self.sort != Sort::default() {
-            self.sort.apply(&mut entries);
-        }
         if !is_root {
             entries.insert(
                 0,
@@ -336,8 +365,10 @@ impl Pane {
         }
         self.path = path;
         self.entries = entries;
+        self.order = self.sort.order(&self.entries);
         self.error = None;
         self.cursor = 0;
+        self.view.clear();
         self.rebuild_view();
         let found = keep.and_then(|n| self.row_of(&n));
         self.cursor = match found {
