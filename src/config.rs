@@ -103,6 +103,8 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
     (Action::Info, "File info"),
     (Action::DirSize, "Size of marked / directory"),
     (Action::CopyPath, "Copy path or URL"),
+    (Action::View, "View a file"),
+    (Action::Menu, "Menu (also right click)"),
     (Action::SortCycle, "Sort: name/ext/size/time"),
     (Action::ToggleHidden, "Show/hide dot files"),
     (Action::Filter, "Filter as you type"),

@@ -187,3 +187,74 @@ fn compare_two_directories_and_queue_the_sync() {
     let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
     assert!(st.success(), "{st:?}");
 }
+
+/// `v` on a remote file shows its text; on a file longer than the pager reads, the first part
+/// (the data connection is closed early) and the browsing connection still works afterwards.
+/// A right click opens the menu of the row under the pointer.
+#[test]
+fn view_remote_files_and_the_context_menu() {
+    let srv = TestServer::start(DemoOptions::default());
+    // 6 MiB of text: more than the pager's 4 MiB.
+    let line = "0123456789 the quick brown fox jumps over the lazy dog\n";
+    let big: String = line.repeat(6 * 1024 * 1024 / line.len() + 1);
+    std::fs::write(srv.root.join("long.txt"), &big).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut t = skiff()
+        .arg("--local")
+        .arg(local.path())
+        .arg(srv.url("demo", Some("demo")))
+        .spawn()
+        .unwrap();
+    t.expect("the remote listing", |s| {
+        s.has_entry(Side::Remote, "long.txt")
+    });
+    t.send_keys("<Tab>");
+    t.expect("the remote pane focused", |s| {
+        s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
+    });
+    for _ in 0..30 {
+        if t.screen().cursor_is(Side::Remote, "README.txt") {
+            break;
+        }
+        let before = t.screen().cursor(Side::Remote);
+        t.send_keys("j");
+        t.expect("the cursor to move", |s| s.cursor(Side::Remote) != before);
+    }
+    t.send_keys("v");
+    let s = t.expect_text("Welcome to the skiff demo server.");
+    assert!(s.contains("README.txt · text"), "{}", s.framed());
+    t.send_keys("q");
+    t.expect("the pager closed", |s| !s.contains("Welcome to the skiff"));
+    t.send_keys("<Home>");
+    t.expect("the cursor on the first row", |s| {
+        s.cursor_is(Side::Remote, "big/")
+    });
+    for _ in 0..30 {
+        if t.screen().cursor_is(Side::Remote, "long.txt") {
+            break;
+        }
+        let before = t.screen().cursor(Side::Remote);
+        t.send_keys("j");
+        t.expect("the cursor to move", |s| s.cursor(Side::Remote) != before);
+    }
+    t.send_keys("v");
+    let s = t.expect_text("the first 4 MiB");
+    assert!(s.contains("the quick brown fox"), "{}", s.framed());
+    t.send_keys("G");
+    t.expect("the end of what was read", |s| s.contains("0123456789"));
+    t.send_keys("q");
+    // The browsing connection is still usable: open a directory.
+    t.send_keys("<Home><Down>");
+    t.send_keys("<Enter>");
+    t.expect("a directory opened", |s| s.has_entry(Side::Remote, ".."));
+
+    // Right click on the first row of the local pane: its menu.
+    let s = t.screen();
+    let local = s.pane(Side::Local).expect("the local pane");
+    t.right_click(local.x + 2, local.top + 2);
+    let s = t.expect_text("New directory");
+    assert!(s.contains("Refresh"), "{}", s.framed());
+    t.send_keys("<Esc>q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}

@@ -335,5 +335,33 @@ fn layouts() {
         cmp.update(Action::Compare);
         cmp.update(Action::SyncPreview);
         insta::assert_snapshot!(format!("sync_{w}x{h}"), screen_text(&render(&cmp, w, h)));
+
+        // The context menu on a file, and the pager.
+        let mut m = s.clone();
+        m.update(Action::Down);
+        m.update(Action::Down);
+        m.update(Action::Down);
+        m.update(Action::Menu);
+        insta::assert_snapshot!(format!("menu_{w}x{h}"), screen_text(&render(&m, w, h)));
+        let mut v = s.clone();
+        v.update(Action::End);
+        let req = match v.update(Action::View).as_slice() {
+            [Effect::View { req, .. }] => *req,
+            other => panic!("{other:?}"),
+        };
+        v.apply(Event::Viewed {
+            req,
+            title: "/README.txt".into(),
+            result: Ok((
+                b"Welcome to the skiff demo server.\n\n\tIndented with a tab.\n".to_vec(),
+                false,
+            )),
+        });
+        insta::assert_snapshot!(format!("view_{w}x{h}"), screen_text(&render(&v, w, h)));
     }
+    // Below 80x24 a message replaces the layout.
+    let small = sample_state(60, 20);
+    let text = screen_text(&render(&small, 60, 20));
+    assert!(text.contains("skiff needs at least 80x24"), "{text}");
+    insta::assert_snapshot!("too_small_60x20", text);
 }

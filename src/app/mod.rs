@@ -65,6 +65,10 @@ pub fn action_for(state: &State, keymap: &Keymap, ev: &TermEvent) -> Option<Acti
                 col: m.column,
                 row: m.row,
             }),
+            MouseEventKind::Down(MouseButton::Right) => Some(Action::RightClick {
+                col: m.column,
+                row: m.row,
+            }),
             MouseEventKind::Up(MouseButton::Left) => Some(Action::Release {
                 col: m.column,
                 row: m.row,
@@ -402,6 +406,43 @@ impl Runner {
                     });
                 }
             },
+            Effect::View {
+                side: Side::Local,
+                path,
+                size: _,
+                req,
+            } => {
+                let events = self.events.clone();
+                tokio::spawn(async move {
+                    let p = crate::ftp::encoding::local_path(&path);
+                    let read = tokio::task::spawn_blocking(move || read_head(&p)).await;
+                    let result = match read {
+                        Ok(Ok(r)) => Ok(r),
+                        Ok(Err(e)) => Err(ErrorInfo::new(e.to_string(), None)),
+                        Err(e) => Err(ErrorInfo::new(e.to_string(), None)),
+                    };
+                    let _ = events.send(Event::Viewed {
+                        req,
+                        title: path,
+                        result,
+                    });
+                });
+            }
+            Effect::View {
+                side: Side::Remote,
+                path,
+                size: _,
+                req,
+            } => match &self.remote {
+                Some(h) => h.fetch(path, req),
+                None => {
+                    let _ = self.events.send(Event::Viewed {
+                        req,
+                        title: path,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
             Effect::Clipboard(text) => {
                 // OSC 52: the terminal puts it on the clipboard (over ssh too).
                 use base64::Engine as _;
@@ -439,6 +480,19 @@ pub fn resolve_profile_password(
         Ok(pw) => (Ok(pw), None),
         Err(e) => (Err(e.to_string()), None),
     }
+}
+
+/// The first [`VIEW_LIMIT`](crate::state::view::VIEW_LIMIT) bytes of a local file, and
+/// whether there is more.
+fn read_head(p: &std::path::Path) -> io::Result<(Vec<u8>, bool)> {
+    use std::io::Read;
+    let limit = crate::state::view::VIEW_LIMIT;
+    let mut f = std::fs::File::open(p)?;
+    let mut buf = Vec::new();
+    f.by_ref().take(limit as u64 + 1).read_to_end(&mut buf)?;
+    let more = buf.len() > limit;
+    buf.truncate(limit);
+    Ok((buf, more))
 }
 
 /// How the TUI starts.

@@ -10,6 +10,7 @@ use crate::state::{ErrorInfo, Event, Nav, Side};
 enum Cmd {
     List { nav: Nav, req: u64 },
     Op { op: FsOp, req: u64 },
+    Fetch { path: String, req: u64 },
     Quit,
 }
 
@@ -21,6 +22,9 @@ pub struct Handle {
 impl Handle {
     pub fn list(&self, nav: Nav, req: u64) {
         let _ = self.tx.send(Cmd::List { nav, req });
+    }
+    pub fn fetch(&self, path: String, req: u64) {
+        let _ = self.tx.send(Cmd::Fetch { path, req });
     }
     pub fn op(&self, op: FsOp, req: u64) {
         let _ = self.tx.send(Cmd::Op { op, req });
@@ -78,6 +82,16 @@ pub fn spawn(
             let Some(cmd) = cmd else { break };
             match cmd {
                 Cmd::Quit => break,
+                Cmd::Fetch { path, req } => {
+                    let result = fetch_head(&mut session, &path, crate::state::view::VIEW_LIMIT)
+                        .await
+                        .map_err(|e| ErrorInfo::from(&e));
+                    let _ = events.send(Event::Viewed {
+                        req,
+                        title: path,
+                        result,
+                    });
+                }
                 Cmd::Op { op, req } => {
                     // On the browsing connection, in order with listings. A connection that
                     // was lost shows in the report; the next listing reconnects.
@@ -140,4 +154,45 @@ async fn list(s: &mut FtpSession, nav: &Nav) -> Result<crate::fs::Listing, FtpEr
     // Sorting 100,000 names happens here, off the UI task.
     crate::state::pane::sort_entries(&mut entries);
     Ok(crate::fs::Listing { path, entries })
+}
+
+/// The first `limit` bytes of a remote file, and whether there is more. A longer file's data
+/// connection is closed early; the server's reply to that (426 or 451 from most, 226 from
+/// some) is read and does not count as a failure.
+async fn fetch_head(
+    s: &mut FtpSession,
+    path: &str,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), FtpError> {
+    use tokio::io::AsyncReadExt;
+    let mut stream = s.retr(path, 0).await?;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let timeout = s.options().timeout;
+    let more = loop {
+        let n = match tokio::time::timeout(timeout, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => return Err(FtpError::Connection(format!("data connection: {e}"))),
+            Err(_) => {
+                return Err(FtpError::Timeout {
+                    after: timeout,
+                    what: "reading the file",
+                });
+            }
+        };
+        if n == 0 {
+            break false;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() > limit {
+            break true;
+        }
+    };
+    match s.finish(stream).await {
+        Ok(()) => {}
+        Err(e) if more && e.code().is_some() => {}
+        Err(e) => return Err(e),
+    }
+    buf.truncate(limit);
+    Ok((buf, more))
 }

@@ -149,6 +149,10 @@ pub enum Action {
     /// The directory visited before / after this one in the pane's history.
     Back,
     Forward,
+    /// Show a file in the built-in pager.
+    View,
+    /// The menu of operations on the entry under the cursor.
+    Menu,
     /// Compare the two directories (again to stop).
     Compare,
     /// Browse both panes in step.
@@ -167,6 +171,12 @@ pub enum Action {
     /// The left button released at a screen cell (the end of a click or a drag).
     #[serde(skip)]
     Release {
+        col: u16,
+        row: u16,
+    },
+    /// The right button pressed at a screen cell (the context menu).
+    #[serde(skip)]
+    RightClick {
         col: u16,
         row: u16,
     },
@@ -204,6 +214,8 @@ impl Action {
         matches!(
             self,
             Action::SortCycle
+                | Action::View
+                | Action::Menu
                 | Action::Compare
                 | Action::SyncBrowse
                 | Action::SyncPreview
@@ -277,6 +289,13 @@ pub enum Effect {
     Fs {
         side: Side,
         op: crate::fs::ops::FsOp,
+        req: u64,
+    },
+    /// Read the first `VIEW_LIMIT` bytes of a file for the pager.
+    View {
+        side: Side,
+        path: String,
+        size: u64,
         req: u64,
     },
     /// Put text on the system clipboard (OSC 52, which terminals pass to the clipboard).
@@ -372,6 +391,12 @@ pub enum Event {
     },
     /// A save or delete finished (`Err` with the reason).
     BookmarkStored(Result<String, String>),
+    /// A file's head for the pager (`true`: there is more).
+    Viewed {
+        req: u64,
+        title: String,
+        result: Result<(Vec<u8>, bool), ErrorInfo>,
+    },
     /// A file operation finished (what did not work is in the report).
     FsDone {
         side: Side,

@@ -23,6 +23,30 @@ pub enum Dialog {
     Info(InfoView),
     /// What a synchronisation would do, each line on or off.
     Sync(Box<super::compare::SyncForm>),
+    /// The pager.
+    View(Box<super::view::ViewForm>),
+    /// The context menu: operations on the entry under the cursor.
+    Menu(MenuForm),
+}
+
+/// The context menu: its entries (a label and the action it runs) and the cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuForm {
+    pub title: String,
+    pub items: Vec<(&'static str, super::action::Action)>,
+    pub cursor: usize,
+}
+
+/// Where the context menu is drawn (and clicked): centred, one row per item.
+pub fn menu_rect(width: u16, height: u16, items: usize) -> ratatui::layout::Rect {
+    let w = 36u16.min(width);
+    let h = (items as u16 + 2).min(height);
+    ratatui::layout::Rect::new(
+        width.saturating_sub(w) / 2,
+        height.saturating_sub(h) / 2,
+        w,
+        h,
+    )
 }
 
 /// A one-line text field with a cursor (in characters).

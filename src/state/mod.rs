@@ -70,6 +70,8 @@ pub struct State {
     pub comparing: bool,
     /// Entering or leaving a directory in one pane does the same in the other.
     pub sync_browse: bool,
+    /// The pager is waiting for this request (0: none).
+    viewing: u64,
     next_req: u64,
 }
 
@@ -101,6 +103,7 @@ impl State {
             url_base: None,
             comparing: false,
             sync_browse: false,
+            viewing: 0,
             next_req: 0,
         }
     }
@@ -282,6 +285,9 @@ impl State {
         if let Action::Input(key) = action {
             return self.input(key);
         }
+        if let (Action::Click { col, row }, Some(Dialog::Menu(_))) = (&action, &self.dialog) {
+            return self.menu_click(*col, *row);
+        }
         if self.dialog.is_some() || self.help {
             // Mouse and keymap actions do not reach the panes under a dialog.
             return vec![];
@@ -376,6 +382,18 @@ impl State {
             Action::Back => self.history(focus, true),
             Action::Forward => self.history(focus, false),
             Action::Compare => self.toggle_compare(),
+            Action::View => self.start_view(focus),
+            Action::Menu => self.open_menu(focus),
+            Action::RightClick { col, row } => {
+                // Select what is under the pointer first, as a left click would.
+                self.click(col, row);
+                self.drag = None;
+                if self.queue_focus {
+                    vec![]
+                } else {
+                    self.open_menu(self.focus)
+                }
+            }
             Action::SyncBrowse => self.toggle_sync_browse(),
             Action::SyncPreview => self.start_sync(focus),
             Action::RetryFailed => vec![Effect::Engine(EngineCmd::RetryFailed)],
@@ -815,6 +833,8 @@ impl State {
             },
             Dialog::Prompt(form) => self.prompt_key(form, key),
             Dialog::Sync(form) => self.sync_key(form, key),
+            Dialog::View(form) => self.view_key(form, key),
+            Dialog::Menu(form) => self.menu_key(form, key),
             Dialog::Confirm(form) => self.confirm_key(form, key),
             Dialog::Chmod(form) => self.chmod_key(form, key),
             // Any key closes the facts.
@@ -1057,6 +1077,7 @@ impl State {
                 }
                 vec![]
             }
+            Event::Viewed { req, title, result } => self.viewed(req, title, result),
             Event::FsDone {
                 side,
                 req: _,
@@ -1176,6 +1197,7 @@ fn last_component(side: Side, path: &str) -> Option<String> {
 pub mod compare;
 mod find;
 mod ops;
+pub mod view;
 
 #[cfg(test)]
 mod tests;

@@ -1537,3 +1537,104 @@ fn sync_preview_queues_copies_updates_merges_and_chosen_deletions() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn view_shows_a_file_and_only_the_answer_to_the_last_request() {
+    let mut s = connected();
+    s.focus = Side::Remote;
+    // .., dir00..dir02, file0000: the cursor on a directory refuses.
+    s.update(Action::Down);
+    assert!(s.update(Action::View).is_empty());
+    assert!(s.status.error);
+    s.update(Action::End);
+    let fx = s.update(Action::View);
+    let req = match fx.as_slice() {
+        [
+            Effect::View {
+                side: Side::Remote,
+                path,
+                req,
+                ..
+            },
+        ] => {
+            assert_eq!(path, "/pub/file0199");
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    // An old answer is ignored.
+    s.apply(Event::Viewed {
+        req: req - 1,
+        title: "old".into(),
+        result: Ok((b"old".to_vec(), false)),
+    });
+    assert!(s.dialog.is_none());
+    let text: Vec<u8> = (0..500)
+        .flat_map(|i| format!("line {i}\n").into_bytes())
+        .collect();
+    s.apply(Event::Viewed {
+        req,
+        title: "/pub/file0199".into(),
+        result: Ok((text, true)),
+    });
+    let top = |s: &State| match &s.dialog {
+        Some(Dialog::View(v)) => (v.top, v.hex, v.truncated),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(top(&s), (0, false, true));
+    press(&mut s, Key::PageDown);
+    assert!(top(&s).0 > 10);
+    press(&mut s, Key::End);
+    press(&mut s, Key::Char('h'));
+    assert_eq!(top(&s), (0, true, true));
+    press(&mut s, Key::Char('q'));
+    assert!(s.dialog.is_none());
+}
+
+#[test]
+fn the_menu_opens_on_f9_or_a_right_click_and_runs_what_is_chosen() {
+    let mut s = connected();
+    s.update(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    s.focus = Side::Remote;
+    s.update(Action::Down);
+    s.update(Action::Menu);
+    let labels = |s: &State| match &s.dialog {
+        Some(Dialog::Menu(m)) => m.items.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(labels(&s)[0], "Open");
+    assert!(labels(&s).contains(&"Size"), "a directory can be sized");
+    // Down to Rename, Enter: the rename prompt for dir00.
+    let at = labels(&s).iter().position(|l| *l == "Rename").unwrap();
+    for _ in 0..at {
+        press(&mut s, Key::Down);
+    }
+    press(&mut s, Key::Enter);
+    assert!(matches!(&s.dialog, Some(Dialog::Prompt(p)) if p.input.text == "dir00"));
+    press(&mut s, Key::Esc);
+
+    // A right click on the local pane's third row: that row is selected and its menu opens.
+    let areas = s.areas();
+    let (x, y) = (areas.local.x + 3, areas.local.y + 2 + 2);
+    s.update(Action::RightClick { col: x, row: y });
+    assert_eq!(s.focus, Side::Local);
+    assert_eq!(s.local.current().unwrap().name, "dir01");
+    assert!(labels(&s).contains(&"Delete"));
+    // A click on an item runs it (the menu is centred, one row per item, after the frame).
+    let n = labels(&s).len();
+    let r = super::dialog::menu_rect(120, 40, n);
+    let info = labels(&s).iter().position(|l| *l == "Info").unwrap() as u16;
+    s.update(Action::Click {
+        col: r.x + 2,
+        row: r.y + 1 + info,
+    });
+    assert!(matches!(&s.dialog, Some(Dialog::Info(v)) if v.rows[0].1 == "dir01"));
+    press(&mut s, Key::Esc);
+    // A click outside closes it.
+    s.update(Action::Menu);
+    s.update(Action::Click { col: 0, row: 0 });
+    assert!(s.dialog.is_none());
+}

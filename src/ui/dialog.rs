@@ -45,6 +45,31 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
         Dialog::Chmod(form) => draw_chmod(form, full, f),
         Dialog::Info(view) => draw_info(view, full, f),
         Dialog::Sync(form) => draw_sync(form, full, f),
+        Dialog::View(form) => draw_view(form, full, f),
+        Dialog::Menu(form) => {
+            let area = crate::state::dialog::menu_rect(full.width, full.height, form.items.len());
+            f.render_widget(Clear, area);
+            let block = frame(&form.title);
+            let inner = block.inner(area);
+            f.render_widget(block, area);
+            let lines: Vec<Line> = form
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, (label, _))| {
+                    let style = if i == form.cursor {
+                        Style::new().fg(Color::Black).bg(Color::Yellow)
+                    } else {
+                        Style::new()
+                    };
+                    Line::from(Span::styled(
+                        fit(&format!(" {label}"), inner.width as usize),
+                        style,
+                    ))
+                })
+                .collect();
+            f.render_widget(Paragraph::new(lines), inner);
+        }
         Dialog::ConfirmQuit => {
             let area = centered(full, 44, 5);
             f.render_widget(Clear, area);
@@ -252,6 +277,37 @@ fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) 
         ),
         Style::new().fg(Color::Gray),
     )));
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The pager takes the whole screen but the status line.
+fn draw_view(v: &crate::state::view::ViewForm, full: Rect, f: &mut Frame) {
+    let area = Rect::new(full.x, full.y, full.width, full.height.saturating_sub(1));
+    f.render_widget(Clear, area);
+    let mode = if v.hex { "hex" } else { "text" };
+    let more = if v.truncated {
+        " · the first 4 MiB"
+    } else {
+        ""
+    };
+    let block =
+        frame(&format!("{} · {mode}{more}", v.title)).title_bottom(Line::from(Span::styled(
+            " ↑↓ PgUp PgDn Home End · h hex/text · q close ",
+            Style::new().fg(Color::Gray),
+        )));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let lines: Vec<Line> = (v.top..v.rows().min(v.top + inner.height as usize))
+        .map(|i| {
+            let text = if v.hex {
+                v.hex_row(i)
+            } else {
+                v.lines[i].clone()
+            };
+            Line::from(fit(&text, w))
+        })
+        .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
 

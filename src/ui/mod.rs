@@ -21,6 +21,10 @@ use crate::state::{Conn, Side, State};
 /// Paint the whole screen.
 pub fn draw(state: &State, keymap: &Keymap, f: &mut Frame) {
     let full = f.area();
+    if full.width < MIN_WIDTH || full.height < MIN_HEIGHT {
+        draw_too_small(full, f);
+        return;
+    }
     let a = layout::areas(full.width, full.height, state.log.size, state.queue.visible);
     pane::draw(state, Side::Local, a.local, f);
     pane::draw(state, Side::Remote, a.remote, f);
@@ -38,6 +42,29 @@ pub fn draw(state: &State, keymap: &Keymap, f: &mut Frame) {
     if state.help {
         dialog::draw_help(keymap, full, f);
     }
+}
+
+/// The smallest terminal the layout is made for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+fn draw_too_small(full: Rect, f: &mut Frame) {
+    let msg = [
+        format!("skiff needs at least {MIN_WIDTH}x{MIN_HEIGHT}"),
+        format!("(this terminal is {}x{})", full.width, full.height),
+        "Enlarge it, or press q to quit.".to_string(),
+    ];
+    let top = full.height.saturating_sub(msg.len() as u16) / 2;
+    let lines: Vec<Line> = std::iter::repeat_n(Line::from(""), top as usize)
+        .chain(msg.iter().map(|m| {
+            Line::from(Span::styled(
+                text::fit(m, full.width as usize).trim_end().to_string(),
+                Style::new().add_modifier(Modifier::BOLD),
+            ))
+            .alignment(ratatui::layout::Alignment::Center)
+        }))
+        .collect();
+    f.render_widget(Paragraph::new(lines), full);
 }
 
 fn draw_status(state: &State, area: Rect, f: &mut Frame) {

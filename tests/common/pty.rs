@@ -343,6 +343,12 @@ impl Pty {
         self.send(format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m").as_bytes());
     }
 
+    /// A right click (press) at a 0-based screen cell, in SGR mouse encoding.
+    pub fn right_click(&mut self, col: u16, row: u16) {
+        let (x, y) = (col + 1, row + 1);
+        self.send(format!("\x1b[<2;{x};{y}M\x1b[<2;{x};{y}m").as_bytes());
+    }
+
     /// One notch of the mouse wheel at a 0-based screen cell (`down` scrolls towards the end).
     pub fn wheel(&mut self, col: u16, row: u16, down: bool) {
         let b = if down { 65 } else { 64 };
