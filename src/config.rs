@@ -104,6 +104,7 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
     (Action::DirSize, "Size of marked / directory"),
     (Action::CopyPath, "Copy path or URL"),
     (Action::View, "View a file"),
+    (Action::Edit, "Edit a file ($EDITOR)"),
     (Action::Menu, "Menu (also right click)"),
     (Action::SortCycle, "Sort: name/ext/size/time"),
     (Action::ToggleHidden, "Show/hide dot files"),

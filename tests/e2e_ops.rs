@@ -258,3 +258,82 @@ fn view_remote_files_and_the_context_menu() {
     let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
     assert!(st.success(), "{st:?}");
 }
+
+/// `e` on a remote file with a scripted `$EDITOR`: the TUI steps aside, the script changes the
+/// copy, skiff asks, uploads it over the server's file, and removes its copy.
+#[test]
+fn edit_a_remote_file_with_a_scripted_editor_and_see_it_uploaded() {
+    use std::os::unix::fs::PermissionsExt;
+    let srv = TestServer::start(DemoOptions::default());
+    let local = tempfile::tempdir().unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    // The "editor" appends a line and notes which file it was given.
+    let script = tools.path().join("editor.sh");
+    let seen = tools.path().join("seen.txt");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf 'edited in skiff\\n' >> \"$1\"\nprintf '%s' \"$1\" > '{}'\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let before = std::fs::read_to_string(srv.root.join("README.txt")).unwrap();
+    let mut t = skiff()
+        .arg("--local")
+        .arg(local.path())
+        .arg(srv.url("demo", Some("demo")))
+        .env("VISUAL", "")
+        .env("EDITOR", script.as_os_str())
+        .spawn()
+        .unwrap();
+    t.expect("the remote listing", |s| {
+        s.has_entry(Side::Remote, "README.txt")
+    });
+    t.send_keys("<Tab><End>");
+    t.expect("README.txt under the cursor", |s| {
+        s.cursor_is(Side::Remote, "README.txt")
+    });
+    t.send_keys("e");
+    let s = t.expect_text("Upload the changed file?");
+    assert!(
+        s.contains("as it was when you opened it"),
+        "no warning when nothing changed there\n{}",
+        s.framed()
+    );
+    t.send_keys("y");
+    t.expect("the upload done", |s| s.contains("1/1 files"));
+    let after = std::fs::read_to_string(srv.root.join("README.txt")).unwrap();
+    assert_eq!(after, format!("{before}edited in skiff\n"));
+    // The copy was private and is gone.
+    let copy = std::fs::read_to_string(&seen).unwrap();
+    assert!(
+        copy.contains("skiff-edit-") && copy.ends_with("README.txt"),
+        "{copy}"
+    );
+    let dir = std::path::Path::new(&copy).parent().unwrap().to_path_buf();
+    for _ in 0..50 {
+        if !dir.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        !dir.exists(),
+        "the edited copy was removed: {}",
+        dir.display()
+    );
+    // The remote pane is read again after the upload: the new size shows.
+    let size = after.len().to_string();
+    t.expect("the new size in the remote pane", |s| {
+        s.text()
+            .lines()
+            .any(|l| l.contains("README.txt") && l.contains(&format!(" {size} ")))
+    });
+    // Nothing is being read any more (a listing in flight would make q ask first).
+    t.expect("no listing in flight", |s| !s.contains("loading…"));
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}

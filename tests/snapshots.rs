@@ -231,6 +231,11 @@ fn layouts() {
         let mut help = s.clone();
         help.update(Action::Help);
         insta::assert_snapshot!(format!("help_{w}x{h}"), screen_text(&render(&help, w, h)));
+        // Scrolled to its end, the help shows its last keys and the mouse note.
+        help.update(Action::Input(KeyPress::plain(Key::End)));
+        let text = screen_text(&render(&help, w, h));
+        assert!(text.contains("Quit") && text.contains("Mouse:"), "{text}");
+        insta::assert_snapshot!(format!("help_end_{w}x{h}"), text);
 
         let mut dlg = s.clone();
         let mut form = ConnectForm::default();

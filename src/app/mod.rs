@@ -443,6 +443,34 @@ impl Runner {
                     });
                 }
             },
+            Effect::FetchForEdit { path, name, req } => match &self.remote {
+                Some(h) => h.fetch_to_temp(path, name, req),
+                None => {
+                    let _ = self.events.send(Event::FetchedForEdit {
+                        req,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
+            Effect::StatRemote { path, req } => match &self.remote {
+                Some(h) => h.stat(path, req),
+                None => {
+                    let _ = self.events.send(Event::RemoteStat {
+                        req,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
+            Effect::RemoveTemp(file) => remove_edit_copy(&file),
+            // The event loop runs the editor itself (it owns the terminal); one that reaches
+            // here has no terminal to run in.
+            Effect::Edit { file, remote } => {
+                let _ = self.events.send(Event::Edited {
+                    file,
+                    remote,
+                    changed: Err("no terminal to run the editor in".into()),
+                });
+            }
             Effect::Clipboard(text) => {
                 // OSC 52: the terminal puts it on the clipboard (over ssh too).
                 use base64::Engine as _;
@@ -495,6 +523,54 @@ fn read_head(p: &std::path::Path) -> io::Result<(Vec<u8>, bool)> {
     Ok((buf, more))
 }
 
+/// Remove an edited copy of a remote file, and its private directory when that is one of ours.
+fn remove_edit_copy(file: &str) {
+    let p = crate::ftp::encoding::local_path(file);
+    let _ = std::fs::remove_file(&p);
+    if let Some(dir) = p.parent()
+        && dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("skiff-edit-"))
+    {
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
+/// The editor to run: `$VISUAL`, then `$EDITOR`, then `vi`.
+fn editor_command() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string())
+}
+
+/// Run the editor on `file` (through `sh`, so `EDITOR="code -w"` works) and tell whether the
+/// file changed: its length, time or contents.
+fn run_editor(file: &str) -> Result<bool, String> {
+    use std::hash::{Hash, Hasher};
+    let p = crate::ftp::encoding::local_path(file);
+    let fingerprint = |p: &std::path::Path| -> Option<(u64, Option<std::time::SystemTime>, u64)> {
+        let m = std::fs::metadata(p).ok()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::fs::read(p).ok()?.hash(&mut h);
+        Some((m.len(), m.modified().ok(), h.finish()))
+    };
+    let before = fingerprint(&p);
+    let editor = editor_command();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&p)
+        .status()
+        .map_err(|e| format!("cannot run {editor}: {e}"))?;
+    if !status.success() {
+        return Err(format!("{editor} exited with {status}; nothing uploaded"));
+    }
+    Ok(fingerprint(&p) != before)
+}
+
 /// How the TUI starts.
 pub struct Launch {
     pub local_dir: String,
@@ -542,6 +618,16 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     let mut input = EventStream::new();
     let mut signals = Signals::new()?;
     let mut dirty = true;
+    // Effects that need the terminal (the editor) wait here until the select below is done.
+    let mut edits: Vec<(String, Option<crate::state::edit::RemoteEdit>)> = Vec::new();
+    let run = |runner: &mut Runner, fx: Vec<Effect>, edits: &mut Vec<_>| {
+        for e in fx {
+            match e {
+                Effect::Edit { file, remote } => edits.push((file, remote)),
+                other => runner.run_all(vec![other]),
+            }
+        }
+    };
     loop {
         if dirty {
             term.draw(|f| crate::ui::draw(&state, &keymap, f))?;
@@ -552,7 +638,7 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
                 Some(Ok(ev)) => {
                     if let Some(a) = action_for(&state, &keymap, &ev) {
                         let fx = state.update(a);
-                        runner.run_all(fx);
+                        run(&mut runner, fx, &mut edits);
                         dirty = true;
                     }
                 }
@@ -561,10 +647,10 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
             },
             Some(ev) = ev_rx.recv() => {
                 let fx = state.apply(ev);
-                runner.run_all(fx);
+                run(&mut runner, fx, &mut edits);
                 while let Ok(ev) = ev_rx.try_recv() {
                     let fx = state.apply(ev);
-                    runner.run_all(fx);
+                    run(&mut runner, fx, &mut edits);
                 }
                 dirty = true;
             }
@@ -575,6 +661,24 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
             // SIGTERM, SIGHUP, SIGINT: leave as `q` would, so the terminal is restored, the
             // queue saved and the demo tree removed.
             _ = signals.next() => break,
+        }
+        // The editor gets the terminal to itself: no event reader, no raw mode.
+        while let Some((file, remote)) = edits.pop() {
+            drop(input);
+            term.suspend();
+            // Blocking on purpose: the screen belongs to the editor until it exits (the
+            // connections and the transfer engine run on other threads meanwhile).
+            let changed = run_editor(&file);
+            let resumed = term.resume();
+            input = EventStream::new();
+            resumed?;
+            let fx = state.apply(Event::Edited {
+                file,
+                remote,
+                changed,
+            });
+            run(&mut runner, fx, &mut edits);
+            dirty = true;
         }
         if state.quit {
             break;

@@ -8,9 +8,27 @@ use crate::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, Tap};
 use crate::state::{ErrorInfo, Event, Nav, Side};
 
 enum Cmd {
-    List { nav: Nav, req: u64 },
-    Op { op: FsOp, req: u64 },
-    Fetch { path: String, req: u64 },
+    List {
+        nav: Nav,
+        req: u64,
+    },
+    Op {
+        op: FsOp,
+        req: u64,
+    },
+    Fetch {
+        path: String,
+        req: u64,
+    },
+    FetchToTemp {
+        path: String,
+        name: String,
+        req: u64,
+    },
+    Stat {
+        path: String,
+        req: u64,
+    },
     Quit,
 }
 
@@ -22,6 +40,12 @@ pub struct Handle {
 impl Handle {
     pub fn list(&self, nav: Nav, req: u64) {
         let _ = self.tx.send(Cmd::List { nav, req });
+    }
+    pub fn fetch_to_temp(&self, path: String, name: String, req: u64) {
+        let _ = self.tx.send(Cmd::FetchToTemp { path, name, req });
+    }
+    pub fn stat(&self, path: String, req: u64) {
+        let _ = self.tx.send(Cmd::Stat { path, req });
     }
     pub fn fetch(&self, path: String, req: u64) {
         let _ = self.tx.send(Cmd::Fetch { path, req });
@@ -91,6 +115,16 @@ pub fn spawn(
                         title: path,
                         result,
                     });
+                }
+                Cmd::FetchToTemp { path, name, req } => {
+                    let result = fetch_to_temp(&mut session, &path, &name).await;
+                    let _ = events.send(Event::FetchedForEdit { req, result });
+                }
+                Cmd::Stat { path, req } => {
+                    let result = stat(&mut session, &path)
+                        .await
+                        .map_err(|e| ErrorInfo::from(&e));
+                    let _ = events.send(Event::RemoteStat { req, result });
                 }
                 Cmd::Op { op, req } => {
                     // On the browsing connection, in order with listings. A connection that
@@ -195,4 +229,68 @@ async fn fetch_head(
     }
     buf.truncate(limit);
     Ok((buf, more))
+}
+
+/// Download a remote file whole into a new private directory (mode 0700, from `tempfile`),
+/// under its own name so the editor recognises its type. Returns the local path.
+async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<String, ErrorInfo> {
+    use tokio::io::AsyncReadExt;
+    let err = |e: &dyn std::fmt::Display| ErrorInfo::new(e.to_string(), None);
+    crate::fs::validate_name(name).map_err(|e| err(&e))?;
+    let dir = tempfile::Builder::new()
+        .prefix("skiff-edit-")
+        .tempdir()
+        .map_err(|e| err(&e))?
+        .keep();
+    let local = dir.join(crate::ftp::encoding::local_path(name));
+    let result: Result<(), FtpError> = async {
+        let mut stream = s.retr(path, 0).await?;
+        let mut file = std::fs::File::create_new(&local)
+            .map_err(|e| FtpError::Connection(format!("creating {}: {e}", local.display())))?;
+        let mut chunk = vec![0u8; 64 * 1024];
+        let timeout = s.options().timeout;
+        loop {
+            let n = match tokio::time::timeout(timeout, stream.read(&mut chunk)).await {
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => return Err(FtpError::Connection(format!("data connection: {e}"))),
+                Err(_) => {
+                    return Err(FtpError::Timeout {
+                        after: timeout,
+                        what: "reading the file",
+                    });
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            std::io::Write::write_all(&mut file, &chunk[..n])
+                .map_err(|e| FtpError::Connection(format!("writing {}: {e}", local.display())))?;
+        }
+        s.finish(stream).await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(crate::ftp::encoding::from_os(local.as_os_str())),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            Err(ErrorInfo::from(&e))
+        }
+    }
+}
+
+/// A remote file's size and time as its directory's listing says now (`None`: not there).
+async fn stat(s: &mut FtpSession, path: &str) -> Result<Option<(u64, Option<i64>)>, FtpError> {
+    use crate::fs::FileSystem;
+    let parent = crate::ftp::session::remote_parent(path);
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let listing = match s.list(&parent).await {
+        Ok(l) => l,
+        Err(crate::fs::FsError::Ftp(e)) => return Err(e),
+        Err(e) => return Err(FtpError::Protocol(e.to_string())),
+    };
+    Ok(listing
+        .entries
+        .iter()
+        .find(|e| e.name == name)
+        .map(|e| (e.size, e.mtime)))
 }

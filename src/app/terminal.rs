@@ -71,6 +71,28 @@ impl Tui {
         self.terminal.draw(f).map(|_| ())
     }
 
+    /// Step aside for another full-screen program (the editor): the terminal as it was.
+    pub fn suspend(&mut self) {
+        restore();
+    }
+
+    /// Take the terminal back after [`Tui::suspend`] and repaint everything.
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        let mut out = io::stdout();
+        execute!(
+            out,
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        // A new terminal has no idea of what is on screen, so the next frame is drawn whole
+        // (`Terminal::clear` would also ask the terminal where its cursor is, which not every
+        // terminal answers).
+        self.terminal = Terminal::new(CrosstermBackend::new(out))?;
+        Ok(())
+    }
+
     pub fn leave(mut self) -> io::Result<()> {
         self.active = false;
         restore();

@@ -151,6 +151,8 @@ pub enum Action {
     Forward,
     /// Show a file in the built-in pager.
     View,
+    /// Edit a file in `$VISUAL`/`$EDITOR` (a remote one through a local copy).
+    Edit,
     /// The menu of operations on the entry under the cursor.
     Menu,
     /// Compare the two directories (again to stop).
@@ -215,6 +217,7 @@ impl Action {
             self,
             Action::SortCycle
                 | Action::View
+                | Action::Edit
                 | Action::Menu
                 | Action::Compare
                 | Action::SyncBrowse
@@ -298,6 +301,25 @@ pub enum Effect {
         size: u64,
         req: u64,
     },
+    /// Run the editor on a local file (the TUI steps aside meanwhile); `remote` when it is
+    /// the copy of a remote file.
+    Edit {
+        file: String,
+        remote: Option<super::edit::RemoteEdit>,
+    },
+    /// Download a remote file whole into a private temporary directory, for editing.
+    FetchForEdit {
+        path: String,
+        name: String,
+        req: u64,
+    },
+    /// Size and time of a remote file, as its directory's listing says now.
+    StatRemote {
+        path: String,
+        req: u64,
+    },
+    /// Remove an edited copy and its private directory.
+    RemoveTemp(String),
     /// Put text on the system clipboard (OSC 52, which terminals pass to the clipboard).
     Clipboard(String),
     /// "Trust always": pin this certificate for the server (in `known_hosts`).
@@ -396,6 +418,22 @@ pub enum Event {
         req: u64,
         title: String,
         result: Result<(Vec<u8>, bool), ErrorInfo>,
+    },
+    /// A remote file was copied for editing (the local copy's path).
+    FetchedForEdit {
+        req: u64,
+        result: Result<String, ErrorInfo>,
+    },
+    /// The editor exited: whether the file changed (or why it could not run).
+    Edited {
+        file: String,
+        remote: Option<super::edit::RemoteEdit>,
+        changed: Result<bool, String>,
+    },
+    /// A remote file's size and time now (`None`: not there).
+    RemoteStat {
+        req: u64,
+        result: Result<Option<(u64, Option<i64>)>, ErrorInfo>,
     },
     /// A file operation finished (what did not work is in the report).
     FsDone {

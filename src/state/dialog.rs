@@ -133,7 +133,26 @@ pub struct ConfirmForm {
     pub side: super::action::Side,
     pub title: String,
     pub lines: Vec<String>,
-    pub op: crate::fs::ops::FsOp,
+    pub then: Confirmed,
+}
+
+/// What a "yes" does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    Fs(crate::fs::ops::FsOp),
+    /// Upload an edited copy back over the remote file.
+    Upload(super::edit::RemoteEdit),
+}
+
+impl Confirmed {
+    /// The keys line of the dialog.
+    pub fn prompt(&self) -> &'static str {
+        match self {
+            Confirmed::Fs(crate::fs::ops::FsOp::Delete(_)) => "y / Enter: delete · n / Esc: keep",
+            Confirmed::Fs(_) => "y / Enter: go ahead · n / Esc: cancel",
+            Confirmed::Upload(_) => "y / Enter: upload · n / Esc: keep it only here",
+        }
+    }
 }
 
 /// Permission bits as nine check boxes (owner, group, others × r, w, x) and the octal value.

@@ -70,8 +70,14 @@ pub struct State {
     pub comparing: bool,
     /// Entering or leaving a directory in one pane does the same in the other.
     pub sync_browse: bool,
+    /// How far the help overlay is scrolled.
+    pub help_top: usize,
     /// The pager is waiting for this request (0: none).
     viewing: u64,
+    /// A remote file being edited, with the request it waits for.
+    editing: Option<(u64, edit::RemoteEdit)>,
+    /// Local copies of edited remote files being uploaded (removed once done).
+    edit_uploads: std::collections::HashSet<String>,
     next_req: u64,
 }
 
@@ -104,6 +110,9 @@ impl State {
             comparing: false,
             sync_browse: false,
             viewing: 0,
+            help_top: 0,
+            editing: None,
+            edit_uploads: Default::default(),
             next_req: 0,
         }
     }
@@ -383,6 +392,7 @@ impl State {
             Action::Forward => self.history(focus, false),
             Action::Compare => self.toggle_compare(),
             Action::View => self.start_view(focus),
+            Action::Edit => self.start_edit(focus),
             Action::Menu => self.open_menu(focus),
             Action::RightClick { col, row } => {
                 // Select what is under the pointer first, as a left click would.
@@ -772,12 +782,22 @@ impl State {
     /// Keys while a dialog or overlay is open.
     fn input(&mut self, key: KeyPress) -> Vec<Effect> {
         if self.help {
-            if matches!(
-                key.key,
-                Key::Esc | Key::Enter | Key::F(1) | Key::Char('?') | Key::Char('q')
-            ) {
-                self.help = false;
+            match key.key {
+                Key::Esc | Key::Enter | Key::F(1) | Key::Char('?') | Key::Char('q') => {
+                    self.help = false;
+                    self.help_top = 0;
+                }
+                Key::Down | Key::Char('j') => self.help_top += 1,
+                Key::Up | Key::Char('k') => self.help_top = self.help_top.saturating_sub(1),
+                Key::PageDown | Key::Char(' ') => self.help_top += 10,
+                Key::PageUp => self.help_top = self.help_top.saturating_sub(10),
+                Key::Home => self.help_top = 0,
+                Key::End => self.help_top = usize::MAX,
+                _ => {}
             }
+            self.help_top = self
+                .help_top
+                .min(crate::ui::dialog::help_max_top(self.height));
             return vec![];
         }
         let Some(dialog) = self.dialog.take() else {
@@ -1078,6 +1098,13 @@ impl State {
                 vec![]
             }
             Event::Viewed { req, title, result } => self.viewed(req, title, result),
+            Event::FetchedForEdit { req, result } => self.fetched_for_edit(req, result),
+            Event::Edited {
+                file,
+                remote,
+                changed,
+            } => self.edited(file, remote, changed),
+            Event::RemoteStat { req, result } => self.remote_stat(req, result),
             Event::FsDone {
                 side,
                 req: _,
@@ -1108,6 +1135,11 @@ impl State {
         // A finished transfer refreshes the pane that shows its target directory.
         let mut fx = Vec::new();
         for job in finished {
+            if job.spec.direction == crate::transfer::Direction::Upload
+                && let Some(e) = self.edit_upload_done(&job.spec.src)
+            {
+                fx.push(e);
+            }
             let (side, dir) = match job.spec.direction {
                 crate::transfer::Direction::Download => {
                     (Side::Local, parent_of(Side::Local, &job.spec.dst))
@@ -1195,6 +1227,7 @@ fn last_component(side: Side, path: &str) -> Option<String> {
 }
 
 pub mod compare;
+pub mod edit;
 mod find;
 mod ops;
 pub mod view;

@@ -3,7 +3,7 @@
 
 use super::action::{Effect, Key, KeyPress, Nav, Side};
 use super::dialog::{
-    ChmodForm, ChmodKey, ConfirmForm, Dialog, InfoView, PromptFor, PromptForm, TextInput,
+    ChmodForm, ChmodKey, ConfirmForm, Confirmed, Dialog, InfoView, PromptFor, PromptForm, TextInput,
 };
 use super::{Conn, State, join_path};
 use crate::fs::ops::{FsOp, OpReport, Target};
@@ -137,7 +137,7 @@ impl State {
             side,
             title,
             lines,
-            op: FsOp::Delete(targets),
+            then: Confirmed::Fs(FsOp::Delete(targets)),
         }));
         vec![]
     }
@@ -359,14 +359,26 @@ impl State {
 
     pub(super) fn confirm_key(&mut self, form: ConfirmForm, key: KeyPress) -> Vec<Effect> {
         match key.key {
-            Key::Char('y') | Key::Char('Y') | Key::Enter => {
-                if let FsOp::Delete(_) = &form.op {
-                    self.pane_mut(form.side).marked.clear();
+            Key::Char('y') | Key::Char('Y') | Key::Enter => match form.then {
+                Confirmed::Fs(op) => {
+                    if let FsOp::Delete(_) = &op {
+                        self.pane_mut(form.side).marked.clear();
+                    }
+                    self.run_op(form.side, op)
                 }
-                self.run_op(form.side, form.op)
-            }
+                Confirmed::Upload(edit) => self.upload_edit(edit),
+            },
             Key::Esc | Key::Char('n') | Key::Char('N') | Key::Char('q') => {
-                self.set_status("Cancelled", false);
+                match form.then {
+                    Confirmed::Upload(edit) => self.set_status(
+                        format!(
+                            "Not uploaded: your edit stays in {} (not removed)",
+                            edit.local
+                        ),
+                        false,
+                    ),
+                    Confirmed::Fs(_) => self.set_status("Cancelled", false),
+                }
                 vec![]
             }
             _ => {

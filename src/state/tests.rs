@@ -1638,3 +1638,93 @@ fn the_menu_opens_on_f9_or_a_right_click_and_runs_what_is_chosen() {
     s.update(Action::Click { col: 0, row: 0 });
     assert!(s.dialog.is_none());
 }
+
+#[test]
+fn editing_a_remote_file_warns_when_the_server_copy_changed_and_uploads_on_yes() {
+    use crate::transfer::OnExists;
+    let mut s = connected();
+    s.focus = Side::Remote;
+    s.update(Action::End);
+    let fx = s.update(Action::Edit);
+    let req = match fx.as_slice() {
+        [Effect::FetchForEdit { path, name, req }] => {
+            assert_eq!(
+                (path.as_str(), name.as_str()),
+                ("/pub/file0199", "file0199")
+            );
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    let fx = s.apply(Event::FetchedForEdit {
+        req,
+        result: Ok("/tmp/skiff-edit-x/file0199".into()),
+    });
+    let remote = match fx.as_slice() {
+        [
+            Effect::Edit {
+                file,
+                remote: Some(r),
+            },
+        ] => {
+            assert_eq!(file, "/tmp/skiff-edit-x/file0199");
+            r.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    // Unchanged: nothing uploaded, the copy goes.
+    let fx = s.apply(Event::Edited {
+        file: remote.local.clone(),
+        remote: Some(remote.clone()),
+        changed: Ok(false),
+    });
+    assert!(matches!(fx.as_slice(), [Effect::RemoveTemp(p)] if p == "/tmp/skiff-edit-x/file0199"));
+    // Changed, and so was the server's copy meanwhile: a warning, then the upload on yes.
+    let fx = s.apply(Event::Edited {
+        file: remote.local.clone(),
+        remote: Some(remote.clone()),
+        changed: Ok(true),
+    });
+    let req = match fx.as_slice() {
+        [Effect::StatRemote { path, req }] if path == "/pub/file0199" => *req,
+        other => panic!("{other:?}"),
+    };
+    s.apply(Event::RemoteStat {
+        req,
+        result: Ok(Some((999, Some(1_900_000_000)))),
+    });
+    match &s.dialog {
+        Some(Dialog::Confirm(c)) => {
+            assert_eq!(c.title, "Upload the changed file?");
+            assert!(
+                c.lines
+                    .iter()
+                    .any(|l| l.contains("WARNING: the file on the server changed"))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let fx = press(&mut s, Key::Char('y'));
+    match fx.as_slice() {
+        [
+            Effect::EnqueuePolicy {
+                specs,
+                policy: OnExists::Overwrite,
+            },
+        ] => {
+            assert_eq!(&*specs[0].src, "/tmp/skiff-edit-x/file0199");
+            assert_eq!(&*specs[0].dst, "/pub/file0199");
+        }
+        other => panic!("{other:?}"),
+    }
+    // When that upload is done, the copy is removed.
+    let mut done = job(9, crate::transfer::JobState::Done);
+    done.spec.direction = crate::transfer::Direction::Upload;
+    done.spec.src = "/tmp/skiff-edit-x/file0199".into();
+    done.spec.dst = "/pub/file0199".into();
+    let fx = s.apply(Event::Engine(crate::transfer::EngineEvent::Changed(done)));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::RemoveTemp(p) if p == "/tmp/skiff-edit-x/file0199"))
+    );
+}

@@ -149,7 +149,7 @@ fn draw_confirm(form: &ConfirmForm, full: Rect, f: &mut Frame) {
     let mut lines: Vec<Line> = form.lines.iter().map(|l| Line::from(fit(l, w))).collect();
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "y / Enter: delete · n / Esc: keep",
+        form.then.prompt(),
         Style::new().add_modifier(Modifier::BOLD),
     )));
     f.render_widget(Paragraph::new(lines), inner);
@@ -517,7 +517,17 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-pub fn draw_help(keymap: &Keymap, full: Rect, f: &mut Frame) {
+/// How far the help overlay can scroll on a `width`x`height` screen (0: it fits).
+pub fn help_max_top(height: u16) -> usize {
+    let n = ACTION_HELP.len();
+    let one_col = n as u16 + 6 <= height;
+    let rows = if one_col { n } else { n.div_ceil(2) };
+    let shown = (rows as u16 + 5).min(height).saturating_sub(2) as usize;
+    (rows + 3).saturating_sub(shown)
+}
+
+/// The help overlay, scrolled down by `top` lines when it is taller than the screen.
+pub fn draw_help(keymap: &Keymap, top: usize, full: Rect, f: &mut Frame) {
     let n = ACTION_HELP.len();
     // One column when it fits, else two side by side (every key stays on screen at 80x24).
     let one_col = n as u16 + 6 <= full.height;
@@ -525,7 +535,19 @@ pub fn draw_help(keymap: &Keymap, full: Rect, f: &mut Frame) {
     let width = if one_col { 72 } else { 80 };
     let area = centered(full, width, rows as u16 + 5);
     f.render_widget(Clear, area);
-    let block = frame("Keys");
+    let shown = area.height.saturating_sub(2) as usize;
+    let total = rows + 3;
+    let top = top.min(total.saturating_sub(shown));
+    let block = frame(&if total > shown {
+        format!(
+            "Keys · {}–{} of {} lines · ↑↓ scroll",
+            top + 1,
+            (top + shown).min(total),
+            total
+        )
+    } else {
+        "Keys".to_string()
+    });
     let inner = block.inner(area);
     f.render_widget(block, area);
     let (key_w, what_w) = if one_col {
@@ -560,12 +582,12 @@ pub fn draw_help(keymap: &Keymap, full: Rect, f: &mut Frame) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "Mouse: click selects, click again opens, drag copies, wheel scrolls.",
+        "Mouse: click selects, click again opens, right click: menu, drag copies.",
         Style::new().fg(Color::Gray),
     )));
     lines.push(Line::from(Span::styled(
         "Esc or ? closes this help.",
         Style::new().fg(Color::Gray),
     )));
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(Paragraph::new(lines).scroll((top as u16, 0)), inner);
 }

@@ -40,7 +40,7 @@ pub fn draw(state: &State, keymap: &Keymap, f: &mut Frame) {
         dialog::draw(d, full, f);
     }
     if state.help {
-        dialog::draw_help(keymap, full, f);
+        dialog::draw_help(keymap, state.help_top, full, f);
     }
 }
 

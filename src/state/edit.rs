@@ -1,0 +1,206 @@
+//! Editing a file in `$VISUAL`/`$EDITOR` (`e`): local files in place; a remote file is fetched
+//! into a private temporary directory, edited there and, when it changed, uploaded back after a
+//! confirmation that warns when the server's copy changed in the meantime.
+
+use super::action::{Effect, Side};
+use super::dialog::{ConfirmForm, Confirmed, Dialog};
+use super::{State, join_path};
+use crate::fs::EntryKind;
+use crate::transfer::{Direction, JobKind, JobSpec, OnExists};
+
+/// A remote file being edited through a local copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteEdit {
+    /// The remote path.
+    pub path: String,
+    /// The local copy (in a private temporary directory of its own).
+    pub local: String,
+    /// Size and time in the listing when it was opened.
+    pub size: u64,
+    pub mtime: Option<i64>,
+}
+
+impl State {
+    /// `e`: edit the file under the cursor.
+    pub(super) fn start_edit(&mut self, side: Side) -> Vec<Effect> {
+        let pane = self.pane(side);
+        let Some(e) = pane.current() else {
+            return vec![];
+        };
+        if e.kind != EntryKind::File {
+            let name = e.name.clone();
+            self.set_status(format!("{name} is not a file"), true);
+            return vec![];
+        }
+        let path = join_path(side, &pane.path, &e.name);
+        match side {
+            Side::Local => vec![Effect::Edit {
+                file: path,
+                remote: None,
+            }],
+            Side::Remote => {
+                if !matches!(self.conn, super::Conn::Connected { .. }) {
+                    return self.not_connected();
+                }
+                let (size, mtime, name) = (e.size, e.mtime, e.name.clone());
+                let req = self.req();
+                self.editing = Some((
+                    req,
+                    RemoteEdit {
+                        path: path.clone(),
+                        local: String::new(),
+                        size,
+                        mtime,
+                    },
+                ));
+                self.set_status(format!("Fetching {path} for editing…"), false);
+                vec![Effect::FetchForEdit { path, name, req }]
+            }
+        }
+    }
+
+    /// The remote file is in its temporary copy: open the editor on it.
+    pub(super) fn fetched_for_edit(
+        &mut self,
+        req: u64,
+        result: Result<String, super::ErrorInfo>,
+    ) -> Vec<Effect> {
+        let Some((r, mut edit)) = self.editing.take() else {
+            return vec![];
+        };
+        if r != req {
+            self.editing = Some((r, edit));
+            return vec![];
+        }
+        match result {
+            Ok(local) => {
+                edit.local = local.clone();
+                vec![Effect::Edit {
+                    file: local,
+                    remote: Some(edit),
+                }]
+            }
+            Err(e) => {
+                self.show_error("Cannot edit", &e);
+                vec![]
+            }
+        }
+    }
+
+    /// The editor exited.
+    pub(super) fn edited(
+        &mut self,
+        file: String,
+        remote: Option<RemoteEdit>,
+        changed: Result<bool, String>,
+    ) -> Vec<Effect> {
+        let changed = match changed {
+            Ok(c) => c,
+            Err(e) => {
+                self.set_status(format!("Editor: {e}"), true);
+                return vec![];
+            }
+        };
+        match remote {
+            None => {
+                self.set_status(
+                    if changed {
+                        format!("Edited {file}")
+                    } else {
+                        format!("{file} unchanged")
+                    },
+                    false,
+                );
+                let path = self.local.path.clone();
+                vec![self.list(Side::Local, super::Nav::To(path))]
+            }
+            Some(edit) if !changed => {
+                self.set_status(format!("{} unchanged: nothing uploaded", edit.path), false);
+                vec![Effect::RemoveTemp(edit.local)]
+            }
+            Some(edit) => {
+                // Has the server's copy changed meanwhile? Ask it before offering the upload.
+                let req = self.req();
+                self.editing = Some((req, edit.clone()));
+                vec![Effect::StatRemote {
+                    path: edit.path,
+                    req,
+                }]
+            }
+        }
+    }
+
+    /// What the server says of the file now: offer the upload, with a warning if it changed.
+    pub(super) fn remote_stat(
+        &mut self,
+        req: u64,
+        now: Result<Option<(u64, Option<i64>)>, super::ErrorInfo>,
+    ) -> Vec<Effect> {
+        let Some((r, edit)) = self.editing.take() else {
+            return vec![];
+        };
+        if r != req {
+            self.editing = Some((r, edit));
+            return vec![];
+        }
+        let mut lines = vec![
+            format!("  {}", edit.path),
+            format!("  from {}", edit.local),
+            String::new(),
+        ];
+        match now {
+            Ok(Some((size, mtime))) if size != edit.size || mtime != edit.mtime => {
+                lines.push("WARNING: the file on the server changed since you opened it".into());
+                lines.push(format!(
+                    "  then {} bytes, {}; now {} bytes, {}",
+                    edit.size,
+                    edit.mtime
+                        .map(crate::ui::text::local_time)
+                        .unwrap_or_default(),
+                    size,
+                    mtime.map(crate::ui::text::local_time).unwrap_or_default()
+                ));
+                lines.push("  Uploading replaces what changed there.".into());
+            }
+            Ok(Some(_)) => lines.push("The server's copy is as it was when you opened it.".into()),
+            Ok(None) => lines.push("WARNING: the file is no longer on the server".into()),
+            Err(e) => lines.push(format!("Could not check the server's copy: {}", e.message)),
+        }
+        self.dialog = Some(Dialog::Confirm(ConfirmForm {
+            side: Side::Remote,
+            title: "Upload the changed file?".into(),
+            lines,
+            then: Confirmed::Upload(edit),
+        }));
+        vec![]
+    }
+
+    /// Queue the upload of an edited copy; the copy is removed once it is done.
+    pub(super) fn upload_edit(&mut self, edit: RemoteEdit) -> Vec<Effect> {
+        let size = std::fs::metadata(crate::ftp::encoding::local_path(&edit.local))
+            .map(|m| m.len())
+            .ok();
+        self.edit_uploads.insert(edit.local.clone());
+        self.queue.visible = true;
+        self.set_status(format!("Uploading your edit of {}", edit.path), false);
+        vec![Effect::EnqueuePolicy {
+            specs: vec![JobSpec {
+                direction: Direction::Upload,
+                kind: JobKind::File,
+                src: edit.local.into(),
+                dst: edit.path.into(),
+                size,
+                mtime: None,
+                is_move: false,
+            }],
+            policy: OnExists::Overwrite,
+        }]
+    }
+
+    /// An upload of an edited copy finished well: the copy can go.
+    pub(super) fn edit_upload_done(&mut self, src: &str) -> Option<Effect> {
+        self.edit_uploads
+            .remove(src)
+            .then(|| Effect::RemoveTemp(src.to_string()))
+    }
+}
