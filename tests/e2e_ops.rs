@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Side, SkiffScreen, TestServer, skiff};
+use common::{Side, SkiffScreen, TestServer, skiff, walk_to};
 use skiff::demo::DemoOptions;
 
 #[test]
@@ -212,14 +212,7 @@ fn view_remote_files_and_the_context_menu() {
     t.expect("the remote pane focused", |s| {
         s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
     });
-    for _ in 0..30 {
-        if t.screen().cursor_is(Side::Remote, "README.txt") {
-            break;
-        }
-        let before = t.screen().cursor(Side::Remote);
-        t.send_keys("j");
-        t.expect("the cursor to move", |s| s.cursor(Side::Remote) != before);
-    }
+    walk_to(&mut t, Side::Remote, "README.txt");
     t.send_keys("v");
     let s = t.expect_text("Welcome to the skiff demo server.");
     assert!(s.contains("README.txt · text"), "{}", s.framed());
@@ -229,14 +222,7 @@ fn view_remote_files_and_the_context_menu() {
     t.expect("the cursor on the first row", |s| {
         s.cursor_is(Side::Remote, "big/")
     });
-    for _ in 0..30 {
-        if t.screen().cursor_is(Side::Remote, "long.txt") {
-            break;
-        }
-        let before = t.screen().cursor(Side::Remote);
-        t.send_keys("j");
-        t.expect("the cursor to move", |s| s.cursor(Side::Remote) != before);
-    }
+    walk_to(&mut t, Side::Remote, "long.txt");
     t.send_keys("v");
     let s = t.expect_text("the first 4 MiB");
     assert!(s.contains("the quick brown fox"), "{}", s.framed());

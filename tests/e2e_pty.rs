@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Side, SkiffScreen, TestServer, skiff};
+use common::{Side, SkiffScreen, TestServer, skiff, walk_to};
 use skiff::demo::DemoOptions;
 
 /// `--demo`: log in (password masked in the log), browse into `docs/` and back, quit cleanly.
@@ -56,16 +56,7 @@ fn demo_browse_and_quit() {
     t.expect("the remote pane focused, cursor on its first row", |s| {
         s.cursor(Side::Remote).is_some_and(|c| !c.is_empty()) && s.cursor(Side::Local).is_some()
     });
-    for _ in 0..20 {
-        if t.screen().cursor_is(Side::Remote, "docs/") {
-            break;
-        }
-        let before = t.screen().cursor(Side::Remote);
-        t.send_keys("<Down>");
-        t.expect("the cursor to move down", |s| {
-            s.cursor(Side::Remote) != before
-        });
-    }
+    walk_to(&mut t, Side::Remote, "docs/");
     assert!(
         t.screen().cursor_is(Side::Remote, "docs/"),
         "{}",

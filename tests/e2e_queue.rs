@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Side, SkiffScreen, skiff};
+use common::{Side, SkiffScreen, skiff, walk_to};
 
 /// Mark two files in the remote pane, F5: they show in the queue, finish, and appear in the
 /// local pane, byte for byte.
@@ -22,14 +22,7 @@ fn mark_two_files_and_copy_with_f5() {
         s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
     });
     // Walk to "dir with spaces/" and open it.
-    for _ in 0..20 {
-        if t.screen().cursor_is(Side::Remote, "dir with spaces/") {
-            break;
-        }
-        let before = t.screen().cursor(Side::Remote);
-        t.send_keys("j");
-        t.expect("the cursor to move", |s| s.cursor(Side::Remote) != before);
-    }
+    walk_to(&mut t, Side::Remote, "dir with spaces/");
     t.send_keys("<Enter>");
     t.expect("inside dir with spaces", |s| {
         s.has_entry(Side::Remote, "hello world.txt")

@@ -190,20 +190,19 @@ async fn list(s: &mut FtpSession, nav: &Nav) -> Result<crate::fs::Listing, FtpEr
     Ok(crate::fs::Listing { path, entries })
 }
 
-/// The first `limit` bytes of a remote file, and whether there is more. A longer file's data
-/// connection is closed early; the server's reply to that (426 or 451 from most, 226 from
-/// some) is read and does not count as a failure.
-async fn fetch_head(
+/// Read a remote file, handing each block to `sink` until it returns `false` (enough) or the
+/// file ends. Returns whether it stopped early. A data connection closed early makes most
+/// servers answer 426 or 451 (some 226): that reply is read and is not a failure.
+async fn retr_into(
     s: &mut FtpSession,
     path: &str,
-    limit: usize,
-) -> Result<(Vec<u8>, bool), FtpError> {
+    sink: &mut (dyn FnMut(&[u8]) -> Result<bool, FtpError> + Send),
+) -> Result<bool, FtpError> {
     use tokio::io::AsyncReadExt;
     let mut stream = s.retr(path, 0).await?;
-    let mut buf = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     let timeout = s.options().timeout;
-    let more = loop {
+    let stopped = loop {
         let n = match tokio::time::timeout(timeout, stream.read(&mut chunk)).await {
             Ok(Ok(n)) => n,
             Ok(Err(e)) => return Err(FtpError::Connection(format!("data connection: {e}"))),
@@ -217,16 +216,29 @@ async fn fetch_head(
         if n == 0 {
             break false;
         }
-        buf.extend_from_slice(&chunk[..n]);
-        if buf.len() > limit {
+        if !sink(&chunk[..n])? {
             break true;
         }
     };
     match s.finish(stream).await {
-        Ok(()) => {}
-        Err(e) if more && e.code().is_some() => {}
-        Err(e) => return Err(e),
+        Ok(()) => Ok(stopped),
+        Err(e) if stopped && e.code().is_some() => Ok(stopped),
+        Err(e) => Err(e),
     }
+}
+
+/// The first `limit` bytes of a remote file, and whether there is more.
+async fn fetch_head(
+    s: &mut FtpSession,
+    path: &str,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), FtpError> {
+    let mut buf = Vec::new();
+    let more = retr_into(s, path, &mut |b| {
+        buf.extend_from_slice(b);
+        Ok(buf.len() <= limit)
+    })
+    .await?;
     buf.truncate(limit);
     Ok((buf, more))
 }
@@ -234,7 +246,6 @@ async fn fetch_head(
 /// Download a remote file whole into a new private directory (mode 0700, from `tempfile`),
 /// under its own name so the editor recognises its type. Returns the local path.
 async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<String, ErrorInfo> {
-    use tokio::io::AsyncReadExt;
     let err = |e: &dyn std::fmt::Display| ErrorInfo::new(e.to_string(), None);
     crate::fs::validate_name(name).map_err(|e| err(&e))?;
     let dir = tempfile::Builder::new()
@@ -243,37 +254,21 @@ async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<Str
         .map_err(|e| err(&e))?
         .keep();
     let local = dir.join(crate::ftp::encoding::local_path(name));
-    let result: Result<(), FtpError> = async {
-        let mut stream = s.retr(path, 0).await?;
-        let mut file = std::fs::File::create_new(&local)
-            .map_err(|e| FtpError::Connection(format!("creating {}: {e}", local.display())))?;
-        let mut chunk = vec![0u8; 64 * 1024];
-        let timeout = s.options().timeout;
-        loop {
-            let n = match tokio::time::timeout(timeout, stream.read(&mut chunk)).await {
-                Ok(Ok(n)) => n,
-                Ok(Err(e)) => return Err(FtpError::Connection(format!("data connection: {e}"))),
-                Err(_) => {
-                    return Err(FtpError::Timeout {
-                        after: timeout,
-                        what: "reading the file",
-                    });
-                }
-            };
-            if n == 0 {
-                break;
-            }
-            std::io::Write::write_all(&mut file, &chunk[..n])
-                .map_err(|e| FtpError::Connection(format!("writing {}: {e}", local.display())))?;
-        }
-        s.finish(stream).await
-    }
-    .await;
+    let result = match std::fs::File::create_new(&local) {
+        Ok(mut file) => retr_into(s, path, &mut |b| {
+            std::io::Write::write_all(&mut file, b)
+                .map_err(|e| FtpError::Protocol(format!("writing {}: {e}", local.display())))?;
+            Ok(true)
+        })
+        .await
+        .map_err(|e| ErrorInfo::from(&e)),
+        Err(e) => Err(err(&format!("creating {}: {e}", local.display()))),
+    };
     match result {
-        Ok(()) => Ok(crate::ftp::encoding::from_os(local.as_os_str())),
+        Ok(_) => Ok(crate::ftp::encoding::from_os(local.as_os_str())),
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
-            Err(ErrorInfo::from(&e))
+            Err(e)
         }
     }
 }

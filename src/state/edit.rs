@@ -5,7 +5,6 @@
 use super::action::{Effect, Side};
 use super::dialog::{ConfirmForm, Confirmed, Dialog};
 use super::{State, join_path};
-use crate::fs::EntryKind;
 use crate::transfer::{Direction, JobKind, JobSpec, OnExists};
 
 /// A remote file being edited through a local copy.
@@ -23,16 +22,11 @@ pub struct RemoteEdit {
 impl State {
     /// `e`: edit the file under the cursor.
     pub(super) fn start_edit(&mut self, side: Side) -> Vec<Effect> {
-        let pane = self.pane(side);
-        let Some(e) = pane.current() else {
+        let Some(e) = self.current_file(side) else {
             return vec![];
         };
-        if e.kind != EntryKind::File {
-            let name = e.name.clone();
-            self.set_status(format!("{name} is not a file"), true);
-            return vec![];
-        }
-        let path = join_path(side, &pane.path, &e.name);
+        let (name, size, mtime) = (e.name.clone(), e.size, e.mtime);
+        let path = join_path(side, &self.pane(side).path, &name);
         match side {
             Side::Local => vec![Effect::Edit {
                 file: path,
@@ -42,7 +36,6 @@ impl State {
                 if !matches!(self.conn, super::Conn::Connected { .. }) {
                     return self.not_connected();
                 }
-                let (size, mtime, name) = (e.size, e.mtime, e.name.clone());
                 let req = self.req();
                 self.editing = Some((
                     req,

@@ -563,17 +563,7 @@ impl State {
         }
         let dst_dir = into.unwrap_or_else(|| target.path.clone());
         let pane = self.pane(side);
-        let chosen: Vec<&crate::fs::Entry> = if pane.marked.is_empty() {
-            pane.current()
-                .filter(|e| e.name != "..")
-                .into_iter()
-                .collect()
-        } else {
-            pane.entries
-                .iter()
-                .filter(|e| pane.marked.contains(&e.name))
-                .collect()
-        };
+        let chosen = self.chosen(side);
         let direction = match side {
             Side::Local => Direction::Upload,
             Side::Remote => Direction::Download,

@@ -95,7 +95,8 @@ impl QueueView {
                     None => true,
                 });
                 let at = after
-                    .and_then(|a| self.order.iter().position(|&x| x == a))
+                    // From the end: new jobs mostly go after the last ones added.
+                    .and_then(|a| self.order.iter().rposition(|&x| x == a))
                     .map(|i| i + 1)
                     .unwrap_or(self.order.len());
                 self.order.splice(at..at, jobs.iter().map(|j| j.id));

@@ -110,22 +110,27 @@ fn text_lines(bytes: &[u8]) -> Vec<String> {
 }
 
 impl State {
+    /// The regular file under the cursor (the status line says so when it is not one).
+    pub(super) fn current_file(&mut self, side: Side) -> Option<&crate::fs::Entry> {
+        let name = match self.pane(side).current() {
+            Some(e) if e.kind == EntryKind::File => return self.pane(side).current(),
+            Some(e) => e.name.clone(),
+            None => return None,
+        };
+        self.set_status(format!("{name} is not a file"), true);
+        None
+    }
+
     /// `v` on a file: read its head in the background, then show it.
     pub(super) fn start_view(&mut self, side: Side) -> Vec<Effect> {
-        let pane = self.pane(side);
-        let Some(e) = pane.current() else {
+        let Some(e) = self.current_file(side) else {
             return vec![];
         };
-        if e.kind != EntryKind::File {
-            let name = e.name.clone();
-            self.set_status(format!("{name} is not a file"), true);
-            return vec![];
-        }
+        let (name, size) = (e.name.clone(), e.size);
         if side == Side::Remote && !matches!(self.conn, super::Conn::Connected { .. }) {
             return self.not_connected();
         }
-        let path = join_path(side, &pane.path, &e.name);
-        let size = e.size;
+        let path = join_path(side, &self.pane(side).path, &name);
         let req = self.req();
         self.viewing = req;
         self.set_status(

@@ -502,8 +502,10 @@ impl Core {
         }
     }
 
+    /// Where a job is in the queue. Searched from the end: the job asked about is most often
+    /// one just added (a directory's last entry made a job, when the next ones go after it).
     fn index_of(&self, id: JobId) -> Option<usize> {
-        self.order.iter().position(|&x| x == id)
+        self.order.iter().rposition(|&x| x == id)
     }
 
     fn requeued(&mut self, id: JobId) {

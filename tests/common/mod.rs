@@ -121,6 +121,23 @@ pub enum Side {
     Remote,
 }
 
+/// Move a pane's cursor down (`j`) until it is on `name`, waiting for each step to show;
+/// panics with the screen when the end of the list comes first.
+pub fn walk_to(t: &mut Pty, side: Side, name: &str) {
+    for _ in 0..500 {
+        let s = t.screen();
+        if s.cursor_is(side, name) {
+            return;
+        }
+        let before = s.cursor(side);
+        t.send_keys("j");
+        t.expect(&format!("the cursor to move towards {name}"), |s| {
+            s.cursor(side) != before
+        });
+    }
+    panic!("{name} not reached\n{}", t.screen().framed());
+}
+
 /// skiff-specific reading of a screen.
 pub trait SkiffScreen {
     fn pane(&self, side: Side) -> Option<PaneBox>;
