@@ -36,7 +36,12 @@ struct Cli {
     #[arg(long)]
     password_stdin: bool,
 
-    /// Language of reply-code explanations (default: from LANG).
+    /// Print the built-in configuration (every setting with its default) and exit.
+    #[arg(long)]
+    print_default_config: bool,
+
+    /// Language of the interface and reply-code explanations (default: [ui] lang in the
+    /// config file, else from LANG).
     #[arg(long, value_parser = ["en", "zh"])]
     lang: Option<String>,
 
@@ -44,13 +49,14 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     local: Option<std::path::PathBuf>,
 
-    /// Transfer connections (1-16).
-    #[arg(long, short = 'P', default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
-    parallel: u8,
+    /// Transfer connections (1-16; default: [transfer] parallel in the config file, 4).
+    #[arg(long, short = 'P', value_parser = clap::value_parser!(u8).range(1..=16))]
+    parallel: Option<u8>,
 
-    /// What to do when a transfer's destination exists (default: ask).
-    #[arg(long, default_value = "ask", value_parser = ["ask", "overwrite", "newer", "size", "resume", "skip", "rename"])]
-    on_exists: String,
+    /// What to do when a transfer's destination exists (default: [transfer] on_exists in the
+    /// config file, ask).
+    #[arg(long, value_parser = ["ask", "overwrite", "newer", "size", "resume", "skip", "rename"])]
+    on_exists: Option<String>,
 
     #[command(flatten)]
     tls: ConnArgs,
@@ -299,10 +305,16 @@ fn main() -> anyhow::Result<()> {
         let code = headless(cmd)?;
         std::process::exit(code);
     }
+    if cli.print_default_config {
+        print!("{}", skiff::config::DEFAULT_CONFIG);
+        return Ok(());
+    }
+    let (config, config_errors) = skiff::config::Config::load();
     let lang = cli
         .lang
         .as_deref()
         .map(Lang::parse)
+        .or(config.lang)
         .unwrap_or_else(Lang::from_env);
     let local_dir = match &cli.local {
         Some(d) => d.clone(),
@@ -319,8 +331,14 @@ fn main() -> anyhow::Result<()> {
         prompt: None,
         lang,
         notes: Vec::new(),
-        parallel: cli.parallel as usize,
-        on_exists: OnExists::parse(&cli.on_exists).unwrap_or(OnExists::Ask),
+        parallel: cli.parallel.map_or(config.transfer.parallel, usize::from),
+        on_exists: cli
+            .on_exists
+            .as_deref()
+            .and_then(OnExists::parse)
+            .unwrap_or(config.transfer.on_exists),
+        config,
+        config_errors,
     };
 
     // A bookmark: -b NAME, or a bare NAME where a URL could be.

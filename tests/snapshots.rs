@@ -369,4 +369,34 @@ fn layouts() {
     let text = screen_text(&render(&small, 60, 20));
     assert!(text.contains("skiff needs at least 80x24"), "{text}");
     insta::assert_snapshot!("too_small_60x20", text);
+
+    // A user's config.toml: columns in its order, its colours, its keys in the help overlay.
+    let (config, errors) = skiff::config::Config::with_user(
+        "[panes]\ncolumns = [\"perms\", \"size\"]\n[theme]\ncursor = \"black on light-green\"\n\
+         dir = \"magenta\"\n[keys]\nmkdir = [\"F7\", \"ctrl-x d\"]\n",
+    );
+    assert_eq!(errors, vec![]);
+    skiff::config::set_look(config.look.clone());
+    let s = sample_state(160, 48);
+    let t = render(&s, 160, 48);
+    let text = screen_text(&t);
+    insta::assert_snapshot!("configured_160x48", text);
+    let buf = t.backend().buffer();
+    // The cursor row of the focused (remote) pane has the configured colours; row 3 of the
+    // local pane is a directory.
+    let green: Vec<(u16, u16)> = (0..48u16)
+        .flat_map(|y| (0..160u16).map(move |x| (x, y)))
+        .filter(|&(x, y)| buf[(x, y)].bg == ratatui::style::Color::LightGreen)
+        .collect();
+    let cursor: Vec<_> = green.iter().filter(|&&(_, y)| y < 46).collect();
+    assert_eq!(cursor.len(), 78, "{green:?}");
+    assert!(cursor.iter().all(|&&(x, y)| x > 80 && y == 3));
+    assert_eq!(buf[(3, 3)].fg, ratatui::style::Color::Magenta);
+    let mut h = s.clone();
+    h.update(Action::Help);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| skiff::ui::draw(&h, &config.keymap, f)).unwrap();
+    let help = screen_text(&t);
+    assert!(help.contains("F7, ctrl-x d"), "{help}");
+    skiff::config::set_look(skiff::config::Config::builtin().look);
 }

@@ -50,14 +50,19 @@ pub fn key_from_crossterm(k: &KeyEvent) -> Option<KeyPress> {
 }
 
 /// Turn a terminal event into an action, using the keymap unless a dialog wants the keys.
-pub fn action_for(state: &State, keymap: &Keymap, ev: &TermEvent) -> Option<Action> {
+/// The start of a chord waits in `state.chord` for its next key.
+pub fn action_for(state: &mut State, keymap: &Keymap, ev: &TermEvent) -> Option<Action> {
     match ev {
         TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
             let kp = key_from_crossterm(k)?;
             if state.wants_input() {
+                state.chord.clear();
                 Some(Action::Input(kp))
             } else {
-                state.pick(keymap.get_all(&kp)).cloned()
+                match keymap.resolve(&mut state.chord, kp) {
+                    crate::config::Chord::Actions(a) => state.pick(a).cloned(),
+                    _ => None,
+                }
             }
         }
         TermEvent::Mouse(m) => match m.kind {
@@ -106,6 +111,8 @@ pub struct Runner {
     /// Connections the transfer engine may open (1–16).
     pub parallel: usize,
     pub on_exists: OnExists,
+    /// Attempts per job before a transient failure is final.
+    pub attempts: u32,
 }
 
 impl Runner {
@@ -119,6 +126,7 @@ impl Runner {
             pending_engine: None,
             parallel: 4,
             on_exists: OnExists::Ask,
+            attempts: 5,
         }
     }
 
@@ -155,6 +163,7 @@ impl Runner {
         let mut cfg = EngineConfig::new(opts);
         cfg.parallel = parallel;
         cfg.on_exists = self.on_exists;
+        cfg.max_attempts = self.attempts;
         cfg.state_file = crate::config::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();
@@ -584,17 +593,25 @@ pub struct Launch {
     pub parallel: usize,
     /// The default answer when a destination exists.
     pub on_exists: OnExists,
+    /// The configuration (built-in defaults overlaid by the user's file).
+    pub config: crate::config::Config,
+    /// Mistakes found in the user's configuration file (shown at start).
+    pub config_errors: Vec<String>,
 }
 
 /// Run the TUI until the user quits.
 pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
-    let (keymap, keymap_err) = Keymap::load();
+    let config = launch.config;
+    let keymap = config.keymap.clone();
+    crate::config::set_look(config.look.clone());
     let mut state = State::new(&launch.local_dir, launch.lang);
+    state.configure(&config);
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
     let (log_tx, mut log_rx) = mpsc::unbounded_channel::<LogEvent>();
     let mut runner = Runner::new(ev_tx, log_tx.clone());
     runner.parallel = launch.parallel;
     runner.on_exists = launch.on_exists;
+    runner.attempts = config.transfer.attempts;
 
     let mut term = terminal::Tui::enter()?;
     let size = term.size()?;
@@ -606,13 +623,16 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     for n in &launch.notes {
         notes_tap.info(n.clone());
     }
+    for e in &launch.config_errors {
+        notes_tap.warn(e.clone());
+    }
     if let Some(form) = launch.prompt {
         state.dialog = Some(crate::state::Dialog::Connect(form));
     }
     let fx = state.start(launch.connect);
     runner.run_all(fx);
-    if let Some(e) = keymap_err {
-        state.set_status(e, true);
+    if let Some(e) = launch.config_errors.first() {
+        state.set_status(e.clone(), true);
     }
 
     let mut input = EventStream::new();
@@ -636,9 +656,12 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
         tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(ev)) => {
-                    if let Some(a) = action_for(&state, &keymap, &ev) {
+                    let chord = !state.chord.is_empty();
+                    if let Some(a) = action_for(&mut state, &keymap, &ev) {
                         let fx = state.update(a);
                         run(&mut runner, fx, &mut edits);
+                        dirty = true;
+                    } else if chord || !state.chord.is_empty() {
                         dirty = true;
                     }
                 }

@@ -70,7 +70,8 @@ impl KeyPress {
     }
 }
 
-/// Things the user can ask for. The keymap (`assets/keymap.toml`) names these in snake_case.
+/// Things the user can ask for. The `[keys]` section of `assets/config.toml` names these in
+/// snake_case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {

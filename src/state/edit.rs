@@ -141,6 +141,11 @@ impl State {
             format!("  from {}", edit.local),
             String::new(),
         ];
+        let unchanged =
+            matches!(now, Ok(Some((size, mtime))) if size == edit.size && mtime == edit.mtime);
+        if unchanged && !self.confirm.upload_edited {
+            return self.upload_edit(edit);
+        }
         match now {
             Ok(Some((size, mtime))) if size != edit.size || mtime != edit.mtime => {
                 lines.push("WARNING: the file on the server changed since you opened it".into());

@@ -72,6 +72,10 @@ pub struct State {
     pub sync_browse: bool,
     /// How far the help overlay is scrolled.
     pub help_top: usize,
+    /// The keys of a chord typed so far.
+    pub chord: Vec<KeyPress>,
+    /// Which confirmations are asked.
+    pub confirm: crate::config::Confirmations,
     /// The pager is waiting for this request (0: none).
     viewing: u64,
     /// A remote file being edited, with the request it waits for.
@@ -111,10 +115,22 @@ impl State {
             sync_browse: false,
             viewing: 0,
             help_top: 0,
+            chord: Vec::new(),
+            confirm: Default::default(),
             editing: None,
             edit_uploads: Default::default(),
             next_req: 0,
         }
+    }
+
+    /// Take the settings of the configuration file: the panes' order and hidden files, and
+    /// which confirmations are asked.
+    pub fn configure(&mut self, config: &crate::config::Config) {
+        for p in [&mut self.local, &mut self.remote] {
+            p.sort = config.sort;
+            p.show_hidden = config.show_hidden;
+        }
+        self.confirm = config.confirm;
     }
 
     pub fn pane(&self, side: Side) -> &Pane {
@@ -438,7 +454,7 @@ impl State {
                 vec![]
             }
             Action::Quit => {
-                if self.busy() {
+                if self.busy() && self.confirm.quit {
                     self.dialog = Some(Dialog::ConfirmQuit);
                     vec![]
                 } else {

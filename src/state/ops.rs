@@ -133,13 +133,18 @@ impl State {
                 kind,
             })
             .collect();
-        self.dialog = Some(Dialog::Confirm(ConfirmForm {
+        let form = ConfirmForm {
             side,
             title,
             lines,
             then: Confirmed::Fs(FsOp::Delete(targets)),
-        }));
-        vec![]
+        };
+        if self.confirm.delete {
+            self.dialog = Some(Dialog::Confirm(form));
+            vec![]
+        } else {
+            self.confirm_key(form, KeyPress::plain(Key::Enter))
+        }
     }
 
     pub(super) fn start_chmod(&mut self, side: Side) -> Vec<Effect> {

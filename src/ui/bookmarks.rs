@@ -2,7 +2,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
+
+use super::th;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -19,12 +21,9 @@ pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
     let w = inner.width as usize;
     let mut lines = Vec::new();
     let filter = if l.filtering {
-        Span::styled(
-            format!(" / {}▏", l.filter),
-            Style::new().fg(Color::Black).bg(Color::Yellow),
-        )
+        Span::styled(format!(" / {}▏", l.filter), th().selected)
     } else if l.filter.is_empty() {
-        Span::styled(" / to filter", Style::new().fg(Color::DarkGray))
+        Span::styled(" / to filter", th().faint)
     } else {
         Span::raw(format!(" / {}", l.filter))
     };
@@ -32,7 +31,7 @@ pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
     if let Some(e) = &l.error {
         lines.push(Line::from(Span::styled(
             fit(&format!(" {e}"), w),
-            Style::new().fg(Color::LightRed),
+            th().error,
         )));
     }
     let items = l.filtered();
@@ -44,10 +43,7 @@ pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
         } else {
             " Nothing matches the filter."
         };
-        lines.push(Line::from(Span::styled(
-            msg,
-            Style::new().fg(Color::DarkGray),
-        )));
+        lines.push(Line::from(Span::styled(msg, th().faint)));
     }
     for (i, p) in items.iter().enumerate().skip(offset).take(rows) {
         let target = match &p.user {
@@ -60,7 +56,7 @@ pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
             fit(&target, w.saturating_sub(31))
         );
         let style = if i == l.cursor && !l.filtering {
-            Style::new().fg(Color::Black).bg(Color::Cyan)
+            th().cursor
         } else {
             Style::new()
         };
@@ -75,13 +71,11 @@ pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
                 &format!(" Delete {name}? y to confirm, any other key keeps it"),
                 w,
             ),
-            Style::new()
-                .fg(Color::LightRed)
-                .add_modifier(Modifier::BOLD),
+            th().error.add_modifier(Modifier::BOLD),
         ),
         None => Span::styled(
             " Enter connect · a add · e edit · d delete · y duplicate · / filter · Esc close",
-            Style::new().fg(Color::Gray),
+            th().hint,
         ),
     };
     lines.push(Line::from(help));
@@ -108,15 +102,11 @@ pub fn draw_form(form: &BookmarkForm, full: Rect, f: &mut Frame) {
             value.push('▏');
         }
         let style = match (i == form.focus, bad) {
-            (true, _) => Style::new().fg(Color::Black).bg(Color::Yellow),
-            (false, true) => Style::new().fg(Color::LightRed).bg(Color::DarkGray),
-            (false, false) => Style::new().bg(Color::DarkGray),
+            (true, _) => th().selected,
+            (false, true) => th().error.bg(ratatui::style::Color::DarkGray),
+            (false, false) => Style::new().bg(ratatui::style::Color::DarkGray),
         };
-        let label_style = if bad {
-            Style::new().fg(Color::LightRed)
-        } else {
-            Style::new()
-        };
+        let label_style = if bad { th().error } else { Style::new() };
         lines.push(Line::from(vec![
             Span::styled(format!(" {label:<12} "), label_style),
             Span::styled(fit(&value, w), style),
@@ -126,18 +116,16 @@ pub fn draw_form(form: &BookmarkForm, full: Rect, f: &mut Frame) {
     match form.errors.first() {
         Some((label, msg)) => lines.push(Line::from(Span::styled(
             fit(&format!(" {label}: {msg}"), inner.width as usize),
-            Style::new()
-                .fg(Color::LightRed)
-                .add_modifier(Modifier::BOLD),
+            th().error.add_modifier(Modifier::BOLD),
         ))),
         None => lines.push(Line::from(Span::styled(
             " Enter save · Tab next · Space cycles a choice · Esc cancel",
-            Style::new().fg(Color::Gray),
+            th().hint,
         ))),
     }
     lines.push(Line::from(Span::styled(
         " Passwords are never saved here: ask, the OS keyring, or a command.",
-        Style::new().fg(Color::DarkGray),
+        th().faint,
     )));
     f.render_widget(Paragraph::new(lines), inner);
 }

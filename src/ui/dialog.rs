@@ -2,7 +2,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
+
+use super::th;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
@@ -29,7 +31,7 @@ pub(crate) fn frame(title: &str) -> Block<'static> {
     Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::Yellow))
+        .border_style(th().dialog_border)
         .title(format!(" {title} "))
 }
 
@@ -58,7 +60,7 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
                 .enumerate()
                 .map(|(i, (label, _))| {
                     let style = if i == form.cursor {
-                        Style::new().fg(Color::Black).bg(Color::Yellow)
+                        th().selected
                     } else {
                         Style::new()
                     };
@@ -125,16 +127,10 @@ fn draw_prompt(form: &PromptForm, full: Rect, f: &mut Frame) {
         input_line(&form.input, w.saturating_sub(1)),
     ];
     match &form.error {
-        Some(e) => lines.push(Line::from(Span::styled(
-            fit(e, w),
-            Style::new().fg(Color::LightRed),
-        ))),
+        Some(e) => lines.push(Line::from(Span::styled(fit(e, w), th().error))),
         None => lines.push(Line::from("")),
     }
-    lines.push(Line::from(Span::styled(
-        "Enter OK · Esc cancel",
-        Style::new().fg(Color::Gray),
-    )));
+    lines.push(Line::from(Span::styled("Enter OK · Esc cancel", th().hint)));
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -142,7 +138,7 @@ fn draw_confirm(form: &ConfirmForm, full: Rect, f: &mut Frame) {
     let h = (form.lines.len() as u16 + 5).min(20);
     let area = centered(full, 64, h);
     f.render_widget(Clear, area);
-    let block = frame(&form.title).border_style(Style::new().fg(Color::LightRed));
+    let block = frame(&form.title).border_style(th().error);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
@@ -178,7 +174,7 @@ fn draw_chmod(form: &ChmodForm, full: Rect, f: &mut Frame) {
             let on = form.mode & (1 << (8 - i)) != 0;
             let text = format!(" [{}]   ", if on { 'x' } else { ' ' });
             let style = if i == form.cursor {
-                Style::new().fg(Color::Black).bg(Color::Yellow)
+                th().selected
             } else {
                 Style::new()
             };
@@ -203,7 +199,7 @@ fn draw_chmod(form: &ChmodForm, full: Rect, f: &mut Frame) {
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         "Space toggle · 0-7 octal · Enter apply · Esc cancel",
-        Style::new().fg(Color::Gray),
+        th().hint,
     )));
     f.render_widget(
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
@@ -255,12 +251,12 @@ fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) 
             it.why
         );
         let mut style = match it.action {
-            SyncAction::Delete => Style::new().fg(Color::LightRed),
-            _ if !it.on => Style::new().fg(Color::DarkGray),
+            SyncAction::Delete => th().error,
+            _ if !it.on => th().faint,
             _ => Style::new(),
         };
         if i == form.cursor {
-            style = Style::new().fg(Color::Black).bg(Color::Yellow);
+            style = th().selected;
         }
         lines.push(Line::from(Span::styled(fit(&text, w), style)));
     }
@@ -275,7 +271,7 @@ fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) 
             "Space toggle · a all · n none · d deletions · Tab other way · Enter queue · Esc cancel",
             w,
         ),
-        Style::new().fg(Color::Gray),
+        th().hint,
     )));
     f.render_widget(Paragraph::new(lines), inner);
 }
@@ -290,11 +286,9 @@ fn draw_view(v: &crate::state::view::ViewForm, full: Rect, f: &mut Frame) {
     } else {
         ""
     };
-    let block =
-        frame(&format!("{} · {mode}{more}", v.title)).title_bottom(Line::from(Span::styled(
-            " ↑↓ PgUp PgDn Home End · h hex/text · q close ",
-            Style::new().fg(Color::Gray),
-        )));
+    let block = frame(&format!("{} · {mode}{more}", v.title)).title_bottom(Line::from(
+        Span::styled(" ↑↓ PgUp PgDn Home End · h hex/text · q close ", th().hint),
+    ));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
@@ -325,16 +319,13 @@ fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
         .iter()
         .map(|(l, v)| {
             Line::from(vec![
-                Span::styled(format!("{l:<label_w$}"), Style::new().fg(Color::Gray)),
+                Span::styled(format!("{l:<label_w$}"), th().hint),
                 Span::raw(fit(v, w.saturating_sub(label_w))),
             ])
         })
         .collect();
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        "any key closes",
-        Style::new().fg(Color::Gray),
-    )));
+    lines.push(Line::from(Span::styled("any key closes", th().hint)));
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -348,7 +339,11 @@ fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {
     } else {
         "Untrusted server certificate"
     })
-    .border_style(Style::new().fg(if changed { Color::Red } else { Color::Yellow }));
+    .border_style(if changed {
+        th().error
+    } else {
+        th().dialog_border
+    });
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
@@ -368,7 +363,7 @@ fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {
         field("", fp2.trim_start_matches(':')),
         Line::from(Span::styled(
             fit(&format!(" why: {}", info.reason), w),
-            Style::new().fg(Color::Gray),
+            th().hint,
         )),
         Line::from(""),
     ];
@@ -381,19 +376,16 @@ fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {
                 " Refused: someone may be intercepting the connection. If the certificate",
                 w,
             ),
-            Style::new().fg(Color::Red),
+            th().error,
         )));
         lines.push(Line::from(Span::styled(
             fit(
                 " was replaced on purpose, change the pin (bookmark or known_hosts file).",
                 w,
             ),
-            Style::new().fg(Color::Red),
+            th().error,
         )));
-        lines.push(Line::from(Span::styled(
-            " Esc close",
-            Style::new().fg(Color::Gray),
-        )));
+        lines.push(Line::from(Span::styled(" Esc close", th().hint)));
     } else {
         lines.push(Line::from(
             " Compare the fingerprint with what the server's administrator says.",
@@ -436,7 +428,7 @@ fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
     ];
     for (i, (key, label, _)) in CONFLICT_CHOICES.iter().enumerate() {
         let style = if i == form.choice {
-            Style::new().fg(Color::Black).bg(Color::Yellow)
+            th().selected
         } else {
             Style::new()
         };
@@ -452,7 +444,7 @@ fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
     )));
     lines.push(Line::from(Span::styled(
         " Enter choose · key letter · Esc later (Enter on the queue row)",
-        Style::new().fg(Color::Gray),
+        th().hint,
     )));
     f.render_widget(Paragraph::new(lines), inner);
 }
@@ -488,9 +480,9 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
             value
         };
         let style = if focused {
-            Style::new().fg(Color::Black).bg(Color::Yellow)
+            th().selected
         } else {
-            Style::new().bg(Color::DarkGray)
+            Style::new().bg(ratatui::style::Color::DarkGray)
         };
         lines.push(Line::from(vec![
             Span::raw(format!(" {name:<9} ")),
@@ -500,18 +492,16 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         " Empty user: anonymous login.",
-        Style::new().fg(Color::DarkGray),
+        th().faint,
     )));
     match &form.error {
         Some(e) => lines.push(Line::from(Span::styled(
             format!(" {e}"),
-            Style::new()
-                .fg(Color::LightRed)
-                .add_modifier(Modifier::BOLD),
+            th().error.add_modifier(Modifier::BOLD),
         ))),
         None => lines.push(Line::from(Span::styled(
             " Enter connect · Tab field · Ctrl-S bookmark · Esc",
-            Style::new().fg(Color::Gray),
+            th().hint,
         ))),
     }
     f.render_widget(Paragraph::new(lines), inner);
@@ -566,7 +556,7 @@ pub fn draw_help(keymap: &Keymap, top: usize, full: Rect, f: &mut Frame) {
             .map(|(_, k)| k.join(", "))
             .unwrap_or_default();
         vec![
-            Span::styled(fit(&keys, key_w), Style::new().fg(Color::Cyan)),
+            Span::styled(fit(&keys, key_w), th().key),
             Span::raw(" "),
             Span::raw(fit(what, what_w)),
         ]
@@ -583,11 +573,11 @@ pub fn draw_help(keymap: &Keymap, top: usize, full: Rect, f: &mut Frame) {
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         "Mouse: click selects, click again opens, right click: menu, drag copies.",
-        Style::new().fg(Color::Gray),
+        th().hint,
     )));
     lines.push(Line::from(Span::styled(
         "Esc or ? closes this help.",
-        Style::new().fg(Color::Gray),
+        th().hint,
     )));
     f.render_widget(Paragraph::new(lines).scroll((top as u16, 0)), inner);
 }

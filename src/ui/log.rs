@@ -3,45 +3,39 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::text::fit;
+use crate::config::Theme;
 use crate::ftp::LogKind;
 use crate::ftp::replies::ReplyClass;
 use crate::state::{LogLine, LogPanel};
 
-pub fn reply_color(code: u16) -> Color {
+/// The theme's style for a reply of this code's class.
+pub fn reply_style(th: &Theme, code: u16) -> Style {
     match ReplyClass::of(code) {
-        ReplyClass::Preliminary => Color::LightBlue,
-        ReplyClass::Completion => Color::LightGreen,
-        ReplyClass::Intermediate => Color::LightCyan,
-        ReplyClass::TransientNegative => Color::LightYellow,
-        ReplyClass::PermanentNegative => Color::LightRed,
-        ReplyClass::Protected | ReplyClass::Unknown => Color::Gray,
+        ReplyClass::Preliminary => th.reply_1xx,
+        ReplyClass::Completion => th.reply_2xx,
+        ReplyClass::Intermediate => th.reply_3xx,
+        ReplyClass::TransientNegative => th.reply_4xx,
+        ReplyClass::PermanentNegative => th.reply_5xx,
+        ReplyClass::Protected | ReplyClass::Unknown => th.reply_6xx,
     }
 }
 
-fn line_spans(l: &LogLine, width: usize) -> Line<'static> {
+fn line_spans(th: &Theme, l: &LogLine, width: usize) -> Line<'static> {
     let head = format!("{} {:<7} ", l.time, fit(&l.tag, 7).trim_end());
     let (marker, style) = match l.kind {
-        LogKind::Command => (
-            "> ",
-            Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
-        ),
-        LogKind::Reply { code, .. } => ("< ", Style::new().fg(reply_color(code))),
-        LogKind::Info => ("* ", Style::new().fg(Color::Gray)),
-        LogKind::Warn => ("! ", Style::new().fg(Color::Yellow)),
-        LogKind::Error => (
-            "! ",
-            Style::new()
-                .fg(Color::LightRed)
-                .add_modifier(Modifier::BOLD),
-        ),
+        LogKind::Command => ("> ", th.log_command),
+        LogKind::Reply { code, .. } => ("< ", reply_style(th, code)),
+        LogKind::Info => ("* ", th.log_info),
+        LogKind::Warn => ("! ", th.log_warn),
+        LogKind::Error => ("! ", th.log_error),
     };
     let mut spans = vec![
-        Span::styled(head, Style::new().fg(Color::DarkGray)),
+        Span::styled(head, th.faint),
         Span::styled(marker, style),
         Span::styled(l.text.clone(), style),
     ];
@@ -54,12 +48,7 @@ fn line_spans(l: &LogLine, width: usize) -> Line<'static> {
             (Some(h), _) => format!("  — {} {h}", x.meaning),
             (None, _) => format!("  — {}", x.meaning),
         };
-        spans.push(Span::styled(
-            note,
-            Style::new()
-                .fg(Color::DarkGray)
-                .add_modifier(Modifier::ITALIC),
-        ));
+        spans.push(Span::styled(note, th.faint.add_modifier(Modifier::ITALIC)));
     }
     // Cut to the width; the panel never wraps.
     let mut used = 0usize;
@@ -81,6 +70,7 @@ fn line_spans(l: &LogLine, width: usize) -> Line<'static> {
 }
 
 pub fn draw(log: &LogPanel, area: Rect, f: &mut Frame) {
+    let look = crate::config::look();
     let title = if log.scroll > 0 {
         format!(" Log (back {} lines; ] to follow) ", log.scroll)
     } else {
@@ -88,7 +78,7 @@ pub fn draw(log: &LogPanel, area: Rect, f: &mut Frame) {
     };
     let block = Block::new()
         .borders(Borders::TOP)
-        .border_style(Style::new().fg(Color::DarkGray))
+        .border_style(look.theme.border)
         .title(title);
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -98,7 +88,7 @@ pub fn draw(log: &LogPanel, area: Rect, f: &mut Frame) {
     let lines: Vec<Line> = log
         .lines
         .range(start..end)
-        .map(|l| line_spans(l, inner.width as usize))
+        .map(|l| line_spans(&look.theme, l, inner.width as usize))
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -18,6 +18,11 @@ use ratatui::widgets::Paragraph;
 use crate::config::Keymap;
 use crate::state::{Conn, Side, State};
 
+/// The theme this thread draws with (a copy: styles are small).
+pub(crate) fn th() -> crate::config::Theme {
+    crate::config::look().theme.clone()
+}
+
 /// Paint the whole screen.
 pub fn draw(state: &State, keymap: &Keymap, f: &mut Frame) {
     let full = f.area();
@@ -71,6 +76,8 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
     if area.height == 0 {
         return;
     }
+    let look = crate::config::look();
+    let th = &look.theme;
     let conn = match &state.conn {
         Conn::Disconnected => {
             Span::styled(" offline ", Style::new().fg(Color::Black).bg(Color::Gray))
@@ -84,17 +91,20 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
         }
     };
     let style = if state.status.error {
-        Style::new()
-            .fg(Color::LightRed)
-            .add_modifier(Modifier::BOLD)
+        th.error.add_modifier(Modifier::BOLD)
     } else {
         Style::new()
     };
     let used = conn.width() + 1;
-    let msg = text::fit(
-        &state.status.text,
-        (area.width as usize).saturating_sub(used),
-    );
+    // The start of a chord waits for its next key.
+    let pending;
+    let shown = if state.chord.is_empty() {
+        state.status.text.as_str()
+    } else {
+        pending = format!("{} …", crate::config::chord_label(&state.chord));
+        pending.as_str()
+    };
+    let msg = text::fit(shown, (area.width as usize).saturating_sub(used));
     let line = Line::from(vec![conn, Span::raw(" "), Span::styled(msg, style)]);
     f.render_widget(Paragraph::new(line), area);
 }
@@ -127,7 +137,7 @@ fn draw_keys(area: Rect, f: &mut Frame) {
         used += w;
         spans.push(Span::styled(
             format!(" {k} "),
-            Style::new().fg(Color::Black).bg(Color::Cyan),
+            crate::config::look().theme.cursor,
         ));
         spans.push(Span::raw(format!(" {what} ")));
     }

@@ -2,11 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::text::{fit, fit_right, human_size, local_time};
+use crate::config::{Column, Theme};
 use crate::fs::{Entry, EntryKind};
 use crate::state::pane::SortBy;
 use crate::state::{Conn, Side, State};
@@ -17,30 +18,41 @@ const PERM_W: usize = 10;
 
 struct Columns {
     name: usize,
-    size: bool,
-    time: bool,
-    perms: bool,
+    /// The optional columns shown, in the configured order.
+    shown: Vec<Column>,
 }
 
-fn columns(inner: usize) -> Columns {
-    let perms = inner >= 70;
-    let time = inner >= 48;
-    let size = inner >= 20;
-    let mut fixed = 0;
-    if size {
-        fixed += SIZE_W + 1;
+impl Column {
+    fn width(self) -> usize {
+        match self {
+            Column::Size => SIZE_W,
+            Column::Time => TIME_W,
+            Column::Perms => PERM_W,
+        }
     }
-    if time {
-        fixed += TIME_W + 1;
+
+    /// The pane width from which the column is shown.
+    fn min_pane(self) -> usize {
+        match self {
+            Column::Size => 20,
+            Column::Time => 48,
+            Column::Perms => 70,
+        }
     }
-    if perms {
-        fixed += PERM_W + 1;
-    }
+}
+
+/// The configured columns that fit in `inner` cells (size from 20, time from 48, permissions
+/// from 70), in the configured order.
+fn columns(wanted: &[Column], inner: usize) -> Columns {
+    let shown: Vec<Column> = wanted
+        .iter()
+        .copied()
+        .filter(|c| inner >= c.min_pane())
+        .collect();
+    let fixed: usize = shown.iter().map(|c| c.width() + 1).sum();
     Columns {
         name: inner.saturating_sub(fixed),
-        size,
-        time,
-        perms,
+        shown,
     }
 }
 
@@ -64,34 +76,32 @@ fn row_text(e: &Entry, c: &Columns, marked: bool, counted: Option<u64>) -> Strin
         _ => {}
     }
     let mut s = fit(&name, c.name);
-    if c.size {
+    for col in &c.shown {
         s.push(' ');
-        let size = match e.kind {
-            EntryKind::Dir => counted.map_or_else(|| "<DIR>".to_string(), human_size),
-            EntryKind::Symlink => "<LNK>".to_string(),
-            _ => human_size(e.size),
-        };
-        s.push_str(&fit_right(&size, SIZE_W));
-    }
-    if c.time {
-        s.push(' ');
-        s.push_str(&fit(&e.mtime.map(local_time).unwrap_or_default(), TIME_W));
-    }
-    if c.perms {
-        s.push(' ');
-        s.push_str(&fit(e.perms.as_deref().unwrap_or(""), PERM_W));
+        match col {
+            Column::Size => {
+                let size = match e.kind {
+                    EntryKind::Dir => counted.map_or_else(|| "<DIR>".to_string(), human_size),
+                    EntryKind::Symlink => "<LNK>".to_string(),
+                    _ => human_size(e.size),
+                };
+                s.push_str(&fit_right(&size, SIZE_W));
+            }
+            Column::Time => {
+                s.push_str(&fit(&e.mtime.map(local_time).unwrap_or_default(), TIME_W));
+            }
+            Column::Perms => s.push_str(&fit(e.perms.as_deref().unwrap_or(""), PERM_W)),
+        }
     }
     s
 }
 
-fn entry_style(e: &Entry) -> Style {
+fn entry_style(th: &Theme, e: &Entry) -> Style {
     match e.kind {
-        EntryKind::Dir => Style::new()
-            .fg(Color::LightBlue)
-            .add_modifier(Modifier::BOLD),
-        EntryKind::Symlink => Style::new().fg(Color::LightCyan),
-        EntryKind::Other => Style::new().fg(Color::LightYellow),
-        EntryKind::File => Style::new(),
+        EntryKind::Dir => th.dir,
+        EntryKind::Symlink => th.link,
+        EntryKind::Other => th.special,
+        EntryKind::File => th.file,
     }
 }
 
@@ -101,10 +111,12 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
     }
     let pane = state.pane(side);
     let focused = state.focus == side;
+    let look = crate::config::look();
+    let th = &look.theme;
     let border = if focused {
-        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        th.border_focused
     } else {
-        Style::new().fg(Color::DarkGray)
+        th.border
     };
     let inner_w = area.width.saturating_sub(2) as usize;
     let label = format!(" {} ", pane.label);
@@ -121,7 +133,7 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
             .len()
             .saturating_sub(usize::from(pane.row(0).is_some_and(|e| e.name == "..")));
         let total = pane.counts.0 + pane.counts.1;
-        let style = Style::new().fg(Color::LightYellow);
+        let style = th.marked;
         let mut spans = vec![Span::styled(
             format!(" /{}", fit(&f.query, inner_w.saturating_sub(24)).trim_end()),
             style.add_modifier(Modifier::BOLD),
@@ -135,11 +147,11 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         spans.push(Span::styled(format!(" {shown} of {total} "), style));
         Line::from(spans)
     } else if pane.loading != 0 {
-        Line::from(Span::styled(" loading… ", Style::new().fg(Color::Yellow)))
+        Line::from(Span::styled(" loading… ", th.hint))
     } else if let Some(err) = &pane.error {
         Line::from(Span::styled(
             format!(" {} ", fit(err, inner_w.saturating_sub(2)).trim_end()),
-            Style::new().fg(Color::LightRed),
+            th.error,
         ))
     } else {
         let (dirs, files) = pane.counts;
@@ -148,7 +160,7 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         } else {
             Line::from(Span::styled(
                 format!(" {dirs} dirs, {files} files, {} marked ", pane.marked.len()),
-                Style::new().fg(Color::LightYellow),
+                th.marked,
             ))
         }
     };
@@ -166,7 +178,7 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
     let inner = block.inner(area);
     f.render_widget(block, area);
 
-    let cols = columns(inner.width as usize);
+    let cols = columns(&look.columns, inner.width as usize);
     // The column the pane is sorted by carries an arrow (the extension sorts under Name).
     let arrow = if pane.sort.desc { '↓' } else { '↑' };
     let mark = |by: SortBy, label: &str| -> String {
@@ -181,26 +193,17 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         _ => mark(SortBy::Name, "Name"),
     };
     let mut header = fit(&name_label, cols.name);
-    if cols.size {
+    for col in &cols.shown {
         header.push(' ');
-        header.push_str(&fit_right(&mark(SortBy::Size, "Size"), SIZE_W));
-    }
-    if cols.time {
-        header.push(' ');
-        header.push_str(&fit(&mark(SortBy::Time, "Modified"), TIME_W));
-    }
-    if cols.perms {
-        header.push(' ');
-        header.push_str(&fit("Perms", PERM_W));
+        match col {
+            Column::Size => header.push_str(&fit_right(&mark(SortBy::Size, "Size"), SIZE_W)),
+            Column::Time => header.push_str(&fit(&mark(SortBy::Time, "Modified"), TIME_W)),
+            Column::Perms => header.push_str(&fit("Perms", PERM_W)),
+        }
     }
     let rows = inner.height.saturating_sub(1) as usize;
     let mut lines = Vec::with_capacity(rows + 1);
-    lines.push(Line::from(Span::styled(
-        header,
-        Style::new()
-            .fg(Color::Gray)
-            .add_modifier(Modifier::UNDERLINED),
-    )));
+    lines.push(Line::from(Span::styled(header, th.header)));
     if pane.is_empty() {
         let msg = if side == Side::Remote && !matches!(state.conn, Conn::Connected { .. }) {
             match &state.conn {
@@ -216,7 +219,7 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         };
         lines.push(Line::from(Span::styled(
             fit(&msg, inner.width as usize),
-            Style::new().fg(Color::DarkGray),
+            th.faint,
         )));
     }
     // Matched characters are highlighted while a filter is set.
@@ -231,31 +234,25 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         .enumerate()
     {
         let idx = pane.offset + i;
-        let mut style = entry_style(e);
+        let mut style = entry_style(th, e);
         // While comparing: only on this side, newer here, different size or kind.
         if let Some(d) = pane.diff.get(&e.name) {
             use crate::state::compare::Diff;
             style = match d {
-                Diff::Only => Style::new().fg(Color::Yellow),
-                Diff::Newer => Style::new()
-                    .fg(Color::LightGreen)
-                    .add_modifier(Modifier::BOLD),
-                Diff::Older => Style::new().fg(Color::DarkGray),
-                Diff::Size | Diff::Kind => Style::new().fg(Color::LightRed),
+                Diff::Only => th.diff_only,
+                Diff::Newer => th.diff_newer,
+                Diff::Older => th.diff_older,
+                Diff::Size | Diff::Kind => th.diff_differs,
             };
         }
         let marked = !pane.marked.is_empty() && pane.marked.contains(&e.name);
         if marked {
-            style = Style::new()
-                .fg(Color::LightYellow)
-                .add_modifier(Modifier::BOLD);
+            style = th.marked;
         }
+        let on_cursor = idx == pane.cursor && focused;
         if idx == pane.cursor {
             style = if focused {
-                Style::new()
-                    .fg(Color::Black)
-                    .bg(Color::Cyan)
-                    .add_modifier(Modifier::BOLD)
+                th.cursor
             } else {
                 style.add_modifier(Modifier::REVERSED)
             };
@@ -264,12 +261,18 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         match finder.as_mut() {
             Some(fd) if e.name != ".." => {
                 let hits = fd.indices(&e.name);
+                let hit = if on_cursor {
+                    style.add_modifier(Modifier::UNDERLINED)
+                } else {
+                    style.patch(th.filter_match)
+                };
                 lines.push(highlighted(
                     &text,
                     usize::from(marked),
                     cols.name,
                     &hits,
                     style,
+                    hit,
                 ));
             }
             _ => lines.push(Line::from(Span::styled(text, style))),
@@ -280,15 +283,14 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
 
 /// A row with the characters of the name at `hits` (indices into the name, which starts
 /// `skip` characters into `text` and fills at most `width` columns) underlined and yellow.
-fn highlighted(text: &str, skip: usize, width: usize, hits: &[u32], base: Style) -> Line<'static> {
-    let hit = base
-        .fg(Color::Yellow)
-        .add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
-    let hit = if base.bg == Some(Color::Cyan) {
-        base.add_modifier(Modifier::UNDERLINED)
-    } else {
-        hit
-    };
+fn highlighted(
+    text: &str,
+    skip: usize,
+    width: usize,
+    hits: &[u32],
+    base: Style,
+    hit: Style,
+) -> Line<'static> {
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut run = String::new();
     let mut run_hit = false;
@@ -351,10 +353,15 @@ mod tests {
 
     #[test]
     fn columns_drop_when_narrow() {
-        let c = columns(38);
-        assert!(c.size && !c.time && !c.perms);
+        let all = [Column::Size, Column::Time, Column::Perms];
+        let c = columns(&all, 38);
+        assert_eq!(c.shown, vec![Column::Size]);
         assert_eq!(c.name, 30);
-        let c = columns(78);
-        assert!(c.size && c.time && c.perms);
+        let c = columns(&all, 78);
+        assert_eq!(c.shown, all);
+        // The configured choice and order.
+        let c = columns(&[Column::Perms, Column::Size], 78);
+        assert_eq!(c.shown, vec![Column::Perms, Column::Size]);
+        assert_eq!(c.name, 78 - 11 - 8);
     }
 }

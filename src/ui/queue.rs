@@ -3,11 +3,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::text::{fit, fit_right, human_size};
+use crate::config::Theme;
 use crate::state::State;
 use crate::state::queue::JobRow;
 use crate::transfer::{Direction, JobKind, JobState};
@@ -33,21 +34,19 @@ fn bar(done: u64, total: Option<u64>, width: usize) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
-fn state_style(s: &JobState) -> Style {
+fn state_style(th: &Theme, s: &JobState) -> Style {
     match s {
-        JobState::Running => Style::new().fg(Color::LightCyan),
-        JobState::Done => Style::new().fg(Color::LightGreen),
-        JobState::Failed { .. } => Style::new().fg(Color::LightRed),
-        JobState::Conflict { .. } => Style::new()
-            .fg(Color::LightYellow)
-            .add_modifier(Modifier::BOLD),
-        JobState::Paused => Style::new().fg(Color::Yellow),
-        JobState::Skipped { .. } | JobState::Cancelled => Style::new().fg(Color::DarkGray),
-        JobState::Queued => Style::new(),
+        JobState::Running => th.queue_running,
+        JobState::Done => th.queue_done,
+        JobState::Failed { .. } => th.queue_failed,
+        JobState::Conflict { .. } => th.queue_waiting,
+        JobState::Paused => th.queue_paused,
+        JobState::Skipped { .. } | JobState::Cancelled => th.queue_skipped,
+        JobState::Queued => th.queue_queued,
     }
 }
 
-fn row_line(r: &JobRow, width: usize) -> (String, Style) {
+fn row_line(th: &Theme, r: &JobRow, width: usize) -> (String, Style) {
     let j = &r.job;
     let arrow = match j.spec.direction {
         Direction::Download => '↓',
@@ -99,7 +98,7 @@ fn row_line(r: &JobRow, width: usize) -> (String, Style) {
         fit(&state, state_w),
         "",
     );
-    (fit(&text, width), state_style(&j.state))
+    (fit(&text, width), state_style(th, &j.state))
 }
 
 fn parent_dir(p: &str) -> &str {
@@ -124,10 +123,12 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
     let q = &state.queue;
     let t = q.totals();
     let focused = state.queue_focus;
+    let look = crate::config::look();
+    let th = &look.theme;
     let border = if focused {
-        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        th.border_focused
     } else {
-        Style::new().fg(Color::DarkGray)
+        th.border
     };
     let remaining = t.bytes.saturating_sub(t.bytes_done);
     let paused = if state.paused_all { " PAUSED ·" } else { "" };
@@ -149,7 +150,7 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
         .title(Span::styled(title, border))
         .title_bottom(Line::from(Span::styled(
             " Spc pause · x cancel · r retry · R retry failed · J/K move · C clear · f filter · P pause all ",
-            Style::new().fg(Color::DarkGray),
+            th.faint,
         )));
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -159,13 +160,13 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
     if q.order.is_empty() {
         lines.push(Line::from(Span::styled(
             "Nothing queued. Mark entries with Space and press F5 (copy) or F6 (move), or drag them to the other pane.",
-            Style::new().fg(Color::DarkGray),
+            th.faint,
         )));
     }
     for (i, r) in q.filtered().enumerate().skip(q.offset).take(rows) {
-        let (text, mut style) = row_line(r, width);
+        let (text, mut style) = row_line(th, r, width);
         if i == q.cursor && focused {
-            style = Style::new().fg(Color::Black).bg(Color::Cyan);
+            style = th.cursor;
         } else if i == q.cursor {
             style = style.add_modifier(Modifier::REVERSED);
         }

@@ -653,6 +653,7 @@ pub fn key_bytes(name: &str) -> Option<&'static [u8]> {
         "F12" => b"\x1b[24~",
         "C-c" => b"\x03",
         "C-u" => b"\x15",
+        "C-x" => b"\x18",
         "lt" => b"<",
         _ => return None,
     })
