@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod fs;
 pub mod ftp;
+pub mod i18n;
 pub mod state;
 pub mod transfer;
 pub mod ui;

@@ -72,3 +72,40 @@ fn print_default_config_prints_the_shipped_file() {
         skiff::config::DEFAULT_CONFIG
     );
 }
+
+/// `LANG=zh_CN.UTF-8` gives the interface in Simplified Chinese; `--lang en` wins over it.
+#[test]
+fn the_interface_follows_lang_and_the_lang_option() {
+    let local = tempfile::tempdir().unwrap();
+    let mut t = skiff()
+        .arg("--demo")
+        .arg("--local")
+        .arg(local.path())
+        .env("LANG", "zh_CN.UTF-8")
+        .spawn()
+        .unwrap();
+    let s = t.expect("connected and listed, in Chinese", |s| {
+        s.status().contains("已连接到") && s.has_entry(Side::Remote, "README.txt")
+    });
+    assert!(s.contains("帮助") && s.contains("名称"), "{}", s.framed());
+    t.send_keys("<F7>");
+    t.expect_text("新建目录");
+    t.send_keys("<Esc>");
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+
+    let mut t = skiff()
+        .args(["--demo", "--lang", "en", "--local"])
+        .arg(local.path())
+        .env("LANG", "zh_CN.UTF-8")
+        .spawn()
+        .unwrap();
+    let s = t.expect("connected and listed, in English", |s| {
+        s.status().contains("Connected to") && s.has_entry(Side::Remote, "README.txt")
+    });
+    assert!(!s.contains("帮助"), "{}", s.framed());
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}

@@ -323,3 +323,53 @@ fn edit_a_remote_file_with_a_scripted_editor_and_see_it_uploaded() {
     let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
     assert!(st.success(), "{st:?}");
 }
+
+/// `z` on a remote directory counts it on a connection of its own (tagged `size` in the log)
+/// and shows the total in the size column; `i` shows the server's listing line for it.
+#[test]
+fn directory_size_in_the_background_and_the_listing_line_in_info() {
+    let local = tempfile::tempdir().unwrap();
+    let mut t = skiff()
+        .arg("--demo")
+        .arg("--local")
+        .arg(local.path())
+        .spawn()
+        .unwrap();
+    t.expect("the demo tree", |s| s.has_entry(Side::Remote, "big/"));
+    t.send_keys("<Tab>");
+    walk_to(&mut t, Side::Remote, "big/");
+    let row = |s: &common::pty::Screen| {
+        s.entries(Side::Remote)
+            .into_iter()
+            .find(|r| r.starts_with("big/"))
+            .unwrap_or_default()
+    };
+    assert!(
+        row(&t.screen()).contains("<DIR>"),
+        "{}",
+        t.screen().framed()
+    );
+    t.send_keys("z");
+    let s = t.expect("the counted size in the row", |s| row(s).contains("4.0M"));
+    assert!(
+        s.text()
+            .lines()
+            .any(|l| ["size    >", "size    <"].iter().any(|m| l.contains(m))),
+        "the size connection in the log\n{}",
+        s.framed()
+    );
+    t.send_keys("i");
+    let s = t.expect("the listing line", |s| {
+        s.contains("Listing") && !s.contains("reading…")
+    });
+    let line = s
+        .rows()
+        .into_iter()
+        .find(|r| r.contains("Listing"))
+        .unwrap_or_default();
+    assert!(line.contains("big"), "{}", s.framed());
+    t.send_keys("<Esc>");
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}

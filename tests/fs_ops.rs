@@ -176,6 +176,26 @@ async fn every_operation_over_ftp() {
     );
     // The session is still usable afterwards.
     assert!(s.list("/").await.is_ok());
+
+    // The info dialog's raw line: the entry's own line in the server's listing (this server
+    // answers MLSD, so facts then the name), whatever the working directory was.
+    std::fs::write(dir.path().join("raw line.txt"), b"12345").unwrap();
+    s.cwd_to("/").await.unwrap();
+    let line = s.listing_line("/", "raw line.txt").await.unwrap().unwrap();
+    assert!(
+        line.ends_with("; raw line.txt") || line.ends_with(" raw line.txt"),
+        "{line}"
+    );
+    assert!(line.to_ascii_lowercase().contains("size=5"), "{line}");
+    assert_eq!(s.listing_line("/", "not there").await.unwrap(), None);
+    // With LIST, the `ls -l` line.
+    s.set_use_mlsd(false);
+    let line = s.listing_line("/", "raw line.txt").await.unwrap().unwrap();
+    assert!(
+        line.starts_with('-') && line.ends_with(" raw line.txt"),
+        "{line}"
+    );
+    assert!(line.contains(" 5 "), "{line}");
 }
 
 #[tokio::test]

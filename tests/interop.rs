@@ -1181,6 +1181,14 @@ async fn file_ops(var: &str) {
     assert_eq!(b.size, 0, "{var}");
     let mode = b.perms.as_deref().and_then(ops::mode_from_perms);
     assert_eq!(mode, Some(0o640), "{var}: {:?}", b.perms);
+    // The info dialog's raw line: this server's own line for b.txt.
+    let line = s.listing_line(&dir, "b.txt").await.unwrap();
+    let line = line.unwrap_or_else(|| panic!("{var}: no listing line for b.txt"));
+    assert!(line.ends_with("b.txt"), "{var}: {line}");
+    assert!(
+        line.len() > "b.txt".len() + 10,
+        "{var}: facts or ls -l columns: {line}"
+    );
     let size = ops::run(
         &mut s,
         &FsOp::Size(vec![Target {

@@ -39,7 +39,7 @@ fn log(s: &mut State, secs: u64, kind: LogKind, text: &str) {
 }
 
 fn sample_state(width: u16, height: u16) -> State {
-    let mut s = State::new("/home/user/projects", Lang::En);
+    let mut s = State::new("/home/user/projects", skiff::i18n::lang());
     s.update(Action::Resize { width, height });
     let opts = ConnectOptions::new("127.0.0.1", 2121, Some("demo"), Some(Secret::new("pw")));
     let fx = s.start(Some((opts, None)));
@@ -224,146 +224,178 @@ fn layouts() {
     // SAFETY: this is the only test in this binary, and it sets TZ before any other thread or
     // time computation exists.
     unsafe { std::env::set_var("TZ", "UTC") };
-    for (w, h) in [(80u16, 24u16), (160, 48)] {
-        let s = sample_state(w, h);
-        insta::assert_snapshot!(format!("main_{w}x{h}"), screen_text(&render(&s, w, h)));
+    // Every layout in English, then in Simplified Chinese (the interface follows LANG/--lang).
+    for (lang, tag) in [(Lang::En, ""), (Lang::Zh, "_zh")] {
+        skiff::i18n::set_lang(lang);
+        for (w, h) in [(80u16, 24u16), (160, 48)] {
+            let s = sample_state(w, h);
+            insta::assert_snapshot!(format!("main_{w}x{h}{tag}"), screen_text(&render(&s, w, h)));
 
-        let mut help = s.clone();
-        help.update(Action::Help);
-        insta::assert_snapshot!(format!("help_{w}x{h}"), screen_text(&render(&help, w, h)));
-        // Scrolled to its end, the help shows its last keys and the mouse note.
-        help.update(Action::Input(KeyPress::plain(Key::End)));
-        let text = screen_text(&render(&help, w, h));
-        assert!(text.contains("Quit") && text.contains("Mouse:"), "{text}");
-        insta::assert_snapshot!(format!("help_end_{w}x{h}"), text);
-
-        let mut dlg = s.clone();
-        let mut form = ConnectForm::default();
-        for c in "ftp.example.org".chars() {
-            form.key(KeyPress::plain(Key::Char(c)));
-        }
-        form.focus = 2;
-        for c in "alice".chars() {
-            form.key(KeyPress::plain(Key::Char(c)));
-        }
-        form.focus = 3;
-        for c in "hunter2".chars() {
-            form.key(KeyPress::plain(Key::Char(c)));
-        }
-        dlg.dialog = Some(Dialog::Connect(form));
-        let text = screen_text(&render(&dlg, w, h));
-        assert!(!text.contains("hunter2"), "the password is masked");
-        assert!(text.contains("*******"));
-        insta::assert_snapshot!(format!("connect_{w}x{h}"), text);
-
-        for (name, changed) in [("cert_untrusted", false), ("cert_changed", true)] {
-            let mut c = s.clone();
-            let mut opts =
-                skiff::ftp::ConnectOptions::new("ftp.example.org", 21, Some("alice"), None);
-            opts.tls = skiff::ftp::tls::TlsMode::Explicit;
-            let sha = format!("3F{}", ":A7".repeat(31));
-            c.dialog = Some(Dialog::Certificate(Box::new(
-                skiff::state::dialog::CertForm {
-                    info: skiff::ftp::tls::CertInfo {
-                        subject: "CN=ftp.example.org, O=Example\u{1b}[31m".into(),
-                        issuer: "CN=Example Internal CA".into(),
-                        not_before: "Thu, 01 Jan 2026 00:00:00 +0000".into(),
-                        not_after: "Fri, 01 Jan 2027 00:00:00 +0000".into(),
-                        sha256: sha,
-                        reason: "invalid peer certificate: UnknownIssuer".into(),
-                        pinned_mismatch: changed.then(|| format!("0C{}", ":D2".repeat(31))),
-                    },
-                    opts,
-                    path: None,
-                },
-            )));
-            let text = screen_text(&render(&c, w, h));
-            assert!(
-                !text.contains('\u{1b}'),
-                "escape sequences are not drawn raw"
+            let mut help = s.clone();
+            help.update(Action::Help);
+            insta::assert_snapshot!(
+                format!("help_{w}x{h}{tag}"),
+                screen_text(&render(&help, w, h))
             );
-            insta::assert_snapshot!(format!("{name}_{w}x{h}"), text);
+            // Scrolled to its end, the help shows its last keys and the mouse note.
+            help.update(Action::Input(KeyPress::plain(Key::End)));
+            let text = screen_text(&render(&help, w, h));
+            assert!(
+                tag.is_empty() || text.contains("Ctrl") || text.contains("ctrl"),
+                "{text}"
+            );
+            if tag.is_empty() {
+                assert!(text.contains("Quit") && text.contains("Mouse:"), "{text}");
+            }
+            insta::assert_snapshot!(format!("help_end_{w}x{h}{tag}"), text);
+
+            let mut dlg = s.clone();
+            let mut form = ConnectForm::default();
+            for c in "ftp.example.org".chars() {
+                form.key(KeyPress::plain(Key::Char(c)));
+            }
+            form.focus = 2;
+            for c in "alice".chars() {
+                form.key(KeyPress::plain(Key::Char(c)));
+            }
+            form.focus = 3;
+            for c in "hunter2".chars() {
+                form.key(KeyPress::plain(Key::Char(c)));
+            }
+            dlg.dialog = Some(Dialog::Connect(form));
+            let text = screen_text(&render(&dlg, w, h));
+            assert!(!text.contains("hunter2"), "the password is masked");
+            assert!(text.contains("*******"));
+            insta::assert_snapshot!(format!("connect_{w}x{h}{tag}"), text);
+
+            for (name, changed) in [("cert_untrusted", false), ("cert_changed", true)] {
+                let mut c = s.clone();
+                let mut opts =
+                    skiff::ftp::ConnectOptions::new("ftp.example.org", 21, Some("alice"), None);
+                opts.tls = skiff::ftp::tls::TlsMode::Explicit;
+                let sha = format!("3F{}", ":A7".repeat(31));
+                c.dialog = Some(Dialog::Certificate(Box::new(
+                    skiff::state::dialog::CertForm {
+                        info: skiff::ftp::tls::CertInfo {
+                            subject: "CN=ftp.example.org, O=Example\u{1b}[31m".into(),
+                            issuer: "CN=Example Internal CA".into(),
+                            not_before: "Thu, 01 Jan 2026 00:00:00 +0000".into(),
+                            not_after: "Fri, 01 Jan 2027 00:00:00 +0000".into(),
+                            sha256: sha,
+                            reason: "invalid peer certificate: UnknownIssuer".into(),
+                            pinned_mismatch: changed.then(|| format!("0C{}", ":D2".repeat(31))),
+                        },
+                        opts,
+                        path: None,
+                    },
+                )));
+                let text = screen_text(&render(&c, w, h));
+                assert!(
+                    !text.contains('\u{1b}'),
+                    "escape sequences are not drawn raw"
+                );
+                insta::assert_snapshot!(format!("{name}_{w}x{h}{tag}"), text);
+            }
+
+            let mut q = s.clone();
+            queue_jobs(&mut q);
+            insta::assert_snapshot!(
+                format!("queue_{w}x{h}{tag}"),
+                screen_text(&render(&q, w, h))
+            );
+
+            // File operations: the rename prompt (prefilled, cursor at the end), the delete
+            // confirmation of two marked entries, the permissions dialog.
+            let mut ops = s.clone();
+            ops.update(Action::Down);
+            ops.update(Action::Rename);
+            insta::assert_snapshot!(
+                format!("rename_{w}x{h}{tag}"),
+                screen_text(&render(&ops, w, h))
+            );
+            ops.update(Action::Input(KeyPress::plain(Key::Esc)));
+            ops.update(Action::Mark);
+            ops.update(Action::Mark);
+            ops.update(Action::Delete);
+            insta::assert_snapshot!(
+                format!("delete_{w}x{h}{tag}"),
+                screen_text(&render(&ops, w, h))
+            );
+            ops.update(Action::Input(KeyPress::plain(Key::Esc)));
+            ops.update(Action::Chmod);
+            for c in "750".chars() {
+                ops.update(Action::Input(KeyPress::plain(Key::Char(c))));
+            }
+            insta::assert_snapshot!(
+                format!("chmod_{w}x{h}{tag}"),
+                screen_text(&render(&ops, w, h))
+            );
+
+            // Sorted by size (largest first) with a filter being typed in the remote pane.
+            let mut find = s.clone();
+            assert_eq!(find.focus, Side::Remote);
+            for _ in 0..4 {
+                find.update(Action::SortCycle);
+            }
+            find.update(Action::Filter);
+            for c in "ie".chars() {
+                find.update(Action::Input(KeyPress::plain(Key::Char(c))));
+            }
+            let t = render(&find, w, h);
+            let text = screen_text(&t);
+            assert!(
+                text.contains(if tag.is_empty() { "Size ↓" } else { "↓" }),
+                "{text}"
+            );
+            assert!(text.contains("/ie"), "{text}");
+            // The matched letters are drawn underlined.
+            let buf = t.backend().buffer();
+            let underlined = (0..buf.area.height)
+                .flat_map(|y| (0..buf.area.width).map(move |x| (x, y)))
+                .filter(|&(x, y)| {
+                    y > 1
+                        && buf[(x, y)]
+                            .modifier
+                            .contains(ratatui::style::Modifier::UNDERLINED)
+                })
+                .count();
+            assert!(underlined >= 2, "highlighted matches: {underlined}\n{text}");
+            insta::assert_snapshot!(format!("filter_{w}x{h}{tag}"), text);
+
+            // Compared panes (colours checked by the unit tests) and the synchronisation preview.
+            let mut cmp = s.clone();
+            cmp.update(Action::Compare);
+            cmp.update(Action::SyncPreview);
+            insta::assert_snapshot!(
+                format!("sync_{w}x{h}{tag}"),
+                screen_text(&render(&cmp, w, h))
+            );
+
+            // The context menu on a file, and the pager.
+            let mut m = s.clone();
+            m.update(Action::Down);
+            m.update(Action::Down);
+            m.update(Action::Down);
+            m.update(Action::Menu);
+            insta::assert_snapshot!(format!("menu_{w}x{h}{tag}"), screen_text(&render(&m, w, h)));
+            let mut v = s.clone();
+            v.update(Action::End);
+            let req = match v.update(Action::View).as_slice() {
+                [Effect::View { req, .. }] => *req,
+                other => panic!("{other:?}"),
+            };
+            v.apply(Event::Viewed {
+                req,
+                title: "/README.txt".into(),
+                result: Ok((
+                    b"Welcome to the skiff demo server.\n\n\tIndented with a tab.\n".to_vec(),
+                    false,
+                )),
+            });
+            insta::assert_snapshot!(format!("view_{w}x{h}{tag}"), screen_text(&render(&v, w, h)));
         }
-
-        let mut q = s.clone();
-        queue_jobs(&mut q);
-        insta::assert_snapshot!(format!("queue_{w}x{h}"), screen_text(&render(&q, w, h)));
-
-        // File operations: the rename prompt (prefilled, cursor at the end), the delete
-        // confirmation of two marked entries, the permissions dialog.
-        let mut ops = s.clone();
-        ops.update(Action::Down);
-        ops.update(Action::Rename);
-        insta::assert_snapshot!(format!("rename_{w}x{h}"), screen_text(&render(&ops, w, h)));
-        ops.update(Action::Input(KeyPress::plain(Key::Esc)));
-        ops.update(Action::Mark);
-        ops.update(Action::Mark);
-        ops.update(Action::Delete);
-        insta::assert_snapshot!(format!("delete_{w}x{h}"), screen_text(&render(&ops, w, h)));
-        ops.update(Action::Input(KeyPress::plain(Key::Esc)));
-        ops.update(Action::Chmod);
-        for c in "750".chars() {
-            ops.update(Action::Input(KeyPress::plain(Key::Char(c))));
-        }
-        insta::assert_snapshot!(format!("chmod_{w}x{h}"), screen_text(&render(&ops, w, h)));
-
-        // Sorted by size (largest first) with a filter being typed in the remote pane.
-        let mut find = s.clone();
-        assert_eq!(find.focus, Side::Remote);
-        for _ in 0..4 {
-            find.update(Action::SortCycle);
-        }
-        find.update(Action::Filter);
-        for c in "ie".chars() {
-            find.update(Action::Input(KeyPress::plain(Key::Char(c))));
-        }
-        let t = render(&find, w, h);
-        let text = screen_text(&t);
-        assert!(text.contains("Size ↓"), "{text}");
-        assert!(text.contains("/ie"), "{text}");
-        // The matched letters are drawn underlined.
-        let buf = t.backend().buffer();
-        let underlined = (0..buf.area.height)
-            .flat_map(|y| (0..buf.area.width).map(move |x| (x, y)))
-            .filter(|&(x, y)| {
-                y > 1
-                    && buf[(x, y)]
-                        .modifier
-                        .contains(ratatui::style::Modifier::UNDERLINED)
-            })
-            .count();
-        assert!(underlined >= 2, "highlighted matches: {underlined}\n{text}");
-        insta::assert_snapshot!(format!("filter_{w}x{h}"), text);
-
-        // Compared panes (colours checked by the unit tests) and the synchronisation preview.
-        let mut cmp = s.clone();
-        cmp.update(Action::Compare);
-        cmp.update(Action::SyncPreview);
-        insta::assert_snapshot!(format!("sync_{w}x{h}"), screen_text(&render(&cmp, w, h)));
-
-        // The context menu on a file, and the pager.
-        let mut m = s.clone();
-        m.update(Action::Down);
-        m.update(Action::Down);
-        m.update(Action::Down);
-        m.update(Action::Menu);
-        insta::assert_snapshot!(format!("menu_{w}x{h}"), screen_text(&render(&m, w, h)));
-        let mut v = s.clone();
-        v.update(Action::End);
-        let req = match v.update(Action::View).as_slice() {
-            [Effect::View { req, .. }] => *req,
-            other => panic!("{other:?}"),
-        };
-        v.apply(Event::Viewed {
-            req,
-            title: "/README.txt".into(),
-            result: Ok((
-                b"Welcome to the skiff demo server.\n\n\tIndented with a tab.\n".to_vec(),
-                false,
-            )),
-        });
-        insta::assert_snapshot!(format!("view_{w}x{h}"), screen_text(&render(&v, w, h)));
     }
+    skiff::i18n::set_lang(Lang::En);
     // Below 80x24 a message replaces the layout.
     let small = sample_state(60, 20);
     let text = screen_text(&render(&small, 60, 20));

@@ -5,6 +5,8 @@
 pub mod remote;
 pub mod terminal;
 
+use crate::i18n::t;
+use crate::tr;
 use std::io;
 
 use crossterm::event::{
@@ -326,14 +328,14 @@ impl Runner {
                 let events = self.events.clone();
                 tokio::task::spawn_blocking(move || {
                     let r = match Store::default_location() {
-                        None => Err("no config directory on this system".to_string()),
+                        None => Err(t("no config directory on this system").to_string()),
                         Some(store) => store
                             .save(&profile, old_name.as_deref())
                             .map(|()| {
-                                format!(
-                                    "Saved bookmark {:?} in {}",
-                                    profile.name,
-                                    store.path().display()
+                                tr!(
+                                    "Saved bookmark {name} in {file}",
+                                    name = format!("{:?}", profile.name),
+                                    file = store.path().display()
                                 )
                             })
                             .map_err(|e| e.to_string()),
@@ -345,10 +347,14 @@ impl Runner {
                 let events = self.events.clone();
                 tokio::task::spawn_blocking(move || {
                     let r = match Store::default_location() {
-                        None => Err("no config directory on this system".to_string()),
+                        None => Err(t("no config directory on this system").to_string()),
                         Some(store) => match store.remove(&name) {
-                            Ok(true) => Ok(format!("Deleted bookmark {name:?}")),
-                            Ok(false) => Err(format!("no bookmark named {name:?}")),
+                            Ok(true) => {
+                                Ok(tr!("Deleted bookmark {name}", name = format!("{name:?}")))
+                            }
+                            Ok(false) => {
+                                Err(tr!("no bookmark named {name}", name = format!("{name:?}")))
+                            }
                             Err(e) => Err(e.to_string()),
                         },
                     };
@@ -456,6 +462,15 @@ impl Runner {
                 Some(h) => h.fetch_to_temp(path, name, req),
                 None => {
                     let _ = self.events.send(Event::FetchedForEdit {
+                        req,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
+            Effect::ListingLine { dir, name, req } => match &self.remote {
+                Some(h) => h.listing_line(dir, name, req),
+                None => {
+                    let _ = self.events.send(Event::ListingLine {
                         req,
                         result: Err(ErrorInfo::new("not connected", None)),
                     });
@@ -604,6 +619,8 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     let config = launch.config;
     let keymap = config.keymap.clone();
     crate::config::set_look(config.look.clone());
+    // Updates and frames happen on this thread: its language is the interface's.
+    crate::i18n::set_lang(launch.lang);
     let mut state = State::new(&launch.local_dir, launch.lang);
     state.configure(&config);
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();

@@ -29,12 +29,21 @@ enum Cmd {
         path: String,
         req: u64,
     },
+    ListingLine {
+        dir: String,
+        name: String,
+        req: u64,
+    },
     Quit,
 }
 
 /// The UI side of the browsing connection. Dropping it closes the connection.
 pub struct Handle {
     tx: mpsc::UnboundedSender<Cmd>,
+    /// For the work that runs on a connection of its own (the size of a directory tree).
+    opts: ConnectOptions,
+    events: UnboundedSender<Event>,
+    log: UnboundedSender<LogEvent>,
 }
 
 impl Handle {
@@ -50,8 +59,40 @@ impl Handle {
     pub fn fetch(&self, path: String, req: u64) {
         let _ = self.tx.send(Cmd::Fetch { path, req });
     }
+    pub fn listing_line(&self, dir: String, name: String, req: u64) {
+        let _ = self.tx.send(Cmd::ListingLine { dir, name, req });
+    }
+    /// File operations run on the browsing connection, in order with listings; counting the
+    /// size of directories (which may walk a large tree) runs on a connection of its own, so
+    /// browsing goes on meanwhile. If the server refuses a second login, the count waits its
+    /// turn on the browsing connection instead.
     pub fn op(&self, op: FsOp, req: u64) {
-        let _ = self.tx.send(Cmd::Op { op, req });
+        if !matches!(op, FsOp::Size(_)) {
+            let _ = self.tx.send(Cmd::Op { op, req });
+            return;
+        }
+        let (opts, events, tx) = (self.opts.clone(), self.events.clone(), self.tx.clone());
+        let tap = Tap::new("size", self.log.clone());
+        tokio::spawn(async move {
+            match FtpSession::connect(opts, tap.clone()).await {
+                Ok(mut s) => {
+                    let report = crate::fs::ops::run(&mut s, &op).await;
+                    s.quit().await;
+                    let _ = events.send(Event::FsDone {
+                        side: Side::Remote,
+                        req,
+                        op,
+                        report,
+                    });
+                }
+                Err(e) => {
+                    tap.warn(format!(
+                        "no second connection for counting ({e}); counting on the browsing one"
+                    ));
+                    let _ = tx.send(Cmd::Op { op, req });
+                }
+            }
+        });
     }
     pub fn quit(&self) {
         let _ = self.tx.send(Cmd::Quit);
@@ -65,6 +106,7 @@ pub fn spawn(
     log: UnboundedSender<LogEvent>,
 ) -> Handle {
     let (tx, mut rx) = mpsc::unbounded_channel::<Cmd>();
+    let (handle_opts, handle_events, handle_log) = (opts.clone(), events.clone(), log.clone());
     tokio::spawn(async move {
         let tap = Tap::new("browse", log);
         let mut session = match FtpSession::connect(opts.clone(), tap.clone()).await {
@@ -119,6 +161,13 @@ pub fn spawn(
                 Cmd::FetchToTemp { path, name, req } => {
                     let result = fetch_to_temp(&mut session, &path, &name).await;
                     let _ = events.send(Event::FetchedForEdit { req, result });
+                }
+                Cmd::ListingLine { dir, name, req } => {
+                    let result = session
+                        .listing_line(&dir, &name)
+                        .await
+                        .map_err(|e| ErrorInfo::from(&e));
+                    let _ = events.send(Event::ListingLine { req, result });
                 }
                 Cmd::Stat { path, req } => {
                     let result = stat(&mut session, &path)
@@ -175,7 +224,12 @@ pub fn spawn(
         }
         session.quit().await;
     });
-    Handle { tx }
+    Handle {
+        tx,
+        opts: handle_opts,
+        events: handle_events,
+        log: handle_log,
+    }
 }
 
 async fn list(s: &mut FtpSession, nav: &Nav) -> Result<crate::fs::Listing, FtpError> {

@@ -4,6 +4,8 @@
 //! add up the size of a tree.
 
 use super::{EntryKind, FileSystem, FsError, validate_name};
+use crate::i18n::t;
+use crate::tr;
 
 /// One entry an operation applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,23 +45,25 @@ impl FsOp {
         }
         fn entries(n: usize) -> String {
             if n == 1 {
-                "1 entry".into()
+                t("1 entry").into()
             } else {
-                format!("{n} entries")
+                tr!("{n} entries", n = n)
             }
         }
         match self {
-            FsOp::Mkdir(p) => format!("make directory {}", name(p)),
-            FsOp::Touch(p) => format!("create {}", name(p)),
-            FsOp::Rename { from, to } => format!("rename {} to {}", name(from), name(to)),
-            FsOp::Delete(t) if t.len() == 1 => format!("delete {}", name(&t[0].path)),
-            FsOp::Delete(t) => format!("delete {}", entries(t.len())),
+            FsOp::Mkdir(p) => tr!("make directory {name}", name = name(p)),
+            FsOp::Touch(p) => tr!("create {name}", name = name(p)),
+            FsOp::Rename { from, to } => {
+                tr!("rename {from} to {to}", from = name(from), to = name(to))
+            }
+            FsOp::Delete(ts) if ts.len() == 1 => tr!("delete {name}", name = name(&ts[0].path)),
+            FsOp::Delete(ts) => tr!("delete {name}", name = entries(ts.len())),
             FsOp::Chmod { paths, mode } if paths.len() == 1 => {
                 format!("chmod {mode:03o} {}", name(&paths[0]))
             }
             FsOp::Chmod { paths, mode } => format!("chmod {mode:03o} {}", entries(paths.len())),
-            FsOp::Size(t) if t.len() == 1 => format!("size of {}", name(&t[0].path)),
-            FsOp::Size(t) => format!("size of {}", entries(t.len())),
+            FsOp::Size(ts) if ts.len() == 1 => tr!("size of {name}", name = name(&ts[0].path)),
+            FsOp::Size(ts) => tr!("size of {name}", name = entries(ts.len())),
         }
     }
 

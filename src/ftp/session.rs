@@ -815,7 +815,10 @@ impl FtpSession {
                         parse_list_line(text, now)
                     };
                     match parsed {
-                        Ok(Some(e)) if validate_name(&e.name).is_ok() => entries.entry(e),
+                        Ok(Some(e)) if validate_name(&e.name).is_ok() => {
+                            entries.line(text, &e);
+                            entries.entry(e);
+                        }
                         Ok(Some(e)) => {
                             bad += 1;
                             if bad <= MAX_WARNED_LINES {
@@ -878,6 +881,34 @@ impl FtpSession {
                 Ok(())
             })
             .await
+    }
+
+    /// The line the listing of `dir` gives for `name`, as the server wrote it (MLSD facts or
+    /// `ls -l` text), for the info dialog. `None` when it is not there.
+    pub async fn listing_line(
+        &mut self,
+        dir: &str,
+        name: &str,
+    ) -> Result<Option<String>, FtpError> {
+        struct Find<'a> {
+            name: &'a str,
+            found: Option<String>,
+        }
+        impl ListSink for Find<'_> {
+            fn start(&mut self) {
+                self.found = None;
+            }
+            fn entry(&mut self, _e: Entry) {}
+            fn line(&mut self, text: &str, e: &Entry) {
+                if self.found.is_none() && e.name == self.name {
+                    self.found = Some(text.to_string());
+                }
+            }
+        }
+        self.cwd_to(dir).await?;
+        let mut find = Find { name, found: None };
+        self.list_cwd_into(&mut find).await?;
+        Ok(find.found)
     }
 
     /// `SIZE path`: `None` when the file does not exist (550) or the server lacks SIZE.
@@ -1311,6 +1342,8 @@ pub trait ListSink: Send {
     /// A listing (re)starts: whatever an earlier, failed attempt delivered is void.
     fn start(&mut self);
     fn entry(&mut self, e: Entry);
+    /// The line `e` was parsed from, just before `entry(e)` (for a sink that wants it).
+    fn line(&mut self, _text: &str, _e: &Entry) {}
 }
 
 impl ListSink for Vec<Entry> {

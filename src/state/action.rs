@@ -314,6 +314,12 @@ pub enum Effect {
         name: String,
         req: u64,
     },
+    /// The line the server's listing of `dir` gives for `name` (for the info dialog).
+    ListingLine {
+        dir: String,
+        name: String,
+        req: u64,
+    },
     /// Size and time of a remote file, as its directory's listing says now.
     StatRemote {
         path: String,
@@ -430,6 +436,11 @@ pub enum Event {
         file: String,
         remote: Option<super::edit::RemoteEdit>,
         changed: Result<bool, String>,
+    },
+    /// The listing line asked for with [`Effect::ListingLine`] (`None`: not in the listing).
+    ListingLine {
+        req: u64,
+        result: Result<Option<String>, ErrorInfo>,
     },
     /// A remote file's size and time now (`None`: not there).
     RemoteStat {

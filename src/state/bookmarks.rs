@@ -4,6 +4,7 @@
 
 use super::action::{Key, KeyPress};
 use crate::bookmarks::{PasswordSource, Profile, Protocol};
+use crate::i18n::{n_, t};
 
 /// What the list does with a key.
 pub enum ListKey {
@@ -103,22 +104,22 @@ impl BookmarkList {
 
 /// The fields of the bookmark form, in order, with their labels.
 pub const FORM_FIELDS: [&str; 16] = [
-    "Name",
-    "Host",
-    "Port",
-    "Protocol",
-    "User",
-    "Anonymous",
-    "Password",
-    "Passive",
-    "Prefer EPSV",
-    "Encoding",
-    "Local dir",
-    "Remote dir",
-    "Parallel",
-    "Keepalive s",
-    "Active ports",
-    "Active addr",
+    n_("Name"),
+    n_("Host"),
+    n_("Port"),
+    n_("Protocol"),
+    n_("User"),
+    n_("Anonymous"),
+    n_("Password"),
+    n_("Passive"),
+    n_("Prefer EPSV"),
+    n_("Encoding"),
+    n_("Local dir"),
+    n_("Remote dir"),
+    n_("Parallel"),
+    n_("Keepalive s"),
+    n_("Active ports"),
+    n_("Active addr"),
 ];
 
 /// Add or edit one profile. Text fields are edited as text; choices cycle with Space.
@@ -244,7 +245,7 @@ impl BookmarkForm {
         p.host = v[1].trim().to_string();
         match v[2].trim().parse::<u16>() {
             Ok(n) if n > 0 => p.port = n,
-            _ => errors.push(("Port", "must be 1-65535".to_string())),
+            _ => errors.push(("Port", t("must be 1-65535").to_string())),
         }
         p.protocol = match v[3].as_str() {
             "ftps" => Protocol::Ftps,
@@ -259,7 +260,7 @@ impl BookmarkForm {
             s if s.starts_with("command:") => {
                 let cmd = s["command:".len()..].trim().to_string();
                 if cmd.is_empty() {
-                    errors.push(("Password", "the command is empty".to_string()));
+                    errors.push(("Password", t("the command is empty").to_string()));
                 }
                 PasswordSource::Command(cmd)
             }
@@ -279,7 +280,7 @@ impl BookmarkForm {
             s => match s.parse::<u8>() {
                 Ok(n @ 1..=16) => Some(n),
                 _ => {
-                    errors.push(("Parallel", "must be 1-16".to_string()));
+                    errors.push(("Parallel", t("must be 1-16").to_string()));
                     None
                 }
             },
@@ -289,7 +290,7 @@ impl BookmarkForm {
             s => match s.parse::<u32>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    errors.push(("Keepalive s", "must be a number of seconds".to_string()));
+                    errors.push(("Keepalive s", t("must be a number of seconds").to_string()));
                     None
                 }
             },

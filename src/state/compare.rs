@@ -1,6 +1,8 @@
 //! Comparing the two panes' directories, browsing them in step, and the synchronisation
 //! preview that turns a comparison into transfers (and optional deletions).
 
+use crate::i18n::{n_, t};
+use crate::tr;
 use std::collections::HashMap;
 
 use super::action::{Effect, Key, KeyPress, Nav, Side};
@@ -136,10 +138,10 @@ pub fn plan(from: &Pane, to: &Pane) -> Vec<SyncItem> {
             continue;
         }
         let (action, why) = match (dfrom.get(&e.name), e.is_dir()) {
-            (Some(Diff::Only), _) => (SyncAction::Copy, "missing there"),
-            (Some(Diff::Newer), false) => (SyncAction::Update, "newer here"),
-            (Some(Diff::Size), false) => (SyncAction::Update, "size differs"),
-            (None, true) => (SyncAction::Merge, "on both sides: newer files"),
+            (Some(Diff::Only), _) => (SyncAction::Copy, n_("missing there")),
+            (Some(Diff::Newer), false) => (SyncAction::Update, n_("newer here")),
+            (Some(Diff::Size), false) => (SyncAction::Update, n_("size differs")),
+            (None, true) => (SyncAction::Merge, n_("on both sides: newer files")),
             _ => continue,
         };
         items.push(SyncItem {
@@ -158,7 +160,7 @@ pub fn plan(from: &Pane, to: &Pane) -> Vec<SyncItem> {
                 name: e.name.clone(),
                 kind: e.kind,
                 action: SyncAction::Delete,
-                why: "not on the source",
+                why: n_("not on the source"),
                 on: false,
                 size: e.size,
                 mtime: e.mtime,
@@ -175,11 +177,11 @@ impl State {
             self.comparing = false;
             self.local.diff.clear();
             self.remote.diff.clear();
-            self.set_status("Comparison off", false);
+            self.set_status(t("Comparison off"), false);
             return vec![];
         }
         if self.local.path.is_empty() || self.remote.path.is_empty() {
-            self.set_status("Both panes need a directory to compare", true);
+            self.set_status(t("Both panes need a directory to compare"), true);
             return vec![];
         }
         self.comparing = true;
@@ -194,14 +196,13 @@ impl State {
         }
         let (a, b) = compare(&self.local.entries, &self.remote.entries);
         let count = |d: &HashMap<String, Diff>, k: Diff| d.values().filter(|&&x| x == k).count();
-        let text = format!(
-            "Compared: local {} only, {} newer · remote {} only, {} newer · {} differ in size \
-             (yellow: only on one side, green: newer, red: size or kind differs; = ends)",
-            count(&a, Diff::Only),
-            count(&a, Diff::Newer),
-            count(&b, Diff::Only),
-            count(&b, Diff::Newer),
-            count(&a, Diff::Size) + count(&a, Diff::Kind),
+        let text = tr!(
+            "Compared: local {lonly} only, {lnewer} newer · remote {ronly} only, {rnewer} newer · {differ} differ in size (yellow: only on one side, green: newer, red: size or kind differs; = ends)",
+            lonly = count(&a, Diff::Only),
+            lnewer = count(&a, Diff::Newer),
+            ronly = count(&b, Diff::Only),
+            rnewer = count(&b, Diff::Newer),
+            differ = count(&a, Diff::Size) + count(&a, Diff::Kind),
         );
         self.local.diff = a;
         self.remote.diff = b;
@@ -213,9 +214,9 @@ impl State {
         self.sync_browse = !self.sync_browse;
         self.set_status(
             if self.sync_browse {
-                "Synchronised browsing on: entering or leaving a directory does the same on the other side"
+                t("Synchronised browsing on: entering or leaving a directory does the same on the other side")
             } else {
-                "Synchronised browsing off"
+                t("Synchronised browsing off")
             },
             false,
         );
@@ -245,7 +246,10 @@ impl State {
                     vec![self.list(other, Nav::To(target))]
                 } else {
                     self.set_status(
-                        format!("No directory {n} on the other side: only this side moved"),
+                        tr!(
+                            "No directory {name} on the other side: only this side moved",
+                            name = n
+                        ),
                         true,
                     );
                     vec![]
@@ -265,7 +269,7 @@ impl State {
             return self.not_connected();
         }
         if self.local.path.is_empty() || self.remote.path.is_empty() {
-            self.set_status("Both panes need a directory", true);
+            self.set_status(t("Both panes need a directory"), true);
             return vec![];
         }
         let items = plan(self.pane(from), self.pane(from.other()));
@@ -380,11 +384,16 @@ impl State {
             });
         }
         if fx.is_empty() {
-            self.set_status("Nothing chosen to synchronise", false);
+            self.set_status(t("Nothing chosen to synchronise"), false);
         } else {
             self.queue.visible = true;
             self.set_status(
-                format!("Synchronising: {nc} copies, {nm} directories merged, {nd} deletions"),
+                tr!(
+                    "Synchronising: {copies} copies, {merged} directories merged, {deleted} deletions",
+                    copies = nc,
+                    merged = nm,
+                    deleted = nd
+                ),
                 false,
             );
         }

@@ -2,6 +2,8 @@
 
 use super::action::{Key, KeyPress};
 use crate::ftp::{ConnectOptions, Secret};
+use crate::i18n::{n_, t};
+use crate::tr;
 use crate::transfer::{Job, JobId, JobState, OnExists};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,9 +150,11 @@ impl Confirmed {
     /// The keys line of the dialog.
     pub fn prompt(&self) -> &'static str {
         match self {
-            Confirmed::Fs(crate::fs::ops::FsOp::Delete(_)) => "y / Enter: delete · n / Esc: keep",
-            Confirmed::Fs(_) => "y / Enter: go ahead · n / Esc: cancel",
-            Confirmed::Upload(_) => "y / Enter: upload · n / Esc: keep it only here",
+            Confirmed::Fs(crate::fs::ops::FsOp::Delete(_)) => {
+                t("y / Enter: delete · n / Esc: keep")
+            }
+            Confirmed::Fs(_) => t("y / Enter: go ahead · n / Esc: cancel"),
+            Confirmed::Upload(_) => t("y / Enter: upload · n / Esc: keep it only here"),
         }
     }
 }
@@ -214,6 +218,8 @@ pub struct InfoView {
     pub title: String,
     /// Label and value.
     pub rows: Vec<(String, String)>,
+    /// The request whose answer fills the last row (the remote listing line; 0: none).
+    pub waiting: u64,
 }
 
 /// The certificate dialog: the facts, and the connection to retry if the user trusts it.
@@ -226,12 +232,20 @@ pub struct CertForm {
 
 /// The choices of the conflict dialog, with their keys, in the order shown.
 pub const CONFLICT_CHOICES: [(char, &str, OnExists); 6] = [
-    ('o', "Overwrite", OnExists::Overwrite),
-    ('n', "Overwrite if the source is newer", OnExists::Newer),
-    ('s', "Overwrite if the size differs", OnExists::Size),
-    ('r', "Resume (append the missing bytes)", OnExists::Resume),
-    ('e', "Rename: keep both, as name (1).ext", OnExists::Rename),
-    ('k', "Skip", OnExists::Skip),
+    ('o', n_("Overwrite"), OnExists::Overwrite),
+    ('n', n_("Overwrite if the source is newer"), OnExists::Newer),
+    ('s', n_("Overwrite if the size differs"), OnExists::Size),
+    (
+        'r',
+        n_("Resume (append the missing bytes)"),
+        OnExists::Resume,
+    ),
+    (
+        'e',
+        n_("Rename: keep both, as name (1).ext"),
+        OnExists::Rename,
+    ),
+    ('k', n_("Skip"), OnExists::Skip),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -304,7 +318,7 @@ impl ConflictForm {
 }
 
 /// The fields of the connect dialog, in order.
-pub const FIELDS: [&str; 4] = ["Host", "Port", "User", "Password"];
+pub const FIELDS: [&str; 4] = [n_("Host"), n_("Port"), n_("User"), n_("Password")];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectForm {
@@ -352,7 +366,7 @@ impl ConnectForm {
             user: user.into(),
             focus: 3,
             path,
-            title: Some(format!("Password for {user}@{host}")),
+            title: Some(tr!("Password for {user}@{host}", user = user, host = host)),
             ..ConnectForm::default()
         }
     }
@@ -422,14 +436,14 @@ impl ConnectForm {
     pub fn validate(&self) -> Result<(ConnectOptions, Option<String>), String> {
         let host = self.host.trim();
         if host.is_empty() {
-            return Err("Host is empty".into());
+            return Err(t("Host is empty").into());
         }
         if host.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err("Host has spaces or control characters".into());
+            return Err(t("Host has spaces or control characters").into());
         }
         let port: u16 = match self.port.trim().parse() {
             Ok(p) if p > 0 => p,
-            _ => return Err("Port must be 1-65535".into()),
+            _ => return Err(t("Port must be 1-65535").into()),
         };
         let user = self.user.trim();
         let (user, pass) = if user.is_empty() {

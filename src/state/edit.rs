@@ -5,6 +5,8 @@
 use super::action::{Effect, Side};
 use super::dialog::{ConfirmForm, Confirmed, Dialog};
 use super::{State, join_path};
+use crate::i18n::t;
+use crate::tr;
 use crate::transfer::{Direction, JobKind, JobSpec, OnExists};
 
 /// A remote file being edited through a local copy.
@@ -46,7 +48,7 @@ impl State {
                         mtime,
                     },
                 ));
-                self.set_status(format!("Fetching {path} for editing…"), false);
+                self.set_status(tr!("Fetching {path} for editing…", path = path), false);
                 vec![Effect::FetchForEdit { path, name, req }]
             }
         }
@@ -74,7 +76,7 @@ impl State {
                 }]
             }
             Err(e) => {
-                self.show_error("Cannot edit", &e);
+                self.show_error(t("Cannot edit"), &e);
                 vec![]
             }
         }
@@ -90,7 +92,7 @@ impl State {
         let changed = match changed {
             Ok(c) => c,
             Err(e) => {
-                self.set_status(format!("Editor: {e}"), true);
+                self.set_status(tr!("Editor: {error}", error = e), true);
                 return vec![];
             }
         };
@@ -98,9 +100,9 @@ impl State {
             None => {
                 self.set_status(
                     if changed {
-                        format!("Edited {file}")
+                        tr!("Edited {file}", file = file)
                     } else {
-                        format!("{file} unchanged")
+                        tr!("{file} unchanged", file = file)
                     },
                     false,
                 );
@@ -108,7 +110,10 @@ impl State {
                 vec![self.list(Side::Local, super::Nav::To(path))]
             }
             Some(edit) if !changed => {
-                self.set_status(format!("{} unchanged: nothing uploaded", edit.path), false);
+                self.set_status(
+                    tr!("{file} unchanged: nothing uploaded", file = edit.path),
+                    false,
+                );
                 vec![Effect::RemoveTemp(edit.local)]
             }
             Some(edit) => {
@@ -138,7 +143,7 @@ impl State {
         }
         let mut lines = vec![
             format!("  {}", edit.path),
-            format!("  from {}", edit.local),
+            format!("  {}", tr!("from {file}", file = edit.local)),
             String::new(),
         ];
         let unchanged =
@@ -148,25 +153,34 @@ impl State {
         }
         match now {
             Ok(Some((size, mtime))) if size != edit.size || mtime != edit.mtime => {
-                lines.push("WARNING: the file on the server changed since you opened it".into());
+                lines.push(t("WARNING: the file on the server changed since you opened it").into());
                 lines.push(format!(
-                    "  then {} bytes, {}; now {} bytes, {}",
-                    edit.size,
-                    edit.mtime
-                        .map(crate::ui::text::local_time)
-                        .unwrap_or_default(),
-                    size,
-                    mtime.map(crate::ui::text::local_time).unwrap_or_default()
+                    "  {}",
+                    tr!(
+                        "then {size} bytes, {time}; now {now_size} bytes, {now_time}",
+                        size = edit.size,
+                        time = edit
+                            .mtime
+                            .map(crate::ui::text::local_time)
+                            .unwrap_or_default(),
+                        now_size = size,
+                        now_time = mtime.map(crate::ui::text::local_time).unwrap_or_default()
+                    )
                 ));
-                lines.push("  Uploading replaces what changed there.".into());
+                lines.push(format!("  {}", t("Uploading replaces what changed there.")));
             }
-            Ok(Some(_)) => lines.push("The server's copy is as it was when you opened it.".into()),
-            Ok(None) => lines.push("WARNING: the file is no longer on the server".into()),
-            Err(e) => lines.push(format!("Could not check the server's copy: {}", e.message)),
+            Ok(Some(_)) => {
+                lines.push(t("The server's copy is as it was when you opened it.").into())
+            }
+            Ok(None) => lines.push(t("WARNING: the file is no longer on the server").into()),
+            Err(e) => lines.push(tr!(
+                "Could not check the server's copy: {error}",
+                error = e.message
+            )),
         }
         self.dialog = Some(Dialog::Confirm(ConfirmForm {
             side: Side::Remote,
-            title: "Upload the changed file?".into(),
+            title: t("Upload the changed file?").into(),
             lines,
             then: Confirmed::Upload(edit),
         }));
@@ -180,7 +194,10 @@ impl State {
             .ok();
         self.edit_uploads.insert(edit.local.clone());
         self.queue.visible = true;
-        self.set_status(format!("Uploading your edit of {}", edit.path), false);
+        self.set_status(
+            tr!("Uploading your edit of {file}", file = edit.path),
+            false,
+        );
         vec![Effect::EnqueuePolicy {
             specs: vec![JobSpec {
                 direction: Direction::Upload,

@@ -4,13 +4,15 @@
 use super::State;
 use super::action::{Effect, Key, KeyPress, Nav, Side};
 use super::dialog::{Dialog, PromptFor, PromptForm, TextInput};
+use crate::i18n::t;
+use crate::tr;
 
 impl State {
     pub(super) fn sort_cycle(&mut self, side: Side) -> Vec<Effect> {
         let pane = self.pane_mut(side);
         let next = pane.sort.next();
         pane.set_sort(next);
-        self.set_status(format!("Sorted by {}", next.label()), false);
+        self.set_status(tr!("Sorted by {order}", order = next.label()), false);
         vec![]
     }
 
@@ -19,9 +21,9 @@ impl State {
         pane.show_hidden = !pane.show_hidden;
         pane.rebuild_view();
         let text = if pane.show_hidden {
-            "Hidden files shown"
+            t("Hidden files shown")
         } else {
-            "Hidden files hidden (. shows them)"
+            t("Hidden files hidden (. shows them)")
         };
         self.set_status(text, false);
         vec![]
@@ -95,8 +97,8 @@ impl State {
         self.dialog = Some(Dialog::Prompt(PromptForm {
             side,
             purpose: PromptFor::GoTo,
-            title: "Go to".into(),
-            label: "Directory:".into(),
+            title: t("Go to").into(),
+            label: t("Directory:").into(),
             input: TextInput::new(&path),
             error: None,
         }));
@@ -107,8 +109,8 @@ impl State {
         self.dialog = Some(Dialog::Prompt(PromptForm {
             side,
             purpose: PromptFor::Glob(mark),
-            title: if mark { "Mark" } else { "Unmark" }.into(),
-            label: "Names matching (* ? [abc]):".into(),
+            title: if mark { t("Mark") } else { t("Unmark") }.into(),
+            label: t("Names matching (* ? [abc]):").into(),
             input: TextInput::new("*"),
             error: None,
         }));
@@ -144,7 +146,8 @@ impl State {
 
     /// Mark or unmark the shown entries whose names match `glob`.
     pub(super) fn apply_glob(&mut self, side: Side, glob: &str, mark: bool) -> Result<(), String> {
-        let pattern = glob::Pattern::new(glob.trim()).map_err(|e| format!("Not a glob: {e}"))?;
+        let pattern =
+            glob::Pattern::new(glob.trim()).map_err(|e| tr!("Not a glob: {error}", error = e))?;
         let pane = self.pane_mut(side);
         let names: Vec<String> = pane
             .rows()
@@ -161,10 +164,21 @@ impl State {
         }
         let total = pane.marked.len();
         self.set_status(
-            format!(
-                "{} {n} entries matching {glob}; {total} marked",
-                if mark { "Marked" } else { "Unmarked" }
-            ),
+            if mark {
+                tr!(
+                    "Marked {n} entries matching {glob}; {total} marked",
+                    n = n,
+                    glob = glob,
+                    total = total
+                )
+            } else {
+                tr!(
+                    "Unmarked {n} entries matching {glob}; {total} marked",
+                    n = n,
+                    glob = glob,
+                    total = total
+                )
+            },
             false,
         );
         Ok(())
@@ -180,9 +194,9 @@ impl State {
         let Some(target) = target else {
             self.set_status(
                 if back {
-                    "No directory before this one"
+                    t("No directory before this one")
                 } else {
-                    "No directory after this one"
+                    t("No directory after this one")
                 },
                 false,
             );

@@ -16,6 +16,8 @@ pub use pane::Pane;
 pub use queue::{QueueFilter, QueueView};
 
 use crate::ftp::replies::{Lang, book};
+use crate::i18n::t;
+use crate::tr;
 use crate::ui::layout::{Areas, RectExt};
 
 /// How the remote side is doing.
@@ -87,11 +89,11 @@ pub struct State {
 
 impl State {
     pub fn new(local_path: &str, lang: Lang) -> State {
-        let mut local = Pane::new(Side::Local, "local");
+        let mut local = Pane::new(Side::Local, t("local"));
         local.path = local_path.to_string();
         State {
             local,
-            remote: Pane::new(Side::Remote, "not connected"),
+            remote: Pane::new(Side::Remote, t("not connected")),
             focus: Side::Local,
             queue_focus: false,
             queue: QueueView::default(),
@@ -258,7 +260,7 @@ impl State {
             },
             opts.port
         ));
-        self.set_status(format!("Connecting to {label}…"), false);
+        self.set_status(tr!("Connecting to {label}…", label = label), false);
         vec![Effect::Connect {
             opts,
             path,
@@ -428,7 +430,10 @@ impl State {
             | Action::JobUp
             | Action::JobDown
             | Action::QueueFilter => {
-                self.set_status("Tab to the queue panel first (press Q to show it)", false);
+                self.set_status(
+                    t("Tab to the queue panel first (press Q to show it)"),
+                    false,
+                );
                 vec![]
             }
             Action::Release { col, row } => self.drop_at(col, row),
@@ -474,9 +479,9 @@ impl State {
         self.paused_all = !self.paused_all;
         self.set_status(
             if self.paused_all {
-                "Queue paused"
+                t("Queue paused")
             } else {
-                "Queue resumed"
+                t("Queue resumed")
             },
             false,
         );
@@ -574,7 +579,7 @@ impl State {
         }
         let target = self.pane(side.other());
         if target.path.is_empty() {
-            self.set_status("The other pane has no directory yet", true);
+            self.set_status(t("The other pane has no directory yet"), true);
             return vec![];
         }
         let dst_dir = into.unwrap_or_else(|| target.path.clone());
@@ -612,20 +617,32 @@ impl State {
         }
         if specs.is_empty() {
             let msg = if refused.is_empty() {
-                "Nothing to copy: mark entries with Space or move to one".to_string()
+                t("Nothing to copy: mark entries with Space or move to one").to_string()
             } else {
-                format!(
-                    "Not copied (links and special files are skipped): {}",
-                    refused.join(", ")
+                tr!(
+                    "Not copied (links and special files are skipped): {names}",
+                    names = refused.join(", ")
                 )
             };
             self.set_status(msg, !refused.is_empty());
             return vec![];
         }
-        let verb = if is_move { "Moving" } else { "Copying" };
-        let mut msg = format!("{verb} {} item(s) to {dst_dir}", specs.len());
+        let mut msg = if is_move {
+            tr!(
+                "Moving {n} item(s) to {dir}",
+                n = specs.len(),
+                dir = dst_dir
+            )
+        } else {
+            tr!(
+                "Copying {n} item(s) to {dir}",
+                n = specs.len(),
+                dir = dst_dir
+            )
+        };
         if !refused.is_empty() {
-            msg.push_str(&format!(" (skipped: {})", refused.join(", ")));
+            msg.push(' ');
+            msg.push_str(&tr!("(skipped: {names})", names = refused.join(", ")));
         }
         self.set_status(msg, false);
         self.pane_mut(side).marked.clear();
@@ -703,7 +720,7 @@ impl State {
             }
             _ => {
                 let name = entry.name.clone();
-                self.set_status(format!("{name} is not a directory"), false);
+                self.set_status(tr!("{name} is not a directory", name = name), false);
                 vec![]
             }
         }
@@ -734,7 +751,7 @@ impl State {
     }
 
     fn not_connected(&mut self) -> Vec<Effect> {
-        self.set_status("Not connected: press o to connect", true);
+        self.set_status(t("Not connected: press o to connect"), true);
         vec![]
     }
 
@@ -847,7 +864,7 @@ impl State {
                 }
                 Key::Esc | Key::Char('q') | Key::Char('n') => {
                     self.set_status(
-                        "Not connected: the server's certificate was not trusted",
+                        t("Not connected: the server's certificate was not trusted"),
                         true,
                     );
                     vec![]
@@ -879,12 +896,12 @@ impl State {
                 }
                 bookmarks::ListKey::Close => {
                     if matches!(self.conn, Conn::Disconnected) {
-                        self.set_status("Not connected: o connects, b lists bookmarks", false);
+                        self.set_status(t("Not connected: o connects, b lists bookmarks"), false);
                     }
                     vec![]
                 }
                 bookmarks::ListKey::Connect(p) => {
-                    self.set_status(format!("Connecting to {}…", p.name), false);
+                    self.set_status(tr!("Connecting to {label}…", label = p.name), false);
                     vec![Effect::ResolveProfile(p)]
                 }
                 bookmarks::ListKey::Add => {
@@ -944,11 +961,18 @@ impl State {
                 let problems = p.validate();
                 let mut form = form;
                 if let Some((field, msg)) = problems.first() {
-                    form.error = Some(format!("Cannot save: {field} {msg}"));
+                    form.error = Some(tr!(
+                        "Cannot save: {field} {problem}",
+                        field = t(field),
+                        problem = msg
+                    ));
                     self.dialog = Some(Dialog::Connect(form));
                     return vec![];
                 }
-                form.error = Some(format!("Saved as bookmark {:?}", p.name));
+                form.error = Some(tr!(
+                    "Saved as bookmark {name}",
+                    name = format!("{:?}", p.name)
+                ));
                 self.dialog = Some(Dialog::Connect(form));
                 vec![Effect::SaveBookmark {
                     profile: p,
@@ -958,7 +982,7 @@ impl State {
             Dialog::Connect(mut form) => match key.key {
                 Key::Esc => {
                     if matches!(self.conn, Conn::Disconnected) {
-                        self.set_status("Remote pane not connected: press o to connect", false);
+                        self.set_status(t("Remote pane not connected: press o to connect"), false);
                     }
                     vec![]
                 }
@@ -1005,7 +1029,7 @@ impl State {
             Event::BookmarkStored(r) => {
                 match r {
                     Ok(msg) => self.set_status(msg, false),
-                    Err(e) => self.set_status(format!("Bookmarks: {e}"), true),
+                    Err(e) => self.set_status(tr!("Bookmarks: {error}", error = e), true),
                 }
                 if matches!(self.dialog, Some(Dialog::Bookmarks(_))) {
                     vec![Effect::LoadBookmarks]
@@ -1059,7 +1083,7 @@ impl State {
                     Err(e) => {
                         pane.select = None;
                         pane.error = Some(e.message.clone());
-                        self.show_error("Cannot open directory", &e);
+                        self.show_error(t("Cannot open directory"), &e);
                     }
                 }
                 vec![]
@@ -1072,7 +1096,7 @@ impl State {
                     label: label.clone(),
                 };
                 self.remote.label = label.clone();
-                self.set_status(format!("Connected to {label}"), false);
+                self.set_status(tr!("Connected to {label}", label = label), false);
                 let path = self.initial_remote.take().unwrap_or_default();
                 let mut fx = vec![
                     Effect::StartTransfers,
@@ -1093,7 +1117,7 @@ impl State {
                 self.conn = Conn::Disconnected;
                 self.remote.loading = 0;
                 self.remote.error = Some(error.message.clone());
-                self.show_error("Connection failed", &error);
+                self.show_error(t("Connection failed"), &error);
                 if let (Some(info), Some((opts, path))) = (&error.cert, self.connecting.take()) {
                     self.dialog = Some(Dialog::Certificate(Box::new(dialog::CertForm {
                         info: (**info).clone(),
@@ -1111,6 +1135,10 @@ impl State {
                 changed,
             } => self.edited(file, remote, changed),
             Event::RemoteStat { req, result } => self.remote_stat(req, result),
+            Event::ListingLine { req, result } => {
+                self.listing_line(req, result);
+                vec![]
+            }
             Event::FsDone {
                 side,
                 req: _,
@@ -1121,7 +1149,7 @@ impl State {
                 self.conn = Conn::Disconnected;
                 self.remote.loading = 0;
                 self.remote.error = Some(error.message.clone());
-                self.show_error("Disconnected", &error);
+                self.show_error(t("Disconnected"), &error);
                 vec![]
             }
         }

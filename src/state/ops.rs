@@ -8,6 +8,8 @@ use super::dialog::{
 use super::{Conn, State, join_path};
 use crate::fs::ops::{FsOp, OpReport, Target};
 use crate::fs::{Entry, EntryKind, validate_name};
+use crate::i18n::t;
+use crate::tr;
 use crate::ui::text::human_size;
 
 impl State {
@@ -30,11 +32,11 @@ impl State {
     /// Whether the pane can be worked on now (connected, listed, not loading).
     fn ready(&mut self, side: Side) -> bool {
         if side == Side::Remote && !matches!(self.conn, Conn::Connected { .. }) {
-            self.set_status("Remote pane not connected: press o to connect", true);
+            self.set_status(t("Remote pane not connected: press o to connect"), true);
             return false;
         }
         if self.pane(side).path.is_empty() {
-            self.set_status("This pane has no directory yet", true);
+            self.set_status(t("This pane has no directory yet"), true);
             return false;
         }
         true
@@ -53,14 +55,20 @@ impl State {
 
     pub(super) fn start_mkdir(&mut self, side: Side) -> Vec<Effect> {
         if self.ready(side) {
-            self.prompt(side, PromptFor::Mkdir, "Make directory", "Name:", "");
+            self.prompt(side, PromptFor::Mkdir, t("Make directory"), t("Name:"), "");
         }
         vec![]
     }
 
     pub(super) fn start_new_file(&mut self, side: Side) -> Vec<Effect> {
         if self.ready(side) {
-            self.prompt(side, PromptFor::NewFile, "New empty file", "Name:", "");
+            self.prompt(
+                side,
+                PromptFor::NewFile,
+                t("New empty file"),
+                t("Name:"),
+                "",
+            );
         }
         vec![]
     }
@@ -75,14 +83,14 @@ impl State {
             .filter(|e| e.name != "..")
             .map(|e| e.name.clone())
         else {
-            self.set_status("Nothing to rename here", true);
+            self.set_status(t("Nothing to rename here"), true);
             return vec![];
         };
         self.prompt(
             side,
             PromptFor::Rename(name.clone()),
-            "Rename",
-            "New name:",
+            t("Rename"),
+            t("New name:"),
             &name,
         );
         vec![]
@@ -99,7 +107,7 @@ impl State {
             .map(|e| (e.name.clone(), e.kind))
             .collect();
         if chosen.is_empty() {
-            self.set_status("Nothing to delete here", true);
+            self.set_status(t("Nothing to delete here"), true);
             return vec![];
         }
         let dirs = chosen.iter().filter(|(_, k)| *k == EntryKind::Dir).count();
@@ -108,23 +116,27 @@ impl State {
             .take(8)
             .map(|(n, k)| {
                 if *k == EntryKind::Dir {
-                    format!("  {n}/  (and everything in it)")
+                    format!("  {n}/  {}", t("(and everything in it)"))
                 } else {
                     format!("  {n}")
                 }
             })
             .collect();
         if chosen.len() > 8 {
-            lines.push(format!("  … and {} more", chosen.len() - 8));
+            lines.push(format!("  {}", tr!("… and {n} more", n = chosen.len() - 8)));
         }
         lines.push(String::new());
-        lines.push(format!("in {dir}"));
+        lines.push(tr!("in {dir}", dir = dir));
         let title = match (chosen.len(), dirs) {
-            (1, 0) => "Delete this file?".to_string(),
-            (1, _) => "Delete this directory and everything in it?".to_string(),
-            (n, 0) => format!("Delete {n} files?"),
-            (n, 1) => format!("Delete {n} entries (1 directory with its contents)?"),
-            (n, _) => format!("Delete {n} entries ({dirs} directories with their contents)?"),
+            (1, 0) => t("Delete this file?").to_string(),
+            (1, _) => t("Delete this directory and everything in it?").to_string(),
+            (n, 0) => tr!("Delete {n} files?", n = n),
+            (n, 1) => tr!("Delete {n} entries (1 directory with its contents)?", n = n),
+            (n, _) => tr!(
+                "Delete {n} entries ({dirs} directories with their contents)?",
+                n = n,
+                dirs = dirs
+            ),
         };
         let targets = chosen
             .into_iter()
@@ -154,7 +166,7 @@ impl State {
         let dir = self.pane(side).path.clone();
         let chosen = self.chosen(side);
         let Some(first) = chosen.first() else {
-            self.set_status("Nothing to change here", true);
+            self.set_status(t("Nothing to change here"), true);
             return vec![];
         };
         let mode = first
@@ -179,57 +191,100 @@ impl State {
     pub(super) fn show_info(&mut self, side: Side) -> Vec<Effect> {
         let pane = self.pane(side);
         let Some(e) = pane.current().filter(|e| e.name != "..") else {
-            self.set_status("No entry under the cursor", true);
+            self.set_status(t("No entry under the cursor"), true);
             return vec![];
         };
         let kind = match e.kind {
-            EntryKind::Dir => "directory",
-            EntryKind::File => "file",
-            EntryKind::Symlink => "symbolic link",
-            EntryKind::Other => "other (device, pipe, socket…)",
+            EntryKind::Dir => t("directory"),
+            EntryKind::File => t("file"),
+            EntryKind::Symlink => t("symbolic link"),
+            EntryKind::Other => t("other (device, pipe, socket…)"),
         };
         let mut rows = vec![
-            ("Name".to_string(), e.name.clone()),
-            ("Path".to_string(), join_path(side, &pane.path, &e.name)),
-            ("Kind".to_string(), kind.to_string()),
+            (t("Name").to_string(), e.name.clone()),
+            (t("Path").to_string(), join_path(side, &pane.path, &e.name)),
+            (t("Kind").to_string(), kind.to_string()),
         ];
         if e.kind != EntryKind::Dir {
             rows.push((
-                "Size".to_string(),
-                format!("{} ({} bytes)", human_size(e.size), e.size),
+                t("Size").to_string(),
+                tr!(
+                    "{human} ({bytes} bytes)",
+                    human = human_size(e.size),
+                    bytes = e.size
+                ),
             ));
         } else if let Some(sz) = pane.dir_sizes.get(&e.name) {
             rows.push((
-                "Size".to_string(),
-                format!("{} ({} bytes, counted)", human_size(*sz), sz),
+                t("Size").to_string(),
+                tr!(
+                    "{human} ({bytes} bytes, counted)",
+                    human = human_size(*sz),
+                    bytes = sz
+                ),
             ));
         }
         rows.push((
-            "Modified".to_string(),
+            t("Modified").to_string(),
             e.mtime
                 .map(crate::ui::text::local_time)
-                .unwrap_or_else(|| "unknown".into()),
+                .unwrap_or_else(|| t("unknown").into()),
         ));
         if let Some(p) = &e.perms {
             let octal = crate::fs::ops::mode_from_perms(p)
                 .map(|m| format!(" ({m:03o})"))
                 .unwrap_or_default();
-            rows.push(("Permissions".to_string(), format!("{p}{octal}")));
+            rows.push((t("Permissions").to_string(), format!("{p}{octal}")));
         }
-        if let Some(t) = &e.link_target {
-            rows.push(("Points to".to_string(), t.to_string()));
+        if let Some(target) = &e.link_target {
+            rows.push((t("Points to").to_string(), target.to_string()));
         }
-        let title = format!(
-            "{} {}",
-            if side == Side::Local {
-                "Local"
-            } else {
-                "Remote"
-            },
-            kind
-        );
-        self.dialog = Some(Dialog::Info(InfoView { title, rows }));
-        vec![]
+        let title = if side == Side::Local {
+            tr!("Local {kind}", kind = kind)
+        } else {
+            tr!("Remote {kind}", kind = kind)
+        };
+        // For a remote entry, the server's own words: its line in the directory listing.
+        let mut fx = Vec::new();
+        let mut waiting = 0;
+        if side == Side::Remote {
+            let (dir, name) = (pane.path.clone(), e.name.clone());
+            rows.push((t("Listing").to_string(), t("reading…").to_string()));
+            waiting = self.req();
+            fx.push(Effect::ListingLine {
+                dir,
+                name,
+                req: waiting,
+            });
+        }
+        self.dialog = Some(Dialog::Info(InfoView {
+            title,
+            rows,
+            waiting,
+        }));
+        fx
+    }
+
+    /// The listing line for the info dialog arrived (if the dialog still waits for it).
+    pub(super) fn listing_line(
+        &mut self,
+        req: u64,
+        result: Result<Option<String>, super::ErrorInfo>,
+    ) {
+        if let Some(Dialog::Info(v)) = &mut self.dialog
+            && v.waiting == req
+            && req != 0
+        {
+            v.waiting = 0;
+            let text = match result {
+                Ok(Some(line)) => line,
+                Ok(None) => t("(no longer in the listing)").to_string(),
+                Err(e) => tr!("cannot read it: {error}", error = e.message),
+            };
+            if let Some(last) = v.rows.last_mut() {
+                last.1 = text;
+            }
+        }
     }
 
     pub(super) fn dir_size(&mut self, side: Side) -> Vec<Effect> {
@@ -261,9 +316,16 @@ impl State {
             }
         }
         if fx.is_empty() {
-            self.set_status(format!("{} in {files} files", human_size(bytes)), false);
+            self.set_status(
+                tr!(
+                    "{size} in {files} files",
+                    size = human_size(bytes),
+                    files = files
+                ),
+                false,
+            );
         } else {
-            self.set_status(format!("Counting {} directories…", fx.len()), false);
+            self.set_status(tr!("Counting {n} directories…", n = fx.len()), false);
         }
         fx
     }
@@ -282,7 +344,7 @@ impl State {
             (Side::Remote, Some(base)) => format!("{base}{}", url_path(&path)),
             _ => path,
         };
-        self.set_status(format!("Copied {text}"), false);
+        self.set_status(tr!("Copied {text}", text = text), false);
         vec![Effect::Clipboard(text)]
     }
 
@@ -344,20 +406,21 @@ impl State {
             return Ok(());
         }
         if name.is_empty() {
-            return Err("Type a name (Esc cancels)".into());
+            return Err(t("Type a name (Esc cancels)").into());
         }
         if validate_name(name).is_err() {
-            return Err(format!(
-                "{name:?} is not a usable name: no / or \\, no . or .., no control characters"
+            return Err(tr!(
+                "{name} is not a usable name: no / or \\, no . or .., no control characters",
+                name = format!("{name:?}")
             ));
         }
         if let PromptFor::Rename(old) = purpose
             && old == name
         {
-            return Err("That is its name already".into());
+            return Err(t("That is its name already").into());
         }
         if self.pane(side).entries.iter().any(|e| e.name == name) {
-            return Err(format!("{name} already exists here"));
+            return Err(tr!("{name} already exists here", name = name));
         }
         Ok(())
     }
@@ -376,13 +439,13 @@ impl State {
             Key::Esc | Key::Char('n') | Key::Char('N') | Key::Char('q') => {
                 match form.then {
                     Confirmed::Upload(edit) => self.set_status(
-                        format!(
-                            "Not uploaded: your edit stays in {} (not removed)",
-                            edit.local
+                        tr!(
+                            "Not uploaded: your edit stays in {file} (not removed)",
+                            file = edit.local
                         ),
                         false,
                     ),
-                    Confirmed::Fs(_) => self.set_status("Cancelled", false),
+                    Confirmed::Fs(_) => self.set_status(t("Cancelled"), false),
                 }
                 vec![]
             }
@@ -414,38 +477,43 @@ impl State {
     pub(super) fn fs_done(&mut self, side: Side, op: FsOp, report: OpReport) -> Vec<Effect> {
         let what = capitalise(&op.describe());
         if let FsOp::Size(targets) = &op {
-            if let Some(t) = targets.first() {
+            if let Some(first) = targets.first() {
                 let pane = self.pane_mut(side);
-                if let Some(name) = super::last_component(side, &t.path)
+                if let Some(name) = super::last_component(side, &first.path)
                     && report.failed.is_empty()
                 {
                     pane.dir_sizes.insert(name, report.bytes);
                 }
             }
-            let mut text = format!(
-                "{what}: {} in {} files, {} directories",
-                human_size(report.bytes),
-                report.done,
-                report.dirs
+            let mut text = tr!(
+                "{what}: {size} in {files} files, {dirs} directories",
+                what = what,
+                size = human_size(report.bytes),
+                files = report.done,
+                dirs = report.dirs
             );
             if !report.failed.is_empty() {
-                text.push_str(&format!(
-                    " ({} could not be read: {})",
-                    report.failed.len(),
-                    report.failed[0].1
+                text.push(' ');
+                text.push_str(&tr!(
+                    "({n} could not be read: {first})",
+                    n = report.failed.len(),
+                    first = report.failed[0].1
                 ));
             }
             self.set_status(text, !report.failed.is_empty());
             return vec![];
         }
         match report.failed.as_slice() {
-            [] => self.set_status(format!("{what}: done"), false),
+            [] => self.set_status(tr!("{what}: done", what = what), false),
             [(path, why)] => self.set_status(format!("{what}: {path}: {why}"), true),
             [(path, why), rest @ ..] => self.set_status(
-                format!(
-                    "{what}: {} done, {} failed; first: {path}: {why} (all in the log)",
-                    report.done,
-                    rest.len() + 1
+                tr!(
+                    "{what}: {done} done, {failed} failed; first: {path}: {why} (all in the log)",
+                    what = what,
+                    done = report.done,
+                    failed = rest.len() + 1,
+                    path = path,
+                    why = why
                 ),
                 true,
             ),

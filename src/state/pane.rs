@@ -42,11 +42,12 @@ impl Sort {
 
     /// For the column header: `name ↑`.
     pub fn label(self) -> String {
+        use crate::i18n::t;
         let by = match self.by {
-            SortBy::Name => "name",
-            SortBy::Ext => "ext",
-            SortBy::Size => "size",
-            SortBy::Time => "time",
+            SortBy::Name => t("name"),
+            SortBy::Ext => t("ext"),
+            SortBy::Size => t("size"),
+            SortBy::Time => t("time"),
         };
         format!("{by} {}", if self.desc { '↓' } else { '↑' })
     }

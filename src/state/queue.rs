@@ -1,6 +1,7 @@
 //! The queue panel's model: a mirror of the engine's jobs, folded from its events, with a
 //! cursor, a filter and the totals line.
 
+use crate::i18n::n_;
 use std::collections::HashMap;
 
 use crate::transfer::{EngineEvent, Job, JobId, JobKind, JobState};
@@ -26,10 +27,10 @@ impl QueueFilter {
     }
     pub fn label(self) -> &'static str {
         match self {
-            QueueFilter::All => "all",
-            QueueFilter::Active => "active",
-            QueueFilter::Failed => "failed",
-            QueueFilter::Done => "done",
+            QueueFilter::All => n_("all"),
+            QueueFilter::Active => n_("active"),
+            QueueFilter::Failed => n_("failed"),
+            QueueFilter::Done => n_("done"),
         }
     }
     pub fn accepts(self, j: &Job) -> bool {

@@ -1728,3 +1728,55 @@ fn editing_a_remote_file_warns_when_the_server_copy_changed_and_uploads_on_yes()
             .any(|e| matches!(e, Effect::RemoveTemp(p) if p == "/tmp/skiff-edit-x/file0199"))
     );
 }
+
+#[test]
+fn info_on_a_remote_entry_asks_for_its_listing_line_and_shows_it() {
+    let mut s = connected();
+    s.focus = Side::Remote;
+    s.update(Action::Down);
+    let name = s.remote.current().unwrap().name.clone();
+    let req = match s.update(Action::Info).as_slice() {
+        [Effect::ListingLine { dir, name: n, req }] => {
+            assert_eq!((dir.as_str(), n.as_str()), ("/pub", name.as_str()));
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    let last = |s: &State| match &s.dialog {
+        Some(Dialog::Info(v)) => v.rows.last().cloned().unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(last(&s), ("Listing".to_string(), "reading…".to_string()));
+    // An answer to another request changes nothing; the right one fills the row.
+    s.apply(Event::ListingLine {
+        req: req + 100,
+        result: Ok(Some("wrong".into())),
+    });
+    assert_eq!(last(&s).1, "reading…");
+    let line = format!("drwxr-xr-x 2 ftp ftp 4096 Nov 18 10:00 {name}");
+    s.apply(Event::ListingLine {
+        req,
+        result: Ok(Some(line.clone())),
+    });
+    assert_eq!(last(&s).1, line);
+    // Local entries have no listing line and ask for nothing.
+    press(&mut s, Key::Esc);
+    s.focus = Side::Local;
+    s.update(Action::Down);
+    assert!(s.update(Action::Info).is_empty());
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Info(v)) if v.rows.iter().all(|(l, _)| l != "Listing"))
+    );
+    press(&mut s, Key::Esc);
+    // An error is said in the row.
+    s.focus = Side::Remote;
+    let req = match s.update(Action::Info).as_slice() {
+        [Effect::ListingLine { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    s.apply(Event::ListingLine {
+        req,
+        result: Err(ErrorInfo::new("421 Timeout", Some(421))),
+    });
+    assert_eq!(last(&s).1, "cannot read it: 421 Timeout");
+}

@@ -4,6 +4,8 @@ use super::action::{Effect, Key, KeyPress, Side};
 use super::dialog::Dialog;
 use super::{State, join_path};
 use crate::fs::EntryKind;
+use crate::i18n::t;
+use crate::tr;
 
 /// How much of a file the pager reads.
 pub const VIEW_LIMIT: usize = 4 << 20;
@@ -117,7 +119,7 @@ impl State {
             Some(e) => e.name.clone(),
             None => return None,
         };
-        self.set_status(format!("{name} is not a file"), true);
+        self.set_status(tr!("{name} is not a file", name = name), true);
         None
     }
 
@@ -135,9 +137,9 @@ impl State {
         self.viewing = req;
         self.set_status(
             if side == Side::Remote {
-                format!("Fetching {path} for viewing…")
+                tr!("Fetching {path} for viewing…", path = path)
             } else {
-                format!("Reading {path}…")
+                tr!("Reading {path}…", path = path)
             },
             false,
         );
@@ -162,22 +164,22 @@ impl State {
         match result {
             Ok((bytes, truncated)) => {
                 self.set_status(
-                    format!(
-                        "{title}: {} bytes{}",
-                        bytes.len(),
-                        if truncated {
-                            " shown (the first part)"
-                        } else {
-                            ""
-                        }
-                    ),
+                    if truncated {
+                        tr!(
+                            "{title}: {n} bytes shown (the first part)",
+                            title = title,
+                            n = bytes.len()
+                        )
+                    } else {
+                        tr!("{title}: {n} bytes", title = title, n = bytes.len())
+                    },
                     false,
                 );
                 self.dialog = Some(Dialog::View(Box::new(ViewForm::new(
                     title, bytes, truncated,
                 ))));
             }
-            Err(e) => self.show_error("Cannot view", &e),
+            Err(e) => self.show_error(t("Cannot view"), &e),
         }
         vec![]
     }
@@ -215,26 +217,26 @@ impl State {
         let mut items: Vec<(&'static str, A)> = Vec::new();
         let up = e.name == "..";
         if e.is_dir() || e.kind == EntryKind::Symlink {
-            items.push(("Open", A::Open));
+            items.push((t("Open"), A::Open));
         }
         if e.kind == EntryKind::File {
-            items.push(("View", A::View));
+            items.push((t("View"), A::View));
         }
         if !up {
-            items.push(("Copy to the other pane", A::Copy));
-            items.push(("Move to the other pane", A::Move));
-            items.push(("Rename", A::Rename));
-            items.push(("Delete", A::Delete));
-            items.push(("Permissions", A::Chmod));
-            items.push(("Info", A::Info));
+            items.push((t("Copy to the other pane"), A::Copy));
+            items.push((t("Move to the other pane"), A::Move));
+            items.push((t("Rename"), A::Rename));
+            items.push((t("Delete"), A::Delete));
+            items.push((t("Permissions"), A::Chmod));
+            items.push((t("Info"), A::Info));
         }
         if e.is_dir() && !up {
-            items.push(("Size", A::DirSize));
+            items.push((t("Size"), A::DirSize));
         }
-        items.push(("Copy path", A::CopyPath));
-        items.push(("New directory", A::Mkdir));
-        items.push(("New file", A::NewFile));
-        items.push(("Refresh", A::Refresh));
+        items.push((t("Copy path"), A::CopyPath));
+        items.push((t("New directory"), A::Mkdir));
+        items.push((t("New file"), A::NewFile));
+        items.push((t("Refresh"), A::Refresh));
         let title = if up {
             pane.path.clone()
         } else {

@@ -1,6 +1,7 @@
 //! Jobs as data: what to move, where, and how far it got. Serializable, so the queue survives
 //! a restart.
 
+use crate::i18n::n_;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -97,14 +98,14 @@ impl JobState {
     }
     pub fn label(&self) -> &'static str {
         match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Paused => "paused",
-            JobState::Done => "done",
-            JobState::Conflict { .. } => "exists?",
-            JobState::Failed { .. } => "failed",
-            JobState::Skipped { .. } => "skipped",
-            JobState::Cancelled => "cancelled",
+            JobState::Queued => n_("queued"),
+            JobState::Running => n_("running"),
+            JobState::Paused => n_("paused"),
+            JobState::Done => n_("done"),
+            JobState::Conflict { .. } => n_("exists?"),
+            JobState::Failed { .. } => n_("failed"),
+            JobState::Skipped { .. } => n_("skipped"),
+            JobState::Cancelled => n_("cancelled"),
         }
     }
 }

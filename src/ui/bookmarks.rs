@@ -5,6 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::th;
+use crate::i18n::t;
+use crate::tr;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -15,7 +17,7 @@ use crate::state::bookmarks::{BookmarkForm, BookmarkList, FORM_FIELDS};
 pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
     let area = centered(full, 76, full.height.saturating_sub(4).clamp(8, 24));
     f.render_widget(Clear, area);
-    let block = frame("Bookmarks");
+    let block = frame(t("Bookmarks"));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
@@ -23,7 +25,7 @@ pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
     let filter = if l.filtering {
         Span::styled(format!(" / {}▏", l.filter), th().selected)
     } else if l.filter.is_empty() {
-        Span::styled(" / to filter", th().faint)
+        Span::styled(format!(" {}", t("/ to filter")), th().faint)
     } else {
         Span::raw(format!(" / {}", l.filter))
     };
@@ -39,11 +41,11 @@ pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
     let offset = l.cursor.saturating_sub(rows.saturating_sub(1));
     if items.is_empty() {
         let msg = if l.profiles.is_empty() {
-            " No bookmarks yet: press a to add one (or Ctrl-S in the connect dialog)."
+            t("No bookmarks yet: press a to add one (or Ctrl-S in the connect dialog).")
         } else {
-            " Nothing matches the filter."
+            t("Nothing matches the filter.")
         };
-        lines.push(Line::from(Span::styled(msg, th().faint)));
+        lines.push(Line::from(Span::styled(format!(" {msg}"), th().faint)));
     }
     for (i, p) in items.iter().enumerate().skip(offset).take(rows) {
         let target = match &p.user {
@@ -68,13 +70,22 @@ pub fn draw_list(l: &BookmarkList, full: Rect, f: &mut Frame) {
     let help = match &l.confirm_delete {
         Some(name) => Span::styled(
             fit(
-                &format!(" Delete {name}? y to confirm, any other key keeps it"),
+                &format!(
+                    " {}",
+                    tr!(
+                        "Delete {name}? y to confirm, any other key keeps it",
+                        name = name
+                    )
+                ),
                 w,
             ),
             th().error.add_modifier(Modifier::BOLD),
         ),
         None => Span::styled(
-            " Enter connect · a add · e edit · d delete · y duplicate · / filter · Esc close",
+            format!(
+                " {}",
+                t("Enter connect · a add · e edit · d delete · y duplicate · / filter · Esc close")
+            ),
             th().hint,
         ),
     };
@@ -86,9 +97,9 @@ pub fn draw_form(form: &BookmarkForm, full: Rect, f: &mut Frame) {
     let area = centered(full, 72, FORM_FIELDS.len() as u16 + 6);
     f.render_widget(Clear, area);
     let title = if form.old_name.is_some() {
-        "Edit bookmark"
+        t("Edit bookmark")
     } else {
-        "New bookmark"
+        t("New bookmark")
     };
     let block = frame(title);
     let inner = block.inner(area);
@@ -108,23 +119,29 @@ pub fn draw_form(form: &BookmarkForm, full: Rect, f: &mut Frame) {
         };
         let label_style = if bad { th().error } else { Style::new() };
         lines.push(Line::from(vec![
-            Span::styled(format!(" {label:<12} "), label_style),
+            Span::styled(format!(" {} ", fit(t(label), 12)), label_style),
             Span::styled(fit(&value, w), style),
         ]));
     }
     lines.push(Line::from(""));
     match form.errors.first() {
         Some((label, msg)) => lines.push(Line::from(Span::styled(
-            fit(&format!(" {label}: {msg}"), inner.width as usize),
+            fit(&format!(" {}: {msg}", t(label)), inner.width as usize),
             th().error.add_modifier(Modifier::BOLD),
         ))),
         None => lines.push(Line::from(Span::styled(
-            " Enter save · Tab next · Space cycles a choice · Esc cancel",
+            format!(
+                " {}",
+                t("Enter save · Tab next · Space cycles a choice · Esc cancel")
+            ),
             th().hint,
         ))),
     }
     lines.push(Line::from(Span::styled(
-        " Passwords are never saved here: ask, the OS keyring, or a command.",
+        format!(
+            " {}",
+            t("Passwords are never saved here: ask, the OS keyring, or a command.")
+        ),
         th().faint,
     )));
     f.render_widget(Paragraph::new(lines), inner);

@@ -5,6 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::th;
+use crate::i18n::t;
+use crate::tr;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
@@ -76,10 +78,10 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
             let area = centered(full, 44, 5);
             f.render_widget(Clear, area);
             let p = Paragraph::new(vec![
-                Line::from("Something is still running."),
-                Line::from("Quit anyway? (y/n)"),
+                Line::from(t("Something is still running.")),
+                Line::from(t("Quit anyway? (y/n)")),
             ])
-            .block(frame("Quit"));
+            .block(frame(t("Quit")));
             f.render_widget(p, area);
         }
     }
@@ -130,7 +132,10 @@ fn draw_prompt(form: &PromptForm, full: Rect, f: &mut Frame) {
         Some(e) => lines.push(Line::from(Span::styled(fit(e, w), th().error))),
         None => lines.push(Line::from("")),
     }
-    lines.push(Line::from(Span::styled("Enter OK · Esc cancel", th().hint)));
+    lines.push(Line::from(Span::styled(
+        t("Enter OK · Esc cancel"),
+        th().hint,
+    )));
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -155,20 +160,26 @@ fn draw_chmod(form: &ChmodForm, full: Rect, f: &mut Frame) {
     let area = centered(full, 58, 11);
     f.render_widget(Clear, area);
     let title = match form.paths.as_slice() {
-        [one] => format!(
-            "Permissions of {}",
-            one.rsplit(['/', std::path::MAIN_SEPARATOR])
+        [one] => tr!(
+            "Permissions of {name}",
+            name = one
+                .rsplit(['/', std::path::MAIN_SEPARATOR])
                 .next()
                 .unwrap_or(one)
         ),
-        many => format!("Permissions of {} entries", many.len()),
+        many => tr!("Permissions of {n} entries", n = many.len()),
     };
     let block = frame(&title);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let mut lines = vec![Line::from("          read   write  execute")];
-    for (row, who) in ["owner", "group", "others"].iter().enumerate() {
-        let mut spans = vec![Span::raw(format!("  {who:<7} "))];
+    let mut lines = vec![Line::from(format!(
+        "          {}{}{}",
+        fit(t("read"), 7),
+        fit(t("write"), 7),
+        t("execute")
+    ))];
+    for (row, who) in [t("owner"), t("group"), t("others")].iter().enumerate() {
+        let mut spans = vec![Span::raw(format!("  {} ", fit(who, 7)))];
         for col in 0..3 {
             let i = row * 3 + col;
             let on = form.mode & (1 << (8 - i)) != 0;
@@ -186,10 +197,10 @@ fn draw_chmod(form: &ChmodForm, full: Rect, f: &mut Frame) {
     let typed = if form.typed.is_empty() {
         String::new()
     } else {
-        format!("   (typing {})", form.typed)
+        format!("   {}", tr!("(typing {typed})", typed = form.typed))
     };
     lines.push(Line::from(vec![
-        Span::raw("  octal: "),
+        Span::raw(format!("  {} ", t("octal:"))),
         Span::styled(
             format!("{:04o}", form.mode),
             Style::new().add_modifier(Modifier::BOLD),
@@ -198,7 +209,7 @@ fn draw_chmod(form: &ChmodForm, full: Rect, f: &mut Frame) {
     ]));
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "Space toggle · 0-7 octal · Enter apply · Esc cancel",
+        t("Space toggle · 0-7 octal · Enter apply · Esc cancel"),
         th().hint,
     )));
     f.render_widget(
@@ -213,32 +224,34 @@ fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) 
     let h = (form.items.len() as u16 + 5).clamp(9, full.height.saturating_sub(2).max(9));
     let area = centered(full, 76, h);
     f.render_widget(Clear, area);
-    let (from, to) = match form.from {
-        Side::Local => ("local", "remote"),
-        Side::Remote => ("remote", "local"),
-    };
-    let block = frame(&format!(
-        "Synchronise: make the {to} directory match the {from} one"
-    ));
+    let block = frame(match form.from {
+        Side::Local => t("Synchronise: make the remote directory match the local one"),
+        Side::Remote => t("Synchronise: make the local directory match the remote one"),
+    });
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
     let rows = (inner.height as usize).saturating_sub(3);
     let mut lines = Vec::new();
     if form.items.is_empty() {
-        lines.push(Line::from("Nothing to do: the directories already match."));
+        lines.push(Line::from(t(
+            "Nothing to do: the directories already match.",
+        )));
     }
     let offset = form
         .cursor
         .saturating_sub(rows.saturating_sub(1))
         .min(form.items.len().saturating_sub(rows));
     for (i, it) in form.items.iter().enumerate().skip(offset).take(rows) {
-        let verb = match it.action {
-            SyncAction::Copy => "copy  ",
-            SyncAction::Update => "update",
-            SyncAction::Merge => "merge ",
-            SyncAction::Delete => "DELETE",
-        };
+        let verb = fit(
+            match it.action {
+                SyncAction::Copy => t("copy"),
+                SyncAction::Update => t("update"),
+                SyncAction::Merge => t("merge"),
+                SyncAction::Delete => t("DELETE"),
+            },
+            6,
+        );
         let name = if it.kind == crate::fs::EntryKind::Dir {
             format!("{}/", it.name)
         } else {
@@ -248,7 +261,7 @@ fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) 
             "[{}] {verb} {}  {}",
             if it.on { 'x' } else { ' ' },
             fit(&name, w.saturating_sub(40)),
-            it.why
+            t(it.why)
         );
         let mut style = match it.action {
             SyncAction::Delete => th().error,
@@ -262,13 +275,14 @@ fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) 
     }
     let chosen = form.items.iter().filter(|i| i.on).count();
     lines.push(Line::from(""));
-    lines.push(Line::from(format!(
-        "{chosen} of {} chosen (deletions are off until chosen)",
-        form.items.len()
+    lines.push(Line::from(tr!(
+        "{chosen} of {n} chosen (deletions are off until chosen)",
+        chosen = chosen,
+        n = form.items.len()
     )));
     lines.push(Line::from(Span::styled(
         fit(
-            "Space toggle · a all · n none · d deletions · Tab other way · Enter queue · Esc cancel",
+            t("Space toggle · a all · n none · d deletions · Tab other way · Enter queue · Esc cancel"),
             w,
         ),
         th().hint,
@@ -280,15 +294,17 @@ fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) 
 fn draw_view(v: &crate::state::view::ViewForm, full: Rect, f: &mut Frame) {
     let area = Rect::new(full.x, full.y, full.width, full.height.saturating_sub(1));
     f.render_widget(Clear, area);
-    let mode = if v.hex { "hex" } else { "text" };
+    let mode = if v.hex { t("hex") } else { t("text") };
     let more = if v.truncated {
-        " · the first 4 MiB"
+        format!(" · {}", t("the first 4 MiB"))
     } else {
-        ""
+        String::new()
     };
-    let block = frame(&format!("{} · {mode}{more}", v.title)).title_bottom(Line::from(
-        Span::styled(" ↑↓ PgUp PgDn Home End · h hex/text · q close ", th().hint),
-    ));
+    let block =
+        frame(&format!("{} · {mode}{more}", v.title)).title_bottom(Line::from(Span::styled(
+            format!(" {} ", t("↑↓ PgUp PgDn Home End · h hex/text · q close")),
+            th().hint,
+        )));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
@@ -313,19 +329,25 @@ fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
-    let label_w = view.rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 2;
+    let label_w = view
+        .rows
+        .iter()
+        .map(|(l, _)| unicode_width::UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(0)
+        + 2;
     let mut lines: Vec<Line> = view
         .rows
         .iter()
         .map(|(l, v)| {
             Line::from(vec![
-                Span::styled(format!("{l:<label_w$}"), th().hint),
+                Span::styled(fit(l, label_w), th().hint),
                 Span::raw(fit(v, w.saturating_sub(label_w))),
             ])
         })
         .collect();
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("any key closes", th().hint)));
+    lines.push(Line::from(Span::styled(t("any key closes"), th().hint)));
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -335,9 +357,9 @@ fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {
     let area = centered(full, 76, 17);
     f.render_widget(Clear, area);
     let block = frame(if changed {
-        "WARNING: the server's certificate has CHANGED"
+        t("WARNING: the server's certificate has CHANGED")
     } else {
-        "Untrusted server certificate"
+        t("Untrusted server certificate")
     })
     .border_style(if changed {
         th().error
@@ -347,7 +369,7 @@ fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
-    let field = |name: &str, value: &str| Line::from(fit(&format!(" {name:<10}{value}"), w));
+    let field = |name: &str, value: &str| Line::from(fit(&format!(" {}{value}", fit(name, 10)), w));
     // The fingerprint in two halves: 16 bytes per line.
     let (fp1, fp2) = info.sha256.split_at(info.sha256.len().min(47));
     let mut lines = vec![
@@ -355,44 +377,60 @@ fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {
             fit(&format!(" {}:{}", form.opts.host, form.opts.port), w),
             Style::new().add_modifier(Modifier::BOLD),
         )),
-        field("subject", &info.subject),
-        field("issuer", &info.issuer),
-        field("valid", &format!("{} to", info.not_before)),
+        field(t("subject"), &info.subject),
+        field(t("issuer"), &info.issuer),
+        field(t("valid"), &tr!("{from} to", from = info.not_before)),
         field("", &info.not_after),
         field("SHA-256", fp1),
         field("", fp2.trim_start_matches(':')),
         Line::from(Span::styled(
-            fit(&format!(" why: {}", info.reason), w),
+            fit(&format!(" {} {}", t("why:"), info.reason), w),
             th().hint,
         )),
         Line::from(""),
     ];
     if let Some(pin) = &info.pinned_mismatch {
         let (p1, p2) = pin.split_at(pin.len().min(47));
-        lines.push(field("pinned", p1));
+        lines.push(field(t("pinned"), p1));
         lines.push(field("", p2.trim_start_matches(':')));
         lines.push(Line::from(Span::styled(
             fit(
-                " Refused: someone may be intercepting the connection. If the certificate",
+                &format!(
+                    " {}",
+                    t("Refused: someone may be intercepting the connection. If the certificate")
+                ),
                 w,
             ),
             th().error,
         )));
         lines.push(Line::from(Span::styled(
             fit(
-                " was replaced on purpose, change the pin (bookmark or known_hosts file).",
+                &format!(
+                    " {}",
+                    t("was replaced on purpose, change the pin (bookmark or known_hosts file).")
+                ),
                 w,
             ),
             th().error,
         )));
-        lines.push(Line::from(Span::styled(" Esc close", th().hint)));
+        lines.push(Line::from(Span::styled(
+            format!(" {}", t("Esc close")),
+            th().hint,
+        )));
     } else {
-        lines.push(Line::from(
-            " Compare the fingerprint with what the server's administrator says.",
-        ));
-        lines.push(Line::from(" o  trust once (this session)"));
-        lines.push(Line::from(" a  trust always (pin it for this server)"));
-        lines.push(Line::from(" Esc  do not connect"));
+        lines.push(Line::from(format!(
+            " {}",
+            t("Compare the fingerprint with what the server's administrator says.")
+        )));
+        lines.push(Line::from(format!(
+            " o  {}",
+            t("trust once (this session)")
+        )));
+        lines.push(Line::from(format!(
+            " a  {}",
+            t("trust always (pin it for this server)")
+        )));
+        lines.push(Line::from(format!(" Esc  {}", t("do not connect"))));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
@@ -400,15 +438,15 @@ fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {
 fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
     let area = centered(full, 64, 16);
     f.render_widget(Clear, area);
-    let block = frame("The destination exists");
+    let block = frame(t("The destination exists"));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
     let describe = |size: Option<u64>, mtime: Option<i64>| {
         format!(
             "{}  {}",
-            size.map(human_size).unwrap_or_else(|| "size ?".into()),
-            mtime.map(local_time).unwrap_or_else(|| "time ?".into())
+            size.map(human_size).unwrap_or_else(|| t("size ?").into()),
+            mtime.map(local_time).unwrap_or_else(|| t("time ?").into())
         )
     };
     let mut lines = vec![
@@ -417,11 +455,13 @@ fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
             Style::new().add_modifier(Modifier::BOLD),
         )),
         Line::from(format!(
-            " source:      {}",
+            " {} {}",
+            fit(t("source:"), 12),
             describe(form.src_size, form.src_mtime)
         )),
         Line::from(format!(
-            " destination: {}",
+            " {} {}",
+            fit(t("destination:"), 12),
             describe(form.dst_size, form.dst_mtime)
         )),
         Line::from(""),
@@ -433,17 +473,21 @@ fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
             Style::new()
         };
         lines.push(Line::from(Span::styled(
-            fit(&format!(" {key}  {label}"), w),
+            fit(&format!(" {key}  {}", t(label)), w),
             style,
         )));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(format!(
-        " [{}] a: apply to all conflicts",
-        if form.all { "x" } else { " " }
+        " [{}] {}",
+        if form.all { "x" } else { " " },
+        t("a: apply to all conflicts")
     )));
     lines.push(Line::from(Span::styled(
-        " Enter choose · key letter · Esc later (Enter on the queue row)",
+        format!(
+            " {}",
+            t("Enter choose · key letter · Esc later (Enter on the queue row)")
+        ),
         th().hint,
     )));
     f.render_widget(Paragraph::new(lines), inner);
@@ -452,7 +496,10 @@ fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
 fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
     let area = centered(full, 52, 11);
     f.render_widget(Clear, area);
-    let title = form.title.as_deref().unwrap_or("Connect to an FTP server");
+    let title = form
+        .title
+        .as_deref()
+        .unwrap_or(t("Connect to an FTP server"));
     let block = frame(title);
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -485,13 +532,13 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
             Style::new().bg(ratatui::style::Color::DarkGray)
         };
         lines.push(Line::from(vec![
-            Span::raw(format!(" {name:<9} ")),
+            Span::raw(format!(" {} ", fit(t(name), 9))),
             Span::styled(fit(&shown, field_w), style),
         ]));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        " Empty user: anonymous login.",
+        format!(" {}", t("Empty user: anonymous login.")),
         th().faint,
     )));
     match &form.error {
@@ -500,7 +547,10 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
             th().error.add_modifier(Modifier::BOLD),
         ))),
         None => lines.push(Line::from(Span::styled(
-            " Enter connect · Tab field · Ctrl-S bookmark · Esc",
+            format!(
+                " {}",
+                t("Enter connect · Tab field · Ctrl-S bookmark · Esc")
+            ),
             th().hint,
         ))),
     }
@@ -529,14 +579,14 @@ pub fn draw_help(keymap: &Keymap, top: usize, full: Rect, f: &mut Frame) {
     let total = rows + 3;
     let top = top.min(total.saturating_sub(shown));
     let block = frame(&if total > shown {
-        format!(
-            "Keys · {}–{} of {} lines · ↑↓ scroll",
-            top + 1,
-            (top + shown).min(total),
-            total
+        tr!(
+            "Keys · {from}–{to} of {total} lines · ↑↓ scroll",
+            from = top + 1,
+            to = (top + shown).min(total),
+            total = total
         )
     } else {
-        "Keys".to_string()
+        t("Keys").to_string()
     });
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -558,7 +608,7 @@ pub fn draw_help(keymap: &Keymap, top: usize, full: Rect, f: &mut Frame) {
         vec![
             Span::styled(fit(&keys, key_w), th().key),
             Span::raw(" "),
-            Span::raw(fit(what, what_w)),
+            Span::raw(fit(t(what), what_w)),
         ]
     };
     let mut lines = Vec::new();
@@ -572,11 +622,11 @@ pub fn draw_help(keymap: &Keymap, top: usize, full: Rect, f: &mut Frame) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "Mouse: click selects, click again opens, right click: menu, drag copies.",
+        t("Mouse: click selects, click again opens, right click: menu, drag copies."),
         th().hint,
     )));
     lines.push(Line::from(Span::styled(
-        "Esc or ? closes this help.",
+        t("Esc or ? closes this help."),
         th().hint,
     )));
     f.render_widget(Paragraph::new(lines).scroll((top as u16, 0)), inner);

@@ -11,7 +11,9 @@ use super::text::fit;
 use crate::config::Theme;
 use crate::ftp::LogKind;
 use crate::ftp::replies::ReplyClass;
+use crate::i18n::t;
 use crate::state::{LogLine, LogPanel};
+use crate::tr;
 
 /// The theme's style for a reply of this code's class.
 pub fn reply_style(th: &Theme, code: u16) -> Style {
@@ -72,9 +74,12 @@ fn line_spans(th: &Theme, l: &LogLine, width: usize) -> Line<'static> {
 pub fn draw(log: &LogPanel, area: Rect, f: &mut Frame) {
     let look = crate::config::look();
     let title = if log.scroll > 0 {
-        format!(" Log (back {} lines; ] to follow) ", log.scroll)
+        format!(
+            " {} ",
+            tr!("Log (back {n} lines; ] to follow)", n = log.scroll)
+        )
     } else {
-        " Log ".to_string()
+        format!(" {} ", t("Log"))
     };
     let block = Block::new()
         .borders(Borders::TOP)

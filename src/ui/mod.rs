@@ -16,7 +16,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::config::Keymap;
+use crate::i18n::{n_, t};
 use crate::state::{Conn, Side, State};
+use crate::tr;
 
 /// The theme this thread draws with (a copy: styles are small).
 pub(crate) fn th() -> crate::config::Theme {
@@ -55,9 +57,17 @@ pub const MIN_HEIGHT: u16 = 24;
 
 fn draw_too_small(full: Rect, f: &mut Frame) {
     let msg = [
-        format!("skiff needs at least {MIN_WIDTH}x{MIN_HEIGHT}"),
-        format!("(this terminal is {}x{})", full.width, full.height),
-        "Enlarge it, or press q to quit.".to_string(),
+        tr!(
+            "skiff needs at least {w}x{h}",
+            w = MIN_WIDTH,
+            h = MIN_HEIGHT
+        ),
+        tr!(
+            "(this terminal is {w}x{h})",
+            w = full.width,
+            h = full.height
+        ),
+        t("Enlarge it, or press q to quit.").to_string(),
     ];
     let top = full.height.saturating_sub(msg.len() as u16) / 2;
     let lines: Vec<Line> = std::iter::repeat_n(Line::from(""), top as usize)
@@ -79,16 +89,18 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
     let look = crate::config::look();
     let th = &look.theme;
     let conn = match &state.conn {
-        Conn::Disconnected => {
-            Span::styled(" offline ", Style::new().fg(Color::Black).bg(Color::Gray))
-        }
+        Conn::Disconnected => Span::styled(
+            format!(" {} ", t("offline")),
+            Style::new().fg(Color::Black).bg(Color::Gray),
+        ),
         Conn::Connecting { .. } => Span::styled(
-            " connecting ",
+            format!(" {} ", t("connecting")),
             Style::new().fg(Color::Black).bg(Color::Yellow),
         ),
-        Conn::Connected { .. } => {
-            Span::styled(" online ", Style::new().fg(Color::Black).bg(Color::Green))
-        }
+        Conn::Connected { .. } => Span::styled(
+            format!(" {} ", t("online")),
+            Style::new().fg(Color::Black).bg(Color::Green),
+        ),
     };
     let style = if state.status.error {
         th.error.add_modifier(Modifier::BOLD)
@@ -110,16 +122,16 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
 }
 
 const KEY_HINTS: &[(&str, &str)] = &[
-    ("F1", "Help"),
-    ("Tab", "Pane"),
-    ("Spc", "Mark"),
-    ("F5", "Copy"),
-    ("F6", "Move"),
-    ("Q", "Queue"),
-    ("o", "Connect"),
-    ("L", "Log"),
-    ("r", "Reload"),
-    ("q", "Quit"),
+    ("F1", n_("Help")),
+    ("Tab", n_("Pane")),
+    ("Spc", n_("Mark")),
+    ("F5", n_("Copy")),
+    ("F6", n_("Move")),
+    ("Q", n_("Queue")),
+    ("o", n_("Connect")),
+    ("L", n_("Log")),
+    ("r", n_("Reload")),
+    ("q", n_("Quit")),
 ];
 
 fn draw_keys(area: Rect, f: &mut Frame) {
@@ -130,7 +142,8 @@ fn draw_keys(area: Rect, f: &mut Frame) {
     let mut used = 0usize;
     for (k, what) in KEY_HINTS {
         // Only whole hints: a cut-off one is worse than none.
-        let w = k.len() + what.len() + 4;
+        let what = t(what);
+        let w = k.len() + unicode_width::UnicodeWidthStr::width(what) + 4;
         if used + w > area.width as usize {
             break;
         }

@@ -9,8 +9,10 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use super::text::{fit, fit_right, human_size, local_time};
 use crate::config::{Column, Theme};
 use crate::fs::{Entry, EntryKind};
+use crate::i18n::t;
 use crate::state::pane::SortBy;
 use crate::state::{Conn, Side, State};
+use crate::tr;
 
 const SIZE_W: usize = 7;
 const TIME_W: usize = 16;
@@ -144,10 +146,16 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
                 Style::new().add_modifier(Modifier::REVERSED),
             ));
         }
-        spans.push(Span::styled(format!(" {shown} of {total} "), style));
+        spans.push(Span::styled(
+            format!(
+                " {} ",
+                tr!("{shown} of {total}", shown = shown, total = total)
+            ),
+            style,
+        ));
         Line::from(spans)
     } else if pane.loading != 0 {
-        Line::from(Span::styled(" loading… ", th.hint))
+        Line::from(Span::styled(format!(" {} ", t("loading…")), th.hint))
     } else if let Some(err) = &pane.error {
         Line::from(Span::styled(
             format!(" {} ", fit(err, inner_w.saturating_sub(2)).trim_end()),
@@ -156,10 +164,21 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
     } else {
         let (dirs, files) = pane.counts;
         if pane.marked.is_empty() {
-            Line::from(format!(" {dirs} dirs, {files} files "))
+            Line::from(format!(
+                " {} ",
+                tr!("{dirs} dirs, {files} files", dirs = dirs, files = files)
+            ))
         } else {
             Line::from(Span::styled(
-                format!(" {dirs} dirs, {files} files, {} marked ", pane.marked.len()),
+                format!(
+                    " {} ",
+                    tr!(
+                        "{dirs} dirs, {files} files, {marked} marked",
+                        dirs = dirs,
+                        files = files,
+                        marked = pane.marked.len()
+                    )
+                ),
                 th.marked,
             ))
         }
@@ -189,16 +208,16 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         }
     };
     let name_label = match pane.sort.by {
-        SortBy::Ext => format!("Name (by ext {arrow})"),
-        _ => mark(SortBy::Name, "Name"),
+        SortBy::Ext => tr!("Name (by ext {arrow})", arrow = arrow),
+        _ => mark(SortBy::Name, t("Name")),
     };
     let mut header = fit(&name_label, cols.name);
     for col in &cols.shown {
         header.push(' ');
         match col {
-            Column::Size => header.push_str(&fit_right(&mark(SortBy::Size, "Size"), SIZE_W)),
-            Column::Time => header.push_str(&fit(&mark(SortBy::Time, "Modified"), TIME_W)),
-            Column::Perms => header.push_str(&fit("Perms", PERM_W)),
+            Column::Size => header.push_str(&fit_right(&mark(SortBy::Size, t("Size")), SIZE_W)),
+            Column::Time => header.push_str(&fit(&mark(SortBy::Time, t("Modified")), TIME_W)),
+            Column::Perms => header.push_str(&fit(t("Perms"), PERM_W)),
         }
     }
     let rows = inner.height.saturating_sub(1) as usize;
@@ -207,15 +226,15 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
     if pane.is_empty() {
         let msg = if side == Side::Remote && !matches!(state.conn, Conn::Connected { .. }) {
             match &state.conn {
-                Conn::Connecting { label, .. } => format!("Connecting to {label}…"),
-                _ => "Not connected. Press o to connect.".to_string(),
+                Conn::Connecting { label, .. } => tr!("Connecting to {label}…", label = label),
+                _ => t("Not connected. Press o to connect.").to_string(),
             }
         } else if pane.loading != 0 {
-            "Loading…".to_string()
+            t("Loading…").to_string()
         } else if pane.error.is_some() {
-            "Cannot read this directory.".to_string()
+            t("Cannot read this directory.").to_string()
         } else {
-            "(empty)".to_string()
+            t("(empty)").to_string()
         };
         lines.push(Line::from(Span::styled(
             fit(&msg, inner.width as usize),

@@ -9,8 +9,10 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::text::{fit, fit_right, human_size};
 use crate::config::Theme;
+use crate::i18n::t;
 use crate::state::State;
 use crate::state::queue::JobRow;
+use crate::tr;
 use crate::transfer::{Direction, JobKind, JobState};
 
 /// `1:05`, `12:00:03`, or `--` when unknown.
@@ -64,14 +66,16 @@ fn row_line(th: &Theme, r: &JobRow, width: usize) -> (String, Style) {
     };
     let state = match &j.state {
         JobState::Failed { reason, code } => match code {
-            Some(c) if !reason.starts_with(&c.to_string()) => format!("failed {c}: {reason}"),
-            _ => format!("failed: {reason}"),
+            Some(c) if !reason.starts_with(&c.to_string()) => {
+                tr!("failed {code}: {reason}", code = c, reason = reason)
+            }
+            _ => tr!("failed: {reason}", reason = reason),
         },
-        JobState::Skipped { reason } => format!("skipped: {reason}"),
-        JobState::Running if r.left > 0 => format!("running, {} to queue", r.left),
-        JobState::Running if j.attempts > 1 => format!("running (try {})", j.attempts),
-        JobState::Queued if j.attempts > 0 => "retrying".to_string(),
-        s => s.label().to_string(),
+        JobState::Skipped { reason } => tr!("skipped: {reason}", reason = reason),
+        JobState::Running if r.left > 0 => tr!("running, {n} to queue", n = r.left),
+        JobState::Running if j.attempts > 1 => tr!("running (try {n})", n = j.attempts),
+        JobState::Queued if j.attempts > 0 => t("retrying").to_string(),
+        s => t(s.label()).to_string(),
     };
     let (speed, eta_s) = if j.state == JobState::Running {
         let remaining = j.spec.size.map(|s| s.saturating_sub(j.done)).unwrap_or(0);
@@ -121,7 +125,7 @@ fn fit_tail(s: &str, width: usize) -> String {
 
 pub fn draw(state: &State, area: Rect, f: &mut Frame) {
     let q = &state.queue;
-    let t = q.totals();
+    let tot = q.totals();
     let focused = state.queue_focus;
     let look = crate::config::look();
     let th = &look.theme;
@@ -130,18 +134,26 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
     } else {
         th.border
     };
-    let remaining = t.bytes.saturating_sub(t.bytes_done);
-    let paused = if state.paused_all { " PAUSED ·" } else { "" };
+    let remaining = tot.bytes.saturating_sub(tot.bytes_done);
+    let paused = if state.paused_all {
+        format!(" {} ·", t("PAUSED"))
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Queue ·{paused} {}/{} files · {} / {} · {}/s · ETA {} · {} failed · filter: {} ",
-        t.files_done,
-        t.files,
-        human_size(t.bytes_done),
-        human_size(t.bytes),
-        human_size(t.rate),
-        eta(remaining, t.rate),
-        t.failed,
-        q.filter.label()
+        " {} ·{paused} {} ",
+        t("Queue"),
+        tr!(
+            "{done}/{files} files · {bytes_done} / {bytes} · {rate}/s · ETA {eta} · {failed} failed · filter: {filter}",
+            done = tot.files_done,
+            files = tot.files,
+            bytes_done = human_size(tot.bytes_done),
+            bytes = human_size(tot.bytes),
+            rate = human_size(tot.rate),
+            eta = eta(remaining, tot.rate),
+            failed = tot.failed,
+            filter = t(q.filter.label())
+        )
     );
     let block = Block::new()
         .borders(Borders::TOP | Borders::BOTTOM)
@@ -149,7 +161,10 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
         .border_style(border)
         .title(Span::styled(title, border))
         .title_bottom(Line::from(Span::styled(
-            " Spc pause · x cancel · r retry · R retry failed · J/K move · C clear · f filter · P pause all ",
+            format!(
+                " {} ",
+                t("Spc pause · x cancel · r retry · R retry failed · J/K move · C clear · f filter · P pause all")
+            ),
             th.faint,
         )));
     let inner = block.inner(area);
@@ -159,7 +174,7 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
     let mut lines = Vec::with_capacity(rows);
     if q.order.is_empty() {
         lines.push(Line::from(Span::styled(
-            "Nothing queued. Mark entries with Space and press F5 (copy) or F6 (move), or drag them to the other pane.",
+            t("Nothing queued. Mark entries with Space and press F5 (copy) or F6 (move), or drag them to the other pane."),
             th.faint,
         )));
     }
