@@ -648,6 +648,7 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
     (Action::CycleLog, n_("Log size (cycle)")),
     (Action::LogUp, n_("Scroll log back")),
     (Action::LogDown, n_("Scroll log forward")),
+    (Action::Console, n_("Command line (FTP commands)")),
     (Action::Help, n_("This help")),
     (Action::Quit, n_("Quit")),
 ];

@@ -1228,3 +1228,43 @@ async fn pure_ftpd_file_ops() {
 async fn proftpd_file_ops() {
     file_ops("SKIFF_PROFTPD_URL").await;
 }
+
+/// The command line against a real server: SYST, HELP, STAT, NOOP and a listing for the pager.
+async fn console(var: &str) {
+    let Some(u) = server_url(var) else { return };
+    let mut opts = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
+    opts.timeout = Duration::from_secs(15);
+    let mut s = FtpSession::connect(opts, Tap::discard("browse"))
+        .await
+        .unwrap_or_else(|e| panic!("{var}: login failed: {e}"));
+    let (code, text) = s.raw_command("SYST").await.unwrap();
+    assert_eq!(code, 215, "{var}: {text}");
+    let (code, text) = s.raw_command("HELP").await.unwrap();
+    assert_eq!(code, 214, "{var}: {text}");
+    let (code, text) = s.raw_command("STAT").await.unwrap();
+    assert!((211..=213).contains(&code), "{var}: {code} {text}");
+    assert_eq!(s.raw_command("NOOP").await.unwrap().0, 200, "{var}");
+    let (code, _) = s.raw_command("NOSUCHCOMMAND").await.unwrap();
+    assert!((500..=502).contains(&code), "{var}: {code}");
+    let (bytes, more) = s.raw_listing("LIST", 1 << 20).await.unwrap();
+    assert!(!more, "{var}");
+    let _ = String::from_utf8_lossy(&bytes);
+    // The session is fine afterwards.
+    assert_eq!(s.raw_command("NOOP").await.unwrap().0, 200, "{var}");
+    s.quit().await;
+}
+
+#[tokio::test]
+async fn vsftpd_console() {
+    console("SKIFF_VSFTPD_URL").await;
+}
+
+#[tokio::test]
+async fn pure_ftpd_console() {
+    console("SKIFF_PUREFTPD_URL").await;
+}
+
+#[tokio::test]
+async fn proftpd_console() {
+    console("SKIFF_PROFTPD_URL").await;
+}

@@ -467,6 +467,25 @@ impl Runner {
                     });
                 }
             },
+            Effect::Quote { line, req } => match &self.remote {
+                Some(h) => h.quote(line, req),
+                None => {
+                    let _ = self.events.send(Event::Quoted {
+                        req,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
+            Effect::RawListing { line, req } => match &self.remote {
+                Some(h) => h.raw_listing(line, req),
+                None => {
+                    let _ = self.events.send(Event::Viewed {
+                        req,
+                        title: line,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
             Effect::ListingLine { dir, name, req } => match &self.remote {
                 Some(h) => h.listing_line(dir, name, req),
                 None => {

@@ -34,6 +34,14 @@ enum Cmd {
         name: String,
         req: u64,
     },
+    Quote {
+        line: String,
+        req: u64,
+    },
+    RawListing {
+        line: String,
+        req: u64,
+    },
     Quit,
 }
 
@@ -58,6 +66,12 @@ impl Handle {
     }
     pub fn fetch(&self, path: String, req: u64) {
         let _ = self.tx.send(Cmd::Fetch { path, req });
+    }
+    pub fn quote(&self, line: String, req: u64) {
+        let _ = self.tx.send(Cmd::Quote { line, req });
+    }
+    pub fn raw_listing(&self, line: String, req: u64) {
+        let _ = self.tx.send(Cmd::RawListing { line, req });
     }
     pub fn listing_line(&self, dir: String, name: String, req: u64) {
         let _ = self.tx.send(Cmd::ListingLine { dir, name, req });
@@ -161,6 +175,24 @@ pub fn spawn(
                 Cmd::FetchToTemp { path, name, req } => {
                     let result = fetch_to_temp(&mut session, &path, &name).await;
                     let _ = events.send(Event::FetchedForEdit { req, result });
+                }
+                Cmd::Quote { line, req } => {
+                    let result = session
+                        .raw_command(&line)
+                        .await
+                        .map_err(|e| ErrorInfo::from(&e));
+                    let _ = events.send(Event::Quoted { req, result });
+                }
+                Cmd::RawListing { line, req } => {
+                    let result = session
+                        .raw_listing(&line, crate::state::view::VIEW_LIMIT)
+                        .await
+                        .map_err(|e| ErrorInfo::from(&e));
+                    let _ = events.send(Event::Viewed {
+                        req,
+                        title: line,
+                        result,
+                    });
                 }
                 Cmd::ListingLine { dir, name, req } => {
                     let result = session

@@ -883,6 +883,80 @@ impl FtpSession {
             .await
     }
 
+    /// Send a command typed by the user and return its final reply, whatever its code (a 5xx is
+    /// an answer here, not an error). Every line is in the log through the tap.
+    pub async fn raw_command(&mut self, line: &str) -> Result<(u16, String), FtpError> {
+        match self.quote(line, &[]).await {
+            Ok(last) => Err(FtpError::Protocol(format!("unexpected reply: {last}"))),
+            Err(FtpError::Reply { code, text }) => Ok((code, text)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A listing command typed by the user (`LIST -la /pub`, `NLST`, `MLSD x`): the data
+    /// connection's bytes as the server sent them, at most `limit` of them (and whether there
+    /// was more), for the pager.
+    pub async fn raw_listing(
+        &mut self,
+        line: &str,
+        limit: usize,
+    ) -> Result<(Vec<u8>, bool), FtpError> {
+        check_line(line)?;
+        self.ensure_resumable().await?;
+        let t = self.opts.timeout;
+        let mut stream = if own_active(&self.opts) {
+            self.open_own_active(line, 0, false).await?
+        } else {
+            let ftp = &mut self.ftp;
+            let (_resp, s) = self
+                .tap
+                .scope(timed(t, "opening the listing", async {
+                    ftp.custom_data_command(line, &[Status::AboutToSend, Status::AlreadyOpen])
+                        .await
+                        .map_err(FtpError::from)
+                }))
+                .await?;
+            DataStream::Suppa(s)
+        };
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut more = false;
+        loop {
+            let n = timed(t, "reading the listing", async {
+                stream
+                    .read(&mut buf)
+                    .await
+                    .map_err(|e| FtpError::Connection(e.to_string()))
+            })
+            .await?;
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+            if out.len() > limit {
+                out.truncate(limit);
+                more = true;
+                break;
+            }
+        }
+        let ftp = &mut self.ftp;
+        let finished = self
+            .tap
+            .scope(timed(t, "the end of the listing", async {
+                match stream {
+                    DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
+                    DataStream::Own(d) => finish_own(ftp, d).await,
+                }
+            }))
+            .await;
+        match finished {
+            Ok(()) => Ok((out, more)),
+            // Stopping early makes some servers answer 426: expected.
+            Err(e) if more && e.code().is_some() => Ok((out, more)),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The line the listing of `dir` gives for `name`, as the server wrote it (MLSD facts or
     /// `ls -l` text), for the info dialog. `None` when it is not there.
     pub async fn listing_line(

@@ -162,6 +162,8 @@ pub enum Action {
     SyncBrowse,
     /// Preview what would make the other pane mirror this one, then queue it.
     SyncPreview,
+    /// The command line: FTP commands on the browsing connection.
+    Console,
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
@@ -314,6 +316,17 @@ pub enum Effect {
         name: String,
         req: u64,
     },
+    /// A command typed on the command line, sent on the browsing connection.
+    Quote {
+        line: String,
+        req: u64,
+    },
+    /// A listing command typed on the command line: its output for the pager
+    /// ([`Event::Viewed`]).
+    RawListing {
+        line: String,
+        req: u64,
+    },
     /// The line the server's listing of `dir` gives for `name` (for the info dialog).
     ListingLine {
         dir: String,
@@ -436,6 +449,11 @@ pub enum Event {
         file: String,
         remote: Option<super::edit::RemoteEdit>,
         changed: Result<bool, String>,
+    },
+    /// The final reply to a command typed on the command line.
+    Quoted {
+        req: u64,
+        result: Result<(u16, String), ErrorInfo>,
     },
     /// The listing line asked for with [`Effect::ListingLine`] (`None`: not in the listing).
     ListingLine {

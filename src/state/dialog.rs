@@ -29,6 +29,8 @@ pub enum Dialog {
     View(Box<super::view::ViewForm>),
     /// The context menu: operations on the entry under the cursor.
     Menu(MenuForm),
+    /// The command line (`:`), drawn over the status line.
+    Console(super::console::ConsoleForm),
 }
 
 /// The context menu: its entries (a label and the action it runs) and the cursor.
@@ -144,6 +146,8 @@ pub enum Confirmed {
     Fs(crate::fs::ops::FsOp),
     /// Upload an edited copy back over the remote file.
     Upload(super::edit::RemoteEdit),
+    /// Send a command typed on the command line (then read the pane again).
+    Raw(String),
 }
 
 impl Confirmed {
@@ -155,6 +159,7 @@ impl Confirmed {
             }
             Confirmed::Fs(_) => t("y / Enter: go ahead · n / Esc: cancel"),
             Confirmed::Upload(_) => t("y / Enter: upload · n / Esc: keep it only here"),
+            Confirmed::Raw(_) => t("y / Enter: send · n / Esc: cancel"),
         }
     }
 }

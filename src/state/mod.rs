@@ -74,6 +74,14 @@ pub struct State {
     pub sync_browse: bool,
     /// How far the help overlay is scrolled.
     pub help_top: usize,
+    /// Commands typed on the command line, oldest first.
+    pub console_history: Vec<String>,
+    /// Command names the server listed in its `FEAT` and `HELP` replies (for completion).
+    pub server_commands: Vec<String>,
+    /// A typed command waiting for its reply: request, the line, read the pane again after.
+    quoting: Option<(u64, String, bool)>,
+    /// The `RNFR` waiting for its `RNTO` (a remote path).
+    rename_from: Option<String>,
     /// The keys of a chord typed so far.
     pub chord: Vec<KeyPress>,
     /// Which confirmations are asked.
@@ -118,6 +126,10 @@ impl State {
             viewing: 0,
             help_top: 0,
             chord: Vec::new(),
+            console_history: Vec::new(),
+            server_commands: Vec::new(),
+            quoting: None,
+            rename_from: None,
             confirm: Default::default(),
             editing: None,
             edit_uploads: Default::default(),
@@ -437,6 +449,7 @@ impl State {
                 vec![]
             }
             Action::Release { col, row } => self.drop_at(col, row),
+            Action::Console => self.open_console(),
             Action::Help => {
                 self.help = true;
                 vec![]
@@ -875,6 +888,7 @@ impl State {
                 }
             },
             Dialog::Prompt(form) => self.prompt_key(form, key),
+            Dialog::Console(form) => self.console_key(form, key),
             Dialog::Sync(form) => self.sync_key(form, key),
             Dialog::View(form) => self.view_key(form, key),
             Dialog::Menu(form) => self.menu_key(form, key),
@@ -1014,9 +1028,13 @@ impl State {
     pub fn apply(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Log(e) => {
+                if let crate::ftp::LogKind::Reply { code, .. } = e.kind {
+                    self.learn_commands(code, &e.text);
+                }
                 self.log.push(e, self.lang);
                 vec![]
             }
+            Event::Quoted { req, result } => self.quoted(req, result),
             Event::Engine(e) => self.engine_event(e),
             Event::BookmarksLoaded { profiles, error } => {
                 if let Some(Dialog::Bookmarks(list)) = &mut self.dialog {
@@ -1261,6 +1279,7 @@ fn last_component(side: Side, path: &str) -> Option<String> {
 }
 
 pub mod compare;
+pub mod console;
 pub mod edit;
 mod find;
 mod ops;

@@ -348,7 +348,7 @@ impl State {
         vec![Effect::Clipboard(text)]
     }
 
-    fn run_op(&mut self, side: Side, op: FsOp) -> Vec<Effect> {
+    pub(super) fn run_op(&mut self, side: Side, op: FsOp) -> Vec<Effect> {
         let req = self.req();
         self.set_status(format!("{}…", capitalise(&op.describe())), false);
         vec![Effect::Fs { side, op, req }]
@@ -435,6 +435,7 @@ impl State {
                     self.run_op(form.side, op)
                 }
                 Confirmed::Upload(edit) => self.upload_edit(edit),
+                Confirmed::Raw(line) => self.send_confirmed(line),
             },
             Key::Esc | Key::Char('n') | Key::Char('N') | Key::Char('q') => {
                 match form.then {
@@ -445,7 +446,7 @@ impl State {
                         ),
                         false,
                     ),
-                    Confirmed::Fs(_) => self.set_status(t("Cancelled"), false),
+                    Confirmed::Fs(_) | Confirmed::Raw(_) => self.set_status(t("Cancelled"), false),
                 }
                 vec![]
             }

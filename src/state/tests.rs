@@ -1780,3 +1780,133 @@ fn info_on_a_remote_entry_asks_for_its_listing_line_and_shows_it() {
     });
     assert_eq!(last(&s).1, "cannot read it: 421 Timeout");
 }
+
+#[test]
+fn the_command_line_sends_maps_refuses_and_remembers() {
+    use crate::state::console::ConsoleForm;
+    let mut s = connected();
+    let typed = |s: &mut State, line: &str| -> Vec<Effect> {
+        s.update(Action::Console);
+        assert!(matches!(s.dialog, Some(Dialog::Console(_))));
+        for c in line.chars() {
+            s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+        }
+        s.update(Action::Input(KeyPress::plain(Key::Enter)))
+    };
+    // Raw: sent, and the reply lands in the status with its meaning.
+    let req = match typed(&mut s, "syst").as_slice() {
+        [Effect::Quote { line, req }] => {
+            assert_eq!(line, "SYST");
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        s.apply(Event::Quoted {
+            req,
+            result: Ok((215, "UNIX Type: L8".into()))
+        })
+        .is_empty()
+    );
+    assert!(
+        s.status.text.starts_with("215 UNIX Type: L8 — "),
+        "{:?}",
+        s.status
+    );
+    assert!(!s.status.error);
+    // A refused one is not sent, and says why.
+    assert!(typed(&mut s, "PASV").is_empty());
+    assert!(
+        s.status.error && s.status.text.contains("PASV is not sent"),
+        "{:?}",
+        s.status
+    );
+    // RETR: a queued download into the local pane's directory.
+    match typed(&mut s, "RETR f00.txt").as_slice() {
+        [Effect::Enqueue(specs)] => {
+            assert_eq!(&*specs[0].src, "/pub/f00.txt");
+            assert_eq!(&*specs[0].dst, "/home/u/f00.txt");
+            assert_eq!(specs[0].direction, crate::transfer::Direction::Download);
+        }
+        other => panic!("{other:?}"),
+    }
+    // RETR of a name that climbs out is refused.
+    assert!(typed(&mut s, "RETR ..").is_empty());
+    assert!(s.status.error);
+    // DELE asks first; yes sends it; a 250 reads the pane again.
+    assert!(typed(&mut s, "DELE f01.txt").is_empty());
+    assert!(matches!(&s.dialog, Some(Dialog::Confirm(c)) if c.title.contains("DELE f01.txt")));
+    let req = match s
+        .update(Action::Input(KeyPress::plain(Key::Char('y'))))
+        .as_slice()
+    {
+        [Effect::Quote { line, req }] => {
+            assert_eq!(line, "DELE f01.txt");
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    let fx = s.apply(Event::Quoted {
+        req,
+        result: Ok((250, "Deleted".into())),
+    });
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::List {
+                side: Side::Remote,
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+    // RNTO without RNFR is an error; with it, a confirmed rename.
+    assert!(typed(&mut s, "RNTO b").is_empty());
+    assert!(s.status.error);
+    assert!(typed(&mut s, "RNFR a").is_empty());
+    assert!(typed(&mut s, "RNTO b").is_empty());
+    match &s.dialog {
+        Some(Dialog::Confirm(c)) => assert_eq!(
+            c.then,
+            super::dialog::Confirmed::Fs(crate::fs::ops::FsOp::Rename {
+                from: "/pub/a".into(),
+                to: "/pub/b".into()
+            })
+        ),
+        other => panic!("{other:?}"),
+    }
+    press(&mut s, Key::Esc);
+    // LIST: read for the pager.
+    assert!(
+        matches!(typed(&mut s, "list -a").as_slice(), [Effect::RawListing { line, .. }] if line == "LIST -a")
+    );
+    // History: Up brings back the newest first.
+    s.update(Action::Console);
+    s.update(Action::Input(KeyPress::plain(Key::Up)));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Console(ConsoleForm { input, .. })) if input.text == "list -a")
+    );
+    s.update(Action::Input(KeyPress::plain(Key::Up)));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Console(ConsoleForm { input, .. })) if input.text == "RNTO b")
+    );
+    press(&mut s, Key::Esc);
+    // Command names from the server's FEAT reply complete too.
+    s.apply(Event::Log(crate::ftp::LogEvent {
+        at: std::time::SystemTime::now(),
+        tag: "browse".into(),
+        kind: crate::ftp::LogKind::Reply {
+            code: 211,
+            last: false,
+        },
+        text: " XCRC \"filename\" SP EP".into(),
+    }));
+    s.update(Action::Console);
+    for c in "xc".chars() {
+        s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+    }
+    s.update(Action::Input(KeyPress::plain(Key::Tab)));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Console(ConsoleForm { input, .. })) if input.text == "XCRC ")
+    );
+}

@@ -74,6 +74,8 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
                 .collect();
             f.render_widget(Paragraph::new(lines), inner);
         }
+        // Drawn over the status line by `ui::draw`.
+        Dialog::Console(_) => {}
         Dialog::ConfirmQuit => {
             let area = centered(full, 44, 5);
             f.render_widget(Clear, area);

@@ -41,13 +41,43 @@ pub fn draw(state: &State, keymap: &Keymap, f: &mut Frame) {
     if a.log.height > 0 {
         log::draw(&state.log, a.log, f);
     }
-    draw_status(state, a.status, f);
-    draw_keys(a.keys, f);
+    if let Some(crate::state::Dialog::Console(form)) = &state.dialog {
+        draw_console(form, a.status, a.keys, f);
+    } else {
+        draw_status(state, a.status, f);
+        draw_keys(a.keys, f);
+    }
     if let Some(d) = &state.dialog {
         dialog::draw(d, full, f);
     }
     if state.help {
         dialog::draw_help(keymap, state.help_top, full, f);
+    }
+}
+
+/// The command line over the status line, and what Tab found (or the keys) under it.
+fn draw_console(form: &crate::state::console::ConsoleForm, line: Rect, below: Rect, f: &mut Frame) {
+    if line.height == 0 {
+        return;
+    }
+    let mut input = dialog::input_line(&form.input, (line.width as usize).saturating_sub(2));
+    input
+        .spans
+        .insert(0, Span::styled(":", th().key.add_modifier(Modifier::BOLD)));
+    f.render_widget(Paragraph::new(input), line);
+    if below.height > 0 {
+        let text = match &form.hint {
+            Some(h) => h.clone(),
+            None => t("Enter send · Tab complete · ↑↓ history · Esc cancel · answers in the log")
+                .to_string(),
+        };
+        f.render_widget(
+            Paragraph::new(Line::from(Span::styled(
+                text::fit(&text, below.width as usize),
+                th().hint,
+            ))),
+            below,
+        );
     }
 }
 
