@@ -67,6 +67,25 @@ pub fn connect_error(e: FtpError) -> anyhow::Error {
     }
 }
 
+/// Connect, trying a busy or unreachable server again as `opts.retry` says; each wait is
+/// announced once on stderr.
+async fn connect_session(opts: ConnectOptions, tap: Tap) -> Result<FtpSession, FtpError> {
+    let mut said = 0;
+    FtpSession::connect_retrying(opts, tap, |w| {
+        if w.next != said {
+            said = w.next;
+            eprintln!(
+                "skiff: {}: trying again in {} s (attempt {} of {})",
+                w.reason,
+                w.left.as_secs_f32().ceil(),
+                w.next,
+                w.of
+            );
+        }
+    })
+    .await
+}
+
 fn verbose_tap(tag: &str, verbose: bool) -> Tap {
     if !verbose {
         return Tap::discard(tag);
@@ -82,7 +101,7 @@ fn verbose_tap(tag: &str, verbose: bool) -> Tap {
 
 /// `skiff ls URL`: one line per entry, directories first.
 pub async fn ls(url: &FtpUrl, opts: ConnectOptions, verbose: bool) -> anyhow::Result<i32> {
-    let mut s = FtpSession::connect(opts, verbose_tap("browse", verbose))
+    let mut s = connect_session(opts, verbose_tap("browse", verbose))
         .await
         .map_err(connect_error)?;
     let path = url.path.clone().unwrap_or_default();
@@ -138,7 +157,7 @@ pub async fn get(
     let name = last_name(&path).context("the URL names no file or directory")?;
     crate::fs::validate_name(&name).map_err(|e| anyhow::anyhow!("{e}"))?;
     // Is it a directory? Ask the server once, then hand everything to the engine.
-    let mut s = FtpSession::connect(opts.clone(), verbose_tap("browse", x.verbose))
+    let mut s = connect_session(opts.clone(), verbose_tap("browse", x.verbose))
         .await
         .map_err(connect_error)?;
     // Workers change directories as they go: give them an absolute path.
@@ -185,7 +204,7 @@ pub async fn put(
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .context("the local path has no name")?;
-    let mut s = FtpSession::connect(opts.clone(), verbose_tap("browse", x.verbose))
+    let mut s = connect_session(opts.clone(), verbose_tap("browse", x.verbose))
         .await
         .map_err(connect_error)?;
     let home = s.cwd().to_string();

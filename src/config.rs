@@ -649,6 +649,7 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
     (Action::LogUp, n_("Scroll log back")),
     (Action::LogDown, n_("Scroll log forward")),
     (Action::Console, n_("Command line (FTP commands)")),
+    (Action::Cancel, n_("Stop connecting")),
     (Action::Help, n_("This help")),
     (Action::Quit, n_("Quit")),
 ];

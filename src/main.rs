@@ -101,6 +101,15 @@ struct ConnArgs {
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     stall: Option<u64>,
 
+    /// Connection attempts when the server is busy (421), refuses or does not answer
+    /// (default 4; 1: no retry). Wrong credentials (530) are never retried.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
+    connect_attempts: Option<u32>,
+
+    /// Seconds before the first retry of a connection; each next wait doubles (default 2).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=600))]
+    connect_wait: Option<u64>,
+
     /// Passive mode with PASV only (by default EPSV is tried first when the server lists it).
     #[arg(long)]
     no_epsv: bool,
@@ -270,6 +279,12 @@ impl ConnArgs {
         }
         if let Some(t) = self.stall {
             o.stall = std::time::Duration::from_secs(t);
+        }
+        if let Some(n) = self.connect_attempts {
+            o.retry.attempts = n;
+        }
+        if let Some(s) = self.connect_wait {
+            o.retry.first_wait = std::time::Duration::from_secs(s);
         }
     }
 }

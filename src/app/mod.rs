@@ -272,6 +272,12 @@ impl Runner {
                 // The engine starts once the login has worked (see StartTransfers).
                 self.pending_engine = Some((opts, parallel.map(usize::from)));
             }
+            Effect::CancelConnect => {
+                if let Some(h) = self.remote.take() {
+                    h.cancel();
+                }
+                self.pending_engine = None;
+            }
             Effect::StartTransfers => {
                 if let Some((opts, parallel)) = self.pending_engine.take() {
                     self.start_engine(opts, parallel);

@@ -48,6 +48,8 @@ enum Cmd {
 /// The UI side of the browsing connection. Dropping it closes the connection.
 pub struct Handle {
     tx: mpsc::UnboundedSender<Cmd>,
+    /// The connection's task (aborted to cancel a connect that waits to try again).
+    task: tokio::task::JoinHandle<()>,
     /// For the work that runs on a connection of its own (the size of a directory tree).
     opts: ConnectOptions,
     events: UnboundedSender<Event>,
@@ -111,6 +113,10 @@ impl Handle {
     pub fn quit(&self) {
         let _ = self.tx.send(Cmd::Quit);
     }
+    /// Stop connecting (the user cancelled while skiff waited to try again).
+    pub fn cancel(&self) {
+        self.task.abort();
+    }
 }
 
 pub fn spawn(
@@ -121,9 +127,17 @@ pub fn spawn(
 ) -> Handle {
     let (tx, mut rx) = mpsc::unbounded_channel::<Cmd>();
     let (handle_opts, handle_events, handle_log) = (opts.clone(), events.clone(), log.clone());
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let tap = Tap::new("browse", log);
-        let mut session = match FtpSession::connect(opts.clone(), tap.clone()).await {
+        let waits = events.clone();
+        let connected = FtpSession::connect_retrying(opts.clone(), tap.clone(), |w| {
+            let _ = waits.send(Event::ConnectWaiting {
+                req,
+                wait: w.clone(),
+            });
+        })
+        .await;
+        let mut session = match connected {
             Ok(s) => {
                 let label = if s.is_encrypted() {
                     format!("{} (FTPS)", opts.label())
@@ -258,6 +272,7 @@ pub fn spawn(
     });
     Handle {
         tx,
+        task,
         opts: handle_opts,
         events: handle_events,
         log: handle_log,

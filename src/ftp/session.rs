@@ -92,6 +92,99 @@ pub struct ConnectOptions {
     pub stall: Duration,
     /// The server's encoding of names when it is not UTF-8 (GBK, windows-1252…).
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// How a busy (`421`) or unreachable server is tried again when connecting.
+    pub retry: ConnectRetry,
+}
+
+/// How connecting tries again: `attempts` in all, waiting `first_wait`, then twice as long
+/// each time (at most 60 s). Only a busy server (`4xx` at the greeting or login), a refused or
+/// reset connection and a timeout are tried again; wrong credentials (`530`), certificates and
+/// TLS failures are final at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectRetry {
+    pub attempts: u32,
+    pub first_wait: Duration,
+}
+
+impl Default for ConnectRetry {
+    fn default() -> Self {
+        ConnectRetry {
+            attempts: 4,
+            first_wait: Duration::from_secs(2),
+        }
+    }
+}
+
+/// A wait between two connection attempts, for a countdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryWait {
+    /// The attempt that comes next (2 is the first retry) and how many there are in all.
+    pub next: u32,
+    pub of: u32,
+    /// Time left before it.
+    pub left: Duration,
+    /// What went wrong with the last attempt.
+    pub reason: String,
+}
+
+/// Whether a failed connect is worth another attempt (see [`ConnectRetry`]).
+pub fn retryable(e: &FtpError) -> bool {
+    match e {
+        FtpError::Reply { code, .. } => (400..500).contains(code),
+        FtpError::Timeout { .. } => true,
+        // Refused, reset, unreachable: maybe not in a moment. An unknown host stays unknown.
+        FtpError::Connection(m) => {
+            let m = m.to_ascii_lowercase();
+            !(m.contains("lookup") || m.contains("resolve") || m.contains("name or service"))
+        }
+        _ => false,
+    }
+}
+
+impl FtpSession {
+    /// [`FtpSession::connect`], tried again as `opts.retry` says. `wait` hears about each
+    /// second of every wait (for a countdown); the caller cancels by dropping the future.
+    pub async fn connect_retrying(
+        opts: ConnectOptions,
+        tap: Tap,
+        mut wait: impl FnMut(&RetryWait),
+    ) -> Result<FtpSession, FtpError> {
+        let retry = opts.retry;
+        let mut attempt = 1;
+        let mut delay = retry.first_wait;
+        loop {
+            match FtpSession::connect(opts.clone(), tap.clone()).await {
+                Ok(s) => return Ok(s),
+                Err(e) if attempt < retry.attempts.max(1) && retryable(&e) => {
+                    tap.warn(format!(
+                        "{e}: trying again in {} s (attempt {} of {})",
+                        delay.as_secs_f32().ceil(),
+                        attempt + 1,
+                        retry.attempts
+                    ));
+                    // Each second of the wait is announced (at least once, even for no wait).
+                    let mut left = delay;
+                    loop {
+                        wait(&RetryWait {
+                            next: attempt + 1,
+                            of: retry.attempts,
+                            left,
+                            reason: e.to_string(),
+                        });
+                        let step = left.min(Duration::from_secs(1));
+                        tokio::time::sleep(step).await;
+                        left -= step;
+                        if left.is_zero() {
+                            break;
+                        }
+                    }
+                    attempt += 1;
+                    delay = (delay * 2).min(Duration::from_secs(60));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
 impl ConnectOptions {
@@ -117,6 +210,7 @@ impl ConnectOptions {
             keepalive: None,
             stall: Duration::from_secs(30),
             encoding: None,
+            retry: ConnectRetry::default(),
         }
     }
 
@@ -137,6 +231,7 @@ impl ConnectOptions {
         self.keepalive = other.keepalive;
         self.stall = other.stall;
         self.encoding = other.encoding;
+        self.retry = other.retry;
     }
 
     /// `user@host:port` for path bars and titles (never the password).

@@ -164,6 +164,8 @@ pub enum Action {
     SyncPreview,
     /// The command line: FTP commands on the browsing connection.
     Console,
+    /// Stop what is waiting: a connection being tried again.
+    Cancel,
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
@@ -316,6 +318,8 @@ pub enum Effect {
         name: String,
         req: u64,
     },
+    /// Stop connecting (the browsing connection's task ends).
+    CancelConnect,
     /// A command typed on the command line, sent on the browsing connection.
     Quote {
         line: String,
@@ -449,6 +453,11 @@ pub enum Event {
         file: String,
         remote: Option<super::edit::RemoteEdit>,
         changed: Result<bool, String>,
+    },
+    /// Connecting failed for now and is tried again: a second of the countdown.
+    ConnectWaiting {
+        req: u64,
+        wait: crate::ftp::RetryWait,
     },
     /// The final reply to a command typed on the command line.
     Quoted {

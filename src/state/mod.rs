@@ -450,6 +450,16 @@ impl State {
             }
             Action::Release { col, row } => self.drop_at(col, row),
             Action::Console => self.open_console(),
+            Action::Cancel => match &self.conn {
+                Conn::Connecting { label, .. } => {
+                    self.set_status(tr!("Stopped connecting to {label}", label = label), false);
+                    self.conn = Conn::Disconnected;
+                    self.remote.loading = 0;
+                    self.connecting = None;
+                    vec![Effect::CancelConnect]
+                }
+                _ => vec![],
+            },
             Action::Help => {
                 self.help = true;
                 vec![]
@@ -1035,6 +1045,21 @@ impl State {
                 vec![]
             }
             Event::Quoted { req, result } => self.quoted(req, result),
+            Event::ConnectWaiting { req, wait } => {
+                if matches!(self.conn, Conn::Connecting { req: r, .. } if r == req) {
+                    self.set_status(
+                        tr!(
+                            "{reason}: trying again in {secs} s (attempt {next} of {of}) · Esc stops",
+                            reason = wait.reason,
+                            secs = wait.left.as_secs_f32().ceil(),
+                            next = wait.next,
+                            of = wait.of
+                        ),
+                        true,
+                    );
+                }
+                vec![]
+            }
             Event::Engine(e) => self.engine_event(e),
             Event::BookmarksLoaded { profiles, error } => {
                 if let Some(Dialog::Bookmarks(list)) = &mut self.dialog {

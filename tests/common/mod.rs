@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod busy;
 pub mod ftpstub;
 pub mod pki;
 pub mod pty;
@@ -64,6 +65,15 @@ impl TestServer {
             stub: Some(stub),
             rt: Some(rt),
         }
+    }
+
+    /// A front that answers its first `refuse_first` connections with `421` (see `busy`).
+    pub fn busy_front(
+        &self,
+        refuse_first: usize,
+    ) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        let rt = self.rt.as_ref().expect("the server's runtime");
+        rt.block_on(busy::start(self.port, refuse_first))
     }
 
     /// `ftp://USER[:PASSWORD]@127.0.0.1:PORT/`
