@@ -646,6 +646,11 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
     (Action::ClearFinished, n_("Clear finished jobs")),
     (Action::QueueFilter, n_("Queue filter (cycle)")),
     (Action::CycleLog, n_("Log size (cycle)")),
+    (Action::LogFocus, n_("Log: find, filter, save, explain")),
+    (
+        Action::ServerFacts,
+        n_("Server facts (FEAT, TLS, round trip)"),
+    ),
     (Action::LogUp, n_("Scroll log back")),
     (Action::LogDown, n_("Scroll log forward")),
     (Action::Console, n_("Command line (FTP commands)")),

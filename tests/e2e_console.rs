@@ -53,3 +53,97 @@ fn syst_on_the_command_line_shows_215_and_its_explanation() {
     let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
     assert!(st.success(), "{st:?}");
 }
+
+/// F12 gives the log the keyboard; `e` shows errors only; `w` saves what it shows to a new file
+/// in the local directory, with the password masked.
+#[test]
+fn the_log_is_filtered_and_saved_without_the_password() {
+    let local = tempfile::tempdir().unwrap();
+    let srv = common::TestServer::start(skiff::demo::DemoOptions::default());
+    let mut t = skiff()
+        .arg("--local")
+        .arg(local.path())
+        .arg(srv.url("demo", Some("demo")))
+        .spawn()
+        .unwrap();
+    t.expect("the listing", |s| s.has_entry(Side::Remote, "README.txt"));
+    // An error to find: a command that fails.
+    t.send_keys(":MDTM nothing-here<Enter>");
+    t.expect("the 550", |s| s.status().contains("550"));
+    t.send_keys("<F12>");
+    t.expect_text("n/N next/previous error");
+    t.send_keys("e");
+    let s = t.expect("errors only", |s| s.contains("Log · errors only"));
+    let log_rows: Vec<String> = s
+        .rows()
+        .into_iter()
+        .filter(|r| r.contains(" browse "))
+        .collect();
+    assert!(!log_rows.is_empty(), "{}", s.framed());
+    assert!(
+        log_rows
+            .iter()
+            .all(|r| r.contains("< 5") || r.contains("< 4") || r.contains(" ! ")),
+        "{}",
+        s.framed()
+    );
+    t.send_keys("e");
+    t.send_keys("w");
+    t.expect_text("Save the log");
+    t.send_keys("<Enter>");
+    t.expect("saved", |s| s.status().contains("log lines to"));
+    let saved: Vec<_> = std::fs::read_dir(local.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("skiff-log-")
+        })
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let text = std::fs::read_to_string(&saved[0]).unwrap();
+    assert!(text.contains("> PASS ****"), "{text}");
+    assert!(!text.contains("PASS demo"), "{text}");
+    assert!(
+        text.contains("> MDTM nothing-here") && text.contains("< 550"),
+        "{text}"
+    );
+    t.send_keys("<Esc>");
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}
+
+/// `I` shows what the server is: SYST, its features explained, how skiff talks to it.
+#[test]
+fn server_facts() {
+    let local = tempfile::tempdir().unwrap();
+    let mut t = skiff()
+        .arg("--demo")
+        .arg("--local")
+        .arg(local.path())
+        .spawn()
+        .unwrap();
+    t.expect("the demo tree", |s| s.has_entry(Side::Remote, "README.txt"));
+    t.send_keys("I");
+    let s = t.expect("the facts", |s| {
+        s.contains("Server facts:") && s.contains("round trip")
+    });
+    assert!(s.contains("215 UNIX"), "{}", s.framed());
+    assert!(s.contains("NOT encrypted"), "{}", s.framed());
+    assert!(s.contains("passive (EPSV)"), "{}", s.framed());
+    assert!(
+        s.rows()
+            .iter()
+            .any(|r| r.contains("SIZE — the size of a file") && r.contains("skiff uses it")),
+        "{}",
+        s.framed()
+    );
+    t.send_keys("<Esc>");
+    t.expect("closed", |s| !s.contains("Server facts:"));
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}

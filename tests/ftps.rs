@@ -121,10 +121,21 @@ async fn a_pinned_certificate_is_accepted_and_a_changed_one_refused_loudly() {
     let mut o = opts(server.port, TlsMode::Explicit);
     o.trust.pin = Some(fingerprint(&pki.leaf_der).to_lowercase());
     let (tap, _rx) = tap();
-    let s = FtpSession::connect(o.clone(), tap.clone())
+    let mut s = FtpSession::connect(o.clone(), tap.clone())
         .await
         .expect("a pinned certificate is trusted without the CA");
     assert!(s.is_encrypted());
+    // The server facts name the TLS version and the certificate that was accepted, and why.
+    let facts = s.facts().await.unwrap();
+    let seen = facts.tls.expect("TLS facts");
+    assert!(
+        matches!(seen.version, Some("TLS 1.3") | Some("TLS 1.2")),
+        "{seen:?}"
+    );
+    let cert = seen.cert.expect("the certificate");
+    assert_eq!(cert.sha256, fingerprint(&pki.leaf_der));
+    assert!(cert.reason.contains("pinned"), "{cert:?}");
+    assert!(facts.rtt.is_some() && facts.encrypted);
     s.quit().await;
     // Pinned to something else: refused even though the CA would vouch for it.
     o.trust.pin = Some(fingerprint(&pki.ca_der));

@@ -272,6 +272,29 @@ impl Runner {
                 // The engine starts once the login has worked (see StartTransfers).
                 self.pending_engine = Some((opts, parallel.map(usize::from)));
             }
+            Effect::ServerFacts { req } => match &self.remote {
+                Some(h) => h.facts(req),
+                None => {
+                    let _ = self.events.send(Event::ServerFacts {
+                        req,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
+            Effect::SaveLog { path, text } => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    // A new file only: an existing one is never overwritten.
+                    let result = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(crate::ftp::encoding::local_path(&path))
+                        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+                        .map(|()| text.lines().count())
+                        .map_err(|e| e.to_string());
+                    let _ = events.send(Event::LogSaved { path, result });
+                });
+            }
             Effect::CancelConnect => {
                 if let Some(h) = self.remote.take() {
                     h.cancel();

@@ -38,6 +38,9 @@ enum Cmd {
         line: String,
         req: u64,
     },
+    Facts {
+        req: u64,
+    },
     RawListing {
         line: String,
         req: u64,
@@ -68,6 +71,9 @@ impl Handle {
     }
     pub fn fetch(&self, path: String, req: u64) {
         let _ = self.tx.send(Cmd::Fetch { path, req });
+    }
+    pub fn facts(&self, req: u64) {
+        let _ = self.tx.send(Cmd::Facts { req });
     }
     pub fn quote(&self, line: String, req: u64) {
         let _ = self.tx.send(Cmd::Quote { line, req });
@@ -196,6 +202,14 @@ pub fn spawn(
                         .await
                         .map_err(|e| ErrorInfo::from(&e));
                     let _ = events.send(Event::Quoted { req, result });
+                }
+                Cmd::Facts { req } => {
+                    let result = session
+                        .facts()
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| ErrorInfo::from(&e));
+                    let _ = events.send(Event::ServerFacts { req, result });
                 }
                 Cmd::RawListing { line, req } => {
                     let result = session

@@ -382,6 +382,7 @@ async fn open_control(
     let parts = TlsParts {
         tickets: tls.tickets.clone(),
         connector: tls.raw.clone(),
+        seen: tls.seen.clone(),
     };
     let certificate = |e: FtpError| match refused.lock().ok().and_then(|mut s| s.take()) {
         Some(info) => FtpError::Certificate(Box::new(info)),
@@ -460,12 +461,15 @@ pub struct FtpSession {
     tickets: Option<Arc<TicketStore>>,
     /// For data connections skiff opens itself over FTPS.
     data_tls: Option<suppaftp::tokio_rustls::TlsConnector>,
+    /// What the TLS handshakes showed (FTPS only).
+    tls_seen: Option<Arc<std::sync::Mutex<super::tls::Seen>>>,
 }
 
 /// What an FTPS control connection leaves for the session.
 struct TlsParts {
     tickets: Arc<TicketStore>,
     connector: suppaftp::tokio_rustls::TlsConnector,
+    seen: Arc<std::sync::Mutex<super::tls::Seen>>,
 }
 
 /// How data connections are opened.
@@ -554,9 +558,9 @@ impl FtpSession {
                     opts.host, opts.port
                 ));
                 let (mut ftp, tls) = open_control(&opts, addr, &tap).await?;
-                let (tickets, data_tls) = match tls {
-                    Some(p) => (Some(p.tickets), Some(p.connector)),
-                    None => (None, None),
+                let (tickets, data_tls, tls_seen) = match tls {
+                    Some(p) => (Some(p.tickets), Some(p.connector), Some(p.seen)),
+                    None => (None, None, None),
                 };
                 // Names are sent and read byte for byte, whatever their encoding.
                 ftp.set_encoding(super::encoding::ServerEncoding(opts.encoding))
@@ -676,9 +680,17 @@ impl FtpSession {
                     data_mode,
                     tickets,
                     data_tls,
+                    tls_seen,
                 })
             })
             .await
+    }
+
+    /// The TLS version and the server's certificate, as the handshakes showed them (FTPS).
+    pub fn tls_facts(&self) -> Option<super::tls::Seen> {
+        self.tls_seen
+            .as_ref()
+            .and_then(|s| s.lock().ok().map(|s| s.clone()))
     }
 
     pub fn options(&self) -> &ConnectOptions {
@@ -1583,5 +1595,48 @@ mod tests {
     fn control_line_injection_is_refused() {
         assert!(check_line("a\r\nDELE x").is_err());
         assert!(check_line("dir with spaces").is_ok());
+    }
+}
+
+/// What a server is and how skiff talks to it, for the server facts dialog.
+#[derive(Debug, Clone)]
+pub struct ServerFacts {
+    pub label: String,
+    pub greeting: String,
+    /// The `SYST` reply (code and text).
+    pub system: Option<(u16, String)>,
+    pub features: Vec<String>,
+    pub encrypted: bool,
+    pub tls: Option<super::tls::Seen>,
+    pub data_mode: DataMode,
+    /// The best of three `NOOP` round trips.
+    pub rtt: Option<Duration>,
+}
+
+impl FtpSession {
+    /// Ask the server what it is (`SYST`) and time three `NOOP`s; the rest is known already.
+    pub async fn facts(&mut self) -> Result<ServerFacts, FtpError> {
+        let system = match self.raw_command("SYST").await {
+            Ok(r) => Some(r),
+            Err(e) if e.is_connection_lost() => return Err(e),
+            Err(_) => None,
+        };
+        let mut rtt: Option<Duration> = None;
+        for _ in 0..3 {
+            let start = std::time::Instant::now();
+            self.quote("NOOP", &[200]).await?;
+            let took = start.elapsed();
+            rtt = Some(rtt.map_or(took, |r| r.min(took)));
+        }
+        Ok(ServerFacts {
+            label: self.opts.label(),
+            greeting: self.welcome.clone(),
+            system,
+            features: self.features.to_vec(),
+            encrypted: self.encrypted,
+            tls: self.tls_facts(),
+            data_mode: self.data_mode,
+            rtt,
+        })
     }
 }

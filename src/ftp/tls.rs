@@ -207,9 +207,30 @@ struct Verifier {
     pin: Option<String>,
     provider: Arc<CryptoProvider>,
     refused: Arc<Mutex<Option<CertInfo>>>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+/// What the handshakes showed of the server: its certificate (once accepted) and the TLS
+/// version (told by which signature check rustls asked for).
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    pub cert: Option<CertInfo>,
+    pub version: Option<&'static str>,
 }
 
 impl Verifier {
+    fn saw(&self, info: CertInfo) {
+        if let Ok(mut s) = self.seen.lock() {
+            s.cert = Some(info);
+        }
+    }
+
+    fn version(&self, v: &'static str) {
+        if let Ok(mut s) = self.seen.lock() {
+            s.version = Some(v);
+        }
+    }
+
     fn refuse(&self, info: CertInfo) {
         if let Ok(mut slot) = self.refused.lock() {
             *slot = Some(info);
@@ -229,6 +250,10 @@ impl ServerCertVerifier for Verifier {
         if let Some(pin) = &self.pin {
             let got = fingerprint(end_entity.as_ref());
             if &got == pin {
+                self.saw(describe(
+                    end_entity.as_ref(),
+                    "trusted: it matches the pinned fingerprint".into(),
+                ));
                 return Ok(ServerCertVerified::assertion());
             }
             let mut info = describe(
@@ -249,8 +274,12 @@ impl ServerCertVerifier for Verifier {
                 "no trusted root certificates on this system".into(),
             )),
         };
-        if let Err(e) = &result {
-            self.refuse(describe(end_entity.as_ref(), e.to_string()));
+        match &result {
+            Err(e) => self.refuse(describe(end_entity.as_ref(), e.to_string())),
+            Ok(_) => self.saw(describe(
+                end_entity.as_ref(),
+                "trusted: signed by a known certificate authority".into(),
+            )),
         }
         result
     }
@@ -261,6 +290,7 @@ impl ServerCertVerifier for Verifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.version("TLS 1.2");
         rustls::crypto::verify_tls12_signature(
             message,
             cert,
@@ -275,6 +305,7 @@ impl ServerCertVerifier for Verifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.version("TLS 1.3");
         rustls::crypto::verify_tls13_signature(
             message,
             cert,
@@ -372,6 +403,8 @@ impl rustls::client::ClientSessionStore for TicketStore {
 pub struct Tls {
     pub connector: AsyncRustlsConnector,
     pub refused: Arc<Mutex<Option<CertInfo>>>,
+    /// The certificate and TLS version of the handshakes that worked.
+    pub seen: Arc<Mutex<Seen>>,
     pub tickets: Arc<TicketStore>,
     /// The same configuration, for data connections skiff opens itself (active mode with a
     /// port range or an external address).
@@ -403,11 +436,13 @@ impl Tls {
             )
         };
         let refused = Arc::new(Mutex::new(None));
+        let seen = Arc::new(Mutex::new(Seen::default()));
         let verifier = Verifier {
             webpki,
             pin,
             provider: provider.clone(),
             refused: refused.clone(),
+            seen: seen.clone(),
         };
         let versions: &[&'static rustls::SupportedProtocolVersion] = if tls12_only {
             &[&rustls::version::TLS12]
@@ -426,6 +461,7 @@ impl Tls {
         Ok(Tls {
             connector: AsyncRustlsConnector::from(raw.clone()),
             refused,
+            seen,
             tickets,
             raw,
         })

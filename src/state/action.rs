@@ -166,6 +166,10 @@ pub enum Action {
     Console,
     /// Stop what is waiting: a connection being tried again.
     Cancel,
+    /// The log panel takes the keyboard (filter, search, save, explain).
+    LogFocus,
+    /// What the server is: greeting, SYST, features, encryption, round trip.
+    ServerFacts,
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
@@ -320,6 +324,15 @@ pub enum Effect {
     },
     /// Stop connecting (the browsing connection's task ends).
     CancelConnect,
+    /// Gather the server's facts on the browsing connection.
+    ServerFacts {
+        req: u64,
+    },
+    /// Write the log's text to a new file.
+    SaveLog {
+        path: String,
+        text: String,
+    },
     /// A command typed on the command line, sent on the browsing connection.
     Quote {
         line: String,
@@ -453,6 +466,16 @@ pub enum Event {
         file: String,
         remote: Option<super::edit::RemoteEdit>,
         changed: Result<bool, String>,
+    },
+    /// The server's facts.
+    ServerFacts {
+        req: u64,
+        result: Result<Box<crate::ftp::session::ServerFacts>, ErrorInfo>,
+    },
+    /// The log was written (how many lines) or not.
+    LogSaved {
+        path: String,
+        result: Result<usize, String>,
     },
     /// Connecting failed for now and is tried again: a second of the countdown.
     ConnectWaiting {

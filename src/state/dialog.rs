@@ -31,6 +31,8 @@ pub enum Dialog {
     Menu(MenuForm),
     /// The command line (`:`), drawn over the status line.
     Console(super::console::ConsoleForm),
+    /// Headed paragraphs: a reply code explained, the server's facts.
+    Notes(super::logview::NotesView),
 }
 
 /// The context menu: its entries (a label and the action it runs) and the cursor.
@@ -120,6 +122,8 @@ pub enum PromptFor {
     GoTo,
     /// A glob: mark (`true`) or unmark what matches.
     Glob(bool),
+    /// Where to save the log.
+    SaveLog,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

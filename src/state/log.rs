@@ -1,7 +1,9 @@
 //! The log panel's model: a bounded history of control-connection lines, each with its reply
 //! explanation looked up once, and a scroll position.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use crate::ftp::replies::{Explanation, Lang, book};
 use crate::ftp::{LogEvent, LogKind};
@@ -28,11 +30,31 @@ impl LogSize {
 pub struct LogLine {
     /// Local wall-clock time, `HH:MM:SS`.
     pub time: String,
+    pub at: SystemTime,
+    /// The multi-line reply (`211-`…`211 End`) this line belongs to.
+    pub group: Option<u64>,
     pub tag: std::sync::Arc<str>,
     pub kind: LogKind,
     pub text: String,
     /// For the last line of a reply: what its code means.
     pub explanation: Option<&'static Explanation>,
+}
+
+/// Which lines the log shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Lines containing this (any case), in their text or connection tag.
+    pub text: String,
+    /// Only errors and warnings: 4xx/5xx replies and skiff's own errors and warnings.
+    pub errors_only: bool,
+    /// Only this connection's lines (`browse`, `xfer-1`…).
+    pub tag: Option<Arc<str>>,
+}
+
+impl LogFilter {
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && !self.errors_only && self.tag.is_none()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +64,27 @@ pub struct LogPanel {
     /// Rows scrolled back from the newest line (0: follow the tail).
     pub scroll: usize,
     pub size: LogSize,
+    pub filter: LogFilter,
+    /// The text filter is being typed.
+    pub typing: bool,
+    /// Times relative to the line before (`+0.023`) instead of the clock.
+    pub relative: bool,
+    /// The line under the cursor while the log has the keyboard (an index into `view()`).
+    pub cursor: Option<usize>,
+    /// Multi-line replies shown whole (the others show their first and last lines).
+    pub expanded: HashSet<u64>,
+    /// Each connection's reply that is still open, and the next group number.
+    open: HashMap<Arc<str>, u64>,
+    next_group: u64,
+}
+
+/// Whether a line counts as an error for the filter and for jumping.
+pub fn is_error(l: &LogLine) -> bool {
+    match l.kind {
+        LogKind::Reply { code, .. } => code >= 400,
+        LogKind::Error | LogKind::Warn => true,
+        _ => false,
+    }
 }
 
 impl LogPanel {
@@ -51,7 +94,103 @@ impl LogPanel {
             capacity,
             scroll: 0,
             size: LogSize::Normal,
+            filter: LogFilter::default(),
+            typing: false,
+            relative: false,
+            cursor: None,
+            expanded: HashSet::new(),
+            open: HashMap::new(),
+            next_group: 0,
         }
+    }
+
+    /// The lines shown, as indices into `lines`, oldest first: those the filter lets through,
+    /// with the middle of every folded multi-line reply left out.
+    pub fn view(&self) -> Vec<usize> {
+        let text = self.filter.text.to_lowercase();
+        let n = self.lines.len();
+        let mut out = Vec::with_capacity(n.min(4096));
+        for (i, l) in self.lines.iter().enumerate() {
+            if let Some(g) = l.group
+                && !self.expanded.contains(&g)
+            {
+                // Folded: keep the first and the last line of the reply.
+                let first = i == 0 || self.lines[i - 1].group != Some(g);
+                let last = i + 1 == n || self.lines[i + 1].group != Some(g);
+                if !first && !last {
+                    continue;
+                }
+            }
+            if self.filter.errors_only && !is_error(l) {
+                continue;
+            }
+            if let Some(t) = &self.filter.tag
+                && *t != l.tag
+            {
+                continue;
+            }
+            if !text.is_empty()
+                && !l.text.to_lowercase().contains(&text)
+                && !l.tag.to_lowercase().contains(&text)
+            {
+                continue;
+            }
+            out.push(i);
+        }
+        out
+    }
+
+    /// How many lines of `line`'s reply are hidden while it is folded (0: none, or not the
+    /// first line of a folded reply).
+    pub fn hidden_after(&self, i: usize) -> usize {
+        let Some(g) = self.lines.get(i).and_then(|l| l.group) else {
+            return 0;
+        };
+        if self.expanded.contains(&g) || (i > 0 && self.lines[i - 1].group == Some(g)) {
+            return 0;
+        }
+        let len = self
+            .lines
+            .iter()
+            .skip(i)
+            .take_while(|l| l.group == Some(g))
+            .count();
+        len.saturating_sub(2)
+    }
+
+    /// The connection tags seen, in order of first appearance.
+    pub fn tags(&self) -> Vec<Arc<str>> {
+        let mut out: Vec<Arc<str>> = Vec::new();
+        for l in &self.lines {
+            if !out.contains(&l.tag) {
+                out.push(l.tag.clone());
+            }
+        }
+        out
+    }
+
+    /// A line as text, for copying and saving (its explanation after a dash).
+    pub fn line_text(&self, i: usize) -> String {
+        let Some(l) = self.lines.get(i) else {
+            return String::new();
+        };
+        let marker = match l.kind {
+            LogKind::Command => ">",
+            LogKind::Reply { .. } => "<",
+            LogKind::Info => "*",
+            LogKind::Warn | LogKind::Error => "!",
+        };
+        let text = if l.kind == LogKind::Command {
+            crate::ftp::logtap::mask_command(&l.text)
+        } else {
+            l.text.clone()
+        };
+        let mut s = format!("{} {} {marker} {text}", l.time, l.tag);
+        if let Some(x) = l.explanation {
+            s.push_str(" — ");
+            s.push_str(&x.meaning);
+        }
+        s
     }
 
     pub fn push(&mut self, e: LogEvent, lang: Lang) {
@@ -64,9 +203,33 @@ impl LogPanel {
             .to_string();
         if self.lines.len() == self.capacity {
             self.lines.pop_front();
+            self.cursor = self.cursor.map(|c| c.saturating_sub(1));
         }
+        // Lines of one multi-line reply share a group (per connection: replies of different
+        // connections interleave).
+        let group = match e.kind {
+            LogKind::Reply { last, .. } => {
+                let open = self.open.get(&e.tag).copied();
+                match (open, last) {
+                    (Some(g), true) => {
+                        self.open.remove(&e.tag);
+                        Some(g)
+                    }
+                    (Some(g), false) => Some(g),
+                    (None, false) => {
+                        self.next_group += 1;
+                        self.open.insert(e.tag.clone(), self.next_group);
+                        Some(self.next_group)
+                    }
+                    (None, true) => None,
+                }
+            }
+            _ => None,
+        };
         self.lines.push_back(LogLine {
             time,
+            at: e.at,
+            group,
             tag: e.tag,
             kind: e.kind,
             text: e.text,

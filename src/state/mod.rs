@@ -74,6 +74,10 @@ pub struct State {
     pub sync_browse: bool,
     /// How far the help overlay is scrolled.
     pub help_top: usize,
+    /// The log panel has the keyboard.
+    pub log_focus: bool,
+    /// The server facts asked for (0: none).
+    facts_req: u64,
     /// Commands typed on the command line, oldest first.
     pub console_history: Vec<String>,
     /// Command names the server listed in its `FEAT` and `HELP` replies (for completion).
@@ -126,6 +130,8 @@ impl State {
             viewing: 0,
             help_top: 0,
             chord: Vec::new(),
+            log_focus: false,
+            facts_req: 0,
             console_history: Vec::new(),
             server_commands: Vec::new(),
             quoting: None,
@@ -168,7 +174,7 @@ impl State {
 
     /// Whether keys should go to a dialog or overlay as text input rather than the keymap.
     pub fn wants_input(&self) -> bool {
-        self.dialog.is_some() || self.help || self.filtering()
+        self.dialog.is_some() || self.help || self.filtering() || self.log_focus
     }
 
     /// Whether anything is still running (a confirmation is asked before quitting).
@@ -450,6 +456,8 @@ impl State {
             }
             Action::Release { col, row } => self.drop_at(col, row),
             Action::Console => self.open_console(),
+            Action::LogFocus => self.toggle_log_focus(),
+            Action::ServerFacts => self.server_facts(),
             Action::Cancel => match &self.conn {
                 Conn::Connecting { label, .. } => {
                     self.set_status(tr!("Stopped connecting to {label}", label = label), false);
@@ -847,6 +855,9 @@ impl State {
             return vec![];
         }
         let Some(dialog) = self.dialog.take() else {
+            if self.log_focus {
+                return self.log_key(key);
+            }
             if self.filtering() {
                 return self.filter_key(key);
             }
@@ -899,6 +910,8 @@ impl State {
             },
             Dialog::Prompt(form) => self.prompt_key(form, key),
             Dialog::Console(form) => self.console_key(form, key),
+            // Any key closes the notes.
+            Dialog::Notes(_) => vec![],
             Dialog::Sync(form) => self.sync_key(form, key),
             Dialog::View(form) => self.view_key(form, key),
             Dialog::Menu(form) => self.menu_key(form, key),
@@ -1045,6 +1058,14 @@ impl State {
                 vec![]
             }
             Event::Quoted { req, result } => self.quoted(req, result),
+            Event::ServerFacts { req, result } => {
+                self.facts_arrived(req, result);
+                vec![]
+            }
+            Event::LogSaved { path, result } => {
+                self.log_saved(path, result);
+                vec![]
+            }
             Event::ConnectWaiting { req, wait } => {
                 if matches!(self.conn, Conn::Connecting { req: r, .. } if r == req) {
                     self.set_status(
@@ -1306,7 +1327,9 @@ fn last_component(side: Side, path: &str) -> Option<String> {
 pub mod compare;
 pub mod console;
 pub mod edit;
+pub mod facts;
 mod find;
+pub mod logview;
 mod ops;
 pub mod view;
 

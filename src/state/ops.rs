@@ -367,6 +367,10 @@ impl State {
                 let side = form.side;
                 match form.purpose {
                     PromptFor::GoTo => return self.goto(side, &form.input.text),
+                    PromptFor::SaveLog => {
+                        let text = self.log_for_saving();
+                        return vec![Effect::SaveLog { path: name, text }];
+                    }
                     PromptFor::Glob(mark) => {
                         if let Err(why) = self.apply_glob(side, &form.input.text, mark) {
                             form.error = Some(why);
@@ -387,7 +391,7 @@ impl State {
                         from: join_path(side, &dir, &old),
                         to: path,
                     },
-                    PromptFor::GoTo | PromptFor::Glob(_) => return vec![],
+                    PromptFor::GoTo | PromptFor::Glob(_) | PromptFor::SaveLog => return vec![],
                 };
                 self.run_op(side, op)
             }
@@ -402,6 +406,13 @@ impl State {
 
     /// A name typed for a new or renamed entry: one safe component, not taken.
     fn check_new_name(&self, side: Side, name: &str, purpose: &PromptFor) -> Result<(), String> {
+        if matches!(purpose, PromptFor::SaveLog) {
+            return if name.is_empty() {
+                Err(t("Type a file name (Esc cancels)").into())
+            } else {
+                Ok(())
+            };
+        }
         if matches!(purpose, PromptFor::GoTo | PromptFor::Glob(_)) {
             return Ok(());
         }

@@ -1910,3 +1910,129 @@ fn the_command_line_sends_maps_refuses_and_remembers() {
         matches!(&s.dialog, Some(Dialog::Console(ConsoleForm { input, .. })) if input.text == "XCRC ")
     );
 }
+
+#[test]
+fn the_log_filters_jumps_folds_copies_saves_and_explains() {
+    use crate::ftp::{LogEvent, LogKind};
+    let mut s = connected();
+    s.log.lines.clear();
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_000_000);
+    let log = |s: &mut State, tag: &str, kind: LogKind, text: &str, ms: u64| {
+        s.apply(Event::Log(LogEvent {
+            at: at + std::time::Duration::from_millis(ms),
+            tag: tag.into(),
+            kind,
+            text: text.into(),
+        }));
+    };
+    let reply = |code, last| LogKind::Reply { code, last };
+    log(&mut s, "browse", LogKind::Command, "USER demo", 0);
+    log(
+        &mut s,
+        "browse",
+        reply(331, true),
+        "331 Password required",
+        5,
+    );
+    log(&mut s, "browse", LogKind::Command, "PASS ****", 6);
+    log(&mut s, "browse", reply(230, true), "230 Logged in", 30);
+    log(&mut s, "browse", LogKind::Command, "FEAT", 31);
+    log(&mut s, "browse", reply(211, false), "211-Features:", 32);
+    log(&mut s, "browse", reply(211, false), " MDTM", 32);
+    log(&mut s, "browse", reply(211, false), " SIZE", 32);
+    log(&mut s, "browse", reply(211, true), "211 End", 33);
+    log(&mut s, "xfer-1", LogKind::Command, "RETR a", 40);
+    log(&mut s, "xfer-1", reply(550, true), "550 No such file", 41);
+    log(&mut s, "browse", reply(226, true), "226 Done", 50);
+    assert_eq!(s.log.lines.len(), 12);
+    // Folded: the FEAT reply shows its first and last lines only.
+    assert_eq!(s.log.view().len(), 10);
+    assert_eq!(s.log.hidden_after(5), 2);
+
+    // F12 gives the log the keyboard, the cursor on the newest line.
+    s.update(Action::LogFocus);
+    assert!(s.log_focus && s.wants_input());
+    assert_eq!(s.log.cursor, Some(9));
+    let key = |s: &mut State, k: Key| s.update(Action::Input(KeyPress::plain(k)));
+    // N: the error before.
+    key(&mut s, Key::Char('N'));
+    let at_cursor = |s: &State| {
+        s.log.lines[s.log.view()[s.log.cursor.unwrap()]]
+            .text
+            .clone()
+    };
+    assert_eq!(at_cursor(&s), "550 No such file");
+    // Enter explains it.
+    key(&mut s, Key::Enter);
+    match &s.dialog {
+        Some(Dialog::Notes(v)) => {
+            assert_eq!(v.title, "Reply 550");
+            assert!(v.parts.iter().any(|(h, _)| h == "Meaning"));
+            assert!(
+                v.parts
+                    .iter()
+                    .any(|(h, t)| h == "Class" && t.starts_with("5xx"))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    key(&mut s, Key::Esc);
+    assert!(s.dialog.is_none() && s.log_focus);
+    // y copies the line.
+    let fx = key(&mut s, Key::Char('y'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Clipboard(t)] if t.contains("xfer-1 < 550 No such file")),
+        "{fx:?}"
+    );
+    // Errors only, then only xfer-1's lines, then a text filter.
+    key(&mut s, Key::Char('e'));
+    assert_eq!(s.log.view().len(), 1);
+    key(&mut s, Key::Char('e'));
+    key(&mut s, Key::Char('c'));
+    assert_eq!(s.log.filter.tag.as_deref(), Some("browse"));
+    key(&mut s, Key::Char('c'));
+    assert_eq!(s.log.filter.tag.as_deref(), Some("xfer-1"));
+    assert_eq!(s.log.view().len(), 2);
+    key(&mut s, Key::Char('c'));
+    assert_eq!(s.log.filter.tag, None);
+    key(&mut s, Key::Char('/'));
+    for c in "feat".chars() {
+        key(&mut s, Key::Char(c));
+    }
+    key(&mut s, Key::Enter);
+    assert_eq!(s.log.view().len(), 2, "FEAT and 211-Features:");
+    // Esc clears the filter first, then leaves.
+    key(&mut s, Key::Esc);
+    assert!(s.log.filter.is_empty() && s.log_focus);
+    // Space unfolds the reply under the cursor.
+    s.log.cursor = Some(5);
+    key(&mut s, Key::Char(' '));
+    assert_eq!(s.log.view().len(), 12);
+    key(&mut s, Key::Char(' '));
+    assert_eq!(s.log.view().len(), 10);
+    // t: times relative to the line before.
+    key(&mut s, Key::Char('t'));
+    assert!(s.log.relative);
+    // w: save what it shows, to a new file, every reply whole and no password.
+    key(&mut s, Key::Char('w'));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Prompt(p)) if p.input.text.starts_with("/home/u/skiff-log-"))
+    );
+    let fx = key(&mut s, Key::Enter);
+    match fx.as_slice() {
+        [Effect::SaveLog { path, text }] => {
+            assert!(path.starts_with("/home/u/skiff-log-"));
+            assert_eq!(text.lines().count(), 12, "{text}");
+            assert!(text.contains("browse > PASS ****"), "{text}");
+            assert!(text.contains(" MDTM"));
+        }
+        other => panic!("{other:?}"),
+    }
+    s.apply(Event::LogSaved {
+        path: "/home/u/x.txt".into(),
+        result: Ok(12),
+    });
+    assert!(s.status.text.contains("12"));
+    key(&mut s, Key::Esc);
+    assert!(!s.log_focus && !s.wants_input());
+}

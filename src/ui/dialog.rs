@@ -76,6 +76,7 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
         }
         // Drawn over the status line by `ui::draw`.
         Dialog::Console(_) => {}
+        Dialog::Notes(v) => draw_notes(v, full, f),
         Dialog::ConfirmQuit => {
             let area = centered(full, 44, 5);
             f.render_widget(Clear, area);
@@ -351,6 +352,49 @@ fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(t("any key closes"), th().hint)));
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Headed paragraphs (a reply code explained, the server's facts), wrapped.
+fn draw_notes(v: &crate::state::logview::NotesView, full: Rect, f: &mut Frame) {
+    let w = 76u16.min(full.width.saturating_sub(2));
+    let inner_w = w.saturating_sub(2).max(1) as usize;
+    // Height: each line's wrapped rows, plus each heading and a gap.
+    let body: usize = v
+        .parts
+        .iter()
+        .map(|(_, text)| {
+            text.lines()
+                .map(|l| unicode_width::UnicodeWidthStr::width(l) / inner_w + 1)
+                .sum::<usize>()
+                + 2
+        })
+        .sum();
+    let area = centered(full, w, (body as u16 + 3).min(full.height));
+    f.render_widget(Clear, area);
+    let block = frame(&v.title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let mut lines = Vec::new();
+    for (head, text) in &v.parts {
+        lines.push(Line::from(Span::styled(
+            head.clone(),
+            th().key.add_modifier(Modifier::BOLD),
+        )));
+        for l in text.lines() {
+            // Control characters from a server never reach the terminal.
+            let clean: String = l
+                .chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect();
+            lines.push(Line::from(clean));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::from(Span::styled(t("any key closes"), th().hint)));
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        inner,
+    );
 }
 
 fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {

@@ -27,8 +27,8 @@ pub fn reply_style(th: &Theme, code: u16) -> Style {
     }
 }
 
-fn line_spans(th: &Theme, l: &LogLine, width: usize) -> Line<'static> {
-    let head = format!("{} {:<7} ", l.time, fit(&l.tag, 7).trim_end());
+fn line_spans(th: &Theme, l: &LogLine, time: &str, folded: usize, width: usize) -> Line<'static> {
+    let head = format!("{time} {:<7} ", fit(&l.tag, 7).trim_end());
     let (marker, style) = match l.kind {
         LogKind::Command => ("> ", th.log_command),
         LogKind::Reply { code, .. } => ("< ", reply_style(th, code)),
@@ -41,6 +41,12 @@ fn line_spans(th: &Theme, l: &LogLine, width: usize) -> Line<'static> {
         Span::styled(marker, style),
         Span::styled(l.text.clone(), style),
     ];
+    if folded > 0 {
+        spans.push(Span::styled(
+            format!("  ▸ {}", tr!("{n} more lines (Space)", n = folded)),
+            th.faint,
+        ));
+    }
     if let Some(x) = l.explanation {
         // For failures the hint (what to do) matters most, so it comes first.
         let note = match (&x.hint, l.kind) {
@@ -71,29 +77,75 @@ fn line_spans(th: &Theme, l: &LogLine, width: usize) -> Line<'static> {
     Line::from(out)
 }
 
-pub fn draw(log: &LogPanel, area: Rect, f: &mut Frame) {
+/// The time column: the clock, or seconds since the line shown before.
+fn time_of(log: &LogPanel, view: &[usize], k: usize) -> String {
+    let l = &log.lines[view[k]];
+    if !log.relative {
+        return l.time.clone();
+    }
+    let before = k.checked_sub(1).map(|p| log.lines[view[p]].at);
+    let d = before
+        .and_then(|b| l.at.duration_since(b).ok())
+        .unwrap_or_default();
+    format!("{:>+8.3}", d.as_secs_f64())
+}
+
+pub fn draw(log: &LogPanel, focused: bool, area: Rect, f: &mut Frame) {
     let look = crate::config::look();
-    let title = if log.scroll > 0 {
-        format!(
+    let th = &look.theme;
+    let mut title = format!(" {} ", t("Log"));
+    if log.scroll > 0 && !focused {
+        title = format!(
             " {} ",
             tr!("Log (back {n} lines; ] to follow)", n = log.scroll)
-        )
+        );
+    }
+    // What narrows it, in the title.
+    let mut notes: Vec<String> = Vec::new();
+    if log.typing || !log.filter.text.is_empty() {
+        let cursor = if log.typing { "▏" } else { "" };
+        notes.push(format!("/{}{cursor}", log.filter.text));
+    }
+    if log.filter.errors_only {
+        notes.push(t("errors only").to_string());
+    }
+    if let Some(tag) = &log.filter.tag {
+        notes.push(tr!("connection {tag}", tag = tag));
+    }
+    if log.relative {
+        notes.push(t("relative times").to_string());
+    }
+    if !notes.is_empty() {
+        title = format!("{title}· {} ", notes.join(" · "));
+    }
+    let border = if focused {
+        th.border_focused
     } else {
-        format!(" {} ", t("Log"))
+        th.border
     };
     let block = Block::new()
         .borders(Borders::TOP)
-        .border_style(look.theme.border)
-        .title(title);
+        .border_style(border)
+        .title(Span::styled(title, border));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let rows = inner.height as usize;
-    let end = log.lines.len().saturating_sub(log.scroll);
+    // At most 5,000 lines: building the view each frame costs tens of microseconds.
+    let view = log.view();
+    let end = view.len().saturating_sub(log.scroll);
     let start = end.saturating_sub(rows);
-    let lines: Vec<Line> = log
-        .lines
-        .range(start..end)
-        .map(|l| line_spans(&look.theme, l, inner.width as usize))
+    let width = inner.width as usize;
+    let lines: Vec<Line> = (start..end)
+        .map(|k| {
+            let i = view[k];
+            let time = time_of(log, &view, k);
+            let line = line_spans(th, &log.lines[i], &time, log.hidden_after(i), width);
+            if focused && log.cursor == Some(k) {
+                line.patch_style(th.cursor)
+            } else {
+                line
+            }
+        })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
