@@ -176,6 +176,7 @@ pub struct TransferDefaults {
     pub parallel: usize,
     pub on_exists: OnExists,
     pub attempts: u32,
+    pub mode: crate::transfer::TransferMode,
 }
 
 /// Everything `config.toml` sets.
@@ -239,6 +240,7 @@ impl Config {
                 parallel: 4,
                 on_exists: OnExists::Ask,
                 attempts: 5,
+                mode: crate::transfer::TransferMode::Binary,
             },
         }
     }
@@ -420,13 +422,24 @@ impl Config {
         match name {
             "parallel" => self.transfer.parallel = int_in(&v, 1, 16)? as usize,
             "attempts" => self.transfer.attempts = int_in(&v, 1, 100)? as u32,
+            "mode" => {
+                let s = str_of(&v)?;
+                self.transfer.mode = crate::transfer::TransferMode::parse(s)
+                    .filter(|_| matches!(s, "binary" | "ascii" | "auto"))
+                    .ok_or_else(|| format!("{s:?} is not \"binary\", \"ascii\" or \"auto\""))?;
+            }
             "on_exists" => {
                 let s = str_of(&v)?;
                 self.transfer.on_exists = OnExists::parse(s).ok_or_else(|| {
                     format!("{s:?} is not one of ask, overwrite, newer, size, resume, skip, rename")
                 })?;
             }
-            _ => return Err(unknown(name, &["parallel", "on_exists", "attempts"])),
+            _ => {
+                return Err(unknown(
+                    name,
+                    &["parallel", "on_exists", "attempts", "mode"],
+                ));
+            }
         }
         Ok(())
     }
@@ -651,6 +664,7 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
         Action::ServerFacts,
         n_("Server facts (FEAT, TLS, round trip)"),
     ),
+    (Action::TransferMode, n_("Transfer type: binary/ASCII/auto")),
     (Action::LogUp, n_("Scroll log back")),
     (Action::LogDown, n_("Scroll log forward")),
     (Action::Console, n_("Command line (FTP commands)")),

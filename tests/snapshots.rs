@@ -166,6 +166,7 @@ fn queue_jobs(s: &mut State) {
         done,
         attempts: 1,
         on_exists: None,
+        mode: Default::default(),
     };
     let jobs = vec![
         mk(1, "report.pdf", 1_048_576, JobState::Done, 1_048_576),

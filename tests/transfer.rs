@@ -904,3 +904,127 @@ async fn a_policy_given_at_enqueue_reaches_every_entry_of_a_directory() {
         run.states()
     );
 }
+
+/// ASCII mode: a text file with mixed line ends goes up with CRLF on the wire (the server,
+/// which stores what it receives, holds exactly that) and comes back with LF; the session is
+/// back in binary afterwards; a binary-looking file in ASCII mode is warned about; "auto"
+/// picks ASCII by extension, and a directory's files inherit the mode it was queued with.
+#[tokio::test]
+async fn ascii_mode_converts_line_ends_both_ways_byte_exact() {
+    use skiff::transfer::TransferMode;
+    let remote = tempfile::tempdir().unwrap();
+    let up = tempfile::tempdir().unwrap();
+    let down = tempfile::tempdir().unwrap();
+    let local_text: &[u8] = b"one\ntwo\r\nthree\rfour\n\nlast line without an end";
+    let wire_text: &[u8] = b"one\r\ntwo\r\nthree\rfour\r\n\r\nlast line without an end";
+    let back_text: &[u8] = b"one\ntwo\nthree\rfour\n\nlast line without an end";
+    std::fs::write(up.path().join("mixed.txt"), local_text).unwrap();
+    std::fs::write(up.path().join("blob.txt"), b"GIF89a\x00\x01\x02\n\x00").unwrap();
+    let server = server_on(remote.path()).await;
+    let mut run = Run::start(config(server.port, 1));
+    run.engine.set_mode(TransferMode::Ascii);
+    run.engine.enqueue(vec![
+        spec(
+            Direction::Upload,
+            JobKind::File,
+            local(&up.path().join("mixed.txt")),
+            "/mixed.txt",
+        ),
+        spec(
+            Direction::Upload,
+            JobKind::File,
+            local(&up.path().join("blob.txt")),
+            "/blob.txt",
+        ),
+    ]);
+    run.until_settled().await;
+    assert!(
+        run.states().iter().all(|(_, s)| s == "done"),
+        "{:?}",
+        run.states()
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("mixed.txt")).unwrap(),
+        wire_text
+    );
+    let commands: Vec<&str> = run
+        .log
+        .iter()
+        .filter(|e| e.kind == skiff::ftp::LogKind::Command)
+        .map(|e| e.text.as_str())
+        .collect();
+    let a = commands
+        .iter()
+        .position(|c| *c == "TYPE A")
+        .expect("TYPE A sent");
+    assert!(
+        commands[a..].contains(&"TYPE I"),
+        "back to binary: {commands:?}"
+    );
+    assert!(
+        run.log
+            .iter()
+            .any(|e| e.text.contains("blob.txt looks binary")),
+        "the wrong-mode warning"
+    );
+
+    // Down again in ASCII: LF here.
+    run.engine.enqueue(vec![spec(
+        Direction::Download,
+        JobKind::File,
+        "/mixed.txt",
+        local(&down.path().join("mixed.txt")),
+    )]);
+    run.until("the download", |jobs| {
+        jobs.values()
+            .filter(|j| j.spec.direction == Direction::Download)
+            .all(|j| j.state.is_finished())
+            && jobs
+                .values()
+                .any(|j| j.spec.direction == Direction::Download)
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(down.path().join("mixed.txt")).unwrap(),
+        back_text
+    );
+
+    // Auto: a directory queued in auto mode keeps it; .txt goes ASCII, .bin binary.
+    std::fs::create_dir(remote.path().join("d")).unwrap();
+    std::fs::write(remote.path().join("d/a.txt"), b"x\r\ny\r\n").unwrap();
+    std::fs::write(remote.path().join("d/b.bin"), b"x\r\ny\r\n").unwrap();
+    run.engine.set_mode(TransferMode::Auto);
+    run.engine.enqueue(vec![spec(
+        Direction::Download,
+        JobKind::Dir,
+        "/d",
+        local(&down.path().join("d")),
+    )]);
+    // Switching now changes nothing for what is queued already.
+    run.engine.set_mode(TransferMode::Binary);
+    run.until("the directory", |jobs| {
+        jobs.values()
+            .filter(|j| j.name() == "a.txt" || j.name() == "b.bin")
+            .count()
+            == 2
+            && jobs
+                .values()
+                .filter(|j| j.name() == "a.txt" || j.name() == "b.bin")
+                .all(|j| j.state.is_finished())
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(down.path().join("d/a.txt")).unwrap(),
+        b"x\ny\n"
+    );
+    assert_eq!(
+        std::fs::read(down.path().join("d/b.bin")).unwrap(),
+        b"x\r\ny\r\n"
+    );
+    assert!(
+        run.jobs
+            .values()
+            .filter(|j| j.spec.src.starts_with("/d"))
+            .all(|j| j.mode == TransferMode::Auto)
+    );
+}

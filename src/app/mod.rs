@@ -115,6 +115,8 @@ pub struct Runner {
     pub on_exists: OnExists,
     /// Attempts per job before a transient failure is final.
     pub attempts: u32,
+    /// The transfer type of the transfers queued from now on.
+    pub mode: crate::transfer::TransferMode,
 }
 
 impl Runner {
@@ -129,6 +131,7 @@ impl Runner {
             parallel: 4,
             on_exists: OnExists::Ask,
             attempts: 5,
+            mode: Default::default(),
         }
     }
 
@@ -166,6 +169,7 @@ impl Runner {
         cfg.parallel = parallel;
         cfg.on_exists = self.on_exists;
         cfg.max_attempts = self.attempts;
+        cfg.mode = self.mode;
         cfg.state_file = crate::config::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();
@@ -271,6 +275,12 @@ impl Runner {
                 ));
                 // The engine starts once the login has worked (see StartTransfers).
                 self.pending_engine = Some((opts, parallel.map(usize::from)));
+            }
+            Effect::SetTransferMode(mode) => {
+                self.mode = mode;
+                if let Some(e) = &self.engine {
+                    e.set_mode(mode);
+                }
             }
             Effect::ServerFacts { req } => match &self.remote {
                 Some(h) => h.facts(req),
@@ -677,6 +687,7 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     runner.parallel = launch.parallel;
     runner.on_exists = launch.on_exists;
     runner.attempts = config.transfer.attempts;
+    runner.mode = config.transfer.mode;
 
     let mut term = terminal::Tui::enter()?;
     let size = term.size()?;

@@ -175,6 +175,9 @@ pub struct Profile {
     /// Active mode: announce this address (behind NAT).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active_address: Option<String>,
+    /// Binary, ASCII or auto for this server's transfers; `None`: skiff's setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer_type: Option<crate::transfer::TransferMode>,
 }
 
 /// Serde's view of a profile, with the same defaults as the file reader.
@@ -200,6 +203,7 @@ struct ProfileRepr {
     cert_sha256: Option<String>,
     active_ports: Option<String>,
     active_address: Option<String>,
+    transfer_type: Option<crate::transfer::TransferMode>,
 }
 
 impl From<ProfileRepr> for Profile {
@@ -222,6 +226,7 @@ impl From<ProfileRepr> for Profile {
             cert_sha256: r.cert_sha256.filter(|s| !s.is_empty()),
             active_ports: r.active_ports.filter(|s| !s.is_empty()),
             active_address: r.active_address.filter(|s| !s.is_empty()),
+            transfer_type: r.transfer_type,
         }
     }
 }
@@ -292,6 +297,7 @@ impl Profile {
             cert_sha256: None,
             active_ports: None,
             active_address: None,
+            transfer_type: None,
         }
     }
 

@@ -66,6 +66,7 @@ fn full_profile(name: &str) -> Profile {
         ),
         active_ports: Some("50000-50100".into()),
         active_address: Some("203.0.113.7".into()),
+        transfer_type: Some(crate::transfer::TransferMode::Auto),
     }
 }
 

@@ -293,6 +293,15 @@ fn read_profile(t: &dyn TableLike, header: Option<Range<usize>>) -> Result<Profi
         cert_sha256: read_str(t, "cert_sha256", h)?.filter(|s| !s.is_empty()),
         active_ports: read_str(t, "active_ports", h)?.filter(|s| !s.is_empty()),
         active_address: read_str(t, "active_address", h)?.filter(|s| !s.is_empty()),
+        transfer_type: match read_str(t, "transfer_type", h)? {
+            None => None,
+            Some(s) => Some(crate::transfer::TransferMode::parse(&s).ok_or_else(|| {
+                Problem::new(
+                    t.get("transfer_type").and_then(|i| i.span()).or(h.clone()),
+                    "`transfer_type` must be \"binary\", \"ascii\" or \"auto\"".to_string(),
+                )
+            })?),
+        },
         name,
         host,
         port,
@@ -578,6 +587,13 @@ fn write_profile(t: &mut Table, p: &Profile, new: bool) {
         new,
     );
     put_int(t, "parallel", p.parallel.map(i64::from), None, new);
+    put_str(
+        t,
+        "transfer_type",
+        p.transfer_type.map(|m| m.label()),
+        None,
+        new,
+    );
     put_int(
         t,
         "keepalive_secs",

@@ -1092,6 +1092,13 @@ impl FtpSession {
         Ok(find.found)
     }
 
+    /// `TYPE A` (ASCII, line ends converted by the client) or back to `TYPE I` (binary).
+    pub async fn set_ascii(&mut self, ascii: bool) -> Result<(), FtpError> {
+        self.quote(if ascii { "TYPE A" } else { "TYPE I" }, &[200])
+            .await
+            .map(|_| ())
+    }
+
     /// `SIZE path`: `None` when the file does not exist (550) or the server lacks SIZE.
     pub async fn size(&mut self, path: &str) -> Result<Option<u64>, FtpError> {
         check_line(path)?;

@@ -170,6 +170,8 @@ pub enum Action {
     LogFocus,
     /// What the server is: greeting, SYST, features, encryption, round trip.
     ServerFacts,
+    /// Binary → ASCII → auto, for the transfers queued from now on.
+    TransferMode,
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
@@ -324,6 +326,8 @@ pub enum Effect {
     },
     /// Stop connecting (the browsing connection's task ends).
     CancelConnect,
+    /// The transfer type of the transfers queued from now on.
+    SetTransferMode(crate::transfer::TransferMode),
     /// Gather the server's facts on the browsing connection.
     ServerFacts {
         req: u64,

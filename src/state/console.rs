@@ -68,7 +68,9 @@ const REFUSED: &[(&[&str], &str)] = &[
     ),
     (
         &["TYPE"],
-        n_("skiff sets the transfer type itself for each transfer (binary)"),
+        n_(
+            "skiff sets the transfer type itself for each transfer: T switches binary, ASCII and auto",
+        ),
     ),
     (
         &["MODE", "STRU"],

@@ -74,6 +74,10 @@ pub struct State {
     pub sync_browse: bool,
     /// How far the help overlay is scrolled.
     pub help_top: usize,
+    /// Binary, ASCII or auto for the transfers queued from now on (`T` cycles it).
+    pub transfer_mode: crate::transfer::TransferMode,
+    /// The configured transfer type (a bookmark without one goes back to it).
+    default_mode: crate::transfer::TransferMode,
     /// The log panel has the keyboard.
     pub log_focus: bool,
     /// The server facts asked for (0: none).
@@ -130,6 +134,8 @@ impl State {
             viewing: 0,
             help_top: 0,
             chord: Vec::new(),
+            transfer_mode: Default::default(),
+            default_mode: Default::default(),
             log_focus: false,
             facts_req: 0,
             console_history: Vec::new(),
@@ -151,6 +157,8 @@ impl State {
             p.show_hidden = config.show_hidden;
         }
         self.confirm = config.confirm;
+        self.transfer_mode = config.transfer.mode;
+        self.default_mode = config.transfer.mode;
     }
 
     pub fn pane(&self, side: Side) -> &Pane {
@@ -221,6 +229,12 @@ impl State {
         let opts = p.connect_options(password);
         self.profile_parallel = p.parallel;
         let mut fx = Vec::new();
+        // The bookmark's transfer type, else the configured one.
+        let mode = p.transfer_type.unwrap_or(self.default_mode);
+        if mode != self.transfer_mode {
+            self.transfer_mode = mode;
+            fx.push(Effect::SetTransferMode(mode));
+        }
         if let Some(dir) = &p.local_dir {
             fx.push(self.list(Side::Local, Nav::To(dir.clone())));
         }
@@ -458,6 +472,19 @@ impl State {
             Action::Console => self.open_console(),
             Action::LogFocus => self.toggle_log_focus(),
             Action::ServerFacts => self.server_facts(),
+            Action::TransferMode => {
+                use crate::transfer::TransferMode;
+                self.transfer_mode = self.transfer_mode.next();
+                self.set_status(
+                    match self.transfer_mode {
+                        TransferMode::Binary => t("Transfers queued from now on: binary (TYPE I, bytes as they are)"),
+                        TransferMode::Ascii => t("Transfers queued from now on: ASCII (TYPE A, CRLF on the wire, LF here)"),
+                        TransferMode::Auto => t("Transfers queued from now on: auto (ASCII for text extensions, binary for the rest)"),
+                    },
+                    false,
+                );
+                vec![Effect::SetTransferMode(self.transfer_mode)]
+            }
             Action::Cancel => match &self.conn {
                 Conn::Connecting { label, .. } => {
                     self.set_status(tr!("Stopped connecting to {label}", label = label), false);

@@ -589,6 +589,7 @@ fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
         done: 0,
         attempts: 0,
         on_exists: None,
+        mode: Default::default(),
     }
 }
 
@@ -2035,4 +2036,30 @@ fn the_log_filters_jumps_folds_copies_saves_and_explains() {
     assert!(s.status.text.contains("12"));
     key(&mut s, Key::Esc);
     assert!(!s.log_focus && !s.wants_input());
+}
+
+#[test]
+fn t_cycles_the_transfer_type_and_a_bookmark_sets_its_own() {
+    use crate::transfer::TransferMode;
+    let mut s = connected();
+    assert_eq!(s.transfer_mode, TransferMode::Binary);
+    let set = |fx: &[Effect], m: TransferMode| {
+        fx.iter()
+            .any(|e| matches!(e, Effect::SetTransferMode(x) if *x == m))
+    };
+    assert!(set(&s.update(Action::TransferMode), TransferMode::Ascii));
+    assert!(s.status.text.contains("TYPE A"));
+    s.update(Action::TransferMode);
+    assert_eq!(s.transfer_mode, TransferMode::Auto);
+    s.update(Action::TransferMode);
+    assert_eq!(s.transfer_mode, TransferMode::Binary);
+    // A bookmark with its own transfer type sets it when connecting.
+    let mut p = crate::bookmarks::Profile::new("text site", "h");
+    p.transfer_type = Some(TransferMode::Auto);
+    let fx = s.connect_profile(p, None);
+    assert!(set(&fx, TransferMode::Auto), "{fx:?}");
+    assert_eq!(s.transfer_mode, TransferMode::Auto);
+    // One without goes back to the configured type.
+    let fx = s.connect_profile(crate::bookmarks::Profile::new("plain", "h"), None);
+    assert!(set(&fx, TransferMode::Binary), "{fx:?}");
 }

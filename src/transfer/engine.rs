@@ -38,6 +38,8 @@ pub struct EngineConfig {
     /// a job that is done, skipped or cancelled is reported and forgotten, so memory stays
     /// flat however many files a run moves (failed jobs are kept).
     pub keep_finished: bool,
+    /// Binary, ASCII or auto for jobs queued (the engine's current setting; see `set_mode`).
+    pub mode: super::TransferMode,
 }
 
 impl EngineConfig {
@@ -52,6 +54,7 @@ impl EngineConfig {
             state_file: None,
             preconnect: false,
             keep_finished: true,
+            mode: super::TransferMode::Binary,
         }
     }
 }
@@ -99,6 +102,8 @@ pub enum EngineEvent {
 #[derive(Debug)]
 enum Command {
     Enqueue(Vec<JobSpec>),
+    /// The transfer type of jobs queued from now on.
+    SetMode(super::TransferMode),
     /// Jobs whose existing destinations get this answer (and so do their entries).
     EnqueueWith(Vec<JobSpec>, OnExists),
     Pause(JobId),
@@ -139,6 +144,10 @@ impl Engine {
     }
     /// Enqueue with a fixed answer for destinations that exist (a synchronisation's
     /// "newer wins"); a directory's entries inherit it.
+    /// Binary, ASCII or auto for the transfers queued from now on.
+    pub fn set_mode(&self, mode: super::TransferMode) {
+        self.send(Command::SetMode(mode));
+    }
     pub fn enqueue_with(&self, specs: Vec<JobSpec>, policy: OnExists) {
         self.send(Command::EnqueueWith(specs, policy));
     }
@@ -514,12 +523,17 @@ impl Core {
         }
     }
 
+    /// Queue `specs` after `after` (at the end: `None`). They take the transfer type of their
+    /// parent directory's job, or the one in force now.
     fn add(
         &mut self,
         after: Option<JobId>,
         parent: Option<JobId>,
         specs: Vec<JobSpec>,
     ) -> Vec<Job> {
+        let mode = parent
+            .and_then(|p| self.jobs.get(&p))
+            .map_or(self.cfg.mode, |p| p.mode);
         let mut new = Vec::with_capacity(specs.len());
         for spec in specs {
             let id = self.next_id;
@@ -532,6 +546,7 @@ impl Core {
                 done: 0,
                 attempts: 0,
                 on_exists: None,
+                mode,
             });
         }
         let at = match after.and_then(|a| self.index_of(a)) {
@@ -1033,6 +1048,7 @@ impl Core {
                 let jobs = self.add(None, None, specs);
                 self.emit(EngineEvent::Added { after: None, jobs });
             }
+            Command::SetMode(mode) => self.cfg.mode = mode,
             Command::EnqueueWith(specs, policy) => {
                 let mut jobs = self.add(None, None, specs);
                 for j in &mut jobs {

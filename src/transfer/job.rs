@@ -144,6 +144,14 @@ pub struct Job {
     pub attempts: u32,
     /// A per-job answer to a conflict, set by the user.
     pub on_exists: Option<OnExists>,
+    /// Binary, ASCII or auto: the transfer type chosen when the job was queued (a directory's
+    /// jobs inherit it).
+    #[serde(default, skip_serializing_if = "is_binary")]
+    pub mode: super::TransferMode,
+}
+
+fn is_binary(m: &super::TransferMode) -> bool {
+    *m == super::TransferMode::Binary
 }
 
 impl Job {
@@ -310,6 +318,7 @@ mod tests {
             done: 3,
             attempts: 2,
             on_exists: None,
+            mode: crate::transfer::TransferMode::Ascii,
         };
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), j);

@@ -1,9 +1,11 @@
 //! The transfer engine: jobs, the queue that owns them, and the workers that move files over
 //! their own FTP connections. No UI types here; the TUI and the headless commands share it.
 
+pub mod ascii;
 pub mod engine;
 pub mod job;
 pub mod worker;
 
+pub use ascii::TransferMode;
 pub use engine::{Engine, EngineConfig, EngineEvent, Progress};
 pub use job::{Direction, Job, JobId, JobKind, JobSpec, JobState, OnExists};

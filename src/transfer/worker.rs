@@ -251,6 +251,13 @@ impl Worker {
     // and a tree of small files ~80 futex calls per file (BENCHMARKS.md).
     async fn download(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
+        // ASCII mode: line ends converted, so offsets and sizes differ on both sides: never
+        // resumed, never size-checked.
+        let ascii = a.job.mode.ascii_for(a.job.name());
+        let policy = match a.policy {
+            OnExists::Resume if ascii => OnExists::Overwrite,
+            p => p,
+        };
         let mut dst = local_path(&spec.dst);
         // The destination already there (not a .part of ours): apply the policy.
         if let Ok(meta) = std::fs::symlink_metadata(&dst) {
@@ -262,7 +269,7 @@ impl Worker {
                     dst.display()
                 ))));
             }
-            match decide(a.policy, spec, dst_size, dst_mtime) {
+            match decide(policy, spec, dst_size, dst_mtime) {
                 Decision::Proceed => {}
                 Decision::Skip(why) => return Ok(Outcome::Skipped(why)),
                 Decision::Ask => {
@@ -293,11 +300,14 @@ impl Worker {
             }
             Err(_) => 0,
         };
-        if spec.size.is_some_and(|s| offset > s) {
+        if spec.size.is_some_and(|s| offset > s) || ascii {
             offset = 0;
         }
         // The data connection first: a refused RETR must not leave a .part behind.
         let session = self.session().await?;
+        if ascii {
+            session.set_ascii(true).await?;
+        }
         let mut stream = match session.retr(&spec.src, offset).await {
             Ok(s) => s,
             Err(e) if offset > 0 && e.code().is_some_and(|c| (500..=504).contains(&c)) => {
@@ -322,6 +332,8 @@ impl Worker {
         let mut buf = std::mem::take(&mut self.buf);
         buf.resize(CHUNK, 0);
         let mut done = offset;
+        let mut to_lf = crate::transfer::ascii::ToLf::default();
+        let mut text: Vec<u8> = Vec::new();
         let r = loop {
             if let Some(stop) = Self::check(a) {
                 break Err(stop);
@@ -342,9 +354,26 @@ impl Worker {
                 }
             };
             if n == 0 {
+                if ascii {
+                    text.clear();
+                    to_lf.finish(&mut text);
+                    if let Err(e) = file.write_all(&text) {
+                        break Ok(Err(local(format!("writing {}", part.display()))(e)));
+                    }
+                }
                 break Ok(Ok(()));
             }
-            if let Err(e) = file.write_all(&buf[..n]) {
+            let written = if ascii {
+                if done == 0 && crate::transfer::ascii::looks_binary(&buf[..n]) {
+                    self.tap.warn(wrong_mode(&spec.src));
+                }
+                text.clear();
+                to_lf.convert(&buf[..n], &mut text);
+                file.write_all(&text)
+            } else {
+                file.write_all(&buf[..n])
+            };
+            if let Err(e) = written {
                 break Ok(Err(local(format!("writing {}", part.display()))(e)));
             }
             done += n as u64;
@@ -369,8 +398,13 @@ impl Worker {
         }
         let session = self.session().await?;
         session.finish(stream).await?;
-        // The final reply came; now the size must be right before the name is.
+        if ascii {
+            session.set_ascii(false).await?;
+        }
+        // The final reply came; now the size must be right before the name is (in ASCII
+        // mode the sizes differ by design).
         let expected = match spec.size {
+            _ if ascii => None,
             Some(s) => Some(s),
             None => session.size(&spec.src).await.unwrap_or(None),
         };
@@ -403,6 +437,12 @@ impl Worker {
 
     async fn upload(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
+        // ASCII mode: never resumed, never size-checked (see `download`).
+        let ascii = a.job.mode.ascii_for(a.job.name());
+        let policy = match a.policy {
+            OnExists::Resume if ascii => OnExists::Overwrite,
+            p => p,
+        };
         let src = local_path(&spec.src);
         let meta = std::fs::metadata(&src).map_err(local(format!("reading {}", src.display())))?;
         let size = meta.len();
@@ -420,12 +460,12 @@ impl Worker {
             session.size(&dst).await?
         };
         let mut offset = 0;
-        let resuming = a.job.done > 0 || a.job.attempts > 0;
+        let resuming = (a.job.done > 0 || a.job.attempts > 0) && !ascii;
         if let Some(rsize) = remote_size {
             if resuming && rsize < size {
                 offset = rsize;
             } else {
-                let rtime = if a.policy == OnExists::Newer || a.policy == OnExists::Ask {
+                let rtime = if policy == OnExists::Newer || policy == OnExists::Ask {
                     mdtm(session, &dst).await
                 } else {
                     None
@@ -435,7 +475,7 @@ impl Worker {
                     size: Some(size),
                     ..spec.clone()
                 };
-                match decide(a.policy, &local_spec, rsize, rtime) {
+                match decide(policy, &local_spec, rsize, rtime) {
                     Decision::Proceed => {}
                     Decision::Skip(why) => return Ok(Outcome::Skipped(why)),
                     Decision::Ask => {
@@ -451,6 +491,9 @@ impl Worker {
         }
         let mut file =
             std::fs::File::open(&src).map_err(local(format!("opening {}", src.display())))?;
+        if ascii {
+            session.set_ascii(true).await?;
+        }
         let mut stream = if offset > 0 {
             match session.stor(&dst, offset, false).await {
                 Ok(s) => s,
@@ -481,6 +524,8 @@ impl Worker {
         let mut buf = std::mem::take(&mut self.buf);
         buf.resize(CHUNK, 0);
         let mut done = offset;
+        let mut to_crlf = crate::transfer::ascii::ToCrlf::default();
+        let mut text: Vec<u8> = Vec::new();
         let r = loop {
             if let Some(stop) = Self::check(a) {
                 break Err(stop);
@@ -492,7 +537,17 @@ impl Worker {
             if n == 0 {
                 break Ok(Ok(()));
             }
-            match tokio::time::timeout(self.stall, stream.write_all(&buf[..n])).await {
+            let out: &[u8] = if ascii {
+                if done == 0 && crate::transfer::ascii::looks_binary(&buf[..n]) {
+                    self.tap.warn(wrong_mode(&spec.src));
+                }
+                text.clear();
+                to_crlf.convert(&buf[..n], &mut text);
+                &text
+            } else {
+                &buf[..n]
+            };
+            match tokio::time::timeout(self.stall, stream.write_all(out)).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
                     break Ok(Err(
@@ -525,12 +580,15 @@ impl Worker {
         }
         let session = self.session().await?;
         session.finish(stream).await?;
+        if ascii {
+            session.set_ascii(false).await?;
+        }
         // The 226/250 says the server has it all. The size is checked too where a mistake is
         // plausible and the check is cheap next to the transfer: a file of 1 MiB or more, a
         // resumed upload, a retry, a move (whose source is deleted next). For a tree of small
         // files that extra round trip per file cost 5–10 % of the run (BENCHMARKS.md).
-        let verify =
-            size >= VERIFY_UPLOADS_FROM || offset > 0 || a.job.attempts > 1 || spec.is_move;
+        let verify = !ascii
+            && (size >= VERIFY_UPLOADS_FROM || offset > 0 || a.job.attempts > 1 || spec.is_move);
         if verify
             && let Some(got) = session.size(&dst).await?
             && got != size
@@ -703,6 +761,15 @@ fn decide(policy: OnExists, src: &JobSpec, dst_size: u64, dst_mtime: Option<i64>
             _ => Decision::Proceed,
         },
     }
+}
+
+/// The warning for a file that looks binary but moves in ASCII mode.
+fn wrong_mode(path: &str) -> String {
+    format!(
+        "{path} looks binary (NUL or control bytes) but moves in ASCII mode: its line ends are \
+         being converted, which damages binary files; queue it again in binary mode (T) if it \
+         is not text"
+    )
 }
 
 fn unix_secs(t: SystemTime) -> i64 {

@@ -137,7 +137,14 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
     } else {
         Style::new()
     };
-    let used = conn.width() + 1;
+    // A transfer type other than binary is always in view.
+    let mode = match state.transfer_mode {
+        crate::transfer::TransferMode::Binary => None,
+        crate::transfer::TransferMode::Ascii => Some(t("ASCII")),
+        crate::transfer::TransferMode::Auto => Some(t("AUTO")),
+    };
+    let mode = mode.map(|m| Span::styled(format!(" {m} "), th.selected));
+    let used = conn.width() + 1 + mode.as_ref().map_or(0, |m| m.width() + 1);
     // The start of a chord waits for its next key.
     let pending;
     let shown = if state.chord.is_empty() {
@@ -147,7 +154,13 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
         pending.as_str()
     };
     let msg = text::fit(shown, (area.width as usize).saturating_sub(used));
-    let line = Line::from(vec![conn, Span::raw(" "), Span::styled(msg, style)]);
+    let mut spans = vec![conn, Span::raw(" ")];
+    if let Some(m) = mode {
+        spans.push(m);
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(msg, style));
+    let line = Line::from(spans);
     f.render_widget(Paragraph::new(line), area);
 }
 
