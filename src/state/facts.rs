@@ -161,7 +161,19 @@ impl State {
             DataMode::Pasv => t("data connections: passive (PASV)").to_string(),
             DataMode::Active => t("data connections: active (PORT/EPRT)").to_string(),
         });
-        conn.push(t("transfer type: binary (TYPE I)").to_string());
+        // The browsing connection lists in binary; transfers use the type chosen with T.
+        conn.push(
+            match self.transfer_mode {
+                crate::transfer::TransferMode::Binary => t("transfer type: binary (TYPE I)"),
+                crate::transfer::TransferMode::Ascii => {
+                    t("transfer type: ASCII (TYPE A) for transfers queued now")
+                }
+                crate::transfer::TransferMode::Auto => {
+                    t("transfer type: auto (ASCII for text extensions) for transfers queued now")
+                }
+            }
+            .to_string(),
+        );
         if let Some(rtt) = f.rtt {
             conn.push(tr!(
                 "round trip: {ms} ms (NOOP, best of 3)",

@@ -77,6 +77,12 @@ fn row_line(th: &Theme, r: &JobRow, width: usize) -> (String, Style) {
         JobState::Queued if j.attempts > 0 => t("retrying").to_string(),
         s => t(s.label()).to_string(),
     };
+    // Text moved in ASCII mode says so.
+    let state = if j.mode.ascii_for(j.name()) && j.spec.kind == JobKind::File {
+        format!("{state} · ASCII")
+    } else {
+        state
+    };
     let (speed, eta_s) = if j.state == JobState::Running {
         let remaining = j.spec.size.map(|s| s.saturating_sub(j.done)).unwrap_or(0);
         (format!("{}/s", human_size(r.rate)), eta(remaining, r.rate))
