@@ -23,6 +23,8 @@ use crate::ui::text::human_size;
 pub struct XferOptions {
     pub parallel: usize,
     pub on_exists: OnExists,
+    /// Binary, ASCII, or ASCII for text extensions.
+    pub mode: crate::transfer::TransferMode,
     pub quiet: bool,
     /// Print each command and reply on stderr (passwords masked).
     pub verbose: bool,
@@ -345,6 +347,7 @@ async fn run_jobs(
     let mut cfg = EngineConfig::new(opts);
     cfg.parallel = x.parallel;
     cfg.on_exists = x.on_exists;
+    cfg.mode = x.mode;
     // A directory needs every connection; a single file needs one.
     cfg.preconnect = specs.iter().any(|s| s.kind == JobKind::Dir);
     cfg.keep_finished = false;
@@ -505,6 +508,10 @@ pub struct BookmarkFields {
     /// Active mode: announce this address (behind NAT).
     #[arg(long)]
     active_address: Option<String>,
+    /// binary, ascii, auto (ascii for text extensions), or default (config.toml's
+    /// `[transfer] mode`).
+    #[arg(long, value_parser = ["default", "binary", "ascii", "auto"])]
+    transfer_type: Option<String>,
 }
 
 impl BookmarkFields {
@@ -520,8 +527,12 @@ impl BookmarkFields {
             p.protocol = match v.as_str() {
                 "ftps" => Protocol::Ftps,
                 "ftps-implicit" => Protocol::FtpsImplicit,
+                "ftps-if-available" => Protocol::FtpsIfAvailable,
                 _ => Protocol::Ftp,
             };
+        }
+        if let Some(v) = &self.transfer_type {
+            p.transfer_type = crate::transfer::TransferMode::parse(v);
         }
         if let Some(v) = &self.password {
             p.password = match v.as_str() {
@@ -650,6 +661,10 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             println!("cert sha256 {}", opt(&p.cert_sha256));
             println!("active ports {}", opt(&p.active_ports));
             println!("active addr {}", opt(&p.active_address));
+            println!(
+                "transfer    {}",
+                p.transfer_type.map_or("default", |m| m.label())
+            );
         }
         BookmarkCmd::Add { name, host, fields } => {
             if store

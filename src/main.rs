@@ -137,6 +137,10 @@ struct XferArgs {
     /// What to do when the destination exists.
     #[arg(long, default_value = "overwrite", value_parser = OnExists::CLI_CHOICES)]
     on_exists: String,
+    /// Transfer type: binary (TYPE I, bytes as they are), ascii (TYPE A, CRLF on the wire
+    /// and LF here), or auto (ascii for text extensions such as .txt, .html, .csv).
+    #[arg(long = "type", value_name = "TYPE", default_value = "binary", value_parser = ["binary", "ascii", "auto"])]
+    transfer_type: String,
     /// No progress line and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -300,6 +304,7 @@ fn xfer(x: &XferArgs) -> cli::XferOptions {
     cli::XferOptions {
         parallel: x.parallel as usize,
         on_exists: OnExists::parse(&x.on_exists).unwrap_or(OnExists::Overwrite),
+        mode: skiff::transfer::TransferMode::parse(&x.transfer_type).unwrap_or_default(),
         quiet: x.quiet,
         verbose: x.verbose,
     }

@@ -147,6 +147,10 @@ fn bookmarks_commands() {
         "/pub",
         "--password",
         "command:pass show ftp/work",
+        "--protocol",
+        "ftps-if-available",
+        "--transfer-type",
+        "ascii",
     ]);
     assert!(
         out.status.success(),
@@ -159,6 +163,8 @@ fn bookmarks_commands() {
         text.contains("port        2121") && text.contains("command: pass show ftp/work"),
         "{text}"
     );
+    assert!(text.contains("transfer    ascii"), "{text}");
+    assert!(text.contains("protocol    ftps-if-available"), "{text}");
     // Bad input is refused with a clear message.
     let out = run(&["bookmarks", "add", "bad", "two words"]);
     assert!(!out.status.success());
@@ -210,4 +216,100 @@ fn bookmarks_commands() {
             & 0o777;
         assert_eq!(dir, 0o700);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_and_put_take_a_transfer_type() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("notes.txt"), b"one\r\ntwo\r\nthree").unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let base = format!("ftp://demo@127.0.0.1:{}", server.port);
+    let work = tempfile::tempdir().unwrap();
+    let run = |args: Vec<String>| {
+        let dir = work.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            skiff(&args, &dir)
+        })
+    };
+
+    // ASCII download: CRLF on the wire becomes LF here, and the log shows TYPE A.
+    let out = run(vec![
+        "get".into(),
+        "-v".into(),
+        "--type".into(),
+        "ascii".into(),
+        format!("{base}/notes.txt"),
+        "got.txt".into(),
+    ])
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("TYPE A"), "{err}");
+    assert_eq!(
+        std::fs::read(work.path().join("got.txt")).unwrap(),
+        b"one\ntwo\nthree"
+    );
+
+    // Binary is the default: the same file arrives byte for byte.
+    let out = run(vec![
+        "get".into(),
+        "-q".into(),
+        format!("{base}/notes.txt"),
+        "raw.txt".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(work.path().join("raw.txt")).unwrap(),
+        b"one\r\ntwo\r\nthree"
+    );
+
+    // auto on upload: the text file goes up with CRLF, the other byte for byte.
+    let up = work.path().join("up");
+    std::fs::create_dir(&up).unwrap();
+    std::fs::write(up.join("page.html"), b"<p>\nhi\n</p>\n").unwrap();
+    std::fs::write(up.join("blob.dat"), b"x\ny\n").unwrap();
+    let out = run(vec![
+        "put".into(),
+        "-q".into(),
+        "--type".into(),
+        "auto".into(),
+        "up".into(),
+        format!("{base}/"),
+    ])
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("up/page.html")).unwrap(),
+        b"<p>\r\nhi\r\n</p>\r\n"
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("up/blob.dat")).unwrap(),
+        b"x\ny\n"
+    );
+
+    // Anything else is refused before connecting.
+    let out = run(vec![
+        "get".into(),
+        "--type".into(),
+        "ebcdic".into(),
+        format!("{base}/notes.txt"),
+    ])
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ebcdic"));
 }

@@ -2,8 +2,9 @@
 //! Chinese, for skiff's log panel.
 //!
 //! The table lives in `assets/reply-codes.toml` and is embedded at compile
-//! time. Each listed code has a one-sentence `meaning` and, where the user can
-//! act on it, a `hint`. Codes that are not listed fall back to an explanation
+//! time. Each listed code has a one-sentence `meaning`, where the user can act
+//! on it a `hint`, and where worth saying the usual `causes` of the reply.
+//! Codes that are not listed fall back to an explanation
 //! of their class (first digit), so every code in `100..=699` can be explained.
 //!
 //! ```
@@ -114,6 +115,8 @@ pub struct Explanation {
     pub meaning: String,
     /// What the user can do about it, if anything.
     pub hint: Option<String>,
+    /// Why servers usually send it, if worth saying.
+    pub causes: Option<String>,
 }
 
 /// Both languages of one entry; Chinese falls back to English when missing.
@@ -164,10 +167,12 @@ impl Default for ReplyBook {
                 en: Explanation {
                     meaning: en.to_owned(),
                     hint: None,
+                    causes: None,
                 },
                 zh: Some(Explanation {
                     meaning: zh.to_owned(),
                     hint: None,
+                    causes: None,
                 }),
             }),
         }
@@ -189,6 +194,7 @@ impl ReplyBook {
     ///
     /// Rejects unknown keys, code keys that are not three digits in
     /// `100..=699`, class keys other than `1`..=`6`, and empty meanings.
+    /// Blank `hint` and `causes` values are treated as absent.
     /// Missing `[classes.N]` tables are filled with built-in text.
     ///
     /// # Errors
@@ -266,6 +272,7 @@ struct RawEntry {
 struct RawExplanation {
     meaning: String,
     hint: Option<String>,
+    causes: Option<String>,
 }
 
 impl RawEntry {
@@ -286,13 +293,14 @@ impl RawExplanation {
         if meaning.is_empty() {
             return Err(invalid(format!("empty `meaning` in `{at}`")));
         }
-        let hint = self
-            .hint
-            .map(|hint| hint.trim().to_owned())
-            .filter(|hint| !hint.is_empty());
+        let optional = |text: Option<String>| {
+            text.map(|text| text.trim().to_owned())
+                .filter(|text| !text.is_empty())
+        };
         Ok(Explanation {
             meaning: meaning.to_owned(),
-            hint,
+            hint: optional(self.hint),
+            causes: optional(self.causes),
         })
     }
 }
@@ -388,6 +396,18 @@ mod tests {
             if let Some(hint) = &zh.hint {
                 assert!(has_cjk(hint), "zh hint untranslated: {hint:?}");
             }
+            assert_eq!(
+                entry.en.causes.is_some(),
+                zh.causes.is_some(),
+                "causes present in one language only: {:?}",
+                entry.en
+            );
+            if let Some(causes) = &entry.en.causes {
+                assert!(causes.is_ascii(), "en causes not ASCII: {causes:?}");
+            }
+            if let Some(causes) = &zh.causes {
+                assert!(has_cjk(causes), "zh causes untranslated: {causes:?}");
+            }
         }
     }
 
@@ -467,6 +487,70 @@ mod tests {
         let book = embedded();
         for code in [150, 200, 226, 227, 229, 230, 234, 250, 257, 331] {
             assert_eq!(entry(&book, code).en.hint, None, "{code}");
+        }
+        for code in [200, 226, 250] {
+            assert_eq!(entry(&book, code).en.causes, None, "{code}");
+        }
+    }
+
+    #[test]
+    fn negative_codes_have_causes_in_both_languages() {
+        let book = embedded();
+        let negative: Vec<u16> = book
+            .codes()
+            .filter(|code| (400..600).contains(code))
+            .collect();
+        assert!(negative.len() >= 20, "too few 4xx/5xx codes: {negative:?}");
+        for code in negative {
+            let entry = entry(&book, code);
+            for (lang, explanation) in [("en", &entry.en), ("zh", entry.get(Lang::Zh))] {
+                let causes = explanation.causes.as_deref().unwrap_or_default();
+                assert!(!causes.trim().is_empty(), "{code}: no {lang} causes");
+            }
+        }
+    }
+
+    #[test]
+    fn required_causes_mention_the_key_idea() {
+        // (code, words the en causes must contain, words the zh causes must contain)
+        let required: &[(u16, &[&str], &[&str])] = &[
+            (
+                421,
+                &["connections", "idle", "shutting down"],
+                &["连接数", "空闲", "关闭"],
+            ),
+            (
+                425,
+                &["firewall", "NAT", "passive port range"],
+                &["防火墙", "NAT", "被动端口"],
+            ),
+            (452, &["full", "quota"], &["已满", "配额"]),
+            (503, &["RNTO", "RNFR", "PASS", "USER"], &["RNTO", "RNFR"]),
+            (522, &["IPv6", "EPSV"], &["IPv6", "EPSV"]),
+            (
+                530,
+                &["password", "anonymous", "TLS"],
+                &["密码", "匿名", "TLS"],
+            ),
+            (
+                550,
+                &["does not exist", "permission", "chroot", "not empty"],
+                &["不存在", "权限", "chroot", "非空"],
+            ),
+            (552, &["quota"], &["配额"]),
+            (553, &["characters", "overwrite"], &["字符", "覆盖"]),
+        ];
+        let book = embedded();
+        for &(code, en_words, zh_words) in required {
+            let entry = entry(&book, code);
+            let en = entry.en.causes.as_deref().unwrap_or_default();
+            let zh = entry.get(Lang::Zh).causes.as_deref().unwrap_or_default();
+            for word in en_words {
+                assert!(en.contains(word), "{code}: en causes lack {word:?}: {en:?}");
+            }
+            for word in zh_words {
+                assert!(zh.contains(word), "{code}: zh causes lack {word:?}: {zh:?}");
+            }
         }
     }
 
@@ -618,17 +702,30 @@ mod tests {
         let book = ReplyBook::parse(
             r#"
             [codes.421]
-            en = { meaning = "Closing.", hint = "  " }
+            en = { meaning = "Closing.", hint = "  ", causes = " Too many users. " }
+            [codes.425]
+            en = { meaning = "No data connection.", causes = "" }
             [classes.4]
             en = { meaning = "Try again." }
             zh = { meaning = "再试一次。" }
             "#,
         )
         .unwrap();
-        assert_eq!(book.codes().collect::<Vec<_>>(), vec![421]);
+        assert_eq!(book.codes().collect::<Vec<_>>(), vec![421, 425]);
         let zh = book.explain(421, Lang::Zh).unwrap();
         assert_eq!(zh.meaning, "Closing.");
         assert_eq!(zh.hint, None, "blank hint is dropped");
+        assert_eq!(
+            zh.causes.as_deref(),
+            Some("Too many users."),
+            "causes are trimmed"
+        );
+        assert_eq!(
+            book.explain(425, Lang::En).unwrap().causes,
+            None,
+            "empty causes are dropped"
+        );
+        assert_eq!(book.explain(450, Lang::En).unwrap().causes, None);
         assert_eq!(book.explain(450, Lang::Zh).unwrap().meaning, "再试一次。");
         // Classes missing from the table use the built-in text.
         assert_eq!(
@@ -650,6 +747,8 @@ mod tests {
             "[codes.425]\nen = { meaning = \" \" }",
             "[codes.425]\nzh = { meaning = \"x\" }",
             "[codes.425]\nen = { meaning = \"x\", hnit = \"typo\" }",
+            "[codes.425]\nen = { meaning = \"x\", cause = \"typo\" }",
+            "[codes.425]\nen = { meaning = \"x\", causes = 1 }",
             "[codes.425]\nen = { meaning = \"x\" }\nfr = { meaning = \"x\" }",
             "[code.425]\nen = { meaning = \"x\" }",
             "not toml at all",

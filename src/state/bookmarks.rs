@@ -103,7 +103,7 @@ impl BookmarkList {
 }
 
 /// The fields of the bookmark form, in order, with their labels.
-pub const FORM_FIELDS: [&str; 16] = [
+pub const FORM_FIELDS: [&str; 17] = [
     n_("Name"),
     n_("Host"),
     n_("Port"),
@@ -120,6 +120,7 @@ pub const FORM_FIELDS: [&str; 16] = [
     n_("Keepalive s"),
     n_("Active ports"),
     n_("Active addr"),
+    n_("Transfer"),
 ];
 
 /// Add or edit one profile. Text fields are edited as text; choices cycle with Space.
@@ -127,7 +128,7 @@ pub const FORM_FIELDS: [&str; 16] = [
 pub struct BookmarkForm {
     /// The name the profile had (for a rename); `None` when adding.
     pub old_name: Option<String>,
-    pub values: [String; 16],
+    pub values: [String; 17],
     pub focus: usize,
     /// Problems found as you type, by field label.
     pub errors: Vec<(&'static str, String)>,
@@ -135,12 +136,14 @@ pub struct BookmarkForm {
     pub base: Profile,
 }
 
-const CHOICES: [(usize, &[&str]); 5] = [
+const CHOICES: [(usize, &[&str]); 6] = [
     (3, &["ftp", "ftps", "ftps-implicit", "ftps-if-available"]),
     (5, &["no", "yes"]),
     (6, &["ask", "keyring", "command"]),
     (7, &["yes", "no"]),
     (8, &["yes", "no"]),
+    // "default" follows `[transfer] mode` in config.toml.
+    (16, &["default", "binary", "ascii", "auto"]),
 ];
 
 fn yes(b: bool) -> String {
@@ -177,6 +180,7 @@ impl BookmarkForm {
             p.keepalive_secs.map(|n| n.to_string()).unwrap_or_default(),
             p.active_ports.clone().unwrap_or_default(),
             p.active_address.clone().unwrap_or_default(),
+            p.transfer_type.map_or("default", |m| m.label()).to_string(),
         ];
         let mut f = BookmarkForm {
             old_name,
@@ -297,6 +301,7 @@ impl BookmarkForm {
         };
         p.active_ports = Some(v[14].trim().to_string()).filter(|s| !s.is_empty());
         p.active_address = Some(v[15].trim().to_string()).filter(|s| !s.is_empty());
+        p.transfer_type = crate::transfer::TransferMode::parse(&v[16]);
         for (field, msg) in p.validate() {
             let label = match field {
                 "keepalive_secs" => "Keepalive s",
@@ -344,5 +349,37 @@ mod active_mode_form_tests {
         let labels: Vec<&str> = errors.iter().map(|(l, _)| *l).collect();
         assert!(labels.contains(&"Active ports"), "{errors:?}");
         assert!(labels.contains(&"Active addr"), "{errors:?}");
+    }
+
+    #[test]
+    fn the_transfer_type_row_cycles_and_reaches_the_profile() {
+        use crate::transfer::TransferMode;
+        let mut p = Profile::new("t", "ftp.example.org");
+        p.transfer_type = Some(TransferMode::Ascii);
+        let mut f = BookmarkForm::new(p, None);
+        assert_eq!(f.values[16], "ascii");
+        f.focus = 16;
+        // Typing does nothing on a choice; Space moves on, Left goes back.
+        f.key(KeyPress::plain(Key::Char('x')));
+        assert_eq!(f.values[16], "ascii");
+        f.key(KeyPress::plain(Key::Char(' ')));
+        assert_eq!(
+            f.profile().expect("valid").transfer_type,
+            Some(TransferMode::Auto)
+        );
+        f.key(KeyPress::plain(Key::Char(' ')));
+        assert_eq!(f.values[16], "default");
+        assert_eq!(f.profile().expect("valid").transfer_type, None);
+        f.key(KeyPress::plain(Key::Left));
+        f.key(KeyPress::plain(Key::Left));
+        assert_eq!(
+            f.profile().expect("valid").transfer_type,
+            Some(TransferMode::Ascii)
+        );
+        f.key(KeyPress::plain(Key::Left));
+        assert_eq!(
+            f.profile().expect("valid").transfer_type,
+            Some(TransferMode::Binary)
+        );
     }
 }

@@ -211,7 +211,9 @@ impl State {
         let mut parts = Vec::new();
         if let Some(x) = book().explain(code, self.lang) {
             parts.push((t("Meaning").to_string(), x.meaning.clone()));
-            // CAUSES-PENDING
+            if let Some(c) = &x.causes {
+                parts.push((t("Common causes").to_string(), c.clone()));
+            }
 
             if let Some(h) = &x.hint {
                 parts.push((t("What to try").to_string(), h.clone()));

@@ -1968,7 +1968,13 @@ fn the_log_filters_jumps_folds_copies_saves_and_explains() {
     match &s.dialog {
         Some(Dialog::Notes(v)) => {
             assert_eq!(v.title, "Reply 550");
-            assert!(v.parts.iter().any(|(h, _)| h == "Meaning"));
+            let heads: Vec<&str> = v.parts.iter().map(|(h, _)| h.as_str()).collect();
+            assert_eq!(heads, ["Meaning", "Common causes", "What to try", "Class"]);
+            assert!(
+                v.parts
+                    .iter()
+                    .any(|(h, t)| h == "Common causes" && t.contains("chroot"))
+            );
             assert!(
                 v.parts
                     .iter()
