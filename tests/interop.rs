@@ -1268,3 +1268,86 @@ async fn pure_ftpd_console() {
 async fn proftpd_console() {
     console("SKIFF_PROFTPD_URL").await;
 }
+
+/// ASCII mode against a real server: a text file with mixed line ends goes up as `TYPE A`
+/// (CRLF on the wire) and comes back with LF line ends, whatever the server stores; a
+/// binary file in the same tree moves in `TYPE I` ("auto") and comes back byte for byte.
+async fn ascii_round_trip(var: &str) {
+    let Some(u) = server_url(var) else { return };
+    let mut opts = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
+    opts.timeout = Duration::from_secs(15);
+    let s = FtpSession::connect(opts.clone(), Tap::discard("browse"))
+        .await
+        .unwrap_or_else(|e| panic!("{var}: login failed: {e}"));
+    let home = s.cwd().to_string();
+    s.quit().await;
+    let src = tempfile::tempdir().unwrap();
+    let tree = src.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("notes.txt"), b"one\ntwo\r\nthree\n\nlast").unwrap();
+    let blob: Vec<u8> = (0..5000u32).map(|x| (x * 7 % 256) as u8).collect();
+    std::fs::write(tree.join("blob.bin"), &blob).unwrap();
+    let remote = format!("{}/ascii-{}", home.trim_end_matches('/'), stamp());
+    let back = tempfile::tempdir().unwrap();
+    let (ltx, mut lrx) = mpsc::unbounded_channel();
+    for (direction, from, to) in [
+        (
+            Direction::Upload,
+            tree.to_string_lossy().into_owned(),
+            remote.clone(),
+        ),
+        (
+            Direction::Download,
+            remote.clone(),
+            back.path().join("t").to_string_lossy().into_owned(),
+        ),
+    ] {
+        let mut cfg = EngineConfig::new(opts.clone());
+        cfg.parallel = 1;
+        cfg.on_exists = OnExists::Overwrite;
+        cfg.mode = skiff::transfer::TransferMode::Auto;
+        run_engine(var, cfg, direction, from, to, Some(ltx.clone())).await;
+    }
+    assert_eq!(
+        std::fs::read(back.path().join("t/notes.txt")).unwrap(),
+        b"one\ntwo\nthree\n\nlast",
+        "{var}: the text file after an ASCII round trip"
+    );
+    assert_eq!(
+        std::fs::read(back.path().join("t/blob.bin")).unwrap(),
+        blob,
+        "{var}: the binary file"
+    );
+    let log = drain(&mut lrx);
+    let at = log
+        .iter()
+        .position(|e| e.text == "TYPE A")
+        .unwrap_or_else(|| panic!("{var}: no TYPE A in {log:#?}"));
+    let answer = log[at + 1..]
+        .iter()
+        .find(|e| e.tag == log[at].tag)
+        .map(|e| e.text.as_str());
+    assert!(
+        answer.is_some_and(|a| a.starts_with("200")),
+        "{var}: TYPE A was answered {answer:?}"
+    );
+    assert!(
+        log.iter().any(|e| e.text == "TYPE I"),
+        "{var}: the binary file was not sent as TYPE I"
+    );
+}
+
+#[tokio::test]
+async fn vsftpd_ascii_round_trip() {
+    ascii_round_trip("SKIFF_VSFTPD_URL").await;
+}
+
+#[tokio::test]
+async fn pure_ftpd_ascii_round_trip() {
+    ascii_round_trip("SKIFF_PUREFTPD_URL").await;
+}
+
+#[tokio::test]
+async fn proftpd_ascii_round_trip() {
+    ascii_round_trip("SKIFF_PROFTPD_URL").await;
+}

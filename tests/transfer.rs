@@ -316,6 +316,58 @@ async fn on_exists_policies() {
     }
 }
 
+/// Uploading over a shorter remote file: only `resume` continues it with `REST`; every other
+/// policy either leaves it alone or replaces it from the first byte.
+#[tokio::test]
+async fn upload_on_exists_policies_over_a_shorter_remote_file() {
+    let remote = tempfile::tempdir().unwrap();
+    let server = server_on(remote.path()).await;
+    let src = tempfile::tempdir().unwrap();
+    let body = b"the new local version, longer than the old one";
+    std::fs::write(src.path().join("f.txt"), body).unwrap();
+    let cases: [(OnExists, &[u8], &[u8], &str); 5] = [
+        (OnExists::Overwrite, b"OLD", body, "done"),
+        (OnExists::Skip, b"OLD", b"OLD", "skipped"),
+        (OnExists::Size, b"OLD", body, "done"),
+        (OnExists::Newer, b"OLD", body, "done"),
+        (OnExists::Resume, b"the new ", body, "done"),
+    ];
+    for (policy, existing, expect_bytes, expect) in cases {
+        std::fs::write(remote.path().join("f.txt"), existing).unwrap();
+        // The remote copy is older than the local one, for `newer`.
+        let old = std::time::SystemTime::now() - Duration::from_secs(86_400);
+        std::fs::File::options()
+            .write(true)
+            .open(remote.path().join("f.txt"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let mut cfg = config(server.port, 1);
+        cfg.on_exists = policy;
+        let mut run = Run::start(cfg);
+        run.engine.enqueue(vec![spec(
+            Direction::Upload,
+            JobKind::File,
+            local(&src.path().join("f.txt")),
+            "/f.txt",
+        )]);
+        run.until_settled().await;
+        assert_eq!(run.states()[0].1, expect, "{policy:?}");
+        assert_eq!(
+            std::fs::read(remote.path().join("f.txt")).unwrap(),
+            expect_bytes,
+            "{policy:?}"
+        );
+        let rest = run.log.iter().any(|l| l.text.starts_with("REST "));
+        assert_eq!(
+            rest,
+            policy == OnExists::Resume,
+            "{policy:?}: {:#?}",
+            run.log
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_tree_upload_checks_for_existing_files_only_where_they_may_exist_and_verifies_big_ones() {
     let remote = tempfile::tempdir().unwrap();

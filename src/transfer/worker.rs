@@ -460,7 +460,10 @@ impl Worker {
             session.size(&dst).await?
         };
         let mut offset = 0;
-        let resuming = (a.job.done > 0 || a.job.attempts > 0) && !ascii;
+        // Only this job's own earlier bytes are continued: a remote file that was there before
+        // (shorter or not) is the on-exists policy's to decide. (`attempts` already counts this
+        // attempt, and a failed attempt may never have reached STOR.)
+        let resuming = a.job.done > 0 && !ascii;
         if let Some(rsize) = remote_size {
             if resuming && rsize < size {
                 offset = rsize;
