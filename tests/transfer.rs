@@ -1080,3 +1080,72 @@ async fn ascii_mode_converts_line_ends_both_ways_byte_exact() {
             .all(|j| j.mode == TransferMode::Auto)
     );
 }
+
+/// An ASCII job that fails half-way leaves no `TYPE A` behind for the next job on the same
+/// connection: the binary upload after it goes out in `TYPE I`, and a connection that is
+/// already in the right type is not told again.
+#[tokio::test]
+async fn a_failed_ascii_job_does_not_leave_its_type_to_the_next() {
+    use skiff::ftp::LogKind;
+    use skiff::transfer::TransferMode;
+    let remote = tempfile::tempdir().unwrap();
+    let up = tempfile::tempdir().unwrap();
+    std::fs::write(up.path().join("notes.txt"), b"a\nb\n").unwrap();
+    std::fs::write(up.path().join("one.bin"), b"\x00\r\n\x01").unwrap();
+    std::fs::write(up.path().join("two.bin"), b"\x02\r\n\x03").unwrap();
+    let server = server_on(remote.path()).await;
+    let mut cfg = config(server.port, 1);
+    cfg.mode = TransferMode::Auto;
+    let mut run = Run::start(cfg);
+    run.engine.enqueue(vec![
+        // No such directory: STOR fails with a permanent error after TYPE A.
+        spec(
+            Direction::Upload,
+            JobKind::File,
+            local(&up.path().join("notes.txt")),
+            "/missing/notes.txt",
+        ),
+        spec(
+            Direction::Upload,
+            JobKind::File,
+            local(&up.path().join("one.bin")),
+            "/one.bin",
+        ),
+        spec(
+            Direction::Upload,
+            JobKind::File,
+            local(&up.path().join("two.bin")),
+            "/two.bin",
+        ),
+    ]);
+    run.until_settled().await;
+    let states = run.states();
+    assert_eq!(states[0].1, "failed", "{states:?}");
+    assert_eq!(states[1].1, "done", "{states:?}");
+    assert_eq!(states[2].1, "done", "{states:?}");
+    let commands: Vec<&str> = run
+        .log
+        .iter()
+        .filter(|e| e.kind == LogKind::Command && e.tag.starts_with("xfer"))
+        .map(|e| e.text.as_str())
+        .collect();
+    let a = commands
+        .iter()
+        .position(|c| *c == "TYPE A")
+        .unwrap_or_else(|| panic!("TYPE A sent: {commands:?}"));
+    let stor_one = commands
+        .iter()
+        .position(|c| *c == "STOR /one.bin")
+        .unwrap_or_else(|| panic!("one.bin stored: {commands:?}"));
+    assert!(
+        commands[a..stor_one].contains(&"TYPE I"),
+        "one.bin went up in TYPE A: {commands:?}"
+    );
+    // Login's TYPE I and the one after the failed job; none before two.bin.
+    let type_i = commands.iter().filter(|c| **c == "TYPE I").count();
+    assert_eq!(type_i, 2, "{commands:?}");
+    assert_eq!(
+        std::fs::read(remote.path().join("two.bin")).unwrap(),
+        b"\x02\r\n\x03"
+    );
+}

@@ -463,6 +463,8 @@ pub struct FtpSession {
     data_tls: Option<suppaftp::tokio_rustls::TlsConnector>,
     /// What the TLS handshakes showed (FTPS only).
     tls_seen: Option<Arc<std::sync::Mutex<super::tls::Seen>>>,
+    /// `TYPE A` is in force (login sets `TYPE I`).
+    ascii: bool,
 }
 
 /// What an FTPS control connection leaves for the session.
@@ -681,6 +683,7 @@ impl FtpSession {
                     tickets,
                     data_tls,
                     tls_seen,
+                    ascii: false,
                 })
             })
             .await
@@ -1092,11 +1095,21 @@ impl FtpSession {
         Ok(find.found)
     }
 
-    /// `TYPE A` (ASCII, line ends converted by the client) or back to `TYPE I` (binary).
+    /// `TYPE A` (ASCII, line ends converted by the client) or back to `TYPE I` (binary); sent
+    /// only when the type in force differs.
     pub async fn set_ascii(&mut self, ascii: bool) -> Result<(), FtpError> {
+        if self.ascii == ascii {
+            return Ok(());
+        }
         self.quote(if ascii { "TYPE A" } else { "TYPE I" }, &[200])
-            .await
-            .map(|_| ())
+            .await?;
+        self.ascii = ascii;
+        Ok(())
+    }
+
+    /// Whether `TYPE A` is in force.
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
     }
 
     /// `SIZE path`: `None` when the file does not exist (550) or the server lacks SIZE.
@@ -1188,11 +1201,13 @@ impl FtpSession {
         self.tap
             .warn(format!("{why}; logging in again with TLS 1.2"));
         let dir = self.cwd.clone();
+        let ascii = self.ascii;
         let fresh = FtpSession::connect(self.opts.clone(), self.tap.clone()).await?;
         let old = std::mem::replace(self, fresh);
         let _ = tokio::time::timeout(Duration::from_secs(2), old.quit()).await;
         self.cwd_to(&dir).await?;
-        Ok(())
+        // The transfer this login is for was to run in the type set before it.
+        self.set_ascii(ascii).await
     }
 
     async fn retr_once(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {

@@ -254,10 +254,7 @@ impl Worker {
         // ASCII mode: line ends converted, so offsets and sizes differ on both sides: never
         // resumed, never size-checked.
         let ascii = a.job.mode.ascii_for(a.job.name());
-        let policy = match a.policy {
-            OnExists::Resume if ascii => OnExists::Overwrite,
-            p => p,
-        };
+        let policy = ascii_policy(a.policy, ascii);
         let mut dst = local_path(&spec.dst);
         // The destination already there (not a .part of ours): apply the policy.
         if let Ok(meta) = std::fs::symlink_metadata(&dst) {
@@ -305,9 +302,8 @@ impl Worker {
         }
         // The data connection first: a refused RETR must not leave a .part behind.
         let session = self.session().await?;
-        if ascii {
-            session.set_ascii(true).await?;
-        }
+        // Also back to binary after an ASCII job that failed half-way on this connection.
+        session.set_ascii(ascii).await?;
         let mut stream = match session.retr(&spec.src, offset).await {
             Ok(s) => s,
             Err(e) if offset > 0 && e.code().is_some_and(|c| (500..=504).contains(&c)) => {
@@ -398,9 +394,6 @@ impl Worker {
         }
         let session = self.session().await?;
         session.finish(stream).await?;
-        if ascii {
-            session.set_ascii(false).await?;
-        }
         // The final reply came; now the size must be right before the name is (in ASCII
         // mode the sizes differ by design).
         let expected = match spec.size {
@@ -439,10 +432,7 @@ impl Worker {
         let spec = &a.job.spec;
         // ASCII mode: never resumed, never size-checked (see `download`).
         let ascii = a.job.mode.ascii_for(a.job.name());
-        let policy = match a.policy {
-            OnExists::Resume if ascii => OnExists::Overwrite,
-            p => p,
-        };
+        let policy = ascii_policy(a.policy, ascii);
         let src = local_path(&spec.src);
         let meta = std::fs::metadata(&src).map_err(local(format!("reading {}", src.display())))?;
         let size = meta.len();
@@ -454,6 +444,9 @@ impl Worker {
                 .rsplit_once('/')
                 .is_some_and(|(dir, _)| self.fresh_dirs.lock().is_ok_and(|d| d.contains(dir)));
         let session = self.session().await?;
+        // SIZE in binary: some servers refuse it in ASCII mode (vsftpd), which would look like
+        // "no such file" to the on-exists policy.
+        session.set_ascii(false).await?;
         let remote_size = if in_fresh_dir {
             None
         } else {
@@ -467,6 +460,8 @@ impl Worker {
         if let Some(rsize) = remote_size {
             if resuming && rsize < size {
                 offset = rsize;
+            } else if ascii && a.job.done > 0 {
+                // This job's own interrupted text upload: sent again from the start.
             } else {
                 let rtime = if policy == OnExists::Newer || policy == OnExists::Ask {
                     mdtm(session, &dst).await
@@ -494,9 +489,7 @@ impl Worker {
         }
         let mut file =
             std::fs::File::open(&src).map_err(local(format!("opening {}", src.display())))?;
-        if ascii {
-            session.set_ascii(true).await?;
-        }
+        session.set_ascii(ascii).await?;
         let mut stream = if offset > 0 {
             match session.stor(&dst, offset, false).await {
                 Ok(s) => s,
@@ -583,9 +576,6 @@ impl Worker {
         }
         let session = self.session().await?;
         session.finish(stream).await?;
-        if ascii {
-            session.set_ascii(false).await?;
-        }
         // The 226/250 says the server has it all. The size is checked too where a mistake is
         // plausible and the check is cheap next to the transfer: a file of 1 MiB or more, a
         // resumed upload, a retry, a move (whose source is deleted next). For a tree of small
@@ -743,6 +733,15 @@ enum Decision {
 }
 
 /// Apply an on-exists policy to a destination of `dst_size` bytes modified at `dst_mtime`.
+/// In ASCII mode the sizes on the two sides differ by the number of lines: resuming at an
+/// offset and "same size means same file" mean nothing, so both become overwrite.
+fn ascii_policy(policy: OnExists, ascii: bool) -> OnExists {
+    match policy {
+        OnExists::Resume | OnExists::Size if ascii => OnExists::Overwrite,
+        p => p,
+    }
+}
+
 fn decide(policy: OnExists, src: &JobSpec, dst_size: u64, dst_mtime: Option<i64>) -> Decision {
     match policy {
         OnExists::Overwrite => Decision::Proceed,
