@@ -147,3 +147,57 @@ fn server_facts() {
     let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
     assert!(st.success(), "{st:?}");
 }
+
+/// A typed command answered with `150` before its final reply, and one whose reply comes after
+/// the timeout: neither leaves a reply unread for the next command (the second logs in again).
+#[test]
+fn preliminary_and_late_replies_do_not_put_the_connection_out_of_step() {
+    let local = tempfile::tempdir().unwrap();
+    let mut tree = common::ftpstub::StubTree::new();
+    tree.insert(
+        "/".into(),
+        vec![common::ftpstub::StubEntry::file("disk.img", 4096)],
+    );
+    let srv = common::TestServer::stub(tree);
+    let mut t = skiff()
+        .arg("--local")
+        .arg(local.path())
+        .arg("--timeout")
+        .arg("1")
+        .arg(srv.url("demo", Some("demo")))
+        .spawn()
+        .unwrap();
+    t.expect("the listing", |s| s.has_entry(Side::Remote, "disk.img"));
+    t.send_keys(":XCRC disk.img<Enter>");
+    t.expect("the final reply, not the 150", |s| {
+        s.status().contains("250 1A2B3C4D")
+    });
+    t.send_keys(":NOOP<Enter>");
+    t.expect("NOOP's own reply", |s| s.status().contains("200 OK"));
+    t.send_keys(":SITE SLEEP<Enter>");
+    t.expect("the timeout", |s| s.status().contains("timed out"));
+    let s = t.expect("a new login", |s| s.contains("reconnected; back in /"));
+    assert!(!s.contains("Awake"), "{}", s.framed());
+    t.send_keys(":NOOP<Enter>");
+    let s = t.expect("NOOP answered in step", |s| {
+        s.status().contains("200 OK") && !s.status().contains("timed out")
+    });
+    assert!(!s.status().contains("250"), "{}", s.framed());
+    // A bracketed paste with line breaks lands on the command line as text; nothing is sent.
+    t.send_keys(":");
+    t.send(b"\x1b[200~SITE\r\nSLEEP\r\n\x1b[201~");
+    t.expect("the pasted text on one line", |s| s.contains(":SITE SLEEP"));
+    t.send_keys("<Esc>");
+    t.expect("the command line closed", |s| !s.contains(":SITE SLEEP"));
+    // Sent, it would have timed out by now (--timeout 1) and said so.
+    std::thread::sleep(std::time::Duration::from_millis(1600));
+    let s = t.screen();
+    assert!(
+        s.status().contains("200 OK") && !s.status().contains("timed out"),
+        "{}",
+        s.framed()
+    );
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
+}

@@ -96,6 +96,7 @@ pub fn action_for(state: &mut State, keymap: &Keymap, ev: &TermEvent) -> Option<
             width: *w,
             height: *h,
         }),
+        TermEvent::Paste(text) => Some(Action::Paste(text.clone())),
         _ => None,
     }
 }

@@ -125,6 +125,35 @@ impl Handle {
     }
 }
 
+/// Log in again after the browsing connection was lost or fell out of step (`why`), and go
+/// back to `dir`. `None` when that fails: the UI is told it is disconnected.
+async fn relogin(
+    opts: &ConnectOptions,
+    tap: &Tap,
+    events: &UnboundedSender<Event>,
+    dir: &str,
+    why: &crate::ftp::FtpError,
+) -> Option<FtpSession> {
+    tap.warn(format!("{why}; reconnecting"));
+    match FtpSession::connect(opts.clone(), tap.clone()).await {
+        Ok(mut s) => {
+            if let Err(e) = s.cwd_to(dir).await {
+                tap.warn(format!("reconnected, but {dir} is gone: {e}"));
+            } else {
+                tap.info(format!("reconnected; back in {dir}"));
+            }
+            Some(s)
+        }
+        Err(e) => {
+            tap.error(format!("reconnect failed: {e}"));
+            let _ = events.send(Event::Disconnected {
+                error: ErrorInfo::from(&e),
+            });
+            None
+        }
+    }
+}
+
 pub fn spawn(
     opts: ConnectOptions,
     req: u64,
@@ -197,11 +226,29 @@ pub fn spawn(
                     let _ = events.send(Event::FetchedForEdit { req, result });
                 }
                 Cmd::Quote { line, req } => {
-                    let result = session
-                        .raw_command(&line)
-                        .await
-                        .map_err(|e| ErrorInfo::from(&e));
-                    let _ = events.send(Event::Quoted { req, result });
+                    let r = session.raw_command(&line).await;
+                    // A typed command that timed out or got a reply skiff could not read may
+                    // have left replies unread: the next command would get this one's.
+                    let out_of_step = r.as_ref().err().filter(|e| {
+                        e.is_connection_lost() || matches!(e, crate::ftp::FtpError::Protocol(_))
+                    });
+                    let fresh = match out_of_step {
+                        Some(e) => {
+                            let dir = session.cwd().to_string();
+                            match relogin(&opts, &tap, &events, &dir, e).await {
+                                Some(s) => Some(s),
+                                None => return,
+                            }
+                        }
+                        None => None,
+                    };
+                    let _ = events.send(Event::Quoted {
+                        req,
+                        result: r.map_err(|e| ErrorInfo::from(&e)),
+                    });
+                    if let Some(s) = fresh {
+                        session = s;
+                    }
                 }
                 Cmd::Facts { req } => {
                     let result = session
@@ -254,24 +301,12 @@ pub fn spawn(
                         // Log in again, go back to the same directory, and answer the request
                         // there: a line in the log, not an error for the user.
                         let dir = session.cwd().to_string();
-                        tap.warn(format!("{e}; reconnecting"));
-                        match FtpSession::connect(opts.clone(), tap.clone()).await {
-                            Ok(mut s) => {
-                                if let Err(e) = s.cwd_to(&dir).await {
-                                    tap.warn(format!("reconnected, but {dir} is gone: {e}"));
-                                } else {
-                                    tap.info(format!("reconnected; back in {dir}"));
-                                }
+                        match relogin(&opts, &tap, &events, &dir, e).await {
+                            Some(s) => {
                                 session = s;
                                 result = list(&mut session, &nav).await;
                             }
-                            Err(e) => {
-                                tap.error(format!("reconnect failed: {e}"));
-                                let _ = events.send(Event::Disconnected {
-                                    error: ErrorInfo::from(&e),
-                                });
-                                return;
-                            }
+                            None => return,
                         }
                     }
                     let _ = events.send(Event::Listed {

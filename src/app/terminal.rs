@@ -4,7 +4,9 @@
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -23,6 +25,7 @@ pub fn restore() {
     let mut out = io::stdout();
     let _ = execute!(
         out,
+        DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
         crossterm::cursor::Show
@@ -46,7 +49,12 @@ impl Tui {
         install_panic_hook();
         enable_raw_mode()?;
         let mut out = io::stdout();
-        if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
+        if let Err(e) = execute!(
+            out,
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        ) {
             restore();
             return Err(e);
         }
@@ -84,6 +92,7 @@ impl Tui {
             out,
             EnterAlternateScreen,
             EnableMouseCapture,
+            EnableBracketedPaste,
             crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
         )?;
         // A new terminal has no idea of what is on screen, so the next frame is drawn whole

@@ -445,6 +445,9 @@ where
     }
 }
 
+/// Preliminary (`1xx`) replies read after a typed command before giving up on it.
+const MAX_PRELIMINARY: usize = 4;
+
 /// A logged-in FTP session.
 pub struct FtpSession {
     ftp: AsyncRustlsFtpStream,
@@ -995,12 +998,40 @@ impl FtpSession {
 
     /// Send a command typed by the user and return its final reply, whatever its code (a 5xx is
     /// an answer here, not an error). Every line is in the log through the tap.
+    ///
+    /// A `1xx` is preliminary: the final reply is read too (a few at most), so the next
+    /// command is not answered with this one's leftovers. Any error other than a reply means
+    /// the control connection may be out of step: the caller must not use it again.
     pub async fn raw_command(&mut self, line: &str) -> Result<(u16, String), FtpError> {
-        match self.quote(line, &[]).await {
-            Ok(last) => Err(FtpError::Protocol(format!("unexpected reply: {last}"))),
-            Err(FtpError::Reply { code, text }) => Ok((code, text)),
-            Err(e) => Err(e),
+        fn answer(r: Result<String, FtpError>) -> Result<(u16, String), FtpError> {
+            match r {
+                Ok(last) => Err(FtpError::Protocol(format!("unexpected reply: {last}"))),
+                Err(FtpError::Reply { code, text }) => Ok((code, text)),
+                Err(e) => Err(e),
+            }
         }
+        let mut reply = answer(self.quote(line, &[]).await)?;
+        for _ in 0..MAX_PRELIMINARY {
+            if !(100..200).contains(&reply.0) {
+                return Ok(reply);
+            }
+            let t = self.opts.timeout;
+            let ftp = &mut self.ftp;
+            let next = self
+                .tap
+                .scope(timed(t, "the final reply", async {
+                    ftp.read_response_in(&[]).await.map_err(FtpError::from)
+                }))
+                .await
+                .map(|r| String::from_utf8_lossy(&r.body).trim_end().to_string());
+            reply = answer(next)?;
+        }
+        if (100..200).contains(&reply.0) {
+            return Err(FtpError::Protocol(format!(
+                "more than {MAX_PRELIMINARY} preliminary replies to {line}"
+            )));
+        }
+        Ok(reply)
     }
 
     /// A listing command typed by the user (`LIST -la /pub`, `NLST`, `MLSD x`): the data

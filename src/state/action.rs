@@ -205,6 +205,10 @@ pub enum Action {
         width: u16,
         height: u16,
     },
+    /// Text pasted into the terminal (bracketed paste): typed into the text field that has the
+    /// keyboard, never taken as keys.
+    #[serde(skip)]
+    Paste(String),
 }
 
 impl Action {

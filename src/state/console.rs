@@ -36,8 +36,12 @@ pub enum Plan {
     Mkdir(String),
     /// `CWD path` (`None`: `CDUP`): the remote pane goes there.
     Cd(Option<String>),
-    /// `DELE`, `RMD`: asks first, then sent as typed; the pane is read again.
-    Destructive(String),
+    /// `DELE`, `RMD` (the verb, the name): asks first, then sent with the name as a path from
+    /// the remote pane's directory; the pane is read again.
+    Destructive {
+        verb: String,
+        name: String,
+    },
     /// `RNFR name`: remembered for the `RNTO` that follows.
     RenameFrom(String),
     /// `RNTO name`: with the `RNFR` before it, the rename operation (asks first).
@@ -143,7 +147,29 @@ pub fn plan(line: &str) -> Plan {
         "MKD" | "XMKD" => need(Plan::Mkdir(arg.clone())),
         "CWD" | "XCWD" => need(Plan::Cd(Some(arg.clone()))),
         "CDUP" | "XCUP" => Plan::Cd(None),
-        "DELE" | "RMD" | "XRMD" => need(Plan::Destructive(typed)),
+        "DELE" | "RMD" | "XRMD" => need(Plan::Destructive {
+            verb: verb.clone(),
+            name: arg.clone(),
+        }),
+        "OPTS" => {
+            let option = arg.to_ascii_uppercase();
+            let option = option.split_whitespace().collect::<Vec<_>>();
+            match option.as_slice() {
+                ["UTF8" | "UTF-8", rest @ ..] if *rest != ["ON"] => Plan::Refused {
+                    verb: "OPTS UTF8".into(),
+                    why: n_(
+                        "skiff asked for UTF-8 names at login; for another encoding set it when connecting (the bookmark's Encoding, --encoding)",
+                    ),
+                },
+                ["MLST", ..] => Plan::Refused {
+                    verb: "OPTS MLST".into(),
+                    why: n_(
+                        "skiff reads the MLSD facts the server sends by default; fewer would break its listings",
+                    ),
+                },
+                _ => Plan::Raw(typed),
+            }
+        }
         "RNFR" => need(Plan::RenameFrom(arg.clone())),
         "RNTO" => need(Plan::RenameTo(arg.clone())),
         _ => Plan::Raw(typed),
@@ -295,7 +321,14 @@ impl State {
             return vec![];
         }
         let dir = self.remote.path.clone();
-        let remote = |name: &str| join_path(Side::Remote, &dir, name);
+        // A name from the pane's directory, or an absolute path as typed.
+        let remote = |name: &str| {
+            if name.starts_with('/') {
+                name.to_string()
+            } else {
+                join_path(Side::Remote, &dir, name)
+            }
+        };
         match plan(line) {
             Plan::Nothing => vec![],
             Plan::Raw(line) => {
@@ -376,7 +409,10 @@ impl State {
             Plan::Mkdir(name) => self.run_op(Side::Remote, FsOp::Mkdir(remote(&name))),
             Plan::Cd(Some(path)) => vec![self.list(Side::Remote, Nav::To(remote(&path)))],
             Plan::Cd(None) => self.parent(Side::Remote),
-            Plan::Destructive(line) => {
+            Plan::Destructive { verb, name } => {
+                // The pane's directory, not whatever the server's working directory is by now
+                // (a failed listing or a size count may have left it elsewhere).
+                let line = format!("{verb} {}", remote(&name));
                 self.dialog = Some(Dialog::Confirm(ConfirmForm {
                     side: Side::Remote,
                     title: tr!("Send {command}?", command = line),
@@ -499,8 +535,20 @@ mod tests {
         assert_eq!(plan("mkd new"), Plan::Mkdir("new".into()));
         assert_eq!(plan("cwd /pub"), Plan::Cd(Some("/pub".into())));
         assert_eq!(plan("CDUP"), Plan::Cd(None));
-        assert_eq!(plan("dele x"), Plan::Destructive("DELE x".into()));
-        assert_eq!(plan("RMD d"), Plan::Destructive("RMD d".into()));
+        let gone = |verb: &str, name: &str| Plan::Destructive {
+            verb: verb.into(),
+            name: name.into(),
+        };
+        assert_eq!(plan("dele x"), gone("DELE", "x"));
+        assert_eq!(plan("RMD d"), gone("RMD", "d"));
+        assert_eq!(plan("opts utf8 on"), Plan::Raw("OPTS utf8 on".into()));
+        assert_eq!(
+            plan("OPTS MODE Z LEVEL 1"),
+            Plan::Raw("OPTS MODE Z LEVEL 1".into())
+        );
+        assert!(matches!(plan("opts utf8 off"), Plan::Refused { .. }));
+        assert!(matches!(plan("OPTS UTF8"), Plan::Refused { .. }));
+        assert!(matches!(plan("opts mlst size;"), Plan::Refused { .. }));
         assert_eq!(plan("rnfr a"), Plan::RenameFrom("a".into()));
         assert_eq!(plan("rnto b"), Plan::RenameTo("b".into()));
         for refused in [

@@ -185,6 +185,42 @@ impl State {
         self.dialog.is_some() || self.help || self.filtering() || self.log_focus
     }
 
+    /// Whether a line of text has the keyboard (where a paste goes).
+    fn takes_text(&self) -> bool {
+        match &self.dialog {
+            Some(
+                Dialog::Console(_)
+                | Dialog::Prompt(_)
+                | Dialog::Connect(_)
+                | Dialog::BookmarkForm(_),
+            ) => true,
+            Some(Dialog::Bookmarks(b)) => b.filtering,
+            Some(_) => false,
+            None => !self.help && (self.filtering() || (self.log_focus && self.log.typing)),
+        }
+    }
+
+    /// Pasted text goes into the focused text field as if typed, one line: line breaks and
+    /// tabs become spaces and other control characters are dropped, so a paste can neither
+    /// press Enter (send a command, answer a confirmation) nor put CR/LF into a command. Where
+    /// no text field has the keyboard, a paste does nothing.
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
+        if !self.takes_text() {
+            return vec![];
+        }
+        let mut fx = Vec::new();
+        let line = text.trim_end_matches(['\r', '\n']).replace("\r\n", "\n");
+        for c in line.chars() {
+            let c = match c {
+                '\r' | '\n' | '\t' => ' ',
+                c if c.is_control() => continue,
+                c => c,
+            };
+            fx.extend(self.input(KeyPress::plain(Key::Char(c))));
+        }
+        fx
+    }
+
     /// Whether anything is still running (a confirmation is asked before quitting).
     pub fn busy(&self) -> bool {
         self.local.loading != 0
@@ -343,6 +379,9 @@ impl State {
         }
         if let Action::Input(key) = action {
             return self.input(key);
+        }
+        if let Action::Paste(text) = action {
+            return self.paste(&text);
         }
         if let (Action::Click { col, row }, Some(Dialog::Menu(_))) = (&action, &self.dialog) {
             return self.menu_click(*col, *row);
@@ -527,7 +566,7 @@ impl State {
             }
             Action::Click { col, row } => self.click(col, row),
             Action::Scroll { col, row, delta } => self.wheel(col, row, delta),
-            Action::Input(_) | Action::Resize { .. } => vec![],
+            Action::Input(_) | Action::Resize { .. } | Action::Paste(_) => vec![],
         };
         self.keep_cursors_visible();
         fx

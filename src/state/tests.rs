@@ -1831,18 +1831,32 @@ fn the_command_line_sends_maps_refuses_and_remembers() {
         }
         other => panic!("{other:?}"),
     }
+    // An absolute path is taken as typed; a name is from the pane's directory.
+    assert!(matches!(
+        typed(&mut s, "cwd /etc").as_slice(),
+        [Effect::List { side: Side::Remote, nav: Nav::To(p), .. }] if p == "/etc"
+    ));
     // RETR of a name that climbs out is refused.
     assert!(typed(&mut s, "RETR ..").is_empty());
     assert!(s.status.error);
     // DELE asks first; yes sends it; a 250 reads the pane again.
     assert!(typed(&mut s, "DELE f01.txt").is_empty());
-    assert!(matches!(&s.dialog, Some(Dialog::Confirm(c)) if c.title.contains("DELE f01.txt")));
+    // The name is sent as a path from the pane's directory, whatever the server's is.
+    let want = format!(
+        "DELE {}",
+        join_path(Side::Remote, &s.remote.path, "f01.txt")
+    );
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Confirm(c)) if c.title.contains(&want)),
+        "{:?}",
+        s.dialog
+    );
     let req = match s
         .update(Action::Input(KeyPress::plain(Key::Char('y'))))
         .as_slice()
     {
         [Effect::Quote { line, req }] => {
-            assert_eq!(line, "DELE f01.txt");
+            assert_eq!(line, &want);
             *req
         }
         other => panic!("{other:?}"),
@@ -1910,6 +1924,41 @@ fn the_command_line_sends_maps_refuses_and_remembers() {
     assert!(
         matches!(&s.dialog, Some(Dialog::Console(ConsoleForm { input, .. })) if input.text == "XCRC ")
     );
+}
+
+/// A paste is typed into the text field that has the keyboard, on one line: it never presses
+/// Enter (a pasted `dele x` and newline is not sent, and cannot answer the confirmation), and
+/// where no text field has the keyboard it does nothing at all.
+#[test]
+fn a_paste_is_text_for_the_focused_field_and_never_keys() {
+    use crate::state::console::ConsoleForm;
+    let mut s = connected();
+    let remote_cursor = s.remote.cursor;
+    // No text field: the letters are not taken as commands (d would delete, q quit…).
+    assert!(s.update(Action::Paste("dq\n".into())).is_empty());
+    assert!(s.dialog.is_none() && s.remote.cursor == remote_cursor);
+    s.update(Action::Console);
+    let fx = s.update(Action::Paste("dele a.txt\r\n\ny\tz\u{7}\r\n".into()));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Console(ConsoleForm { input, .. })) if input.text == "dele a.txt  y z"),
+        "{:?}",
+        s.dialog
+    );
+    // A confirmation is not a text field: a paste of "y" answers nothing.
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    s.update(Action::Console);
+    for c in "dele a.txt".chars() {
+        s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+    }
+    s.update(Action::Input(KeyPress::plain(Key::Enter)));
+    assert!(
+        matches!(s.dialog, Some(Dialog::Confirm(_))),
+        "{:?}",
+        s.dialog
+    );
+    assert!(s.update(Action::Paste("y\n".into())).is_empty());
+    assert!(matches!(s.dialog, Some(Dialog::Confirm(_))));
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! A tiny scripted FTP server for listings too big for the embedded libunftp server to serve in
 //! test time: its file-system backend stats every entry through `spawn_blocking`, one after
 //! another, which takes ~20 s for 100,000 entries in a debug build. This one serves synthetic
-//! directories from memory: login, FEAT (with MLST), PWD/CWD/CDUP, PASV/EPSV, LIST and MLSD.
+//! directories from memory: login, FEAT (with MLST), PWD/CWD/CDUP, PASV/EPSV, LIST and MLSD;
+//! for the command line, `XCRC` answers `150` before its final reply and `SITE SLEEP` answers
+//! after 3 s.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -144,6 +146,17 @@ async fn session(
             }
             "OPTS" | "TYPE" | "NOOP" | "MODE" | "STRU" => "200 OK\r\n".into(),
             "SYST" => "215 UNIX Type: L8\r\n".into(),
+            // A preliminary reply before the final one, as some servers answer checksums.
+            "XCRC" => {
+                wr.write_all(b"150 Computing the checksum\r\n").await?;
+                wr.flush().await?;
+                "250 1A2B3C4D\r\n".into()
+            }
+            // Slower than a client's timeout: its reply comes late.
+            "SITE" if arg.eq_ignore_ascii_case("SLEEP") => {
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                "250 Awake at last\r\n".into()
+            }
             "PWD" | "XPWD" => format!("257 \"{cwd}\" is the current directory\r\n"),
             "CWD" | "CDUP" => {
                 let to = if cmd == "CDUP" {
