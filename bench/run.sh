@@ -6,7 +6,8 @@
 #   xfer  (benches/xfer.rs)  transfers: a 1 GiB file (skiff get/put vs curl), a tree of 2,000
 #                            files of 8 KiB in 20 directories (skiff --parallel 8 vs lftp
 #                            mirror -P 8), key latency and throughput of a 1 GiB download in the
-#                            TUI, peak memory for the 1 GiB file and for a 100,000-file queue
+#                            TUI, peak memory for the 1 GiB file and for a 100,000-file queue,
+#                            a 64 MiB text file in ASCII mode (skiff vs curl vs lftp)
 #
 #   sudo bench/run.sh            # as root: installs and (re)starts the test servers, runs both
 #

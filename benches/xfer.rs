@@ -10,8 +10,8 @@
 //! same absolute path (vsftpd without chroot): `src/big.bin`, `src/tree2k/`, `one/big.bin`,
 //! `up/` (writable by the FTP user) and `dl/`. Uploads are checked by reading `up/` directly.
 //!
-//! Parts (`SKIFF_BENCH_PARTS`, default `big,tree,tui,queue`; they run in the order big, tui,
-//! tree, queue):
+//! Parts (`SKIFF_BENCH_PARTS`, default `big,tree,tui,queue,ascii`; they run in the order big,
+//! tui, tree, ascii, queue):
 //! - `big`: one file (1 GiB), download and upload: `skiff get|put --quiet` (default parallel)
 //!   vs `curl -s -o FILE URL` / `curl -s -T FILE URL`, alternating which tool goes first,
 //!   `SKIFF_BENCH_ROUNDS` rounds (5). Every copy is compared byte for byte with the source,
@@ -31,6 +31,13 @@
 //! - `queue`: `skiff get --parallel 8` of `SKIFF_BENCH_QUEUE_DIR` (100,000 empty files), once,
 //!   with VmRSS sampled every 0.5 s and the peak from rusage; stopped after
 //!   `SKIFF_BENCH_QUEUE_TIMEOUT` seconds (600).
+//!
+//! - `ascii`: a text file of `SKIFF_BENCH_TEXT_MB` MiB (64) in ASCII mode (`TYPE A`), made
+//!   by the bench in two copies, CRLF and LF line ends. Download of the CRLF copy (vsftpd sends
+//!   it as stored, so CRLF is on the wire) into LF: `skiff get --type ascii` vs curl with
+//!   `;type=A` vs `lftp get -a`; upload of the LF copy with CRLF on the wire: `skiff put --type
+//!   ascii` vs `curl -B --crlf -T` vs `lftp put -a`. Each result is compared with the copy it
+//!   should equal; a tool that does not convert is reported as such, not failed.
 //!
 //! Before every timed run: outputs deleted, `sync`, 100 ms pause. `SKIFF_BENCH_BIN` overrides
 //! the skiff binary (default: the one Cargo built for this bench).
@@ -71,6 +78,7 @@ struct Config {
     tui_quiet_runs: usize,
     queue_timeout: Duration,
     bin: PathBuf,
+    text_mb: u64,
 }
 
 impl Config {
@@ -99,7 +107,7 @@ impl Config {
             return Err("SKIFF_BENCH_XFER_DIR must be absolute".into());
         }
         let parts = std::env::var("SKIFF_BENCH_PARTS")
-            .unwrap_or_else(|_| "big,tree,tui,queue".into())
+            .unwrap_or_else(|_| "big,tree,tui,queue,ascii".into())
             .split(',')
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
@@ -118,6 +126,7 @@ impl Config {
             tui_runs: env_num("SKIFF_BENCH_TUI_RUNS", 5usize).max(1),
             tui_quiet_runs: env_num("SKIFF_BENCH_TUI_QUIET_RUNS", 2usize),
             queue_timeout: Duration::from_secs(env_num("SKIFF_BENCH_QUEUE_TIMEOUT", 600u64)),
+            text_mb: env_num("SKIFF_BENCH_TEXT_MB", 64u64).max(1),
             bin: std::env::var_os("SKIFF_BENCH_BIN")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_skiff"))),
@@ -1142,6 +1151,224 @@ fn queue(cfg: &Config, dir: &Path, scratch: &Path) -> Result<QueueResult, String
 
 // ---------------------------------------------------------------- main
 
+// ---------------------------------------------------------------- part 5: ASCII mode
+
+/// The two copies of the text file: (CRLF, LF). Made once, reused while their sizes fit.
+fn text_files(cfg: &Config) -> Result<(PathBuf, PathBuf), String> {
+    use std::io::Write;
+    let crlf = cfg.dir.join("src/text-crlf.txt");
+    let lf = cfg.dir.join("src/text-lf.txt");
+    let want = cfg.text_mb << 20;
+    let have = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    if have(&lf) >= want && have(&crlf) > have(&lf) {
+        return Ok((crlf, lf));
+    }
+    let open = |p: &Path| {
+        std::fs::File::create(p)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let (mut a, mut b) = (open(&crlf)?, open(&lf)?);
+    let words = [
+        "transfer", "reply", "passive", "binary", "server", "directory", "listing", "queue",
+        "resume", "ascii", "lftp", "curl", "skiff", "vsftpd", "proftpd", "pure-ftpd",
+    ];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut written = 0u64;
+    let mut n = 0u64;
+    while written < want {
+        let mut line = format!("{n:08}");
+        // Lines of 8 to ~110 characters: a number and up to 11 words, as in a log file.
+        for _ in 0..(x % 12) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            line.push(' ');
+            line.push_str(words[(x % words.len() as u64) as usize]);
+        }
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        let err = |e: std::io::Error| e.to_string();
+        a.write_all(line.as_bytes()).map_err(err)?;
+        a.write_all(b"\r\n").map_err(err)?;
+        b.write_all(line.as_bytes()).map_err(err)?;
+        b.write_all(b"\n").map_err(err)?;
+        written += line.len() as u64 + 1;
+        n += 1;
+    }
+    a.flush().map_err(|e| e.to_string())?;
+    b.flush().map_err(|e| e.to_string())?;
+    Ok((crlf, lf))
+}
+
+fn lftp_one(cfg: &Config, command: String) -> Vec<String> {
+    vec![
+        "lftp".into(),
+        "-u".into(),
+        format!("{},{}", cfg.user, cfg.password),
+        "-p".into(),
+        cfg.port.to_string(),
+        "-e".into(),
+        format!("set ftp:ssl-allow no; {command}; exit"),
+        cfg.host.clone(),
+    ]
+}
+
+/// The ASCII part's command for `tool`, downloading `remote` to `local` or uploading `local`
+/// to `remote`.
+fn ascii_cmd(cfg: &Config, tool: &str, upload: bool, remote: &Path, local: &Path) -> Vec<String> {
+    let (r, l) = (remote.display(), local.display());
+    match (tool, upload) {
+        ("skiff", false) => {
+            let mut v = skiff_get(cfg, remote, local, None);
+            v.extend(["--type".into(), "ascii".into()]);
+            v
+        }
+        ("skiff", true) => {
+            let mut v = skiff_put(cfg, local, remote, None);
+            v.extend(["--type".into(), "ascii".into()]);
+            v
+        }
+        ("curl", false) => vec![
+            "curl".into(),
+            "-s".into(),
+            "-o".into(),
+            s(local),
+            format!("{};type=A", cfg.url(remote, true)),
+        ],
+        ("curl", true) => vec![
+            "curl".into(),
+            "-s".into(),
+            "-B".into(),
+            "--crlf".into(),
+            "-T".into(),
+            s(local),
+            cfg.url(remote, true),
+        ],
+        (_, false) => lftp_one(cfg, format!("get -a '{r}' -o '{l}'")),
+        (_, true) => lftp_one(cfg, format!("put -a '{l}' -o '{r}'")),
+    }
+}
+
+struct AsciiResult {
+    tool: &'static str,
+    upload: bool,
+    runs: Vec<Run>,
+    /// Whether every result equalled the expected copy (else: what it was).
+    right: Result<(), String>,
+}
+
+fn ascii(cfg: &Config, scratch: &Path) -> Result<(Vec<AsciiResult>, u64), String> {
+    let (crlf, lf) = text_files(cfg)?;
+    let size = std::fs::metadata(&lf).map_err(|e| e.to_string())?.len();
+    let env = skiff_env(cfg);
+    let tools = ["curl", "skiff", "lftp"];
+    let mut out: Vec<AsciiResult> = Vec::new();
+    for upload in [false, true] {
+        for tool in tools {
+            out.push(AsciiResult {
+                tool,
+                upload,
+                runs: Vec::new(),
+                right: Ok(()),
+            });
+        }
+    }
+    for i in 0..=cfg.rounds {
+        // Round 0 is the untimed warm-up. The order rotates each round.
+        let mut order = tools;
+        order.rotate_left(i % 3);
+        for upload in [false, true] {
+            for tool in order {
+                let (src, want, dst) = if upload {
+                    (&lf, &crlf, cfg.up().join(format!("text-{tool}.txt")))
+                } else {
+                    (&crlf, &lf, cfg.dl().join(format!("text-{tool}.txt")))
+                };
+                remove(&dst);
+                warm(src)?;
+                let argv = if upload {
+                    ascii_cmd(cfg, tool, true, &dst, src)
+                } else {
+                    ascii_cmd(cfg, tool, false, src, &dst)
+                };
+                let env_: &[(&'static str, String)] = if tool == "skiff" { &env } else { &[] };
+                let r = run(&argv, env_, scratch)?;
+                let check = same_file(want, &dst);
+                remove(&dst);
+                let slot = out
+                    .iter_mut()
+                    .find(|a| a.tool == tool && a.upload == upload)
+                    .ok_or("no slot")?;
+                if let Err(e) = check
+                    && slot.right.is_ok()
+                {
+                    slot.right = Err(e);
+                }
+                if i > 0 {
+                    slot.runs.push(r);
+                }
+            }
+        }
+        if i > 0 {
+            let line: Vec<String> = out
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} {} {:.0} ms",
+                        if a.upload { "put" } else { "get" },
+                        a.tool,
+                        a.runs.last().map_or(0.0, Run::ms)
+                    )
+                })
+                .collect();
+            eprintln!("ascii round {i}: {}", line.join(", "));
+        }
+    }
+    Ok((out, size))
+}
+
+fn print_ascii(results: &[AsciiResult], size: u64, rounds: usize) {
+    for upload in [false, true] {
+        println!();
+        println!(
+            "### ASCII mode, a {:.0} MiB text file, {} ({rounds} rounds)",
+            size as f64 / MIB,
+            if upload {
+                "upload: LF here, CRLF on the wire (`skiff put --type ascii` vs `curl -B --crlf -T` vs `lftp put -a`)"
+            } else {
+                "download: CRLF on the wire, LF here (`skiff get --type ascii` vs `curl URL;type=A` vs `lftp get -a`)"
+            }
+        );
+        println!();
+        println!("| tool | median | runs (ms) | MiB/s | CPU user+sys (median, s) | line ends right | skiff's time / this tool's |");
+        println!("|---|---:|---|---:|---:|---|---:|");
+        let skiff = results
+            .iter()
+            .find(|a| a.tool == "skiff" && a.upload == upload)
+            .map(|a| median(&a.runs.iter().map(Run::ms).collect::<Vec<_>>()));
+        for a in results.iter().filter(|a| a.upload == upload) {
+            let ms: Vec<f64> = a.runs.iter().map(Run::ms).collect();
+            let cpu: Vec<f64> = a.runs.iter().map(|r| r.user + r.sys).collect();
+            let m = median(&ms);
+            println!(
+                "| {} | {m:.0} ms | {} | {:.0} | {:.2} | {} | {} |",
+                a.tool,
+                list(&ms, 0),
+                size as f64 / MIB / (m / 1000.0),
+                median(&cpu),
+                match &a.right {
+                    Ok(()) => "yes".to_string(),
+                    Err(e) => format!("no ({e})"),
+                },
+                match skiff {
+                    Some(sk) if a.tool != "skiff" => format!("{:.2}x", sk / m),
+                    _ => "-".into(),
+                }
+            );
+        }
+    }
+}
+
 fn main() {
     let cfg = match Config::from_env() {
         Ok(Some(c)) => c,
@@ -1440,6 +1667,11 @@ fn run_all(cfg: &Config) -> Result<(), String> {
             String::new(),
         ));
         eprintln!("(tree done at {:.0} s)", started.elapsed().as_secs_f64());
+    }
+    if cfg.part("ascii") {
+        let (r, size) = ascii(cfg, scratch.path())?;
+        print_ascii(&r, size, cfg.rounds);
+        eprintln!("(ascii done at {:.0} s)", started.elapsed().as_secs_f64());
     }
     if cfg.part("queue")
         && let Some(dir) = &cfg.queue_dir
