@@ -1170,8 +1170,22 @@ fn text_files(cfg: &Config) -> Result<(PathBuf, PathBuf), String> {
     };
     let (mut a, mut b) = (open(&crlf)?, open(&lf)?);
     let words = [
-        "transfer", "reply", "passive", "binary", "server", "directory", "listing", "queue",
-        "resume", "ascii", "lftp", "curl", "skiff", "vsftpd", "proftpd", "pure-ftpd",
+        "transfer",
+        "reply",
+        "passive",
+        "binary",
+        "server",
+        "directory",
+        "listing",
+        "queue",
+        "resume",
+        "ascii",
+        "lftp",
+        "curl",
+        "skiff",
+        "vsftpd",
+        "proftpd",
+        "pure-ftpd",
     ];
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     let mut written = 0u64;
@@ -1340,7 +1354,9 @@ fn print_ascii(results: &[AsciiResult], size: u64, rounds: usize) {
             }
         );
         println!();
-        println!("| tool | median | runs (ms) | MiB/s | CPU user+sys (median, s) | line ends right | skiff's time / this tool's |");
+        println!(
+            "| tool | median | runs (ms) | MiB/s | CPU user+sys (median, s) | line ends right | skiff's time / this tool's |"
+        );
         println!("|---|---:|---|---:|---:|---|---:|");
         let skiff = results
             .iter()

@@ -149,13 +149,12 @@ async fn refused_rest_restarts_from_zero() {
     )
     .await;
     let down = tempfile::tempdir().unwrap();
-    // A stale .part with wrong bytes: it must not survive a restart from 0.
+    // A .part with wrong bytes, continued because the policy says resume: it must not
+    // survive the restart from 0 that the refused REST forces.
     std::fs::write(down.path().join("a.bin.part"), vec![0xAAu8; 200_000]).unwrap();
-    let (jobs, log) = run(
-        config(proxy.port),
-        vec![download("a.bin", a.len(), down.path())],
-    )
-    .await;
+    let mut cfg = config(proxy.port);
+    cfg.on_exists = OnExists::Resume;
+    let (jobs, log) = run(cfg, vec![download("a.bin", a.len(), down.path())]).await;
     assert_eq!(jobs[0].state, JobState::Done, "{jobs:#?}");
     assert_eq!(std::fs::read(down.path().join("a.bin")).unwrap(), a);
     assert!(
@@ -294,6 +293,84 @@ async fn a_cut_upload_resumes_with_rest_stor() {
             .any(|l| l.starts_with("REST ") || l.starts_with("APPE ")),
         "resumed: {t:?}"
     );
+}
+
+/// Resuming the user's own partial file that then fails for good: the file is back under its
+/// name (with what arrived), never left as `.part` or deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_resume_of_an_existing_file_puts_it_back() {
+    let remote = tempfile::tempdir().unwrap();
+    let a = data(2_500_000, 5);
+    std::fs::write(remote.path().join("big.bin"), &a).unwrap();
+    let srv = server(remote.path()).await;
+    let proxy = FaultProxy::start(
+        srv.port,
+        Faults {
+            cut_after: Some((300_000, 1)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let down = tempfile::tempdir().unwrap();
+    std::fs::write(down.path().join("big.bin"), &a[..500_000]).unwrap();
+    let mut cfg = config(proxy.port);
+    cfg.on_exists = OnExists::Resume;
+    cfg.max_attempts = 1;
+    let (jobs, log) = run(cfg, vec![download("big.bin", a.len(), down.path())]).await;
+    assert!(
+        matches!(jobs[0].state, JobState::Failed { .. }),
+        "{jobs:#?}"
+    );
+    assert!(texts(&log).iter().any(|l| l == "REST 500000"));
+    assert!(!down.path().join("big.bin.part").exists());
+    let now = std::fs::read(down.path().join("big.bin")).unwrap();
+    assert!(now.len() >= 500_000 && now.len() < a.len(), "{}", now.len());
+    assert_eq!(
+        now,
+        a[..now.len()],
+        "the user's bytes and what arrived after them"
+    );
+}
+
+/// Upload with the rename policy over an existing file, cut half-way: the retry continues the
+/// renamed copy and leaves the original alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_upload_under_a_new_name_resumes_that_name_and_spares_the_original() {
+    let remote = tempfile::tempdir().unwrap();
+    let old = data(1_000_000, 3);
+    std::fs::write(remote.path().join("up.bin"), &old).unwrap();
+    let srv = server(remote.path()).await;
+    let proxy = FaultProxy::start(
+        srv.port,
+        Faults {
+            cut_after: Some((1_600_000, 1)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let local = tempfile::tempdir().unwrap();
+    let a = data(2_500_000, 17);
+    std::fs::write(local.path().join("up.bin"), &a).unwrap();
+    let spec = JobSpec {
+        direction: Direction::Upload,
+        kind: JobKind::File,
+        src: local.path().join("up.bin").to_string_lossy().into(),
+        dst: "/up.bin".into(),
+        size: Some(a.len() as u64),
+        mtime: None,
+        is_move: false,
+    };
+    let mut cfg = config(proxy.port);
+    cfg.on_exists = OnExists::Rename;
+    let (jobs, log) = run(cfg, vec![spec]).await;
+    assert_eq!(jobs[0].state, JobState::Done, "{jobs:#?}");
+    assert!(jobs[0].attempts >= 2, "the cut happened: {jobs:#?}");
+    assert_eq!(std::fs::read(remote.path().join("up.bin")).unwrap(), old);
+    assert_eq!(std::fs::read(remote.path().join("up (1).bin")).unwrap(), a);
+    assert_eq!(&*jobs[0].spec.dst, "/up (1).bin");
+    assert!(!remote.path().join("up (2).bin").exists());
+    let t = texts(&log);
+    assert!(t.iter().any(|l| l.starts_with("REST ")), "resumed: {t:?}");
 }
 
 #[tokio::test]

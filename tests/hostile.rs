@@ -453,6 +453,36 @@ async fn hostile_listing_names_never_write_outside_the_target() {
         pw.state
     );
     assert!(std::fs::symlink_metadata(target.join("pw")).is_err());
+    // Asking for the skipped entries again (the queue's retry) changes nothing: they never run.
+    let skipped: Vec<JobId> = run
+        .jobs
+        .values()
+        .filter(|j| matches!(j.state, JobState::Skipped { .. }))
+        .map(|j| j.id)
+        .collect();
+    assert!(!skipped.is_empty(), "{:#?}", run.jobs);
+    for id in &skipped {
+        run.engine.retry(*id);
+    }
+    run.engine.retry_failed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while let Ok(e) = run.rx.try_recv() {
+        if let EngineEvent::Changed(j) = e {
+            run.jobs.insert(j.id, j);
+        }
+    }
+    for id in &skipped {
+        assert!(
+            matches!(run.jobs[id].state, JobState::Skipped { .. }),
+            "{:?}",
+            run.jobs[id]
+        );
+    }
+    let outside: Vec<String> = std::fs::read_dir(outer.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(outside, ["target"]);
     run.engine.shutdown().await;
 }
 

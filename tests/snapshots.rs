@@ -167,6 +167,7 @@ fn queue_jobs(s: &mut State) {
         attempts: 1,
         on_exists: None,
         mode: Default::default(),
+        never: false,
     };
     let jobs = vec![
         mk(1, "report.pdf", 1_048_576, JobState::Done, 1_048_576),

@@ -252,9 +252,11 @@ async fn a_part_file_is_resumed_with_rest() {
     std::fs::write(remote.path().join("f.bin"), &data).unwrap();
     let server = server_on(remote.path()).await;
     let down = tempfile::tempdir().unwrap();
-    // An earlier attempt left the first million bytes.
+    // An earlier attempt left the first million bytes; the resume policy continues them.
     std::fs::write(down.path().join("f.bin.part"), &data[..1_000_000]).unwrap();
-    let mut run = Run::start(config(server.port, 1));
+    let mut cfg = config(server.port, 1);
+    cfg.on_exists = OnExists::Resume;
+    let mut run = Run::start(cfg);
     let mut s = spec(
         Direction::Download,
         JobKind::File,
@@ -270,6 +272,24 @@ async fn a_part_file_is_resumed_with_rest() {
         run.log.iter().any(|l| l.text == "REST 1000000"),
         "REST was sent"
     );
+
+    // Under any other policy a .part this job did not write is not trusted: a stale one (of
+    // an older version of the file) is replaced from the first byte.
+    let stale: Vec<u8> = vec![b'x'; 1_000_000];
+    std::fs::remove_file(down.path().join("f.bin")).unwrap();
+    std::fs::write(down.path().join("f.bin.part"), &stale).unwrap();
+    let mut run = Run::start(config(server.port, 1));
+    let mut s = spec(
+        Direction::Download,
+        JobKind::File,
+        "/f.bin",
+        local(&down.path().join("f.bin")),
+    );
+    s.size = Some(data.len() as u64);
+    run.engine.enqueue(vec![s]);
+    run.until_settled().await;
+    assert_eq!(std::fs::read(down.path().join("f.bin")).unwrap(), data);
+    assert!(!run.log.iter().any(|l| l.text.starts_with("REST ")));
 }
 
 #[tokio::test]
@@ -571,8 +591,14 @@ async fn the_queue_survives_a_restart_and_resumes() {
         !saved.contains("\"demo\"") || !saved.contains("password"),
         "no password in the queue file"
     );
-    // A half-done download from "before the restart".
+    // A half-done download from "before the restart": the job ran (the saved queue says so)
+    // and left half a million bytes.
     std::fs::write(down.path().join("x.bin.part"), &data[..500_000]).unwrap();
+    let ran = saved
+        .replace("\"attempts\":0", "\"attempts\":1")
+        .replace("\"attempts\": 0", "\"attempts\": 1");
+    assert_ne!(ran, saved, "{saved}");
+    std::fs::write(state.path().join("queue.json"), ran).unwrap();
 
     let mut again = Run::start(cfg);
     again.until("restored", |j| j.len() == 1).await;
@@ -1147,5 +1173,56 @@ async fn a_failed_ascii_job_does_not_leave_its_type_to_the_next() {
     assert_eq!(
         std::fs::read(remote.path().join("two.bin")).unwrap(),
         b"\x02\r\n\x03"
+    );
+}
+
+/// Directories an upload made are trusted to hold only what it put there while that run
+/// lasts; a second upload of the same tree later asks again what exists, so `skip` skips.
+#[tokio::test]
+async fn a_second_upload_of_a_tree_applies_the_policy_again() {
+    let remote = tempfile::tempdir().unwrap();
+    let up = tempfile::tempdir().unwrap();
+    let tree = up.path().join("t");
+    std::fs::create_dir_all(tree.join("sub")).unwrap();
+    std::fs::write(tree.join("a.txt"), b"first").unwrap();
+    std::fs::write(tree.join("sub/b.txt"), b"first").unwrap();
+    let server = server_on(remote.path()).await;
+    let mut cfg = config(server.port, 2);
+    cfg.on_exists = OnExists::Skip;
+    let mut run = Run::start(cfg);
+    let dir = |run: &mut Run| {
+        run.engine.enqueue(vec![spec(
+            Direction::Upload,
+            JobKind::Dir,
+            local(&tree),
+            "/t",
+        )]);
+    };
+    // The first run makes /t and /t/sub and fills them.
+    dir(&mut run);
+    run.until_settled().await;
+    assert_eq!(
+        std::fs::read(remote.path().join("t/sub/b.txt")).unwrap(),
+        b"first"
+    );
+    // Later, on the same engine, the same tree again: everything exists, so all is skipped.
+    std::fs::write(tree.join("a.txt"), b"second").unwrap();
+    std::fs::write(tree.join("sub/b.txt"), b"second").unwrap();
+    run.jobs.clear();
+    dir(&mut run);
+    run.until_settled().await;
+    let skipped = run
+        .jobs
+        .values()
+        .filter(|j| matches!(j.state, JobState::Skipped { .. }))
+        .count();
+    assert_eq!(skipped, 2, "{:?}", run.states());
+    assert_eq!(
+        std::fs::read(remote.path().join("t/a.txt")).unwrap(),
+        b"first"
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("t/sub/b.txt")).unwrap(),
+        b"first"
     );
 }

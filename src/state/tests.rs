@@ -590,6 +590,7 @@ fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
         attempts: 0,
         on_exists: None,
         mode: Default::default(),
+        never: false,
     }
 }
 

@@ -305,6 +305,7 @@ impl Engine {
             None => Tap::discard("xfer"),
         };
         let mut core = Core::new(cfg, events, tap);
+        core.fresh_dirs = fresh_dirs;
         core.restore();
         let core = tokio::spawn(core.run(rx));
         (Engine { tx }, core, workers)
@@ -314,6 +315,7 @@ impl Engine {
 struct Running {
     ctl: Arc<AtomicU8>,
     progress: Arc<AtomicU64>,
+    renamed: Arc<std::sync::Mutex<Option<String>>>,
     last: u64,
     rate: f64,
 }
@@ -363,6 +365,9 @@ struct Core {
     moving: HashMap<JobId, (usize, bool)>,
     /// Listed directories whose entries are still being made jobs.
     backlogs: HashMap<JobId, Backlog>,
+    /// The remote directories the workers made (see `Worker::with_fresh_dirs`): forgotten
+    /// when the queue runs dry, so a later upload into them asks what exists again.
+    fresh_dirs: super::worker::FreshDirs,
 }
 
 const TICK: Duration = Duration::from_millis(250);
@@ -386,6 +391,7 @@ impl Core {
             was_busy: false,
             moving: HashMap::new(),
             backlogs: HashMap::new(),
+            fresh_dirs: Default::default(),
         }
     }
 
@@ -547,6 +553,7 @@ impl Core {
                 attempts: 0,
                 on_exists: None,
                 mode,
+                never: false,
             });
         }
         let at = match after.and_then(|a| self.index_of(a)) {
@@ -748,11 +755,13 @@ impl Core {
             let ctl = Arc::new(AtomicU8::new(RUN));
             let progress = Arc::new(AtomicU64::new(job.done));
             let policy = job.on_exists.unwrap_or(self.cfg.on_exists);
+            let renamed = Arc::new(std::sync::Mutex::new(None));
             let a = Assignment {
                 job: job.clone(),
                 policy,
                 ctl: ctl.clone(),
                 progress: progress.clone(),
+                renamed: renamed.clone(),
             };
             let parent = job.parent;
             self.not_before.remove(&id);
@@ -761,6 +770,7 @@ impl Core {
                 Running {
                     ctl,
                     progress,
+                    renamed,
                     last: job.done,
                     rate: 0.0,
                 },
@@ -789,6 +799,9 @@ impl Core {
         }
         let busy = !self.running.is_empty() || self.has_queued() || self.feeder().is_some();
         if self.was_busy && !busy {
+            if let Ok(mut d) = self.fresh_dirs.lock() {
+                d.clear();
+            }
             self.emit(EngineEvent::Idle);
         }
         self.was_busy = busy;
@@ -796,12 +809,19 @@ impl Core {
 
     fn finished(&mut self, id: JobId, outcome: Outcome) {
         let run = self.running.remove(&id);
-        let progress = run.map(|r| r.progress.load(Ordering::Relaxed));
+        let progress = run.as_ref().map(|r| r.progress.load(Ordering::Relaxed));
+        let renamed = run.and_then(|r| r.renamed.lock().ok().and_then(|mut n| n.take()));
         let Some(job) = self.jobs.get_mut(&id) else {
             return;
         };
         if let Some(p) = progress {
             job.done = p;
+        }
+        // The rename policy picked a free name: from now on that is the job's destination, and
+        // the file there is the job's own (a retry continues it; no second free name).
+        if let Some(to) = renamed {
+            job.spec.dst = to.into();
+            job.on_exists = Some(OnExists::Overwrite);
         }
         match outcome {
             Outcome::Done => {
@@ -811,7 +831,11 @@ impl Core {
                 }
             }
             Outcome::Skipped(reason) => job.state = JobState::Skipped { reason },
-            Outcome::Paused => job.state = JobState::Paused,
+            Outcome::Paused => {
+                // A pause is not a failed attempt: it must not use up the retries.
+                job.state = JobState::Paused;
+                job.attempts = job.attempts.saturating_sub(1);
+            }
             Outcome::Cancelled => job.state = JobState::Cancelled,
             Outcome::Conflict {
                 dst_size,
@@ -912,8 +936,12 @@ impl Core {
             let mut extra = self.add(Some(id), Some(id), specs);
             for (j, (_, reason)) in extra.iter_mut().zip(skipped) {
                 j.state = JobState::Skipped { reason };
+                // Its path was made from a name skiff refused (`../x`, a special file): it is
+                // listed so the user sees it, and can never run.
+                j.never = true;
                 if let Some(stored) = self.jobs.get_mut(&j.id) {
                     stored.state = j.state.clone();
+                    stored.never = true;
                 }
             }
             last = extra.last().map_or(id, |j| j.id);
@@ -1127,10 +1155,13 @@ impl Core {
             }
             Command::Retry(id) => {
                 if self.jobs.get(&id).is_some_and(|j| {
-                    matches!(
-                        j.state,
-                        JobState::Failed { .. } | JobState::Cancelled | JobState::Skipped { .. }
-                    )
+                    !j.never
+                        && matches!(
+                            j.state,
+                            JobState::Failed { .. }
+                                | JobState::Cancelled
+                                | JobState::Skipped { .. }
+                        )
                 }) {
                     if let Some(j) = self.jobs.get_mut(&id) {
                         j.attempts = 0;

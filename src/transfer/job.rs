@@ -148,6 +148,10 @@ pub struct Job {
     /// jobs inherit it).
     #[serde(default, skip_serializing_if = "is_binary")]
     pub mode: super::TransferMode,
+    /// An entry a directory's listing had but skiff will not copy (an unsafe name such as
+    /// `../x`, a special file): shown as skipped, never run, not even by a retry.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub never: bool,
 }
 
 fn is_binary(m: &super::TransferMode) -> bool {
@@ -319,6 +323,7 @@ mod tests {
             attempts: 2,
             on_exists: None,
             mode: crate::transfer::TransferMode::Ascii,
+            never: false,
         };
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), j);

@@ -94,6 +94,17 @@ pub struct Assignment {
     pub policy: OnExists,
     pub ctl: Arc<AtomicU8>,
     pub progress: Arc<AtomicU64>,
+    /// The free name the rename policy chose, for the engine to keep: a retry continues that
+    /// file, never the one the policy stepped around.
+    pub renamed: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl Assignment {
+    fn note_rename(&self, to: &str) {
+        if let Ok(mut r) = self.renamed.lock() {
+            *r = Some(to.to_string());
+        }
+    }
 }
 
 /// A transfer connection, opened lazily and dropped after any failure.
@@ -109,6 +120,9 @@ pub struct Worker {
     /// can be in them that this run did not put there, so uploads into them skip the `SIZE`
     /// that asks whether the target exists.
     fresh_dirs: FreshDirs,
+    /// A download resuming the user's own file moved it to `.part` (`.0`); unless the job
+    /// ends well it goes back to its name (`.1`), never deleted.
+    put_back: Option<(PathBuf, PathBuf)>,
 }
 
 /// See [`Worker::with_fresh_dirs`].
@@ -132,6 +146,7 @@ impl Worker {
             last_used: std::time::Instant::now(),
             buf: Vec::new(),
             fresh_dirs: FreshDirs::default(),
+            put_back: None,
         }
     }
 
@@ -189,6 +204,25 @@ impl Worker {
     }
 
     pub async fn run(&mut self, a: &Assignment) -> Outcome {
+        if a.job.never {
+            return Outcome::Failed(TransferError::Refused(format!(
+                "{} is not copied: its name is unsafe or it is not a file",
+                a.job.name()
+            )));
+        }
+        self.put_back = None;
+        let outcome = self.run_inner(a).await;
+        if let Some((part, dst)) = self.put_back.take()
+            && !matches!(outcome, Outcome::Done)
+            && std::fs::symlink_metadata(&dst).is_err()
+        {
+            // Not a new file: the user's, longer now, back under its name.
+            let _ = std::fs::rename(&part, &dst);
+        }
+        outcome
+    }
+
+    async fn run_inner(&mut self, a: &Assignment) -> Outcome {
         let r = match (a.job.spec.direction, a.job.spec.kind) {
             (Direction::Download, JobKind::File) => self.download(a).await,
             (Direction::Upload, JobKind::File) => self.upload(a).await,
@@ -225,7 +259,10 @@ impl Worker {
                     self.drop_session();
                 }
                 // An empty .part (the server said 150, then failed) is no use for a resume.
-                if a.job.spec.direction == Direction::Download && a.job.spec.kind == JobKind::File {
+                if a.job.spec.direction == Direction::Download
+                    && a.job.spec.kind == JobKind::File
+                    && self.put_back.is_none()
+                {
                     let mut part = local_path(&a.job.spec.dst).into_os_string();
                     part.push(".part");
                     if std::fs::symlink_metadata(&part).is_ok_and(|m| m.is_file() && m.len() == 0) {
@@ -279,8 +316,12 @@ impl Worker {
                     // Continue the existing file as if it were our .part.
                     std::fs::rename(&dst, part_path(&dst))
                         .map_err(local("resuming the existing file"))?;
+                    self.put_back = Some((part_path(&dst), dst.clone()));
                 }
-                Decision::Rename => dst = free_local_name(&dst)?,
+                Decision::Rename => {
+                    dst = free_local_name(&dst)?;
+                    a.note_rename(&dst.to_string_lossy());
+                }
             }
         }
         let part = part_path(&dst);
@@ -298,6 +339,21 @@ impl Worker {
             Err(_) => 0,
         };
         if spec.size.is_some_and(|s| offset > s) || ascii {
+            offset = 0;
+        }
+        // A .part this job did not write (another program's, a download of an older version
+        // of the file) is continued only when the policy says resume. The job's own: it has
+        // bytes in place, or an earlier attempt ran (before a crash the saved queue may not
+        // have caught up with its progress).
+        let own = a.job.done > 0
+            || a.job.attempts > 1
+            || policy == OnExists::Resume
+            || self.put_back.is_some();
+        if offset > 0 && !own {
+            self.tap.info(format!(
+                "{} was not written by this transfer: starting from the beginning",
+                part.display()
+            ));
             offset = 0;
         }
         // The data connection first: a refused RETR must not leave a .part behind.
@@ -386,7 +442,10 @@ impl Worker {
                     Stop::Pause => Outcome::Paused,
                     Stop::Cancel => {
                         drop(file);
-                        let _ = std::fs::remove_file(&part);
+                        // The user's own file (resumed) goes back in `run`; only ours goes.
+                        if self.put_back.is_none() {
+                            let _ = std::fs::remove_file(&part);
+                        }
                         Outcome::Cancelled
                     }
                 });
@@ -417,6 +476,7 @@ impl Worker {
         }
         drop(file);
         std::fs::rename(&part, &dst).map_err(local(format!("renaming to {}", dst.display())))?;
+        self.put_back = None;
         if spec.is_move {
             let session = self.session().await?;
             crate::fs::FileSystem::remove_file(session, &spec.src)
@@ -458,7 +518,8 @@ impl Worker {
         // attempt, and a failed attempt may never have reached STOR.)
         let resuming = a.job.done > 0 && !ascii;
         if let Some(rsize) = remote_size {
-            if resuming && rsize < size {
+            // Continued only while what is there can be this job's own bytes.
+            if resuming && rsize < size && rsize <= a.job.done {
                 offset = rsize;
             } else if ascii && a.job.done > 0 {
                 // This job's own interrupted text upload: sent again from the start.
@@ -483,7 +544,10 @@ impl Worker {
                         });
                     }
                     Decision::ResumeFrom => offset = rsize,
-                    Decision::Rename => dst = free_remote_name(session, &dst).await?.into(),
+                    Decision::Rename => {
+                        dst = free_remote_name(session, &dst).await?.into();
+                        a.note_rename(&dst);
+                    }
                 }
             }
         }
