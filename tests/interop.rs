@@ -1189,6 +1189,15 @@ async fn file_ops(var: &str) {
         line.len() > "b.txt".len() + 10,
         "{var}: facts or ls -l columns: {line}"
     );
+    // Links to the parent and to itself (the servers run here, their paths are ours): a
+    // delete or a count of the tree removes or counts them as links, never goes through.
+    let on_disk = std::path::Path::new(&dir);
+    assert!(on_disk.is_dir(), "{var}: {dir} is on this machine");
+    std::os::unix::fs::symlink("..", on_disk.join("up")).expect("a link to the parent");
+    std::os::unix::fs::symlink(".", on_disk.join("self")).expect("a link to itself");
+    // Something next to the tree that a walk through `up` would reach.
+    let sentinel = skiff::ftp::session::remote_join(&home, &format!("keep-{}", stamp()));
+    ok(ops::run(&mut s, &FsOp::Touch(sentinel.clone())).await, "touch sentinel");
     let size = ops::run(
         &mut s,
         &FsOp::Size(vec![Target {
@@ -1197,7 +1206,8 @@ async fn file_ops(var: &str) {
         }]),
     )
     .await;
-    assert_eq!((size.done, size.dirs), (2, 2), "{var}: {size:?}");
+    // b.txt, sub/inner and the two links, in two directories.
+    assert_eq!((size.done, size.dirs), (4, 2), "{var}: {size:?}");
     let del = ops::run(
         &mut s,
         &FsOp::Delete(vec![Target {
@@ -1206,11 +1216,27 @@ async fn file_ops(var: &str) {
         }]),
     )
     .await;
-    // b.txt, sub/inner, sub, the directory itself.
-    assert!(del.failed.is_empty() && del.done == 4, "{var}: {del:?}");
+    // b.txt, the two links, sub/inner, sub, the directory itself.
+    assert!(del.failed.is_empty() && del.done == 6, "{var}: {del:?}");
     let after = s.list(&home).await.unwrap();
     let gone = dir.rsplit('/').next().unwrap_or_default();
     assert!(after.entries.iter().all(|e| e.name != gone), "{var}");
+    let kept = sentinel.rsplit('/').next().unwrap_or_default();
+    assert!(
+        after.entries.iter().any(|e| e.name == kept),
+        "{var}: the delete went outside the tree"
+    );
+    ok(
+        ops::run(
+            &mut s,
+            &FsOp::Delete(vec![Target {
+                path: sentinel,
+                kind: EntryKind::File,
+            }]),
+        )
+        .await,
+        "delete sentinel",
+    );
     s.quit().await;
 }
 

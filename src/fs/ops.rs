@@ -124,17 +124,72 @@ fn note(r: &mut OpReport, path: &str, result: Result<(), FsError>) {
     }
 }
 
+/// How deep a recursive walk goes below the entry it started from.
+const MAX_DEPTH: usize = 200;
+
+/// A directory a walk is about to go through: where the listing should say it is (the
+/// directory it was found in, as listed, plus its name) and how deep it lies.
+struct Step {
+    path: String,
+    expect: Option<String>,
+    depth: usize,
+}
+
+/// Whether the directory `listed` (the path the file system reports after entering `step`)
+/// is the one the walk meant: not a link to elsewhere that a listing reported as a directory
+/// (some servers do: a junction, a proftpd without `UseSlink`), not one seen before (a loop),
+/// not deeper than [`MAX_DEPTH`]. Otherwise the reason to leave it alone.
+fn stray(
+    step: &Step,
+    listed: &str,
+    seen: &mut std::collections::HashSet<String>,
+) -> Option<String> {
+    let norm = |p: &str| {
+        let t = p.trim_end_matches('/');
+        if t.is_empty() {
+            "/".to_string()
+        } else {
+            t.to_string()
+        }
+    };
+    if step.depth > MAX_DEPTH {
+        return Some(tr!("more than {n} levels deep; left alone", n = MAX_DEPTH));
+    }
+    if step
+        .expect
+        .as_deref()
+        .is_some_and(|e| norm(e) != norm(listed))
+    {
+        return Some(tr!("leads to {path} (a link?); left alone", path = listed));
+    }
+    if !seen.insert(norm(listed)) {
+        return Some(t("visited already (a link loop?); left alone").to_string());
+    }
+    None
+}
+
 /// Delete one entry; a directory depth first, each directory after what it holds. A link is
-/// removed itself, never what it points to. A directory with something left in it (a failure
-/// below) is not attempted: the failures below say why.
+/// removed itself, never what it points to, and a directory that turns out to be somewhere
+/// else than where it was listed (a link reported as a directory) is left alone. A directory
+/// with something left in it (a failure below) is not attempted: the failures below say why.
 async fn delete_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport) {
     if root.kind != EntryKind::Dir {
         note(r, &root.path, fs.remove_file(&root.path).await);
         return;
     }
+    let mut seen = std::collections::HashSet::new();
     // (directory, listed already, failures before it was listed)
-    let mut stack = vec![(root.path.clone(), false, 0usize)];
-    while let Some((dir, listed, failed_before)) = stack.pop() {
+    let mut stack = vec![(
+        Step {
+            path: root.path.clone(),
+            expect: None,
+            depth: 0,
+        },
+        false,
+        0usize,
+    )];
+    while let Some((step, listed, failed_before)) = stack.pop() {
+        let dir = step.path.clone();
         if listed {
             if r.failed.len() == failed_before {
                 note(r, &dir, fs.remove_dir(&dir).await);
@@ -148,7 +203,12 @@ async fn delete_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport)
                 continue;
             }
         };
-        stack.push((dir.clone(), true, r.failed.len()));
+        if let Some(why) = stray(&step, &listing.path, &mut seen) {
+            r.fail(&dir, why);
+            continue;
+        }
+        let depth = step.depth;
+        stack.push((step, true, r.failed.len()));
         for e in listing.entries {
             if validate_name(&e.name).is_err() {
                 r.fail(&format!("{dir}/{}", e.name), "unsafe name; left alone");
@@ -162,7 +222,16 @@ async fn delete_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport)
                 }
             };
             if e.kind == EntryKind::Dir {
-                stack.push((path, false, 0));
+                let expect = fs.join(&listing.path, &e.name).ok();
+                stack.push((
+                    Step {
+                        path,
+                        expect,
+                        depth: depth + 1,
+                    },
+                    false,
+                    0,
+                ));
             } else {
                 note(r, &path, fs.remove_file(&path).await);
             }
@@ -170,29 +239,43 @@ async fn delete_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport)
     }
 }
 
-/// Add up the files and bytes under one entry (links are counted as themselves).
+/// Add up the files and bytes under one entry (links are counted as themselves; a directory
+/// that is really elsewhere is not counted, see [`delete_tree`]).
 async fn size_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport) {
     if root.kind != EntryKind::Dir {
         return;
     }
-    let mut stack = vec![root.path.clone()];
-    while let Some(dir) = stack.pop() {
-        let listing = match fs.list(&dir).await {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![Step {
+        path: root.path.clone(),
+        expect: None,
+        depth: 0,
+    }];
+    while let Some(step) = stack.pop() {
+        let listing = match fs.list(&step.path).await {
             Ok(l) => l,
             Err(e) => {
-                r.fail(&dir, e);
+                r.fail(&step.path, e);
                 continue;
             }
         };
+        if let Some(why) = stray(&step, &listing.path, &mut seen) {
+            r.fail(&step.path, why);
+            continue;
+        }
         r.dirs += 1;
         for e in listing.entries {
             if e.kind == EntryKind::Dir {
-                if let Ok(p) = fs.join(&dir, &e.name) {
-                    stack.push(p);
+                if let Ok(p) = fs.join(&step.path, &e.name) {
+                    stack.push(Step {
+                        path: p,
+                        expect: fs.join(&listing.path, &e.name).ok(),
+                        depth: step.depth + 1,
+                    });
                 }
             } else {
                 r.done += 1;
-                r.bytes += e.size;
+                r.bytes = r.bytes.saturating_add(e.size);
             }
         }
     }
@@ -234,6 +317,117 @@ pub fn mode_from_perms(perms: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::{Entry, Listing};
+    use std::collections::HashMap;
+
+    /// A server that reports links to directories as directories and resolves them when it
+    /// enters one (its PWD names the real directory), as a junction or a proftpd without
+    /// `UseSlink` would.
+    #[derive(Default)]
+    struct Lying {
+        dirs: HashMap<String, Vec<(String, EntryKind)>>,
+        links: HashMap<String, String>,
+        removed: Vec<String>,
+    }
+
+    impl FileSystem for Lying {
+        async fn list(&mut self, path: &str) -> Result<Listing, FsError> {
+            let real = self.links.get(path).cloned().unwrap_or(path.to_string());
+            let entries = self
+                .dirs
+                .get(&real)
+                .ok_or_else(|| FsError::Refused(format!("550 {path}")))?
+                .iter()
+                .map(|(name, kind)| Entry {
+                    name: name.clone(),
+                    kind: *kind,
+                    size: 10,
+                    mtime: None,
+                    perms: None,
+                    link_target: None,
+                })
+                .collect();
+            Ok(Listing {
+                path: real,
+                entries,
+            })
+        }
+        fn parent(&self, path: &str) -> String {
+            crate::ftp::session::remote_parent(path)
+        }
+        fn join(&self, dir: &str, name: &str) -> Result<String, FsError> {
+            Ok(crate::ftp::session::remote_join(dir, name))
+        }
+        async fn mkdir(&mut self, _: &str) -> Result<(), FsError> {
+            Ok(())
+        }
+        async fn rename(&mut self, _: &str, _: &str) -> Result<(), FsError> {
+            Ok(())
+        }
+        async fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
+            self.removed.push(path.to_string());
+            Ok(())
+        }
+        async fn remove_dir(&mut self, path: &str) -> Result<(), FsError> {
+            self.removed.push(format!("{path}/"));
+            Ok(())
+        }
+        async fn create_file(&mut self, _: &str) -> Result<(), FsError> {
+            Ok(())
+        }
+        async fn chmod(&mut self, _: &str, _: u32) -> Result<(), FsError> {
+            Ok(())
+        }
+    }
+
+    fn lying() -> Lying {
+        let f = |n: &str| (n.to_string(), EntryKind::File);
+        let d = |n: &str| (n.to_string(), EntryKind::Dir);
+        let mut fs = Lying::default();
+        fs.dirs
+            .insert("/top".into(), vec![f("keep.txt"), d("site")]);
+        fs.dirs.insert(
+            "/top/site".into(),
+            vec![f("f.txt"), d("sub"), d("up"), d("self"), d("again")],
+        );
+        fs.dirs.insert("/top/site/sub".into(), vec![f("g.txt")]);
+        fs.links.insert("/top/site/up".into(), "/top".into());
+        fs.links.insert("/top/site/self".into(), "/top/site".into());
+        fs.links
+            .insert("/top/site/again".into(), "/top/site/sub".into());
+        fs
+    }
+
+    #[tokio::test]
+    async fn a_recursive_delete_never_goes_through_a_link_listed_as_a_directory() {
+        let mut fs = lying();
+        let site = Target {
+            path: "/top/site".into(),
+            kind: EntryKind::Dir,
+        };
+        let r = run(&mut fs, &FsOp::Delete(vec![site.clone()])).await;
+        assert!(
+            !fs.removed
+                .iter()
+                .any(|p| p == "/top/keep.txt" || p == "/top/site/up/keep.txt"),
+            "deleted outside the tree: {:?}",
+            fs.removed
+        );
+        assert!(fs.removed.contains(&"/top/site/f.txt".to_string()));
+        assert!(fs.removed.contains(&"/top/site/sub/g.txt".to_string()));
+        // The links are refused with their reason, so the directory itself stays.
+        let failed: Vec<&str> = r.failed.iter().map(|(p, _)| p.as_str()).collect();
+        for link in ["/top/site/up", "/top/site/self", "/top/site/again"] {
+            assert!(failed.contains(&link), "{failed:?}");
+        }
+        assert!(r.failed.iter().any(|(_, why)| why.contains("a link?")));
+        assert!(!fs.removed.contains(&"/top/site/".to_string()));
+
+        // Counting sizes walks the real tree once.
+        let mut fs = lying();
+        let r = run(&mut fs, &FsOp::Size(vec![site])).await;
+        assert_eq!((r.done, r.dirs, r.bytes), (2, 2, 20), "{:?}", r.failed);
+    }
 
     #[test]
     fn modes_parse() {
