@@ -571,3 +571,28 @@ async fn a_data_connection_that_never_opens_in_active_mode_fails_within_the_data
         started.elapsed()
     );
 }
+
+/// A reply carrying terminal escape sequences: they reach neither the error (status line,
+/// stderr) nor any log line, whatever its kind.
+#[tokio::test]
+async fn escape_sequences_in_replies_reach_no_terminal() {
+    let port = serve(
+        b"421 \x1b]52;c;aGVsbG8=\x07 \x1b[2J busy \x9b31m\r\n",
+        no_script(),
+    )
+    .await;
+    let (tap, mut rx) = new_tap();
+    let err = match FtpSession::connect(opts(port), tap.clone()).await {
+        Ok(_) => panic!("a 421 greeting logged in"),
+        Err(e) => e,
+    };
+    tap.error(format!("connection failed: {err}"));
+    let text = err.to_string();
+    assert!(text.contains("421") && text.contains("busy"), "{text}");
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    let log = drain(&mut rx);
+    assert!(!log.is_empty());
+    for l in &log {
+        assert!(!l.text.chars().any(char::is_control), "{l:?}");
+    }
+}

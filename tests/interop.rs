@@ -1197,7 +1197,10 @@ async fn file_ops(var: &str) {
     std::os::unix::fs::symlink(".", on_disk.join("self")).expect("a link to itself");
     // Something next to the tree that a walk through `up` would reach.
     let sentinel = skiff::ftp::session::remote_join(&home, &format!("keep-{}", stamp()));
-    ok(ops::run(&mut s, &FsOp::Touch(sentinel.clone())).await, "touch sentinel");
+    ok(
+        ops::run(&mut s, &FsOp::Touch(sentinel.clone())).await,
+        "touch sentinel",
+    );
     let size = ops::run(
         &mut s,
         &FsOp::Size(vec![Target {

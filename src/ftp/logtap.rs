@@ -92,6 +92,12 @@ impl Tap {
     }
 
     pub fn emit(&self, kind: LogKind, text: String) {
+        // Notes and errors quote servers too (a reply's text in an error): nothing in them
+        // may reach a terminal, a saved log or the clipboard as a control sequence.
+        let text = match kind {
+            LogKind::Info | LogKind::Warn | LogKind::Error => sanitize_lines(&text),
+            _ => text,
+        };
         if let Some(tx) = &self.inner.tx {
             // A closed receiver means the UI is gone; there is nobody left to tell.
             let _ = tx.send(LogEvent {
@@ -117,6 +123,9 @@ impl Tap {
 
     /// Record a command line we sent, masking secrets.
     pub fn command(&self, line: &str) {
+        // A new command: any reply still open (the connection broke in the middle of one) is
+        // over.
+        self.inner.open_reply.store(0, Ordering::Relaxed);
         self.emit(
             LogKind::Command,
             mask_command(line.trim_end_matches(['\r', '\n'])),
@@ -171,8 +180,24 @@ pub fn mask_command(line: &str) -> String {
     }
 }
 
+/// [`sanitize`], keeping line breaks and tabs.
+fn sanitize_lines(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// Control characters from a hostile server must not reach the terminal.
-fn sanitize(s: &str) -> String {
+pub(crate) fn sanitize(s: &str) -> String {
     super::encoding::display(s)
         .chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })

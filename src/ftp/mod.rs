@@ -94,15 +94,19 @@ impl From<suppaftp::FtpError> for FtpError {
                     .trim()
                     .to_string();
                 match reply_code(&last).or_else(|| reply_code(body.trim_start())) {
+                    // The server's words go into error messages, the status line and stderr:
+                    // no control characters.
                     Some(code) => FtpError::Reply {
                         code,
-                        text: last.get(4..).unwrap_or("").trim().to_string(),
+                        text: logtap::sanitize(last.get(4..).unwrap_or("").trim()),
                     },
-                    None => FtpError::Protocol(format!("unexpected reply: {}", last)),
+                    None => {
+                        FtpError::Protocol(format!("unexpected reply: {}", logtap::sanitize(&last)))
+                    }
                 }
             }
             suppaftp::FtpError::ConnectionError(io) => FtpError::Connection(io.to_string()),
-            other => FtpError::Protocol(other.to_string()),
+            other => FtpError::Protocol(logtap::sanitize(&other.to_string())),
         }
     }
 }

@@ -121,23 +121,21 @@ impl LogPanel {
                     continue;
                 }
             }
-            if self.filter.errors_only && !is_error(l) {
-                continue;
-            }
-            if let Some(t) = &self.filter.tag
-                && *t != l.tag
-            {
-                continue;
-            }
-            if !text.is_empty()
-                && !l.text.to_lowercase().contains(&text)
-                && !l.tag.to_lowercase().contains(&text)
-            {
+            if !self.passes(l, &text) {
                 continue;
             }
             out.push(i);
         }
         out
+    }
+
+    /// Whether `l` passes the filters (errors only, one connection, text; `text` lowercase).
+    fn passes(&self, l: &LogLine, text: &str) -> bool {
+        (is_error(l) || !self.filter.errors_only)
+            && self.filter.tag.as_ref().is_none_or(|t| *t == l.tag)
+            && (text.is_empty()
+                || l.text.to_lowercase().contains(text)
+                || l.tag.to_lowercase().contains(text))
     }
 
     /// How many lines of `line`'s reply are hidden while it is folded (0: none, or not the
@@ -201,12 +199,19 @@ impl LogPanel {
         let time = chrono::DateTime::<chrono::Local>::from(e.at)
             .format("%H:%M:%S")
             .to_string();
-        if self.lines.len() == self.capacity {
+        // The line under the cursor (an index into `lines`), to find it again afterwards: the
+        // view shifts by what the filters show of the line dropped and the line added.
+        let under_cursor = self.cursor.and_then(|c| self.view().get(c).copied());
+        let dropped = self.lines.len() == self.capacity;
+        if dropped {
             self.lines.pop_front();
-            self.cursor = self.cursor.map(|c| c.saturating_sub(1));
         }
         // Lines of one multi-line reply share a group (per connection: replies of different
-        // connections interleave).
+        // connections interleave). A command ends whatever reply was left open (a connection
+        // that broke in the middle of one).
+        if e.kind == LogKind::Command {
+            self.open.remove(&e.tag);
+        }
         let group = match e.kind {
             LogKind::Reply { last, .. } => {
                 let open = self.open.get(&e.tag).copied();
@@ -226,7 +231,7 @@ impl LogPanel {
             }
             _ => None,
         };
-        self.lines.push_back(LogLine {
+        let line = LogLine {
             time,
             at: e.at,
             group,
@@ -234,10 +239,21 @@ impl LogPanel {
             kind: e.kind,
             text: e.text,
             explanation,
-        });
-        if self.scroll > 0 {
+        };
+        let shown = self.passes(&line, &self.filter.text.to_lowercase());
+        self.lines.push_back(line);
+        if self.scroll > 0 && shown {
             // Stay on the same lines while the user reads back.
             self.scroll = (self.scroll + 1).min(self.lines.len().saturating_sub(1));
+        }
+        if let Some(at) = under_cursor {
+            let view = self.view();
+            self.cursor = Some(match at.checked_sub(usize::from(dropped)) {
+                // The same line, or the nearest shown one before it (a reply folds again as it
+                // grows).
+                Some(at) => view.partition_point(|&i| i <= at).saturating_sub(1),
+                None => 0,
+            });
         }
     }
 
@@ -292,6 +308,46 @@ mod tests {
             Lang::En,
         );
         assert!(p.lines.back().unwrap().explanation.is_none());
+    }
+
+    /// The cursor stays on the line the user chose while the log fills up and drops its
+    /// oldest lines behind a filter (errors only) and while a reply folds as it grows.
+    #[test]
+    fn the_cursor_keeps_its_line_while_lines_come_and_go() {
+        let reply = |code: u16, last: bool, text: &str| ev(LogKind::Reply { code, last }, text);
+        let mut p = LogPanel::new(8);
+        p.push(reply(550, true, "550 first"), Lang::En);
+        p.push(ev(LogKind::Info, "note"), Lang::En);
+        p.push(reply(550, true, "550 second"), Lang::En);
+        p.filter.errors_only = true;
+        p.cursor = Some(1);
+        let at = |p: &LogPanel| p.lines[p.view()[p.cursor.unwrap()]].text.clone();
+        assert_eq!(at(&p), "550 second");
+        // Enough other lines to push "550 first" out, and more.
+        for i in 0..6 {
+            p.push(ev(LogKind::Info, &format!("n{i}")), Lang::En);
+            assert_eq!(at(&p), "550 second", "after {i}");
+        }
+        p.push(reply(550, true, "550 third"), Lang::En);
+        assert_eq!(at(&p), "550 second");
+        // Its own line dropped: the cursor goes to the first line shown.
+        for _ in 0..3 {
+            p.push(ev(LogKind::Info, "more"), Lang::En);
+        }
+        assert_eq!(at(&p), "550 third");
+
+        // Unfiltered, on the last line of a reply that is still growing: it folds, and the
+        // cursor stays on that reply.
+        let mut p = LogPanel::new(100);
+        p.push(reply(211, false, "211-Features"), Lang::En);
+        p.push(reply(211, false, " MLST"), Lang::En);
+        p.cursor = Some(1);
+        p.push(reply(211, false, " EPSV"), Lang::En);
+        assert_eq!(at(&p), "211-Features");
+        // A command closes a reply the connection never finished.
+        p.push(ev(LogKind::Command, "NOOP"), Lang::En);
+        p.push(reply(200, true, "200 ok"), Lang::En);
+        assert!(p.lines.back().unwrap().group.is_none());
     }
 
     #[test]
