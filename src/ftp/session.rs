@@ -127,10 +127,27 @@ pub struct RetryWait {
     pub reason: String,
 }
 
+/// Whether an error text says the network failed (rather than the peers disagreeing).
+fn network_broke(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
+        "reset",
+        "eof",
+        "end of file",
+        "broken pipe",
+        "timed out",
+        "aborted",
+        "not connected",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
 /// Whether a failed connect is worth another attempt (see [`ConnectRetry`]).
 pub fn retryable(e: &FtpError) -> bool {
     match e {
-        FtpError::Reply { code, .. } => (400..500).contains(code),
+        // 430 and 434 (RFC 7151: invalid credentials, host unavailable) do not pass.
+        FtpError::Reply { code, .. } => (400..500).contains(code) && !matches!(code, 430 | 434),
         FtpError::Timeout { .. } => true,
         // Refused, reset, unreachable: maybe not in a moment. An unknown host stays unknown.
         FtpError::Connection(m) => {
@@ -179,7 +196,8 @@ impl FtpSession {
                         }
                     }
                     attempt += 1;
-                    delay = (delay * 2).min(Duration::from_secs(60));
+                    // Doubling up to a minute (or the first wait, if that was set longer).
+                    delay = (delay * 2).min(Duration::from_secs(60).max(retry.first_wait));
                 }
                 Err(e) => return Err(e),
             }
@@ -423,9 +441,13 @@ async fn open_control(
                     "the server refused AUTH TLS ({code} {text}); FTPS is required, so skiff \
                      does not fall back to plain FTP"
                 )),
-                // A handshake that fails for another reason than the certificate (a reset, bytes
-                // that are not TLS) is a failed connection: worth another try, unlike a refusal.
-                FtpError::Protocol(p) => FtpError::Connection(format!("TLS handshake: {p}")),
+                // A handshake the network broke (a reset, the connection closed) is a failed
+                // connection, worth another try; one the peers disagreed on (an alert, no common
+                // version or cipher, a bad name) fails the same way every time.
+                FtpError::Protocol(p) if network_broke(&p) => {
+                    FtpError::Connection(format!("TLS handshake: {p}"))
+                }
+                FtpError::Protocol(p) => FtpError::Tls(format!("handshake: {p}")),
                 other => other,
             })
         }
@@ -1626,6 +1648,32 @@ async fn resolve(host: &str, port: u16, t: Duration) -> Result<SocketAddr, FtpEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_tried_again_when_connecting() {
+        let reply = |code| FtpError::Reply {
+            code,
+            text: String::new(),
+        };
+        assert!(retryable(&reply(421)));
+        assert!(retryable(&reply(450)));
+        for final_code in [430, 434, 530, 550] {
+            assert!(!retryable(&reply(final_code)), "{final_code}");
+        }
+        assert!(retryable(&FtpError::Connection(
+            "Connection refused (os error 111)".into()
+        )));
+        assert!(!retryable(&FtpError::Connection(
+            "failed to lookup address information".into()
+        )));
+        assert!(!retryable(&FtpError::Tls(
+            "handshake: received fatal alert".into()
+        )));
+        assert!(network_broke("Connection reset by peer (os error 104)"));
+        assert!(network_broke("tls handshake eof"));
+        assert!(!network_broke("received fatal alert: ProtocolVersion"));
+        assert!(!network_broke("invalid dns name"));
+    }
 
     #[test]
     fn remote_paths() {

@@ -26,8 +26,12 @@ pub enum UrlError {
     Scheme(String),
     #[error("the URL has no host")]
     NoHost,
-    #[error("bad port {0:?} (expected 1-65535)")]
-    Port(String),
+    /// The text is not shown: with a `/` left unencoded in a password, the password is what
+    /// lands where the port should be.
+    #[error(
+        "bad port (expected 1-65535; a '/', '@' or ':' in a user name or password must be written %2F, %40, %3A)"
+    )]
+    Port,
     #[error("bad percent-encoding in the URL")]
     Percent,
     #[error("control characters are not allowed in a URL")]
@@ -115,7 +119,7 @@ impl FtpUrl {
             None | Some("") => 21,
             Some(p) => match p.parse::<u16>() {
                 Ok(n) if n > 0 => n,
-                _ => return Err(UrlError::Port(p.to_string())),
+                _ => return Err(UrlError::Port),
             },
         };
         let path = match path {
@@ -182,11 +186,11 @@ mod tests {
             Err(UrlError::Scheme("http".into()))
         );
         assert_eq!(FtpUrl::parse("ftp://:21/"), Err(UrlError::NoHost));
-        assert_eq!(FtpUrl::parse("ftp://h:0"), Err(UrlError::Port("0".into())));
-        assert_eq!(
-            FtpUrl::parse("ftp://h:99999"),
-            Err(UrlError::Port("99999".into()))
-        );
+        assert_eq!(FtpUrl::parse("ftp://h:0"), Err(UrlError::Port));
+        assert_eq!(FtpUrl::parse("ftp://h:99999"), Err(UrlError::Port));
+        // A password with an unencoded '/' is never repeated in the error.
+        let e = FtpUrl::parse("ftp://u:se/cret@h/").unwrap_err().to_string();
+        assert!(!e.contains("cret") && !e.contains("\"se\""), "{e}");
         assert_eq!(
             FtpUrl::parse("ftp://h/%0d%0aDELE%20x"),
             Err(UrlError::Control)
