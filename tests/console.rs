@@ -99,3 +99,45 @@ async fn raw_commands_and_their_replies_in_the_log() {
     assert!(server.root.join("README.txt").exists());
     s.quit().await;
 }
+
+/// A typed command's names are the remote pane's: the browsing actor puts the server in the
+/// pane's directory first, wherever an earlier listing or count left it.
+#[tokio::test]
+async fn a_typed_command_runs_in_the_panes_directory() {
+    use skiff::state::{Event, Nav};
+    let server = demo::start(DemoOptions::default()).await.unwrap();
+    let mut o = ConnectOptions::new(
+        "127.0.0.1",
+        server.port,
+        Some("demo"),
+        Some(Secret::new("demo")),
+    );
+    o.timeout = Duration::from_secs(10);
+    let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
+    let (ltx, _lrx) = tokio::sync::mpsc::unbounded_channel();
+    let h = skiff::app::remote::spawn(o, 1, etx, ltx);
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(10), erx.recv())
+            .await
+            .expect("an event in time")
+            .expect("the actor is alive")
+    };
+    assert!(matches!(next().await, Event::Connected { req: 1, .. }));
+    // The server is in /docs now; the pane (say) in /dir with spaces.
+    h.list(Nav::To("/docs".into()), 2);
+    assert!(matches!(next().await, Event::Listed { req: 2, .. }));
+    h.quote("SIZE hello world.txt".into(), "/dir with spaces".into(), 3);
+    match next().await {
+        Event::Quoted { req: 3, result } => assert_eq!(result.unwrap().0, 213),
+        other => panic!("{other:?}"),
+    }
+    h.raw_listing("NLST".into(), "/docs".into(), 4);
+    match next().await {
+        Event::Viewed { req: 4, result, .. } => {
+            let text = String::from_utf8_lossy(&result.unwrap().0).into_owned();
+            assert!(!text.contains("hello world.txt"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+    h.quit();
+}

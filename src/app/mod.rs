@@ -507,8 +507,8 @@ impl Runner {
                     });
                 }
             },
-            Effect::Quote { line, req } => match &self.remote {
-                Some(h) => h.quote(line, req),
+            Effect::Quote { line, dir, req } => match &self.remote {
+                Some(h) => h.quote(line, dir, req),
                 None => {
                     let _ = self.events.send(Event::Quoted {
                         req,
@@ -516,8 +516,8 @@ impl Runner {
                     });
                 }
             },
-            Effect::RawListing { line, req } => match &self.remote {
-                Some(h) => h.raw_listing(line, req),
+            Effect::RawListing { line, dir, req } => match &self.remote {
+                Some(h) => h.raw_listing(line, dir, req),
                 None => {
                     let _ = self.events.send(Event::Viewed {
                         req,

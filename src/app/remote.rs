@@ -34,8 +34,10 @@ enum Cmd {
         name: String,
         req: u64,
     },
+    /// A typed command, sent with the server in `dir` (the remote pane's directory).
     Quote {
         line: String,
+        dir: String,
         req: u64,
     },
     Facts {
@@ -43,6 +45,7 @@ enum Cmd {
     },
     RawListing {
         line: String,
+        dir: String,
         req: u64,
     },
     Quit,
@@ -75,11 +78,13 @@ impl Handle {
     pub fn facts(&self, req: u64) {
         let _ = self.tx.send(Cmd::Facts { req });
     }
-    pub fn quote(&self, line: String, req: u64) {
-        let _ = self.tx.send(Cmd::Quote { line, req });
+    /// A typed command; `dir` is where the remote pane is, so that names in it mean what the
+    /// user sees (a size count or a failed listing may have left the server elsewhere).
+    pub fn quote(&self, line: String, dir: String, req: u64) {
+        let _ = self.tx.send(Cmd::Quote { line, dir, req });
     }
-    pub fn raw_listing(&self, line: String, req: u64) {
-        let _ = self.tx.send(Cmd::RawListing { line, req });
+    pub fn raw_listing(&self, line: String, dir: String, req: u64) {
+        let _ = self.tx.send(Cmd::RawListing { line, dir, req });
     }
     pub fn listing_line(&self, dir: String, name: String, req: u64) {
         let _ = self.tx.send(Cmd::ListingLine { dir, name, req });
@@ -123,6 +128,15 @@ impl Handle {
     pub fn cancel(&self) {
         self.task.abort();
     }
+}
+
+/// Put the server in `dir` unless it is there already (a typed command's names are the
+/// pane's).
+async fn in_dir(session: &mut FtpSession, dir: &str) -> Result<(), crate::ftp::FtpError> {
+    if dir.is_empty() || session.cwd() == dir {
+        return Ok(());
+    }
+    session.cwd_to(dir).await.map(|_| ())
 }
 
 /// Log in again after the browsing connection was lost or fell out of step (`why`), and go
@@ -225,8 +239,11 @@ pub fn spawn(
                     let result = fetch_to_temp(&mut session, &path, &name).await;
                     let _ = events.send(Event::FetchedForEdit { req, result });
                 }
-                Cmd::Quote { line, req } => {
-                    let r = session.raw_command(&line).await;
+                Cmd::Quote { line, dir, req } => {
+                    let r = match in_dir(&mut session, &dir).await {
+                        Ok(()) => session.raw_command(&line).await,
+                        Err(e) => Err(e),
+                    };
                     // A typed command that timed out or got a reply skiff could not read may
                     // have left replies unread: the next command would get this one's.
                     let out_of_step = r.as_ref().err().filter(|e| {
@@ -258,11 +275,16 @@ pub fn spawn(
                         .map_err(|e| ErrorInfo::from(&e));
                     let _ = events.send(Event::ServerFacts { req, result });
                 }
-                Cmd::RawListing { line, req } => {
-                    let result = session
-                        .raw_listing(&line, crate::state::view::VIEW_LIMIT)
-                        .await
-                        .map_err(|e| ErrorInfo::from(&e));
+                Cmd::RawListing { line, dir, req } => {
+                    let result = match in_dir(&mut session, &dir).await {
+                        Ok(()) => {
+                            session
+                                .raw_listing(&line, crate::state::view::VIEW_LIMIT)
+                                .await
+                        }
+                        Err(e) => Err(e),
+                    }
+                    .map_err(|e| ErrorInfo::from(&e));
                     let _ = events.send(Event::Viewed {
                         req,
                         title: line,

@@ -341,15 +341,18 @@ pub enum Effect {
         path: String,
         text: String,
     },
-    /// A command typed on the command line, sent on the browsing connection.
+    /// A command typed on the command line, sent on the browsing connection with the server
+    /// in `dir` (the remote pane's directory).
     Quote {
         line: String,
+        dir: String,
         req: u64,
     },
     /// A listing command typed on the command line: its output for the pager
     /// ([`Event::Viewed`]).
     RawListing {
         line: String,
+        dir: String,
         req: u64,
     },
     /// The line the server's listing of `dir` gives for `name` (for the info dialog).

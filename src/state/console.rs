@@ -335,7 +335,11 @@ impl State {
                 let req = self.req();
                 self.set_status(tr!("Sent {command}…", command = line), false);
                 self.quoting = Some((req, line.clone(), false));
-                vec![Effect::Quote { line, req }]
+                vec![Effect::Quote {
+                    line,
+                    dir: self.remote.path.clone(),
+                    req,
+                }]
             }
             Plan::Listing(line) => {
                 let req = self.req();
@@ -347,7 +351,11 @@ impl State {
                     ),
                     false,
                 );
-                vec![Effect::RawListing { line, req }]
+                vec![Effect::RawListing {
+                    line,
+                    dir: self.remote.path.clone(),
+                    req,
+                }]
             }
             Plan::Download(name) => {
                 let src = remote(&name);
@@ -466,7 +474,11 @@ impl State {
         let req = self.req();
         self.quoting = Some((req, line.clone(), true));
         self.set_status(tr!("Sent {command}…", command = line), false);
-        vec![Effect::Quote { line, req }]
+        vec![Effect::Quote {
+            line,
+            dir: self.remote.path.clone(),
+            req,
+        }]
     }
 
     /// The reply to a typed command.

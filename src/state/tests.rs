@@ -1797,7 +1797,7 @@ fn the_command_line_sends_maps_refuses_and_remembers() {
     };
     // Raw: sent, and the reply lands in the status with its meaning.
     let req = match typed(&mut s, "syst").as_slice() {
-        [Effect::Quote { line, req }] => {
+        [Effect::Quote { line, req, .. }] => {
             assert_eq!(line, "SYST");
             *req
         }
@@ -1856,7 +1856,7 @@ fn the_command_line_sends_maps_refuses_and_remembers() {
         .update(Action::Input(KeyPress::plain(Key::Char('y'))))
         .as_slice()
     {
-        [Effect::Quote { line, req }] => {
+        [Effect::Quote { line, req, .. }] => {
             assert_eq!(line, &want);
             *req
         }
