@@ -308,12 +308,25 @@ pub fn spawn(
                     // On the browsing connection, in order with listings. A connection that
                     // was lost shows in the report; the next listing reconnects.
                     let report = crate::fs::ops::run(&mut session, &op).await;
+                    let lost = report.lost;
                     let _ = events.send(Event::FsDone {
                         side: Side::Remote,
                         req,
                         op,
                         report,
                     });
+                    // Lost or timed out on the way: a late reply would answer the next command,
+                    // so log in again now, back where the operation started.
+                    if lost {
+                        let dir = session.cwd().to_string();
+                        let why = crate::ftp::FtpError::Connection(
+                            "the connection was lost during the operation".into(),
+                        );
+                        match relogin(&opts, &tap, &events, &dir, &why).await {
+                            Some(s) => session = s,
+                            None => return,
+                        }
+                    }
                 }
                 Cmd::List { nav, req } => {
                     let mut result = list(&mut session, &nav).await;

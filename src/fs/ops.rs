@@ -83,11 +83,22 @@ pub struct OpReport {
     pub dirs: usize,
     /// What could not be done: the path and why (with the server's reply when there was one).
     pub failed: Vec<(String, String)>,
+    /// The connection was lost (or timed out) on the way: the operation stopped there, and
+    /// the connection must not be used again (a late reply would answer the next command).
+    pub lost: bool,
 }
 
 impl OpReport {
     fn fail(&mut self, path: &str, e: impl std::fmt::Display) {
         self.failed.push((path.to_string(), e.to_string()));
+    }
+
+    /// Record a failure; true when it lost the connection (then nothing more is tried).
+    fn failed_with(&mut self, path: &str, e: FsError) -> bool {
+        let lost = matches!(&e, FsError::Ftp(f) if f.is_connection_lost());
+        self.fail(path, e);
+        self.lost |= lost;
+        lost
     }
 }
 
@@ -95,21 +106,35 @@ impl OpReport {
 pub async fn run<F: FileSystem>(fs: &mut F, op: &FsOp) -> OpReport {
     let mut r = OpReport::default();
     match op {
-        FsOp::Mkdir(p) => note(&mut r, p, fs.mkdir(p).await),
-        FsOp::Touch(p) => note(&mut r, p, fs.create_file(p).await),
-        FsOp::Rename { from, to } => note(&mut r, from, fs.rename(from, to).await),
+        FsOp::Mkdir(p) => {
+            note(&mut r, p, fs.mkdir(p).await);
+        }
+        FsOp::Touch(p) => {
+            note(&mut r, p, fs.create_file(p).await);
+        }
+        FsOp::Rename { from, to } => {
+            note(&mut r, from, fs.rename(from, to).await);
+        }
         FsOp::Delete(targets) => {
             for t in targets {
+                if r.lost {
+                    break;
+                }
                 delete_tree(fs, t, &mut r).await;
             }
         }
         FsOp::Chmod { paths, mode } => {
             for p in paths {
-                note(&mut r, p, fs.chmod(p, *mode).await);
+                if note(&mut r, p, fs.chmod(p, *mode).await) {
+                    break;
+                }
             }
         }
         FsOp::Size(targets) => {
             for t in targets {
+                if r.lost {
+                    break;
+                }
                 size_tree(fs, t, &mut r).await;
             }
         }
@@ -117,10 +142,14 @@ pub async fn run<F: FileSystem>(fs: &mut F, op: &FsOp) -> OpReport {
     r
 }
 
-fn note(r: &mut OpReport, path: &str, result: Result<(), FsError>) {
+/// Count a success or record a failure; true when the connection was lost.
+fn note(r: &mut OpReport, path: &str, result: Result<(), FsError>) -> bool {
     match result {
-        Ok(()) => r.done += 1,
-        Err(e) => r.fail(path, e),
+        Ok(()) => {
+            r.done += 1;
+            false
+        }
+        Err(e) => r.failed_with(path, e),
     }
 }
 
@@ -191,15 +220,17 @@ async fn delete_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport)
     while let Some((step, listed, failed_before)) = stack.pop() {
         let dir = step.path.clone();
         if listed {
-            if r.failed.len() == failed_before {
-                note(r, &dir, fs.remove_dir(&dir).await);
+            if r.failed.len() == failed_before && note(r, &dir, fs.remove_dir(&dir).await) {
+                return;
             }
             continue;
         }
         let listing = match fs.list(&dir).await {
             Ok(l) => l,
             Err(e) => {
-                r.fail(&dir, e);
+                if r.failed_with(&dir, e) {
+                    return;
+                }
                 continue;
             }
         };
@@ -232,8 +263,8 @@ async fn delete_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport)
                     false,
                     0,
                 ));
-            } else {
-                note(r, &path, fs.remove_file(&path).await);
+            } else if note(r, &path, fs.remove_file(&path).await) {
+                return;
             }
         }
     }
@@ -255,7 +286,9 @@ async fn size_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport) {
         let listing = match fs.list(&step.path).await {
             Ok(l) => l,
             Err(e) => {
-                r.fail(&step.path, e);
+                if r.failed_with(&step.path, e) {
+                    return;
+                }
                 continue;
             }
         };
@@ -328,6 +361,8 @@ mod tests {
         dirs: HashMap<String, Vec<(String, EntryKind)>>,
         links: HashMap<String, String>,
         removed: Vec<String>,
+        /// The connection times out at this removal.
+        dies_at: Option<usize>,
     }
 
     impl FileSystem for Lying {
@@ -365,6 +400,12 @@ mod tests {
             Ok(())
         }
         async fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
+            if self.dies_at == Some(self.removed.len()) {
+                return Err(FsError::Ftp(crate::ftp::FtpError::Timeout {
+                    after: std::time::Duration::from_secs(20),
+                    what: "DELE",
+                }));
+            }
             self.removed.push(path.to_string());
             Ok(())
         }
@@ -422,6 +463,24 @@ mod tests {
         }
         assert!(r.failed.iter().any(|(_, why)| why.contains("a link?")));
         assert!(!fs.removed.contains(&"/top/site/".to_string()));
+
+        // The connection dies at the second removal: nothing more is sent on it.
+        let mut fs = lying();
+        fs.dies_at = Some(1);
+        let two = vec![
+            site.clone(),
+            Target {
+                path: "/top/keep.txt".into(),
+                kind: EntryKind::File,
+            },
+        ];
+        let r = run(&mut fs, &FsOp::Delete(two)).await;
+        assert!(r.lost, "{r:?}");
+        assert_eq!(fs.removed.len(), 1, "{:?}", fs.removed);
+        assert!(
+            r.failed.iter().any(|(_, why)| why.contains("timed out")),
+            "{r:?}"
+        );
 
         // Counting sizes walks the real tree once.
         let mut fs = lying();
