@@ -1258,7 +1258,11 @@ impl FtpSession {
         let fresh = FtpSession::connect(self.opts.clone(), self.tap.clone()).await?;
         let old = std::mem::replace(self, fresh);
         let _ = tokio::time::timeout(Duration::from_secs(2), old.quit()).await;
-        self.cwd_to(&dir).await?;
+        // Transfers name absolute paths: a directory that is gone by now (a tree being
+        // deleted) is no reason to fail the login.
+        if let Err(e) = self.cwd_to(&dir).await {
+            self.tap.warn(format!("logged in again, but not back in {dir}: {e}"));
+        }
         // The transfer this login is for was to run in the type set before it.
         self.set_ascii(ascii).await
     }

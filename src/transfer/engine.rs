@@ -1286,6 +1286,11 @@ impl Core {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
         let mut next_tick = Instant::now() + TICK;
         loop {
+            // A retry whose wait is over is free to go (dispatch treats "no entry" the same);
+            // keeping it would wake this loop at once, over and over, while every worker is
+            // busy.
+            let now = Instant::now();
+            self.not_before.retain(|_, t| *t > now);
             let wake = {
                 let mut w: Option<Instant> = None;
                 if !self.running.is_empty() {
