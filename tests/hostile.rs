@@ -596,3 +596,21 @@ async fn escape_sequences_in_replies_reach_no_terminal() {
         assert!(!l.text.chars().any(char::is_control), "{l:?}");
     }
 }
+
+/// A multi-line reply with a line inside that looks like an end (`200 …` within `211-`):
+/// suppaftp stops there, so the rest would answer the next command. It is a protocol error,
+/// which makes the command line log in again (tests/e2e_console.rs covers that part).
+#[tokio::test]
+async fn a_multi_line_reply_torn_by_an_inner_code_is_a_protocol_error() {
+    let script: Script = Arc::new(|cmd| {
+        cmd.starts_with("STAT")
+            .then(|| Act::Reply(b"211-Status\r\n200 looks like an end\r\n211 End\r\n".to_vec()))
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let (tap, _rx) = new_tap();
+    let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
+    match s.raw_command("STAT").await {
+        Err(FtpError::Protocol(why)) => assert!(why.contains("out of step"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}

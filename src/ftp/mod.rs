@@ -81,11 +81,29 @@ pub fn reply_code(text: &str) -> Option<u16> {
     }
 }
 
+/// A multi-line reply must end with its own code (`211-` … `211 End`). suppaftp stops at the
+/// first line that looks like an end (`200 x` inside a `211-` reply): the rest would answer
+/// the next command. Such a reply is a protocol error, so the connection is not used again.
+pub fn torn_reply(body: &str) -> Option<FtpError> {
+    let mut lines = body.trim_end().lines();
+    let first = lines.next()?;
+    let last = lines.last()?;
+    let (a, b) = (reply_code(first)?, reply_code(last)?);
+    (first.as_bytes().get(3) == Some(&b'-') && a != b).then(|| {
+        FtpError::Protocol(format!(
+            "a {a} reply ended with a {b} line: the server's replies are out of step"
+        ))
+    })
+}
+
 impl From<suppaftp::FtpError> for FtpError {
     fn from(e: suppaftp::FtpError) -> Self {
         match e {
             suppaftp::FtpError::UnexpectedResponse(resp) => {
                 let body = String::from_utf8_lossy(&resp.body);
+                if let Some(torn) = torn_reply(&body) {
+                    return torn;
+                }
                 let last = body
                     .trim_end()
                     .lines()

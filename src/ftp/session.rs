@@ -860,6 +860,9 @@ impl FtpSession {
             }))
             .await?;
         let body = String::from_utf8_lossy(&resp.body);
+        if let Some(torn) = super::torn_reply(&body) {
+            return Err(torn);
+        }
         Ok(body.trim_end().lines().last().unwrap_or("").to_string())
     }
 
@@ -1261,7 +1264,8 @@ impl FtpSession {
         // Transfers name absolute paths: a directory that is gone by now (a tree being
         // deleted) is no reason to fail the login.
         if let Err(e) = self.cwd_to(&dir).await {
-            self.tap.warn(format!("logged in again, but not back in {dir}: {e}"));
+            self.tap
+                .warn(format!("logged in again, but not back in {dir}: {e}"));
         }
         // The transfer this login is for was to run in the type set before it.
         self.set_ascii(ascii).await
