@@ -103,13 +103,27 @@ pub struct ToCrlf {
 }
 
 impl ToCrlf {
+    /// Copies the runs between line feeds whole (found with `memchr`), adding a CR before a
+    /// LF that has none.
     pub fn convert(&mut self, input: &[u8], out: &mut Vec<u8>) {
         out.reserve(input.len() + input.len() / 16);
-        for &b in input {
-            if b == b'\n' && !self.last_cr {
+        let mut rest = input;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            out.extend_from_slice(&rest[..i]);
+            let cr_before = if i == 0 {
+                self.last_cr
+            } else {
+                rest[i - 1] == b'\r'
+            };
+            if !cr_before {
                 out.push(b'\r');
             }
-            out.push(b);
+            out.push(b'\n');
+            self.last_cr = false;
+            rest = &rest[i + 1..];
+        }
+        out.extend_from_slice(rest);
+        if let Some(&b) = rest.last() {
             self.last_cr = b == b'\r';
         }
     }
@@ -123,21 +137,31 @@ pub struct ToLf {
 }
 
 impl ToLf {
+    /// Copies the runs between carriage returns whole (found with `memchr`), dropping a CR
+    /// that a LF follows.
     pub fn convert(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        out.reserve(input.len());
-        for &b in input {
-            if self.held_cr {
-                self.held_cr = false;
-                if b != b'\n' {
-                    out.push(b'\r');
-                }
-            }
-            if b == b'\r' {
-                self.held_cr = true;
-            } else {
-                out.push(b);
-            }
+        out.reserve(input.len() + 1);
+        let mut rest = input;
+        if rest.is_empty() {
+            return;
         }
+        if std::mem::take(&mut self.held_cr) && rest[0] != b'\n' {
+            out.push(b'\r');
+        }
+        while let Some(i) = memchr::memchr(b'\r', rest) {
+            out.extend_from_slice(&rest[..i]);
+            match rest.get(i + 1) {
+                // The last byte: whether it pairs with a LF is for the next chunk to say.
+                None => {
+                    self.held_cr = true;
+                    return;
+                }
+                Some(b'\n') => {}
+                Some(_) => out.push(b'\r'),
+            }
+            rest = &rest[i + 1..];
+        }
+        out.extend_from_slice(rest);
     }
 
     /// The end of the data: a CR still held is written.
@@ -204,6 +228,58 @@ mod tests {
         }
         assert_eq!(down(&[b"end\r"]), b"end\r");
         assert_eq!(up(&[b""]), b"");
+    }
+
+    /// The byte-at-a-time definitions the block-copying converters must agree with.
+    fn up_by_byte(input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut last_cr = false;
+        for &b in input {
+            if b == b'\n' && !last_cr {
+                out.push(b'\r');
+            }
+            out.push(b);
+            last_cr = b == b'\r';
+        }
+        out
+    }
+
+    fn down_by_byte(input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < input.len() {
+            if input[i] == b'\r' && input.get(i + 1) == Some(&b'\n') {
+                i += 1;
+                continue;
+            }
+            out.push(input[i]);
+            i += 1;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn block_copies_agree_with_the_byte_definitions(
+            // Mostly CR, LF and letters, so every pairing occurs.
+            data in proptest::collection::vec(
+                proptest::sample::select(vec![b'\r', b'\n', b'a', b'b', 0u8]),
+                0..200,
+            ),
+            cuts in proptest::collection::vec(0usize..200, 0..6),
+        ) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(data.len())).collect();
+            cuts.sort_unstable();
+            let mut chunks: Vec<&[u8]> = Vec::new();
+            let mut from = 0;
+            for c in cuts {
+                chunks.push(&data[from..c]);
+                from = c;
+            }
+            chunks.push(&data[from..]);
+            proptest::prop_assert_eq!(up(&chunks), up_by_byte(&data));
+            proptest::prop_assert_eq!(down(&chunks), down_by_byte(&data));
+        }
     }
 
     #[test]
