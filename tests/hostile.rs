@@ -614,3 +614,60 @@ async fn a_multi_line_reply_torn_by_an_inner_code_is_a_protocol_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A server without SIZE (502): sizes come from the directory's listing, so an existing file
+/// is seen (and `skip` skips it) instead of being taken for absent and overwritten.
+#[tokio::test]
+async fn without_size_the_listing_tells_what_exists() {
+    let script: Script = Arc::new(|cmd| {
+        if cmd.starts_with("LIST") {
+            Some(Act::Data(
+                b"-rw-r--r-- 1 u g 5 Nov 21 12:00 there.txt\r\n\
+                  drwxr-xr-x 2 u g 0 Nov 21 12:00 adir\r\n"
+                    .to_vec(),
+            ))
+        } else if cmd.starts_with("STOR") {
+            Some(Act::Reply(b"553 this test never stores\r\n".to_vec()))
+        } else {
+            None
+        }
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let (tap, mut rx) = new_tap();
+    let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
+    assert_eq!(s.size("/there.txt").await.unwrap(), Some(5));
+    assert_eq!(s.size("/absent.txt").await.unwrap(), None);
+    assert_eq!(
+        s.size("/adir").await.unwrap(),
+        None,
+        "a directory is not a file"
+    );
+    let said: Vec<String> = drain(&mut rx).into_iter().map(|e| e.text).collect();
+    assert_eq!(
+        said.iter().filter(|t| t.starts_with("SIZE")).count(),
+        1,
+        "SIZE is asked once, then the listing: {said:?}"
+    );
+    s.quit().await;
+
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("there.txt"), b"mine!").unwrap();
+    let spec = JobSpec {
+        direction: Direction::Upload,
+        kind: JobKind::File,
+        src: local.path().join("there.txt").to_string_lossy().into(),
+        dst: "/there.txt".into(),
+        size: None,
+        mtime: None,
+        is_move: false,
+    };
+    let mut run = Run::start(port, |c| c.on_exists = OnExists::Skip, spec);
+    run.settle().await;
+    let job = run.by_name("there.txt");
+    assert!(
+        matches!(job.state, JobState::Skipped { .. }),
+        "{:?}",
+        job.state
+    );
+    run.engine.shutdown().await;
+}

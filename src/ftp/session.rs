@@ -490,6 +490,8 @@ pub struct FtpSession {
     tls_seen: Option<Arc<std::sync::Mutex<super::tls::Seen>>>,
     /// `TYPE A` is in force (login sets `TYPE I`).
     ascii: bool,
+    /// The server answered `SIZE` with "not implemented": sizes come from listings.
+    no_size: bool,
 }
 
 /// What an FTPS control connection leaves for the session.
@@ -709,6 +711,7 @@ impl FtpSession {
                     data_tls,
                     tls_seen,
                     ascii: false,
+                    no_size: false,
                 })
             })
             .await
@@ -1171,6 +1174,9 @@ impl FtpSession {
     /// `SIZE path`: `None` when the file does not exist (550) or the server lacks SIZE.
     pub async fn size(&mut self, path: &str) -> Result<Option<u64>, FtpError> {
         check_line(path)?;
+        if self.no_size {
+            return self.size_from_listing(path).await;
+        }
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         let r = self
@@ -1181,6 +1187,15 @@ impl FtpSession {
             .await;
         match r {
             Ok(n) => Ok(Some(n as u64)),
+            // No SIZE on this server: "no such file" would be a guess (a transfer's on-exists
+            // choice would overwrite what it cannot see), so the directory's listing says.
+            Err(e) if matches!(e.code(), Some(500 | 502 | 504)) => {
+                self.no_size = true;
+                self.tap.info(format!(
+                    "the server has no SIZE ({e}): sizes come from directory listings"
+                ));
+                self.size_from_listing(path).await
+            }
             Err(e) if e.code().is_some_and(|c| c >= 500) => Ok(None),
             // A 213 with junk where the number should be: the size is unknown, not an error
             // (the reply was read whole, so the connection is still in step).
@@ -1192,6 +1207,28 @@ impl FtpSession {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The size of the file `path` as its directory's listing gives it (`None`: not there, or
+    /// not a file), for servers without `SIZE`. Leaves the server in that directory.
+    async fn size_from_listing(&mut self, path: &str) -> Result<Option<u64>, FtpError> {
+        let (dir, name) = match path.trim_end_matches('/').rsplit_once('/') {
+            Some(("", name)) => ("/".to_string(), name),
+            Some((dir, name)) => (dir.to_string(), name),
+            None => (self.cwd.clone(), path),
+        };
+        if dir != self.cwd {
+            match self.cwd_to(&dir).await {
+                Ok(_) => {}
+                Err(e) if e.code().is_some_and(|c| c >= 500) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+        let entries = self.list_cwd().await?;
+        Ok(entries
+            .iter()
+            .find(|e| e.name == name && e.kind == crate::fs::EntryKind::File)
+            .map(|e| e.size))
     }
 
     /// Open a download of `path`, starting at `offset` (sends `REST` first when non-zero).
