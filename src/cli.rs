@@ -541,7 +541,11 @@ impl BookmarkFields {
                 c if c.starts_with("command:") => {
                     PasswordSource::Command(c[8..].trim().to_string())
                 }
-                other => bail!("--password takes ask, keyring or command:CMD, not {other:?}"),
+                // The value is not repeated: it may be the password itself.
+                _ => bail!(
+                    "--password takes ask, keyring or command:CMD (never the password itself: \
+                     store it with --password-to-keyring)"
+                ),
             };
         }
         if let Some(v) = self.anonymous {

@@ -373,7 +373,18 @@ fn main() -> anyhow::Result<()> {
         let profile = store
             .get(&name)
             .map_err(|e| anyhow::anyhow!("{e}"))?
-            .with_context(|| format!("{name:?} is neither an ftp:// URL nor a saved bookmark (see `skiff bookmarks list`)"))?;
+            .with_context(|| {
+                // What looks like credentials is not repeated on the terminal.
+                if name.contains('@') || name.contains("://") {
+                    "that is neither an ftp://, ftpes:// or ftps:// URL nor a saved bookmark \
+                     (see `skiff bookmarks list`)"
+                        .to_string()
+                } else {
+                    format!(
+                        "{name:?} is neither an ftp:// URL nor a saved bookmark (see `skiff bookmarks list`)"
+                    )
+                }
+            })?;
         if let Some(dir) = &profile.local_dir {
             launch.local_dir = dir.clone();
         }

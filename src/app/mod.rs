@@ -642,6 +642,8 @@ fn run_editor(file: &str) -> Result<bool, String> {
     let before = fingerprint(&p);
     let editor = editor_command();
     let status = std::process::Command::new("sh")
+        // The editor has no business with a password given to skiff.
+        .env_remove("SKIFF_PASSWORD")
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
         .arg("sh")

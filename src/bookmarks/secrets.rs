@@ -132,7 +132,8 @@ pub(super) fn run_password_command(cmd: &str, timeout: Duration) -> Result<Secre
     };
     c.stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        .env_remove("SKIFF_PASSWORD");
     let mut child = c
         .spawn()
         .map_err(|e| BookmarkError::Command(format!("could not start the shell: {e}")))?;
@@ -209,9 +210,17 @@ fn password_from_output(
         };
         let err = String::from_utf8_lossy(stderr);
         let last = err.lines().rev().map(str::trim).find(|l| !l.is_empty());
+        // Whatever it printed as the password is not repeated from its error output.
+        let printed =
+            String::from_utf8_lossy(stdout.split(|b| *b == b'\n').next().unwrap_or_default())
+                .trim()
+                .to_string();
         return Err(BookmarkError::Command(match last {
             Some(l) => {
-                let short: String = l.chars().filter(|c| !c.is_control()).take(160).collect();
+                let mut short: String = l.chars().filter(|c| !c.is_control()).take(160).collect();
+                if !printed.is_empty() {
+                    short = short.replace(&printed, "****");
+                }
                 format!("{how}: {short}")
             }
             None => how,

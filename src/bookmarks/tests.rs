@@ -854,6 +854,16 @@ fn command_source_failures_are_clear_and_never_leak() {
         "{err}"
     );
 
+    // A command that prints the password and then fails with it in its error output: the
+    // error shown does not repeat it.
+    let err = resolve_password(
+        &with_command("echo hunter2; echo \"bad token hunter2\" >&2; exit 3"),
+        &kr,
+    )
+    .expect_err("fails");
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    assert!(err.to_string().contains("bad token ****"), "{err}");
+
     let err = resolve_password(&with_command("true"), &kr).expect_err("empty");
     assert!(err.to_string().contains("printed no password"), "{err}");
     let err = resolve_password(&with_command("printf '\\nhunter2\\n'"), &kr).expect_err("empty");

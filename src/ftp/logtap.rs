@@ -168,15 +168,14 @@ impl Tap {
 
 /// Replace the argument of commands that carry secrets.
 pub fn mask_command(line: &str) -> String {
-    let upper: String = line
-        .chars()
-        .take(5)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    if upper.starts_with("PASS") || upper.starts_with("ACCT") {
-        format!("{} ****", &upper[..4])
-    } else {
-        sanitize(line)
+    let mut words = line.split_whitespace();
+    let verb = words.next().unwrap_or_default().to_ascii_uppercase();
+    let second = words.next().unwrap_or_default().to_ascii_uppercase();
+    match (verb.as_str(), second.as_str()) {
+        (v, _) if v.starts_with("PASS") || v.starts_with("ACCT") => format!("{} ****", &v[..4]),
+        // Password changes some servers offer through SITE.
+        ("SITE", "PASSWD" | "CPWD" | "PASSWORD") => format!("SITE {second} ****"),
+        _ => sanitize(line),
     }
 }
 
@@ -306,6 +305,11 @@ mod tests {
         assert_eq!(mask_command("pass hunter2"), "PASS ****");
         assert_eq!(mask_command("PASS"), "PASS ****");
         assert_eq!(mask_command("ACCT secret"), "ACCT ****");
+        assert_eq!(mask_command("  PASS hunter2"), "PASS ****");
+        assert_eq!(mask_command("pass\thunter2"), "PASS ****");
+        assert_eq!(mask_command("PASShunter2"), "PASS ****");
+        assert_eq!(mask_command("site passwd old new"), "SITE PASSWD ****");
+        assert_eq!(mask_command("SITE CHMOD 644 x"), "SITE CHMOD 644 x");
         assert_eq!(mask_command("USER alice"), "USER alice");
         assert_eq!(mask_command("PASV"), "PASV");
     }

@@ -75,9 +75,11 @@ impl FtpUrl {
         } else if lower.starts_with("ftps://") {
             (&s[7..], TlsMode::Implicit)
         } else {
-            return Err(UrlError::Scheme(
-                s.split("://").next().unwrap_or(s).to_string(),
-            ));
+            // Only a scheme is repeated: text without "://" may be `user:password@host`.
+            return Err(UrlError::Scheme(match s.split_once("://") {
+                Some((scheme, _)) => scheme.chars().take(16).collect(),
+                None => "no scheme".to_string(),
+            }));
         };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], Some(&rest[i..])),
@@ -188,6 +190,9 @@ mod tests {
         assert_eq!(FtpUrl::parse("ftp://:21/"), Err(UrlError::NoHost));
         assert_eq!(FtpUrl::parse("ftp://h:0"), Err(UrlError::Port));
         assert_eq!(FtpUrl::parse("ftp://h:99999"), Err(UrlError::Port));
+        // Text without a scheme may be user:password@host: it is not repeated.
+        let e = FtpUrl::parse("alice:hunter2@h/x").unwrap_err().to_string();
+        assert!(!e.contains("hunter2"), "{e}");
         // A password with an unencoded '/' is never repeated in the error.
         let e = FtpUrl::parse("ftp://u:se/cret@h/").unwrap_err().to_string();
         assert!(!e.contains("cret") && !e.contains("\"se\""), "{e}");

@@ -115,7 +115,8 @@ pub fn plan(line: &str) -> Plan {
     if line.is_empty() {
         return Plan::Nothing;
     }
-    let (verb, arg) = match line.split_once(' ') {
+    // Any blank ends the verb (`pass<Tab>x` is PASS too).
+    let (verb, arg) = match line.split_once(char::is_whitespace) {
         Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_string()),
         None => (line.to_ascii_uppercase(), String::new()),
     };
@@ -566,6 +567,8 @@ mod tests {
         for refused in [
             "USER x",
             "pass y",
+            "pass\tsecret",
+            "  PASS\u{a0}secret",
             "REIN",
             "PORT 1,2,3,4,5,6",
             "pasv",

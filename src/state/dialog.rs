@@ -450,6 +450,10 @@ impl ConnectForm {
         if host.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(t("Host has spaces or control characters").into());
         }
+        // A pasted URL or user:password@host: not a host, and not to be shown back as one.
+        if host.contains(['@', '/']) {
+            return Err(t("Host is a name or an address only: put the user and the password in their own fields").into());
+        }
         let port: u16 = match self.port.trim().parse() {
             Ok(p) if p > 0 => p,
             _ => return Err(t("Port must be 1-65535").into()),
@@ -480,6 +484,11 @@ mod tests {
     fn fill_and_validate() {
         let mut f = ConnectForm::default();
         assert_eq!(f.validate().unwrap_err(), "Host is empty");
+        // A pasted user:password@host is refused, and the error does not repeat it.
+        typed(&mut f, "alice:hunter2@example.org");
+        let e = f.validate().unwrap_err();
+        assert!(e.contains("own fields") && !e.contains("hunter2"), "{e}");
+        f.host.clear();
         typed(&mut f, "example.org");
         f.key(KeyPress::plain(Key::Tab));
         f.key(KeyPress::plain(Key::Backspace));
