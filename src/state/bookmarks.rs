@@ -211,7 +211,12 @@ impl BookmarkForm {
             Key::Tab | Key::Down => self.focus = (self.focus + 1) % n,
             Key::BackTab | Key::Up => self.focus = (self.focus + n - 1) % n,
             Key::Enter => return self.errors.is_empty(),
-            Key::Char(' ') | Key::Left | Key::Right if self.is_choice().is_some() => {
+            // Space cycles a choice, except in a command being typed (`command: pass show x`).
+            Key::Char(' ') | Key::Left | Key::Right
+                if self.is_choice().is_some()
+                    && !(k.key == Key::Char(' ')
+                        && self.values[self.focus].starts_with("command:")) =>
+            {
                 let choices = self.is_choice().unwrap_or(&[]);
                 let cur = &self.values[self.focus];
                 let base = cur.split(':').next().unwrap_or("");
@@ -349,6 +354,23 @@ mod active_mode_form_tests {
         let labels: Vec<&str> = errors.iter().map(|(l, _)| *l).collect();
         assert!(labels.contains(&"Active ports"), "{errors:?}");
         assert!(labels.contains(&"Active addr"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_password_command_takes_spaces() {
+        let mut f = BookmarkForm::new(Profile::new("t", "ftp.example.org"), None);
+        f.focus = 6;
+        f.key(KeyPress::plain(Key::Char(' ')));
+        f.key(KeyPress::plain(Key::Char(' ')));
+        assert_eq!(f.values[6], "command: ");
+        for c in "pass show ftp/work".chars() {
+            f.key(KeyPress::plain(Key::Char(c)));
+        }
+        assert_eq!(f.values[6], "command: pass show ftp/work");
+        assert_eq!(
+            f.profile().expect("valid").password,
+            PasswordSource::Command("pass show ftp/work".into())
+        );
     }
 
     #[test]

@@ -208,7 +208,7 @@ impl State {
         } else {
             pane.back.push(here.clone());
         }
-        pane.history_move = true;
+        pane.history_move = Some(back);
         // Coming back to a directory puts the cursor where we left it when that was a child.
         pane.select = super::last_component(side, &here).filter(|_| here.starts_with(&target));
         vec![self.list(side, Nav::To(target))]

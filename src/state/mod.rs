@@ -377,6 +377,25 @@ impl State {
             self.keep_cursors_visible();
             return vec![];
         }
+        if self.width < crate::ui::MIN_WIDTH || self.height < crate::ui::MIN_HEIGHT {
+            // Only a message is drawn: keys and clicks must not act on what cannot be seen.
+            // q (or Ctrl-C) quits, as the message says (the queue is saved as on any quit).
+            let quit = match &action {
+                Action::Quit => true,
+                Action::Input(k) => {
+                    (k.key == Key::Char('q') && !k.ctrl && !k.alt)
+                        || (k.ctrl && k.key == Key::Char('c'))
+                }
+                _ => false,
+            };
+            if quit {
+                self.dialog = None;
+                self.help = false;
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            return vec![];
+        }
         if let Action::Input(key) = action {
             return self.input(key);
         }
@@ -857,7 +876,8 @@ impl State {
         self.drag = None;
         if areas.queue.contains_cell(col, row) {
             self.queue_focus = true;
-            let first = areas.queue.y + 2;
+            // Below the top border: the first job.
+            let first = areas.queue.y + 1;
             if row >= first {
                 let i = self.queue.offset + (row - first) as usize;
                 if i < self.queue.filtered_len() {
@@ -1213,6 +1233,17 @@ impl State {
                     Err(e) => {
                         pane.select = None;
                         pane.error = Some(e.message.clone());
+                        // A move through the history that failed: still here, so the entry
+                        // for here comes off the other list (the one that failed is dropped).
+                        match pane.history_move.take() {
+                            Some(true) => {
+                                pane.forward.pop();
+                            }
+                            Some(false) => {
+                                pane.back.pop();
+                            }
+                            None => {}
+                        }
                         self.show_error(t("Cannot open directory"), &e);
                     }
                 }

@@ -197,8 +197,9 @@ pub struct Pane {
     /// Directories visited before (back) and after (forward) the current one.
     pub back: Vec<String>,
     pub forward: Vec<String>,
-    /// The pending listing is a move through the history (which is already updated).
-    pub history_move: bool,
+    /// The pending listing is a move through the history (which is already updated):
+    /// `Some(true)` back, `Some(false)` forward.
+    pub history_move: Option<bool>,
     /// While the panes are compared: how each differing entry (by name) stands.
     pub diff: std::collections::HashMap<String, super::compare::Diff>,
 }
@@ -230,7 +231,7 @@ impl Pane {
             filter_typing: false,
             back: Vec::new(),
             forward: Vec::new(),
-            history_move: false,
+            history_move: None,
             diff: Default::default(),
         }
     }
@@ -349,7 +350,7 @@ impl Pane {
             self.filter_typing = false;
             // History: the directory left goes on the back list, and a new way forward
             // forgets the old one (a move through the history has done its own bookkeeping).
-            if std::mem::take(&mut self.history_move) {
+            if self.history_move.take().is_some() {
                 // Nothing to do.
             } else if !self.path.is_empty() {
                 self.back.push(std::mem::take(&mut self.path));

@@ -204,6 +204,8 @@ impl QueueView {
 
     pub fn scroll_into_view(&mut self, rows: usize) {
         let rows = rows.max(1);
+        // Fewer jobs than before (cleared, filtered): no empty rows above the last page.
+        self.offset = self.offset.min(self.filtered_len().saturating_sub(rows));
         if self.cursor < self.offset {
             self.offset = self.cursor;
         } else if self.cursor >= self.offset + rows {

@@ -1314,7 +1314,26 @@ fn go_to_marks_by_glob_and_history() {
         vec![entry("x", EntryKind::File)],
     );
     assert!(s.update(Action::Forward).is_empty(), "nothing after");
+    // Back to a directory that is gone (550): still in /pub/dir01, and the history still
+    // works from here (the next directory entered goes on the back list).
     let fx = s.update(Action::Back);
+    let req = match fx.as_slice() {
+        [Effect::List { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    s.apply(Event::Listed {
+        side: Side::Remote,
+        req,
+        result: Err(ErrorInfo::new("550 gone", Some(550))),
+    });
+    assert_eq!(s.remote.path, "/pub/dir01");
+    assert!(s.remote.forward.is_empty(), "{:?}", s.remote.forward);
+    assert!(s.remote.history_move.is_none());
+    s.focus = Side::Remote;
+    s.update(Action::GoTo);
+    s.update(Action::Input(KeyPress::ctrl('u')));
+    typed(&mut s, "/pub");
+    let fx = press(&mut s, Key::Enter);
     answer(
         &mut s,
         Side::Remote,
@@ -1322,6 +1341,7 @@ fn go_to_marks_by_glob_and_history() {
         "/pub",
         listing("/pub", 3, 200).entries,
     );
+    assert_eq!(s.remote.back.last().map(String::as_str), Some("/pub/dir01"));
 
     // Marks by glob: file000? is ten files; unmark one of them.
     s.update(Action::MarkGlob);
@@ -2118,4 +2138,67 @@ fn t_cycles_the_transfer_type_and_a_bookmark_sets_its_own() {
     // One without goes back to the configured type.
     let fx = s.connect_profile(crate::bookmarks::Profile::new("plain", "h"), None);
     assert!(set(&fx, TransferMode::Binary), "{fx:?}");
+}
+
+/// Below 80x24 only a message is drawn: nothing else acts (not a menu click, not `y` in a
+/// confirmation opened before the resize), and `q` quits as the message says.
+#[test]
+fn a_too_small_terminal_takes_only_q() {
+    let mut s = connected();
+    s.update(Action::Console);
+    assert!(
+        matches!(s.dialog, Some(Dialog::Console(_))),
+        "{:?}",
+        s.dialog
+    );
+    s.update(Action::Resize {
+        width: 60,
+        height: 20,
+    });
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Char('y'))));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(s.update(Action::Click { col: 10, row: 5 }).is_empty());
+    assert!(s.update(Action::Down).is_empty());
+    match &s.dialog {
+        Some(Dialog::Console(c)) => assert_eq!(c.input.text, "", "nothing typed"),
+        other => panic!("{other:?}"),
+    }
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Char('q'))));
+    assert!(matches!(fx.as_slice(), [Effect::Quit]), "{fx:?}");
+    assert!(s.quit);
+}
+
+/// A click on a queue row selects that row (the first job is right under the top border),
+/// and clearing most jobs leaves no empty rows above the ones left.
+#[test]
+fn queue_clicks_pick_the_row_clicked_and_a_shorter_queue_scrolls_back() {
+    use crate::transfer::{EngineEvent, JobState};
+    let mut s = connected();
+    s.update(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    let jobs: Vec<_> = (1..=30).map(|i| job(i, JobState::Queued)).collect();
+    s.apply(Event::Engine(EngineEvent::Added { after: None, jobs }));
+    let q = s.areas().queue;
+    assert!(q.height > 3, "{q:?}");
+    s.update(Action::Click {
+        col: q.x + 5,
+        row: q.y + 1,
+    });
+    assert!(s.queue_focus);
+    assert_eq!(s.queue.cursor, 0);
+    s.update(Action::Click {
+        col: q.x + 5,
+        row: q.y + 2,
+    });
+    assert_eq!(s.queue.cursor, 1);
+    // To the last job, then all but two go.
+    for _ in 0..40 {
+        s.update(Action::Down);
+    }
+    assert!(s.queue.offset > 0);
+    s.apply(Event::Engine(EngineEvent::Removed((1..=28).collect())));
+    s.update(Action::Up);
+    assert_eq!(s.queue.offset, 0, "the two left are both shown");
 }
