@@ -208,6 +208,7 @@ impl State {
         self.dialog = Some(super::dialog::Dialog::Notes(NotesView {
             title: tr!("Server facts: {label}", label = f.label),
             parts,
+            scroll: 0,
         }));
         self.set_status("", false);
     }

@@ -17,6 +17,8 @@ pub struct NotesView {
     pub title: String,
     /// Heading and text (lines separated by `\n`).
     pub parts: Vec<(String, String)>,
+    /// Rows scrolled off the top (when the text is taller than the screen).
+    pub scroll: usize,
 }
 
 impl State {
@@ -236,6 +238,7 @@ impl State {
         NotesView {
             title: tr!("Reply {code}", code = code),
             parts,
+            scroll: 0,
         }
     }
 

@@ -996,8 +996,26 @@ impl State {
             },
             Dialog::Prompt(form) => self.prompt_key(form, key),
             Dialog::Console(form) => self.console_key(form, key),
-            // Any key closes the notes.
-            Dialog::Notes(_) => vec![],
+            // Arrows and pages scroll the notes; any other key closes them.
+            Dialog::Notes(mut v) => {
+                let max = crate::ui::dialog::notes_max_scroll(
+                    &v,
+                    ratatui::layout::Rect::new(0, 0, self.width, self.height),
+                );
+                let page = (self.height as usize).saturating_sub(6).max(1);
+                v.scroll = match key.key {
+                    Key::Up | Key::Char('k') => v.scroll.saturating_sub(1),
+                    Key::Down | Key::Char('j') => v.scroll + 1,
+                    Key::PageUp => v.scroll.saturating_sub(page),
+                    Key::PageDown | Key::Char(' ') => v.scroll + page,
+                    Key::Home => 0,
+                    Key::End => max,
+                    _ => return vec![],
+                }
+                .min(max);
+                self.dialog = Some(Dialog::Notes(v));
+                vec![]
+            }
             Dialog::Sync(form) => self.sync_key(form, key),
             Dialog::View(form) => self.view_key(form, key),
             Dialog::Menu(form) => self.menu_key(form, key),

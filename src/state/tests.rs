@@ -2202,3 +2202,33 @@ fn queue_clicks_pick_the_row_clicked_and_a_shorter_queue_scrolls_back() {
     s.update(Action::Up);
     assert_eq!(s.queue.offset, 0, "the two left are both shown");
 }
+
+/// Notes taller than the screen (a long FEAT list in the server facts) scroll with the arrows
+/// and pages, never past their end; any other key closes them.
+#[test]
+fn notes_scroll_and_any_other_key_closes() {
+    use crate::state::logview::NotesView;
+    let mut s = connected();
+    let long: Vec<String> = (0..60).map(|i| format!("FEATURE{i}")).collect();
+    s.dialog = Some(Dialog::Notes(NotesView {
+        title: "facts".into(),
+        parts: vec![("Features".into(), long.join("\n"))],
+        scroll: 0,
+    }));
+    let scroll = |s: &State| match &s.dialog {
+        Some(Dialog::Notes(v)) => v.scroll,
+        other => panic!("{other:?}"),
+    };
+    s.update(Action::Input(KeyPress::plain(Key::Down)));
+    assert_eq!(scroll(&s), 1);
+    s.update(Action::Input(KeyPress::plain(Key::End)));
+    let max = scroll(&s);
+    // 62 rows of text (heading, 60 lines, gap) in a box of 22 inner rows.
+    assert_eq!(max, 62 - 22);
+    s.update(Action::Input(KeyPress::plain(Key::PageDown)));
+    assert_eq!(scroll(&s), max, "not past the end");
+    s.update(Action::Input(KeyPress::plain(Key::Home)));
+    assert_eq!(scroll(&s), 0);
+    s.update(Action::Input(KeyPress::plain(Key::Char('x'))));
+    assert!(s.dialog.is_none());
+}

@@ -354,11 +354,11 @@ fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Headed paragraphs (a reply code explained, the server's facts), wrapped.
-fn draw_notes(v: &crate::state::logview::NotesView, full: Rect, f: &mut Frame) {
+/// The notes' width and their height in rows once wrapped (headings and gaps included, the
+/// hint line not).
+fn notes_size(v: &crate::state::logview::NotesView, full: Rect) -> (u16, usize) {
     let w = 76u16.min(full.width.saturating_sub(2));
     let inner_w = w.saturating_sub(2).max(1) as usize;
-    // Height: each line's wrapped rows, plus each heading and a gap.
     let body: usize = v
         .parts
         .iter()
@@ -369,9 +369,33 @@ fn draw_notes(v: &crate::state::logview::NotesView, full: Rect, f: &mut Frame) {
                 + 2
         })
         .sum();
-    let area = centered(full, w, (body as u16 + 3).min(full.height));
+    (w, body)
+}
+
+/// How far the notes can scroll on a screen of `full`'s size.
+pub fn notes_max_scroll(v: &crate::state::logview::NotesView, full: Rect) -> usize {
+    let (_, body) = notes_size(v, full);
+    // The box is at most the screen, less its two borders (the hint is in the bottom one).
+    body.saturating_sub(full.height.saturating_sub(2) as usize)
+}
+
+/// Headed paragraphs (a reply code explained, the server's facts), wrapped, scrolled.
+fn draw_notes(v: &crate::state::logview::NotesView, full: Rect, f: &mut Frame) {
+    let (w, body) = notes_size(v, full);
+    let max = notes_max_scroll(v, full);
+    let area = centered(
+        full,
+        w,
+        u16::try_from(body + 2).unwrap_or(u16::MAX).min(full.height),
+    );
     f.render_widget(Clear, area);
-    let block = frame(&v.title);
+    let hint = if max > 0 {
+        t("↑↓ PgUp PgDn scroll · any other key closes")
+    } else {
+        t("any key closes")
+    };
+    let block =
+        frame(&v.title).title_bottom(Line::from(Span::styled(format!(" {hint} "), th().hint)));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let mut lines = Vec::new();
@@ -390,9 +414,10 @@ fn draw_notes(v: &crate::state::logview::NotesView, full: Rect, f: &mut Frame) {
         }
         lines.push(Line::from(""));
     }
-    lines.push(Line::from(Span::styled(t("any key closes"), th().hint)));
     f.render_widget(
-        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .scroll((u16::try_from(v.scroll.min(max)).unwrap_or(u16::MAX), 0)),
         inner,
     );
 }
