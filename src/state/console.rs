@@ -299,8 +299,16 @@ impl State {
                     .map(|e| e.name.as_str())
                     .filter(|n| *n != "..")
                     .collect();
-                let (text, hint) = complete(&form.input.text, &commands, &names);
-                form.input = TextInput::new(&text);
+                // The word at the cursor is completed; what follows it stays.
+                let (before, after) = form.input.split();
+                let (done, hint) = complete(before, &commands, &names);
+                let cursor = done.chars().count();
+                let after = match after.strip_prefix(' ') {
+                    Some(rest) if done.ends_with(' ') => rest.to_string(),
+                    _ => after.to_string(),
+                };
+                form.input = TextInput::new(&format!("{done}{after}"));
+                form.input.cursor = cursor;
                 form.hint = hint;
                 self.dialog = Some(Dialog::Console(form));
                 vec![]

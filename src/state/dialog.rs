@@ -70,6 +70,11 @@ impl TextInput {
         }
     }
 
+    /// The text before and after the cursor.
+    pub fn split(&self) -> (&str, &str) {
+        self.text.split_at(self.byte_at(self.cursor))
+    }
+
     fn byte_at(&self, char_index: usize) -> usize {
         self.text
             .char_indices()

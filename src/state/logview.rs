@@ -105,6 +105,11 @@ impl State {
                 if !self.log.filter.is_empty() && key.key == Key::Esc {
                     self.log.filter = Default::default();
                     self.set_status(t("Log filter cleared"), false);
+                } else if key.key == Key::Esc && matches!(self.conn, super::Conn::Connecting { .. })
+                {
+                    // The status line says Esc stops a connection being tried: it does here too.
+                    self.leave_log();
+                    return self.update(super::Action::Cancel);
                 } else {
                     self.leave_log();
                     self.set_status("", false);

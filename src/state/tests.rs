@@ -1945,6 +1945,21 @@ fn the_command_line_sends_maps_refuses_and_remembers() {
     assert!(
         matches!(&s.dialog, Some(Dialog::Console(ConsoleForm { input, .. })) if input.text == "XCRC ")
     );
+    // The word at the cursor is completed, and what follows it stays.
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    s.update(Action::Console);
+    for c in "mdt x".chars() {
+        s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+    }
+    s.update(Action::Input(KeyPress::plain(Key::Left)));
+    s.update(Action::Input(KeyPress::plain(Key::Left)));
+    s.update(Action::Input(KeyPress::plain(Key::Tab)));
+    match &s.dialog {
+        Some(Dialog::Console(ConsoleForm { input, .. })) => {
+            assert_eq!((input.text.as_str(), input.cursor), ("MDTM x", 5));
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 /// A paste is typed into the text field that has the keyboard, on one line: it never presses
@@ -2231,4 +2246,20 @@ fn notes_scroll_and_any_other_key_closes() {
     assert_eq!(scroll(&s), 0);
     s.update(Action::Input(KeyPress::plain(Key::Char('x'))));
     assert!(s.dialog.is_none());
+}
+
+/// Esc stops a connection being tried, as the status line says, even while the log has the
+/// keyboard (once its filter, if any, is cleared).
+#[test]
+fn esc_in_the_log_stops_connecting() {
+    let mut s = connected();
+    s.conn = Conn::Connecting {
+        label: "demo@h".into(),
+        req: 9,
+    };
+    s.update(Action::LogFocus);
+    assert!(s.log_focus);
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    assert!(matches!(fx.as_slice(), [Effect::CancelConnect]), "{fx:?}");
+    assert!(matches!(s.conn, Conn::Disconnected) && !s.log_focus);
 }

@@ -185,7 +185,8 @@ impl State {
     }
 
     pub(super) fn view_key(&mut self, mut form: Box<ViewForm>, key: KeyPress) -> Vec<Effect> {
-        let page = self.height.saturating_sub(4).max(1) as usize;
+        // The pager's rows: the screen less the status line and the frame's two borders.
+        let page = self.height.saturating_sub(3).max(1) as usize;
         let last = form.rows().saturating_sub(page);
         match key.key {
             Key::Esc | Key::Char('q') | Key::Char('v') | Key::F(3) | Key::F(10) => return vec![],

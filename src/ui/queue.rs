@@ -84,8 +84,12 @@ fn row_line(th: &Theme, r: &JobRow, width: usize) -> (String, Style) {
         state
     };
     let (speed, eta_s) = if j.state == JobState::Running {
-        let remaining = j.spec.size.map(|s| s.saturating_sub(j.done)).unwrap_or(0);
-        (format!("{}/s", human_size(r.rate)), eta(remaining, r.rate))
+        // No size, no end in sight: "--", not "0:00".
+        let left = match j.spec.size {
+            Some(s) => eta(s.saturating_sub(j.done), r.rate),
+            None => eta(0, 0),
+        };
+        (format!("{}/s", human_size(r.rate)), left)
     } else {
         (String::new(), String::new())
     };
