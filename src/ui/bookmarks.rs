@@ -120,7 +120,15 @@ pub fn draw_form(form: &BookmarkForm, full: Rect, f: &mut Frame) {
         let label_style = if bad { th().error } else { Style::new() };
         lines.push(Line::from(vec![
             Span::styled(format!(" {} ", fit(t(label), 12)), label_style),
-            Span::styled(fit(&value, w), style),
+            // The field being typed in keeps its end (and the cursor mark) in view.
+            Span::styled(
+                if i == form.focus {
+                    crate::ui::text::fit_end(&value, w)
+                } else {
+                    fit(&value, w)
+                },
+                style,
+            ),
         ]));
     }
     lines.push(Line::from(""));

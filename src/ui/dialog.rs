@@ -588,12 +588,7 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
             // Keep the end (where typing happens) visible, with a cursor mark.
             let mut v = value;
             v.push('▏');
-            let n = v.chars().count();
-            if n > field_w {
-                v.chars().skip(n - field_w).collect()
-            } else {
-                v
-            }
+            crate::ui::text::fit_end(&v, field_w).trim_end().to_string()
         } else {
             value
         };

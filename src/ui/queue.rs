@@ -125,12 +125,7 @@ fn parent_dir(p: &str) -> &str {
 
 /// Keep the end of a long path visible.
 fn fit_tail(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width || width < 2 {
-        return fit(s, width);
-    }
-    let tail: String = s.chars().skip(n - (width - 1)).collect();
-    fit(&format!("…{tail}"), width)
+    crate::ui::text::fit_end(s, width)
 }
 
 pub fn draw(state: &State, area: Rect, f: &mut Frame) {

@@ -48,6 +48,36 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// `s` in `width` columns keeping its end (where typing happens, a path's last part): a cut
+/// start shows as `…`. Counted in display columns, so CJK text keeps its end too.
+pub fn fit_end(s: &str, width: usize) -> String {
+    let s = &*crate::ftp::encoding::display(s);
+    let w = |c: char| {
+        if c.is_control() {
+            1
+        } else {
+            c.width().unwrap_or(0)
+        }
+    };
+    let total: usize = s.chars().map(w).sum();
+    if total <= width || width < 2 {
+        return fit(s, width);
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 1; // the `…`
+    for c in s.chars().rev() {
+        if used + w(c) > width {
+            break;
+        }
+        used += w(c);
+        kept.push(if c.is_control() { '?' } else { c });
+    }
+    let mut out = String::from("…");
+    out.extend(kept.into_iter().rev());
+    out.extend(std::iter::repeat_n(' ', width - used));
+    out
+}
+
 /// Right-aligned version of [`fit`] for numbers.
 pub fn fit_right(s: &str, width: usize) -> String {
     let w = UnicodeWidthStr::width(s);
@@ -91,6 +121,17 @@ pub fn local_time(ts: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ends_kept_in_columns() {
+        assert_eq!(fit_end("short", 8), "short   ");
+        assert_eq!(fit_end("/a/very/long/path", 8), "…ng/path");
+        // CJK counts two columns: the end stays whole.
+        assert_eq!(fit_end("用户名用户名用户名", 7), "…用户名");
+        assert_eq!(fit_end("用户名用户名用户名", 8), "…用户名 ");
+        assert_eq!(fit_end("用户名用户名用户名", 9), "…名用户名");
+        assert_eq!(fit_end("x\u{1b}[2J", 4), "…[2J");
+    }
 
     #[test]
     fn fitting() {
