@@ -128,7 +128,8 @@ pub async fn ls(url: &FtpUrl, opts: ConnectOptions, verbose: bool) -> anyhow::Re
             .collect();
         if let Some(t) = &e.link_target {
             name.push_str(" -> ");
-            name.push_str(t);
+            // The server's text: no control characters reach the terminal.
+            name.extend(t.chars().map(|c| if c.is_control() { '?' } else { c }));
         }
         writeln!(out, "{kind} {:>12} {:16} {name}", e.size, time)?;
     }
@@ -169,10 +170,12 @@ pub async fn get(
     } else {
         remote_join(&home, &path)
     };
-    let (kind, size) = if s.cwd_to(&path).await.is_ok() {
-        (JobKind::Dir, None)
-    } else {
-        (JobKind::File, s.size(&path).await?)
+    // A directory if the server lets us in; refused (5xx): a file. Anything else (a timeout,
+    // a busy 421) is an error, not a guess.
+    let (kind, size) = match s.cwd_to(&path).await {
+        Ok(_) => (JobKind::Dir, None),
+        Err(e) if e.code().is_some_and(|c| c >= 500) => (JobKind::File, s.size(&path).await?),
+        Err(e) => return Err(anyhow::anyhow!("{e}")).with_context(|| format!("opening {path}")),
     };
     let local = local.unwrap_or_else(|| PathBuf::from("."));
     let dst = if local.is_dir() {
@@ -201,10 +204,17 @@ pub async fn put(
 ) -> anyhow::Result<i32> {
     let meta =
         std::fs::metadata(local).with_context(|| format!("cannot read {}", local.display()))?;
+    // The name as given (a symlink keeps its own name, not its target's); `.` or `..` has
+    // none, so the directory's real name is used.
     let name = local
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .or_else(|| {
+            local
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        })
         .context("the local path has no name")?;
     let mut s = connect_session(opts.clone(), verbose_tap("browse", x.verbose))
         .await

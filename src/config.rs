@@ -288,7 +288,13 @@ impl Config {
                 let (c, errors) = Config::with_user(&text);
                 let shown = errors
                     .iter()
-                    .map(|e| format!("{}: {e}; using the default", path.display()))
+                    .map(|e| {
+                        if e.message.contains("the whole file is ignored") {
+                            format!("{}: {e}", path.display())
+                        } else {
+                            format!("{}: {e}; using the default", path.display())
+                        }
+                    })
                     .collect();
                 (c, shown)
             }
@@ -305,7 +311,11 @@ impl Config {
             Ok(d) => d,
             Err(e) => {
                 let line = e.span().map_or(0, |s| line_of(text, s.start));
-                let message = e.message().trim().to_string();
+                // Nothing of a file that does not parse is used: say so, not just this line.
+                let message = format!(
+                    "{}; the whole file is ignored until this is fixed",
+                    e.message().trim()
+                );
                 errors.push(ConfigError { line, message });
                 return;
             }
@@ -934,6 +944,10 @@ mod tests {
         let (c, errors) = user("[panes]\nsort = \"size\"\nthis is not toml\n");
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, 3, "{errors:?}");
+        assert!(
+            errors[0].message.contains("the whole file is ignored"),
+            "{errors:?}"
+        );
         assert_eq!(c.sort, d.sort);
     }
 

@@ -313,3 +313,33 @@ async fn get_and_put_take_a_transfer_type() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ebcdic"));
 }
+
+/// `put` of a symbolic link uploads the file it points to under the link's own name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_of_a_link_keeps_the_links_name() {
+    let remote = tempfile::tempdir().unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("SHA256E-s5--abc.jpg"), b"photo").unwrap();
+    std::os::unix::fs::symlink("SHA256E-s5--abc.jpg", work.path().join("photo.jpg")).unwrap();
+    let url = format!("ftp://demo@127.0.0.1:{}/", server.port);
+    let dir = work.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || skiff(&["put", "-q", "photo.jpg", &url], &dir))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("photo.jpg")).unwrap(),
+        b"photo"
+    );
+    assert!(!remote.path().join("SHA256E-s5--abc.jpg").exists());
+}

@@ -305,7 +305,17 @@ fn store_passwords(
     }
     for (i, pw) in passwords {
         if let Some(p) = profiles.get_mut(i) {
-            keyring.set(KEYRING_SERVICE, &keyring_account(p), &pw)?;
+            let account = keyring_account(p);
+            // A password the keyring holds already (yours, or an earlier site of this import
+            // on the same account) is never replaced by an imported one.
+            match keyring.get(KEYRING_SERVICE, &account)? {
+                Some(existing) if existing != pw => notes.push(format!(
+                    "{}: the keyring already holds a password for {account}; kept that one,                      not the imported one",
+                    p.name
+                )),
+                Some(_) => {}
+                None => keyring.set(KEYRING_SERVICE, &account, &pw)?,
+            }
             p.password = PasswordSource::Keyring;
         }
     }

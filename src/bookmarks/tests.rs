@@ -1158,6 +1158,23 @@ fn filezilla_import_with_passwords_goes_to_the_keyring_only() {
     }
     assert_no_password_in(dir.path());
 
+    // A password already in the keyring for an account is kept, not replaced by the file's.
+    let kr = MemoryKeyring::new();
+    kr.set(KEYRING_SERVICE, "alice@ftp.example.com:21", "newer-one")
+        .expect("set");
+    let (_, notes) = import::filezilla(&fixture("sitemanager.xml"), true, &kr).expect("import");
+    assert_eq!(
+        kr.get(KEYRING_SERVICE, "alice@ftp.example.com:21")
+            .expect("get")
+            .as_deref(),
+        Some("newer-one")
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("kept that one")),
+        "{notes:?}"
+    );
+    assert!(!notes.join("\n").contains("hunter2"));
+
     // Without a keyring, asking for passwords is a clear error and stores nothing.
     let none = MemoryKeyring::unavailable();
     let err = import::filezilla(&fixture("sitemanager.xml"), true, &none).expect_err("no keyring");
