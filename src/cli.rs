@@ -270,6 +270,10 @@ struct Tally {
     ok_bytes: u64,
     skipped: usize,
     failed: BTreeMap<JobId, String>,
+    /// Entries of listed directories that were not copied (links, unsafe names), with why:
+    /// the first few are listed at the end.
+    passed_over: Vec<String>,
+    passed_over_count: usize,
     /// Bytes of the files in flight (finished ones are in `ok_bytes`).
     moving: HashMap<JobId, u64>,
     /// Files of listed directories not in the queue yet, per directory.
@@ -328,7 +332,16 @@ impl Tally {
                 self.ok += 1;
                 self.ok_bytes += j.spec.size.unwrap_or(j.done);
             }
-            Seen::Skipped => self.skipped += 1,
+            Seen::Skipped => {
+                self.skipped += 1;
+                if let (true, JobState::Skipped { reason }) = (j.never, &j.state) {
+                    self.passed_over_count += 1;
+                    if self.passed_over.len() < 20 {
+                        self.passed_over
+                            .push(format!("not copied: {}: {reason}", j.spec.src));
+                    }
+                }
+            }
             Seen::Failed => {
                 if let JobState::Failed { reason, code } = &j.state {
                     let code = code.map(|c| format!(" [{c}]")).unwrap_or_default();
@@ -438,6 +451,17 @@ async fn run_jobs(
     }
     for line in t.failed.values() {
         eprintln!("{line}");
+    }
+    if !x.quiet {
+        for line in &t.passed_over {
+            eprintln!("{line}");
+        }
+        if t.passed_over_count > t.passed_over.len() {
+            eprintln!(
+                "… and {} more not copied",
+                t.passed_over_count - t.passed_over.len()
+            );
+        }
     }
     Ok(if t.failed.is_empty() { 0 } else { 1 })
 }
@@ -704,6 +728,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 .get(&name)
                 .map_err(|e| anyhow::anyhow!("{e}"))?
                 .with_context(|| format!("no bookmark named {name:?}"))?;
+            let before = p.clone();
             if let Some(h) = host {
                 p.host = h;
             }
@@ -715,6 +740,19 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             store
                 .save(&p, Some(&name))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // A new user, host or port: the keyring password follows.
+            match crate::bookmarks::carry_keyring_password(
+                &before,
+                &p,
+                &crate::bookmarks::OsKeyring,
+            ) {
+                Ok(true) => eprintln!(
+                    "the keyring password now also serves {}",
+                    crate::bookmarks::keyring_account(&p)
+                ),
+                Ok(false) => {}
+                Err(e) => eprintln!("note: the keyring password was not carried over: {e}"),
+            }
         }
         BookmarkCmd::Rm { name } => {
             if !store.remove(&name).map_err(|e| anyhow::anyhow!("{e}"))? {

@@ -1380,3 +1380,44 @@ async fn pure_ftpd_ascii_round_trip() {
 async fn proftpd_ascii_round_trip() {
     ascii_round_trip("SKIFF_PROFTPD_URL").await;
 }
+
+/// `skiff get` of a directory holding a link (vsftpd lists it as one): the file arrives, the
+/// link is not followed, and the summary names it with the reason.
+#[test]
+fn skiff_get_names_the_links_it_did_not_copy() {
+    let Some(u) = server_url("SKIFF_VSFTPD_URL") else {
+        return;
+    };
+    let Some(root) = env_value("SKIFF_VSFTPD_ROOT") else {
+        return;
+    };
+    let name = format!("links-{}", stamp());
+    let dir = Path::new(&root).join(&name);
+    std::fs::create_dir(&dir).expect("a directory in the server's root");
+    std::fs::write(dir.join("a.txt"), b"a").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("pw")).unwrap();
+    let url = format!(
+        "ftp://{}@{}:{}/{name}",
+        u.user.as_deref().expect("a user"),
+        u.host,
+        u.port
+    );
+    let password = u
+        .password
+        .as_ref()
+        .expect("a password")
+        .expose()
+        .to_string();
+    let out = tempfile::tempdir().unwrap();
+    let r = skiff_get(&url, &out.path().join("got"), &[], &password, out.path());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    assert_eq!(std::fs::read(out.path().join("got/a.txt")).unwrap(), b"a");
+    assert!(std::fs::symlink_metadata(out.path().join("got/pw")).is_err());
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("not copied: ") && l.contains("pw") && l.contains("link")),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -369,16 +369,30 @@ impl Runner {
                 tokio::task::spawn_blocking(move || {
                     let r = match Store::default_location() {
                         None => Err(t("no config directory on this system").to_string()),
-                        Some(store) => store
-                            .save(&profile, old_name.as_deref())
-                            .map(|()| {
-                                tr!(
-                                    "Saved bookmark {name} in {file}",
-                                    name = format!("{:?}", profile.name),
-                                    file = store.path().display()
-                                )
-                            })
-                            .map_err(|e| e.to_string()),
+                        Some(store) => {
+                            // An edit that changes user, host or port: the keyring password
+                            // follows (see `carry_keyring_password`).
+                            let before = old_name
+                                .as_deref()
+                                .and_then(|n| store.get(n).ok().flatten());
+                            if let Some(before) = before {
+                                let _ = crate::bookmarks::carry_keyring_password(
+                                    &before,
+                                    &profile,
+                                    &crate::bookmarks::OsKeyring,
+                                );
+                            }
+                            store
+                                .save(&profile, old_name.as_deref())
+                                .map(|()| {
+                                    tr!(
+                                        "Saved bookmark {name} in {file}",
+                                        name = format!("{:?}", profile.name),
+                                        file = store.path().display()
+                                    )
+                                })
+                                .map_err(|e| e.to_string())
+                        }
                     };
                     let _ = events.send(Event::BookmarkStored(r));
                 });

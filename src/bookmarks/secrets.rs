@@ -29,6 +29,31 @@ pub trait Keyring {
 /// The account a profile's password is stored under: `user@host:port` (`anonymous` when the
 /// profile has no user; an IPv6 host in brackets). Profiles that share user, host and port share
 /// the password; renaming a profile keeps it.
+/// After an edit that changed a keyring profile's user, host or port: its password is stored
+/// under the old account, so it is copied to the new one (unless that has one already). The
+/// old entry stays: other profiles on the same account use it. Returns whether it copied.
+pub fn carry_keyring_password(
+    old: &Profile,
+    new: &Profile,
+    keyring: &dyn Keyring,
+) -> Result<bool, BookmarkError> {
+    let (from, to) = (keyring_account(old), keyring_account(new));
+    if old.password != PasswordSource::Keyring
+        || new.password != PasswordSource::Keyring
+        || from == to
+        || keyring.get(KEYRING_SERVICE, &to)?.is_some()
+    {
+        return Ok(false);
+    }
+    match keyring.get(KEYRING_SERVICE, &from)? {
+        Some(secret) => {
+            keyring.set(KEYRING_SERVICE, &to, &secret)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
 pub fn keyring_account(p: &Profile) -> String {
     let user = p
         .user

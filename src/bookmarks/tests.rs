@@ -1394,3 +1394,41 @@ fn active_mode_settings_are_checked() {
     assert!(fields.contains(&"active_ports"), "{fields:?}");
     assert!(fields.contains(&"active_address"), "{fields:?}");
 }
+
+#[test]
+fn an_edited_account_keeps_its_keyring_password() {
+    let kr = MemoryKeyring::new();
+    let mut old = Profile::new("w", "ftp.example.com");
+    old.user = Some("alice".into());
+    old.password = PasswordSource::Keyring;
+    kr.set(KEYRING_SERVICE, "alice@ftp.example.com:21", "s3cret")
+        .expect("set");
+    let mut new = old.clone();
+    new.port = 2121;
+    assert!(carry_keyring_password(&old, &new, &kr).expect("carry"));
+    assert_eq!(
+        kr.get(KEYRING_SERVICE, "alice@ftp.example.com:2121")
+            .expect("get")
+            .as_deref(),
+        Some("s3cret")
+    );
+    // The old entry stays (another profile may share it); nothing to do when nothing moved,
+    // and an entry already there for the new account is never replaced.
+    assert!(
+        kr.get(KEYRING_SERVICE, "alice@ftp.example.com:21")
+            .expect("get")
+            .is_some()
+    );
+    assert!(!carry_keyring_password(&old, &old, &kr).expect("same"));
+    kr.set(KEYRING_SERVICE, "bob@ftp.example.com:21", "bobs")
+        .expect("set");
+    let mut bob = old.clone();
+    bob.user = Some("bob".into());
+    assert!(!carry_keyring_password(&old, &bob, &kr).expect("bob"));
+    assert_eq!(
+        kr.get(KEYRING_SERVICE, "bob@ftp.example.com:21")
+            .expect("get")
+            .as_deref(),
+        Some("bobs")
+    );
+}
