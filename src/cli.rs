@@ -466,6 +466,17 @@ async fn run_jobs(
     Ok(if t.failed.is_empty() { 0 } else { 1 })
 }
 
+/// Says where a bookmarks file that did not parse was set aside.
+fn note_backup(store: &crate::bookmarks::Store, kept: Option<PathBuf>) {
+    if let Some(b) = kept {
+        eprintln!(
+            "note: {} did not parse; it is kept as {} and a new file was started",
+            store.path().display(),
+            b.display()
+        );
+    }
+}
+
 /// `skiff bookmarks …`
 #[derive(Debug, clap::Subcommand)]
 pub enum BookmarkCmd {
@@ -715,7 +726,10 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             let mut p = Profile::new(&name, &host);
             fields.apply(&mut p)?;
             check(&p)?;
-            store.save(&p, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let kept = store
+                .save_noting_backup(&p, None)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            note_backup(&store, kept);
             eprintln!("saved {name:?} in {}", store.path().display());
         }
         BookmarkCmd::Edit {
@@ -737,9 +751,10 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             }
             fields.apply(&mut p)?;
             check(&p)?;
-            store
-                .save(&p, Some(&name))
+            let kept = store
+                .save_noting_backup(&p, Some(&name))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            note_backup(&store, kept);
             // A new user, host or port: the keyring password follows.
             match crate::bookmarks::carry_keyring_password(
                 &before,
@@ -789,7 +804,10 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                     eprintln!("skipped {:?}: a bookmark with that name exists", p.name);
                     continue;
                 }
-                store.save(p, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let kept = store
+                    .save_noting_backup(p, None)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                note_backup(&store, kept);
                 added += 1;
             }
             eprintln!(

@@ -119,6 +119,16 @@ impl Store {
     /// Refused with `Invalid` when `p` does not validate, when the rename target exists, or when
     /// the file is from a newer skiff.
     pub fn save(&self, p: &Profile, old_name: Option<&str>) -> Result<(), BookmarkError> {
+        self.save_noting_backup(p, old_name).map(|_| ())
+    }
+
+    /// [`Store::save`], returning where the old file went when it did not parse and was
+    /// set aside (so the user can be told).
+    pub fn save_noting_backup(
+        &self,
+        p: &Profile,
+        old_name: Option<&str>,
+    ) -> Result<Option<PathBuf>, BookmarkError> {
         let problems = p.validate();
         if !problems.is_empty() {
             let text: Vec<String> = problems.into_iter().map(|(_, m)| m).collect();
@@ -144,10 +154,12 @@ impl Store {
                 }
             };
             toml_io::upsert(&mut doc, p, old_name)?;
-            if let Some(bytes) = backup {
-                write_backup(&path, &bytes)?;
-            }
-            write_atomic(&path, doc.to_string().as_bytes())
+            let kept = match backup {
+                Some(bytes) => Some(write_backup(&path, &bytes)?),
+                None => None,
+            };
+            write_atomic(&path, doc.to_string().as_bytes())?;
+            Ok(kept)
         })
     }
 

@@ -494,7 +494,9 @@ fn a_broken_file_is_reported_untouched_and_backed_up_before_a_rewrite() {
     ));
     assert_eq!(fs::read(store.path()).expect("read"), broken.as_bytes());
 
-    store.save(&Profile::new("fresh", "f"), None).expect("save");
+    let kept = store
+        .save_noting_backup(&Profile::new("fresh", "f"), None)
+        .expect("save");
     let backups: Vec<PathBuf> = fs::read_dir(dir.path())
         .expect("list")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -504,6 +506,8 @@ fn a_broken_file_is_reported_untouched_and_backed_up_before_a_rewrite() {
         })
         .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
+    // The caller is told where the old file went.
+    assert_eq!(kept.as_ref(), Some(&backups[0]));
     let name = backups[0]
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
