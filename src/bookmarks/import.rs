@@ -87,6 +87,9 @@ fn xml_error(xml: &str, pos: u64, what: impl std::fmt::Display) -> BookmarkError
     ))
 }
 
+/// How deep elements may nest in an imported XML file.
+const MAX_XML_DEPTH: usize = 100;
+
 fn parse_xml(xml: &str) -> Result<Element, BookmarkError> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut stack: Vec<Element> = vec![Element::default()];
@@ -107,6 +110,13 @@ fn parse_xml(xml: &str) -> Result<Element, BookmarkError> {
                     el.attrs.push((a.key.as_ref().to_string(), v.into_owned()));
                 }
                 stack.push(el);
+                // A site manager is a few folders deep; thousands of levels are an attack on
+                // the stack (the walk and the tree's drop recurse).
+                if stack.len() > MAX_XML_DEPTH {
+                    return Err(BookmarkError::Invalid(format!(
+                        "the file nests elements more than {MAX_XML_DEPTH} deep; not a FileZilla site manager"
+                    )));
+                }
                 if matches!(event, Event::Empty(_)) {
                     close(&mut stack);
                 }

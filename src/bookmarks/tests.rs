@@ -1436,3 +1436,26 @@ fn an_edited_account_keeps_its_keyring_password() {
         Some("bobs")
     );
 }
+
+#[test]
+fn deeply_nested_xml_is_refused_not_a_stack_overflow() {
+    let kr = MemoryKeyring::new();
+    let mut xml = String::from("<FileZilla3><Servers>");
+    for _ in 0..200_000 {
+        xml.push_str("<Folder>");
+    }
+    let err = import::filezilla(&xml, false, &kr).expect_err("refused");
+    assert!(err.to_string().contains("deep"), "{err}");
+    // A normal depth still imports.
+    let mut ok = String::from("<FileZilla3><Servers>");
+    for _ in 0..20 {
+        ok.push_str("<Folder>f");
+    }
+    ok.push_str("<Server><Host>h.example.org</Host><Protocol>6</Protocol><Name>s</Name></Server>");
+    for _ in 0..20 {
+        ok.push_str("</Folder>");
+    }
+    ok.push_str("</Servers></FileZilla3>");
+    let (profiles, _) = import::filezilla(&ok, false, &kr).expect("imports");
+    assert_eq!(profiles.len(), 1);
+}
