@@ -564,23 +564,15 @@ fn curl_put(cfg: &Config, local: &Path, remote: &Path) -> Vec<String> {
 }
 
 fn lftp_mirror(cfg: &Config, reverse: bool, src: &Path, dst: &Path) -> Vec<String> {
-    // No TLS attempt (curl and skiff don't try either); lftp's default would send AUTH TLS.
-    let script = format!(
-        "set ftp:ssl-allow no; mirror{} -P 8 '{}' '{}'; exit",
-        if reverse { " -R" } else { "" },
-        src.display(),
-        dst.display()
-    );
-    vec![
-        "lftp".into(),
-        "-u".into(),
-        format!("{},{}", cfg.user, cfg.password),
-        "-p".into(),
-        cfg.port.to_string(),
-        "-e".into(),
-        script,
-        cfg.host.clone(),
-    ]
+    lftp_one(
+        cfg,
+        format!(
+            "mirror{} -P 8 '{}' '{}'",
+            if reverse { " -R" } else { "" },
+            src.display(),
+            dst.display()
+        ),
+    )
 }
 
 fn run(argv: &[String], env: &[(&'static str, String)], scratch: &Path) -> Result<Run, String> {
@@ -1214,6 +1206,8 @@ fn text_files(cfg: &Config) -> Result<(PathBuf, PathBuf), String> {
     Ok((crlf, lf))
 }
 
+/// lftp running one command and exiting. No TLS attempt (curl and skiff don't try either);
+/// lftp's default would send AUTH TLS.
 fn lftp_one(cfg: &Config, command: String) -> Vec<String> {
     vec![
         "lftp".into(),

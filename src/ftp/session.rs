@@ -1166,11 +1166,6 @@ impl FtpSession {
         Ok(())
     }
 
-    /// Whether `TYPE A` is in force.
-    pub fn is_ascii(&self) -> bool {
-        self.ascii
-    }
-
     /// `SIZE path`: `None` when the file does not exist (550) or the server lacks SIZE.
     pub async fn size(&mut self, path: &str) -> Result<Option<u64>, FtpError> {
         check_line(path)?;
@@ -1212,9 +1207,9 @@ impl FtpSession {
     /// The size of the file `path` as its directory's listing gives it (`None`: not there, or
     /// not a file), for servers without `SIZE`. Leaves the server in that directory.
     async fn size_from_listing(&mut self, path: &str) -> Result<Option<u64>, FtpError> {
-        let (dir, name) = match path.trim_end_matches('/').rsplit_once('/') {
-            Some(("", name)) => ("/".to_string(), name),
-            Some((dir, name)) => (dir.to_string(), name),
+        let path = path.trim_end_matches('/');
+        let (dir, name) = match path.rsplit_once('/') {
+            Some((_, name)) => (remote_parent(path), name),
             None => (self.cwd.clone(), path),
         };
         if dir != self.cwd {

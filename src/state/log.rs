@@ -240,9 +240,14 @@ impl LogPanel {
             text: e.text,
             explanation,
         };
-        let shown = self.passes(&line, &self.filter.text.to_lowercase());
         self.lines.push_back(line);
-        if self.scroll > 0 && shown {
+        // Only a reader scrolled back cares whether the filters show the new line.
+        if self.scroll > 0
+            && self
+                .lines
+                .back()
+                .is_some_and(|l| self.passes(l, &self.filter.text.to_lowercase()))
+        {
             // Stay on the same lines while the user reads back.
             self.scroll = (self.scroll + 1).min(self.lines.len().saturating_sub(1));
         }

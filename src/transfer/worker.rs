@@ -796,7 +796,6 @@ enum Decision {
     Rename,
 }
 
-/// Apply an on-exists policy to a destination of `dst_size` bytes modified at `dst_mtime`.
 /// In ASCII mode the sizes on the two sides differ by the number of lines: resuming at an
 /// offset and "same size means same file" mean nothing, so both become overwrite.
 fn ascii_policy(policy: OnExists, ascii: bool) -> OnExists {
@@ -806,6 +805,7 @@ fn ascii_policy(policy: OnExists, ascii: bool) -> OnExists {
     }
 }
 
+/// Apply an on-exists policy to a destination of `dst_size` bytes modified at `dst_mtime`.
 fn decide(policy: OnExists, src: &JobSpec, dst_size: u64, dst_mtime: Option<i64>) -> Decision {
     match policy {
         OnExists::Overwrite => Decision::Proceed,
