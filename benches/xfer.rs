@@ -945,7 +945,21 @@ fn tui_run(cfg: &Config, i: usize, with_keys: bool, scratch: &Path) -> Result<Tu
         std::fs::write(local.join(format!("k{k:02}")), b"k").map_err(|e| e.to_string())?;
     }
     let target = local.join("big.bin");
-    let part = local.join("big.bin.part");
+    // The download's temporary file (`big.bin.skiff-XXXXXXXX.part`): its size so far.
+    let part_len = |dir: &Path| -> u64 {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with("big.bin.") && n.ends_with(".part")
+            })
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .max()
+            .unwrap_or(0)
+    };
 
     // The same file from the command line, this round (alternating which goes first).
     let env = skiff_env(cfg);
@@ -1018,7 +1032,7 @@ fn tui_run(cfg: &Config, i: usize, with_keys: bool, scratch: &Path) -> Result<Tu
     let full_speed = (64u64 << 20).min(size / 4);
     let deadline = Instant::now() + Duration::from_secs(60);
     while !is_done()
-        && std::fs::metadata(&part).map_or(0, |m| m.len()) < full_speed
+        && part_len(&local) < full_speed
         && Instant::now() < deadline
     {
         std::thread::sleep(Duration::from_millis(2));

@@ -5,6 +5,9 @@ use std::process::Command;
 
 use skiff::demo::{self, DemoOptions};
 
+#[path = "support/collide.rs"]
+mod collide;
+
 fn skiff(args: &[&str], dir: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_skiff"))
         .args(args)
@@ -342,4 +345,55 @@ async fn put_of_a_link_keeps_the_links_name() {
         b"photo"
     );
     assert!(!remote.path().join("SHA256E-s5--abc.jpg").exists());
+}
+
+/// Issue 14.1, headless: `skiff get` of a directory holding `x`, `x.part`, `x (1)` and
+/// `x (1).part` into a target that already has a shorter `x`, with one and eight connections
+/// and every policy: each file byte-exact under its own name, nothing else left, exit 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_never_lets_two_files_share_a_local_path() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::create_dir(remote.path().join("d")).unwrap();
+    let files = collide::colliding_tree(&remote.path().join("d"));
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let url = format!("ftp://demo@127.0.0.1:{}/d", server.port);
+    for policy in ["overwrite", "newer", "size", "resume", "skip", "rename"] {
+        for parallel in ["1", "8"] {
+            let work = tempfile::tempdir().unwrap();
+            std::fs::create_dir(work.path().join("d")).unwrap();
+            std::fs::write(work.path().join("d/x"), collide::local_x(&files)).unwrap();
+            let out = tokio::task::spawn_blocking({
+                let (url, dir) = (url.clone(), work.path().to_path_buf());
+                move || {
+                    skiff(
+                        &[
+                            "get",
+                            "--parallel",
+                            parallel,
+                            "--on-exists",
+                            policy,
+                            &url,
+                            ".",
+                        ],
+                        &dir,
+                    )
+                }
+            })
+            .await
+            .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{policy} {parallel}: {err}");
+            assert!(err.contains("0 failed"), "{policy} {parallel}: {err}");
+            assert_eq!(
+                collide::summary(&collide::files_in(&work.path().join("d"))),
+                collide::summary(&collide::expected(&files, policy)),
+                "{policy} with {parallel} connections: {err}"
+            );
+        }
+    }
 }

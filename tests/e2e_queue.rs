@@ -3,6 +3,9 @@
 
 mod common;
 
+#[path = "support/collide.rs"]
+mod collide;
+
 use common::{Side, SkiffScreen, skiff, walk_to};
 
 /// Mark two files in the remote pane, F5: they show in the queue, finish, and appear in the
@@ -102,4 +105,57 @@ fn wait_for_file(p: &std::path::Path) -> Vec<u8> {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     panic!("{} never appeared", p.display());
+}
+
+/// Issue 14.1 in the TUI: F5 on a remote directory holding `x`, `x.part`, `x (1)` and
+/// `x (1).part`, eight connections, the rename policy, a shorter `x` already local: every
+/// file arrives byte-exact under its own name and the local `x` is kept.
+#[test]
+fn f5_on_names_that_used_to_collide_keeps_every_file() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::create_dir(remote.path().join("d")).unwrap();
+    let files = collide::colliding_tree(&remote.path().join("d"));
+    let server = common::TestServer::start(skiff::demo::DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..Default::default()
+    });
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir(local.path().join("d")).unwrap();
+    std::fs::write(local.path().join("d/x"), collide::local_x(&files)).unwrap();
+    let mut t = skiff()
+        .arg(server.url("demo", None))
+        .args(["--parallel", "8", "--on-exists", "rename", "--local"])
+        .arg(local.path())
+        .env("SKIFF_PASSWORD", "demo")
+        .spawn()
+        .unwrap();
+    t.expect("the remote listing", |s| s.has_entry(Side::Remote, "d/"));
+    // The focused pane has the heavy frame.
+    let remote_x = t.screen().pane(Side::Remote).unwrap().x;
+    if !t.screen().cells(0, remote_x, 1).starts_with('┏') {
+        t.send_keys("<Tab>");
+        t.expect("the remote pane focused", |s| {
+            s.cells(0, remote_x, 1).starts_with('┏')
+        });
+    }
+    walk_to(&mut t, Side::Remote, "d/");
+    t.send_keys("<F5>");
+    let want = collide::expected(&files, "rename");
+    for _ in 0..400 {
+        if collide::summary(&collide::files_in(&local.path().join("d"))) == collide::summary(&want)
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    t.expect("the queue done", |s| s.contains("4/4 files"));
+    assert_eq!(
+        collide::summary(&collide::files_in(&local.path().join("d"))),
+        collide::summary(&want),
+        "{}",
+        t.screen().framed()
+    );
+    t.send_keys("q");
+    let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
+    assert!(st.success(), "{st:?}");
 }

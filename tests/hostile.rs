@@ -353,7 +353,14 @@ async fn a_550_on_one_retr_fails_that_file_only() {
         b"bbbbbb"
     );
     assert!(!out.path().join("d/a.bin").exists());
-    assert!(!out.path().join("d/a.bin.part").exists());
+    assert!(
+        std::fs::read_dir(out.path().join("d")).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".part")),
+        "no temporary file left"
+    );
     run.engine.shutdown().await;
 }
 

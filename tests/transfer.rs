@@ -12,6 +12,10 @@ use skiff::transfer::{
 };
 use tokio::sync::mpsc;
 
+#[path = "support/collide.rs"]
+mod collide;
+use collide::{colliding_tree, summary};
+
 /// Every file under `root`, relative path → contents.
 fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
@@ -164,6 +168,17 @@ fn local(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// The temporary file a download of `src` to `dir/name` writes (its first choice).
+fn temp(dir: &Path, src: &str, name: &str) -> std::path::PathBuf {
+    let dst = local(&dir.join(name));
+    dir.join(skiff::transfer::claims::temp_name(src, &dst, 0))
+}
+
+/// Whether any temporary download file is left in `dir`.
+fn has_part_files(dir: &Path) -> bool {
+    tree(dir).keys().any(|k| k.ends_with(".part"))
+}
+
 #[tokio::test]
 async fn download_and_upload_trees_byte_exact_with_1_and_8_connections() {
     let remote = tempfile::tempdir().unwrap();
@@ -253,7 +268,7 @@ async fn a_part_file_is_resumed_with_rest() {
     let server = server_on(remote.path()).await;
     let down = tempfile::tempdir().unwrap();
     // An earlier attempt left the first million bytes; the resume policy continues them.
-    std::fs::write(down.path().join("f.bin.part"), &data[..1_000_000]).unwrap();
+    std::fs::write(temp(down.path(), "/f.bin", "f.bin"), &data[..1_000_000]).unwrap();
     let mut cfg = config(server.port, 1);
     cfg.on_exists = OnExists::Resume;
     let mut run = Run::start(cfg);
@@ -267,7 +282,7 @@ async fn a_part_file_is_resumed_with_rest() {
     run.engine.enqueue(vec![s]);
     run.until_settled().await;
     assert_eq!(std::fs::read(down.path().join("f.bin")).unwrap(), data);
-    assert!(!down.path().join("f.bin.part").exists());
+    assert!(!has_part_files(down.path()));
     assert!(
         run.log.iter().any(|l| l.text == "REST 1000000"),
         "REST was sent"
@@ -277,7 +292,7 @@ async fn a_part_file_is_resumed_with_rest() {
     // an older version of the file) is replaced from the first byte.
     let stale: Vec<u8> = vec![b'x'; 1_000_000];
     std::fs::remove_file(down.path().join("f.bin")).unwrap();
-    std::fs::write(down.path().join("f.bin.part"), &stale).unwrap();
+    std::fs::write(temp(down.path(), "/f.bin", "f.bin"), &stale).unwrap();
     let mut run = Run::start(config(server.port, 1));
     let mut s = spec(
         Direction::Download,
@@ -549,7 +564,7 @@ async fn cancel_pause_resume_and_move() {
         .await;
     if run.jobs[&big_id].state == JobState::Cancelled {
         assert!(
-            !down.path().join("big.bin.part").exists(),
+            !has_part_files(down.path()),
             "a cancelled download leaves no .part"
         );
         assert!(!down.path().join("big.bin").exists());
@@ -593,7 +608,7 @@ async fn the_queue_survives_a_restart_and_resumes() {
     );
     // A half-done download from "before the restart": the job ran (the saved queue says so)
     // and left half a million bytes.
-    std::fs::write(down.path().join("x.bin.part"), &data[..500_000]).unwrap();
+    std::fs::write(temp(down.path(), "/x.bin", "x.bin"), &data[..500_000]).unwrap();
     let ran = saved
         .replace("\"attempts\":0", "\"attempts\":1")
         .replace("\"attempts\": 0", "\"attempts\": 1");
@@ -660,7 +675,7 @@ async fn permanent_failures_fail_at_once_and_spare_the_others() {
         "550 is not retried"
     );
     assert!(
-        !down.path().join("missing.txt").exists() && !down.path().join("missing.txt.part").exists(),
+        !down.path().join("missing.txt").exists() && !has_part_files(down.path()),
         "{:#?}",
         run.log.iter().map(|l| l.text.clone()).collect::<Vec<_>>()
     );
@@ -748,7 +763,7 @@ async fn planted_symlinks_are_never_written_through() {
     let victim = outside.path().join("victim");
     std::fs::write(&victim, b"untouched").unwrap();
     std::os::unix::fs::symlink(&victim, down.path().join("a.txt")).unwrap();
-    std::os::unix::fs::symlink(&victim, down.path().join("b.txt.part")).unwrap();
+    std::os::unix::fs::symlink(&victim, temp(down.path(), "/b.txt", "b.txt")).unwrap();
     let mut run = Run::start(config(server.port, 2));
     run.engine.enqueue(vec![
         spec(
@@ -1225,4 +1240,73 @@ async fn a_second_upload_of_a_tree_applies_the_policy_again() {
         std::fs::read(remote.path().join("t/sub/b.txt")).unwrap(),
         b"first"
     );
+}
+
+/// Issue 14.1: no two jobs share a local path. With every policy, one and eight connections,
+/// a listed directory and a batch of single files, every file arrives byte-exact under its own
+/// name, nothing else is left in the directory, and what was there before is kept or replaced
+/// as the policy says (never mixed with another file's bytes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_like_temporary_or_numbered_files_never_collide() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::create_dir(remote.path().join("d")).unwrap();
+    let files = colliding_tree(&remote.path().join("d"));
+    let server = server_on(remote.path()).await;
+    let before = collide::local_x(&files);
+    for policy in [
+        OnExists::Overwrite,
+        OnExists::Newer,
+        OnExists::Size,
+        OnExists::Resume,
+        OnExists::Skip,
+        OnExists::Rename,
+    ] {
+        for parallel in [1, 8] {
+            for as_dir in [true, false] {
+                let down = tempfile::tempdir().unwrap();
+                let target = down.path().join("d");
+                std::fs::create_dir(&target).unwrap();
+                std::fs::write(target.join("x"), &before).unwrap();
+                let mut cfg = config(server.port, parallel);
+                cfg.on_exists = policy;
+                let mut run = Run::start(cfg);
+                let specs = if as_dir {
+                    vec![spec(
+                        Direction::Download,
+                        JobKind::Dir,
+                        "/d",
+                        local(&target),
+                    )]
+                } else {
+                    files
+                        .iter()
+                        .map(|(name, bytes)| {
+                            let mut s = spec(
+                                Direction::Download,
+                                JobKind::File,
+                                format!("/d/{name}"),
+                                local(&target.join(name)),
+                            );
+                            s.size = Some(bytes.len() as u64);
+                            s
+                        })
+                        .collect()
+                };
+                run.engine.enqueue(specs);
+                run.until_settled().await;
+                let case = format!("{policy:?}, {parallel} connections, dir {as_dir}");
+                assert!(
+                    run.jobs
+                        .values()
+                        .all(|j| matches!(j.state, JobState::Done | JobState::Skipped { .. })),
+                    "{case}: {:?}",
+                    run.states()
+                );
+                let word = format!("{policy:?}").to_lowercase();
+                let want = collide::expected(&files, &word);
+                assert_eq!(summary(&tree(&target)), summary(&want), "{case}");
+                run.engine.shutdown().await;
+            }
+        }
+    }
 }

@@ -591,6 +591,7 @@ fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
         on_exists: None,
         mode: Default::default(),
         never: false,
+        part: None,
     }
 }
 

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::job::{Children, Job, JobId, JobKind, JobSpec, JobState, OnExists};
+use super::claims::{self, SharedClaims, Side};
+use super::job::{Children, Direction, Job, JobId, JobKind, JobSpec, JobState, OnExists};
 use super::worker::{Assignment, CANCEL, Outcome, PAUSE, RUN, Worker};
 use crate::ftp::{ConnectOptions, LogEvent, Tap};
 
@@ -261,6 +262,7 @@ impl Engine {
         let mut first = first;
         let mut workers = Vec::new();
         let fresh_dirs = super::worker::FreshDirs::default();
+        let claims = SharedClaims::default();
         let preconnect = cfg.preconnect;
         let (tx, rx) = mpsc::unbounded_channel();
         let parallel = cfg.parallel.clamp(1, 16);
@@ -271,7 +273,8 @@ impl Engine {
                 None => Tap::discard(&tag),
             };
             let mut worker = Worker::new(cfg.connect.clone(), tap, cfg.stall)
-                .with_fresh_dirs(fresh_dirs.clone());
+                .with_fresh_dirs(fresh_dirs.clone())
+                .with_claims(claims.clone());
             if let Some(s) = first.take() {
                 worker = worker.with_session(s);
             }
@@ -306,6 +309,7 @@ impl Engine {
         };
         let mut core = Core::new(cfg, events, tap);
         core.fresh_dirs = fresh_dirs;
+        core.claims = claims;
         core.restore();
         let core = tokio::spawn(core.run(rx));
         (Engine { tx }, core, workers)
@@ -368,6 +372,8 @@ struct Core {
     /// The remote directories the workers made (see `Worker::with_fresh_dirs`): forgotten
     /// when the queue runs dry, so a later upload into them asks what exists again.
     fresh_dirs: super::worker::FreshDirs,
+    /// The paths running jobs write and the made-up names to keep clear of (see `claims`).
+    claims: SharedClaims,
 }
 
 const TICK: Duration = Duration::from_millis(250);
@@ -392,6 +398,7 @@ impl Core {
             moving: HashMap::new(),
             backlogs: HashMap::new(),
             fresh_dirs: Default::default(),
+            claims: Default::default(),
         }
     }
 
@@ -404,6 +411,97 @@ impl Core {
     fn server_key(&self) -> String {
         let c = &self.cfg.connect;
         format!("{}@{}:{}", c.user, c.host, c.port)
+    }
+
+    /// The claims, even after a worker panicked holding the lock (they are plain data).
+    fn claims(&self) -> std::sync::MutexGuard<'_, claims::Claims> {
+        self.claims.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Note a file job's destination, so that no made-up name lands on it.
+    fn plan(&self, spec: &JobSpec) {
+        if spec.kind == JobKind::File {
+            self.claims().plan(side_of(spec.direction), &spec.dst);
+        }
+    }
+
+    /// Note the destinations of a listed directory's entries (see [`Core::plan`]).
+    fn plan_children(&self, direction: Direction, dst: &str, children: &Children) {
+        // The paths `materialise` will make.
+        let base = dst.trim_end_matches('/');
+        let mut c = self.claims();
+        for (name, kind) in children.remaining() {
+            if kind == JobKind::File && claims::looks_made_up(name) {
+                c.plan(side_of(direction), &format!("{base}/{name}"));
+            }
+        }
+    }
+
+    /// Whether a queued job must wait: a running job writes one of its paths.
+    fn blocked(&self, id: JobId) -> bool {
+        let Some(j) = self.jobs.get(&id) else {
+            return false;
+        };
+        let side = side_of(j.spec.direction);
+        let c = self.claims();
+        c.held_by_other(side, &j.spec.dst, id)
+            || j.part
+                .as_deref()
+                .is_some_and(|p| c.held_by_other(side, &claims::sibling(&j.spec.dst, p), id))
+    }
+
+    /// Give a download its temporary file's name (at its first run) and hold its paths; false
+    /// when another running job holds one of them.
+    fn claim_paths(&mut self, id: JobId) -> bool {
+        let Some(j) = self.jobs.get(&id) else {
+            return false;
+        };
+        let side = side_of(j.spec.direction);
+        if j.spec.kind != JobKind::File {
+            return true;
+        }
+        let dst = j.spec.dst.to_string();
+        let mut part = j.part.clone();
+        if side == Side::Local && part.is_none() {
+            part = Some(self.pick_temp_name(j));
+        }
+        let mut paths = vec![(side, dst.as_str())];
+        let part_path = part.as_deref().map(|p| claims::sibling(&dst, p));
+        if let Some(p) = &part_path {
+            paths.push((side, p.as_str()));
+        }
+        if !self.claims().hold_all(id, &paths) {
+            return false;
+        }
+        if let Some(j) = self.jobs.get_mut(&id) {
+            j.part = part;
+        }
+        true
+    }
+
+    /// A temporary name for a download's first run: not held by another running job nor
+    /// planned as one's destination (a listed entry called `NAME.skiff-XXXXXXXX.part`). A file
+    /// already there under it is an earlier run's of the same job: the worker continues it
+    /// only when it is the job's own (see `Worker::download`). A job queued by an older skiff
+    /// with bytes in place keeps writing its `NAME.part`.
+    fn pick_temp_name(&self, j: &Job) -> String {
+        let c = self.claims();
+        let free = |name: &str| {
+            let path = claims::sibling(&j.spec.dst, name);
+            !c.taken(Side::Local, &path, j.id)
+        };
+        let legacy = format!("{}.part", j.name());
+        if j.done > 0 && free(&legacy) {
+            return legacy;
+        }
+        let mut n = 0;
+        loop {
+            let name = claims::temp_name(&j.spec.src, &j.spec.dst, n);
+            if free(&name) || n >= 1000 {
+                return name;
+            }
+            n += 1;
+        }
     }
 
     fn emit(&self, e: EngineEvent) {
@@ -454,6 +552,7 @@ impl Core {
                 j.state = JobState::Queued;
             }
             self.next_id = self.next_id.max(j.id + 1);
+            self.plan(&j.spec);
             self.order.push(j.id);
             jobs.push(j.clone());
             self.jobs.insert(j.id, j);
@@ -464,7 +563,11 @@ impl Core {
             self.emit(EngineEvent::Added { after: None, jobs });
         }
         for b in saved.backlogs {
-            if self.jobs.contains_key(&b.dir) && !b.children.is_empty() {
+            if let Some(d) = self.jobs.get(&b.dir)
+                && !b.children.is_empty()
+            {
+                let (direction, dst) = (d.spec.direction, d.spec.dst.clone());
+                self.plan_children(direction, &dst, &b.children);
                 let dir = b.dir;
                 self.backlogs.insert(dir, b);
                 self.report_backlog(dir);
@@ -542,6 +645,10 @@ impl Core {
             .map_or(self.cfg.mode, |p| p.mode);
         let mut new = Vec::with_capacity(specs.len());
         for spec in specs {
+            if parent.is_none() {
+                // A directory's entries were planned when it was listed.
+                self.plan(&spec);
+            }
             let id = self.next_id;
             self.next_id += 1;
             new.push(Job {
@@ -554,6 +661,7 @@ impl Core {
                 on_exists: None,
                 mode,
                 never: false,
+                part: None,
             });
         }
         let at = match after.and_then(|a| self.index_of(a)) {
@@ -585,6 +693,8 @@ impl Core {
             if queued {
                 match self.not_before.get(&id) {
                     Some(t) if *t > now => can_advance = false,
+                    // Another running job writes one of its paths: it waits for that one.
+                    _ if self.blocked(id) => can_advance = false,
                     _ => return Some(id),
                 }
             } else if can_advance {
@@ -744,7 +854,11 @@ impl Core {
                     continue;
                 }
             };
+            if !self.claim_paths(id) {
+                break;
+            }
             let Some(worker) = self.waiting.pop() else {
+                self.claims().release(id);
                 break;
             };
             let Some(job) = self.jobs.get_mut(&id) else {
@@ -790,6 +904,7 @@ impl Core {
                 Err(a) => {
                     // The worker is gone; put the job back.
                     self.running.remove(&id);
+                    self.claims().release(id);
                     if let Some(j) = self.jobs.get_mut(&a.job.id) {
                         j.state = JobState::Queued;
                         j.attempts = j.attempts.saturating_sub(1);
@@ -802,6 +917,7 @@ impl Core {
             if let Ok(mut d) = self.fresh_dirs.lock() {
                 d.clear();
             }
+            self.claims().forget_plans();
             self.emit(EngineEvent::Idle);
         }
         self.was_busy = busy;
@@ -809,6 +925,7 @@ impl Core {
 
     fn finished(&mut self, id: JobId, outcome: Outcome) {
         let run = self.running.remove(&id);
+        self.claims().release(id);
         let progress = run.as_ref().map(|r| r.progress.load(Ordering::Relaxed));
         let renamed = run.and_then(|r| r.renamed.lock().ok().and_then(|mut n| n.take()));
         let Some(job) = self.jobs.get_mut(&id) else {
@@ -955,6 +1072,7 @@ impl Core {
             }
         }
         if entries > 0 {
+            self.plan_children(dir_spec.direction, &dir_spec.dst, &children);
             self.backlogs.insert(
                 id,
                 Backlog {
@@ -1376,6 +1494,13 @@ impl Core {
             }
             self.dispatch();
         }
+    }
+}
+
+fn side_of(d: Direction) -> Side {
+    match d {
+        Direction::Download => Side::Local,
+        Direction::Upload => Side::Remote,
     }
 }
 

@@ -152,6 +152,11 @@ pub struct Job {
     /// `../x`, a special file): shown as skipped, never run, not even by a retry.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub never: bool,
+    /// A download's temporary file, written before it is renamed to the destination: a name
+    /// in the destination's directory chosen at its first run (see `claims::temp_name`) and
+    /// kept, so that a resume, even after a restart, continues the same file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 fn is_binary(m: &super::TransferMode) -> bool {
@@ -218,6 +223,11 @@ impl Children {
     fn name_at(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.items[i - 1].end };
         &self.names[start..self.items[i].end]
+    }
+
+    /// The names and kinds of the entries not taken yet.
+    pub fn remaining(&self) -> impl Iterator<Item = (&str, JobKind)> + '_ {
+        (self.next..self.items.len()).map(|i| (self.name_at(i), self.items[i].kind))
     }
 
     /// Entries not taken yet.
@@ -324,6 +334,7 @@ mod tests {
             on_exists: None,
             mode: crate::transfer::TransferMode::Ascii,
             never: false,
+            part: Some("a b.txt.skiff-0123abcd.part".into()),
         };
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), j);

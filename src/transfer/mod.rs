@@ -2,6 +2,7 @@
 //! their own FTP connections. No UI types here; the TUI and the headless commands share it.
 
 pub mod ascii;
+pub mod claims;
 pub mod engine;
 pub mod job;
 pub mod worker;

@@ -11,6 +11,7 @@ use std::io::{Read, Seek, Write};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::claims::{self, SharedClaims, Side};
 use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
 use crate::fs::{Entry, EntryKind, validate_name};
 use crate::ftp::encoding::local_path;
@@ -123,6 +124,9 @@ pub struct Worker {
     /// A download resuming the user's own file moved it to `.part` (`.0`); unless the job
     /// ends well it goes back to its name (`.1`), never deleted.
     put_back: Option<(PathBuf, PathBuf)>,
+    /// The paths the engine's running jobs hold (see `claims`): a free name for the rename
+    /// policy is one no other job holds or will write.
+    claims: SharedClaims,
 }
 
 /// See [`Worker::with_fresh_dirs`].
@@ -147,7 +151,14 @@ impl Worker {
             buf: Vec::new(),
             fresh_dirs: FreshDirs::default(),
             put_back: None,
+            claims: SharedClaims::default(),
         }
+    }
+
+    /// Share the engine's claims (see [`Worker::claims`]).
+    pub fn with_claims(mut self, claims: SharedClaims) -> Worker {
+        self.claims = claims;
+        self
     }
 
     /// Share the set of directories created in this run with the other workers.
@@ -263,8 +274,7 @@ impl Worker {
                     && a.job.spec.kind == JobKind::File
                     && self.put_back.is_none()
                 {
-                    let mut part = local_path(&a.job.spec.dst).into_os_string();
-                    part.push(".part");
+                    let part = part_path(&a.job);
                     if std::fs::symlink_metadata(&part).is_ok_and(|m| m.is_file() && m.len() == 0) {
                         let _ = std::fs::remove_file(&part);
                     }
@@ -314,17 +324,18 @@ impl Worker {
                 }
                 Decision::ResumeFrom => {
                     // Continue the existing file as if it were our .part.
-                    std::fs::rename(&dst, part_path(&dst))
-                        .map_err(local("resuming the existing file"))?;
-                    self.put_back = Some((part_path(&dst), dst.clone()));
+                    let part = part_path(&a.job);
+                    std::fs::rename(&dst, &part).map_err(local("resuming the existing file"))?;
+                    self.put_back = Some((part, dst.clone()));
                 }
                 Decision::Rename => {
-                    dst = free_local_name(&dst)?;
-                    a.note_rename(&dst.to_string_lossy());
+                    let to = self.free_local_name(a.job.id, &spec.dst)?;
+                    dst = local_path(&to);
+                    a.note_rename(&to);
                 }
             }
         }
-        let part = part_path(&dst);
+        let part = part_path(&a.job);
         // Never write through a link: a planted `NAME.part` symlink could point anywhere.
         let part_meta = std::fs::symlink_metadata(&part);
         let part_existed = part_meta.is_ok();
@@ -503,6 +514,7 @@ impl Worker {
             && dst
                 .rsplit_once('/')
                 .is_some_and(|(dir, _)| self.fresh_dirs.lock().is_ok_and(|d| d.contains(dir)));
+        let claims = self.claims.clone();
         let session = self.session().await?;
         // SIZE in binary: some servers refuse it in ASCII mode (vsftpd), which would look like
         // "no such file" to the on-exists policy.
@@ -545,7 +557,9 @@ impl Worker {
                     }
                     Decision::ResumeFrom => offset = rsize,
                     Decision::Rename => {
-                        dst = free_remote_name(session, &dst).await?.into();
+                        dst = free_remote_name(session, &claims, a.job.id, &dst)
+                            .await?
+                            .into();
                         a.note_rename(&dst);
                     }
                 }
@@ -845,11 +859,15 @@ fn unix_secs(t: SystemTime) -> i64 {
     }
 }
 
-/// `NAME.part` next to `NAME`.
-fn part_path(p: &Path) -> PathBuf {
-    let mut s = p.as_os_str().to_owned();
-    s.push(".part");
-    PathBuf::from(s)
+/// The temporary file a download job writes: the name the engine gave it (see `claims`), next
+/// to its destination.
+fn part_path(job: &Job) -> PathBuf {
+    let spec = &job.spec;
+    let name = match &job.part {
+        Some(p) => p.clone(),
+        None => claims::temp_name(&spec.src, &spec.dst, 0),
+    };
+    local_path(&claims::sibling(&spec.dst, &name))
 }
 
 /// Open a `.part` file for writing (`fresh`: create it, failing if it appeared meanwhile),
@@ -870,28 +888,60 @@ fn open_part(part: &Path, fresh: bool) -> io::Result<std::fs::File> {
     o.open(part)
 }
 
-fn free_local_name(dst: &Path) -> Result<PathBuf, TransferError> {
-    let name = dst
-        .file_name()
-        .map(crate::ftp::encoding::from_os)
-        .unwrap_or_default();
-    for n in 1..10_000 {
-        let candidate = dst.with_file_name(local_path(&numbered_name(&name, n)));
-        if std::fs::symlink_metadata(&candidate).is_err() {
+impl Worker {
+    /// `NAME (n)` for the rename policy: not a file there, not a path another job holds or
+    /// will write (an entry of the same listing called `NAME (1)`); held for this job.
+    fn free_local_name(
+        &self,
+        me: crate::transfer::JobId,
+        dst: &str,
+    ) -> Result<String, TransferError> {
+        let name = dst
+            .rsplit(['/', std::path::MAIN_SEPARATOR])
+            .next()
+            .unwrap_or(dst);
+        for n in 1..10_000 {
+            let candidate = claims::sibling(dst, &numbered_name(name, n));
+            let mut c = lock(&self.claims);
+            if c.taken(Side::Local, &candidate, me)
+                || std::fs::symlink_metadata(local_path(&candidate)).is_ok()
+            {
+                continue;
+            }
+            c.hold(me, Side::Local, &candidate);
+            // Kept clear until the queue runs dry: a retry of this job writes it again.
+            c.plan(Side::Local, &candidate);
             return Ok(candidate);
         }
+        Err(TransferError::Refused("no free name found".into()))
     }
-    Err(TransferError::Refused("no free name found".into()))
 }
 
-async fn free_remote_name(s: &mut FtpSession, dst: &str) -> Result<String, TransferError> {
+fn lock(c: &SharedClaims) -> std::sync::MutexGuard<'_, claims::Claims> {
+    c.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn free_remote_name(
+    s: &mut FtpSession,
+    claims: &SharedClaims,
+    me: crate::transfer::JobId,
+    dst: &str,
+) -> Result<String, TransferError> {
     let (dir, name) = match dst.rfind('/') {
         Some(i) => (&dst[..i.max(1)], &dst[i + 1..]),
         None => ("", dst),
     };
     for n in 1..10_000 {
         let candidate = remote_join(dir, &numbered_name(name, n));
+        if lock(claims).taken(Side::Remote, &candidate, me) {
+            continue;
+        }
         if s.size(&candidate).await?.is_none() {
+            let mut c = lock(claims);
+            if !c.hold(me, Side::Remote, &candidate) {
+                continue;
+            }
+            c.plan(Side::Remote, &candidate);
             return Ok(candidate);
         }
     }
