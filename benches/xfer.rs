@@ -1031,10 +1031,7 @@ fn tui_run(cfg: &Config, i: usize, with_keys: bool, scratch: &Path) -> Result<Tu
     // Wait for the transfer to run at full speed: the .part file past 64 MiB.
     let full_speed = (64u64 << 20).min(size / 4);
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !is_done()
-        && part_len(&local) < full_speed
-        && Instant::now() < deadline
-    {
+    while !is_done() && part_len(&local) < full_speed && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(2));
     }
     // Focus the local pane: after F5 the queue panel is shown, and Tab goes remote → queue →

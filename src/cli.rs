@@ -334,7 +334,9 @@ impl Tally {
             }
             Seen::Skipped => {
                 self.skipped += 1;
-                if let (true, JobState::Skipped { reason }) = (j.never, &j.state) {
+                // A name it would not copy, or a directory a walk left alone (a loop).
+                let listed = j.never || j.spec.kind == JobKind::Dir;
+                if let (true, JobState::Skipped { reason }) = (listed, &j.state) {
                     self.passed_over_count += 1;
                     if self.passed_over.len() < 20 {
                         self.passed_over

@@ -32,7 +32,10 @@ enum Act {
 type Script = Arc<dyn Fn(&str) -> Option<Act> + Send + Sync>;
 
 /// Start the server; `script` sees each command line (upper-cased verb, original argument)
-/// first, and the usual login and passive-mode answers fill in the rest.
+/// first, and the usual login and passive-mode answers fill in the rest. The server keeps each
+/// connection's directory as the last `CWD` it accepted named it: `PWD` and an argument-less
+/// `LIST`/`MLSD`/`NLST` reach the script with that directory appended (`LIST /d`), and the
+/// usual `PWD` answer names it.
 async fn serve(greeting: &'static [u8], script: Script) -> u16 {
     let ctrl = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = ctrl.local_addr().unwrap().port();
@@ -46,21 +49,27 @@ async fn serve(greeting: &'static [u8], script: Script) -> u16 {
                     return;
                 }
                 let mut data: Option<TcpListener> = None;
+                let mut cwd = "/".to_string();
                 let mut line = String::new();
                 loop {
                     line.clear();
                     if r.read_line(&mut line).await.unwrap_or(0) == 0 {
                         return;
                     }
-                    let cmd = line.trim_end().to_string();
+                    let mut cmd = line.trim_end().to_string();
                     let verb = cmd.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                    if matches!(verb.as_str(), "PWD" | "LIST" | "MLSD" | "NLST")
+                        && cmd.len() == verb.len()
+                    {
+                        cmd = format!("{cmd} {cwd}");
+                    }
                     let act = script(&cmd).unwrap_or_else(|| {
                         Act::Reply(match verb.as_str() {
                             "USER" => b"331 password please\r\n".to_vec(),
                             "PASS" => b"230 logged in\r\n".to_vec(),
                             "FEAT" => b"211-Features:\r\n SIZE\r\n211 End\r\n".to_vec(),
                             "TYPE" | "OPTS" => b"200 ok\r\n".to_vec(),
-                            "PWD" => b"257 \"/\" is the directory\r\n".to_vec(),
+                            "PWD" => format!("257 \"{cwd}\" is the directory\r\n").into_bytes(),
                             "CWD" => b"250 ok\r\n".to_vec(),
                             "QUIT" => b"221 bye\r\n".to_vec(),
                             "PASV" => Vec::new(), // below
@@ -82,7 +91,17 @@ async fn serve(greeting: &'static [u8], script: Script) -> u16 {
                             )
                             .await
                         }
-                        Act::Reply(bytes) => w.write_all(&bytes).await,
+                        Act::Reply(bytes) => {
+                            if verb == "CWD" && bytes.starts_with(b"250") {
+                                let arg = cmd.get(4..).unwrap_or("").to_string();
+                                cwd = if arg.starts_with('/') {
+                                    arg
+                                } else {
+                                    format!("{}/{arg}", cwd.trim_end_matches('/'))
+                                };
+                            }
+                            w.write_all(&bytes).await
+                        }
                         Act::Data(body) => {
                             send_data(&mut w, data.take(), &body, Duration::ZERO).await
                         }
@@ -677,4 +696,136 @@ async fn without_size_the_listing_tells_what_exists() {
         job.state
     );
     run.engine.shutdown().await;
+}
+
+/// A server whose `/d` lists `loop` (a link to `.`) and `up` (a link to `..`) as directories,
+/// besides a file and a real subdirectory, as Windows junctions and some appliances do. With
+/// `resolve_pwd` its `PWD` names where a link really leads; without, it keeps the path as
+/// typed (`/d/loop/loop/…`), so only the repeating listings give the loop away.
+fn junction_server(resolve_pwd: bool) -> Script {
+    fn real(path: &str) -> Option<String> {
+        let mut cur = "/".to_string();
+        for c in path.split('/').filter(|c| !c.is_empty()) {
+            cur = match (cur.as_str(), c) {
+                ("/", "d") => "/d".into(),
+                ("/d", "loop") => "/d".into(),
+                ("/d", "up") => "/".into(),
+                ("/d", "sub") => "/d/sub".into(),
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+    Arc::new(move |cmd| {
+        let (verb, arg) = cmd.split_once(' ').unwrap_or((cmd, ""));
+        match verb {
+            "PWD" if resolve_pwd => Some(Act::Reply(
+                format!("257 \"{}\"\r\n", real(arg).unwrap_or_default()).into_bytes(),
+            )),
+            "CWD" if real(arg).is_none() => Some(Act::Reply(b"550 no such directory\r\n".to_vec())),
+            "LIST" => Some(match real(arg).as_deref() {
+                Some("/") => Act::Data(b"drwxr-xr-x 2 u g 0 Nov 21 12:00 d\r\n".to_vec()),
+                Some("/d") => Act::Data(
+                    b"-rw-r--r-- 1 u g 3 Nov 21 12:00 f.txt\r\n\
+                      drwxr-xr-x 2 u g 0 Nov 21 12:00 loop\r\n\
+                      drwxr-xr-x 2 u g 0 Nov 21 12:00 up\r\n\
+                      drwxr-xr-x 2 u g 0 Nov 21 12:00 sub\r\n"
+                        .to_vec(),
+                ),
+                Some("/d/sub") => Act::Data(b"-rw-r--r-- 1 u g 4 Nov 21 12:00 g.txt\r\n".to_vec()),
+                _ => Act::Reply(b"550 no such directory\r\n".to_vec()),
+            }),
+            "RETR" => {
+                let (dir, name) = arg.rsplit_once('/')?;
+                Some(match (real(dir).as_deref(), name) {
+                    (Some("/d"), "f.txt") => Act::Data(b"fff".to_vec()),
+                    (Some("/d/sub"), "g.txt") => Act::Data(b"gggg".to_vec()),
+                    _ => Act::Reply(b"550 no such file\r\n".to_vec()),
+                })
+            }
+            _ => None,
+        }
+    })
+}
+
+/// Issue 14.2: a download of a tree whose listing holds links to `.` and `..` reported as
+/// directories ends, with both kinds of server: the real files arrive, the looping directories
+/// are skipped with the reason on their rows, and nothing fails.
+#[tokio::test]
+async fn a_download_through_links_to_dot_and_dotdot_ends() {
+    for resolve_pwd in [true, false] {
+        let port = serve(b"220 ready\r\n", junction_server(resolve_pwd)).await;
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("d");
+        let mut run = Run::start(port, |_| {}, download("/d", &target, JobKind::Dir));
+        run.settle().await;
+        let case = format!("PWD resolves links: {resolve_pwd}");
+        assert_eq!(
+            std::fs::read(target.join("f.txt")).unwrap(),
+            b"fff",
+            "{case}"
+        );
+        assert_eq!(
+            std::fs::read(target.join("sub/g.txt")).unwrap(),
+            b"gggg",
+            "{case}"
+        );
+        assert!(
+            run.jobs
+                .values()
+                .all(|j| !matches!(j.state, JobState::Failed { .. })),
+            "{case}: {:#?}",
+            run.jobs
+        );
+        let loops: Vec<&Job> = run
+            .jobs
+            .values()
+            .filter(|j| matches!(&j.state, JobState::Skipped { reason } if reason.contains("link")))
+            .collect();
+        assert!(
+            loops.iter().any(|j| j.spec.src.as_ref() == "/d/loop"),
+            "{case}: {:#?}",
+            run.jobs
+        );
+        let dirs = run
+            .jobs
+            .values()
+            .filter(|j| j.spec.kind == JobKind::Dir)
+            .count();
+        assert!(dirs <= 6, "{case}: {dirs} directory jobs: {:#?}", run.jobs);
+        // No directory was made for a loop.
+        assert!(!target.join("loop").exists(), "{case}");
+        run.engine.shutdown().await;
+    }
+}
+
+/// Issue 14.2, headless: `skiff get` of the same tree ends, exits 0, and names each looping
+/// directory it left alone, with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skiff_get_names_the_loops_it_left_alone() {
+    let port = serve(b"220 ready\r\n", junction_server(false)).await;
+    let out = tempfile::tempdir().unwrap();
+    let url = format!("ftp://u@127.0.0.1:{port}/d");
+    let dir = out.path().to_path_buf();
+    let done = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+            .args(["get", "--parallel", "4", &url, "."])
+            .current_dir(&dir)
+            .env("SKIFF_PASSWORD", "p")
+            .output()
+            .expect("running skiff")
+    });
+    let o = tokio::time::timeout(Duration::from_secs(60), done)
+        .await
+        .expect("skiff get ends")
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("not copied: /d/loop: "), "{err}");
+    assert!(err.contains("0 failed"), "{err}");
+    assert_eq!(std::fs::read(out.path().join("d/f.txt")).unwrap(), b"fff");
+    assert_eq!(
+        std::fs::read(out.path().join("d/sub/g.txt")).unwrap(),
+        b"gggg"
+    );
 }

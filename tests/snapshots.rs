@@ -169,6 +169,7 @@ fn queue_jobs(s: &mut State) {
         mode: Default::default(),
         never: false,
         part: None,
+        above: None,
     };
     let jobs = vec![
         mk(1, "report.pdf", 1_048_576, JobState::Done, 1_048_576),

@@ -3,6 +3,7 @@
 
 pub mod local;
 pub mod ops;
+pub mod walk;
 
 use std::future::Future;
 

@@ -3,6 +3,9 @@
 //! rename, delete (directories recursively, never following a link), change permissions, and
 //! add up the size of a tree.
 
+use std::sync::Arc;
+
+use super::walk::{self, DirId, DirMark};
 use super::{EntryKind, FileSystem, FsError, validate_name};
 use crate::i18n::t;
 use crate::tr;
@@ -153,48 +156,48 @@ fn note(r: &mut OpReport, path: &str, result: Result<(), FsError>) -> bool {
     }
 }
 
-/// How deep a recursive walk goes below the entry it started from.
-const MAX_DEPTH: usize = 200;
-
 /// A directory a walk is about to go through: where the listing should say it is (the
-/// directory it was found in, as listed, plus its name) and how deep it lies.
+/// directory it was found in, as listed, plus its name), how deep it lies, and the directories
+/// above it.
 struct Step {
     path: String,
     expect: Option<String>,
     depth: usize,
+    above: Arc<[DirMark]>,
 }
 
-/// Whether the directory `listed` (the path the file system reports after entering `step`)
-/// is the one the walk meant: not a link to elsewhere that a listing reported as a directory
-/// (some servers do: a junction, a proftpd without `UseSlink`), not one seen before (a loop),
-/// not deeper than [`MAX_DEPTH`]. Otherwise the reason to leave it alone.
-fn stray(
-    step: &Step,
-    listed: &str,
-    seen: &mut std::collections::HashSet<String>,
-) -> Option<String> {
-    let norm = |p: &str| {
-        let t = p.trim_end_matches('/');
-        if t.is_empty() {
-            "/".to_string()
-        } else {
-            t.to_string()
+impl Step {
+    fn root(path: &str) -> Step {
+        Step {
+            path: path.to_string(),
+            expect: None,
+            depth: 0,
+            above: Arc::from(Vec::new()),
         }
+    }
+}
+
+/// Whether the directory listed as `listing` (its path as the file system reports it after
+/// entering `step`) may be walked (see [`walk::check`]; besides, a directory met anywhere
+/// earlier in this walk is not walked twice). Otherwise the reason to leave it alone. On
+/// success, the directories above its entries.
+fn enter(
+    step: &Step,
+    listing: &super::Listing,
+    seen: &mut std::collections::HashSet<String>,
+) -> Result<Arc<[DirMark]>, String> {
+    let here = DirMark {
+        path: listing.path.clone(),
+        id: DirId::of_listing(&listing.entries),
     };
-    if step.depth > MAX_DEPTH {
-        return Some(tr!("more than {n} levels deep; left alone", n = MAX_DEPTH));
+    walk::check(step.expect.as_deref(), &here, step.depth, &step.above)?;
+    let norm = listing.path.trim_end_matches('/');
+    if !seen.insert(if norm.is_empty() { "/" } else { norm }.to_string()) {
+        return Err(t("visited already (a link loop?); left alone").to_string());
     }
-    if step
-        .expect
-        .as_deref()
-        .is_some_and(|e| norm(e) != norm(listed))
-    {
-        return Some(tr!("leads to {path} (a link?); left alone", path = listed));
-    }
-    if !seen.insert(norm(listed)) {
-        return Some(t("visited already (a link loop?); left alone").to_string());
-    }
-    None
+    let mut above = step.above.to_vec();
+    above.push(here);
+    Ok(Arc::from(above))
 }
 
 /// Delete one entry; a directory depth first, each directory after what it holds. A link is
@@ -208,15 +211,7 @@ async fn delete_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport)
     }
     let mut seen = std::collections::HashSet::new();
     // (directory, listed already, failures before it was listed)
-    let mut stack = vec![(
-        Step {
-            path: root.path.clone(),
-            expect: None,
-            depth: 0,
-        },
-        false,
-        0usize,
-    )];
+    let mut stack = vec![(Step::root(&root.path), false, 0usize)];
     while let Some((step, listed, failed_before)) = stack.pop() {
         let dir = step.path.clone();
         if listed {
@@ -234,10 +229,13 @@ async fn delete_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport)
                 continue;
             }
         };
-        if let Some(why) = stray(&step, &listing.path, &mut seen) {
-            r.fail(&dir, why);
-            continue;
-        }
+        let above = match enter(&step, &listing, &mut seen) {
+            Ok(a) => a,
+            Err(why) => {
+                r.fail(&dir, why);
+                continue;
+            }
+        };
         let depth = step.depth;
         stack.push((step, true, r.failed.len()));
         for e in listing.entries {
@@ -259,6 +257,7 @@ async fn delete_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport)
                         path,
                         expect,
                         depth: depth + 1,
+                        above: above.clone(),
                     },
                     false,
                     0,
@@ -277,11 +276,7 @@ async fn size_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport) {
         return;
     }
     let mut seen = std::collections::HashSet::new();
-    let mut stack = vec![Step {
-        path: root.path.clone(),
-        expect: None,
-        depth: 0,
-    }];
+    let mut stack = vec![Step::root(&root.path)];
     while let Some(step) = stack.pop() {
         let listing = match fs.list(&step.path).await {
             Ok(l) => l,
@@ -292,10 +287,13 @@ async fn size_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport) {
                 continue;
             }
         };
-        if let Some(why) = stray(&step, &listing.path, &mut seen) {
-            r.fail(&step.path, why);
-            continue;
-        }
+        let above = match enter(&step, &listing, &mut seen) {
+            Ok(a) => a,
+            Err(why) => {
+                r.fail(&step.path, why);
+                continue;
+            }
+        };
         r.dirs += 1;
         for e in listing.entries {
             if e.kind == EntryKind::Dir {
@@ -304,6 +302,7 @@ async fn size_tree<F: FileSystem>(fs: &mut F, root: &Target, r: &mut OpReport) {
                         path: p,
                         expect: fs.join(&listing.path, &e.name).ok(),
                         depth: step.depth + 1,
+                        above: above.clone(),
                     });
                 }
             } else {

@@ -592,6 +592,7 @@ fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
         mode: Default::default(),
         never: false,
         part: None,
+        above: None,
     }
 }
 

@@ -346,6 +346,10 @@ struct Backlog {
     /// Entries made jobs that no worker has taken yet.
     #[serde(skip)]
     ahead: usize,
+    /// The directory and those above it, as the walk recognised them: what its
+    /// subdirectories' jobs carry (see `Job::above`).
+    #[serde(default)]
+    above: Option<Arc<[crate::fs::walk::DirMark]>>,
 }
 
 struct Core {
@@ -662,6 +666,7 @@ impl Core {
                 mode,
                 never: false,
                 part: None,
+                above: None,
             });
         }
         let at = match after.and_then(|a| self.index_of(a)) {
@@ -743,6 +748,7 @@ impl Core {
         let Some(b) = self.backlogs.get_mut(&dir) else {
             return;
         };
+        let above = b.above.clone();
         let src = b.src.trim_end_matches('/');
         let dst_base = dst.trim_end_matches('/');
         let mut specs = Vec::with_capacity(n.min(b.children.len()));
@@ -764,12 +770,16 @@ impl Core {
             dir
         };
         let mut jobs = self.add(Some(after), Some(dir), specs);
-        if let Some(policy) = inherited {
-            for j in &mut jobs {
-                j.on_exists = Some(policy);
-                if let Some(stored) = self.jobs.get_mut(&j.id) {
-                    stored.on_exists = Some(policy);
-                }
+        for j in &mut jobs {
+            if inherited.is_some() {
+                j.on_exists = inherited;
+            }
+            if j.spec.kind == JobKind::Dir {
+                j.above = above.clone();
+            }
+            if let Some(stored) = self.jobs.get_mut(&j.id) {
+                stored.on_exists = j.on_exists;
+                stored.above = j.above.clone();
             }
         }
         if let Some(b) = self.backlogs.get_mut(&dir) {
@@ -976,8 +986,11 @@ impl Core {
                 src_base,
                 children,
                 skipped,
+                mark,
             } => {
-                self.expanded(id, src_base, children, skipped);
+                let mut chain = job.above.as_deref().unwrap_or(&[]).to_vec();
+                chain.push(mark);
+                self.expanded(id, src_base, children, skipped, Arc::from(chain));
                 return;
             }
             Outcome::Failed(e) => {
@@ -1021,6 +1034,7 @@ impl Core {
         src_base: String,
         children: Children,
         skipped: Vec<(String, String)>,
+        above: Arc<[crate::fs::walk::DirMark]>,
     ) {
         let Some(dir) = self.jobs.get_mut(&id) else {
             return;
@@ -1081,6 +1095,7 @@ impl Core {
                     children,
                     last,
                     ahead: 0,
+                    above: Some(above),
                 },
             );
             let n = self.ahead_target();

@@ -157,6 +157,10 @@ pub struct Job {
     /// kept, so that a resume, even after a restart, continues the same file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+    /// For a directory found inside one being copied: the directories above it as the walk
+    /// recognised them (see `fs::walk`), so that a link back up or a loop is left alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above: Option<Arc<[crate::fs::walk::DirMark]>>,
 }
 
 fn is_binary(m: &super::TransferMode) -> bool {
@@ -335,6 +339,7 @@ mod tests {
             mode: crate::transfer::TransferMode::Ascii,
             never: false,
             part: Some("a b.txt.skiff-0123abcd.part".into()),
+            above: None,
         };
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), j);

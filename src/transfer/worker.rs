@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::claims::{self, SharedClaims, Side};
 use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
+use crate::fs::walk::{self, DirMark, ListingDigest};
 use crate::fs::{Entry, EntryKind, validate_name};
 use crate::ftp::encoding::local_path;
 use crate::ftp::session::remote_join;
@@ -83,6 +84,8 @@ pub enum Outcome {
         src_base: String,
         children: Children,
         skipped: Vec<(String, String)>,
+        /// The directory as the walk recognised it (see `fs::walk`).
+        mark: DirMark,
     },
     Paused,
     Cancelled,
@@ -688,9 +691,18 @@ impl Worker {
     async fn expand_remote(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
         let session = self.session().await?;
-        session.cwd_to(&spec.src).await?;
+        let pwd = session.cwd_to(&spec.src).await?;
         let mut sink = ChildSink::default();
         session.list_cwd_into(&mut sink).await?;
+        let mark = DirMark {
+            path: pwd,
+            id: sink.digest.finish(),
+        };
+        let above = a.job.above.as_deref().unwrap_or(&[]);
+        let expect = above.last().map(|p| remote_join(&p.path, a.job.name()));
+        if let Some(skip) = self.stray(a, expect.as_deref(), &mark, above) {
+            return Ok(skip);
+        }
         let dst = local_path(&spec.dst);
         match std::fs::symlink_metadata(&dst) {
             Ok(m) if m.is_dir() => {}
@@ -707,23 +719,53 @@ impl Worker {
         let ChildSink {
             mut children,
             skipped,
+            ..
         } = sink;
         children.sort();
         Ok(Outcome::Expanded {
             src_base: spec.src.to_string(),
             children,
             skipped,
+            mark,
         })
+    }
+
+    /// A directory the walk must leave alone (see `fs::walk::check`): skipped, with the
+    /// reason in the log and on its row; the rest of the tree goes on.
+    fn stray(
+        &self,
+        a: &Assignment,
+        expect: Option<&str>,
+        mark: &DirMark,
+        above: &[DirMark],
+    ) -> Option<Outcome> {
+        let why = walk::check(expect, mark, above.len(), above).err()?;
+        self.tap.warn(format!("{}: {why}", a.job.spec.src));
+        Some(Outcome::Skipped(why))
     }
 
     async fn expand_local(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
         let src = local_path(&spec.src);
-        let listing =
-            tokio::task::spawn_blocking(move || crate::fs::local::read_dir_blocking(&src))
-                .await
-                .map_err(|e| TransferError::Refused(e.to_string()))?
-                .map_err(local(format!("reading {}", spec.src)))?;
+        let (listing, mark) = tokio::task::spawn_blocking(move || {
+            let listing = crate::fs::local::read_dir_blocking(&src)?;
+            let mark = walk::local_mark(&local_path(&listing.path), listing.path.clone())?;
+            Ok::<_, io::Error>((listing, mark))
+        })
+        .await
+        .map_err(|e| TransferError::Refused(e.to_string()))?
+        .map_err(local(format!("reading {}", spec.src)))?;
+        let above = a.job.above.as_deref().unwrap_or(&[]);
+        let expect = above.last().map(|p| {
+            crate::ftp::encoding::from_os(
+                local_path(&p.path)
+                    .join(local_path(a.job.name()))
+                    .as_os_str(),
+            )
+        });
+        if let Some(skip) = self.stray(a, expect.as_deref(), &mark, above) {
+            return Ok(skip);
+        }
         let session = self.session().await?;
         match crate::fs::FileSystem::mkdir(session, &spec.dst).await {
             Ok(()) => {
@@ -756,12 +798,14 @@ impl Worker {
         let ChildSink {
             mut children,
             skipped,
+            ..
         } = sink;
         children.sort();
         Ok(Outcome::Expanded {
             src_base: listing.path,
             children,
             skipped,
+            mark,
         })
     }
 }
@@ -772,6 +816,8 @@ impl Worker {
 struct ChildSink {
     children: Children,
     skipped: Vec<(String, String)>,
+    /// Every entry listed, copied or not (what tells this directory apart, see `fs::walk`).
+    digest: ListingDigest,
 }
 
 impl ListSink for ChildSink {
@@ -780,6 +826,7 @@ impl ListSink for ChildSink {
     }
 
     fn entry(&mut self, e: Entry) {
+        self.digest.add(&e);
         let kind = match e.kind {
             _ if validate_name(&e.name).is_err() => {
                 self.skipped.push((e.name, "unsafe name".into()));
