@@ -319,7 +319,16 @@ fn read_password_stdin() -> anyhow::Result<Secret> {
     Ok(Secret::new(line.trim_end_matches(['\r', '\n']).to_string()))
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() {
+    if let Err(e) = run() {
+        // anyhow's own report (`Error: …` and its causes), through the one sanitiser: an
+        // error may quote a server's path, reply or certificate.
+        cli::say(&format!("Error: {e:?}"));
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Some(cmd) = cli.command {
         let code = headless(cmd)?;

@@ -242,7 +242,7 @@ fn password_from_output(
                 .to_string();
         return Err(BookmarkError::Command(match last {
             Some(l) => {
-                let mut short: String = l.chars().filter(|c| !c.is_control()).take(160).collect();
+                let mut short: String = crate::text::printable(l).chars().take(160).collect();
                 if !printed.is_empty() {
                     short = short.replace(&printed, "****");
                 }
