@@ -41,6 +41,17 @@ macro_rules! say_out {
     ($($arg:tt)*) => { say_out(&format!($($arg)*)) };
 }
 
+/// A password typed in a URL on the command line is in the process list (`ps`,
+/// `/proc/PID/cmdline`) for as long as skiff runs: one line on stderr says so.
+pub fn warn_password_in_url(url: &FtpUrl) {
+    if url.password.is_some() {
+        say(
+            "warning: the password in the URL is visible to other local users in the process \
+             list while skiff runs; use SKIFF_PASSWORD, --password-stdin or a bookmark instead",
+        );
+    }
+}
+
 /// Options shared by `get` and `put`.
 #[derive(Debug, Clone)]
 pub struct XferOptions {
@@ -683,7 +694,10 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
     let describe_pw = |p: &Profile| match &p.password {
         PasswordSource::Ask => "ask".to_string(),
         PasswordSource::Keyring => "keyring".to_string(),
-        PasswordSource::Command(c) => format!("command: {c}"),
+        // A literal secret in the command is not repeated (see `mask_password_command`).
+        PasswordSource::Command(c) => {
+            format!("command: {}", crate::bookmarks::mask_password_command(c))
+        }
     };
     match cmd {
         BookmarkCmd::List => {
@@ -715,6 +729,16 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             say_out!("user        {}", opt(&p.user));
             say_out!("anonymous   {}", p.anonymous);
             say_out!("password    {}", describe_pw(&p));
+            if let PasswordSource::Command(c) = &p.password
+                && !crate::bookmarks::mask_password_command(c)
+                    .split_whitespace()
+                    .eq(c.split_whitespace())
+            {
+                say!(
+                    "note: the password command has what looks like a secret in it (shown as \
+                     ****); other local users can see it in the process list while it runs"
+                );
+            }
             say_out!("passive     {}", p.passive);
             say_out!("prefer epsv {}", p.prefer_epsv);
             say_out!("encoding    {}", p.encoding);

@@ -218,6 +218,7 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
                 tls,
             } => {
                 let u = FtpUrl::parse(&url)?;
+                cli::warn_password_in_url(&u);
                 let mut opts =
                     cli::connect_options(&u, password_source(password_stdin)?, trust(&tls))?;
                 tls.apply(&mut opts);
@@ -225,6 +226,7 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
             }
             Command::Get { url, local, x } => {
                 let u = FtpUrl::parse(&url)?;
+                cli::warn_password_in_url(&u);
                 let mut opts =
                     cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
                 x.tls.apply(&mut opts);
@@ -232,6 +234,7 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
             }
             Command::Put { local, url, x } => {
                 let u = FtpUrl::parse(&url)?;
+                cli::warn_password_in_url(&u);
                 let mut opts =
                     cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
                 x.tls.apply(&mut opts);
@@ -419,6 +422,7 @@ fn run() -> anyhow::Result<()> {
         }
     } else if let Some(url) = &cli.url {
         let u = FtpUrl::parse(url).with_context(|| "cannot use that URL".to_string())?;
+        cli::warn_password_in_url(&u);
         let trust = skiff::ftp::tls::TlsTrust {
             pin: cli.tls.trust.clone(),
             ca_file: cli.tls.ca_file.clone(),

@@ -783,3 +783,39 @@ async fn local_names_reach_stderr_only_as_printable_text() {
     );
     assert_eq!(hidden_chars(&err), Vec::<char>::new(), "{err:?}");
 }
+
+/// A password typed in the URL: one line on stderr says it is in the process list, for the
+/// headless commands and for the TUI's start; none without a password in the URL.
+#[tokio::test]
+async fn a_password_in_the_url_is_warned_about_once() {
+    let port = serve(b"220 ready\r\n", no_script()).await;
+    let warned = |err: &str| {
+        err.matches("visible to other local users in the process list")
+            .count()
+    };
+    let url = format!("ftp://u:hunter2@127.0.0.1:{port}/");
+    let out = run_skiff(vec![
+        "ls".into(),
+        url.clone(),
+        "--connect-attempts".into(),
+        "1".into(),
+    ])
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(warned(&err), 1, "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    // The TUI checks for a terminal after reading the URL: the warning is printed first.
+    let out = run_skiff(vec![url.clone()]).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(warned(&err), 1, "{err}");
+    // A user without a password in the URL: no warning.
+    let out = run_skiff(vec![
+        "ls".into(),
+        format!("ftp://127.0.0.1:{port}/"),
+        "--connect-attempts".into(),
+        "1".into(),
+    ])
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(warned(&err), 0, "{err}");
+}
