@@ -18,6 +18,40 @@ use crate::transfer::{
 };
 use crate::ui::text::human_size;
 
+/// Print one line (or a few) on stderr through [`crate::text::printable_lines`]: names, paths,
+/// replies and certificate fields in it come from servers and disks, and no control, bidi or
+/// invisible character of theirs reaches the terminal or a log file. Every line the headless
+/// commands print on stderr goes through here (`say!` formats, then calls this).
+pub fn say(line: &str) {
+    eprintln!("{}", crate::text::printable_lines(line));
+}
+
+/// [`say`] for stdout.
+pub fn say_out(line: &str) {
+    println!("{}", crate::text::printable_lines(line));
+}
+
+/// `eprintln!` through [`say`].
+macro_rules! say {
+    ($($arg:tt)*) => { say(&format!($($arg)*)) };
+}
+
+/// `println!` through [`say_out`].
+macro_rules! say_out {
+    ($($arg:tt)*) => { say_out(&format!($($arg)*)) };
+}
+
+/// A password typed in a URL on the command line is in the process list (`ps`,
+/// `/proc/PID/cmdline`) for as long as skiff runs: one line on stderr says so.
+pub fn warn_password_in_url(url: &FtpUrl) {
+    if url.password.is_some() {
+        say(
+            "warning: the password in the URL is visible to other local users in the process \
+             list while skiff runs; use SKIFF_PASSWORD, --password-stdin or a bookmark instead",
+        );
+    }
+}
+
 /// Options shared by `get` and `put`.
 #[derive(Debug, Clone)]
 pub struct XferOptions {
@@ -76,7 +110,7 @@ async fn connect_session(opts: ConnectOptions, tap: Tap) -> Result<FtpSession, F
     FtpSession::connect_retrying(opts, tap, |w| {
         if w.next != said {
             said = w.next;
-            eprintln!(
+            say!(
                 "skiff: {}: trying again in {} s (attempt {} of {})",
                 w.reason,
                 w.left.as_secs_f32().ceil(),
@@ -95,7 +129,7 @@ fn verbose_tap(tag: &str, verbose: bool) -> Tap {
     let (tx, mut rx) = mpsc::unbounded_channel::<crate::ftp::LogEvent>();
     tokio::spawn(async move {
         while let Some(e) = rx.recv().await {
-            eprintln!("[{}] {}", e.tag, e.text);
+            say!("[{}] {}", e.tag, e.text);
         }
     });
     Tap::new(tag, tx)
@@ -121,17 +155,14 @@ pub async fn ls(url: &FtpUrl, opts: ConnectOptions, verbose: bool) -> anyhow::Re
             EntryKind::File => '-',
         };
         let time = e.mtime.map(crate::ui::text::local_time).unwrap_or_default();
-        let mut name: String = e
-            .name
-            .chars()
-            .map(|c| if c.is_control() { '?' } else { c })
-            .collect();
-        if let Some(t) = &e.link_target {
-            name.push_str(" -> ");
-            // The server's text: no control characters reach the terminal.
-            name.extend(t.chars().map(|c| if c.is_control() { '?' } else { c }));
-        }
-        writeln!(out, "{kind} {:>12} {:16} {name}", e.size, time)?;
+        // The server's names: no control or bidi character reaches the terminal.
+        let name = crate::text::printable(&e.name);
+        let target = e
+            .link_target
+            .as_deref()
+            .map(|t| format!(" -> {}", crate::text::printable(t)))
+            .unwrap_or_default();
+        writeln!(out, "{kind} {:>12} {:16} {name}{target}", e.size, time)?;
     }
     out.flush()?;
     s.quit().await;
@@ -381,7 +412,7 @@ async fn run_jobs(
         let (ltx, mut lrx) = mpsc::unbounded_channel::<crate::ftp::LogEvent>();
         tokio::spawn(async move {
             while let Some(e) = lrx.recv().await {
-                eprintln!("[{}] {}", e.tag, e.text);
+                say!("[{}] {}", e.tag, e.text);
             }
         });
         Some(ltx)
@@ -442,7 +473,7 @@ async fn run_jobs(
     }
     let elapsed = start.elapsed().as_secs_f64();
     if !x.quiet {
-        eprintln!(
+        say!(
             "{} files, {} in {elapsed:.2} s ({}/s); {} failed, {} skipped",
             t.ok,
             human_size(t.ok_bytes),
@@ -452,14 +483,14 @@ async fn run_jobs(
         );
     }
     for line in t.failed.values() {
-        eprintln!("{line}");
+        say!("{line}");
     }
     if !x.quiet {
         for line in &t.passed_over {
-            eprintln!("{line}");
+            say!("{line}");
         }
         if t.passed_over_count > t.passed_over.len() {
-            eprintln!(
+            say!(
                 "… and {} more not copied",
                 t.passed_over_count - t.passed_over.len()
             );
@@ -471,7 +502,7 @@ async fn run_jobs(
 /// Says where a bookmarks file that did not parse was set aside.
 fn note_backup(store: &crate::bookmarks::Store, kept: Option<PathBuf>) {
     if let Some(b) = kept {
-        eprintln!(
+        say!(
             "note: {} did not parse; it is kept as {} and a new file was started",
             store.path().display(),
             b.display()
@@ -665,16 +696,24 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
     let describe_pw = |p: &Profile| match &p.password {
         PasswordSource::Ask => "ask".to_string(),
         PasswordSource::Keyring => "keyring".to_string(),
-        PasswordSource::Command(c) => format!("command: {c}"),
+        // A literal secret in the command is not repeated (see `mask_password_command`).
+        PasswordSource::Command(c) => {
+            format!("command: {}", crate::bookmarks::mask_password_command(c))
+        }
     };
     match cmd {
         BookmarkCmd::List => {
             let (profiles, err) = store.load().map_err(|e| anyhow::anyhow!("{e}"))?;
             if let Some(e) = err {
-                eprintln!("warning: {e}");
+                say!("warning: {e}");
             }
             for p in profiles {
-                println!("{}\t{}", p.name, p.url());
+                // Tab-separated for scripts: each field is made printable, the tab kept.
+                println!(
+                    "{}\t{}",
+                    crate::text::printable(&p.name),
+                    crate::text::printable(&p.url())
+                );
             }
         }
         BookmarkCmd::Show { name } => {
@@ -684,35 +723,45 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 .with_context(|| format!("no bookmark named {name:?}"))?;
             let proto = p.protocol.as_str();
             let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
-            println!("name        {}", p.name);
-            println!("url         {}", p.url());
-            println!("host        {}", p.host);
-            println!("port        {}", p.port);
-            println!("protocol    {proto}");
-            println!("user        {}", opt(&p.user));
-            println!("anonymous   {}", p.anonymous);
-            println!("password    {}", describe_pw(&p));
-            println!("passive     {}", p.passive);
-            println!("prefer epsv {}", p.prefer_epsv);
-            println!("encoding    {}", p.encoding);
-            println!("local dir   {}", opt(&p.local_dir));
-            println!("remote dir  {}", opt(&p.remote_dir));
-            println!(
+            say_out!("name        {}", p.name);
+            say_out!("url         {}", p.url());
+            say_out!("host        {}", p.host);
+            say_out!("port        {}", p.port);
+            say_out!("protocol    {proto}");
+            say_out!("user        {}", opt(&p.user));
+            say_out!("anonymous   {}", p.anonymous);
+            say_out!("password    {}", describe_pw(&p));
+            if let PasswordSource::Command(c) = &p.password
+                && !crate::bookmarks::mask_password_command(c)
+                    .split_whitespace()
+                    .eq(c.split_whitespace())
+            {
+                say!(
+                    "note: the password command has what looks like a secret in it (shown as \
+                     ****); other local users can see it in the process list while it runs"
+                );
+            }
+            say_out!("passive     {}", p.passive);
+            say_out!("prefer epsv {}", p.prefer_epsv);
+            say_out!("encoding    {}", p.encoding);
+            say_out!("local dir   {}", opt(&p.local_dir));
+            say_out!("remote dir  {}", opt(&p.remote_dir));
+            say_out!(
                 "parallel    {}",
                 p.parallel
                     .map(|n| n.to_string())
                     .unwrap_or_else(|| "-".into())
             );
-            println!(
+            say_out!(
                 "keepalive   {}",
                 p.keepalive_secs
                     .map(|n| format!("{n} s"))
                     .unwrap_or_else(|| "-".into())
             );
-            println!("cert sha256 {}", opt(&p.cert_sha256));
-            println!("active ports {}", opt(&p.active_ports));
-            println!("active addr {}", opt(&p.active_address));
-            println!(
+            say_out!("cert sha256 {}", opt(&p.cert_sha256));
+            say_out!("active ports {}", opt(&p.active_ports));
+            say_out!("active addr {}", opt(&p.active_address));
+            say_out!(
                 "transfer    {}",
                 p.transfer_type.map_or("default", |m| m.label())
             );
@@ -732,7 +781,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 .save_noting_backup(&p, None)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             note_backup(&store, kept);
-            eprintln!("saved {name:?} in {}", store.path().display());
+            say!("saved {name:?} in {}", store.path().display());
         }
         BookmarkCmd::Edit {
             name,
@@ -763,12 +812,12 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 &p,
                 &crate::bookmarks::OsKeyring,
             ) {
-                Ok(true) => eprintln!(
+                Ok(true) => say!(
                     "the keyring password now also serves {}",
                     crate::bookmarks::keyring_account(&p)
                 ),
                 Ok(false) => {}
-                Err(e) => eprintln!("note: the keyring password was not carried over: {e}"),
+                Err(e) => say!("note: the keyring password was not carried over: {e}"),
             }
         }
         BookmarkCmd::Rm { name } => {
@@ -790,12 +839,12 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             for n in notes {
-                eprintln!("note: {n}");
+                say!("note: {n}");
             }
             let mut added = 0;
             for p in &profiles {
                 if let Err(e) = check(p) {
-                    eprintln!("skipped {:?}: {e}", p.name);
+                    say!("skipped {:?}: {e}", p.name);
                     continue;
                 }
                 if store
@@ -803,7 +852,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                     .map_err(|e| anyhow::anyhow!("{e}"))?
                     .is_some()
                 {
-                    eprintln!("skipped {:?}: a bookmark with that name exists", p.name);
+                    say!("skipped {:?}: a bookmark with that name exists", p.name);
                     continue;
                 }
                 let kept = store
@@ -812,7 +861,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 note_backup(&store, kept);
                 added += 1;
             }
-            eprintln!(
+            say!(
                 "imported {added} bookmark(s) into {}",
                 store.path().display()
             );

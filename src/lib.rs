@@ -14,5 +14,6 @@ pub mod fs;
 pub mod ftp;
 pub mod i18n;
 pub mod state;
+pub mod text;
 pub mod transfer;
 pub mod ui;

@@ -218,6 +218,7 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
                 tls,
             } => {
                 let u = FtpUrl::parse(&url)?;
+                cli::warn_password_in_url(&u);
                 let mut opts =
                     cli::connect_options(&u, password_source(password_stdin)?, trust(&tls))?;
                 tls.apply(&mut opts);
@@ -225,6 +226,7 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
             }
             Command::Get { url, local, x } => {
                 let u = FtpUrl::parse(&url)?;
+                cli::warn_password_in_url(&u);
                 let mut opts =
                     cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
                 x.tls.apply(&mut opts);
@@ -232,6 +234,7 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
             }
             Command::Put { local, url, x } => {
                 let u = FtpUrl::parse(&url)?;
+                cli::warn_password_in_url(&u);
                 let mut opts =
                     cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
                 x.tls.apply(&mut opts);
@@ -319,7 +322,16 @@ fn read_password_stdin() -> anyhow::Result<Secret> {
     Ok(Secret::new(line.trim_end_matches(['\r', '\n']).to_string()))
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() {
+    if let Err(e) = run() {
+        // anyhow's own report (`Error: …` and its causes), through the one sanitiser: an
+        // error may quote a server's path, reply or certificate.
+        cli::say(&format!("Error: {e:?}"));
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Some(cmd) = cli.command {
         let code = headless(cmd)?;
@@ -410,6 +422,7 @@ fn main() -> anyhow::Result<()> {
         }
     } else if let Some(url) = &cli.url {
         let u = FtpUrl::parse(url).with_context(|| "cannot use that URL".to_string())?;
+        cli::warn_password_in_url(&u);
         let trust = skiff::ftp::tls::TlsTrust {
             pin: cli.tls.trust.clone(),
             ca_file: cli.tls.ca_file.clone(),

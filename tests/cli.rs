@@ -168,6 +168,38 @@ fn bookmarks_commands() {
     );
     assert!(text.contains("transfer    ascii"), "{text}");
     assert!(text.contains("protocol    ftps-if-available"), "{text}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A password command with the secret written in it: shown masked, with a note that the
+    // process list shows it too.
+    let out = run(&[
+        "bookmarks",
+        "add",
+        "literal",
+        "ftp.example.org",
+        "--user",
+        "bob",
+        "--password",
+        "command:sshpass -p hunter2 echo",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["bookmarks", "show", "literal"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("command: sshpass -p **** echo"), "{text}");
+    assert!(
+        !text.contains("hunter2") && !err.contains("hunter2"),
+        "{text}{err}"
+    );
+    assert!(err.contains("process list"), "{err}");
+    assert!(run(&["bookmarks", "rm", "literal"]).status.success());
     // Bad input is refused with a clear message.
     let out = run(&["bookmarks", "add", "bad", "two words"]);
     assert!(!out.status.success());

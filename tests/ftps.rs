@@ -462,3 +462,76 @@ async fn a_data_connection_closed_without_tls_close_notify_fails_the_download() 
     assert!(!dst.exists(), "no complete-looking file");
     engine.shutdown().await;
 }
+
+/// A server certificate whose subject and issuer carry terminal escape sequences and a
+/// right-to-left override (any TLS peer can send one before it is trusted): `skiff ls`
+/// refuses it and prints its facts on stderr with those characters as `?`.
+#[test]
+fn an_untrusted_certificate_reaches_stderr_only_as_printable_text() {
+    use suppaftp::tokio_rustls::TlsAcceptor;
+    use suppaftp::tokio_rustls::rustls;
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        "evil\u{1b}]0;owned\u{7}\u{202E}gpj.exe",
+    );
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "\u{1b}[2Jclear");
+    params.is_ca = rcgen::IsCa::ExplicitNoCa;
+    let cert = params.self_signed(&key).expect("certificate");
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .expect("server config");
+    let acceptor = TlsAcceptor::from(std::sync::Arc::new(config));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    // Implicit FTPS: TLS from the first byte; the client gives up in the handshake.
+    let port = rt.block_on(async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = l.accept().await {
+                let _ = acceptor.accept(sock).await;
+            }
+        });
+        port
+    });
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args([
+            "ls",
+            &format!("ftps://127.0.0.1:{port}/"),
+            "--connect-attempts",
+            "1",
+        ])
+        .env_remove("SKIFF_CA_FILE")
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("HOME", home.path())
+        .output()
+        .expect("running skiff");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("evil?]0;owned??gpj.exe"), "{err}");
+    assert!(err.contains("?[2Jclear"), "{err}");
+    let hidden: Vec<char> = err
+        .chars()
+        .filter(|&c| c != '\n' && skiff::text::is_hidden(c))
+        .collect();
+    assert_eq!(hidden, Vec::<char>::new(), "{err:?}");
+    drop(rt);
+}

@@ -598,12 +598,13 @@ async fn a_data_connection_that_never_opens_in_active_mode_fails_within_the_data
     );
 }
 
-/// A reply carrying terminal escape sequences: they reach neither the error (status line,
-/// stderr) nor any log line, whatever its kind.
+/// A reply carrying terminal escape sequences and bidi/invisible characters: they reach
+/// neither the error (status line, stderr) nor any log line (the log panel, a saved log, a
+/// copied line), whatever its kind.
 #[tokio::test]
 async fn escape_sequences_in_replies_reach_no_terminal() {
     let port = serve(
-        b"421 \x1b]52;c;aGVsbG8=\x07 \x1b[2J busy \x9b31m\r\n",
+        b"421 \x1b]52;c;aGVsbG8=\x07 \x1b[2J busy \x9b31m \xe2\x80\xaetxt.exe\xe2\x80\x8b\r\n",
         no_script(),
     )
     .await;
@@ -615,11 +616,11 @@ async fn escape_sequences_in_replies_reach_no_terminal() {
     tap.error(format!("connection failed: {err}"));
     let text = err.to_string();
     assert!(text.contains("421") && text.contains("busy"), "{text}");
-    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert!(!text.chars().any(skiff::text::is_hidden), "{text:?}");
     let log = drain(&mut rx);
     assert!(!log.is_empty());
     for l in &log {
-        assert!(!l.text.chars().any(char::is_control), "{l:?}");
+        assert!(!l.text.chars().any(skiff::text::is_hidden), "{l:?}");
     }
 }
 
@@ -696,6 +697,153 @@ async fn without_size_the_listing_tells_what_exists() {
         job.state
     );
     run.engine.shutdown().await;
+}
+
+/// A server whose `PWD` answers a path full of terminal escape sequences (a title change, a
+/// screen clear, a bell) and a right-to-left override; `RETR` of anything fails, `STOR` is
+/// refused.
+fn hostile_pwd_script() -> Script {
+    Arc::new(|cmd| {
+        let verb = cmd.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        match verb.as_str() {
+            "PWD" => Some(Act::Reply(
+                "257 \"/\u{1b}]0;owned\u{7}\u{1b}[2J\u{202E}cod\" is the directory\r\n"
+                    .as_bytes()
+                    .to_vec(),
+            )),
+            "CWD" if cmd.contains("missing") => {
+                Some(Act::Reply(b"550 no such directory\r\n".to_vec()))
+            }
+            "SIZE" => Some(Act::Reply(b"213 5\r\n".to_vec())),
+            "RETR" => Some(Act::Reply(b"550 no such file\r\n".to_vec())),
+            _ => None,
+        }
+    })
+}
+
+/// Run the real binary (off the runtime, so the scripted server keeps answering).
+async fn run_skiff(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+            .args(&args)
+            .env_remove("SKIFF_PASSWORD")
+            .output()
+            .expect("running skiff")
+    })
+    .await
+    .expect("the runner thread")
+}
+
+/// What a terminal must never get: a control character other than the line break, or a
+/// bidirectional or invisible format character.
+fn hidden_chars(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| c != '\n' && skiff::text::is_hidden(c))
+        .collect()
+}
+
+/// `skiff get` of a missing file below a hostile `PWD`: the failure names the path, with the
+/// escape sequences and the bidi override shown as `?`, with and without `--quiet`.
+#[tokio::test]
+async fn a_hostile_pwd_reaches_stderr_only_as_printable_text() {
+    let port = serve(b"220 ready\r\n", hostile_pwd_script()).await;
+    let dir = tempfile::tempdir().unwrap();
+    for quiet in [false, true] {
+        let mut args: Vec<String> = [
+            "get",
+            &format!("ftp://u:p@127.0.0.1:{port}/missing"),
+            &dir.path().display().to_string(),
+            "--connect-attempts",
+            "1",
+            "--timeout",
+            "3",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if quiet {
+            args.push("--quiet".into());
+        }
+        let out = run_skiff(args).await;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(err.contains("missing"), "the failure is reported: {err}");
+        assert!(err.contains("/?]0;owned??[2J?cod/missing"), "{err}");
+        assert_eq!(hidden_chars(&err), Vec::<char>::new(), "{err:?}");
+        assert!(hidden_chars(&String::from_utf8_lossy(&out.stdout)).is_empty());
+    }
+}
+
+/// `skiff put` of a local directory: a file whose name carries an escape sequence is not
+/// copied, and a file named `photo<RLO>gpj.exe` fails (the server refuses `STOR`); both lines
+/// on stderr show those characters as `?`.
+#[tokio::test]
+async fn local_names_reach_stderr_only_as_printable_text() {
+    let port = serve(b"220 ready\r\n", hostile_pwd_script()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let up = dir.path().join("up");
+    std::fs::create_dir(&up).unwrap();
+    std::fs::write(up.join("evil\u{1b}]0;owned\u{7}name"), b"x").unwrap();
+    std::fs::write(up.join("photo\u{202E}gpj.exe"), b"x").unwrap();
+    let out = run_skiff(vec![
+        "put".into(),
+        up.display().to_string(),
+        format!("ftp://u:p@127.0.0.1:{port}//srv/"),
+        "--connect-attempts".into(),
+        "1".into(),
+        "--timeout".into(),
+        "3".into(),
+    ])
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("not copied: ") && l.contains("evil?]0;owned?name")),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("failed") && l.contains("photo?gpj.exe")),
+        "{err}"
+    );
+    assert_eq!(hidden_chars(&err), Vec::<char>::new(), "{err:?}");
+}
+
+/// A password typed in the URL: one line on stderr says it is in the process list, for the
+/// headless commands and for the TUI's start; none without a password in the URL.
+#[tokio::test]
+async fn a_password_in_the_url_is_warned_about_once() {
+    let port = serve(b"220 ready\r\n", no_script()).await;
+    let warned = |err: &str| {
+        err.matches("visible to other local users in the process list")
+            .count()
+    };
+    let url = format!("ftp://u:hunter2@127.0.0.1:{port}/");
+    let out = run_skiff(vec![
+        "ls".into(),
+        url.clone(),
+        "--connect-attempts".into(),
+        "1".into(),
+    ])
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(warned(&err), 1, "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    // The TUI checks for a terminal after reading the URL: the warning is printed first.
+    let out = run_skiff(vec![url.clone()]).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(warned(&err), 1, "{err}");
+    // A user without a password in the URL: no warning.
+    let out = run_skiff(vec![
+        "ls".into(),
+        format!("ftp://127.0.0.1:{port}/"),
+        "--connect-attempts".into(),
+        "1".into(),
+    ])
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(warned(&err), 0, "{err}");
 }
 
 /// A server whose `/d` lists `loop` (a link to `.`) and `up` (a link to `..`) as directories,

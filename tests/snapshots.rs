@@ -400,6 +400,7 @@ fn layouts() {
         }
     }
     skiff::i18n::set_lang(Lang::En);
+    bidi_and_invisible_characters_are_shown();
     // Below 80x24 a message replaces the layout.
     let small = sample_state(60, 20);
     let text = screen_text(&render(&small, 60, 20));
@@ -435,4 +436,56 @@ fn layouts() {
     let help = screen_text(&t);
     assert!(help.contains("F7, ctrl-x d"), "{help}");
     skiff::config::set_look(skiff::config::Config::builtin().look);
+}
+
+/// A name with a right-to-left override (`photo<RLO>gpj.exe` reads `photoexe.jpg` where the
+/// terminal applies it) and other invisible characters are shown with `?`, in the pane, the
+/// status line and the log; no cell sends one to the terminal. (Called from `layouts`, which
+/// owns the time zone.)
+fn bidi_and_invisible_characters_are_shown() {
+    let mut s = sample_state(80, 24);
+    assert_eq!(s.focus, Side::Remote);
+    let fx = s.update(Action::Refresh);
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::List { req, .. } => Some(*req),
+            _ => None,
+        })
+        .expect("the remote pane is read again");
+    s.apply(Event::Listed {
+        side: Side::Remote,
+        req,
+        result: Ok(Listing {
+            path: "/".into(),
+            entries: sorted(vec![
+                e("photo\u{202E}gpj.exe", EntryKind::File, 1234, "rw-r--r--"),
+                e(
+                    "zero\u{200B}width\u{2066}isolate",
+                    EntryKind::File,
+                    99,
+                    "rw-r--r--",
+                ),
+            ]),
+        }),
+    });
+    log(
+        &mut s,
+        3,
+        LogKind::Reply {
+            code: 550,
+            last: true,
+        },
+        "550 photo\u{202E}gpj.exe: no such file",
+    );
+    s.set_status("Copied /photo\u{202E}gpj.exe", false);
+    let text = screen_text(&render(&s, 80, 24));
+    assert!(!text.contains("photoexe.jpg"), "{text}");
+    assert_eq!(text.matches("photo?gpj.exe").count(), 3, "{text}");
+    assert!(text.contains("zero?width?isolate"), "{text}");
+    assert!(
+        !text.chars().any(|c| c != '\n' && skiff::text::is_hidden(c)),
+        "{text:?}"
+    );
+    insta::assert_snapshot!("bidi_names_80x24", text);
 }

@@ -294,6 +294,7 @@ impl Runner {
             },
             Effect::SaveLog { path, text } => {
                 let events = self.events.clone();
+                let text = crate::text::printable_lines(&text).into_owned();
                 tokio::task::spawn_blocking(move || {
                     // A new file only: an existing one is never overwritten.
                     let result = std::fs::OpenOptions::new()
@@ -577,12 +578,9 @@ impl Runner {
                 });
             }
             Effect::Clipboard(text) => {
-                // OSC 52: the terminal puts it on the clipboard (over ssh too).
-                use base64::Engine as _;
                 use std::io::Write;
-                let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
                 let mut out = io::stdout();
-                let _ = write!(out, "\x1b]52;c;{b64}\x07");
+                let _ = out.write_all(osc52(&text).as_bytes());
                 let _ = out.flush();
             }
         }
@@ -593,6 +591,16 @@ impl Runner {
             self.run(f);
         }
     }
+}
+
+/// OSC 52: the terminal puts `text` on the clipboard (over ssh too). What is copied is
+/// [`crate::text::printable`]: a path with a line break or an escape sequence in it is copied
+/// with `?` there, so pasting it into a shell cannot run a command.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine as _;
+    let clean = crate::text::printable(text);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(clean.as_bytes());
+    format!("\x1b]52;c;{b64}\x07")
 }
 
 /// The password for a profile: the keyring (falling back to asking, with a note, when no
@@ -865,4 +873,26 @@ fn drain_log(state: &mut State, first: LogEvent, rx: &mut UnboundedReceiver<LogE
 pub fn is_terminal() -> bool {
     use std::io::IsTerminal;
     io::stdout().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    /// A local name with a line break (a pasted newline runs a shell command), an escape
+    /// sequence and a bidi override: copied with `?` in their place, and the sequence itself
+    /// is one well-formed OSC 52.
+    #[test]
+    fn the_clipboard_gets_no_control_or_bidi_characters() {
+        let seq = super::osc52("/home/u/a\nrm -rf ~\u{1b}[2J\u{202E}gpj.exe");
+        let b64 = seq
+            .strip_prefix("\u{1b}]52;c;")
+            .and_then(|s| s.strip_suffix('\u{7}'))
+            .expect("an OSC 52 sequence");
+        let copied = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64");
+        let copied = String::from_utf8(copied).expect("UTF-8");
+        assert_eq!(copied, "/home/u/a?rm -rf ~?[2J?gpj.exe");
+    }
 }

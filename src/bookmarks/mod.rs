@@ -53,8 +53,8 @@ mod tests;
 
 pub use secrets::{
     KEYRING_SERVICE, Keyring, MemoryKeyring, OsKeyring, PASSWORD_COMMAND_TIMEOUT,
-    carry_keyring_password, keyring_account, resolve_password, resolve_password_with_note,
-    store_password,
+    carry_keyring_password, keyring_account, mask_password_command, resolve_password,
+    resolve_password_with_note, store_password,
 };
 pub use store::{FORMAT_VERSION, RECENT_MAX, Store};
 

@@ -242,7 +242,7 @@ fn password_from_output(
                 .to_string();
         return Err(BookmarkError::Command(match last {
             Some(l) => {
-                let mut short: String = l.chars().filter(|c| !c.is_control()).take(160).collect();
+                let mut short: String = crate::text::printable(l).chars().take(160).collect();
                 if !printed.is_empty() {
                     short = short.replace(&printed, "****");
                 }
@@ -264,6 +264,101 @@ fn password_from_output(
             "its output is not valid UTF-8".to_string(),
         )),
     }
+}
+
+/// A password command as `skiff bookmarks show` prints it: each word that looks like a
+/// literal secret is `****`. Such a word is also in the process list (`ps`) while the command
+/// runs, which is why a password command should fetch the secret (`pass show …`,
+/// `secret-tool lookup …`, `op read …`) rather than contain it. A word looks like a secret when
+/// it is
+/// - the value after an option named for one (`-p`, `--password`, `--pass`, `--passphrase`,
+///   `--token`, `--db-password` …) or after `=` in one (`--password=…`, `FTP_PASSWORD=…`);
+/// - the password in `user:password@host` (a URL's too);
+/// - printed by `echo` or `printf` (the command line is the secret);
+/// - a word of 8 characters or more mixing lower case, upper case, digits and symbols, or of
+///   16 or more mixing lower case, upper case and digits only (a token), that is not an
+///   option, a path or a variable.
+///
+/// Words are split at blanks; what is masked is the whole word (quotes included), so the
+/// mask tells nothing about the secret's length.
+pub fn mask_password_command(cmd: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut after_secret_option = false;
+    let mut printing = false;
+    for (i, word) in cmd.split_whitespace().enumerate() {
+        let bare = word.trim_matches(['"', '\'']);
+        let starts_command = i == 0
+            || matches!(
+                out.last().map(String::as_str),
+                Some("|" | "||" | "&&" | ";")
+            );
+        let shown = if after_secret_option || (printing && !is_separator(word)) {
+            "****".to_string()
+        } else if let Some((key, _)) = bare.split_once('=').filter(|(k, _)| names_a_secret(k)) {
+            format!("{key}=****")
+        } else if let Some(masked) = mask_userinfo(bare) {
+            masked
+        } else if !starts_command && looks_random(bare) {
+            "****".to_string()
+        } else {
+            word.to_string()
+        };
+        if starts_command {
+            printing = matches!(bare, "echo" | "printf");
+        } else if is_separator(word) {
+            printing = false;
+        }
+        after_secret_option = !bare.contains('=') && bare.starts_with('-') && names_a_secret(bare);
+        out.push(shown);
+    }
+    out.join(" ")
+}
+
+fn is_separator(word: &str) -> bool {
+    matches!(word, "|" | "||" | "&&" | ";")
+}
+
+/// An option or variable name that is about a secret (`-p`, `--password`, `FTP_TOKEN`).
+fn names_a_secret(name: &str) -> bool {
+    let n = name.trim_start_matches('-').to_ascii_lowercase();
+    matches!(n.as_str(), "p" | "pw" | "pwd")
+        || [
+            "pass",
+            "password",
+            "passwd",
+            "passphrase",
+            "secret",
+            "token",
+            "apikey",
+            "api-key",
+            "api_key",
+        ]
+        .iter()
+        .any(|s| n.ends_with(s))
+}
+
+/// `user:password@host` (or `scheme://user:password@host/…`) with the password masked.
+fn mask_userinfo(word: &str) -> Option<String> {
+    let start = word.find("://").map_or(0, |i| i + 3);
+    let at = start + word[start..].find('@')?;
+    let colon = start + word[start..at].find(':')?;
+    Some(format!("{}:****{}", &word[..colon], &word[at..]))
+}
+
+/// A word that reads like a generated secret rather than a name, an option or a path.
+fn looks_random(word: &str) -> bool {
+    if word.starts_with(['-', '$', '~', '.']) || word.contains('/') {
+        return false;
+    }
+    let n = word.chars().count();
+    let lower = word.chars().any(|c| c.is_lowercase());
+    let upper = word.chars().any(|c| c.is_uppercase());
+    let digit = word.chars().any(|c| c.is_ascii_digit());
+    let symbol = word
+        .chars()
+        .any(|c| !c.is_alphanumeric() && !"-_.:,@".contains(c));
+    let alnum = word.chars().all(|c| c.is_ascii_alphanumeric());
+    (n >= 8 && lower && upper && digit && symbol) || (n >= 16 && alnum && lower && upper && digit)
 }
 
 /// The OS keyring through the `keyring` crate: the kernel keyring (keyutils) on Linux, the

@@ -1459,3 +1459,57 @@ fn deeply_nested_xml_is_refused_not_a_stack_overflow() {
     let (profiles, _) = import::filezilla(&ok, false, &kr).expect("imports");
     assert_eq!(profiles.len(), 1);
 }
+
+/// `skiff bookmarks show` prints a password command with what looks like a literal secret
+/// masked, and what only names where the secret is kept as it is.
+#[test]
+fn password_commands_are_shown_without_literal_secrets() {
+    for (cmd, shown) in [
+        // Fetchers: nothing to hide.
+        ("pass show ftp/work", "pass show ftp/work"),
+        (
+            "secret-tool lookup service ftp user alice",
+            "secret-tool lookup service ftp user alice",
+        ),
+        (
+            "op read op://Private/ftp/password",
+            "op read op://Private/ftp/password",
+        ),
+        (
+            "security find-generic-password -s ftp -w",
+            "security find-generic-password -s ftp -w",
+        ),
+        (
+            "gpg -d ~/.ftp.gpg --passphrase-fd 0",
+            "gpg -d ~/.ftp.gpg --passphrase-fd 0",
+        ),
+        // Literal secrets.
+        ("echo hunter2", "echo ****"),
+        (
+            "printf '%s' 'hunter 2' | cat",
+            "printf **** **** **** | cat",
+        ),
+        ("sshpass -p hunter2 cat", "sshpass -p **** cat"),
+        ("tool --password hunter2 --x", "tool --password **** --x"),
+        ("tool --password=hunter2", "tool --password=****"),
+        ("FTP_PASSWORD=hunter2 tool", "FTP_PASSWORD=**** tool"),
+        (
+            "curl -s ftp://alice:hunter2@h/x",
+            "curl -s ftp://alice:****@h/x",
+        ),
+        ("fetch alice:hunter2@host", "fetch alice:****@host"),
+        ("decrypt Tr0ub4dor&3x", "decrypt ****"),
+        ("vault get aB3dE5fG7hJ9kL2mN4", "vault get ****"),
+    ] {
+        assert_eq!(mask_password_command(cmd), shown, "{cmd}");
+    }
+    // Nothing of the secret is left in what is shown.
+    for cmd in [
+        "echo hunter2",
+        "x -p hunter2",
+        "x --token=hunter2",
+        "x u:hunter2@h",
+    ] {
+        assert!(!mask_password_command(cmd).contains("hunter2"), "{cmd}");
+    }
+}

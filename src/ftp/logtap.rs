@@ -16,6 +16,8 @@ use std::time::SystemTime;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::text::{printable, printable_lines};
+
 /// What a log line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogKind {
@@ -95,7 +97,7 @@ impl Tap {
         // Notes and errors quote servers too (a reply's text in an error): nothing in them
         // may reach a terminal, a saved log or the clipboard as a control sequence.
         let text = match kind {
-            LogKind::Info | LogKind::Warn | LogKind::Error => sanitize_lines(&text),
+            LogKind::Info | LogKind::Warn | LogKind::Error => printable_lines(&text).into_owned(),
             _ => text,
         };
         if let Some(tx) = &self.inner.tx {
@@ -134,7 +136,7 @@ impl Tap {
 
     /// Record one reply line as received.
     pub fn reply_line(&self, raw: &str) {
-        let line = sanitize(raw.trim_end_matches(['\r', '\n']));
+        let line = printable(raw.trim_end_matches(['\r', '\n'])).into_owned();
         let b = line.as_bytes();
         let code = super::reply_code(&line);
         let open = self.inner.open_reply.load(Ordering::Relaxed);
@@ -157,7 +159,7 @@ impl Tap {
 
     /// A FEAT continuation line (suppaftp reads those apart from ordinary replies).
     fn feat_line(&self, raw: &str) {
-        let line = sanitize(raw.trim_end_matches(['\r', '\n']));
+        let line = printable(raw.trim_end_matches(['\r', '\n'])).into_owned();
         let last = super::reply_code(&line).is_some() && line.as_bytes().get(3) == Some(&b' ');
         if last {
             self.inner.open_reply.store(0, Ordering::Relaxed);
@@ -175,32 +177,8 @@ pub fn mask_command(line: &str) -> String {
         (v, _) if v.starts_with("PASS") || v.starts_with("ACCT") => format!("{} ****", &v[..4]),
         // Password changes some servers offer through SITE.
         ("SITE", "PASSWD" | "CPWD" | "PASSWORD") => format!("SITE {second} ****"),
-        _ => sanitize(line),
+        _ => printable(line).into_owned(),
     }
-}
-
-/// [`sanitize`], keeping line breaks and tabs.
-fn sanitize_lines(s: &str) -> String {
-    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// Control characters from a hostile server must not reach the terminal.
-pub(crate) fn sanitize(s: &str) -> String {
-    super::encoding::display(s)
-        .chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
 }
 
 /// Turn the `Debug` of a byte vector (`[50, 50, 48]`) back into text.
@@ -381,6 +359,6 @@ mod tests {
 
     #[test]
     fn control_characters_are_neutralised() {
-        assert_eq!(sanitize("550 \u{1b}[31mred"), "550 \u{fffd}[31mred");
+        assert_eq!(mask_command("NOOP \u{1b}[31mred\u{202E}"), "NOOP ?[31mred?");
     }
 }

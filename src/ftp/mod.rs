@@ -116,15 +116,17 @@ impl From<suppaftp::FtpError> for FtpError {
                     // no control characters.
                     Some(code) => FtpError::Reply {
                         code,
-                        text: logtap::sanitize(last.get(4..).unwrap_or("").trim()),
+                        text: crate::text::printable(last.get(4..).unwrap_or("").trim())
+                            .into_owned(),
                     },
-                    None => {
-                        FtpError::Protocol(format!("unexpected reply: {}", logtap::sanitize(&last)))
-                    }
+                    None => FtpError::Protocol(format!(
+                        "unexpected reply: {}",
+                        crate::text::printable(&last)
+                    )),
                 }
             }
             suppaftp::FtpError::ConnectionError(io) => FtpError::Connection(io.to_string()),
-            other => FtpError::Protocol(logtap::sanitize(&other.to_string())),
+            other => FtpError::Protocol(crate::text::printable(&other.to_string()).into_owned()),
         }
     }
 }

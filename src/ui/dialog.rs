@@ -34,7 +34,7 @@ pub(crate) fn frame(title: &str) -> Block<'static> {
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(th().dialog_border)
-        .title(format!(" {title} "))
+        .title(format!(" {} ", crate::text::printable(title)))
 }
 
 pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
@@ -94,7 +94,9 @@ pub fn draw(d: &Dialog, full: Rect, f: &mut Frame) {
 /// in `width` cells.
 pub(crate) fn input_line(input: &TextInput, width: usize) -> Line<'static> {
     use unicode_width::UnicodeWidthChar;
-    let chars: Vec<char> = input.text.chars().collect();
+    // One character shown for each typed one (a pasted bidi control shows as `?`), so the
+    // cursor's index stays right.
+    let chars: Vec<char> = crate::text::printable(&input.text).chars().collect();
     // Scroll so the cursor fits: drop characters from the left until it does.
     let mut start = 0;
     let width_of = |a: usize, b: usize| -> usize {
@@ -405,12 +407,8 @@ fn draw_notes(v: &crate::state::logview::NotesView, full: Rect, f: &mut Frame) {
             th().key.add_modifier(Modifier::BOLD),
         )));
         for l in text.lines() {
-            // Control characters from a server never reach the terminal.
-            let clean: String = l
-                .chars()
-                .map(|c| if c.is_control() { '?' } else { c })
-                .collect();
-            lines.push(Line::from(clean));
+            // Control and bidi characters from a server never reach the terminal.
+            lines.push(Line::from(crate::text::printable(l).into_owned()));
         }
         lines.push(Line::from(""));
     }

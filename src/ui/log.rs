@@ -39,7 +39,7 @@ fn line_spans(th: &Theme, l: &LogLine, time: &str, folded: usize, width: usize) 
     let mut spans = vec![
         Span::styled(head, th.faint),
         Span::styled(marker, style),
-        Span::styled(l.text.clone(), style),
+        Span::styled(crate::text::printable(&l.text).into_owned(), style),
     ];
     if folded > 0 {
         spans.push(Span::styled(

@@ -27,6 +27,29 @@ pub(crate) fn th() -> crate::config::Theme {
 
 /// Paint the whole screen.
 pub fn draw(state: &State, keymap: &Keymap, f: &mut Frame) {
+    draw_all(state, keymap, f);
+    scrub(f.buffer_mut());
+}
+
+/// The last line of defence behind [`crate::text::printable`] (which `text::fit`, dialog
+/// titles and the log use, and which shows hidden characters as `?`): no cell sends a
+/// control, bidirectional or invisible character to the terminal, whatever was drawn. ratatui
+/// appends a zero-width character to the cell before it, so such a character is dropped from
+/// the cell here rather than replaced, keeping the layout ratatui computed.
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        if cell.symbol().chars().any(crate::text::is_hidden) {
+            let kept: String = cell
+                .symbol()
+                .chars()
+                .filter(|c| !crate::text::is_hidden(*c))
+                .collect();
+            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
+        }
+    }
+}
+
+fn draw_all(state: &State, keymap: &Keymap, f: &mut Frame) {
     let full = f.area();
     if full.width < MIN_WIDTH || full.height < MIN_HEIGHT {
         draw_too_small(full, f);

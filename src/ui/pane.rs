@@ -338,6 +338,8 @@ fn highlighted(
 /// Shorten a path from the left (`…/deep/dir`) so its end stays visible.
 fn fit_path(path: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthStr;
+    // The server's path (from its `PWD` reply): hidden characters show as `?`.
+    let path = &*crate::text::printable(path);
     if path.width() <= width {
         return path.to_string();
     }
@@ -368,6 +370,7 @@ mod tests {
     fn paths_are_cut_from_the_left() {
         assert_eq!(fit_path("/home/user/projects", 10), "…/projects");
         assert_eq!(fit_path("/a", 10), "/a");
+        assert_eq!(fit_path("/\u{1b}[2J\u{202E}cod", 10), "/?[2J?cod");
     }
 
     #[test]

@@ -4,25 +4,14 @@
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// `s` cut or padded to exactly `width` terminal columns; cut text ends with `…`.
-/// Control characters are shown as `?` so a hostile name cannot move the cursor.
+/// Shown through [`crate::text::printable`]: control, bidirectional and invisible characters
+/// as `?` (one column each), so a hostile name can neither move the cursor nor reorder text.
 pub fn fit(s: &str, width: usize) -> String {
-    // Bytes of a name that are not UTF-8 show as `�` (see `ftp::encoding`).
-    let s = &*crate::ftp::encoding::display(s);
+    let s = crate::text::printable(s);
     let mut out = String::with_capacity(width + 4);
-    let total = s
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                1
-            } else {
-                c.width().unwrap_or(0)
-            }
-        })
-        .sum::<usize>();
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
     if total <= width {
-        for c in s.chars() {
-            out.push(if c.is_control() { '?' } else { c });
-        }
+        out.push_str(&s);
         out.extend(std::iter::repeat_n(' ', width - total));
         return out;
     }
@@ -31,11 +20,7 @@ pub fn fit(s: &str, width: usize) -> String {
     }
     let mut used = 0;
     for c in s.chars() {
-        let (c, w) = if c.is_control() {
-            ('?', 1)
-        } else {
-            (c, c.width().unwrap_or(0))
-        };
+        let w = c.width().unwrap_or(0);
         if used + w > width - 1 {
             break;
         }
@@ -51,17 +36,11 @@ pub fn fit(s: &str, width: usize) -> String {
 /// `s` in `width` columns keeping its end (where typing happens, a path's last part): a cut
 /// start shows as `…`. Counted in display columns, so CJK text keeps its end too.
 pub fn fit_end(s: &str, width: usize) -> String {
-    let s = &*crate::ftp::encoding::display(s);
-    let w = |c: char| {
-        if c.is_control() {
-            1
-        } else {
-            c.width().unwrap_or(0)
-        }
-    };
+    let s = crate::text::printable(s);
+    let w = |c: char| c.width().unwrap_or(0);
     let total: usize = s.chars().map(w).sum();
     if total <= width || width < 2 {
-        return fit(s, width);
+        return fit(&s, width);
     }
     let mut kept: Vec<char> = Vec::new();
     let mut used = 1; // the `…`
@@ -70,7 +49,7 @@ pub fn fit_end(s: &str, width: usize) -> String {
             break;
         }
         used += w(c);
-        kept.push(if c.is_control() { '?' } else { c });
+        kept.push(c);
     }
     let mut out = String::from("…");
     out.extend(kept.into_iter().rev());
@@ -142,6 +121,10 @@ mod tests {
         assert_eq!(UnicodeWidthStr::width(fit("数据文件abc", 7).as_str()), 7);
         assert_eq!(fit("a\u{1b}[2Jb", 8), "a?[2Jb  ");
         assert_eq!(fit("abc", 0), "");
+        // Bidirectional and invisible characters are shown, one column each, not applied.
+        assert_eq!(fit("photo\u{202E}gpj.exe", 14), "photo?gpj.exe ");
+        assert_eq!(fit("a\u{200B}b", 3), "a?b");
+        assert_eq!(fit_end("x\u{2066}yz", 3), "…yz");
         assert_eq!(fit_right("12", 4), "  12");
     }
 
