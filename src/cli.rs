@@ -499,17 +499,6 @@ async fn run_jobs(
     Ok(if t.failed.is_empty() { 0 } else { 1 })
 }
 
-/// Says where a bookmarks file that did not parse was set aside.
-fn note_backup(store: &crate::bookmarks::Store, kept: Option<PathBuf>) {
-    if let Some(b) = kept {
-        say!(
-            "note: {} did not parse; it is kept as {} and a new file was started",
-            store.path().display(),
-            b.display()
-        );
-    }
-}
-
 /// `skiff bookmarks …`
 #[derive(Debug, clap::Subcommand)]
 pub enum BookmarkCmd {
@@ -769,7 +758,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
         BookmarkCmd::Add { name, host, fields } => {
             if store
                 .get(&name)
-                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .map_err(|e| anyhow::anyhow!("{}", e.unsaved()))?
                 .is_some()
             {
                 bail!("a bookmark named {name:?} exists: use `skiff bookmarks edit`");
@@ -777,10 +766,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             let mut p = Profile::new(&name, &host);
             fields.apply(&mut p)?;
             check(&p)?;
-            let kept = store
-                .save_noting_backup(&p, None)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            note_backup(&store, kept);
+            store.save(&p, None).map_err(|e| anyhow::anyhow!("{e}"))?;
             say!("saved {name:?} in {}", store.path().display());
         }
         BookmarkCmd::Edit {
@@ -791,7 +777,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
         } => {
             let mut p = store
                 .get(&name)
-                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .map_err(|e| anyhow::anyhow!("{}", e.unsaved()))?
                 .with_context(|| format!("no bookmark named {name:?}"))?;
             let before = p.clone();
             if let Some(h) = host {
@@ -802,10 +788,9 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             }
             fields.apply(&mut p)?;
             check(&p)?;
-            let kept = store
-                .save_noting_backup(&p, Some(&name))
+            store
+                .save(&p, Some(&name))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            note_backup(&store, kept);
             // A new user, host or port: the keyring password follows.
             match crate::bookmarks::carry_keyring_password(
                 &before,
@@ -849,16 +834,13 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 }
                 if store
                     .get(&p.name)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .map_err(|e| anyhow::anyhow!("{}", e.unsaved()))?
                     .is_some()
                 {
                     say!("skipped {:?}: a bookmark with that name exists", p.name);
                     continue;
                 }
-                let kept = store
-                    .save_noting_backup(p, None)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                note_backup(&store, kept);
+                store.save(p, None).map_err(|e| anyhow::anyhow!("{e}"))?;
                 added += 1;
             }
             say!(

@@ -429,3 +429,39 @@ async fn get_never_lets_two_files_share_a_local_path() {
         }
     }
 }
+
+/// Issue 14.3: a bookmarks file that does not parse is never replaced: `skiff bookmarks add`
+/// (and `edit`, `import`) is refused with the file's path and the line that is wrong, the
+/// file keeps every byte, and no other file is made beside it.
+#[test]
+fn a_broken_bookmarks_file_is_never_overwritten() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("config/skiff");
+    std::fs::create_dir_all(&cfg).unwrap();
+    let broken = "version = 1\n\n[[bookmark]]\nname = \"mine\"\nhost = \"h\nuser = \"me\"\n";
+    std::fs::write(cfg.join("bookmarks.toml"), broken).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["bookmarks", "add", "work", "ftp.example.org"])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("running skiff");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("{}:5:", cfg.join("bookmarks.toml").display())),
+        "{err}"
+    );
+    assert!(err.contains("not saved"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(cfg.join("bookmarks.toml")).unwrap(),
+        broken
+    );
+    let names: Vec<String> = std::fs::read_dir(&cfg)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "bookmarks.lock")
+        .collect();
+    assert_eq!(names, ["bookmarks.toml"]);
+}

@@ -384,21 +384,13 @@ impl Runner {
                                 );
                             }
                             store
-                                .save_noting_backup(&profile, old_name.as_deref())
-                                .map(|backup| {
-                                    let saved = tr!(
+                                .save(&profile, old_name.as_deref())
+                                .map(|()| {
+                                    tr!(
                                         "Saved bookmark {name} in {file}",
                                         name = format!("{:?}", profile.name),
                                         file = store.path().display()
-                                    );
-                                    match backup {
-                                        Some(b) => tr!(
-                                            "{saved} (the old file did not parse: it is kept as {backup})",
-                                            saved = saved,
-                                            backup = b.display()
-                                        ),
-                                        None => saved,
-                                    }
+                                    )
                                 })
                                 .map_err(|e| e.to_string())
                         }

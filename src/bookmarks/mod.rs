@@ -28,8 +28,8 @@
 //! - every change takes the lock file `bookmarks.lock`, re-reads the file and applies one
 //!   change (add, replace, rename, remove one profile), so concurrent skiff processes never lose
 //!   each other's profiles; keys skiff does not know and the user's comments and layout survive;
-//! - a file that does not parse is reported with line and column and never touched by a load;
-//!   the first later save keeps its text as `bookmarks.toml.bak-<UTC timestamp>`.
+//! - a file that does not parse is reported with line and column and never touched: a load
+//!   reads around it, a save or a removal is refused with the same line and column.
 //!
 //! Every call here is blocking: file I/O of a few milliseconds, but a change may wait up to
 //! 10 s for another process's lock and a password command may run up to 10 s. From async code
@@ -522,6 +522,16 @@ impl RecentEntry {
     }
 }
 
+impl BookmarkError {
+    /// The error as the reason a change was not saved (a file that does not parse says so).
+    pub fn unsaved(self) -> BookmarkError {
+        match self {
+            e @ BookmarkError::Parse { .. } => BookmarkError::Unsaved(Box::new(e)),
+            e => e,
+        }
+    }
+}
+
 /// Everything that can go wrong here. `Display` is meant for the user and never contains a
 /// password (nor a password command, nor a line of the file).
 #[derive(Debug, thiserror::Error)]
@@ -533,6 +543,10 @@ pub enum BookmarkError {
         column: usize,
         message: String,
     },
+    /// A save refused because the file on disk does not parse (its error inside): it is
+    /// never replaced, the user fixes it or moves it away.
+    #[error("bookmark not saved: {0}; fix that line, or move the file away to start a new one")]
+    Unsaved(Box<BookmarkError>),
     #[error("{}: {source}", .path.display())]
     Io {
         path: PathBuf,

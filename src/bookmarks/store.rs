@@ -114,21 +114,11 @@ impl Store {
 
     /// Under the lock: re-reads the file, inserts `p` or replaces the profile of the same name
     /// (or the one named `old_name`, for a rename), writes atomically. Other profiles, unknown
-    /// keys and comments are kept. A file that does not parse is first copied to
-    /// `bookmarks.toml.bak-<UTC timestamp>` and then replaced by a new file holding `p`.
-    /// Refused with `Invalid` when `p` does not validate, when the rename target exists, or when
-    /// the file is from a newer skiff.
+    /// keys and comments are kept. Refused with `Invalid` when `p` does not validate, when the
+    /// rename target exists, or when the file is from a newer skiff; refused with `Unsaved`
+    /// (its parse error naming the file, line and column) when the file does not parse: a
+    /// broken file is never replaced, whatever it held.
     pub fn save(&self, p: &Profile, old_name: Option<&str>) -> Result<(), BookmarkError> {
-        self.save_noting_backup(p, old_name).map(|_| ())
-    }
-
-    /// [`Store::save`], returning where the old file went when it did not parse and was
-    /// set aside (so the user can be told).
-    pub fn save_noting_backup(
-        &self,
-        p: &Profile,
-        old_name: Option<&str>,
-    ) -> Result<Option<PathBuf>, BookmarkError> {
         let problems = p.validate();
         if !problems.is_empty() {
             let text: Vec<String> = problems.into_iter().map(|(_, m)| m).collect();
@@ -139,27 +129,22 @@ impl Store {
         }
         self.with_lock(|| {
             let path = self.path();
-            let (mut doc, backup) = match read_if_exists(&path)? {
-                None => (toml_io::new_bookmarks_doc(), None),
+            let mut doc = match read_if_exists(&path)? {
+                None => toml_io::new_bookmarks_doc(),
                 Some(bytes) => {
-                    let opened = toml_io::decode_text(&bytes)
-                        .and_then(|text| toml_io::edit_doc(text, KEY_BOOKMARK));
-                    match opened {
-                        Ok((doc, version)) => {
-                            refuse_newer(&path, version)?;
-                            (doc, None)
-                        }
-                        Err(_) => (toml_io::new_bookmarks_doc(), Some(bytes)),
-                    }
+                    let broken = |e: BookmarkError| BookmarkError::Unsaved(Box::new(e));
+                    let text = toml_io::decode_text(&bytes).map_err(|p| {
+                        broken(p.into_error(&path, &String::from_utf8_lossy(&bytes)))
+                    })?;
+                    let (doc, version) = toml_io::edit_doc(text, KEY_BOOKMARK)
+                        .map_err(|p| broken(p.into_error(&path, text)))?;
+                    refuse_newer(&path, version)?;
+                    doc
                 }
             };
             toml_io::upsert(&mut doc, p, old_name)?;
-            let kept = match backup {
-                Some(bytes) => Some(write_backup(&path, &bytes)?),
-                None => None,
-            };
             write_atomic(&path, doc.to_string().as_bytes())?;
-            Ok(kept)
+            Ok(())
         })
     }
 

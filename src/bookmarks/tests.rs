@@ -494,37 +494,34 @@ fn a_broken_file_is_reported_untouched_and_backed_up_before_a_rewrite() {
     ));
     assert_eq!(fs::read(store.path()).expect("read"), broken.as_bytes());
 
-    let kept = store
-        .save_noting_backup(&Profile::new("fresh", "f"), None)
-        .expect("save");
-    let backups: Vec<PathBuf> = fs::read_dir(dir.path())
+    // A save is refused with the file and the line that is wrong, and the file stays.
+    let err = store
+        .save(&Profile::new("fresh", "f"), None)
+        .expect_err("saved over a broken file");
+    match &err {
+        BookmarkError::Unsaved(inner) => {
+            assert!(
+                matches!(**inner, BookmarkError::Parse { line: 7, .. }),
+                "{err}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .contains(&format!("{}:7:8:", store.path().display())),
+        "{err}"
+    );
+    assert_eq!(fs::read(store.path()).expect("read"), broken.as_bytes());
+    let others: Vec<PathBuf> = fs::read_dir(dir.path())
         .expect("list")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("bookmarks.toml.bak-"))
+                .is_some_and(|n| n != "bookmarks.toml" && n != "bookmarks.lock")
         })
         .collect();
-    assert_eq!(backups.len(), 1, "{backups:?}");
-    // The caller is told where the old file went.
-    assert_eq!(kept.as_ref(), Some(&backups[0]));
-    let name = backups[0]
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stamp = name.trim_start_matches("bookmarks.toml.bak-");
-    assert_eq!(stamp.len(), 16, "{name}");
-    assert!(
-        stamp.ends_with('Z') && stamp.as_bytes()[8] == b'T',
-        "{name}"
-    );
-    assert_eq!(
-        fs::read(&backups[0]).expect("read backup"),
-        broken.as_bytes()
-    );
-    let (profiles, err) = store.load().expect("load");
-    assert!(err.is_none());
-    assert_eq!(profiles, vec![Profile::new("fresh", "f")]);
+    assert!(others.is_empty(), "{others:?}");
 }
 
 #[test]
@@ -620,14 +617,13 @@ fn permissions_are_private() {
     assert_eq!(mode(&cfg.join("bookmarks.lock")), 0o600);
     // A rewrite keeps 0600 even when the user loosened it, and leaves no temp files.
     fs::set_permissions(store.path(), fs::Permissions::from_mode(0o644)).expect("chmod");
-    fs::write(store.path(), "not = [valid").expect("break it");
     store.save(&Profile::new("b", "h"), None).expect("save");
     assert_eq!(mode(&store.path()), 0o600);
     let names: Vec<String> = fs::read_dir(&cfg)
         .expect("list")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names.len(), 3, "{names:?}");
     for n in &names {
         assert!(!n.ends_with(".tmp"), "{names:?}");
         assert_eq!(mode(&cfg.join(n)), 0o600, "{n}");
