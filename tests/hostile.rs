@@ -977,3 +977,34 @@ async fn skiff_get_names_the_loops_it_left_alone() {
         b"gggg"
     );
 }
+
+/// Issue 14.6: a listing of few lines but huge names (4,400 names of 61,000 bytes, 256 MiB
+/// and more in all) ends in a clean error at the documented limit, not in memory exhaustion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_of_huge_names_is_refused_at_its_byte_limit() {
+    let script: Script = Arc::new(|cmd| {
+        cmd.starts_with("LIST").then(|| {
+            let long = "x".repeat(61_000);
+            let mut body = Vec::with_capacity(4_400 * 61_050);
+            for i in 0..4_400 {
+                body.extend_from_slice(
+                    format!("-rw-r--r-- 1 u g 1 Nov 21 12:00 n{i:05}{long}\r\n").as_bytes(),
+                );
+            }
+            Act::Data(body)
+        })
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let (tap, _rx) = new_tap();
+    let mut o = opts(port);
+    o.timeout = Duration::from_secs(20);
+    assert_eq!(o.max_listing_bytes, skiff::ftp::session::MAX_LISTING_BYTES);
+    let mut s = FtpSession::connect(o, tap).await.unwrap();
+    match s.list_cwd().await {
+        Err(FtpError::Protocol(m)) => {
+            assert!(m.contains("more than 256 MiB"), "{m}")
+        }
+        Ok(v) => panic!("{} entries listed", v.len()),
+        Err(other) => panic!("{other:?}"),
+    }
+}

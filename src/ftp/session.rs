@@ -86,6 +86,10 @@ pub struct ConnectOptions {
     pub pasv_use_peer: bool,
     /// A listing with more lines than this is refused (a clean error, not a memory blow-up).
     pub max_listing_lines: usize,
+    /// A listing whose entries' names (with their permissions and link targets) add up to
+    /// more bytes than this is refused too: lines may be 64 KiB long, so the line count alone
+    /// does not bound the memory a listing takes.
+    pub max_listing_bytes: usize,
     /// Send `NOOP` on the idle browsing connection this often (off by default).
     pub keepalive: Option<Duration>,
     /// A transfer whose data connection moves nothing for this long fails (and is retried).
@@ -225,6 +229,7 @@ impl ConnectOptions {
             epsv: true,
             pasv_use_peer: true,
             max_listing_lines: 5_000_000,
+            max_listing_bytes: MAX_LISTING_BYTES,
             keepalive: None,
             stall: Duration::from_secs(30),
             encoding: None,
@@ -246,6 +251,7 @@ impl ConnectOptions {
         self.epsv = other.epsv;
         self.pasv_use_peer = other.pasv_use_peer;
         self.max_listing_lines = other.max_listing_lines;
+        self.max_listing_bytes = other.max_listing_bytes;
         self.keepalive = other.keepalive;
         self.stall = other.stall;
         self.encoding = other.encoding;
@@ -571,6 +577,9 @@ const DATA_CONNECT: &str = "opening the data connection to";
 
 /// How many unparsable listing lines are logged one by one before they are only counted.
 const MAX_WARNED_LINES: usize = 20;
+
+/// The most bytes of names (with permissions and link targets) one listing may hold: 256 MiB.
+pub const MAX_LISTING_BYTES: usize = 256 << 20;
 
 impl FtpSession {
     /// Connect, log in, and run the opening sequence: `FEAT`, `OPTS UTF8 ON` when advertised,
@@ -912,6 +921,7 @@ impl FtpSession {
         sink.start();
         let t = self.opts.timeout;
         let max_lines = self.opts.max_listing_lines;
+        let max_bytes = self.opts.max_listing_bytes;
         let enc = self.opts.encoding;
         let tap = self.tap.clone();
         let cmd = if mlsd { "MLSD" } else { "LIST" };
@@ -944,7 +954,9 @@ impl FtpSession {
                 let entries = sink;
                 let mut bad = 0usize;
                 let mut lines = 0usize;
-                let mut handle = |raw: &[u8], entries: &mut dyn ListSink| {
+                // What the entries handed over hold (names, permissions, link targets).
+                let mut kept = 0usize;
+                let mut handle = |raw: &[u8], entries: &mut dyn ListSink, kept: &mut usize| {
                     let text = super::encoding::decode_with(enc, raw);
                     let text = text.trim_end_matches(['\r', '\n']);
                     if text.is_empty() {
@@ -957,6 +969,9 @@ impl FtpSession {
                     };
                     match parsed {
                         Ok(Some(e)) if validate_name(&e.name).is_ok() => {
+                            *kept += e.name.len()
+                                + e.perms.as_deref().map_or(0, str::len)
+                                + e.link_target.as_deref().map_or(0, str::len);
                             entries.line(text, &e);
                             entries.entry(e);
                         }
@@ -992,9 +1007,15 @@ impl FtpSession {
                     pending.extend_from_slice(&buf[..n]);
                     let mut start = 0;
                     while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
-                        handle(&pending[start..start + pos], &mut *entries);
+                        handle(&pending[start..start + pos], &mut *entries, &mut kept);
                         start += pos + 1;
                         lines += 1;
+                        if kept > max_bytes {
+                            return Err(FtpError::Protocol(format!(
+                                "the listing's names add up to more than {} MiB; refused",
+                                max_bytes >> 20
+                            )));
+                        }
                     }
                     pending.drain(..start);
                     if lines > max_lines {
@@ -1007,7 +1028,7 @@ impl FtpSession {
                     }
                 }
                 if !pending.is_empty() {
-                    handle(&pending, &mut *entries);
+                    handle(&pending, &mut *entries, &mut kept);
                 }
                 timed(t, "the end of the listing", async {
                     match stream {
