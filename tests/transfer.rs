@@ -1389,3 +1389,49 @@ async fn an_upload_through_a_bind_mount_of_itself_ends() {
     assert!(!remote.path().join("t/sub/m").exists());
     run.engine.shutdown().await;
 }
+
+/// Issue 14.9: an entry of a directory being uploaded that is swapped for a symbolic link
+/// after the listing (here: while an earlier, big file is on its way) is skipped, not
+/// followed: what the link points to never reaches the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_swapped_for_a_link_after_the_listing_is_not_uploaded() {
+    let remote = tempfile::tempdir().unwrap();
+    let server = server_on(remote.path()).await;
+    let local_dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret");
+    std::fs::write(&secret, b"private key material").unwrap();
+    let top = local_dir.path().join("t");
+    std::fs::create_dir(&top).unwrap();
+    std::fs::write(top.join("a.bin"), vec![7u8; 64 << 20]).unwrap();
+    std::fs::write(top.join("z.txt"), b"plain").unwrap();
+    let mut run = Run::start(config(server.port, 1));
+    run.engine.enqueue(vec![spec(
+        Direction::Upload,
+        JobKind::Dir,
+        local(&top),
+        "/t",
+    )]);
+    // As soon as the listing is in (z.txt is a job), z.txt becomes a link to the secret.
+    run.until("the listing", |j| j.values().any(|j| j.name() == "z.txt"))
+        .await;
+    std::fs::remove_file(top.join("z.txt")).unwrap();
+    std::os::unix::fs::symlink(&secret, top.join("z.txt")).unwrap();
+    run.until_settled().await;
+    let z = run.jobs.values().find(|j| j.name() == "z.txt").unwrap();
+    assert!(
+        matches!(&z.state, JobState::Skipped { reason } if reason.contains("link")),
+        "{:?}",
+        run.states()
+    );
+    assert_eq!(
+        run.jobs
+            .values()
+            .find(|j| j.name() == "a.bin")
+            .unwrap()
+            .state,
+        JobState::Done
+    );
+    assert!(!remote.path().join("t/z.txt").exists());
+    run.engine.shutdown().await;
+}

@@ -508,7 +508,27 @@ impl Worker {
         let ascii = a.job.mode.ascii_for(a.job.name());
         let policy = ascii_policy(a.policy, ascii);
         let src = local_path(&spec.src);
-        let meta = std::fs::metadata(&src).map_err(local(format!("reading {}", src.display())))?;
+        // An entry of a listed directory is opened without following a link and must still be
+        // a regular file: one swapped for a link (or a pipe) since the listing is skipped. A
+        // file the user picked may be a link to one (`skiff put link` sends what it points to).
+        let listed = a.job.parent.is_some();
+        let mut file = match open_source(&src, listed) {
+            Ok(f) => f,
+            Err(e) if listed && e.raw_os_error() == Some(libc::ELOOP) => {
+                return Ok(Outcome::Skipped(
+                    "became a symbolic link after it was listed; not followed".into(),
+                ));
+            }
+            Err(e) => return Err(local(format!("opening {}", src.display()))(e)),
+        };
+        let meta = file
+            .metadata()
+            .map_err(local(format!("reading {}", src.display())))?;
+        if !meta.is_file() {
+            return Ok(Outcome::Skipped(
+                "not a regular file (changed since it was listed?)".into(),
+            ));
+        }
         let size = meta.len();
         let mtime = meta.modified().ok().map(unix_secs).or(spec.mtime);
         let mut dst = spec.dst.clone();
@@ -568,8 +588,6 @@ impl Worker {
                 }
             }
         }
-        let mut file =
-            std::fs::File::open(&src).map_err(local(format!("opening {}", src.display())))?;
         session.set_ascii(ascii).await?;
         let mut stream = if offset > 0 {
             match session.stor(&dst, offset, false).await {
@@ -917,6 +935,22 @@ fn part_path(job: &Job) -> PathBuf {
     local_path(&claims::sibling(&spec.dst, &name))
 }
 
+/// Open an upload's source for reading: never blocking (a pipe put there must not hang the
+/// worker), and through no link when `no_follow`.
+fn open_source(path: &Path, no_follow: bool) -> io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = libc::O_NONBLOCK | if no_follow { libc::O_NOFOLLOW } else { 0 };
+        o.custom_flags(flags);
+    }
+    #[cfg(not(unix))]
+    let _ = no_follow;
+    o.open(path)
+}
+
 /// Open a `.part` file for writing (`fresh`: create it, failing if it appeared meanwhile),
 /// never through a symbolic link.
 fn open_part(part: &Path, fresh: bool) -> io::Result<std::fs::File> {
@@ -1089,6 +1123,27 @@ mod tests {
         let f = open_part(&part, false).expect("open");
         assert!(open_part(&part, true).is_err(), "fresh means new");
         assert_eq!(f.metadata().expect("meta").len(), 3);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_upload_source_is_not_a_link_or_a_pipe_that_hangs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, b"keep me").expect("write");
+        let link = dir.path().join("f");
+        std::os::unix::fs::symlink(&secret, &link).expect("symlink");
+        let err = open_source(&link, true).expect_err("followed a link");
+        assert_eq!(err.raw_os_error(), Some(libc::ELOOP));
+        // Picked by the user, a link is what it points to.
+        assert!(open_source(&link, false).is_ok());
+        // A pipe opens at once (no writer needed) and is seen for what it is.
+        let fifo = dir.path().join("p");
+        let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let f = open_source(&fifo, true).expect("open the pipe");
+        assert!(!f.metadata().expect("fstat").is_file());
     }
 
     #[test]
