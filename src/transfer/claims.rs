@@ -26,9 +26,11 @@ pub struct Claims {
     /// Paths written by running jobs (destinations, temporary files, names the rename policy
     /// picked), with the job that writes each.
     held: HashMap<(Side, String), JobId>,
-    /// Destinations of jobs queued in this run, and of entries of listed directories not made
-    /// jobs yet, whose names look like one skiff makes up (see [`looks_made_up`]): forgotten
-    /// when the queue runs dry. Only those can equal a made-up name, so only those are kept.
+    /// Destinations of jobs queued in this engine's life, and of entries of listed
+    /// directories, whose names look like one skiff makes up (see [`looks_made_up`]). Only
+    /// those can equal a made-up name, so only those are kept, and never dropped: a job may
+    /// wait on a conflict or a retry for as long as the user likes, and a name kept clear
+    /// for nothing costs only a step to the next candidate.
     planned: HashSet<(Side, String)>,
 }
 
@@ -49,11 +51,6 @@ impl Claims {
         if looks_made_up(file_name(path)) {
             self.planned.insert((side, path.to_string()));
         }
-    }
-
-    /// The queue ran dry: nothing is planned any more.
-    pub fn forget_plans(&mut self) {
-        self.planned.clear();
     }
 
     /// Whether `path` is held by a running job other than `me`, or planned.
@@ -175,8 +172,6 @@ mod tests {
         assert!(!c.taken(Side::Local, "/d/plain", 9));
         assert!(c.taken(Side::Local, "/d/x (1)", 9));
         assert!(c.taken(Side::Local, "/d/x.part", 9));
-        c.forget_plans();
-        assert!(!c.taken(Side::Local, "/d/x.part", 9));
         assert_eq!(c.held_count(), 1);
     }
 }

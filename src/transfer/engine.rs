@@ -927,7 +927,6 @@ impl Core {
             if let Ok(mut d) = self.fresh_dirs.lock() {
                 d.clear();
             }
-            self.claims().forget_plans();
             self.emit(EngineEvent::Idle);
         }
         self.was_busy = busy;
