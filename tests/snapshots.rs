@@ -139,7 +139,7 @@ fn sample_state(width: u16, height: u16) -> State {
         },
         "550 Permission denied",
     );
-    s.update(Action::SwitchPane);
+    // Connecting gave the remote pane the keyboard.
     s.update(Action::Down);
     s
 }

@@ -302,6 +302,10 @@ impl State {
                 .unwrap_or(0),
         });
         let label = opts.label();
+        // The user asked for this server (a URL, a bookmark, the connect dialog): the keyboard
+        // goes to its pane.
+        self.focus = Side::Remote;
+        self.queue_focus = false;
         self.conn = Conn::Connecting {
             label: label.clone(),
             req,

@@ -81,6 +81,10 @@ fn connected() -> State {
         req,
         result: Ok(listing("/pub", 3, 200)),
     });
+    // Connecting gave the remote pane the keyboard; the tests below start on the local pane
+    // (and press Tab for the remote one).
+    assert_eq!(s.focus, Side::Remote);
+    s.focus = Side::Local;
     s
 }
 
@@ -108,6 +112,29 @@ fn start_without_url_opens_the_bookmarks_and_esc_leaves_it_disconnected() {
     s.update(Action::SwitchPane);
     assert!(s.update(Action::Open).is_empty());
     assert!(s.status.text.contains("Not connected"));
+}
+
+#[test]
+fn a_server_opened_by_url_or_bookmark_gets_the_keyboard() {
+    // skiff ftp://host/dir (or skiff -b NAME): the remote pane has the focus.
+    let mut s = State::new("/home/u", Lang::En);
+    let opts = crate::ftp::ConnectOptions::new("h", 21, None, None);
+    s.start(Some((opts, Some("/dir".into()))));
+    assert_eq!(s.focus, Side::Remote);
+    // No URL: the local pane.
+    let mut s = State::new("/home/u", Lang::En);
+    s.start(None);
+    assert_eq!(s.focus, Side::Local);
+    // A bookmark chosen in the manager, whose password came back from the keyring.
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    s.apply(Event::ProfileResolved {
+        profile: crate::bookmarks::Profile::new("work", "h"),
+        password: Ok(None),
+        note: None,
+    });
+    assert!(matches!(s.conn, Conn::Connecting { .. }), "{:?}", s.conn);
+    assert_eq!(s.focus, Side::Remote);
+    assert!(!s.queue_focus);
 }
 
 #[test]
