@@ -487,6 +487,8 @@ pub enum BookmarkCmd {
     /// Add a bookmark.
     Add {
         name: String,
+        /// A host name or address, or a URL (ftp://user@host:port/dir, ftpes://, ftps://):
+        /// its user, port, scheme and path fill those fields (a password in it is refused).
         host: String,
         #[command(flatten)]
         fields: BookmarkFields,
@@ -494,7 +496,7 @@ pub enum BookmarkCmd {
     /// Change fields of a bookmark.
     Edit {
         name: String,
-        /// A new host.
+        /// A new host, or a URL whose user, port, scheme and path replace those fields.
         #[arg(long)]
         host: Option<String>,
         /// A new name.
@@ -647,6 +649,16 @@ fn store() -> anyhow::Result<crate::bookmarks::Store> {
     crate::bookmarks::Store::default_location().context("this system has no config directory")
 }
 
+/// A host, or a URL whose parts fill the profile's fields (the options given beside it win).
+fn set_host(p: &mut crate::bookmarks::Profile, host: &str) -> anyhow::Result<()> {
+    match p.take_url(host) {
+        Ok(true) => {}
+        Ok(false) => p.host = host.to_string(),
+        Err(e) => bail!("invalid bookmark: host: {e}"),
+    }
+    Ok(())
+}
+
 fn check(p: &crate::bookmarks::Profile) -> anyhow::Result<()> {
     let problems = p.validate();
     if problems.is_empty() {
@@ -724,6 +736,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 bail!("a bookmark named {name:?} exists: use `skiff bookmarks edit`");
             }
             let mut p = Profile::new(&name, &host);
+            set_host(&mut p, &host)?;
             fields.apply(&mut p)?;
             check(&p)?;
             let kept = store
@@ -744,7 +757,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 .with_context(|| format!("no bookmark named {name:?}"))?;
             let before = p.clone();
             if let Some(h) = host {
-                p.host = h;
+                set_host(&mut p, &h)?;
             }
             if let Some(r) = rename {
                 p.name = r;
