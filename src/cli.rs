@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use tokio::sync::mpsc;
 
 use crate::fs::{EntryKind, FileSystem};
-use crate::ftp::session::remote_join;
+use crate::ftp::session::{remote_join, remote_parent};
 use crate::ftp::url::FtpUrl;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, Secret, Tap};
 use crate::transfer::{
@@ -231,6 +231,13 @@ pub async fn put(
     } else {
         path
     };
+    // The directories the destination lies in are made when missing, as `curl
+    // --ftp-create-dirs` and `lftp mirror -R` do.
+    for made in make_remote_dirs(&mut s, &remote_parent(&dst)).await? {
+        if !x.quiet {
+            eprintln!("skiff: created the remote directory {made}");
+        }
+    }
     let spec = JobSpec {
         direction: Direction::Upload,
         kind: if meta.is_dir() {
@@ -245,6 +252,30 @@ pub async fn put(
         is_move: false,
     };
     run_jobs(opts, x, vec![spec], Some(s)).await
+}
+
+/// Makes `dir` and those of its parents that do not exist (the deepest one that can be
+/// entered is looked for first, so parents the login may not enter are never needed).
+/// Returns the directories made, outermost first.
+async fn make_remote_dirs(s: &mut FtpSession, dir: &str) -> anyhow::Result<Vec<String>> {
+    let mut missing = Vec::new();
+    let mut at = dir.to_string();
+    while at != "/" && !at.is_empty() && s.cwd_to(&at).await.is_err() {
+        missing.push(at.clone());
+        at = remote_parent(&at);
+    }
+    let mut made = Vec::new();
+    for d in missing.into_iter().rev() {
+        if let Err(e) = s.mkdir(&d).await {
+            // Another client may have made it meanwhile.
+            if s.cwd_to(&d).await.is_err() {
+                bail!("cannot create the remote directory {d}: {e}");
+            }
+            continue;
+        }
+        made.push(d);
+    }
+    Ok(made)
 }
 
 /// What `run_jobs` remembers of a job: enough for the counters, not the job itself (a

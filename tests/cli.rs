@@ -432,3 +432,68 @@ async fn put_of_a_link_keeps_the_links_name() {
     );
     assert!(!remote.path().join("SHA256E-s5--abc.jpg").exists());
 }
+
+/// `skiff put ./site ftp://host/www/new/` where `new/` does not exist: the missing directories
+/// of the destination are made (as `curl --ftp-create-dirs` does), and said on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_makes_the_missing_directories_of_the_destination() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::create_dir(remote.path().join("www")).unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let base = format!("ftp://demo@127.0.0.1:{}", server.port);
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join("site/css")).unwrap();
+    std::fs::write(work.path().join("site/index.html"), b"<p>hi</p>").unwrap();
+    std::fs::write(work.path().join("site/css/a.css"), b"p{}").unwrap();
+    std::fs::write(work.path().join("notes.txt"), b"notes").unwrap();
+
+    let out = tokio::task::spawn_blocking({
+        let (base, dir) = (base.clone(), work.path().to_path_buf());
+        move || skiff(&["put", "./site", &format!("{base}//www/new/")], &dir)
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("created the remote directory /www/new"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("www/new/site/css/a.css")).unwrap(),
+        b"p{}"
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("www/new/site/index.html")).unwrap(),
+        b"<p>hi</p>"
+    );
+
+    // A file to a name in two missing levels, relative to the login directory.
+    let out = tokio::task::spawn_blocking({
+        let (base, dir) = (base.clone(), work.path().to_path_buf());
+        move || {
+            skiff(
+                &["put", "notes.txt", &format!("{base}/a/b/renamed.txt")],
+                &dir,
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("created the remote directory /a\n")
+            && err.contains("created the remote directory /a/b\n"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("a/b/renamed.txt")).unwrap(),
+        b"notes"
+    );
+}
