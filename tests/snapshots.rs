@@ -168,6 +168,7 @@ fn queue_jobs(s: &mut State) {
         on_exists: None,
         mode: Default::default(),
         never: false,
+        batch: 0,
     };
     let jobs = vec![
         mk(1, "report.pdf", 1_048_576, JobState::Done, 1_048_576),

@@ -273,7 +273,8 @@ pub struct ConflictForm {
     pub dst_mtime: Option<i64>,
     /// Index into [`CONFLICT_CHOICES`].
     pub choice: usize,
-    /// Apply the answer to every conflict of this session.
+    /// Apply the answer to every conflict of the operation (F5/F6, drop, synchronisation)
+    /// this job came from.
     pub all: bool,
 }
 

@@ -966,7 +966,12 @@ impl State {
                         choice,
                         all: form.all,
                     })];
-                    self.next_conflict(Some(form.id), form.all);
+                    // "All" answers the conflicts of this job's operation (its batch) only.
+                    let batch = self.queue.rows.get(&form.id).map(|r| r.job.batch);
+                    if let (true, Some(b)) = (form.all, batch) {
+                        self.queue.policies.insert(b, choice);
+                    }
+                    self.next_conflict(Some(form.id));
                     fx
                 }
             },
@@ -1347,7 +1352,7 @@ impl State {
         let rows = self.areas().queue.height.saturating_sub(2) as usize;
         self.queue.scroll_into_view(rows);
         if conflict && self.dialog.is_none() {
-            self.next_conflict(None, false);
+            self.next_conflict(None);
         }
         // A finished transfer refreshes the pane that shows its target directory.
         let mut fx = Vec::new();
@@ -1382,11 +1387,9 @@ impl State {
         fx
     }
 
-    /// Open the dialog for the next job waiting on a conflict (after `done`, if given).
-    fn next_conflict(&mut self, done: Option<crate::transfer::JobId>, all: bool) {
-        if all {
-            return;
-        }
+    /// Open the dialog for the next job waiting on a conflict (after `done`, if given), not
+    /// one of a batch an "apply to all" answer settles (the engine answers those).
+    fn next_conflict(&mut self, done: Option<crate::transfer::JobId>) {
         let next = self
             .queue
             .order
@@ -1394,6 +1397,7 @@ impl State {
             .filter_map(|id| self.queue.rows.get(id))
             .find(|r| {
                 Some(r.job.id) != done
+                    && !self.queue.policies.contains_key(&r.job.batch)
                     && matches!(r.job.state, crate::transfer::JobState::Conflict { .. })
             });
         if let Some(r) = next {

@@ -618,6 +618,7 @@ fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
         on_exists: None,
         mode: Default::default(),
         never: false,
+        batch: 0,
     }
 }
 
@@ -715,6 +716,85 @@ fn a_conflict_opens_the_dialog_and_the_answer_goes_to_the_engine() {
         })]
     ));
     assert!(s.dialog.is_none());
+}
+
+/// "Apply to all" answers the conflicts of one operation (batch): the totals line shows the
+/// policy while that operation has jobs to run, and a conflict of another operation still
+/// opens the dialog.
+#[test]
+fn apply_to_all_is_per_operation_and_shown_on_the_totals_line() {
+    use crate::transfer::{EngineEvent, JobState, OnExists};
+    let mut s = connected();
+    let conflict = JobState::Conflict {
+        dst_size: Some(5),
+        dst_mtime: None,
+    };
+    let in_batch = |id, batch, state: JobState| {
+        let mut j = job(id, state);
+        j.batch = batch;
+        j
+    };
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: None,
+        jobs: vec![
+            in_batch(7, 7, JobState::Queued),
+            in_batch(8, 7, JobState::Queued),
+            in_batch(9, 9, JobState::Queued),
+        ],
+    }));
+    s.apply(Event::Engine(EngineEvent::Changed(in_batch(
+        7,
+        7,
+        conflict.clone(),
+    ))));
+    s.apply(Event::Engine(EngineEvent::Changed(in_batch(
+        9,
+        9,
+        conflict.clone(),
+    ))));
+    assert!(matches!(&s.dialog, Some(Dialog::Conflict(f)) if f.id == 7));
+    assert!(s.queue.policies_in_force().is_empty());
+    // a (all), then k (skip): the engine is told, and job 9's conflict (another F5) asks.
+    s.update(Action::Input(KeyPress::plain(Key::Char('a'))));
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Char('k'))));
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::Engine(EngineCmd::Resolve {
+            id: 7,
+            choice: OnExists::Skip,
+            all: true
+        })]
+    ));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Conflict(f)) if f.id == 9),
+        "{:?}",
+        s.dialog
+    );
+    assert_eq!(s.queue.policies_in_force(), vec![OnExists::Skip]);
+    // A conflict of batch 7 arriving now is the engine's to answer: no dialog for it.
+    s.dialog = None;
+    s.apply(Event::Engine(EngineEvent::Changed(in_batch(
+        8, 7, conflict,
+    ))));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Conflict(f)) if f.id == 9),
+        "{:?}",
+        s.dialog
+    );
+    // Once batch 7 has nothing left to run, its policy is no longer shown.
+    for id in [7, 8] {
+        s.apply(Event::Engine(EngineEvent::Changed(in_batch(
+            id,
+            7,
+            JobState::Skipped {
+                reason: "exists".into(),
+            },
+        ))));
+    }
+    assert!(s.queue.policies_in_force().is_empty());
+    // The queue running dry forgets the answers, as the engine does.
+    s.apply(Event::Engine(EngineEvent::Idle));
+    assert!(s.queue.policies.is_empty());
 }
 
 fn profile(name: &str) -> crate::bookmarks::Profile {

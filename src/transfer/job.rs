@@ -152,6 +152,11 @@ pub struct Job {
     /// `../x`, a special file): shown as skipped, never run, not even by a retry.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub never: bool,
+    /// The operation it belongs to (one F5/F6, drop or synchronisation): the id of the first
+    /// job that operation queued; a directory's jobs inherit it. "Apply to all conflicts"
+    /// answers the conflicts of one batch. 0 for a job saved before batches existed.
+    #[serde(default)]
+    pub batch: JobId,
 }
 
 fn is_binary(m: &super::TransferMode) -> bool {
@@ -324,6 +329,7 @@ mod tests {
             on_exists: None,
             mode: crate::transfer::TransferMode::Ascii,
             never: false,
+            batch: 0,
         };
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), j);
