@@ -670,6 +670,7 @@ impl BookmarkFields {
                 secret,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("the password is kept in {}", k.kind().describe());
             p.password = PasswordSource::Keyring;
         }
         Ok(())
@@ -678,6 +679,20 @@ impl BookmarkFields {
 
 fn store() -> anyhow::Result<crate::bookmarks::Store> {
     crate::bookmarks::Store::default_location().context("this system has no config directory")
+}
+
+/// How `bookmarks show` describes a profile's password source; for the keyring, which one
+/// (asked only then): the kernel keyring forgets the password at reboot.
+fn password_line(
+    p: &crate::bookmarks::Profile,
+    keyring: impl FnOnce() -> crate::bookmarks::KeyringKind,
+) -> String {
+    use crate::bookmarks::PasswordSource;
+    match &p.password {
+        PasswordSource::Ask => "ask".to_string(),
+        PasswordSource::Keyring => format!("keyring: {}", keyring().describe()),
+        PasswordSource::Command(c) => format!("command: {c}"),
+    }
 }
 
 /// A host, or a URL whose parts fill the profile's fields (the options given beside it win).
@@ -701,13 +716,8 @@ fn check(p: &crate::bookmarks::Profile) -> anyhow::Result<()> {
 
 /// Run a `skiff bookmarks` command.
 pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
-    use crate::bookmarks::{PasswordSource, Profile};
+    use crate::bookmarks::Profile;
     let store = store()?;
-    let describe_pw = |p: &Profile| match &p.password {
-        PasswordSource::Ask => "ask".to_string(),
-        PasswordSource::Keyring => "keyring".to_string(),
-        PasswordSource::Command(c) => format!("command: {c}"),
-    };
     match cmd {
         BookmarkCmd::List => {
             let (profiles, err) = store.load().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -732,7 +742,10 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             println!("protocol    {proto}");
             println!("user        {}", opt(&p.user));
             println!("anonymous   {}", p.anonymous);
-            println!("password    {}", describe_pw(&p));
+            println!(
+                "password    {}",
+                password_line(&p, || crate::bookmarks::OsKeyring.kind())
+            );
             println!("passive     {}", p.passive);
             println!("prefer epsv {}", p.prefer_epsv);
             println!("encoding    {}", p.encoding);
@@ -861,4 +874,27 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bookmarks::{KeyringKind, PasswordSource, Profile};
+
+    #[test]
+    fn bookmarks_show_names_the_keyring_and_the_kernel_keyrings_limit() {
+        let mut p = Profile::new("work", "h");
+        p.password = PasswordSource::Keyring;
+        let line = password_line(&p, || KeyringKind::Kernel);
+        assert!(
+            line.starts_with("keyring: the kernel keyring") && line.contains("until reboot"),
+            "{line}"
+        );
+        let line = password_line(&p, || KeyringKind::SecretService);
+        assert_eq!(line, "keyring: the desktop keyring (Secret Service)");
+        assert!(password_line(&p, || KeyringKind::None).contains("asks for the password"));
+        // Only a keyring bookmark asks which keyring it is.
+        p.password = PasswordSource::Ask;
+        assert_eq!(password_line(&p, || unreachable!()), "ask");
+    }
 }

@@ -52,9 +52,9 @@ mod toml_io;
 mod tests;
 
 pub use secrets::{
-    KEYRING_SERVICE, Keyring, MemoryKeyring, OsKeyring, PASSWORD_COMMAND_TIMEOUT,
-    carry_keyring_password, keyring_account, resolve_password, resolve_password_with_note,
-    store_password,
+    KEYRING_SERVICE, Keyring, KeyringKind, MemoryKeyring, OsKeyring, PASSWORD_COMMAND_TIMEOUT,
+    carry_keyring_password, choose_keyring, keyring_account, resolve_password,
+    resolve_password_with_note, store_password,
 };
 pub use store::{FORMAT_VERSION, RECENT_MAX, Store};
 

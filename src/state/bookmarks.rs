@@ -134,6 +134,8 @@ pub struct BookmarkForm {
     pub errors: Vec<(&'static str, String)>,
     /// Everything else the profile carries (pinned certificate…), kept as it was.
     pub base: Profile,
+    /// The keyring a "keyring" password goes to, when known (named under the form).
+    pub keyring: Option<crate::bookmarks::KeyringKind>,
 }
 
 const CHOICES: [(usize, &[&str]); 6] = [
@@ -188,6 +190,7 @@ impl BookmarkForm {
             focus: 0,
             errors: Vec::new(),
             base: p,
+            keyring: None,
         };
         f.errors = f.check();
         f

@@ -64,6 +64,8 @@ pub struct State {
     recent: Option<crate::bookmarks::RecentEntry>,
     /// A bookmark's number of transfer connections, for the next connect.
     profile_parallel: Option<u8>,
+    /// Which keyring "keyring" passwords go to (the bookmark form names it), once known.
+    pub keyring: Option<crate::bookmarks::KeyringKind>,
     /// The connection being made (to retry it when the user trusts its certificate).
     connecting: Option<(crate::ftp::ConnectOptions, Option<String>)>,
     /// `ftp://user@host:port` of the server, for copying remote URLs (never a password).
@@ -127,6 +129,7 @@ impl State {
             initial_remote: None,
             recent: None,
             profile_parallel: None,
+            keyring: None,
             connecting: None,
             url_base: None,
             comparing: false,
@@ -1055,16 +1058,17 @@ impl State {
                     vec![Effect::ResolveProfile(p)]
                 }
                 bookmarks::ListKey::Add => {
-                    self.dialog = Some(Dialog::BookmarkForm(Box::new(
-                        bookmarks::BookmarkForm::new(crate::bookmarks::Profile::new("", ""), None),
-                    )));
+                    let mut form =
+                        bookmarks::BookmarkForm::new(crate::bookmarks::Profile::new("", ""), None);
+                    form.keyring = self.keyring;
+                    self.dialog = Some(Dialog::BookmarkForm(Box::new(form)));
                     vec![]
                 }
                 bookmarks::ListKey::Edit(p) => {
                     let old = Some(p.name.clone());
-                    self.dialog = Some(Dialog::BookmarkForm(Box::new(
-                        bookmarks::BookmarkForm::new(p, old),
-                    )));
+                    let mut form = bookmarks::BookmarkForm::new(p, old);
+                    form.keyring = self.keyring;
+                    self.dialog = Some(Dialog::BookmarkForm(Box::new(form)));
                     vec![]
                 }
                 bookmarks::ListKey::Duplicate(mut p) => {
@@ -1195,6 +1199,13 @@ impl State {
                 vec![]
             }
             Event::Engine(e) => self.engine_event(e),
+            Event::KeyringFound(kind) => {
+                self.keyring = Some(kind);
+                if let Some(Dialog::BookmarkForm(form)) = &mut self.dialog {
+                    form.keyring = Some(kind);
+                }
+                vec![]
+            }
             Event::BookmarksLoaded { profiles, error } => {
                 if let Some(Dialog::Bookmarks(list)) = &mut self.dialog {
                     list.profiles = profiles;

@@ -137,6 +137,36 @@ fn a_server_opened_by_url_or_bookmark_gets_the_keyboard() {
     assert!(!s.queue_focus);
 }
 
+/// The keyring found at start reaches the bookmark form (open or opened later).
+#[test]
+fn the_keyring_found_reaches_the_bookmark_form() {
+    use crate::bookmarks::KeyringKind;
+    let mut s = State::new("/", Lang::En);
+    s.start(None);
+    s.apply(Event::BookmarksLoaded {
+        profiles: vec![],
+        error: None,
+    });
+    s.update(Action::Input(KeyPress::plain(Key::Char('a'))));
+    let Some(Dialog::BookmarkForm(form)) = &s.dialog else {
+        panic!("{:?}", s.dialog)
+    };
+    assert_eq!(form.keyring, None);
+    s.apply(Event::KeyringFound(KeyringKind::Kernel));
+    let Some(Dialog::BookmarkForm(form)) = &s.dialog else {
+        panic!("{:?}", s.dialog)
+    };
+    assert_eq!(form.keyring, Some(KeyringKind::Kernel));
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    s.update(Action::Bookmarks);
+    s.update(Action::Input(KeyPress::plain(Key::Char('a'))));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::BookmarkForm(f)) if f.keyring == Some(KeyringKind::Kernel)),
+        "{:?}",
+        s.dialog
+    );
+}
+
 #[test]
 fn connect_dialog_submits_a_connect_effect() {
     let mut s = State::new("/", Lang::En);
