@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use tokio::sync::mpsc;
 
 use crate::fs::{EntryKind, FileSystem};
-use crate::ftp::session::remote_join;
+use crate::ftp::session::{remote_join, remote_parent};
 use crate::ftp::url::FtpUrl;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, Secret, Tap};
 use crate::transfer::{
@@ -262,6 +262,13 @@ pub async fn put(
     } else {
         path
     };
+    // The directories the destination lies in are made when missing, as `curl
+    // --ftp-create-dirs` and `lftp mirror -R` do.
+    for made in make_remote_dirs(&mut s, &remote_parent(&dst)).await? {
+        if !x.quiet {
+            eprintln!("skiff: created the remote directory {made}");
+        }
+    }
     let spec = JobSpec {
         direction: Direction::Upload,
         kind: if meta.is_dir() {
@@ -276,6 +283,30 @@ pub async fn put(
         is_move: false,
     };
     run_jobs(opts, x, vec![spec], Some(s)).await
+}
+
+/// Makes `dir` and those of its parents that do not exist (the deepest one that can be
+/// entered is looked for first, so parents the login may not enter are never needed).
+/// Returns the directories made, outermost first.
+async fn make_remote_dirs(s: &mut FtpSession, dir: &str) -> anyhow::Result<Vec<String>> {
+    let mut missing = Vec::new();
+    let mut at = dir.to_string();
+    while at != "/" && !at.is_empty() && s.cwd_to(&at).await.is_err() {
+        missing.push(at.clone());
+        at = remote_parent(&at);
+    }
+    let mut made = Vec::new();
+    for d in missing.into_iter().rev() {
+        if let Err(e) = s.mkdir(&d).await {
+            // Another client may have made it meanwhile.
+            if s.cwd_to(&d).await.is_err() {
+                bail!("cannot create the remote directory {d}: {e}");
+            }
+            continue;
+        }
+        made.push(d);
+    }
+    Ok(made)
 }
 
 /// What `run_jobs` remembers of a job: enough for the counters, not the job itself (a
@@ -509,6 +540,8 @@ pub enum BookmarkCmd {
     /// Add a bookmark.
     Add {
         name: String,
+        /// A host name or address, or a URL (ftp://user@host:port/dir, ftpes://, ftps://):
+        /// its user, port, scheme and path fill those fields (a password in it is refused).
         host: String,
         #[command(flatten)]
         fields: BookmarkFields,
@@ -516,7 +549,7 @@ pub enum BookmarkCmd {
     /// Change fields of a bookmark.
     Edit {
         name: String,
-        /// A new host.
+        /// A new host, or a URL whose user, port, scheme and path replace those fields.
         #[arg(long)]
         host: Option<String>,
         /// A new name.
@@ -659,6 +692,7 @@ impl BookmarkFields {
                 secret,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("the password is kept in {}", k.kind().describe());
             p.password = PasswordSource::Keyring;
         }
         Ok(())
@@ -667,6 +701,33 @@ impl BookmarkFields {
 
 fn store() -> anyhow::Result<crate::bookmarks::Store> {
     crate::bookmarks::Store::default_location().context("this system has no config directory")
+}
+
+/// How `bookmarks show` describes a profile's password source; for the keyring, which one
+/// (asked only then): the kernel keyring forgets the password at reboot.
+fn password_line(
+    p: &crate::bookmarks::Profile,
+    keyring: impl FnOnce() -> crate::bookmarks::KeyringKind,
+) -> String {
+    use crate::bookmarks::PasswordSource;
+    match &p.password {
+        PasswordSource::Ask => "ask".to_string(),
+        PasswordSource::Keyring => format!("keyring: {}", keyring().describe()),
+        // A literal secret in the command is not repeated (see `mask_password_command`).
+        PasswordSource::Command(c) => {
+            format!("command: {}", crate::bookmarks::mask_password_command(c))
+        }
+    }
+}
+
+/// A host, or a URL whose parts fill the profile's fields (the options given beside it win).
+fn set_host(p: &mut crate::bookmarks::Profile, host: &str) -> anyhow::Result<()> {
+    match p.take_url(host) {
+        Ok(true) => {}
+        Ok(false) => p.host = host.to_string(),
+        Err(e) => bail!("invalid bookmark: host: {e}"),
+    }
+    Ok(())
 }
 
 fn check(p: &crate::bookmarks::Profile) -> anyhow::Result<()> {
@@ -680,16 +741,8 @@ fn check(p: &crate::bookmarks::Profile) -> anyhow::Result<()> {
 
 /// Run a `skiff bookmarks` command.
 pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
-    use crate::bookmarks::{PasswordSource, Profile};
+    use crate::bookmarks::Profile;
     let store = store()?;
-    let describe_pw = |p: &Profile| match &p.password {
-        PasswordSource::Ask => "ask".to_string(),
-        PasswordSource::Keyring => "keyring".to_string(),
-        // A literal secret in the command is not repeated (see `mask_password_command`).
-        PasswordSource::Command(c) => {
-            format!("command: {}", crate::bookmarks::mask_password_command(c))
-        }
-    };
     match cmd {
         BookmarkCmd::List => {
             let (profiles, err) = store.load().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -719,8 +772,11 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             say_out!("protocol    {proto}");
             say_out!("user        {}", opt(&p.user));
             say_out!("anonymous   {}", p.anonymous);
-            say_out!("password    {}", describe_pw(&p));
-            if let PasswordSource::Command(c) = &p.password
+            say_out!(
+                "password    {}",
+                password_line(&p, || crate::bookmarks::OsKeyring.kind())
+            );
+            if let crate::bookmarks::PasswordSource::Command(c) = &p.password
                 && !crate::bookmarks::mask_password_command(c)
                     .split_whitespace()
                     .eq(c.split_whitespace())
@@ -764,6 +820,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 bail!("a bookmark named {name:?} exists: use `skiff bookmarks edit`");
             }
             let mut p = Profile::new(&name, &host);
+            set_host(&mut p, &host)?;
             fields.apply(&mut p)?;
             check(&p)?;
             store.save(&p, None).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -781,7 +838,7 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 .with_context(|| format!("no bookmark named {name:?}"))?;
             let before = p.clone();
             if let Some(h) = host {
-                p.host = h;
+                set_host(&mut p, &h)?;
             }
             if let Some(r) = rename {
                 p.name = r;
@@ -850,4 +907,27 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bookmarks::{KeyringKind, PasswordSource, Profile};
+
+    #[test]
+    fn bookmarks_show_names_the_keyring_and_the_kernel_keyrings_limit() {
+        let mut p = Profile::new("work", "h");
+        p.password = PasswordSource::Keyring;
+        let line = password_line(&p, || KeyringKind::Kernel);
+        assert!(
+            line.starts_with("keyring: the kernel keyring") && line.contains("until reboot"),
+            "{line}"
+        );
+        let line = password_line(&p, || KeyringKind::SecretService);
+        assert_eq!(line, "keyring: the desktop keyring (Secret Service)");
+        assert!(password_line(&p, || KeyringKind::None).contains("asks for the password"));
+        // Only a keyring bookmark asks which keyring it is.
+        p.password = PasswordSource::Ask;
+        assert_eq!(password_line(&p, || unreachable!()), "ask");
+    }
 }

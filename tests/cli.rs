@@ -253,6 +253,95 @@ fn bookmarks_commands() {
     }
 }
 
+/// `skiff bookmarks add NAME URL`, as lftp's `bookmark add NAME URL`: the URL's user, port,
+/// scheme and path fill the fields; a password in it is refused without being repeated.
+#[test]
+fn bookmarks_add_takes_a_url_for_the_host() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_skiff"))
+            .args(args)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .expect("running skiff")
+    };
+    let out = run(&["bookmarks", "add", "work", "ftp://alice@host:2121/pub"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&run(&["bookmarks", "show", "work"]).stdout).to_string();
+    for want in [
+        "host        host\n",
+        "port        2121",
+        "protocol    ftp\n",
+        "user        alice",
+        "remote dir  pub",
+    ] {
+        assert!(text.contains(want), "{want:?} in\n{text}");
+    }
+    // An ftpes:// URL without a port: explicit FTPS on 21; options beside the URL win.
+    let out = run(&[
+        "bookmarks",
+        "add",
+        "secure",
+        "FTPES://bob@[2001:db8::1]//srv",
+        "--user",
+        "carol",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&run(&["bookmarks", "show", "secure"]).stdout).to_string();
+    for want in [
+        "host        2001:db8::1",
+        "port        21\n",
+        "protocol    ftps\n",
+        "user        carol",
+        "remote dir  /srv",
+    ] {
+        assert!(text.contains(want), "{want:?} in\n{text}");
+    }
+    // edit --host takes one too.
+    let out = run(&[
+        "bookmarks",
+        "edit",
+        "work",
+        "--host",
+        "ftps://other.example",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&run(&["bookmarks", "show", "work"]).stdout).to_string();
+    assert!(
+        text.contains("host        other.example") && text.contains("port        990"),
+        "{text}"
+    );
+    assert!(text.contains("protocol    ftps-implicit"), "{text}");
+    // A password in the URL: refused, with the reason, and not echoed.
+    let out = run(&["bookmarks", "add", "leak", "ftp://alice:hunter2@host/"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("password") && !err.contains("hunter2"),
+        "{err}"
+    );
+    let file = home.path().join("config/skiff/bookmarks.toml");
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !saved.contains("hunter2") && !saved.contains("leak"),
+        "{saved}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_and_put_take_a_transfer_type() {
     let remote = tempfile::tempdir().unwrap();
@@ -464,4 +553,69 @@ fn a_broken_bookmarks_file_is_never_overwritten() {
         .filter(|n| n != "bookmarks.lock")
         .collect();
     assert_eq!(names, ["bookmarks.toml"]);
+}
+
+/// `skiff put ./site ftp://host/www/new/` where `new/` does not exist: the missing directories
+/// of the destination are made (as `curl --ftp-create-dirs` does), and said on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_makes_the_missing_directories_of_the_destination() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::create_dir(remote.path().join("www")).unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let base = format!("ftp://demo@127.0.0.1:{}", server.port);
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join("site/css")).unwrap();
+    std::fs::write(work.path().join("site/index.html"), b"<p>hi</p>").unwrap();
+    std::fs::write(work.path().join("site/css/a.css"), b"p{}").unwrap();
+    std::fs::write(work.path().join("notes.txt"), b"notes").unwrap();
+
+    let out = tokio::task::spawn_blocking({
+        let (base, dir) = (base.clone(), work.path().to_path_buf());
+        move || skiff(&["put", "./site", &format!("{base}//www/new/")], &dir)
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("created the remote directory /www/new"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("www/new/site/css/a.css")).unwrap(),
+        b"p{}"
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("www/new/site/index.html")).unwrap(),
+        b"<p>hi</p>"
+    );
+
+    // A file to a name in two missing levels, relative to the login directory.
+    let out = tokio::task::spawn_blocking({
+        let (base, dir) = (base.clone(), work.path().to_path_buf());
+        move || {
+            skiff(
+                &["put", "notes.txt", &format!("{base}/a/b/renamed.txt")],
+                &dir,
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("created the remote directory /a\n")
+            && err.contains("created the remote directory /a/b\n"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(remote.path().join("a/b/renamed.txt")).unwrap(),
+        b"notes"
+    );
 }

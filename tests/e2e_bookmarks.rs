@@ -76,6 +76,12 @@ fn add_a_bookmark_then_connect_with_it() {
         s.has_entry(Side::Remote, "hello world.txt") && s.has_entry(Side::Local, "local-marker.txt")
     });
     assert!(s.contains("/dir with spaces"), "{}", s.framed());
+    // The server the bookmark opened has the keyboard.
+    assert!(
+        s.focused(Side::Remote) && !s.focused(Side::Local),
+        "{}",
+        s.framed()
+    );
     t.send_keys("q");
     let st = t.wait_exit(Duration::from_secs(10)).unwrap();
     assert!(st.success(), "{st:?}");

@@ -20,7 +20,6 @@ fn mkdir_rename_and_delete_on_the_remote_pane() {
     t.expect("the remote listing", |s| {
         s.has_entry(Side::Remote, "README.txt")
     });
-    t.send_keys("<Tab>");
     t.expect("the remote pane focused", |s| {
         s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
     });
@@ -82,6 +81,9 @@ fn new_file_and_delete_in_the_local_pane() {
         .spawn()
         .unwrap();
     t.expect("the local listing", |s| s.has_entry(Side::Local, "old.txt"));
+    // The server has the keyboard at start: Tab to the local pane.
+    t.send_keys("<Tab>");
+    t.expect("the local pane focused", |s| s.focused(Side::Local));
     t.send_keys("N");
     t.expect_text("New empty file");
     // A name that exists is refused in the dialog.
@@ -116,7 +118,6 @@ fn filter_then_open() {
         .spawn()
         .unwrap();
     t.expect("the demo tree", |s| s.has_entry(Side::Remote, "README.txt"));
-    t.send_keys("<Tab>");
     t.expect("the remote pane focused", |s| {
         s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
     });
@@ -160,6 +161,9 @@ fn compare_two_directories_and_queue_the_sync() {
     t.expect("both panes listed", |s| {
         s.has_entry(Side::Remote, "README.txt") && s.has_entry(Side::Local, "only-local.txt")
     });
+    // From the local pane.
+    t.send_keys("<Tab>");
+    t.expect("the local pane focused", |s| s.focused(Side::Local));
     t.send_keys("=");
     let s = t.expect_text("Compared: local 1 only");
     assert!(s.status().contains("remote"), "{}", s.framed());
@@ -208,7 +212,6 @@ fn view_remote_files_and_the_context_menu() {
     t.expect("the remote listing", |s| {
         s.has_entry(Side::Remote, "long.txt")
     });
-    t.send_keys("<Tab>");
     t.expect("the remote pane focused", |s| {
         s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
     });
@@ -277,7 +280,7 @@ fn edit_a_remote_file_with_a_scripted_editor_and_see_it_uploaded() {
     t.expect("the remote listing", |s| {
         s.has_entry(Side::Remote, "README.txt")
     });
-    t.send_keys("<Tab><End>");
+    t.send_keys("<End>");
     t.expect("README.txt under the cursor", |s| {
         s.cursor_is(Side::Remote, "README.txt")
     });
@@ -336,7 +339,6 @@ fn directory_size_in_the_background_and_the_listing_line_in_info() {
         .spawn()
         .unwrap();
     t.expect("the demo tree", |s| s.has_entry(Side::Remote, "big/"));
-    t.send_keys("<Tab>");
     walk_to(&mut t, Side::Remote, "big/");
     let row = |s: &common::pty::Screen| {
         s.entries(Side::Remote)

@@ -20,7 +20,6 @@ fn mark_two_files_and_copy_with_f5() {
         .spawn()
         .unwrap();
     t.expect("the demo tree", |s| s.has_entry(Side::Remote, "README.txt"));
-    t.send_keys("<Tab>");
     t.expect("the remote pane focused", |s| {
         s.cursor(Side::Remote).is_some_and(|c| !c.is_empty())
     });

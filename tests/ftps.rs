@@ -183,6 +183,35 @@ async fn ftps_required_never_falls_back_and_if_available_says_so() {
     s.quit().await;
 }
 
+#[tokio::test]
+async fn if_available_with_a_pinned_certificate_requires_tls() {
+    // A server without TLS, and a bookmark "FTPS if available" whose certificate was pinned
+    // (its cert_sha256, or a known_hosts entry: both arrive as the pin): the refusal of
+    // AUTH TLS is a downgrade, so nothing is sent in clear text.
+    let server = demo::start(DemoOptions::default()).await.expect("server");
+    let (tap, mut rx) = tap();
+    let mut o = opts(server.port, TlsMode::IfAvailable);
+    o.trust.pin = Some("AB:".repeat(31) + "AB");
+    match FtpSession::connect(o, tap).await {
+        Err(FtpError::Tls(msg)) => {
+            assert!(msg.contains("refused AUTH TLS"), "{msg}");
+            assert!(msg.contains("pinned"), "{msg}");
+        }
+        Err(e) => panic!("expected a TLS error, got {e:?}"),
+        Ok(_) => panic!("a pinned server that refused AUTH TLS was used in clear text"),
+    }
+    let log = drain(&mut rx);
+    assert!(
+        !log.iter()
+            .any(|e| e.text.starts_with("USER") || e.text.starts_with("PASS")),
+        "credentials were sent in clear text: {log:?}"
+    );
+    assert!(
+        !log.iter().any(|e| e.text.contains("WITHOUT encryption")),
+        "{log:?}"
+    );
+}
+
 fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     for d in 0..3 {

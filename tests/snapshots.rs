@@ -139,7 +139,7 @@ fn sample_state(width: u16, height: u16) -> State {
         },
         "550 Permission denied",
     );
-    s.update(Action::SwitchPane);
+    // Connecting gave the remote pane the keyboard.
     s.update(Action::Down);
     s
 }
@@ -170,6 +170,7 @@ fn queue_jobs(s: &mut State) {
         never: false,
         part: None,
         above: None,
+        batch: 0,
     };
     let jobs = vec![
         mk(1, "report.pdf", 1_048_576, JobState::Done, 1_048_576),

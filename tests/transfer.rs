@@ -511,6 +511,106 @@ async fn ask_policy_waits_for_an_answer_and_apply_to_all() {
     assert_eq!(std::fs::read(down.path().join("c.txt")).unwrap(), b"new");
 }
 
+/// "Apply to all conflicts" answers the conflicts of the operation it was chosen in (a
+/// directory's files included), not those of another one, and not those of a later one: a
+/// file edited since is asked about again, not skipped silently.
+#[tokio::test]
+async fn apply_to_all_holds_for_its_own_batch_only() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::create_dir(remote.path().join("site")).unwrap();
+    for n in ["site/a.txt", "site/b.txt", "c.txt", "d.txt"] {
+        std::fs::write(remote.path().join(n), b"new").unwrap();
+    }
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    std::fs::create_dir(down.path().join("site")).unwrap();
+    for n in ["site/a.txt", "site/b.txt", "c.txt", "d.txt"] {
+        std::fs::write(down.path().join(n), b"old").unwrap();
+    }
+    let mut cfg = config(server.port, 2);
+    cfg.on_exists = OnExists::Ask;
+    let mut run = Run::start(cfg);
+    let file = |n: &str| {
+        spec(
+            Direction::Download,
+            JobKind::File,
+            format!("/{n}"),
+            local(&down.path().join(n)),
+        )
+    };
+    // One F5 of a directory, then another of a file, both waiting on conflicts.
+    run.engine.enqueue(vec![spec(
+        Direction::Download,
+        JobKind::Dir,
+        "/site",
+        local(&down.path().join("site")),
+    )]);
+    run.until("a.txt and b.txt in conflict", |j| {
+        j.values()
+            .filter(|j| matches!(j.state, JobState::Conflict { .. }))
+            .count()
+            == 2
+    })
+    .await;
+    run.engine.enqueue(vec![file("d.txt")]);
+    let conflicted = |j: &BTreeMap<JobId, Job>, name: &str| {
+        j.values()
+            .any(|j| j.name() == name && matches!(j.state, JobState::Conflict { .. }))
+    };
+    run.until("d.txt in conflict", |j| conflicted(j, "d.txt"))
+        .await;
+    let a = run
+        .jobs
+        .values()
+        .find(|j| j.name() == "a.txt")
+        .map(|j| j.id)
+        .unwrap();
+    let (dir_batch, d_batch) = (
+        run.jobs
+            .values()
+            .find(|j| j.name() == "site")
+            .unwrap()
+            .batch,
+        run.jobs
+            .values()
+            .find(|j| j.name() == "d.txt")
+            .unwrap()
+            .batch,
+    );
+    assert_eq!(
+        run.jobs[&a].batch, dir_batch,
+        "a directory's files are in its batch"
+    );
+    assert_ne!(dir_batch, d_batch);
+    // Skip all, chosen for the directory's conflicts: d.txt still asks.
+    run.engine.resolve(a, OnExists::Skip, true);
+    run.until("a.txt and b.txt skipped", |j| {
+        j.values()
+            .filter(|j| j.name() != "site" && j.name() != "d.txt")
+            .all(|j| matches!(j.state, JobState::Skipped { .. }))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(e) = run.rx.try_recv() {
+        run.fold(e);
+    }
+    assert!(conflicted(&run.jobs, "d.txt"), "{:#?}", run.jobs);
+    let d = run.jobs.values().find(|j| j.name() == "d.txt").unwrap().id;
+    run.engine.resolve(d, OnExists::Overwrite, false);
+    run.until("d.txt copied", |j| j[&d].state == JobState::Done)
+        .await;
+    // A later operation: its existing destination is asked about, not skipped.
+    run.engine.enqueue(vec![file("c.txt")]);
+    run.until("c.txt in conflict", |j| conflicted(j, "c.txt"))
+        .await;
+    assert_eq!(
+        std::fs::read(down.path().join("site/a.txt")).unwrap(),
+        b"old"
+    );
+    assert_eq!(std::fs::read(down.path().join("d.txt")).unwrap(), b"new");
+    assert_eq!(std::fs::read(down.path().join("c.txt")).unwrap(), b"old");
+}
+
 #[tokio::test]
 async fn cancel_pause_resume_and_move() {
     let remote = tempfile::tempdir().unwrap();

@@ -713,6 +713,12 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     runner.on_exists = launch.on_exists;
     runner.attempts = config.transfer.attempts;
     runner.mode = config.transfer.mode;
+    // Which keyring "keyring" passwords go to (a D-Bus round trip): the bookmark form names it.
+    let events = runner.events.clone();
+    tokio::task::spawn_blocking(move || {
+        let kind = crate::bookmarks::OsKeyring.kind();
+        let _ = events.send(Event::KeyringFound(kind));
+    });
 
     let mut term = terminal::Tui::enter()?;
     let size = term.size()?;

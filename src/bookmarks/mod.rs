@@ -52,9 +52,9 @@ mod toml_io;
 mod tests;
 
 pub use secrets::{
-    KEYRING_SERVICE, Keyring, MemoryKeyring, OsKeyring, PASSWORD_COMMAND_TIMEOUT,
-    carry_keyring_password, keyring_account, mask_password_command, resolve_password,
-    resolve_password_with_note, store_password,
+    KEYRING_SERVICE, Keyring, KeyringKind, MemoryKeyring, OsKeyring, PASSWORD_COMMAND_TIMEOUT,
+    carry_keyring_password, choose_keyring, keyring_account, mask_password_command,
+    resolve_password, resolve_password_with_note, store_password,
 };
 pub use store::{FORMAT_VERSION, RECENT_MAX, Store};
 
@@ -449,6 +449,64 @@ impl Profile {
             s.push_str(&percent_encode(d, true));
         }
         s
+    }
+}
+
+/// Why a URL typed where a host is asked for was not taken. The text never repeats the URL
+/// (it may hold a password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostUrlError {
+    /// The URL names a password: bookmarks never keep one in the file.
+    Password,
+    /// It does not parse.
+    Url(crate::ftp::url::UrlError),
+}
+
+impl fmt::Display for HostUrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostUrlError::Password => f.write_str(
+                "the URL holds a password, which skiff never keeps with a bookmark (it would \
+                 be readable in the file and the shell history): leave it out and choose the \
+                 keyring, a password command or \"ask\"",
+            ),
+            HostUrlError::Url(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl Profile {
+    /// When `text` is an `ftp://`, `ftpes://` or `ftps://` URL (given where a host is asked
+    /// for, as lftp's `bookmark add NAME URL` takes one): its host, port, scheme (as the
+    /// protocol), user and path (as the remote directory) are taken into the profile and
+    /// `Ok(true)` is returned; `Ok(false)` when `text` is not a URL (nothing changes). A URL
+    /// with a password is refused.
+    pub fn take_url(&mut self, text: &str) -> Result<bool, HostUrlError> {
+        let text = text.trim();
+        if !crate::ftp::url::FtpUrl::looks_like_url(text) {
+            return Ok(false);
+        }
+        let u = crate::ftp::url::FtpUrl::parse(text).map_err(HostUrlError::Url)?;
+        if u.password.is_some() {
+            return Err(HostUrlError::Password);
+        }
+        self.host = u.host;
+        self.port = u.port;
+        self.protocol = match u.tls {
+            crate::ftp::tls::TlsMode::Explicit => Protocol::Ftps,
+            crate::ftp::tls::TlsMode::Implicit => Protocol::FtpsImplicit,
+            // ftp:// keeps "FTPS if available" (the URL of such a bookmark is ftp://).
+            _ if self.protocol == Protocol::FtpsIfAvailable => Protocol::FtpsIfAvailable,
+            _ => Protocol::Ftp,
+        };
+        if let Some(user) = u.user {
+            self.user = Some(user);
+            self.anonymous = false;
+        }
+        if let Some(path) = u.path {
+            self.remote_dir = Some(path);
+        }
+        Ok(true)
     }
 }
 

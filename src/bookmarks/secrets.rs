@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{BookmarkError, PasswordSource, Profile, Secret, netrc};
+use crate::i18n::t;
 
 /// The keyring service name skiff's entries are stored under.
 pub const KEYRING_SERVICE: &str = "skiff";
@@ -363,33 +364,179 @@ fn looks_random(word: &str) -> bool {
 
 /// The OS keyring through the `keyring` crate: the kernel keyring (keyutils) on Linux, the
 /// Keychain on macOS, the Credential Manager on Windows. Other platforms have none.
+/// The keyring skiff keeps passwords in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyringKind {
+    /// The desktop keyring over D-Bus (GNOME Keyring, KWallet, KeePassXC): Linux and BSD.
+    SecretService,
+    /// Linux's kernel keyring (keyutils): kept in memory only, forgotten at reboot. Used only
+    /// when no Secret Service answers.
+    Kernel,
+    /// The Keychain (macOS) or the Credential Manager (Windows).
+    System,
+    /// None answers: a keyring bookmark asks for its password.
+    None,
+}
+
+impl KeyringKind {
+    /// Which keyring it is, for the bookmark form and `skiff bookmarks show`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            KeyringKind::SecretService => t("the desktop keyring (Secret Service)"),
+            KeyringKind::Kernel => {
+                t("the kernel keyring, until reboot (no desktop keyring answered)")
+            }
+            KeyringKind::System => t("the system keyring"),
+            KeyringKind::None => t("none is reachable: skiff asks for the password"),
+        }
+    }
+}
+
+/// The keyring skiff uses: the Secret Service where one answers, else the kernel keyring
+/// (Linux), else none; each probe says why it failed. The probes are functions so the choice
+/// can be tested without a desktop session.
+pub fn choose_keyring(
+    secret_service: impl FnOnce() -> Result<(), String>,
+    kernel: impl FnOnce() -> Result<(), String>,
+) -> (KeyringKind, Vec<String>) {
+    let mut why = Vec::new();
+    match secret_service() {
+        Ok(()) => return (KeyringKind::SecretService, why),
+        Err(e) => why.push(format!("Secret Service: {e}")),
+    }
+    match kernel() {
+        Ok(()) => (KeyringKind::Kernel, why),
+        Err(e) => {
+            why.push(format!("kernel keyring: {e}"));
+            (KeyringKind::None, why)
+        }
+    }
+}
+
+/// How long a keyring may take to answer whether it is there (a D-Bus service that hangs
+/// must not hang skiff).
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long reading or storing a password may take: a locked desktop keyring asks the user to
+/// unlock it first.
+const KEYRING_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs `f` for a keyring of `kind`: for the Secret Service on a thread of its own, giving up
+/// after `timeout` (its client blocks on an executor of its own while callers may be async
+/// code, and a D-Bus service may hang); for the others on the calling thread (the
+/// kernel keyring resolves the session keyring per thread: a thread of its own may see none).
+fn run_for<T: Send + 'static>(
+    kind: KeyringKind,
+    timeout: Duration,
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    if kind != KeyringKind::SecretService {
+        return f();
+    }
+    let (tx, rx) = mpsc::channel();
+    thread::Builder::new()
+        .name("skiff-keyring".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| format!("could not start a thread: {e}"))?;
+    rx.recv_timeout(timeout)
+        .unwrap_or_else(|_| Err(format!("no answer within {} s", timeout.as_secs())))
+}
+
+/// An entry in the keyring of `kind`.
+fn entry(kind: KeyringKind, service: &str, account: &str) -> keyring::Result<keyring::Entry> {
+    match kind {
+        #[cfg(target_os = "linux")]
+        KeyringKind::SecretService => Ok(keyring::Entry::new_with_credential(Box::new(
+            keyring::secret_service::SsCredential::new_with_target(None, service, account)?,
+        ))),
+        #[cfg(target_os = "linux")]
+        KeyringKind::Kernel => Ok(keyring::Entry::new_with_credential(Box::new(
+            keyring::keyutils::KeyutilsCredential::new_with_target(None, service, account)?,
+        ))),
+        _ => keyring::Entry::new(service, account),
+    }
+}
+
+/// Whether the keyring of `kind` answers: reading an entry that is not there works.
+fn probe(kind: KeyringKind) -> Result<(), String> {
+    run_for(kind, PROBE_TIMEOUT, move || {
+        let e = entry(kind, KEYRING_SERVICE, "skiff-keyring-probe").map_err(|e| describe(&e))?;
+        match e.get_password() {
+            Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(describe(&e)),
+        }
+    })
+}
+
+/// The OS keyring through the `keyring` crate: on Linux the desktop keyring (Secret Service
+/// over D-Bus, pure Rust) when one answers, else the kernel keyring (forgotten at reboot); the
+/// Keychain on macOS, the Credential Manager on Windows. Other platforms have none. The choice
+/// is made once per process, at first use.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OsKeyring;
 
 impl OsKeyring {
+    /// The keyring in use, and why the better ones were not (empty when the first answered).
+    pub fn choice(&self) -> &'static (KeyringKind, Vec<String>) {
+        static CHOICE: OnceLock<(KeyringKind, Vec<String>)> = OnceLock::new();
+        CHOICE.get_or_init(|| {
+            if cfg!(target_os = "linux") {
+                choose_keyring(
+                    || probe(KeyringKind::SecretService),
+                    || probe(KeyringKind::Kernel),
+                )
+            } else if cfg!(any(
+                target_os = "macos",
+                target_os = "ios",
+                target_os = "windows"
+            )) {
+                match probe(KeyringKind::System) {
+                    Ok(()) => (KeyringKind::System, Vec::new()),
+                    Err(e) => (KeyringKind::None, vec![e]),
+                }
+            } else {
+                (
+                    KeyringKind::None,
+                    vec!["skiff has no OS keyring support on this platform".to_string()],
+                )
+            }
+        })
+    }
+
+    /// The keyring in use.
+    pub fn kind(&self) -> KeyringKind {
+        self.choice().0
+    }
+
     /// `Ok` when a keyring service answers; else why not, for the user.
     pub fn probe(&self) -> Result<(), String> {
-        if !cfg!(any(
-            target_os = "linux",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "windows"
-        )) {
-            return Err("skiff has no OS keyring support on this platform".to_string());
-        }
-        let entry = keyring::Entry::new(KEYRING_SERVICE, "skiff-keyring-probe")
-            .map_err(|e| describe(&e))?;
-        match entry.get_password() {
-            Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(describe(&e)),
+        match self.choice() {
+            (KeyringKind::None, why) => Err(why.join("; ")),
+            _ => Ok(()),
         }
     }
 
-    fn entry(&self, service: &str, account: &str) -> Result<keyring::Entry, BookmarkError> {
+    /// Runs `f` on an entry of the keyring in use.
+    fn with_entry<T: Send + 'static>(
+        &self,
+        service: &str,
+        account: &str,
+        f: impl FnOnce(keyring::Entry) -> Result<T, BookmarkError> + Send + 'static,
+    ) -> Result<T, BookmarkError> {
         if let Err(why) = self.probe() {
             return Err(BookmarkError::Keyring(why));
         }
-        keyring::Entry::new(service, account).map_err(|e| BookmarkError::Keyring(describe(&e)))
+        let kind = self.kind();
+        let (service, account) = (service.to_string(), account.to_string());
+        run_for(kind, KEYRING_TIMEOUT, move || {
+            let e = entry(kind, &service, &account).map_err(|e| describe(&e))?;
+            f(e).map_err(|e| match e {
+                BookmarkError::Keyring(s) => s,
+                other => other.to_string(),
+            })
+        })
+        .map_err(BookmarkError::Keyring)
     }
 }
 
@@ -411,25 +558,27 @@ fn describe(e: &keyring::Error) -> String {
 
 impl Keyring for OsKeyring {
     fn get(&self, service: &str, account: &str) -> Result<Option<String>, BookmarkError> {
-        match self.entry(service, account)?.get_password() {
+        self.with_entry(service, account, |e| match e.get_password() {
             Ok(pw) => Ok(Some(pw)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(BookmarkError::Keyring(describe(&e))),
-        }
+        })
     }
 
     fn set(&self, service: &str, account: &str, secret: &str) -> Result<(), BookmarkError> {
-        self.entry(service, account)?
-            .set_password(secret)
-            .map_err(|e| BookmarkError::Keyring(describe(&e)))
+        let secret = Secret::new(secret);
+        self.with_entry(service, account, move |e| {
+            e.set_password(secret.expose())
+                .map_err(|e| BookmarkError::Keyring(describe(&e)))
+        })
     }
 
     fn delete(&self, service: &str, account: &str) -> Result<bool, BookmarkError> {
-        match self.entry(service, account)?.delete_credential() {
+        self.with_entry(service, account, |e| match e.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
             Err(e) => Err(BookmarkError::Keyring(describe(&e))),
-        }
+        })
     }
 
     fn available(&self) -> bool {

@@ -932,6 +932,37 @@ fn keyring_source_via_memory_keyring() {
     assert_eq!(keyring_account(&v6), "anonymous@[::1]:21");
 }
 
+/// The keyring choice, through its seam (no desktop session needed): the Secret Service where
+/// one answers, else the kernel keyring (named "until reboot"), else none (then a keyring
+/// bookmark asks for its password).
+#[test]
+fn the_keyring_is_the_secret_service_else_the_kernel_one_until_reboot_else_none() {
+    let (kind, why) = choose_keyring(|| Ok(()), || panic!("the kernel keyring was probed"));
+    assert_eq!(kind, KeyringKind::SecretService);
+    assert!(why.is_empty());
+    assert_eq!(kind.describe(), "the desktop keyring (Secret Service)");
+
+    let (kind, why) = choose_keyring(
+        || Err("org.freedesktop.secrets was not provided by any .service files".into()),
+        || Ok(()),
+    );
+    assert_eq!(kind, KeyringKind::Kernel);
+    assert_eq!(
+        why,
+        vec!["Secret Service: org.freedesktop.secrets was not provided by any .service files"]
+    );
+    assert!(
+        kind.describe().contains("until reboot"),
+        "{}",
+        kind.describe()
+    );
+
+    let (kind, why) = choose_keyring(|| Err("no session bus".into()), || Err("ENOSYS".into()));
+    assert_eq!(kind, KeyringKind::None);
+    assert_eq!(why.len(), 2, "{why:?}");
+    assert!(kind.describe().contains("asks for the password"));
+}
+
 #[test]
 fn os_keyring_round_trip_or_skip() {
     let os = OsKeyring;

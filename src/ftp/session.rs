@@ -435,7 +435,11 @@ async fn open_control(
         Err(e) => {
             let e = certificate(e);
             let refused_by_server = e.code().is_some_and(|c| c >= 500);
-            if opts.tls == TlsMode::IfAvailable && refused_by_server {
+            // A pinned certificate (the bookmark's `cert_sha256` or a `known_hosts` entry) says
+            // this server has spoken TLS before: a refusal now is a downgrade, not a server
+            // without FTPS, so "if available" requires TLS as explicit FTPS does.
+            let pinned = opts.trust.pin.is_some();
+            if opts.tls == TlsMode::IfAvailable && refused_by_server && !pinned {
                 tap.warn(format!(
                     "The server does not offer FTPS ({e}): continuing WITHOUT encryption; \
                      the password and every file travel in clear text"
@@ -443,6 +447,12 @@ async fn open_control(
                 return Ok((plain().await?, None));
             }
             Err(match e {
+                FtpError::Reply { code, text } if opts.tls == TlsMode::IfAvailable && pinned => {
+                    FtpError::Tls(format!(
+                        "the server refused AUTH TLS ({code} {text}); a certificate is pinned \
+                         for it, so FTPS is required and skiff does not fall back to plain FTP"
+                    ))
+                }
                 FtpError::Reply { code, text } => FtpError::Tls(format!(
                     "the server refused AUTH TLS ({code} {text}); FTPS is required, so skiff \
                      does not fall back to plain FTP"

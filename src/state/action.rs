@@ -459,6 +459,8 @@ pub enum Event {
         profiles: Vec<crate::bookmarks::Profile>,
         error: Option<String>,
     },
+    /// Which keyring a "keyring" password goes to (found once at start).
+    KeyringFound(crate::bookmarks::KeyringKind),
     /// A save or delete finished (`Err` with the reason).
     BookmarkStored(Result<String, String>),
     /// A file's head for the pager (`true`: there is more).

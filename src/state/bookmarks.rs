@@ -134,6 +134,8 @@ pub struct BookmarkForm {
     pub errors: Vec<(&'static str, String)>,
     /// Everything else the profile carries (pinned certificate…), kept as it was.
     pub base: Profile,
+    /// The keyring a "keyring" password goes to, when known (named under the form).
+    pub keyring: Option<crate::bookmarks::KeyringKind>,
 }
 
 const CHOICES: [(usize, &[&str]); 6] = [
@@ -188,6 +190,7 @@ impl BookmarkForm {
             focus: 0,
             errors: Vec::new(),
             base: p,
+            keyring: None,
         };
         f.errors = f.check();
         f
@@ -207,6 +210,16 @@ impl BookmarkForm {
     /// Edit the focused field. Returns true when Enter asks to save a valid form.
     pub fn key(&mut self, k: KeyPress) -> bool {
         let n = FORM_FIELDS.len();
+        // A URL typed as the host fills the other rows when the cursor leaves it.
+        if self.focus == 1
+            && matches!(
+                k.key,
+                Key::Tab | Key::BackTab | Key::Up | Key::Down | Key::Enter
+            )
+        {
+            self.split_host_url();
+            self.errors = self.check();
+        }
         match k.key {
             Key::Tab | Key::Down => self.focus = (self.focus + 1) % n,
             Key::BackTab | Key::Up => self.focus = (self.focus + n - 1) % n,
@@ -243,6 +256,24 @@ impl BookmarkForm {
         }
         self.errors = self.check();
         false
+    }
+
+    /// When the Host row holds a URL: its host, port, scheme, user and path go to their rows.
+    fn split_host_url(&mut self) {
+        let mut p = Profile::new("", "");
+        p.protocol = Protocol::from_name(&self.values[3]).unwrap_or_default();
+        if let Ok(true) = p.take_url(&self.values[1]) {
+            self.values[1] = p.host;
+            self.values[2] = p.port.to_string();
+            self.values[3] = p.protocol.as_str().to_string();
+            if let Some(u) = p.user {
+                self.values[4] = u;
+                self.values[5] = yes(false);
+            }
+            if let Some(d) = p.remote_dir {
+                self.values[11] = d;
+            }
+        }
     }
 
     /// The profile the form describes, or the problems with it.
@@ -307,6 +338,15 @@ impl BookmarkForm {
         p.active_ports = Some(v[14].trim().to_string()).filter(|s| !s.is_empty());
         p.active_address = Some(v[15].trim().to_string()).filter(|s| !s.is_empty());
         p.transfer_type = crate::transfer::TransferMode::parse(&v[16]);
+        // A URL as the host (split into the rows when the cursor leaves it).
+        match p.take_url(&v[1]) {
+            Ok(_) => {}
+            Err(crate::bookmarks::HostUrlError::Password) => errors.push((
+                "Host",
+                t("a password in the URL is never kept with a bookmark: leave it out and choose keyring, command or ask as the Password").to_string(),
+            )),
+            Err(e) => errors.push(("Host", e.to_string())),
+        }
         for (field, msg) in p.validate() {
             let label = match field {
                 "keepalive_secs" => "Keepalive s",
@@ -354,6 +394,44 @@ mod active_mode_form_tests {
         let labels: Vec<&str> = errors.iter().map(|(l, _)| *l).collect();
         assert!(labels.contains(&"Active ports"), "{errors:?}");
         assert!(labels.contains(&"Active addr"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_url_typed_as_the_host_fills_the_rows_and_a_password_in_it_is_refused() {
+        let mut f = BookmarkForm::new(Profile::new("t", ""), None);
+        f.focus = 1;
+        for c in "ftp://alice@host:2121/pub".chars() {
+            f.key(KeyPress::plain(Key::Char(c)));
+        }
+        // Valid while typed: the URL is what the rows will say.
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        f.key(KeyPress::plain(Key::Tab));
+        assert_eq!(
+            (&f.values[1][..], &f.values[2][..], &f.values[3][..]),
+            ("host", "2121", "ftp")
+        );
+        assert_eq!((&f.values[4][..], &f.values[11][..]), ("alice", "pub"));
+        let p = f.profile().expect("valid");
+        assert_eq!((p.host.as_str(), p.port), ("host", 2121));
+        assert_eq!(p.user.as_deref(), Some("alice"));
+        assert_eq!(p.remote_dir.as_deref(), Some("pub"));
+        // ftps:// is implicit FTPS on 990.
+        f.focus = 1;
+        f.values[1] = "ftps://h2".into();
+        f.key(KeyPress::plain(Key::Enter));
+        assert_eq!((&f.values[1][..], &f.values[2][..]), ("h2", "990"));
+        assert_eq!(f.values[3], "ftps-implicit");
+        // A password: an error on the Host row that does not repeat it.
+        f.focus = 1;
+        f.values[1] = "ftp://alice:hunter2@host/".into();
+        assert!(!f.key(KeyPress::plain(Key::Enter)));
+        let (label, msg) = &f.errors[0];
+        assert_eq!(*label, "Host");
+        assert!(
+            msg.contains("password") && !msg.contains("hunter2"),
+            "{msg}"
+        );
+        assert_eq!(f.values[1], "ftp://alice:hunter2@host/");
     }
 
     #[test]

@@ -273,7 +273,8 @@ pub struct ConflictForm {
     pub dst_mtime: Option<i64>,
     /// Index into [`CONFLICT_CHOICES`].
     pub choice: usize,
-    /// Apply the answer to every conflict of this session.
+    /// Apply the answer to every conflict of the operation (F5/F6, drop, synchronisation)
+    /// this job came from.
     pub all: bool,
 }
 
@@ -408,8 +409,44 @@ impl ConnectForm {
         }
     }
 
+    /// The host field as a URL: `None` when it is not one; an error (that never repeats it)
+    /// when it does not parse or holds a password.
+    fn host_url(&self) -> Option<Result<crate::ftp::url::FtpUrl, String>> {
+        let text = self.host.trim();
+        if !crate::ftp::url::FtpUrl::looks_like_url(text) {
+            return None;
+        }
+        Some(match crate::ftp::url::FtpUrl::parse(text) {
+            Ok(u) if u.password.is_some() => Err(t(
+                "A password in the URL is not taken (it would stay on the screen): leave it out and type it in the Password field",
+            )
+            .into()),
+            Ok(u) => Ok(u),
+            Err(e) => Err(e.to_string()),
+        })
+    }
+
+    /// A URL typed as the host: its host, port and user go to their fields, its scheme and
+    /// path to the connection.
+    fn split_host_url(&mut self) {
+        if let Some(Ok(u)) = self.host_url() {
+            self.host = u.host;
+            self.port = u.port.to_string();
+            if let Some(user) = u.user {
+                self.user = user;
+            }
+            if u.path.is_some() {
+                self.path = u.path;
+            }
+            self.settings.tls = u.tls;
+        }
+    }
+
     /// Edit the focused field.
     pub fn key(&mut self, k: KeyPress) {
+        if self.focus == 0 && matches!(k.key, Key::Tab | Key::BackTab | Key::Up | Key::Down) {
+            self.split_host_url();
+        }
         match k.key {
             Key::Tab | Key::Down => self.focus = (self.focus + 1) % FIELDS.len(),
             Key::BackTab | Key::Up => self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len(),
@@ -448,6 +485,12 @@ impl ConnectForm {
 
     /// Check the fields; an empty user means anonymous.
     pub fn validate(&self) -> Result<(ConnectOptions, Option<String>), String> {
+        if let Some(url) = self.host_url() {
+            url?;
+            let mut form = self.clone();
+            form.split_host_url();
+            return form.validate();
+        }
         let host = self.host.trim();
         if host.is_empty() {
             return Err(t("Host is empty").into());
@@ -483,6 +526,34 @@ mod tests {
         for c in s.chars() {
             form.key(KeyPress::plain(Key::Char(c)));
         }
+    }
+
+    #[test]
+    fn a_url_typed_as_the_host_fills_the_fields() {
+        let mut f = ConnectForm::default();
+        typed(&mut f, "ftpes://alice@host:2121/pub");
+        // Enter straight away: the URL is taken whole.
+        let (opts, path) = f.validate().expect("a URL is a valid host");
+        assert_eq!((opts.host.as_str(), opts.port), ("host", 2121));
+        assert_eq!(opts.user, "alice");
+        assert_eq!(opts.tls, crate::ftp::tls::TlsMode::Explicit);
+        assert_eq!(path.as_deref(), Some("pub"));
+        // Tab: the fields show its parts.
+        f.key(KeyPress::plain(Key::Tab));
+        assert_eq!(
+            (&f.host[..], &f.port[..], &f.user[..]),
+            ("host", "2121", "alice")
+        );
+        // A password in it: refused with the reason, not repeated.
+        let mut f = ConnectForm::default();
+        typed(&mut f, "ftp://alice:hunter2@host/");
+        let e = f.validate().unwrap_err();
+        assert!(
+            e.contains("Password field") && !e.contains("hunter2"),
+            "{e}"
+        );
+        f.key(KeyPress::plain(Key::Tab));
+        assert_eq!(f.host, "ftp://alice:hunter2@host/");
     }
 
     #[test]

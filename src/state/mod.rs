@@ -64,6 +64,8 @@ pub struct State {
     recent: Option<crate::bookmarks::RecentEntry>,
     /// A bookmark's number of transfer connections, for the next connect.
     profile_parallel: Option<u8>,
+    /// Which keyring "keyring" passwords go to (the bookmark form names it), once known.
+    pub keyring: Option<crate::bookmarks::KeyringKind>,
     /// The connection being made (to retry it when the user trusts its certificate).
     connecting: Option<(crate::ftp::ConnectOptions, Option<String>)>,
     /// `ftp://user@host:port` of the server, for copying remote URLs (never a password).
@@ -127,6 +129,7 @@ impl State {
             initial_remote: None,
             recent: None,
             profile_parallel: None,
+            keyring: None,
             connecting: None,
             url_base: None,
             comparing: false,
@@ -302,6 +305,10 @@ impl State {
                 .unwrap_or(0),
         });
         let label = opts.label();
+        // The user asked for this server (a URL, a bookmark, the connect dialog): the keyboard
+        // goes to its pane.
+        self.focus = Side::Remote;
+        self.queue_focus = false;
         self.conn = Conn::Connecting {
             label: label.clone(),
             req,
@@ -962,7 +969,12 @@ impl State {
                         choice,
                         all: form.all,
                     })];
-                    self.next_conflict(Some(form.id), form.all);
+                    // "All" answers the conflicts of this job's operation (its batch) only.
+                    let batch = self.queue.rows.get(&form.id).map(|r| r.job.batch);
+                    if let (true, Some(b)) = (form.all, batch) {
+                        self.queue.policies.insert(b, choice);
+                    }
+                    self.next_conflict(Some(form.id));
                     fx
                 }
             },
@@ -1046,16 +1058,17 @@ impl State {
                     vec![Effect::ResolveProfile(p)]
                 }
                 bookmarks::ListKey::Add => {
-                    self.dialog = Some(Dialog::BookmarkForm(Box::new(
-                        bookmarks::BookmarkForm::new(crate::bookmarks::Profile::new("", ""), None),
-                    )));
+                    let mut form =
+                        bookmarks::BookmarkForm::new(crate::bookmarks::Profile::new("", ""), None);
+                    form.keyring = self.keyring;
+                    self.dialog = Some(Dialog::BookmarkForm(Box::new(form)));
                     vec![]
                 }
                 bookmarks::ListKey::Edit(p) => {
                     let old = Some(p.name.clone());
-                    self.dialog = Some(Dialog::BookmarkForm(Box::new(
-                        bookmarks::BookmarkForm::new(p, old),
-                    )));
+                    let mut form = bookmarks::BookmarkForm::new(p, old);
+                    form.keyring = self.keyring;
+                    self.dialog = Some(Dialog::BookmarkForm(Box::new(form)));
                     vec![]
                 }
                 bookmarks::ListKey::Duplicate(mut p) => {
@@ -1186,6 +1199,13 @@ impl State {
                 vec![]
             }
             Event::Engine(e) => self.engine_event(e),
+            Event::KeyringFound(kind) => {
+                self.keyring = Some(kind);
+                if let Some(Dialog::BookmarkForm(form)) = &mut self.dialog {
+                    form.keyring = Some(kind);
+                }
+                vec![]
+            }
             Event::BookmarksLoaded { profiles, error } => {
                 if let Some(Dialog::Bookmarks(list)) = &mut self.dialog {
                     list.profiles = profiles;
@@ -1343,7 +1363,7 @@ impl State {
         let rows = self.areas().queue.height.saturating_sub(2) as usize;
         self.queue.scroll_into_view(rows);
         if conflict && self.dialog.is_none() {
-            self.next_conflict(None, false);
+            self.next_conflict(None);
         }
         // A finished transfer refreshes the pane that shows its target directory.
         let mut fx = Vec::new();
@@ -1378,11 +1398,9 @@ impl State {
         fx
     }
 
-    /// Open the dialog for the next job waiting on a conflict (after `done`, if given).
-    fn next_conflict(&mut self, done: Option<crate::transfer::JobId>, all: bool) {
-        if all {
-            return;
-        }
+    /// Open the dialog for the next job waiting on a conflict (after `done`, if given), not
+    /// one of a batch an "apply to all" answer settles (the engine answers those).
+    fn next_conflict(&mut self, done: Option<crate::transfer::JobId>) {
         let next = self
             .queue
             .order
@@ -1390,6 +1408,7 @@ impl State {
             .filter_map(|id| self.queue.rows.get(id))
             .find(|r| {
                 Some(r.job.id) != done
+                    && !self.queue.policies.contains_key(&r.job.batch)
                     && matches!(r.job.state, crate::transfer::JobState::Conflict { .. })
             });
         if let Some(r) = next {

@@ -4,7 +4,7 @@
 use crate::i18n::n_;
 use std::collections::HashMap;
 
-use crate::transfer::{EngineEvent, Job, JobId, JobKind, JobState};
+use crate::transfer::{EngineEvent, Job, JobId, JobKind, JobState, OnExists};
 
 /// Which jobs the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,6 +66,9 @@ pub struct QueueView {
     pub visible: bool,
     /// Per directory still adding its entries: files and bytes not in the queue yet.
     pub backlog: HashMap<JobId, (usize, u64)>,
+    /// "Apply to all conflicts" answers, per batch (one F5/F6, drop or synchronisation; see
+    /// `Job::batch`), as the engine keeps them: forgotten when the queue runs dry.
+    pub policies: HashMap<JobId, OnExists>,
 }
 
 /// Totals for the summary line.
@@ -170,7 +173,7 @@ impl QueueView {
                     r.left = entries;
                 }
             }
-            EngineEvent::Idle => {}
+            EngineEvent::Idle => self.policies.clear(),
         }
         let n = self.filtered_len();
         self.cursor = self.cursor.min(n.saturating_sub(1));
@@ -247,6 +250,32 @@ impl QueueView {
             t.bytes += bytes;
         }
         t
+    }
+
+    /// The "apply to all" answers in force: those of batches with a job still to run
+    /// (for the totals line), each answer once, oldest batch first.
+    pub fn policies_in_force(&self) -> Vec<OnExists> {
+        if self.policies.is_empty() {
+            return Vec::new();
+        }
+        let mut live: Vec<(JobId, OnExists)> = self
+            .policies
+            .iter()
+            .filter(|(b, _)| {
+                self.rows
+                    .values()
+                    .any(|r| r.job.batch == **b && !r.job.state.is_finished())
+            })
+            .map(|(b, p)| (*b, *p))
+            .collect();
+        live.sort_by_key(|(b, _)| *b);
+        let mut out: Vec<OnExists> = Vec::new();
+        for (_, p) in live {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
     }
 
     /// Whether something is still to be moved.

@@ -81,6 +81,10 @@ fn connected() -> State {
         req,
         result: Ok(listing("/pub", 3, 200)),
     });
+    // Connecting gave the remote pane the keyboard; the tests below start on the local pane
+    // (and press Tab for the remote one).
+    assert_eq!(s.focus, Side::Remote);
+    s.focus = Side::Local;
     s
 }
 
@@ -108,6 +112,59 @@ fn start_without_url_opens_the_bookmarks_and_esc_leaves_it_disconnected() {
     s.update(Action::SwitchPane);
     assert!(s.update(Action::Open).is_empty());
     assert!(s.status.text.contains("Not connected"));
+}
+
+#[test]
+fn a_server_opened_by_url_or_bookmark_gets_the_keyboard() {
+    // skiff ftp://host/dir (or skiff -b NAME): the remote pane has the focus.
+    let mut s = State::new("/home/u", Lang::En);
+    let opts = crate::ftp::ConnectOptions::new("h", 21, None, None);
+    s.start(Some((opts, Some("/dir".into()))));
+    assert_eq!(s.focus, Side::Remote);
+    // No URL: the local pane.
+    let mut s = State::new("/home/u", Lang::En);
+    s.start(None);
+    assert_eq!(s.focus, Side::Local);
+    // A bookmark chosen in the manager, whose password came back from the keyring.
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    s.apply(Event::ProfileResolved {
+        profile: crate::bookmarks::Profile::new("work", "h"),
+        password: Ok(None),
+        note: None,
+    });
+    assert!(matches!(s.conn, Conn::Connecting { .. }), "{:?}", s.conn);
+    assert_eq!(s.focus, Side::Remote);
+    assert!(!s.queue_focus);
+}
+
+/// The keyring found at start reaches the bookmark form (open or opened later).
+#[test]
+fn the_keyring_found_reaches_the_bookmark_form() {
+    use crate::bookmarks::KeyringKind;
+    let mut s = State::new("/", Lang::En);
+    s.start(None);
+    s.apply(Event::BookmarksLoaded {
+        profiles: vec![],
+        error: None,
+    });
+    s.update(Action::Input(KeyPress::plain(Key::Char('a'))));
+    let Some(Dialog::BookmarkForm(form)) = &s.dialog else {
+        panic!("{:?}", s.dialog)
+    };
+    assert_eq!(form.keyring, None);
+    s.apply(Event::KeyringFound(KeyringKind::Kernel));
+    let Some(Dialog::BookmarkForm(form)) = &s.dialog else {
+        panic!("{:?}", s.dialog)
+    };
+    assert_eq!(form.keyring, Some(KeyringKind::Kernel));
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    s.update(Action::Bookmarks);
+    s.update(Action::Input(KeyPress::plain(Key::Char('a'))));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::BookmarkForm(f)) if f.keyring == Some(KeyringKind::Kernel)),
+        "{:?}",
+        s.dialog
+    );
 }
 
 #[test]
@@ -593,6 +650,7 @@ fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
         never: false,
         part: None,
         above: None,
+        batch: 0,
     }
 }
 
@@ -690,6 +748,85 @@ fn a_conflict_opens_the_dialog_and_the_answer_goes_to_the_engine() {
         })]
     ));
     assert!(s.dialog.is_none());
+}
+
+/// "Apply to all" answers the conflicts of one operation (batch): the totals line shows the
+/// policy while that operation has jobs to run, and a conflict of another operation still
+/// opens the dialog.
+#[test]
+fn apply_to_all_is_per_operation_and_shown_on_the_totals_line() {
+    use crate::transfer::{EngineEvent, JobState, OnExists};
+    let mut s = connected();
+    let conflict = JobState::Conflict {
+        dst_size: Some(5),
+        dst_mtime: None,
+    };
+    let in_batch = |id, batch, state: JobState| {
+        let mut j = job(id, state);
+        j.batch = batch;
+        j
+    };
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: None,
+        jobs: vec![
+            in_batch(7, 7, JobState::Queued),
+            in_batch(8, 7, JobState::Queued),
+            in_batch(9, 9, JobState::Queued),
+        ],
+    }));
+    s.apply(Event::Engine(EngineEvent::Changed(in_batch(
+        7,
+        7,
+        conflict.clone(),
+    ))));
+    s.apply(Event::Engine(EngineEvent::Changed(in_batch(
+        9,
+        9,
+        conflict.clone(),
+    ))));
+    assert!(matches!(&s.dialog, Some(Dialog::Conflict(f)) if f.id == 7));
+    assert!(s.queue.policies_in_force().is_empty());
+    // a (all), then k (skip): the engine is told, and job 9's conflict (another F5) asks.
+    s.update(Action::Input(KeyPress::plain(Key::Char('a'))));
+    let fx = s.update(Action::Input(KeyPress::plain(Key::Char('k'))));
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::Engine(EngineCmd::Resolve {
+            id: 7,
+            choice: OnExists::Skip,
+            all: true
+        })]
+    ));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Conflict(f)) if f.id == 9),
+        "{:?}",
+        s.dialog
+    );
+    assert_eq!(s.queue.policies_in_force(), vec![OnExists::Skip]);
+    // A conflict of batch 7 arriving now is the engine's to answer: no dialog for it.
+    s.dialog = None;
+    s.apply(Event::Engine(EngineEvent::Changed(in_batch(
+        8, 7, conflict,
+    ))));
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Conflict(f)) if f.id == 9),
+        "{:?}",
+        s.dialog
+    );
+    // Once batch 7 has nothing left to run, its policy is no longer shown.
+    for id in [7, 8] {
+        s.apply(Event::Engine(EngineEvent::Changed(in_batch(
+            id,
+            7,
+            JobState::Skipped {
+                reason: "exists".into(),
+            },
+        ))));
+    }
+    assert!(s.queue.policies_in_force().is_empty());
+    // The queue running dry forgets the answers, as the engine does.
+    s.apply(Event::Engine(EngineEvent::Idle));
+    assert!(s.queue.policies.is_empty());
 }
 
 fn profile(name: &str) -> crate::bookmarks::Profile {

@@ -365,7 +365,9 @@ struct Core {
     /// No job before this index is queued.
     scan_from: usize,
     paused_all: bool,
-    remembered: Option<OnExists>,
+    /// "Apply to all conflicts" answers, per batch (see [`Job::batch`]); forgotten when the
+    /// queue runs dry.
+    remembered: HashMap<JobId, OnExists>,
     save_due: Option<Instant>,
     was_busy: bool,
     /// Directories being moved: how many of their entries are not yet moved, and whether one
@@ -396,7 +398,7 @@ impl Core {
             not_before: HashMap::new(),
             scan_from: 0,
             paused_all: false,
-            remembered: None,
+            remembered: HashMap::new(),
             save_due: None,
             was_busy: false,
             moving: HashMap::new(),
@@ -647,6 +649,11 @@ impl Core {
         let mode = parent
             .and_then(|p| self.jobs.get(&p))
             .map_or(self.cfg.mode, |p| p.mode);
+        // A directory's entries are in its batch; anything else starts one, named by its
+        // first job.
+        let batch = parent
+            .and_then(|p| self.jobs.get(&p))
+            .map_or(self.next_id, |p| p.batch);
         let mut new = Vec::with_capacity(specs.len());
         for spec in specs {
             if parent.is_none() {
@@ -667,6 +674,7 @@ impl Core {
                 never: false,
                 part: None,
                 above: None,
+                batch,
             });
         }
         let at = match after.and_then(|a| self.index_of(a)) {
@@ -927,6 +935,7 @@ impl Core {
             if let Ok(mut d) = self.fresh_dirs.lock() {
                 d.clear();
             }
+            self.remembered.clear();
             self.emit(EngineEvent::Idle);
         }
         self.was_busy = busy;
@@ -966,7 +975,7 @@ impl Core {
             Outcome::Conflict {
                 dst_size,
                 dst_mtime,
-            } => match self.remembered {
+            } => match self.remembered.get(&job.batch).copied() {
                 Some(choice) => {
                     job.on_exists = Some(choice);
                     job.state = JobState::Queued;
@@ -1361,15 +1370,17 @@ impl Core {
                 }
             }
             Command::Resolve { id, choice, all } => {
-                let targets: Vec<JobId> = if all {
-                    self.remembered = Some(choice);
+                // "All" holds for the operation the conflict came from, not for later ones.
+                let batch = self.jobs.get(&id).map(|j| j.batch);
+                let targets: Vec<JobId> = if let (true, Some(batch)) = (all, batch) {
+                    self.remembered.insert(batch, choice);
                     self.order
                         .iter()
                         .copied()
                         .filter(|j| {
-                            self.jobs
-                                .get(j)
-                                .is_some_and(|j| matches!(j.state, JobState::Conflict { .. }))
+                            self.jobs.get(j).is_some_and(|j| {
+                                j.batch == batch && matches!(j.state, JobState::Conflict { .. })
+                            })
                         })
                         .collect()
                 } else {

@@ -161,6 +161,11 @@ pub struct Job {
     /// recognised them (see `fs::walk`), so that a link back up or a loop is left alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub above: Option<Arc<[crate::fs::walk::DirMark]>>,
+    /// The operation it belongs to (one F5/F6, drop or synchronisation): the id of the first
+    /// job that operation queued; a directory's jobs inherit it. "Apply to all conflicts"
+    /// answers the conflicts of one batch. 0 for a job saved before batches existed.
+    #[serde(default)]
+    pub batch: JobId,
 }
 
 fn is_binary(m: &super::TransferMode) -> bool {
@@ -340,6 +345,7 @@ mod tests {
             never: false,
             part: Some("a b.txt.skiff-0123abcd.part".into()),
             above: None,
+            batch: 0,
         };
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), j);

@@ -152,5 +152,62 @@ pub fn draw_form(form: &BookmarkForm, full: Rect, f: &mut Frame) {
         ),
         th().faint,
     )));
+    // Where a keyring password goes: the kernel keyring forgets it at reboot.
+    if let Some(kind) = form.keyring.filter(|_| form.values[6] == "keyring") {
+        let style = match kind {
+            crate::bookmarks::KeyringKind::Kernel | crate::bookmarks::KeyringKind::None => {
+                th().error
+            }
+            _ => th().faint,
+        };
+        lines.push(Line::from(Span::styled(
+            fit(
+                &format!(" {}", tr!("Keyring: {which}", which = kind.describe())),
+                inner.width as usize,
+            ),
+            style,
+        )));
+    }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bookmarks::{KeyringKind, PasswordSource, Profile};
+    use ratatui::{Terminal, backend::TestBackend};
+
+    fn screen(form: &BookmarkForm) -> String {
+        let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+        term.draw(|f| draw_form(form, f.area(), f)).expect("draw");
+        let buf = term.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn the_form_names_the_keyring_a_keyring_password_goes_to() {
+        let mut p = Profile::new("work", "h");
+        p.password = PasswordSource::Keyring;
+        let mut form = BookmarkForm::new(p, None);
+        // Not known yet: nothing said.
+        assert!(!screen(&form).contains("Keyring:"));
+        form.keyring = Some(KeyringKind::Kernel);
+        let text = screen(&form);
+        assert!(
+            text.contains("Keyring: the kernel keyring, until reboot"),
+            "{text}"
+        );
+        form.keyring = Some(KeyringKind::SecretService);
+        assert!(screen(&form).contains("Keyring: the desktop keyring (Secret Service)"));
+        // A password that is asked for needs no keyring.
+        form.values[6] = "ask".into();
+        assert!(!screen(&form).contains("Keyring:"));
+    }
 }

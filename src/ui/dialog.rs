@@ -550,7 +550,7 @@ fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
     lines.push(Line::from(format!(
         " [{}] {}",
         if form.all { "x" } else { " " },
-        t("a: apply to all conflicts")
+        t("a: apply to all conflicts of this operation")
     )));
     lines.push(Line::from(Span::styled(
         format!(

@@ -13,7 +13,7 @@ use crate::i18n::t;
 use crate::state::State;
 use crate::state::queue::JobRow;
 use crate::tr;
-use crate::transfer::{Direction, JobKind, JobState};
+use crate::transfer::{Direction, JobKind, JobState, OnExists};
 
 /// `1:05`, `12:00:03`, or `--` when unknown.
 pub fn eta(remaining: u64, rate: u64) -> String {
@@ -123,6 +123,19 @@ fn parent_dir(p: &str) -> &str {
     }
 }
 
+/// What an "apply to all conflicts" answer does, in a word or two.
+fn policy_label(p: OnExists) -> &'static str {
+    match p {
+        OnExists::Overwrite => t("overwrite all"),
+        OnExists::Newer => t("overwrite if newer"),
+        OnExists::Size => t("overwrite if size differs"),
+        OnExists::Resume => t("resume all"),
+        OnExists::Skip => t("skip all"),
+        OnExists::Rename => t("rename all"),
+        OnExists::Ask => t("ask"),
+    }
+}
+
 /// Keep the end of a long path visible.
 fn fit_tail(s: &str, width: usize) -> String {
     crate::ui::text::fit_end(s, width)
@@ -145,8 +158,19 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
     } else {
         String::new()
     };
+    // An "apply to all conflicts" answer, while its operation still has jobs to run.
+    let policies = q.policies_in_force();
+    let policy = if policies.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = policies.iter().map(|p| policy_label(*p)).collect();
+        format!(
+            " · {}",
+            tr!("conflicts: {policy}", policy = names.join(", "))
+        )
+    };
     let title = format!(
-        " {} ·{paused} {} ",
+        " {} ·{paused} {}{policy} ",
         t("Queue"),
         tr!(
             "{done}/{files} files · {bytes_done} / {bytes} · {rate}/s · ETA {eta} · {failed} failed · filter: {filter}",
@@ -198,6 +222,54 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_totals_line_shows_an_apply_to_all_policy_while_it_holds() {
+        use crate::transfer::{EngineEvent, Job, JobSpec, OnExists};
+        use ratatui::{Terminal, backend::TestBackend};
+        let mut state = State::new("/tmp", crate::i18n::Lang::En);
+        let job = Job {
+            id: 3,
+            parent: None,
+            spec: JobSpec {
+                direction: Direction::Upload,
+                kind: JobKind::File,
+                src: "/tmp/a.txt".into(),
+                dst: "/pub/a.txt".into(),
+                size: Some(1),
+                mtime: None,
+                is_move: false,
+            },
+            state: JobState::Queued,
+            done: 0,
+            attempts: 0,
+            on_exists: None,
+            mode: Default::default(),
+            never: false,
+            part: None,
+            above: None,
+            batch: 3,
+        };
+        state.queue.apply(EngineEvent::Added {
+            after: None,
+            jobs: vec![job],
+        });
+        let title = |state: &State| {
+            let mut term = Terminal::new(TestBackend::new(160, 6)).expect("terminal");
+            term.draw(|f| draw(state, f.area(), f)).expect("draw");
+            let buf = term.backend().buffer();
+            (0..buf.area.width)
+                .map(|x| buf[(x, 0)].symbol().to_string())
+                .collect::<String>()
+        };
+        assert!(!title(&state).contains("conflicts:"), "{}", title(&state));
+        state.queue.policies.insert(3, OnExists::Skip);
+        assert!(
+            title(&state).contains("· conflicts: skip all"),
+            "{}",
+            title(&state)
+        );
+    }
 
     #[test]
     fn etas_and_bars() {

@@ -159,6 +159,8 @@ pub trait SkiffScreen {
     fn footer(&self, side: Side) -> String;
     /// The status line under the log.
     fn status(&self) -> String;
+    /// Whether the pane has the keyboard (its border is thick).
+    fn focused(&self, side: Side) -> bool;
     /// Whether a pane's cursor row starts with `name` (the name column, then spaces).
     fn cursor_is(&self, side: Side, name: &str) -> bool {
         self.cursor(side)
@@ -222,6 +224,11 @@ impl SkiffScreen for Screen {
             Some(p) => self.cells(p.bottom, p.x, p.width),
             None => String::new(),
         }
+    }
+
+    fn focused(&self, side: Side) -> bool {
+        self.pane(side)
+            .is_some_and(|p| self.0.cell(p.top, p.x).is_some_and(|c| c.contents() == "┏"))
     }
 
     fn status(&self) -> String {
