@@ -275,6 +275,110 @@ async fn the_engine_moves_a_tree_both_ways_over_protected_data_connections() {
     }
 }
 
+/// A front for the FTPS server whose first `garble` connections behave as libunftp does when
+/// it loses the race between its AUTH handler (which switches to TLS from another task) and its
+/// command reader: `234` to `AUTH TLS`, then the ClientHello read as a command and answered in
+/// clear text. Later connections pass through to `target`. Returns the front's port.
+async fn clear_text_front(target: u16, garble: usize) -> u16 {
+    use tokio::io::AsyncBufReadExt;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("local addr").port();
+    tokio::spawn(async move {
+        let mut n = 0usize;
+        while let Ok((mut sock, _)) = listener.accept().await {
+            n += 1;
+            let garbled = n <= garble;
+            tokio::spawn(async move {
+                if !garbled {
+                    if let Ok(mut up) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut sock, &mut up).await;
+                    }
+                    return;
+                }
+                let mut r = tokio::io::BufReader::new(sock);
+                let mut line = String::new();
+                let _ = r.get_mut().write_all(b"220 front ready\r\n").await;
+                let _ = r.read_line(&mut line).await;
+                let _ = r.get_mut().write_all(b"234 Upgrading to TLS\r\n").await;
+                let mut hello = [0u8; 512];
+                let _ = r.read(&mut hello).await;
+                let _ = r
+                    .get_mut()
+                    .write_all(b"500 Invalid UTF8 in command\r\n")
+                    .await;
+                let _ = r.get_mut().shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_handshake_answered_in_clear_text_is_a_failed_connection_tried_again() {
+    let pki = pki();
+    let remote = tempfile::tempdir().expect("tempdir");
+    let server = ftps_server(&pki, Some(remote.path().to_path_buf())).await;
+    // Always answered in clear text: a failed connection, worth another attempt (not a TLS
+    // failure the peers disagreed on, which would be final).
+    let always = clear_text_front(server.port, usize::MAX).await;
+    let mut o = opts(always, TlsMode::Explicit);
+    o.trust.ca_file = Some(pki.ca_pem.clone());
+    let (tap, _rx) = tap();
+    match FtpSession::connect(o, tap).await {
+        Err(e @ FtpError::Connection(_)) => {
+            assert!(e.to_string().contains("clear text"), "{e}");
+            assert!(skiff::ftp::session::retryable(&e), "{e}");
+        }
+        Err(e) => panic!("expected a failed connection, got {e:?}"),
+        Ok(_) => panic!("connected through a handshake answered in clear text"),
+    }
+    // Once: the engine's worker connects again and the upload goes through.
+    let once = clear_text_front(server.port, 1).await;
+    let mut o = opts(once, TlsMode::Explicit);
+    o.trust.ca_file = Some(pki.ca_pem.clone());
+    let local = tempfile::tempdir().expect("tempdir");
+    let src = local.path().join("a.bin");
+    std::fs::write(&src, b"protected").expect("write");
+    let mut cfg = EngineConfig::new(o);
+    cfg.parallel = 1;
+    cfg.backoff = Duration::from_millis(20);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let engine = Engine::start(cfg, tx, None);
+    engine.enqueue(vec![JobSpec {
+        direction: Direction::Upload,
+        kind: JobKind::File,
+        src: src.to_string_lossy().into(),
+        dst: "/a.bin".into(),
+        size: Some(9),
+        mtime: None,
+        is_move: false,
+    }]);
+    let mut failures = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(e) = rx.recv().await {
+            match e {
+                EngineEvent::Changed(j) => {
+                    if let skiff::transfer::JobState::Failed { reason, .. } = &j.state {
+                        failures.push(reason.clone());
+                    }
+                }
+                EngineEvent::Idle => break,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    engine.shutdown().await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(
+        std::fs::read(remote.path().join("a.bin")).expect("uploaded"),
+        b"protected"
+    );
+}
+
 #[test]
 fn skiff_get_over_ftpes_trusts_a_ca_file_or_a_pin_and_refuses_otherwise() {
     let pki = pki();
