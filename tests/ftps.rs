@@ -11,21 +11,50 @@ use common::pki::{Pki, pki};
 use std::process::Command;
 use std::time::Duration;
 
-use skiff::demo::{self, DemoOptions, DemoServer};
+use skiff::demo::{self, DemoOptions};
 use skiff::ftp::tls::{TlsMode, fingerprint};
 use skiff::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, LogKind, Secret, Tap};
 use skiff::transfer::{Direction, Engine, EngineConfig, EngineEvent, JobKind, JobSpec, OnExists};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-async fn ftps_server(pki: &Pki, root: Option<PathBuf>) -> DemoServer {
-    demo::start(DemoOptions {
+/// The in-process FTPS server, on a runtime and thread of its own, as a real server is another
+/// process: sharing the test's runtime let a long-lived client task and the server's tasks
+/// settle into one interleaving, and in some of them libunftp lost the race between its `AUTH
+/// TLS` handler (which switches to TLS from another task) and its command reader on every
+/// attempt, for seconds on end. Dropping it stops the server.
+struct FtpsServer {
+    port: u16,
+    root: PathBuf,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+fn ftps_server(pki: &Pki, root: Option<PathBuf>) -> FtpsServer {
+    let o = DemoOptions {
         root,
         ftps: Some((pki.chain_pem.clone(), pki.key_pem.clone())),
         ..DemoOptions::default()
-    })
-    .await
-    .expect("FTPS server")
+    };
+    let (started, up) = std::sync::mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("tokio runtime for the FTPS server");
+        rt.block_on(async move {
+            let server = demo::start(o).await.expect("FTPS server");
+            let _ = started.send((server.port, server.root.clone()));
+            let _ = stopped.await;
+        });
+    });
+    let (port, root) = up.recv().expect("the FTPS server started");
+    FtpsServer {
+        port,
+        root,
+        _stop: stop,
+    }
 }
 
 fn opts(port: u16, tls: TlsMode) -> ConnectOptions {
@@ -51,7 +80,7 @@ fn drain(rx: &mut mpsc::UnboundedReceiver<LogEvent>) -> Vec<LogEvent> {
 #[tokio::test]
 async fn explicit_ftps_verified_by_a_ca_lists_uploads_and_downloads() {
     let pki = pki();
-    let server = ftps_server(&pki, None).await;
+    let server = ftps_server(&pki, None);
     let mut o = opts(server.port, TlsMode::Explicit);
     o.trust.ca_file = Some(pki.ca_pem.clone());
     let (tap, mut rx) = tap();
@@ -96,7 +125,7 @@ async fn explicit_ftps_verified_by_a_ca_lists_uploads_and_downloads() {
 #[tokio::test]
 async fn an_unknown_certificate_is_refused_with_its_facts() {
     let pki = pki();
-    let server = ftps_server(&pki, None).await;
+    let server = ftps_server(&pki, None);
     let (tap, _rx) = tap();
     let err = match FtpSession::connect(opts(server.port, TlsMode::Explicit), tap).await {
         Ok(_) => panic!("a certificate from an unknown CA was accepted"),
@@ -117,7 +146,7 @@ async fn an_unknown_certificate_is_refused_with_its_facts() {
 #[tokio::test]
 async fn a_pinned_certificate_is_accepted_and_a_changed_one_refused_loudly() {
     let pki = pki();
-    let server = ftps_server(&pki, None).await;
+    let server = ftps_server(&pki, None);
     let mut o = opts(server.port, TlsMode::Explicit);
     o.trust.pin = Some(fingerprint(&pki.leaf_der).to_lowercase());
     let (tap, _rx) = tap();
@@ -235,7 +264,7 @@ async fn the_engine_moves_a_tree_both_ways_over_protected_data_connections() {
     let remote = tempfile::tempdir().expect("tempdir");
     let local = tempfile::tempdir().expect("tempdir");
     let files = tree(&local.path().join("src"));
-    let server = ftps_server(&pki, Some(remote.path().to_path_buf())).await;
+    let server = ftps_server(&pki, Some(remote.path().to_path_buf()));
     let mut o = opts(server.port, TlsMode::Explicit);
     o.trust.ca_file = Some(pki.ca_pem.clone());
     let run = |specs: Vec<JobSpec>| {
@@ -304,15 +333,114 @@ async fn the_engine_moves_a_tree_both_ways_over_protected_data_connections() {
     }
 }
 
+/// A front for the FTPS server whose first `garble` connections behave as libunftp does when
+/// it loses the race between its AUTH handler (which switches to TLS from another task) and its
+/// command reader: `234` to `AUTH TLS`, then the ClientHello read as a command and answered in
+/// clear text. Later connections pass through to `target`. Returns the front's port.
+async fn clear_text_front(target: u16, garble: usize) -> u16 {
+    use tokio::io::AsyncBufReadExt;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("local addr").port();
+    tokio::spawn(async move {
+        let mut n = 0usize;
+        while let Ok((mut sock, _)) = listener.accept().await {
+            n += 1;
+            let garbled = n <= garble;
+            tokio::spawn(async move {
+                if !garbled {
+                    if let Ok(mut up) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut sock, &mut up).await;
+                    }
+                    return;
+                }
+                let mut r = tokio::io::BufReader::new(sock);
+                let mut line = String::new();
+                let _ = r.get_mut().write_all(b"220 front ready\r\n").await;
+                let _ = r.read_line(&mut line).await;
+                let _ = r.get_mut().write_all(b"234 Upgrading to TLS\r\n").await;
+                let mut hello = [0u8; 512];
+                let _ = r.read(&mut hello).await;
+                let _ = r
+                    .get_mut()
+                    .write_all(b"500 Invalid UTF8 in command\r\n")
+                    .await;
+                let _ = r.get_mut().shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_handshake_answered_in_clear_text_is_a_failed_connection_tried_again() {
+    let pki = pki();
+    let remote = tempfile::tempdir().expect("tempdir");
+    let server = ftps_server(&pki, Some(remote.path().to_path_buf()));
+    // Always answered in clear text: a failed connection, worth another attempt (not a TLS
+    // failure the peers disagreed on, which would be final).
+    let always = clear_text_front(server.port, usize::MAX).await;
+    let mut o = opts(always, TlsMode::Explicit);
+    o.trust.ca_file = Some(pki.ca_pem.clone());
+    let (tap, _rx) = tap();
+    match FtpSession::connect(o, tap).await {
+        Err(e @ FtpError::Connection(_)) => {
+            assert!(e.to_string().contains("clear text"), "{e}");
+            assert!(skiff::ftp::session::retryable(&e), "{e}");
+        }
+        Err(e) => panic!("expected a failed connection, got {e:?}"),
+        Ok(_) => panic!("connected through a handshake answered in clear text"),
+    }
+    // Once: the engine's worker connects again and the upload goes through.
+    let once = clear_text_front(server.port, 1).await;
+    let mut o = opts(once, TlsMode::Explicit);
+    o.trust.ca_file = Some(pki.ca_pem.clone());
+    let local = tempfile::tempdir().expect("tempdir");
+    let src = local.path().join("a.bin");
+    std::fs::write(&src, b"protected").expect("write");
+    let mut cfg = EngineConfig::new(o);
+    cfg.parallel = 1;
+    cfg.backoff = Duration::from_millis(20);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let engine = Engine::start(cfg, tx, None);
+    engine.enqueue(vec![JobSpec {
+        direction: Direction::Upload,
+        kind: JobKind::File,
+        src: src.to_string_lossy().into(),
+        dst: "/a.bin".into(),
+        size: Some(9),
+        mtime: None,
+        is_move: false,
+    }]);
+    let mut failures = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(e) = rx.recv().await {
+            match e {
+                EngineEvent::Changed(j) => {
+                    if let skiff::transfer::JobState::Failed { reason, .. } = &j.state {
+                        failures.push(reason.clone());
+                    }
+                }
+                EngineEvent::Idle => break,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    engine.shutdown().await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(
+        std::fs::read(remote.path().join("a.bin")).expect("uploaded"),
+        b"protected"
+    );
+}
+
 #[test]
 fn skiff_get_over_ftpes_trusts_a_ca_file_or_a_pin_and_refuses_otherwise() {
     let pki = pki();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = rt.block_on(ftps_server(&pki, None));
+    let server = ftps_server(&pki, None);
     let out = tempfile::tempdir().expect("tempdir");
     let url = format!("ftpes://demo@127.0.0.1:{}/docs/changelog.txt", server.port);
     let get = |extra: &[&str], dst: &str| {

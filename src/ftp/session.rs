@@ -102,8 +102,9 @@ pub struct ConnectOptions {
 
 /// How connecting tries again: `attempts` in all, waiting `first_wait`, then twice as long
 /// each time (at most 60 s). Only a busy server (`4xx` at the greeting or login), a refused or
-/// reset connection and a timeout are tried again; wrong credentials (`530`), certificates and
-/// TLS failures are final at once.
+/// reset connection, a timeout and a handshake the server answered in clear text after `AUTH
+/// TLS` are tried again; wrong credentials (`530`), certificates and TLS failures the peers
+/// disagreed on are final at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectRetry {
     pub attempts: u32,
@@ -145,6 +146,13 @@ fn network_broke(text: &str) -> bool {
     ]
     .iter()
     .any(|w| t.contains(w))
+}
+
+/// Whether a failed TLS handshake met bytes that are not TLS: the first byte of a record is
+/// no TLS content type (rustls: "received corrupt message of type InvalidContentType"), as
+/// when the peer writes an FTP reply instead.
+fn answered_in_clear(text: &str) -> bool {
+    text.contains("InvalidContentType")
 }
 
 /// Whether a failed connect is worth another attempt (see [`ConnectRetry`]).
@@ -463,6 +471,15 @@ async fn open_control(
                 FtpError::Protocol(p) if network_broke(&p) => {
                     FtpError::Connection(format!("TLS handshake: {p}"))
                 }
+                // Neither is a server that agreed to AUTH TLS and then answers the handshake
+                // with something that is not TLS at all (libunftp, unFTP's engine, now and then
+                // reads the ClientHello as a command and answers `500` in clear text: its AUTH
+                // handler switches to TLS from another task, racing its own command reader).
+                // The same server completes the handshake on another connection.
+                FtpError::Protocol(p) if answered_in_clear(&p) => FtpError::Connection(format!(
+                    "TLS handshake: the server answered in clear text after agreeing to AUTH \
+                     TLS ({p})"
+                )),
                 FtpError::Protocol(p) => FtpError::Tls(format!("handshake: {p}")),
                 other => other,
             })
@@ -1744,6 +1761,13 @@ mod tests {
         assert!(network_broke("tls handshake eof"));
         assert!(!network_broke("received fatal alert: ProtocolVersion"));
         assert!(!network_broke("invalid dns name"));
+        assert!(answered_in_clear(
+            "Secure error: received corrupt message of type InvalidContentType"
+        ));
+        assert!(!answered_in_clear("received fatal alert: HandshakeFailure"));
+        assert!(!answered_in_clear(
+            "invalid peer certificate: UnknownIssuer"
+        ));
     }
 
     #[test]
