@@ -29,6 +29,9 @@ pub struct BookmarkList {
     pub confirm_delete: Option<String>,
     /// A problem with the file (shown, but the list still works).
     pub error: Option<String>,
+    /// The form just submitted, while its save is under way: a save that fails (a file that
+    /// does not parse, a lock) opens it again as it was, so nothing typed is lost.
+    pub unsaved: Option<Box<BookmarkForm>>,
 }
 
 impl BookmarkList {

@@ -1099,7 +1099,10 @@ impl State {
                     && let Ok(profile) = form.profile()
                 {
                     let old_name = form.old_name.clone();
-                    self.dialog = Some(Dialog::Bookmarks(bookmarks::BookmarkList::default()));
+                    self.dialog = Some(Dialog::Bookmarks(bookmarks::BookmarkList {
+                        unsaved: Some(form),
+                        ..Default::default()
+                    }));
                     return vec![Effect::SaveBookmark { profile, old_name }];
                 }
                 self.dialog = Some(Dialog::BookmarkForm(form));
@@ -1215,9 +1218,20 @@ impl State {
                 vec![]
             }
             Event::BookmarkStored(r) => {
+                let unsaved = match &mut self.dialog {
+                    Some(Dialog::Bookmarks(list)) => list.unsaved.take(),
+                    _ => None,
+                };
                 match r {
                     Ok(msg) => self.set_status(msg, false),
-                    Err(e) => self.set_status(tr!("Bookmarks: {error}", error = e), true),
+                    Err(e) => {
+                        self.set_status(tr!("Bookmarks: {error}", error = e), true);
+                        // Back to the form as it was submitted: nothing typed is lost.
+                        if let Some(form) = unsaved {
+                            self.dialog = Some(Dialog::BookmarkForm(form));
+                            return vec![];
+                        }
+                    }
                 }
                 if matches!(self.dialog, Some(Dialog::Bookmarks(_))) {
                     vec![Effect::LoadBookmarks]

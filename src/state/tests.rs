@@ -2402,3 +2402,42 @@ fn esc_in_the_log_stops_connecting() {
     assert!(matches!(fx.as_slice(), [Effect::CancelConnect]), "{fx:?}");
     assert!(matches!(s.conn, Conn::Disconnected) && !s.log_focus);
 }
+
+/// A bookmark save that fails (here: the file does not parse) opens the form again as it was
+/// submitted, with the reason in the status line: nothing typed is lost.
+#[test]
+fn a_failed_bookmark_save_gives_the_form_back() {
+    let mut s = connected();
+    s.dialog = Some(Dialog::BookmarkForm(Box::new(
+        crate::state::bookmarks::BookmarkForm::new(
+            crate::bookmarks::Profile::new("work", "ftp.example.org"),
+            None,
+        ),
+    )));
+    let effects = s.update(Action::Input(KeyPress::plain(Key::Enter)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveBookmark { .. }]),
+        "{effects:?}"
+    );
+    assert!(matches!(s.dialog, Some(Dialog::Bookmarks(_))));
+    s.apply(Event::BookmarkStored(Err(
+        "bookmark not saved: /c/bookmarks.toml:4:10: invalid basic string".into(),
+    )));
+    match &s.dialog {
+        Some(Dialog::BookmarkForm(f)) => {
+            assert_eq!(f.values[0], "work");
+            assert_eq!(f.values[1], "ftp.example.org");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        s.status.text.contains("bookmarks.toml:4:10"),
+        "{:?}",
+        s.status
+    );
+    // A save that works goes on to the list.
+    s.update(Action::Input(KeyPress::plain(Key::Enter)));
+    let effects = s.apply(Event::BookmarkStored(Ok("Saved".into())));
+    assert!(matches!(s.dialog, Some(Dialog::Bookmarks(_))));
+    assert!(matches!(effects.as_slice(), [Effect::LoadBookmarks]));
+}
