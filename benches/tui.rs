@@ -315,8 +315,15 @@ fn skiff_run(cfg: &Config, local: &std::path::Path, idle: bool) -> Result<SkiffR
         .unwrap_or_else(Instant::now);
     let first_settled = settled_at.duration_since(start);
 
-    // PageDown goes to the focused pane: focus the remote one.
-    t.send(b"\t");
+    // PageDown goes to the focused pane: the remote one (focused at start when a URL opened
+    // the session; Tab to it otherwise).
+    let remote_focused = |s: &common::Screen| {
+        s.pane(Side::Remote)
+            .is_some_and(|p| s.0.cell(p.top, p.x).is_some_and(|c| c.contents() == "┏"))
+    };
+    if !remote_focused(&t.screen()) {
+        t.send(b"\t");
+    }
     t.wait_for("the remote pane focused", Duration::from_secs(10), |s| {
         s.cursor(Side::Remote).is_some_and(|c| c.starts_with(".."))
             && s.pane(Side::Remote)

@@ -994,8 +994,15 @@ fn tui_run(cfg: &Config, i: usize, with_keys: bool, scratch: &Path) -> Result<Tu
         |s| s.has_entry(Side::Remote, "big.bin") && s.has_entry(Side::Local, "k00"),
     )?;
     t.wait_quiet(Duration::from_millis(30), Duration::from_secs(5));
-    // Focus the remote pane and put the cursor on big.bin.
-    t.send(b"\t");
+    // Focus the remote pane (a URL opened the session: it is, unless an older skiff) and put
+    // the cursor on big.bin.
+    let remote_focused = |s: &common::Screen| {
+        s.pane(Side::Remote)
+            .is_some_and(|p| s.0.cell(p.top, p.x).is_some_and(|c| c.contents() == "┏"))
+    };
+    if !remote_focused(&t.screen()) {
+        t.send(b"\t");
+    }
     t.wait_for("the remote pane focused", Duration::from_secs(10), |s| {
         s.pane(Side::Remote)
             .is_some_and(|p| s.0.cell(p.top, p.x).is_some_and(|c| c.contents() == "┏"))
