@@ -451,7 +451,7 @@ async fn run_jobs(
         None
     };
     let engine = Engine::start_with(cfg, tx, log, first);
-    engine.enqueue(specs);
+    engine.send(crate::transfer::EngineCmd::Enqueue(specs));
     let show = !x.quiet && std::io::stderr().is_terminal();
     let start = Instant::now();
     let mut t = Tally::default();

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use skiff::app::remote::RemoteCmd;
 use skiff::demo::{self, DemoOptions};
 use skiff::ftp::{ConnectOptions, FtpSession, LogKind, Secret, Tap};
 use skiff::state::console::{Plan, plan};
@@ -124,14 +125,25 @@ async fn a_typed_command_runs_in_the_panes_directory() {
     };
     assert!(matches!(next().await, Event::Connected { req: 1, .. }));
     // The server is in /docs now; the pane (say) in /dir with spaces.
-    h.list(Nav::To("/docs".into()), 2);
+    h.send(RemoteCmd::List {
+        nav: Nav::To("/docs".into()),
+        req: 2,
+    });
     assert!(matches!(next().await, Event::Listed { req: 2, .. }));
-    h.quote("SIZE hello world.txt".into(), "/dir with spaces".into(), 3);
+    h.send(RemoteCmd::Quote {
+        line: "SIZE hello world.txt".into(),
+        dir: "/dir with spaces".into(),
+        req: 3,
+    });
     match next().await {
         Event::Quoted { req: 3, result } => assert_eq!(result.unwrap().0, 213),
         other => panic!("{other:?}"),
     }
-    h.raw_listing("NLST".into(), "/docs".into(), 4);
+    h.send(RemoteCmd::RawListing {
+        line: "NLST".into(),
+        dir: "/docs".into(),
+        req: 4,
+    });
     match next().await {
         Event::Viewed { req: 4, result, .. } => {
             let text = String::from_utf8_lossy(&result.unwrap().0).into_owned();
@@ -139,5 +151,5 @@ async fn a_typed_command_runs_in_the_panes_directory() {
         }
         other => panic!("{other:?}"),
     }
-    h.quit();
+    h.send(RemoteCmd::Quit);
 }

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use skiff::ftp::{ConnectOptions, FtpSession, Secret, Tap};
-use skiff::transfer::{Direction, Engine, EngineConfig, EngineEvent, JobKind, JobSpec, OnExists};
+use skiff::transfer::{
+    Direction, Engine, EngineCmd, EngineConfig, EngineEvent, JobKind, JobSpec, OnExists,
+};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -150,7 +152,7 @@ async fn run_with(o: ConnectOptions, spec: JobSpec) {
     cfg.on_exists = OnExists::Overwrite;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let engine = Engine::start(cfg, tx, None);
-    engine.enqueue(vec![spec]);
+    engine.send(EngineCmd::Enqueue(vec![spec]));
     tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(e) = rx.recv().await {
             if let EngineEvent::Changed(j) = &e

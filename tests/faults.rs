@@ -9,10 +9,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use fault_proxy::{FaultProxy, Faults};
+use skiff::app::remote::RemoteCmd;
 use skiff::demo::{self, DemoOptions, DemoServer};
 use skiff::ftp::{ConnectOptions, LogEvent, Secret};
 use skiff::transfer::{
-    Direction, Engine, EngineConfig, EngineEvent, Job, JobKind, JobSpec, JobState, OnExists,
+    Direction, Engine, EngineCmd, EngineConfig, EngineEvent, Job, JobKind, JobSpec, JobState,
+    OnExists,
 };
 use tokio::sync::mpsc;
 
@@ -48,7 +50,7 @@ async fn run(cfg: EngineConfig, specs: Vec<JobSpec>) -> (Vec<Job>, Vec<LogEvent>
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (ltx, mut lrx) = mpsc::unbounded_channel();
     let engine = Engine::start(cfg, tx, Some(ltx));
-    engine.enqueue(specs);
+    engine.send(EngineCmd::Enqueue(specs));
     let mut jobs = std::collections::BTreeMap::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -404,14 +406,20 @@ async fn a_dropped_browsing_connection_comes_back_in_the_same_directory() {
             .expect("the actor is alive")
     };
     assert!(matches!(next().await, Event::Connected { req: 1, .. }));
-    h.list(Nav::To("/docs".into()), 2);
+    h.send(RemoteCmd::List {
+        nav: Nav::To("/docs".into()),
+        req: 2,
+    });
     match next().await {
         Event::Listed { req: 2, result, .. } => assert_eq!(result.unwrap().path, "/docs"),
         other => panic!("{other:?}"),
     }
     // The server goes away in the middle of the next request (421 and a hang-up)...
     proxy.faults.lock().unwrap().fail_421 = Some(("EPSV".into(), 1));
-    h.list(Nav::To(String::new()), 3);
+    h.send(RemoteCmd::List {
+        nav: Nav::To(String::new()),
+        req: 3,
+    });
     // ...and the reload still answers, from the same directory, after a reconnect.
     match next().await {
         Event::Listed { req: 3, result, .. } => {
@@ -430,7 +438,7 @@ async fn a_dropped_browsing_connection_comes_back_in_the_same_directory() {
         log.iter().any(|l| l == "reconnected; back in /docs"),
         "{log:#?}"
     );
-    h.quit();
+    h.send(RemoteCmd::Quit);
 }
 
 #[tokio::test]
@@ -461,6 +469,6 @@ async fn an_idle_browsing_connection_sends_keepalive_noops_only_when_asked() {
             None => assert_eq!(noops, 0),
             Some(_) => assert!(noops >= 2, "{noops} NOOPs in 700 ms"),
         }
-        h.quit();
+        h.send(RemoteCmd::Quit);
     }
 }

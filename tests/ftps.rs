@@ -14,7 +14,9 @@ use std::time::Duration;
 use skiff::demo::{self, DemoOptions};
 use skiff::ftp::tls::{TlsMode, fingerprint};
 use skiff::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, LogKind, Secret, Tap};
-use skiff::transfer::{Direction, Engine, EngineConfig, EngineEvent, JobKind, JobSpec, OnExists};
+use skiff::transfer::{
+    Direction, Engine, EngineCmd, EngineConfig, EngineEvent, JobKind, JobSpec, OnExists,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
@@ -275,7 +277,7 @@ async fn the_engine_moves_a_tree_both_ways_over_protected_data_connections() {
             cfg.on_exists = OnExists::Overwrite;
             let (tx, mut rx) = mpsc::unbounded_channel();
             let engine = Engine::start(cfg, tx, None);
-            engine.enqueue(specs);
+            engine.send(EngineCmd::Enqueue(specs));
             let mut failures = Vec::new();
             let _ = tokio::time::timeout(Duration::from_secs(60), async {
                 while let Some(e) = rx.recv().await {
@@ -405,7 +407,7 @@ async fn a_handshake_answered_in_clear_text_is_a_failed_connection_tried_again()
     cfg.backoff = Duration::from_millis(20);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let engine = Engine::start(cfg, tx, None);
-    engine.enqueue(vec![JobSpec {
+    engine.send(EngineCmd::Enqueue(vec![JobSpec {
         direction: Direction::Upload,
         kind: JobKind::File,
         src: src.to_string_lossy().into(),
@@ -413,7 +415,7 @@ async fn a_handshake_answered_in_clear_text_is_a_failed_connection_tried_again()
         size: Some(9),
         mtime: None,
         is_move: false,
-    }]);
+    }]));
     let mut failures = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(e) = rx.recv().await {
@@ -590,7 +592,7 @@ async fn a_data_connection_closed_without_tls_close_notify_fails_the_download() 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let engine = Engine::start(cfg, tx, None);
     let dst = out.path().join("f.bin");
-    engine.enqueue(vec![JobSpec {
+    engine.send(EngineCmd::Enqueue(vec![JobSpec {
         direction: Direction::Download,
         kind: JobKind::File,
         src: "/f.bin".into(),
@@ -598,7 +600,7 @@ async fn a_data_connection_closed_without_tls_close_notify_fails_the_download() 
         size: None,
         mtime: None,
         is_move: false,
-    }]);
+    }]));
     let state = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
             match rx.recv().await {

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use skiff::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, LogKind, Secret, Tap};
 use skiff::transfer::{
-    Direction, Engine, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec, JobState, OnExists,
+    Direction, Engine, EngineCmd, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec,
+    JobState, OnExists,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -282,7 +283,7 @@ impl Run {
         tweak(&mut cfg);
         let (tx, rx) = mpsc::unbounded_channel();
         let engine = Engine::start(cfg, tx, None);
-        engine.enqueue(vec![spec]);
+        engine.send(EngineCmd::Enqueue(vec![spec]));
         Run {
             rx,
             jobs: BTreeMap::new(),
@@ -409,11 +410,11 @@ async fn a_data_connection_that_never_opens_fails_after_its_retries_and_one_that
         },
         download("/never.bin", &out.path().join("never.bin"), JobKind::File),
     );
-    run.engine.enqueue(vec![download(
+    run.engine.send(EngineCmd::Enqueue(vec![download(
         "/slow.bin",
         &out.path().join("slow.bin"),
         JobKind::File,
-    )]);
+    )]));
     run.settle().await;
     assert!(started.elapsed() < Duration::from_secs(15));
     let never = run.by_name("never.bin");
@@ -488,9 +489,9 @@ async fn hostile_listing_names_never_write_outside_the_target() {
         .collect();
     assert!(!skipped.is_empty(), "{:#?}", run.jobs);
     for id in &skipped {
-        run.engine.retry(*id);
+        run.engine.send(EngineCmd::Retry(*id));
     }
-    run.engine.retry_failed();
+    run.engine.send(EngineCmd::RetryFailed);
     tokio::time::sleep(Duration::from_millis(500)).await;
     while let Ok(e) = run.rx.try_recv() {
         if let EngineEvent::Changed(j) = e {

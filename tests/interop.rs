@@ -22,7 +22,7 @@ use skiff::ftp::tls::{TlsMode, fingerprint};
 use skiff::ftp::url::FtpUrl;
 use skiff::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, LogKind, Tap};
 use skiff::transfer::{
-    Direction, Engine, EngineConfig, EngineEvent, JobKind, JobSpec, JobState, OnExists,
+    Direction, Engine, EngineCmd, EngineConfig, EngineEvent, JobKind, JobSpec, JobState, OnExists,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -168,7 +168,7 @@ async fn run_engine(
 ) -> Vec<skiff::transfer::Job> {
     let (etx, mut erx) = mpsc::unbounded_channel();
     let engine = Engine::start(cfg, etx, log);
-    engine.enqueue(vec![JobSpec {
+    engine.send(EngineCmd::Enqueue(vec![JobSpec {
         direction,
         kind: JobKind::Dir,
         src: from.into(),
@@ -176,7 +176,7 @@ async fn run_engine(
         size: None,
         mtime: None,
         is_move: false,
-    }]);
+    }]));
     let mut jobs = std::collections::BTreeMap::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     loop {

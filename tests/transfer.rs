@@ -8,7 +8,8 @@ use std::time::Duration;
 use skiff::demo::{self, DemoOptions, DemoServer};
 use skiff::ftp::{ConnectOptions, LogEvent, Secret};
 use skiff::transfer::{
-    Direction, Engine, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec, JobState, OnExists,
+    Direction, Engine, EngineCmd, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec,
+    JobState, OnExists,
 };
 use tokio::sync::mpsc;
 
@@ -188,7 +189,7 @@ async fn download_and_upload_trees_byte_exact_with_1_and_8_connections() {
     for parallel in [1, 8] {
         let down = tempfile::tempdir().unwrap();
         let mut run = Run::start(config(server.port, parallel));
-        run.engine.enqueue(vec![
+        run.engine.send(EngineCmd::Enqueue(vec![
             spec(
                 Direction::Download,
                 JobKind::Dir,
@@ -213,7 +214,7 @@ async fn download_and_upload_trees_byte_exact_with_1_and_8_connections() {
                 "/big/sample-4MiB.bin",
                 local(&down.path().join("big.bin")),
             ),
-        ]);
+        ]));
         run.until_settled().await;
         assert!(
             run.jobs.values().all(|j| j.state == JobState::Done),
@@ -244,12 +245,12 @@ async fn download_and_upload_trees_byte_exact_with_1_and_8_connections() {
         // And back up under another name.
         let mut up = Run::start(config(server.port, parallel));
         let target = format!("/up-{parallel}");
-        up.engine.enqueue(vec![spec(
+        up.engine.send(EngineCmd::Enqueue(vec![spec(
             Direction::Upload,
             JobKind::Dir,
             local(down.path()),
             target.clone(),
-        )]);
+        )]));
         up.until_settled().await;
         assert!(
             up.jobs.values().all(|j| j.state == JobState::Done),
@@ -279,7 +280,7 @@ async fn a_part_file_is_resumed_with_rest() {
         local(&down.path().join("f.bin")),
     );
     s.size = Some(data.len() as u64);
-    run.engine.enqueue(vec![s]);
+    run.engine.send(EngineCmd::Enqueue(vec![s]));
     run.until_settled().await;
     assert_eq!(std::fs::read(down.path().join("f.bin")).unwrap(), data);
     assert!(!has_part_files(down.path()));
@@ -301,7 +302,7 @@ async fn a_part_file_is_resumed_with_rest() {
         local(&down.path().join("f.bin")),
     );
     s.size = Some(data.len() as u64);
-    run.engine.enqueue(vec![s]);
+    run.engine.send(EngineCmd::Enqueue(vec![s]));
     run.until_settled().await;
     assert_eq!(std::fs::read(down.path().join("f.bin")).unwrap(), data);
     assert!(!run.log.iter().any(|l| l.text.starts_with("REST ")));
@@ -329,7 +330,7 @@ async fn on_exists_policies() {
         let mut run = Run::start(cfg);
         let mut s = spec(Direction::Download, JobKind::File, "/a.txt", local(&dst));
         s.size = Some(22);
-        run.engine.enqueue(vec![s]);
+        run.engine.send(EngineCmd::Enqueue(vec![s]));
         run.until_settled().await;
         assert_eq!(run.states()[0].1, expect, "{policy:?}");
         let now = std::fs::read(&dst).unwrap();
@@ -380,12 +381,12 @@ async fn upload_on_exists_policies_over_a_shorter_remote_file() {
         let mut cfg = config(server.port, 1);
         cfg.on_exists = policy;
         let mut run = Run::start(cfg);
-        run.engine.enqueue(vec![spec(
+        run.engine.send(EngineCmd::Enqueue(vec![spec(
             Direction::Upload,
             JobKind::File,
             local(&src.path().join("f.txt")),
             "/f.txt",
-        )]);
+        )]));
         run.until_settled().await;
         assert_eq!(run.states()[0].1, expect, "{policy:?}");
         assert_eq!(
@@ -418,12 +419,12 @@ async fn a_tree_upload_checks_for_existing_files_only_where_they_may_exist_and_v
     let mut cfg = config(server.port, 2);
     cfg.on_exists = OnExists::Skip;
     let mut run = Run::start(cfg);
-    run.engine.enqueue(vec![spec(
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
         Direction::Upload,
         JobKind::Dir,
         local(&src.path().join("up")),
         "/up",
-    )]);
+    )]));
     run.until_settled().await;
     // The existing directory's file was looked at and kept; the new one arrived.
     assert_eq!(
@@ -478,7 +479,7 @@ async fn ask_policy_waits_for_an_answer_and_apply_to_all() {
     let mut cfg = config(server.port, 2);
     cfg.on_exists = OnExists::Ask;
     let mut run = Run::start(cfg);
-    run.engine.enqueue(
+    run.engine.send(EngineCmd::Enqueue(
         ["a.txt", "b.txt", "c.txt"]
             .iter()
             .map(|n| {
@@ -490,7 +491,7 @@ async fn ask_policy_waits_for_an_answer_and_apply_to_all() {
                 )
             })
             .collect(),
-    );
+    ));
     run.until("three conflicts", |j| {
         j.len() == 3
             && j.values()
@@ -498,12 +499,20 @@ async fn ask_policy_waits_for_an_answer_and_apply_to_all() {
     })
     .await;
     let first = *run.jobs.keys().next().unwrap();
-    run.engine.resolve(first, OnExists::Skip, false);
+    run.engine.send(EngineCmd::Resolve {
+        id: first,
+        choice: OnExists::Skip,
+        all: false,
+    });
     run.until("a skipped", |j| {
         matches!(j[&first].state, JobState::Skipped { .. })
     })
     .await;
-    run.engine.resolve(first + 1, OnExists::Overwrite, true);
+    run.engine.send(EngineCmd::Resolve {
+        id: first + 1,
+        choice: OnExists::Overwrite,
+        all: true,
+    });
     run.until("all settled", |j| j.values().all(|j| j.state.is_finished()))
         .await;
     assert_eq!(std::fs::read(down.path().join("a.txt")).unwrap(), b"old");
@@ -539,12 +548,12 @@ async fn apply_to_all_holds_for_its_own_batch_only() {
         )
     };
     // One F5 of a directory, then another of a file, both waiting on conflicts.
-    run.engine.enqueue(vec![spec(
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
         Direction::Download,
         JobKind::Dir,
         "/site",
         local(&down.path().join("site")),
-    )]);
+    )]));
     run.until("a.txt and b.txt in conflict", |j| {
         j.values()
             .filter(|j| matches!(j.state, JobState::Conflict { .. }))
@@ -552,7 +561,7 @@ async fn apply_to_all_holds_for_its_own_batch_only() {
             == 2
     })
     .await;
-    run.engine.enqueue(vec![file("d.txt")]);
+    run.engine.send(EngineCmd::Enqueue(vec![file("d.txt")]));
     let conflicted = |j: &BTreeMap<JobId, Job>, name: &str| {
         j.values()
             .any(|j| j.name() == name && matches!(j.state, JobState::Conflict { .. }))
@@ -583,7 +592,11 @@ async fn apply_to_all_holds_for_its_own_batch_only() {
     );
     assert_ne!(dir_batch, d_batch);
     // Skip all, chosen for the directory's conflicts: d.txt still asks.
-    run.engine.resolve(a, OnExists::Skip, true);
+    run.engine.send(EngineCmd::Resolve {
+        id: a,
+        choice: OnExists::Skip,
+        all: true,
+    });
     run.until("a.txt and b.txt skipped", |j| {
         j.values()
             .filter(|j| j.name() != "site" && j.name() != "d.txt")
@@ -596,11 +609,15 @@ async fn apply_to_all_holds_for_its_own_batch_only() {
     }
     assert!(conflicted(&run.jobs, "d.txt"), "{:#?}", run.jobs);
     let d = run.jobs.values().find(|j| j.name() == "d.txt").unwrap().id;
-    run.engine.resolve(d, OnExists::Overwrite, false);
+    run.engine.send(EngineCmd::Resolve {
+        id: d,
+        choice: OnExists::Overwrite,
+        all: false,
+    });
     run.until("d.txt copied", |j| j[&d].state == JobState::Done)
         .await;
     // A later operation: its existing destination is asked about, not skipped.
-    run.engine.enqueue(vec![file("c.txt")]);
+    run.engine.send(EngineCmd::Enqueue(vec![file("c.txt")]));
     run.until("c.txt in conflict", |j| conflicted(j, "c.txt"))
         .await;
     assert_eq!(
@@ -622,7 +639,7 @@ async fn cancel_pause_resume_and_move() {
     let mut run = Run::start(config(server.port, 2));
 
     // Pause the whole queue before anything starts, so the order of events is ours.
-    run.engine.pause_all();
+    run.engine.send(EngineCmd::PauseAll);
     let mut s = spec(
         Direction::Download,
         JobKind::File,
@@ -637,16 +654,16 @@ async fn cancel_pause_resume_and_move() {
         local(&down.path().join("move-me.txt")),
     );
     m.is_move = true;
-    run.engine.enqueue(vec![s, m]);
+    run.engine.send(EngineCmd::Enqueue(vec![s, m]));
     run.until("two queued", |j| j.len() == 2).await;
     let (big_id, move_id) = (
         *run.jobs.keys().next().unwrap(),
         *run.jobs.keys().nth(1).unwrap(),
     );
-    run.engine.pause(big_id);
+    run.engine.send(EngineCmd::Pause(big_id));
     run.until("big paused", |j| j[&big_id].state == JobState::Paused)
         .await;
-    run.engine.resume_all();
+    run.engine.send(EngineCmd::ResumeAll);
     run.until("move done", |j| j[&move_id].state == JobState::Done)
         .await;
     assert!(
@@ -659,7 +676,7 @@ async fn cancel_pause_resume_and_move() {
     );
 
     // ResumeAll resumed big.bin too; cancel it while it runs (or right after).
-    run.engine.cancel(big_id);
+    run.engine.send(EngineCmd::Cancel(big_id));
     run.until("big finished", |j| j[&big_id].state.is_finished())
         .await;
     if run.jobs[&big_id].state == JobState::Cancelled {
@@ -668,12 +685,12 @@ async fn cancel_pause_resume_and_move() {
             "a cancelled download leaves no .part"
         );
         assert!(!down.path().join("big.bin").exists());
-        run.engine.retry(big_id);
+        run.engine.send(EngineCmd::Retry(big_id));
     }
     run.until("big done", |j| j[&big_id].state == JobState::Done)
         .await;
     assert_eq!(std::fs::read(down.path().join("big.bin")).unwrap(), big);
-    run.engine.clear_finished();
+    run.engine.send(EngineCmd::ClearFinished);
     run.until("cleared", |j| j.is_empty()).await;
 }
 
@@ -689,7 +706,7 @@ async fn the_queue_survives_a_restart_and_resumes() {
     cfg.state_file = Some(state.path().join("queue.json"));
 
     let mut run = Run::start(cfg.clone());
-    run.engine.pause_all();
+    run.engine.send(EngineCmd::PauseAll);
     let mut s = spec(
         Direction::Download,
         JobKind::File,
@@ -697,7 +714,7 @@ async fn the_queue_survives_a_restart_and_resumes() {
         local(&down.path().join("x.bin")),
     );
     s.size = Some(data.len() as u64);
-    run.engine.enqueue(vec![s]);
+    run.engine.send(EngineCmd::Enqueue(vec![s]));
     run.until("queued", |j| j.len() == 1).await;
     run.engine.shutdown().await;
     let saved = std::fs::read_to_string(state.path().join("queue.json")).unwrap();
@@ -734,7 +751,7 @@ async fn permanent_failures_fail_at_once_and_spare_the_others() {
     let server = server_on(remote.path()).await;
     let down = tempfile::tempdir().unwrap();
     let mut run = Run::start(config(server.port, 2));
-    run.engine.enqueue(vec![
+    run.engine.send(EngineCmd::Enqueue(vec![
         spec(
             Direction::Download,
             JobKind::File,
@@ -754,7 +771,7 @@ async fn permanent_failures_fail_at_once_and_spare_the_others() {
             "/ok.txt",
             local(&down.path().join("nope/ok.txt")),
         ),
-    ]);
+    ]));
     run.until_settled().await;
     let by_name: Vec<(String, JobState)> = run
         .jobs
@@ -798,7 +815,7 @@ async fn moving_a_tree_removes_the_source_only_when_everything_moved() {
         local(&down.path().join("t")),
     );
     s.is_move = true;
-    run.engine.enqueue(vec![s]);
+    run.engine.send(EngineCmd::Enqueue(vec![s]));
     run.until("the tree moved", |j| {
         j.values()
             .filter(|j| j.spec.kind == JobKind::RemoveDir && j.state == JobState::Done)
@@ -828,7 +845,7 @@ async fn moving_a_tree_removes_the_source_only_when_everything_moved() {
         "/u",
     );
     s.is_move = true;
-    up.engine.enqueue(vec![s]);
+    up.engine.send(EngineCmd::Enqueue(vec![s]));
     up.until("sub removed", |j| {
         j.values()
             .any(|j| j.spec.kind == JobKind::RemoveDir && j.state == JobState::Done)
@@ -865,7 +882,7 @@ async fn planted_symlinks_are_never_written_through() {
     std::os::unix::fs::symlink(&victim, down.path().join("a.txt")).unwrap();
     std::os::unix::fs::symlink(&victim, temp(down.path(), "/b.txt", "b.txt")).unwrap();
     let mut run = Run::start(config(server.port, 2));
-    run.engine.enqueue(vec![
+    run.engine.send(EngineCmd::Enqueue(vec![
         spec(
             Direction::Download,
             JobKind::File,
@@ -878,7 +895,7 @@ async fn planted_symlinks_are_never_written_through() {
             "/b.txt",
             local(&down.path().join("b.txt")),
         ),
-    ]);
+    ]));
     run.until_settled().await;
     assert!(
         run.jobs
@@ -917,12 +934,12 @@ async fn a_big_directory_is_queued_a_little_at_a_time_and_survives_a_restart() {
     let target = local(&down.path().join("many"));
 
     let mut run = Run::start(cfg.clone());
-    run.engine.enqueue(vec![spec(
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
         Direction::Download,
         JobKind::Dir,
         "/many",
         target.clone(),
-    )]);
+    )]));
     run.until("40 files done", |jobs| {
         jobs.values()
             .filter(|j| j.spec.kind == JobKind::File && j.state == JobState::Done)
@@ -975,12 +992,12 @@ async fn pausing_or_cancelling_a_directory_stops_what_came_from_it_and_its_backl
     let server = server_on(remote.path()).await;
     let down = tempfile::tempdir().unwrap();
     let mut run = Run::start(config(server.port, 1));
-    run.engine.enqueue(vec![spec(
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
         Direction::Download,
         JobKind::Dir,
         "/many",
         local(&down.path().join("many")),
-    )]);
+    )]));
     let done = |jobs: &BTreeMap<JobId, Job>| {
         jobs.values()
             .filter(|j| j.spec.kind == JobKind::File && j.state == JobState::Done)
@@ -995,7 +1012,7 @@ async fn pausing_or_cancelling_a_directory_stops_what_came_from_it_and_its_backl
         .unwrap();
 
     // Pause: the directory and its queued entries wait; what was running stops.
-    run.engine.pause(dir_id);
+    run.engine.send(EngineCmd::Pause(dir_id));
     run.until("everything paused or finished", |jobs| {
         jobs.values()
             .all(|j| j.state.is_finished() || j.state == JobState::Paused)
@@ -1012,12 +1029,12 @@ async fn pausing_or_cancelling_a_directory_stops_what_came_from_it_and_its_backl
     assert_eq!(done(&run.jobs), finished, "nothing moved while paused");
 
     // Resume: it carries on.
-    run.engine.resume(dir_id);
+    run.engine.send(EngineCmd::Resume(dir_id));
     run.until("10 more files done", |j| done(j) >= finished + 10)
         .await;
 
     // Cancel: everything from it ends, the backlog is dropped, nothing more is added.
-    run.engine.cancel(dir_id);
+    run.engine.send(EngineCmd::Cancel(dir_id));
     run.until_settled().await;
     assert_eq!(run.jobs[&dir_id].state, JobState::Cancelled);
     assert_eq!(run.backlog.get(&dir_id), Some(&0));
@@ -1065,15 +1082,15 @@ async fn a_policy_given_at_enqueue_reaches_every_entry_of_a_directory() {
     // The engine's own default would ask; the policy given with the jobs answers instead.
     cfg.on_exists = OnExists::Ask;
     let mut run = Run::start(cfg);
-    run.engine.enqueue_with(
-        vec![spec(
+    run.engine.send(EngineCmd::EnqueueWith {
+        specs: vec![spec(
             Direction::Download,
             JobKind::Dir,
             "/m",
             local(&down.path().join("m")),
         )],
-        OnExists::Newer,
-    );
+        policy: OnExists::Newer,
+    });
     run.until_settled().await;
     let m = down.path().join("m");
     assert_eq!(std::fs::read(m.join("old-there")).unwrap(), b"local");
@@ -1115,8 +1132,8 @@ async fn ascii_mode_converts_line_ends_both_ways_byte_exact() {
     std::fs::write(up.path().join("blob.txt"), b"GIF89a\x00\x01\x02\n\x00").unwrap();
     let server = server_on(remote.path()).await;
     let mut run = Run::start(config(server.port, 1));
-    run.engine.set_mode(TransferMode::Ascii);
-    run.engine.enqueue(vec![
+    run.engine.send(EngineCmd::SetMode(TransferMode::Ascii));
+    run.engine.send(EngineCmd::Enqueue(vec![
         spec(
             Direction::Upload,
             JobKind::File,
@@ -1129,7 +1146,7 @@ async fn ascii_mode_converts_line_ends_both_ways_byte_exact() {
             local(&up.path().join("blob.txt")),
             "/blob.txt",
         ),
-    ]);
+    ]));
     run.until_settled().await;
     assert!(
         run.states().iter().all(|(_, s)| s == "done"),
@@ -1162,12 +1179,12 @@ async fn ascii_mode_converts_line_ends_both_ways_byte_exact() {
     );
 
     // Down again in ASCII: LF here.
-    run.engine.enqueue(vec![spec(
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
         Direction::Download,
         JobKind::File,
         "/mixed.txt",
         local(&down.path().join("mixed.txt")),
-    )]);
+    )]));
     run.until("the download", |jobs| {
         jobs.values()
             .filter(|j| j.spec.direction == Direction::Download)
@@ -1186,15 +1203,15 @@ async fn ascii_mode_converts_line_ends_both_ways_byte_exact() {
     std::fs::create_dir(remote.path().join("d")).unwrap();
     std::fs::write(remote.path().join("d/a.txt"), b"x\r\ny\r\n").unwrap();
     std::fs::write(remote.path().join("d/b.bin"), b"x\r\ny\r\n").unwrap();
-    run.engine.set_mode(TransferMode::Auto);
-    run.engine.enqueue(vec![spec(
+    run.engine.send(EngineCmd::SetMode(TransferMode::Auto));
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
         Direction::Download,
         JobKind::Dir,
         "/d",
         local(&down.path().join("d")),
-    )]);
+    )]));
     // Switching now changes nothing for what is queued already.
-    run.engine.set_mode(TransferMode::Binary);
+    run.engine.send(EngineCmd::SetMode(TransferMode::Binary));
     run.until("the directory", |jobs| {
         jobs.values()
             .filter(|j| j.name() == "a.txt" || j.name() == "b.bin")
@@ -1238,7 +1255,7 @@ async fn a_failed_ascii_job_does_not_leave_its_type_to_the_next() {
     let mut cfg = config(server.port, 1);
     cfg.mode = TransferMode::Auto;
     let mut run = Run::start(cfg);
-    run.engine.enqueue(vec![
+    run.engine.send(EngineCmd::Enqueue(vec![
         // No such directory: STOR fails with a permanent error after TYPE A.
         spec(
             Direction::Upload,
@@ -1258,7 +1275,7 @@ async fn a_failed_ascii_job_does_not_leave_its_type_to_the_next() {
             local(&up.path().join("two.bin")),
             "/two.bin",
         ),
-    ]);
+    ]));
     run.until_settled().await;
     let states = run.states();
     assert_eq!(states[0].1, "failed", "{states:?}");
@@ -1306,12 +1323,12 @@ async fn a_second_upload_of_a_tree_applies_the_policy_again() {
     cfg.on_exists = OnExists::Skip;
     let mut run = Run::start(cfg);
     let dir = |run: &mut Run| {
-        run.engine.enqueue(vec![spec(
+        run.engine.send(EngineCmd::Enqueue(vec![spec(
             Direction::Upload,
             JobKind::Dir,
             local(&tree),
             "/t",
-        )]);
+        )]));
     };
     // The first run makes /t and /t/sub and fills them.
     dir(&mut run);
@@ -1392,7 +1409,7 @@ async fn names_like_temporary_or_numbered_files_never_collide() {
                         })
                         .collect()
                 };
-                run.engine.enqueue(specs);
+                run.engine.send(EngineCmd::Enqueue(specs));
                 run.until_settled().await;
                 let case = format!("{policy:?}, {parallel} connections, dir {as_dir}");
                 assert!(
@@ -1457,12 +1474,12 @@ async fn an_upload_through_a_bind_mount_of_itself_ends() {
         }
     };
     let mut run = Run::start(config(server.port, 2));
-    run.engine.enqueue(vec![spec(
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
         Direction::Upload,
         JobKind::Dir,
         local(&top),
         "/t",
-    )]);
+    )]));
     run.until_settled().await;
     let m = run
         .jobs
@@ -1506,12 +1523,12 @@ async fn a_file_swapped_for_a_link_after_the_listing_is_not_uploaded() {
     std::fs::write(top.join("a.bin"), vec![7u8; 64 << 20]).unwrap();
     std::fs::write(top.join("z.txt"), b"plain").unwrap();
     let mut run = Run::start(config(server.port, 1));
-    run.engine.enqueue(vec![spec(
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
         Direction::Upload,
         JobKind::Dir,
         local(&top),
         "/t",
-    )]);
+    )]));
     // As soon as the listing is in (z.txt is a job), z.txt becomes a link to the secret.
     run.until("the listing", |j| j.values().any(|j| j.name() == "z.txt"))
         .await;

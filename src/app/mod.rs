@@ -194,23 +194,23 @@ impl Runner {
             e.shutdown().await;
         }
         if let Some(h) = self.remote.take() {
-            h.quit();
+            h.send(remote::RemoteCmd::Quit);
         }
     }
 
-    fn engine_cmd(&self, cmd: EngineCmd) {
-        let Some(e) = &self.engine else { return };
-        match cmd {
-            EngineCmd::Pause(id) => e.pause(id),
-            EngineCmd::Resume(id) => e.resume(id),
-            EngineCmd::PauseAll => e.pause_all(),
-            EngineCmd::ResumeAll => e.resume_all(),
-            EngineCmd::Cancel(id) => e.cancel(id),
-            EngineCmd::Retry(id) => e.retry(id),
-            EngineCmd::RetryFailed => e.retry_failed(),
-            EngineCmd::MoveBy(id, d) => e.move_by(id, d),
-            EngineCmd::ClearFinished => e.clear_finished(),
-            EngineCmd::Resolve { id, choice, all } => e.resolve(id, choice, all),
+    /// Hand a command to the transfer engine. The transfer type is also kept for an engine
+    /// started later; jobs queued before there is one are refused in the log.
+    fn engine_cmd(&mut self, cmd: EngineCmd) {
+        if let EngineCmd::SetMode(mode) = &cmd {
+            self.mode = *mode;
+        }
+        match &self.engine {
+            Some(e) => e.send(cmd),
+            None if matches!(cmd, EngineCmd::Enqueue(_) | EngineCmd::EnqueueWith { .. }) => {
+                let tap = crate::ftp::Tap::new("xfer", self.log.clone());
+                tap.error("not connected: nothing was queued");
+            }
+            None => {}
         }
     }
 
@@ -249,7 +249,7 @@ impl Runner {
                 nav,
                 req,
             } => match &self.remote {
-                Some(h) => h.list(nav, req),
+                Some(h) => h.send(remote::RemoteCmd::List { nav, req }),
                 None => {
                     let _ = self.events.send(Event::Listed {
                         side: Side::Remote,
@@ -277,14 +277,8 @@ impl Runner {
                 // The engine starts once the login has worked (see StartTransfers).
                 self.pending_engine = Some((opts, parallel.map(usize::from)));
             }
-            Effect::SetTransferMode(mode) => {
-                self.mode = mode;
-                if let Some(e) = &self.engine {
-                    e.set_mode(mode);
-                }
-            }
             Effect::ServerFacts { req } => match &self.remote {
-                Some(h) => h.facts(req),
+                Some(h) => h.send(remote::RemoteCmd::Facts { req }),
                 None => {
                     let _ = self.events.send(Event::ServerFacts {
                         req,
@@ -318,20 +312,6 @@ impl Runner {
                     self.start_engine(opts, parallel);
                 }
             }
-            Effect::Enqueue(specs) => match &self.engine {
-                Some(e) => e.enqueue(specs),
-                None => {
-                    let tap = crate::ftp::Tap::new("xfer", self.log.clone());
-                    tap.error("not connected: nothing was queued");
-                }
-            },
-            Effect::EnqueuePolicy { specs, policy } => match &self.engine {
-                Some(e) => e.enqueue_with(specs, policy),
-                None => {
-                    let tap = crate::ftp::Tap::new("xfer", self.log.clone());
-                    tap.error("not connected: nothing was queued");
-                }
-            },
             Effect::Engine(cmd) => self.engine_cmd(cmd),
             Effect::SavePin { host, port, sha256 } => {
                 let tap = crate::ftp::Tap::new("browse", self.log.clone());
@@ -438,7 +418,7 @@ impl Runner {
             }
             Effect::Quit => {
                 if let Some(h) = self.remote.take() {
-                    h.quit();
+                    h.send(remote::RemoteCmd::Quit);
                 }
             }
             Effect::Fs {
@@ -462,7 +442,7 @@ impl Runner {
                 op,
                 req,
             } => match &self.remote {
-                Some(h) => h.op(op, req),
+                Some(h) => h.send(remote::RemoteCmd::Op { op, req }),
                 None => {
                     let report = crate::fs::ops::OpReport {
                         failed: vec![(String::new(), "not connected".into())],
@@ -504,7 +484,7 @@ impl Runner {
                 size: _,
                 req,
             } => match &self.remote {
-                Some(h) => h.fetch(path, req),
+                Some(h) => h.send(remote::RemoteCmd::Fetch { path, req }),
                 None => {
                     let _ = self.events.send(Event::Viewed {
                         req,
@@ -514,7 +494,7 @@ impl Runner {
                 }
             },
             Effect::FetchForEdit { path, name, req } => match &self.remote {
-                Some(h) => h.fetch_to_temp(path, name, req),
+                Some(h) => h.send(remote::RemoteCmd::FetchToTemp { path, name, req }),
                 None => {
                     let _ = self.events.send(Event::FetchedForEdit {
                         req,
@@ -523,7 +503,7 @@ impl Runner {
                 }
             },
             Effect::Quote { line, dir, req } => match &self.remote {
-                Some(h) => h.quote(line, dir, req),
+                Some(h) => h.send(remote::RemoteCmd::Quote { line, dir, req }),
                 None => {
                     let _ = self.events.send(Event::Quoted {
                         req,
@@ -532,7 +512,7 @@ impl Runner {
                 }
             },
             Effect::RawListing { line, dir, req } => match &self.remote {
-                Some(h) => h.raw_listing(line, dir, req),
+                Some(h) => h.send(remote::RemoteCmd::RawListing { line, dir, req }),
                 None => {
                     let _ = self.events.send(Event::Viewed {
                         req,
@@ -542,7 +522,7 @@ impl Runner {
                 }
             },
             Effect::ListingLine { dir, name, req } => match &self.remote {
-                Some(h) => h.listing_line(dir, name, req),
+                Some(h) => h.send(remote::RemoteCmd::ListingLine { dir, name, req }),
                 None => {
                     let _ = self.events.send(Event::ListingLine {
                         req,
@@ -551,7 +531,7 @@ impl Runner {
                 }
             },
             Effect::StatRemote { path, req } => match &self.remote {
-                Some(h) => h.stat(path, req),
+                Some(h) => h.send(remote::RemoteCmd::Stat { path, req }),
                 None => {
                     let _ = self.events.send(Event::RemoteStat {
                         req,

@@ -7,7 +7,10 @@ use crate::fs::ops::FsOp;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, Tap};
 use crate::state::{ErrorInfo, Event, Nav, Side};
 
-enum Cmd {
+/// What the browsing connection is asked to do: the one definition of its commands, given
+/// to [`Handle::send`]. Each answer comes back as an [`Event`] carrying `req`.
+#[derive(Debug)]
+pub enum RemoteCmd {
     List {
         nav: Nav,
         req: u64,
@@ -53,7 +56,7 @@ enum Cmd {
 
 /// The UI side of the browsing connection. Dropping it closes the connection.
 pub struct Handle {
-    tx: mpsc::UnboundedSender<Cmd>,
+    tx: mpsc::UnboundedSender<RemoteCmd>,
     /// The connection's task (aborted to cancel a connect that waits to try again).
     task: tokio::task::JoinHandle<()>,
     /// For the work that runs on a connection of its own (the size of a directory tree).
@@ -63,41 +66,19 @@ pub struct Handle {
 }
 
 impl Handle {
-    pub fn list(&self, nav: Nav, req: u64) {
-        let _ = self.tx.send(Cmd::List { nav, req });
-    }
-    pub fn fetch_to_temp(&self, path: String, name: String, req: u64) {
-        let _ = self.tx.send(Cmd::FetchToTemp { path, name, req });
-    }
-    pub fn stat(&self, path: String, req: u64) {
-        let _ = self.tx.send(Cmd::Stat { path, req });
-    }
-    pub fn fetch(&self, path: String, req: u64) {
-        let _ = self.tx.send(Cmd::Fetch { path, req });
-    }
-    pub fn facts(&self, req: u64) {
-        let _ = self.tx.send(Cmd::Facts { req });
-    }
-    /// A typed command; `dir` is where the remote pane is, so that names in it mean what the
-    /// user sees (a size count or a failed listing may have left the server elsewhere).
-    pub fn quote(&self, line: String, dir: String, req: u64) {
-        let _ = self.tx.send(Cmd::Quote { line, dir, req });
-    }
-    pub fn raw_listing(&self, line: String, dir: String, req: u64) {
-        let _ = self.tx.send(Cmd::RawListing { line, dir, req });
-    }
-    pub fn listing_line(&self, dir: String, name: String, req: u64) {
-        let _ = self.tx.send(Cmd::ListingLine { dir, name, req });
-    }
-    /// File operations run on the browsing connection, in order with listings; counting the
-    /// size of directories (which may walk a large tree) runs on a connection of its own, so
-    /// browsing goes on meanwhile. If the server refuses a second login, the count waits its
-    /// turn on the browsing connection instead.
-    pub fn op(&self, op: FsOp, req: u64) {
-        if !matches!(op, FsOp::Size(_)) {
-            let _ = self.tx.send(Cmd::Op { op, req });
+    /// Give the browsing connection a command. File operations run on it, in order with
+    /// listings; counting the size of directories (which may walk a large tree) runs on a
+    /// connection of its own, so browsing goes on meanwhile. If the server refuses a second
+    /// login, the count waits its turn on the browsing connection instead.
+    pub fn send(&self, cmd: RemoteCmd) {
+        let RemoteCmd::Op {
+            op: op @ FsOp::Size(_),
+            req,
+        } = cmd
+        else {
+            let _ = self.tx.send(cmd);
             return;
-        }
+        };
         let (opts, events, tx) = (self.opts.clone(), self.events.clone(), self.tx.clone());
         let tap = Tap::new("size", self.log.clone());
         tokio::spawn(async move {
@@ -116,13 +97,10 @@ impl Handle {
                     tap.warn(format!(
                         "no second connection for counting ({e}); counting on the browsing one"
                     ));
-                    let _ = tx.send(Cmd::Op { op, req });
+                    let _ = tx.send(RemoteCmd::Op { op, req });
                 }
             }
         });
-    }
-    pub fn quit(&self) {
-        let _ = self.tx.send(Cmd::Quit);
     }
     /// Stop connecting (the user cancelled while skiff waited to try again).
     pub fn cancel(&self) {
@@ -174,7 +152,7 @@ pub fn spawn(
     events: UnboundedSender<Event>,
     log: UnboundedSender<LogEvent>,
 ) -> Handle {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Cmd>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<RemoteCmd>();
     let (handle_opts, handle_events, handle_log) = (opts.clone(), events.clone(), log.clone());
     let task = tokio::spawn(async move {
         let tap = Tap::new("browse", log);
@@ -224,8 +202,8 @@ pub fn spawn(
             };
             let Some(cmd) = cmd else { break };
             match cmd {
-                Cmd::Quit => break,
-                Cmd::Fetch { path, req } => {
+                RemoteCmd::Quit => break,
+                RemoteCmd::Fetch { path, req } => {
                     let result = fetch_head(&mut session, &path, crate::state::view::VIEW_LIMIT)
                         .await
                         .map_err(|e| ErrorInfo::from(&e));
@@ -235,11 +213,11 @@ pub fn spawn(
                         result,
                     });
                 }
-                Cmd::FetchToTemp { path, name, req } => {
+                RemoteCmd::FetchToTemp { path, name, req } => {
                     let result = fetch_to_temp(&mut session, &path, &name).await;
                     let _ = events.send(Event::FetchedForEdit { req, result });
                 }
-                Cmd::Quote { line, dir, req } => {
+                RemoteCmd::Quote { line, dir, req } => {
                     let r = match in_dir(&mut session, &dir).await {
                         Ok(()) => session.raw_command(&line).await,
                         Err(e) => Err(e),
@@ -267,7 +245,7 @@ pub fn spawn(
                         session = s;
                     }
                 }
-                Cmd::Facts { req } => {
+                RemoteCmd::Facts { req } => {
                     let result = session
                         .facts()
                         .await
@@ -275,7 +253,7 @@ pub fn spawn(
                         .map_err(|e| ErrorInfo::from(&e));
                     let _ = events.send(Event::ServerFacts { req, result });
                 }
-                Cmd::RawListing { line, dir, req } => {
+                RemoteCmd::RawListing { line, dir, req } => {
                     let result = match in_dir(&mut session, &dir).await {
                         Ok(()) => {
                             session
@@ -291,20 +269,20 @@ pub fn spawn(
                         result,
                     });
                 }
-                Cmd::ListingLine { dir, name, req } => {
+                RemoteCmd::ListingLine { dir, name, req } => {
                     let result = session
                         .listing_line(&dir, &name)
                         .await
                         .map_err(|e| ErrorInfo::from(&e));
                     let _ = events.send(Event::ListingLine { req, result });
                 }
-                Cmd::Stat { path, req } => {
+                RemoteCmd::Stat { path, req } => {
                     let result = stat(&mut session, &path)
                         .await
                         .map_err(|e| ErrorInfo::from(&e));
                     let _ = events.send(Event::RemoteStat { req, result });
                 }
-                Cmd::Op { op, req } => {
+                RemoteCmd::Op { op, req } => {
                     // On the browsing connection, in order with listings. A connection that
                     // was lost shows in the report; the next listing reconnects.
                     let report = crate::fs::ops::run(&mut session, &op).await;
@@ -328,7 +306,7 @@ pub fn spawn(
                         }
                     }
                 }
-                Cmd::List { nav, req } => {
+                RemoteCmd::List { nav, req } => {
                     let mut result = list(&mut session, &nav).await;
                     if let Err(e) = &result
                         && e.is_connection_lost()

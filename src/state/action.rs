@@ -282,13 +282,6 @@ pub enum Effect {
     },
     /// The login of the last `Connect` succeeded: start (or keep) the transfer engine for it.
     StartTransfers,
-    /// Add jobs to the transfer queue.
-    Enqueue(Vec<crate::transfer::JobSpec>),
-    /// Add jobs that answer "the destination exists" with `policy` (synchronisation).
-    EnqueuePolicy {
-        specs: Vec<crate::transfer::JobSpec>,
-        policy: crate::transfer::OnExists,
-    },
     /// A command for the transfer engine.
     Engine(EngineCmd),
     /// Read the bookmarks file.
@@ -330,8 +323,6 @@ pub enum Effect {
     },
     /// Stop connecting (the browsing connection's task ends).
     CancelConnect,
-    /// The transfer type of the transfers queued from now on.
-    SetTransferMode(crate::transfer::TransferMode),
     /// Gather the server's facts on the browsing connection.
     ServerFacts {
         req: u64,
@@ -379,24 +370,8 @@ pub enum Effect {
     Quit,
 }
 
-/// Queue commands the UI can give.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EngineCmd {
-    Pause(crate::transfer::JobId),
-    Resume(crate::transfer::JobId),
-    PauseAll,
-    ResumeAll,
-    Cancel(crate::transfer::JobId),
-    Retry(crate::transfer::JobId),
-    RetryFailed,
-    MoveBy(crate::transfer::JobId, i64),
-    ClearFinished,
-    Resolve {
-        id: crate::transfer::JobId,
-        choice: crate::transfer::OnExists,
-        all: bool,
-    },
-}
+/// The transfer engine's commands: defined once, by the engine.
+pub use crate::transfer::EngineCmd;
 
 /// A failure as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -364,16 +364,16 @@ impl State {
             .collect();
         let (nc, nm, nd) = (copies.len(), merges.len(), deletes.len());
         if !copies.is_empty() {
-            fx.push(Effect::EnqueuePolicy {
+            fx.push(Effect::Engine(crate::transfer::EngineCmd::EnqueueWith {
                 specs: copies,
                 policy: OnExists::Overwrite,
-            });
+            }));
         }
         if !merges.is_empty() {
-            fx.push(Effect::EnqueuePolicy {
+            fx.push(Effect::Engine(crate::transfer::EngineCmd::EnqueueWith {
                 specs: merges,
                 policy: OnExists::Newer,
-            });
+            }));
         }
         if !deletes.is_empty() {
             let req = self.req();

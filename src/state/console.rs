@@ -383,15 +383,17 @@ impl State {
                     ),
                     false,
                 );
-                vec![Effect::Enqueue(vec![JobSpec {
-                    direction: Direction::Download,
-                    kind: JobKind::File,
-                    src: src.into(),
-                    dst: dst.into(),
-                    size: None,
-                    mtime: None,
-                    is_move: false,
-                }])]
+                vec![Effect::Engine(crate::transfer::EngineCmd::Enqueue(vec![
+                    JobSpec {
+                        direction: Direction::Download,
+                        kind: JobKind::File,
+                        src: src.into(),
+                        dst: dst.into(),
+                        size: None,
+                        mtime: None,
+                        is_move: false,
+                    },
+                ]))]
             }
             Plan::Upload(name) => {
                 let src = join_path(Side::Local, &self.local.path, &name);
@@ -413,15 +415,17 @@ impl State {
                     ),
                     false,
                 );
-                vec![Effect::Enqueue(vec![JobSpec {
-                    direction: Direction::Upload,
-                    kind: JobKind::File,
-                    src: src.into(),
-                    dst: dst.into(),
-                    size,
-                    mtime: None,
-                    is_move: false,
-                }])]
+                vec![Effect::Engine(crate::transfer::EngineCmd::Enqueue(vec![
+                    JobSpec {
+                        direction: Direction::Upload,
+                        kind: JobKind::File,
+                        src: src.into(),
+                        dst: dst.into(),
+                        size,
+                        mtime: None,
+                        is_move: false,
+                    },
+                ]))]
             }
             Plan::Mkdir(name) => self.run_op(Side::Remote, FsOp::Mkdir(remote(&name))),
             Plan::Cd(Some(path)) => vec![self.list(Side::Remote, Nav::To(remote(&path)))],

@@ -198,7 +198,7 @@ impl State {
             tr!("Uploading your edit of {file}", file = edit.path),
             false,
         );
-        vec![Effect::EnqueuePolicy {
+        vec![Effect::Engine(crate::transfer::EngineCmd::EnqueueWith {
             specs: vec![JobSpec {
                 direction: Direction::Upload,
                 kind: JobKind::File,
@@ -209,7 +209,7 @@ impl State {
                 is_move: false,
             }],
             policy: OnExists::Overwrite,
-        }]
+        })]
     }
 
     /// An upload of an edited copy finished well: the copy can go.

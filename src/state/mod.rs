@@ -272,7 +272,7 @@ impl State {
         let mode = p.transfer_type.unwrap_or(self.default_mode);
         if mode != self.transfer_mode {
             self.transfer_mode = mode;
-            fx.push(Effect::SetTransferMode(mode));
+            fx.push(Effect::Engine(EngineCmd::SetMode(mode)));
         }
         if let Some(dir) = &p.local_dir {
             fx.push(self.list(Side::Local, Nav::To(dir.clone())));
@@ -548,7 +548,7 @@ impl State {
                     },
                     false,
                 );
-                vec![Effect::SetTransferMode(self.transfer_mode)]
+                vec![Effect::Engine(EngineCmd::SetMode(self.transfer_mode))]
             }
             Action::Cancel => match &self.conn {
                 Conn::Connecting { label, .. } => {
@@ -770,7 +770,7 @@ impl State {
         self.set_status(msg, false);
         self.pane_mut(side).marked.clear();
         self.queue.visible = true;
-        vec![Effect::Enqueue(specs)]
+        vec![Effect::Engine(EngineCmd::Enqueue(specs))]
     }
 
     /// The end of a mouse drag: drop on the other pane queues a copy.

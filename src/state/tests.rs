@@ -543,7 +543,7 @@ fn marks_copy_and_move_queue_jobs_for_the_other_pane() {
     assert_eq!(s.local.current().unwrap().name, "file0001");
     let fx = s.update(Action::Copy);
     let specs = match fx.as_slice() {
-        [Effect::Enqueue(specs)] => specs.clone(),
+        [Effect::Engine(EngineCmd::Enqueue(specs))] => specs.clone(),
         other => panic!("{other:?}"),
     };
     assert_eq!(specs.len(), 2);
@@ -563,7 +563,7 @@ fn marks_copy_and_move_queue_jobs_for_the_other_pane() {
     s.update(Action::SwitchPane);
     s.update(Action::End);
     match s.update(Action::Move).as_slice() {
-        [Effect::Enqueue(specs)] => {
+        [Effect::Engine(EngineCmd::Enqueue(specs))] => {
             assert_eq!(specs.len(), 1);
             assert_eq!(specs[0].direction, Direction::Download);
             assert_eq!(&*specs[0].src, "/pub/file0199");
@@ -597,7 +597,7 @@ fn dragging_to_the_other_pane_queues_a_copy_into_the_row_under_the_pointer() {
         row: a.remote.y + 2 + 2,
     });
     match fx.as_slice() {
-        [Effect::Enqueue(specs)] => {
+        [Effect::Engine(EngineCmd::Enqueue(specs))] => {
             assert_eq!(specs.len(), 1);
             assert_eq!(&*specs[0].src, "/home/u/file0000");
             assert_eq!(&*specs[0].dst, "/pub/dir01/file0000");
@@ -613,7 +613,9 @@ fn dragging_to_the_other_pane_queues_a_copy_into_the_row_under_the_pointer() {
         col: a.remote.x + 4,
         row: a.remote.y + 2 + 6,
     });
-    assert!(matches!(fx.as_slice(), [Effect::Enqueue(v)] if &*v[0].dst == "/pub/file0001"));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Engine(EngineCmd::Enqueue(v))] if &*v[0].dst == "/pub/file0001")
+    );
     // Released back on the same pane: nothing.
     s.update(Action::Click {
         col: 3,
@@ -1660,14 +1662,14 @@ fn sync_preview_queues_copies_updates_merges_and_chosen_deletions() {
     let fx = press(&mut s, Key::Enter);
     match fx.as_slice() {
         [
-            Effect::EnqueuePolicy {
+            Effect::Engine(EngineCmd::EnqueueWith {
                 specs: copies,
                 policy: OnExists::Overwrite,
-            },
-            Effect::EnqueuePolicy {
+            }),
+            Effect::Engine(EngineCmd::EnqueueWith {
                 specs: merges,
                 policy: OnExists::Newer,
-            },
+            }),
             Effect::Fs {
                 side: Side::Remote,
                 op: FsOp::Delete(t),
@@ -1868,10 +1870,10 @@ fn editing_a_remote_file_warns_when_the_server_copy_changed_and_uploads_on_yes()
     let fx = press(&mut s, Key::Char('y'));
     match fx.as_slice() {
         [
-            Effect::EnqueuePolicy {
+            Effect::Engine(EngineCmd::EnqueueWith {
                 specs,
                 policy: OnExists::Overwrite,
-            },
+            }),
         ] => {
             assert_eq!(&*specs[0].src, "/tmp/skiff-edit-x/file0199");
             assert_eq!(&*specs[0].dst, "/pub/file0199");
@@ -1984,7 +1986,7 @@ fn the_command_line_sends_maps_refuses_and_remembers() {
     );
     // RETR: a queued download into the local pane's directory.
     match typed(&mut s, "RETR f00.txt").as_slice() {
-        [Effect::Enqueue(specs)] => {
+        [Effect::Engine(EngineCmd::Enqueue(specs))] => {
             assert_eq!(&*specs[0].src, "/pub/f00.txt");
             assert_eq!(&*specs[0].dst, "/home/u/f00.txt");
             assert_eq!(specs[0].direction, crate::transfer::Direction::Download);
@@ -2275,7 +2277,7 @@ fn t_cycles_the_transfer_type_and_a_bookmark_sets_its_own() {
     assert_eq!(s.transfer_mode, TransferMode::Binary);
     let set = |fx: &[Effect], m: TransferMode| {
         fx.iter()
-            .any(|e| matches!(e, Effect::SetTransferMode(x) if *x == m))
+            .any(|e| matches!(e, Effect::Engine(EngineCmd::SetMode(x)) if *x == m))
     };
     assert!(set(&s.update(Action::TransferMode), TransferMode::Ascii));
     assert!(s.status.text.contains("TYPE A"));

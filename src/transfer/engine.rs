@@ -99,93 +99,66 @@ pub enum EngineEvent {
     Idle,
 }
 
-/// User commands.
-#[derive(Debug)]
-enum Command {
+/// What the engine is told to do: the one definition of its commands, sent with
+/// [`Engine::send`] by the TUI (as `state::Effect::Engine`) and the headless commands alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineCmd {
     Enqueue(Vec<JobSpec>),
-    /// The transfer type of jobs queued from now on.
+    /// Enqueue with a fixed answer for destinations that exist (a synchronisation's "newer
+    /// wins"); a directory's entries inherit it.
+    EnqueueWith {
+        specs: Vec<JobSpec>,
+        policy: OnExists,
+    },
+    /// Binary, ASCII or auto for the transfers queued from now on.
     SetMode(super::TransferMode),
-    /// Jobs whose existing destinations get this answer (and so do their entries).
-    EnqueueWith(Vec<JobSpec>, OnExists),
+    /// A job and everything that came from it.
     Pause(JobId),
     Resume(JobId),
     PauseAll,
     ResumeAll,
     Cancel(JobId),
+    /// A failed, cancelled or skipped job, from its first attempt.
     Retry(JobId),
     RetryFailed,
+    /// Move a job by this many places in the queue.
     MoveBy(JobId, i64),
     ClearFinished,
+    /// The answer to a job's existing destination; `all`: to every conflict of its batch.
     Resolve {
         id: JobId,
         choice: OnExists,
         all: bool,
     },
-    Shutdown(oneshot::Sender<()>),
 }
 
 enum Msg {
-    Cmd(Command),
+    Cmd(EngineCmd),
+    /// Stop, then say so (see [`Engine::shutdown`]).
+    Shutdown(oneshot::Sender<()>),
     Want(oneshot::Sender<Assignment>),
-    Finished { id: JobId, outcome: Outcome },
+    Finished {
+        id: JobId,
+        outcome: Outcome,
+    },
 }
 
-/// The handle: cheap to clone, every method just sends a message.
+/// The handle: cheap to clone; [`Engine::send`] gives it a command.
 #[derive(Clone)]
 pub struct Engine {
     tx: mpsc::UnboundedSender<Msg>,
 }
 
 impl Engine {
-    fn send(&self, c: Command) {
+    /// Give the engine a command (after it stopped, nothing happens).
+    pub fn send(&self, c: EngineCmd) {
         let _ = self.tx.send(Msg::Cmd(c));
     }
-    pub fn enqueue(&self, specs: Vec<JobSpec>) {
-        self.send(Command::Enqueue(specs));
-    }
-    /// Enqueue with a fixed answer for destinations that exist (a synchronisation's
-    /// "newer wins"); a directory's entries inherit it.
-    /// Binary, ASCII or auto for the transfers queued from now on.
-    pub fn set_mode(&self, mode: super::TransferMode) {
-        self.send(Command::SetMode(mode));
-    }
-    pub fn enqueue_with(&self, specs: Vec<JobSpec>, policy: OnExists) {
-        self.send(Command::EnqueueWith(specs, policy));
-    }
-    pub fn pause(&self, id: JobId) {
-        self.send(Command::Pause(id));
-    }
-    pub fn resume(&self, id: JobId) {
-        self.send(Command::Resume(id));
-    }
-    pub fn pause_all(&self) {
-        self.send(Command::PauseAll);
-    }
-    pub fn resume_all(&self) {
-        self.send(Command::ResumeAll);
-    }
-    pub fn cancel(&self, id: JobId) {
-        self.send(Command::Cancel(id));
-    }
-    pub fn retry(&self, id: JobId) {
-        self.send(Command::Retry(id));
-    }
-    pub fn retry_failed(&self) {
-        self.send(Command::RetryFailed);
-    }
-    pub fn move_by(&self, id: JobId, delta: i64) {
-        self.send(Command::MoveBy(id, delta));
-    }
-    pub fn clear_finished(&self) {
-        self.send(Command::ClearFinished);
-    }
-    pub fn resolve(&self, id: JobId, choice: OnExists, all: bool) {
-        self.send(Command::Resolve { id, choice, all });
-    }
+
     /// Stop: running transfers are interrupted (their `.part` files stay), the queue is saved.
     pub async fn shutdown(&self) {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::Shutdown(tx));
+        let _ = self.tx.send(Msg::Shutdown(tx));
         let _ = rx.await;
     }
 
@@ -1211,14 +1184,14 @@ impl Core {
         self.changed(id);
     }
 
-    fn command(&mut self, c: Command) -> Option<oneshot::Sender<()>> {
+    fn command(&mut self, c: EngineCmd) {
         match c {
-            Command::Enqueue(specs) => {
+            EngineCmd::Enqueue(specs) => {
                 let jobs = self.add(None, None, specs);
                 self.emit(EngineEvent::Added { after: None, jobs });
             }
-            Command::SetMode(mode) => self.cfg.mode = mode,
-            Command::EnqueueWith(specs, policy) => {
+            EngineCmd::SetMode(mode) => self.cfg.mode = mode,
+            EngineCmd::EnqueueWith { specs, policy } => {
                 let mut jobs = self.add(None, None, specs);
                 for j in &mut jobs {
                     j.on_exists = Some(policy);
@@ -1228,7 +1201,7 @@ impl Core {
                 }
                 self.emit(EngineEvent::Added { after: None, jobs });
             }
-            Command::Pause(id) => {
+            EngineCmd::Pause(id) => {
                 // A directory pauses with everything that came from it.
                 for jid in self.subtree(id) {
                     match (
@@ -1247,7 +1220,7 @@ impl Core {
                     }
                 }
             }
-            Command::Resume(id) => {
+            EngineCmd::Resume(id) => {
                 for jid in self.subtree(id) {
                     if self
                         .jobs
@@ -1259,13 +1232,13 @@ impl Core {
                     }
                 }
             }
-            Command::PauseAll => {
+            EngineCmd::PauseAll => {
                 self.paused_all = true;
                 for r in self.running.values() {
                     r.ctl.store(PAUSE, Ordering::Relaxed);
                 }
             }
-            Command::ResumeAll => {
+            EngineCmd::ResumeAll => {
                 self.paused_all = false;
                 let paused: Vec<JobId> = self
                     .order
@@ -1282,7 +1255,7 @@ impl Core {
                 }
                 self.scan_from = 0;
             }
-            Command::Cancel(id) => {
+            EngineCmd::Cancel(id) => {
                 for jid in self.subtree(id) {
                     if self.backlogs.remove(&jid).is_some() {
                         self.report_backlog(jid);
@@ -1294,7 +1267,7 @@ impl Core {
                     }
                 }
             }
-            Command::Retry(id) => {
+            EngineCmd::Retry(id) => {
                 if self.jobs.get(&id).is_some_and(|j| {
                     !j.never
                         && matches!(
@@ -1311,7 +1284,7 @@ impl Core {
                     self.requeued(id);
                 }
             }
-            Command::RetryFailed => {
+            EngineCmd::RetryFailed => {
                 let failed: Vec<JobId> = self
                     .order
                     .iter()
@@ -1330,7 +1303,7 @@ impl Core {
                 }
                 self.scan_from = 0;
             }
-            Command::MoveBy(id, delta) => {
+            EngineCmd::MoveBy(id, delta) => {
                 if let Some(i) = self.index_of(id) {
                     let to = (i as i64 + delta).clamp(0, self.order.len() as i64 - 1) as usize;
                     if to != i {
@@ -1342,7 +1315,7 @@ impl Core {
                     }
                 }
             }
-            Command::ClearFinished => {
+            EngineCmd::ClearFinished => {
                 let gone: Vec<JobId> = self
                     .order
                     .iter()
@@ -1369,7 +1342,7 @@ impl Core {
                     self.mark_save();
                 }
             }
-            Command::Resolve { id, choice, all } => {
+            EngineCmd::Resolve { id, choice, all } => {
                 // "All" holds for the operation the conflict came from, not for later ones.
                 let batch = self.jobs.get(&id).map(|j| j.batch);
                 let targets: Vec<JobId> = if let (true, Some(batch)) = (all, batch) {
@@ -1396,9 +1369,7 @@ impl Core {
                     }
                 }
             }
-            Command::Shutdown(ack) => return Some(ack),
         }
-        None
     }
 
     fn tick(&mut self) {
@@ -1424,6 +1395,42 @@ impl Core {
         if !out.is_empty() {
             self.emit(EngineEvent::Progress(out));
         }
+    }
+
+    /// Stop for good: running transfers are interrupted (briefly waited for: what they report
+    /// is what gets saved, and none of them is still writing a `.part` once this returns),
+    /// and the queue is saved with them queued, to resume next time.
+    async fn stop(&mut self, rx: &mut mpsc::UnboundedReceiver<Msg>) {
+        for r in self.running.values() {
+            r.ctl.store(PAUSE, Ordering::Relaxed);
+        }
+        let interrupted: Vec<JobId> = self.running.keys().copied().collect();
+        self.paused_all = true;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !self.running.is_empty() {
+            match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
+                Ok(Some(Msg::Finished { id, outcome })) => self.finished(id, outcome),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        for id in interrupted {
+            if let Some(j) = self.jobs.get_mut(&id)
+                && j.state == JobState::Paused
+            {
+                j.state = JobState::Queued;
+            }
+        }
+        // Interrupted jobs are saved as queued so they resume next time.
+        let ids: Vec<JobId> = self.running.keys().copied().collect();
+        for id in ids {
+            if let (Some(j), Some(r)) = (self.jobs.get_mut(&id), self.running.get(&id)) {
+                j.done = r.progress.load(Ordering::Relaxed);
+                j.state = JobState::Queued;
+            }
+        }
+        self.save();
+        self.waiting.clear();
     }
 
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
@@ -1471,47 +1478,11 @@ impl Core {
             match msg {
                 Msg::Want(w) => self.waiting.push(w),
                 Msg::Finished { id, outcome } => self.finished(id, outcome),
-                Msg::Cmd(c) => {
-                    if let Some(ack) = self.command(c) {
-                        for r in self.running.values() {
-                            r.ctl.store(PAUSE, Ordering::Relaxed);
-                        }
-                        // Let the workers stop (briefly): what they report is what gets saved,
-                        // and none of them is still writing a `.part` once this returns.
-                        let interrupted: Vec<JobId> = self.running.keys().copied().collect();
-                        self.paused_all = true;
-                        let deadline = Instant::now() + Duration::from_secs(2);
-                        while !self.running.is_empty() {
-                            match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
-                                Ok(Some(Msg::Finished { id, outcome })) => {
-                                    self.finished(id, outcome)
-                                }
-                                Ok(Some(_)) => {}
-                                Ok(None) | Err(_) => break,
-                            }
-                        }
-                        for id in interrupted {
-                            if let Some(j) = self.jobs.get_mut(&id)
-                                && j.state == JobState::Paused
-                            {
-                                j.state = JobState::Queued;
-                            }
-                        }
-                        // Interrupted jobs are saved as queued so they resume next time.
-                        let ids: Vec<JobId> = self.running.keys().copied().collect();
-                        for id in ids {
-                            if let (Some(j), Some(r)) =
-                                (self.jobs.get_mut(&id), self.running.get(&id))
-                            {
-                                j.done = r.progress.load(Ordering::Relaxed);
-                                j.state = JobState::Queued;
-                            }
-                        }
-                        self.save();
-                        self.waiting.clear();
-                        let _ = ack.send(());
-                        return;
-                    }
+                Msg::Cmd(c) => self.command(c),
+                Msg::Shutdown(ack) => {
+                    self.stop(&mut rx).await;
+                    let _ = ack.send(());
+                    return;
                 }
             }
             if self.running.is_empty() {

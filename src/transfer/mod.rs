@@ -8,5 +8,5 @@ pub mod job;
 pub mod worker;
 
 pub use ascii::TransferMode;
-pub use engine::{Engine, EngineConfig, EngineEvent, Progress};
+pub use engine::{Engine, EngineCmd, EngineConfig, EngineEvent, Progress};
 pub use job::{Direction, Job, JobId, JobKind, JobSpec, JobState, OnExists};
