@@ -25,7 +25,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use skiff::config::Keymap;
 use skiff::fs::{Entry, EntryKind, Listing};
-use skiff::ftp::replies::Lang;
+use skiff::i18n::Lang;
 use skiff::state::{Action, Effect, Event, Key, KeyPress, Side, State};
 use support::{env_num, median};
 

@@ -10,9 +10,9 @@ use anyhow::{Context, bail};
 use tokio::sync::mpsc;
 
 use crate::fs::{EntryKind, FileSystem};
-use crate::ftp::session::{remote_join, remote_parent};
 use crate::ftp::url::FtpUrl;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, Secret, Tap};
+use crate::paths::{remote_join, remote_parent};
 use crate::transfer::{
     Direction, Engine, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec, JobState, OnExists,
 };

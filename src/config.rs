@@ -3,12 +3,11 @@
 //! the user's file is reported with its line and that setting keeps its default.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
 
 use ratatui::style::{Color, Modifier, Style};
 use toml::Spanned;
 
-use crate::ftp::replies::Lang;
+use crate::i18n::Lang;
 use crate::i18n::n_;
 use crate::state::pane::{Sort, SortBy};
 use crate::state::{Action, Key, KeyPress};
@@ -280,7 +279,7 @@ impl Config {
     /// Read `config.toml` from the config directory, if there is one. Mistakes come back as
     /// messages naming the file and the line.
     pub fn load() -> (Config, Vec<String>) {
-        let Some(path) = config_dir().map(|d| d.join("config.toml")) else {
+        let Some(path) = crate::paths::config_dir().map(|d| d.join("config.toml")) else {
             return (Config::builtin(), Vec::new());
         };
         match std::fs::read_to_string(&path) {
@@ -827,20 +826,6 @@ fn key_label(k: &KeyPress) -> String {
         other => s.push_str(&format!("{other:?}")),
     }
     s
-}
-
-fn project_dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "", "skiff")
-}
-
-/// Where skiff keeps its state, such as the saved transfer queue (`~/.local/share/skiff`).
-pub fn data_dir() -> Option<PathBuf> {
-    project_dirs().map(|p| p.data_dir().to_path_buf())
-}
-
-/// Where skiff's configuration lives (`~/.config/skiff` on Linux).
-pub fn config_dir() -> Option<PathBuf> {
-    project_dirs().map(|p| p.config_dir().to_path_buf())
 }
 
 #[cfg(test)]

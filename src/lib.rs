@@ -13,6 +13,7 @@ pub mod demo;
 pub mod fs;
 pub mod ftp;
 pub mod i18n;
+pub mod paths;
 pub mod state;
 pub mod text;
 pub mod transfer;

@@ -7,9 +7,9 @@ use clap::Parser;
 
 use skiff::app::{self, Launch};
 use skiff::cli;
-use skiff::ftp::replies::Lang;
 use skiff::ftp::url::FtpUrl;
 use skiff::ftp::{ConnectOptions, Secret};
+use skiff::i18n::Lang;
 use skiff::state::ConnectForm;
 use skiff::transfer::OnExists;
 

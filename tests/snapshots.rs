@@ -7,8 +7,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use skiff::config::Keymap;
 use skiff::fs::{Entry, EntryKind, Listing};
-use skiff::ftp::replies::Lang;
 use skiff::ftp::{ConnectOptions, LogEvent, LogKind, Secret};
+use skiff::i18n::Lang;
 use skiff::state::{Action, ConnectForm, Dialog, Effect, Event, Key, KeyPress, Side, State};
 
 const T0: i64 = 1_795_000_000; // 2026-11-18, a fixed moment

@@ -171,7 +171,7 @@ impl Runner {
         cfg.on_exists = self.on_exists;
         cfg.max_attempts = self.attempts;
         cfg.mode = self.mode;
-        cfg.state_file = crate::config::data_dir().map(|d| d.join(format!("queue-{key}.json")));
+        cfg.state_file = crate::paths::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();
         tokio::spawn(async move {
@@ -684,7 +684,7 @@ pub struct Launch {
     pub connect: Option<(ConnectOptions, Option<String>)>,
     /// Open the connect dialog pre-filled as a password prompt instead of connecting.
     pub prompt: Option<crate::state::ConnectForm>,
-    pub lang: crate::ftp::replies::Lang,
+    pub lang: crate::i18n::Lang,
     /// Lines for the log panel before anything else (e.g. the demo server's address).
     pub notes: Vec<String>,
     /// Transfer connections (1–16).

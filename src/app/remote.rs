@@ -461,7 +461,7 @@ async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<Str
 /// A remote file's size and time as its directory's listing says now (`None`: not there).
 async fn stat(s: &mut FtpSession, path: &str) -> Result<Option<(u64, Option<i64>)>, FtpError> {
     use crate::fs::FileSystem;
-    let parent = crate::ftp::session::remote_parent(path);
+    let parent = crate::paths::remote_parent(path);
     let name = path.rsplit('/').next().unwrap_or(path);
     let listing = match s.list(&parent).await {
         Ok(l) => l,

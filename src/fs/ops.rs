@@ -387,10 +387,10 @@ mod tests {
             })
         }
         fn parent(&self, path: &str) -> String {
-            crate::ftp::session::remote_parent(path)
+            crate::paths::remote_parent(path)
         }
         fn join(&self, dir: &str, name: &str) -> Result<String, FsError> {
-            Ok(crate::ftp::session::remote_join(dir, name))
+            Ok(crate::paths::remote_join(dir, name))
         }
         async fn mkdir(&mut self, _: &str) -> Result<(), FsError> {
             Ok(())

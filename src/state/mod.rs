@@ -15,7 +15,8 @@ pub use log::{LogLine, LogPanel, LogSize};
 pub use pane::Pane;
 pub use queue::{QueueFilter, QueueView};
 
-use crate::ftp::replies::{Lang, book};
+use crate::ftp::replies::book;
+use crate::i18n::Lang;
 use crate::i18n::t;
 use crate::tr;
 use crate::ui::layout::{Areas, RectExt};
@@ -1433,7 +1434,7 @@ impl State {
 
 fn parent_of(side: Side, path: &str) -> String {
     match side {
-        Side::Remote => crate::ftp::session::remote_parent(path),
+        Side::Remote => crate::paths::remote_parent(path),
         Side::Local => std::path::Path::new(path)
             .parent()
             .map(|p| p.to_string_lossy().into_owned())
@@ -1450,7 +1451,7 @@ fn is_root(side: Side, path: &str) -> bool {
 
 fn join_path(side: Side, dir: &str, name: &str) -> String {
     match side {
-        Side::Remote => crate::ftp::session::remote_join(dir, name),
+        Side::Remote => crate::paths::remote_join(dir, name),
         Side::Local => std::path::Path::new(dir)
             .join(name)
             .to_string_lossy()

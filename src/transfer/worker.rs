@@ -16,8 +16,8 @@ use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_
 use crate::fs::walk::{self, DirMark, ListingDigest};
 use crate::fs::{Entry, EntryKind, validate_name};
 use crate::ftp::encoding::local_path;
-use crate::ftp::session::remote_join;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, ListSink, Tap};
+use crate::paths::remote_join;
 
 /// Control flag values for a running job.
 pub const RUN: u8 = 0;
