@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use ratatui::style::{Color, Modifier, Style};
 use toml::Spanned;
 
+use crate::fs::sort::{Sort, SortBy};
 use crate::i18n::Lang;
 use crate::i18n::n_;
-use crate::state::pane::{Sort, SortBy};
 use crate::state::{Action, Key, KeyPress};
 use crate::transfer::OnExists;
 

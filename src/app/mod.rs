@@ -300,7 +300,7 @@ impl Runner {
                     let result = std::fs::OpenOptions::new()
                         .write(true)
                         .create_new(true)
-                        .open(crate::ftp::encoding::local_path(&path))
+                        .open(crate::names::local_path(&path))
                         .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
                         .map(|()| text.lines().count())
                         .map_err(|e| e.to_string());
@@ -484,7 +484,7 @@ impl Runner {
             } => {
                 let events = self.events.clone();
                 tokio::spawn(async move {
-                    let p = crate::ftp::encoding::local_path(&path);
+                    let p = crate::names::local_path(&path);
                     let read = tokio::task::spawn_blocking(move || read_head(&p)).await;
                     let result = match read {
                         Ok(Ok(r)) => Ok(r),
@@ -630,7 +630,7 @@ fn read_head(p: &std::path::Path) -> io::Result<(Vec<u8>, bool)> {
 
 /// Remove an edited copy of a remote file, and its private directory when that is one of ours.
 fn remove_edit_copy(file: &str) {
-    let p = crate::ftp::encoding::local_path(file);
+    let p = crate::names::local_path(file);
     let _ = std::fs::remove_file(&p);
     if let Some(dir) = p.parent()
         && dir
@@ -654,7 +654,7 @@ fn editor_command() -> String {
 /// file changed: its length, time or contents.
 fn run_editor(file: &str) -> Result<bool, String> {
     use std::hash::{Hash, Hasher};
-    let p = crate::ftp::encoding::local_path(file);
+    let p = crate::names::local_path(file);
     let fingerprint = |p: &std::path::Path| -> Option<(u64, Option<std::time::SystemTime>, u64)> {
         let m = std::fs::metadata(p).ok()?;
         let mut h = std::collections::hash_map::DefaultHasher::new();

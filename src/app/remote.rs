@@ -438,7 +438,7 @@ async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<Str
         .tempdir()
         .map_err(|e| err(&e))?
         .keep();
-    let local = dir.join(crate::ftp::encoding::local_path(name));
+    let local = dir.join(crate::names::local_path(name));
     let result = match std::fs::File::create_new(&local) {
         Ok(mut file) => retr_into(s, path, &mut |b| {
             std::io::Write::write_all(&mut file, b)
@@ -450,7 +450,7 @@ async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<Str
         Err(e) => Err(err(&format!("creating {}: {e}", local.display()))),
     };
     match result {
-        Ok(_) => Ok(crate::ftp::encoding::from_os(local.as_os_str())),
+        Ok(_) => Ok(crate::names::from_os(local.as_os_str())),
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
             Err(e)

@@ -3,6 +3,7 @@
 
 pub mod local;
 pub mod ops;
+pub mod sort;
 pub mod walk;
 
 use std::future::Future;

@@ -400,7 +400,7 @@ impl State {
                     self.set_status(tr!("{name} is not a usable name", name = leaf), true);
                     return vec![];
                 }
-                let size = std::fs::metadata(crate::ftp::encoding::local_path(&src))
+                let size = std::fs::metadata(crate::names::local_path(&src))
                     .map(|m| m.len())
                     .ok();
                 let dst = remote(&leaf);

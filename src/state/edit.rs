@@ -161,10 +161,10 @@ impl State {
                         size = edit.size,
                         time = edit
                             .mtime
-                            .map(crate::ui::text::local_time)
+                            .map(crate::format::local_time)
                             .unwrap_or_default(),
                         now_size = size,
-                        now_time = mtime.map(crate::ui::text::local_time).unwrap_or_default()
+                        now_time = mtime.map(crate::format::local_time).unwrap_or_default()
                     )
                 ));
                 lines.push(format!("  {}", t("Uploading replaces what changed there.")));
@@ -189,7 +189,7 @@ impl State {
 
     /// Queue the upload of an edited copy; the copy is removed once it is done.
     pub(super) fn upload_edit(&mut self, edit: RemoteEdit) -> Vec<Effect> {
-        let size = std::fs::metadata(crate::ftp::encoding::local_path(&edit.local))
+        let size = std::fs::metadata(crate::names::local_path(&edit.local))
             .map(|m| m.len())
             .ok();
         self.edit_uploads.insert(edit.local.clone());

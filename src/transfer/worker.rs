@@ -15,8 +15,8 @@ use super::claims::{self, SharedClaims, Side};
 use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
 use crate::fs::walk::{self, DirMark, ListingDigest};
 use crate::fs::{Entry, EntryKind, validate_name};
-use crate::ftp::encoding::local_path;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, ListSink, Tap};
+use crate::names::local_path;
 use crate::paths::remote_join;
 
 /// Control flag values for a running job.
@@ -775,7 +775,7 @@ impl Worker {
         .map_err(local(format!("reading {}", spec.src)))?;
         let above = a.job.above.as_deref().unwrap_or(&[]);
         let expect = above.last().map(|p| {
-            crate::ftp::encoding::from_os(
+            crate::names::from_os(
                 local_path(&p.path)
                     .join(local_path(a.job.name()))
                     .as_os_str(),

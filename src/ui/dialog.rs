@@ -10,8 +10,9 @@ use crate::tr;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use super::text::{fit, human_size, local_time};
+use super::text::fit;
 use crate::config::{ACTION_HELP, Keymap};
+use crate::format::{human_size, local_time};
 use crate::state::Dialog;
 use crate::state::dialog::{
     CONFLICT_CHOICES, CertForm, ChmodForm, ConfirmForm, ConflictForm, ConnectForm, FIELDS,
