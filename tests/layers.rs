@@ -31,7 +31,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("src/config.rs", "state"),
     ("src/fs/mod.rs", "ftp"),
     ("src/fs/ops.rs", "ftp"),
-    ("src/state/mod.rs", "ui"),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

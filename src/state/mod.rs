@@ -19,7 +19,7 @@ use crate::ftp::replies::book;
 use crate::i18n::Lang;
 use crate::i18n::t;
 use crate::tr;
-use crate::ui::layout::{Areas, RectExt};
+use layout::{Areas, RectExt};
 
 /// How the remote side is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,7 +234,7 @@ impl State {
     }
 
     pub fn areas(&self) -> Areas {
-        crate::ui::layout::areas(self.width, self.height, self.log.size, self.queue.visible)
+        layout::areas(self.width, self.height, self.log.size, self.queue.visible)
     }
 
     fn page_rows(&self) -> usize {
@@ -385,7 +385,7 @@ impl State {
             self.keep_cursors_visible();
             return vec![];
         }
-        if self.width < crate::ui::MIN_WIDTH || self.height < crate::ui::MIN_HEIGHT {
+        if self.width < layout::MIN_WIDTH || self.height < layout::MIN_HEIGHT {
             // Only a message is drawn: keys and clicks must not act on what cannot be seen.
             // q (or Ctrl-C) quits, as the message says (the queue is saved as on any quit).
             let quit = match &action {
@@ -943,9 +943,7 @@ impl State {
                 Key::End => self.help_top = usize::MAX,
                 _ => {}
             }
-            self.help_top = self
-                .help_top
-                .min(crate::ui::dialog::help_max_top(self.height));
+            self.help_top = self.help_top.min(layout::help_max_top(self.height));
             return vec![];
         }
         let Some(dialog) = self.dialog.take() else {
@@ -1011,7 +1009,7 @@ impl State {
             Dialog::Console(form) => self.console_key(form, key),
             // Arrows and pages scroll the notes; any other key closes them.
             Dialog::Notes(mut v) => {
-                let max = crate::ui::dialog::notes_max_scroll(
+                let max = layout::notes_max_scroll(
                     &v,
                     ratatui::layout::Rect::new(0, 0, self.width, self.height),
                 );
@@ -1478,6 +1476,7 @@ pub mod console;
 pub mod edit;
 pub mod facts;
 mod find;
+pub mod layout;
 pub mod logview;
 mod ops;
 pub mod view;

@@ -3,7 +3,6 @@
 
 pub mod bookmarks;
 pub mod dialog;
-pub mod layout;
 pub mod log;
 pub mod pane;
 pub mod queue;
@@ -17,6 +16,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::config::Keymap;
 use crate::i18n::{n_, t};
+use crate::state::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use crate::state::{Conn, Side, State};
 use crate::tr;
 
@@ -103,10 +103,6 @@ fn draw_console(form: &crate::state::console::ConsoleForm, line: Rect, below: Re
         );
     }
 }
-
-/// The smallest terminal the layout is made for.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
 
 fn draw_too_small(full: Rect, f: &mut Frame) {
     let msg = [
