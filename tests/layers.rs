@@ -29,8 +29,6 @@ const LEAVES: &[&str] = &["text", "demo"];
 /// Backward imports not yet removed: (file, module it imports). Empty when the order holds.
 const KNOWN: &[(&str, &str)] = &[
     ("src/config.rs", "state"),
-    ("src/fs/mod.rs", "ftp"),
-    ("src/fs/ops.rs", "ftp"),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

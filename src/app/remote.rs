@@ -465,8 +465,9 @@ async fn stat(s: &mut FtpSession, path: &str) -> Result<Option<(u64, Option<i64>
     let name = path.rsplit('/').next().unwrap_or(path);
     let listing = match s.list(&parent).await {
         Ok(l) => l,
-        Err(crate::fs::FsError::Ftp(e)) => return Err(e),
-        Err(e) => return Err(FtpError::Protocol(e.to_string())),
+        Err(e) => {
+            return Err(FtpError::from_fs(e).unwrap_or_else(|e| FtpError::Protocol(e.to_string())));
+        }
     };
     Ok(listing
         .entries

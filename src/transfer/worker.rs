@@ -797,9 +797,9 @@ impl Worker {
                 if code.is_some_and(|c| c >= 500) && session.cwd_to(&spec.dst).await.is_ok() {
                     // It exists; fine.
                 } else {
-                    return Err(match e {
-                        crate::fs::FsError::Ftp(f) => TransferError::Ftp(f),
-                        other => TransferError::Refused(other.to_string()),
+                    return Err(match FtpError::from_fs(e) {
+                        Ok(f) => TransferError::Ftp(f),
+                        Err(other) => TransferError::Refused(other.to_string()),
                     });
                 }
             }
