@@ -26,11 +26,6 @@ const LAYERS: &[&[&str]] = &[
 /// Modules that import nothing from skiff at all.
 const LEAVES: &[&str] = &["text", "demo"];
 
-/// Backward imports not yet removed: (file, module it imports). Empty when the order holds.
-const KNOWN: &[(&str, &str)] = &[
-    ("src/config.rs", "state"),
-];
-
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
 }
@@ -173,17 +168,12 @@ fn every_module_has_a_layer() {
 #[test]
 fn no_import_goes_up_a_layer() {
     let mut wrong = Vec::new();
-    let mut known_seen = BTreeSet::new();
     for (file, line, from, to) in edges() {
         let (Some(lf), Some(lt)) = (layer_of(&from), layer_of(&to)) else {
             continue;
         };
         let leaf = LEAVES.contains(&from.as_str());
         if lt > lf || leaf {
-            if KNOWN.contains(&(file.as_str(), to.as_str())) {
-                known_seen.insert((file.clone(), to.clone()));
-                continue;
-            }
             wrong.push(if leaf {
                 format!("{file}:{line}: `{from}` imports nothing from skiff, but uses `{to}`")
             } else {
@@ -198,25 +188,12 @@ fn no_import_goes_up_a_layer() {
         "imports against the layer order (ARCHITECTURE.md):\n{}",
         wrong.join("\n")
     );
-    let stale: Vec<String> = KNOWN
-        .iter()
-        .filter(|(file, to)| !known_seen.contains(&(file.to_string(), to.to_string())))
-        .map(|(file, to)| format!("{file} no longer uses `{to}`"))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "take these off KNOWN in tests/layers.rs:\n{}",
-        stale.join("\n")
-    );
 }
 
 #[test]
 fn no_cycle_between_top_level_modules() {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (file, _, from, to) in edges() {
-        if KNOWN.contains(&(file.as_str(), to.as_str())) {
-            continue;
-        }
+    for (_, _, from, to) in edges() {
         graph.entry(from).or_default().insert(to);
     }
     // Depth-first search; a node met again while on the stack closes a cycle.

@@ -17,10 +17,10 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::bookmarks::Store;
-use crate::config::Keymap;
 use crate::fs::FileSystem;
 use crate::fs::local::LocalFs;
 use crate::ftp::{ConnectOptions, LogEvent};
+use crate::state::keymap::Keymap;
 use crate::state::{Action, Effect, EngineCmd, ErrorInfo, Event, Key, KeyPress, Nav, Side, State};
 use crate::transfer::{Engine, EngineConfig, OnExists};
 
@@ -62,7 +62,7 @@ pub fn action_for(state: &mut State, keymap: &Keymap, ev: &TermEvent) -> Option<
                 Some(Action::Input(kp))
             } else {
                 match keymap.resolve(&mut state.chord, kp) {
-                    crate::config::Chord::Actions(a) => state.pick(a).cloned(),
+                    crate::state::keymap::Chord::Actions(a) => state.pick(a).cloned(),
                     _ => None,
                 }
             }
@@ -691,16 +691,15 @@ pub struct Launch {
     pub parallel: usize,
     /// The default answer when a destination exists.
     pub on_exists: OnExists,
-    /// The configuration (built-in defaults overlaid by the user's file).
-    pub config: crate::config::Config,
+    /// The configuration (built-in defaults overlaid by the user's file) and its keymap.
+    pub settings: crate::state::keymap::Settings,
     /// Mistakes found in the user's configuration file (shown at start).
     pub config_errors: Vec<String>,
 }
 
 /// Run the TUI until the user quits.
 pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
-    let config = launch.config;
-    let keymap = config.keymap.clone();
+    let crate::state::keymap::Settings { config, keymap } = launch.settings;
     crate::config::set_look(config.look.clone());
     // Updates and frames happen on this thread: its language is the interface's.
     crate::i18n::set_lang(launch.lang);

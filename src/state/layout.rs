@@ -4,9 +4,9 @@
 
 use ratatui::layout::Rect;
 
+use super::keymap::ACTION_HELP;
 use super::logview::NotesView;
 use super::{LogSize, Side};
-use crate::config::ACTION_HELP;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {

@@ -1476,6 +1476,7 @@ pub mod console;
 pub mod edit;
 pub mod facts;
 mod find;
+pub mod keymap;
 pub mod layout;
 pub mod logview;
 mod ops;

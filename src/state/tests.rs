@@ -1238,7 +1238,7 @@ fn chmod_starts_from_the_listing_and_takes_octal_or_boxes() {
 
 #[test]
 fn one_key_serves_the_pane_and_the_queue() {
-    let k = crate::config::Keymap::defaults();
+    let k = crate::state::keymap::Keymap::defaults();
     let mut s = connected();
     let del = k.get_all(&KeyPress::plain(Key::Delete));
     let r = k.get_all(&KeyPress::plain(Key::Char('R')));

@@ -11,13 +11,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::text::fit;
-use crate::config::{ACTION_HELP, Keymap};
 use crate::format::{human_size, local_time};
 use crate::state::Dialog;
 use crate::state::dialog::{
     CONFLICT_CHOICES, CertForm, ChmodForm, ConfirmForm, ConflictForm, ConnectForm, FIELDS,
     InfoView, PromptForm, TextInput,
 };
+use crate::state::keymap::{ACTION_HELP, Keymap};
 use crate::state::layout::{notes_max_scroll, notes_size};
 
 pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
