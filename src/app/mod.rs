@@ -51,22 +51,38 @@ pub fn key_from_crossterm(k: &KeyEvent) -> Option<KeyPress> {
     Some(KeyPress { key, ctrl, alt })
 }
 
-/// Turn a terminal event into an action, using the keymap unless a dialog wants the keys.
-/// The start of a chord waits in `state.chord` for its next key.
-pub fn action_for(state: &mut State, keymap: &Keymap, ev: &TermEvent) -> Option<Action> {
+/// Turn a terminal event into actions, using the keymap unless a dialog wants the keys. A key
+/// that starts, continues or abandons a chord gives an [`Action::Chord`] with the keys pending
+/// from now on (before the action it completes, if any): the chord is state, changed by
+/// `update` only.
+pub fn actions_for(state: &State, keymap: &Keymap, ev: &TermEvent) -> Vec<Action> {
+    let chord_to = |keys: Vec<KeyPress>| (keys != state.chord).then_some(Action::Chord(keys));
     match ev {
         TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
-            let kp = key_from_crossterm(k)?;
+            let Some(kp) = key_from_crossterm(k) else {
+                return Vec::new();
+            };
             if state.wants_input() {
-                state.chord.clear();
-                Some(Action::Input(kp))
+                chord_to(Vec::new())
+                    .into_iter()
+                    .chain([Action::Input(kp)])
+                    .collect()
             } else {
-                match keymap.resolve(&mut state.chord, kp) {
+                let mut pending = state.chord.clone();
+                let found = match keymap.resolve(&mut pending, kp) {
                     crate::state::keymap::Chord::Actions(a) => state.pick(a).cloned(),
                     _ => None,
-                }
+                };
+                chord_to(pending).into_iter().chain(found).collect()
             }
         }
+        other => action_for(other).into_iter().collect(),
+    }
+}
+
+/// A terminal event other than a key as an action.
+fn action_for(ev: &TermEvent) -> Option<Action> {
+    match ev {
         TermEvent::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
                 col: m.column,
@@ -762,12 +778,9 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
         tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(ev)) => {
-                    let chord = !state.chord.is_empty();
-                    if let Some(a) = action_for(&mut state, &keymap, &ev) {
+                    for a in actions_for(&state, &keymap, &ev) {
                         let fx = state.update(a);
                         run(&mut runner, fx, &mut edits);
-                        dirty = true;
-                    } else if chord || !state.chord.is_empty() {
                         dirty = true;
                     }
                 }
@@ -875,6 +888,39 @@ pub fn is_terminal() -> bool {
 #[cfg(test)]
 mod tests {
     use base64::Engine as _;
+
+    /// A key of a chord is an action that sets the keys pending: `actions_for` reads the
+    /// state, `update` changes it.
+    #[test]
+    fn a_chord_is_state_that_only_update_changes() {
+        use super::{Action, KeyPress, State, TermEvent};
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let (settings, errors) =
+            crate::state::keymap::Settings::with_user("[keys]\nmkdir = [\"F7\", \"ctrl-x d\"]\n");
+        assert_eq!(errors, vec![]);
+        let keymap = &settings.keymap;
+        let mut state = State::new("/", crate::i18n::Lang::En);
+        let key = |code, m| TermEvent::Key(KeyEvent::new(code, m));
+        let ctrl_x = key(KeyCode::Char('x'), KeyModifiers::CONTROL);
+        let a = super::actions_for(&state, keymap, &ctrl_x);
+        assert_eq!(a, vec![Action::Chord(vec![KeyPress::ctrl('x')])]);
+        assert!(state.chord.is_empty());
+        for a in a {
+            state.update(a);
+        }
+        assert_eq!(state.chord, vec![KeyPress::ctrl('x')]);
+        let a = super::actions_for(&state, keymap, &key(KeyCode::Char('d'), KeyModifiers::NONE));
+        assert_eq!(a, vec![Action::Chord(Vec::new()), Action::Mkdir]);
+        // A key bound to nothing, with no chord pending: nothing at all.
+        assert_eq!(
+            super::actions_for(
+                &State::new("/", crate::i18n::Lang::En),
+                keymap,
+                &key(KeyCode::F(11), KeyModifiers::NONE)
+            ),
+            vec![]
+        );
+    }
 
     /// A local name with a line break (a pasted newline runs a shell command), an escape
     /// sequence and a bidi override: copied with `?` in their place, and the sequence itself

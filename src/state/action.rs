@@ -175,6 +175,10 @@ pub enum Action {
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
+    /// The keys of a chord typed so far (the start of a chord waits for its next key; empty:
+    /// none pending). Not in the keymap: the keymap's answer to a key.
+    #[serde(skip)]
+    Chord(Vec<KeyPress>),
     /// A left click at a screen cell.
     #[serde(skip)]
     Click {

@@ -379,6 +379,10 @@ impl State {
 
     /// Fold a user action in.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if let Action::Chord(keys) = action {
+            self.chord = keys;
+            return vec![];
+        }
         if let Action::Resize { width, height } = action {
             self.width = width;
             self.height = height;
@@ -593,7 +597,9 @@ impl State {
             }
             Action::Click { col, row } => self.click(col, row),
             Action::Scroll { col, row, delta } => self.wheel(col, row, delta),
-            Action::Input(_) | Action::Resize { .. } | Action::Paste(_) => vec![],
+            Action::Input(_) | Action::Chord(_) | Action::Resize { .. } | Action::Paste(_) => {
+                vec![]
+            }
         };
         self.keep_cursors_visible();
         fx
