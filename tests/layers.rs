@@ -190,6 +190,33 @@ fn no_import_goes_up_a_layer() {
     );
 }
 
+/// `update` and `apply` do no I/O: the state's code (its tests aside) names no file system,
+/// network, process, environment or async runtime.
+#[test]
+fn the_state_does_no_io() {
+    let mut wrong = Vec::new();
+    for f in sources() {
+        let (module, shown) = module_of(&f);
+        if module != "state" || shown.ends_with("/tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = code(&text);
+        let code = code.split("#[cfg(test)]").next().unwrap_or_default();
+        for what in ["std::fs", "std::net", "std::process", "std::env", "tokio::"] {
+            for (i, _) in code.match_indices(what) {
+                let line = code[..i].matches('\n').count() + 1;
+                wrong.push(format!("{shown}:{line}: {what}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "I/O in the reducer (make it an Effect the app runs):\n{}",
+        wrong.join("\n")
+    );
+}
+
 #[test]
 fn no_cycle_between_top_level_modules() {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

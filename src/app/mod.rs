@@ -576,6 +576,12 @@ impl Runner {
                 }
             },
             Effect::RemoveTemp(file) => remove_edit_copy(&file),
+            Effect::StatLocal { path, req } => {
+                let size = std::fs::metadata(crate::names::local_path(&path))
+                    .map(|m| m.len())
+                    .ok();
+                let _ = self.events.send(Event::LocalStat { req, size });
+            }
             // The event loop runs the editor itself (it owns the terminal); one that reaches
             // here has no terminal to run in.
             Effect::Edit { file, remote } => {

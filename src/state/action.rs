@@ -372,6 +372,11 @@ pub enum Effect {
     },
     /// Remove an edited copy and its private directory.
     RemoveTemp(String),
+    /// The size of a local file about to be uploaded (answered with [`Event::LocalStat`]).
+    StatLocal {
+        path: String,
+        req: u64,
+    },
     /// Put text on the system clipboard (OSC 52, which terminals pass to the clipboard).
     Clipboard(String),
     /// "Trust always": pin this certificate for the server (in `known_hosts`).
@@ -508,6 +513,11 @@ pub enum Event {
     ListingLine {
         req: u64,
         result: Result<Option<String>, ErrorInfo>,
+    },
+    /// A local file's size (`None`: it cannot be read).
+    LocalStat {
+        req: u64,
+        size: Option<u64>,
     },
     /// A remote file's size and time now (`None`: not there).
     RemoteStat {

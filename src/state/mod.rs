@@ -103,6 +103,12 @@ pub struct State {
     editing: Option<(u64, edit::RemoteEdit)>,
     /// Local copies of edited remote files being uploaded (removed once done).
     edit_uploads: std::collections::HashSet<String>,
+    /// Uploads waiting for their source's size ([`Effect::StatLocal`]), by request, with the
+    /// policy they are queued with (`None`: the queue's).
+    uploads_to_size: std::collections::HashMap<
+        u64,
+        (crate::transfer::JobSpec, Option<crate::transfer::OnExists>),
+    >,
     next_req: u64,
 }
 
@@ -149,6 +155,7 @@ impl State {
             confirm: Default::default(),
             editing: None,
             edit_uploads: Default::default(),
+            uploads_to_size: Default::default(),
             next_req: 0,
         }
     }
@@ -1353,6 +1360,7 @@ impl State {
                 changed,
             } => self.edited(file, remote, changed),
             Event::RemoteStat { req, result } => self.remote_stat(req, result),
+            Event::LocalStat { req, size } => self.local_stat(req, size),
             Event::ListingLine { req, result } => {
                 self.listing_line(req, result);
                 vec![]
