@@ -23,9 +23,9 @@ use std::time::Instant;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use skiff::config::Keymap;
 use skiff::fs::{Entry, EntryKind, Listing};
-use skiff::ftp::replies::Lang;
+use skiff::i18n::Lang;
+use skiff::state::keymap::Keymap;
 use skiff::state::{Action, Effect, Event, Key, KeyPress, Side, State};
 use support::{env_num, median};
 

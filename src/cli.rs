@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use tokio::sync::mpsc;
 
+use crate::format::human_size;
 use crate::fs::{EntryKind, FileSystem};
-use crate::ftp::session::{remote_join, remote_parent};
 use crate::ftp::url::FtpUrl;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, Secret, Tap};
+use crate::paths::{remote_join, remote_parent};
 use crate::transfer::{
     Direction, Engine, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec, JobState, OnExists,
 };
-use crate::ui::text::human_size;
 
 /// Print one line (or a few) on stderr through [`crate::text::printable_lines`]: names, paths,
 /// replies and certificate fields in it come from servers and disks, and no control, bidi or
@@ -145,7 +145,7 @@ pub async fn ls(url: &FtpUrl, opts: ConnectOptions, verbose: bool) -> anyhow::Re
         .list(&path)
         .await
         .with_context(|| format!("listing {path:?}"))?;
-    crate::state::pane::sort_entries(&mut listing.entries);
+    crate::fs::sort_entries(&mut listing.entries);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for e in &listing.entries {
         let kind = match e.kind {
@@ -154,7 +154,7 @@ pub async fn ls(url: &FtpUrl, opts: ConnectOptions, verbose: bool) -> anyhow::Re
             EntryKind::Other => '?',
             EntryKind::File => '-',
         };
-        let time = e.mtime.map(crate::ui::text::local_time).unwrap_or_default();
+        let time = e.mtime.map(crate::format::local_time).unwrap_or_default();
         // The server's names: no control or bidi character reaches the terminal.
         let name = crate::text::printable(&e.name);
         let target = e

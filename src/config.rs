@@ -2,16 +2,13 @@
 //! user's `config.toml` in the config directory overlays it setting by setting. A mistake in
 //! the user's file is reported with its line and that setting keeps its default.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
 
 use ratatui::style::{Color, Modifier, Style};
 use toml::Spanned;
 
-use crate::ftp::replies::Lang;
-use crate::i18n::n_;
-use crate::state::pane::{Sort, SortBy};
-use crate::state::{Action, Key, KeyPress};
+use crate::fs::sort::{Sort, SortBy};
+use crate::i18n::Lang;
 use crate::transfer::OnExists;
 
 /// The documented defaults, as shipped.
@@ -182,7 +179,8 @@ pub struct TransferDefaults {
 /// Everything `config.toml` sets.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub keymap: Keymap,
+    /// The `[keys]` tables as written; `state::keymap` makes the keymap from them.
+    pub keys: KeysTable,
     pub look: Look,
     /// `None`: from the environment.
     pub lang: Option<Lang>,
@@ -221,13 +219,27 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// The keys of one action while a configuration is read: each binding with its line.
-type Bindings = Vec<(Action, Vec<(String, usize)>)>;
+/// One setting of a `[keys]` table as written: the action's name, its value and its line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyEntry {
+    pub name: String,
+    pub value: toml::Value,
+    pub line: usize,
+}
+
+/// The `[keys]` tables read, the built-in one and the user's, each in file order. They name
+/// actions, which live above this layer: the keymap is built from them next to the actions
+/// (`state::keymap`), and that is where their mistakes are found and reported.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeysTable {
+    pub builtin: Vec<KeyEntry>,
+    pub user: Vec<KeyEntry>,
+}
 
 impl Config {
     fn skeleton() -> Config {
         Config {
-            keymap: Keymap::empty(),
+            keys: KeysTable::default(),
             look: Look {
                 theme: Theme::default(),
                 columns: vec![Column::Size, Column::Time, Column::Perms],
@@ -258,55 +270,19 @@ impl Config {
 
     fn parse_over(user: Option<&str>) -> (Config, Vec<ConfigError>) {
         let mut c = Config::skeleton();
-        let mut bindings: Bindings = Vec::new();
+        let mut keys = KeysTable::default();
         let mut ignored = Vec::new();
-        c.apply(DEFAULT_CONFIG, &mut bindings, &mut ignored);
-        let mut user_actions = Vec::new();
+        c.apply(DEFAULT_CONFIG, &mut keys.builtin, &mut ignored);
         let mut errors = Vec::new();
         if let Some(text) = user {
-            let before: Vec<(Action, Vec<(String, usize)>)> = bindings.clone();
-            c.apply(text, &mut bindings, &mut errors);
-            user_actions = bindings
-                .iter()
-                .filter(|b| !before.contains(b))
-                .map(|(a, _)| a.clone())
-                .collect();
+            c.apply(text, &mut keys.user, &mut errors);
         }
-        c.keymap = Keymap::build(&bindings, &user_actions, &mut errors);
+        c.keys = keys;
         errors.sort_by_key(|e| e.line);
         (c, errors)
     }
 
-    /// Read `config.toml` from the config directory, if there is one. Mistakes come back as
-    /// messages naming the file and the line.
-    pub fn load() -> (Config, Vec<String>) {
-        let Some(path) = config_dir().map(|d| d.join("config.toml")) else {
-            return (Config::builtin(), Vec::new());
-        };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let (c, errors) = Config::with_user(&text);
-                let shown = errors
-                    .iter()
-                    .map(|e| {
-                        if e.message.contains("the whole file is ignored") {
-                            format!("{}: {e}", path.display())
-                        } else {
-                            format!("{}: {e}; using the default", path.display())
-                        }
-                    })
-                    .collect();
-                (c, shown)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Config::builtin(), Vec::new()),
-            Err(e) => (
-                Config::builtin(),
-                vec![format!("{}: {e}; using the defaults", path.display())],
-            ),
-        }
-    }
-
-    fn apply(&mut self, text: &str, bindings: &mut Bindings, errors: &mut Vec<ConfigError>) {
+    fn apply(&mut self, text: &str, keys: &mut Vec<KeyEntry>, errors: &mut Vec<ConfigError>) {
         let doc: Doc = match toml::from_str(text) {
             Ok(d) => d,
             Err(e) => {
@@ -333,7 +309,14 @@ impl Config {
                     "confirm" => self.set_confirm(&name, value),
                     "transfer" => self.set_transfer(&name, value),
                     "theme" => self.set_theme(&name, value),
-                    "keys" => set_keys(bindings, &name, value, line),
+                    "keys" => {
+                        keys.push(KeyEntry {
+                            name: name.clone(),
+                            value,
+                            line,
+                        });
+                        Ok(())
+                    }
                     other => {
                         errors.push(ConfigError {
                             line: sline,
@@ -467,36 +450,41 @@ impl Config {
     }
 }
 
-fn set_keys(
-    bindings: &mut Bindings,
-    name: &str,
-    v: toml::Value,
-    line: usize,
-) -> Result<(), String> {
-    let action: Action = toml::Value::String(name.to_string())
-        .try_into()
-        .map_err(|_| "no such action (the list is in skiff --print-default-config)".to_string())?;
-    if !ACTION_HELP.iter().any(|(a, _)| *a == action) {
-        return Err("no such action".into());
+/// Read `config.toml` from the config directory, if there is one, with `parse` (given the
+/// user's text, or `None` for the built-in configuration alone). Mistakes come back as messages
+/// naming the file and the line.
+pub fn load<T>(parse: impl Fn(Option<&str>) -> (T, Vec<ConfigError>)) -> (T, Vec<String>) {
+    let Some(path) = crate::paths::config_dir().map(|d| d.join("config.toml")) else {
+        return (parse(None).0, Vec::new());
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let (c, errors) = parse(Some(&text));
+            let shown = errors
+                .iter()
+                .map(|e| {
+                    if e.message.contains("the whole file is ignored") {
+                        format!("{}: {e}", path.display())
+                    } else {
+                        format!("{}: {e}; using the default", path.display())
+                    }
+                })
+                .collect();
+            (c, shown)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (parse(None).0, Vec::new()),
+        Err(e) => (
+            parse(None).0,
+            vec![format!("{}: {e}; using the defaults", path.display())],
+        ),
     }
-    let mut keys = Vec::new();
-    for k in array_of(&v)? {
-        let k = str_of(k)?;
-        parse_chord(k)?;
-        keys.push((k.to_string(), line));
-    }
-    match bindings.iter_mut().find(|(a, _)| *a == action) {
-        Some(slot) => slot.1 = keys,
-        None => bindings.push((action, keys)),
-    }
-    Ok(())
 }
 
 fn unknown(name: &str, known: &[&str]) -> String {
     format!("unknown setting {name:?} (known: {})", known.join(", "))
 }
 
-fn str_of(v: &toml::Value) -> Result<&str, String> {
+pub(crate) fn str_of(v: &toml::Value) -> Result<&str, String> {
     v.as_str()
         .ok_or_else(|| format!("expected a string, found {}", v.type_str()))
 }
@@ -506,7 +494,7 @@ fn bool_of(v: &toml::Value) -> Result<bool, String> {
         .ok_or_else(|| format!("expected true or false, found {}", v.type_str()))
 }
 
-fn array_of(v: &toml::Value) -> Result<&Vec<toml::Value>, String> {
+pub(crate) fn array_of(v: &toml::Value) -> Result<&Vec<toml::Value>, String> {
     v.as_array().ok_or_else(|| {
         format!(
             "expected a list such as [\"a\", \"b\"], found {}",
@@ -523,326 +511,6 @@ fn int_in(v: &toml::Value, lo: i64, hi: i64) -> Result<i64, String> {
     }
 }
 
-/// Keys to actions, plus the reverse for the help screen. A binding is one key or a chord
-/// (keys pressed one after the other). A key may name several actions: the first that applies
-/// where the keyboard is (a pane or the queue) is taken, so `Delete` deletes files in a pane
-/// and cancels a job in the queue.
-#[derive(Debug, Clone)]
-pub struct Keymap {
-    map: HashMap<Vec<KeyPress>, Vec<Action>>,
-    /// Every proper prefix of a chord.
-    prefixes: HashSet<Vec<KeyPress>>,
-    /// Each action with its keys as written, in the help overlay's order.
-    pub listing: Vec<(Action, Vec<String>)>,
-}
-
-/// What a key press means, given the keys pressed before it.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Chord<'a> {
-    /// These actions (the first that fits where the keyboard is wins).
-    Actions(&'a [Action]),
-    /// The start of a chord: wait for the next key.
-    Pending,
-    /// Nothing is bound to it.
-    Unbound,
-}
-
-/// Parse a binding: one key, or keys separated by spaces (`"ctrl-x d"`).
-pub fn parse_chord(s: &str) -> Result<Vec<KeyPress>, String> {
-    let keys = if s == " " {
-        vec![parse_key("space")?]
-    } else {
-        s.split_whitespace()
-            .map(parse_key)
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    if keys.is_empty() {
-        return Err("an empty key".into());
-    }
-    if keys.len() > 4 {
-        return Err(format!("{s:?}: a chord has at most 4 keys"));
-    }
-    Ok(keys)
-}
-
-/// Parse one key name such as `ctrl-r`, `F5`, `PageDown`, `?`.
-pub fn parse_key(s: &str) -> Result<KeyPress, String> {
-    let mut ctrl = false;
-    let mut alt = false;
-    let mut rest = s;
-    loop {
-        let lower = rest.to_ascii_lowercase();
-        if lower.starts_with("ctrl-") && rest.len() > 5 {
-            ctrl = true;
-            rest = &rest[5..];
-        } else if lower.starts_with("alt-") && rest.len() > 4 {
-            alt = true;
-            rest = &rest[4..];
-        } else {
-            break;
-        }
-    }
-    let mut chars = rest.chars();
-    let key = match (chars.next(), chars.next()) {
-        (Some(c), None) => Key::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
-        _ => match rest.to_ascii_lowercase().as_str() {
-            "up" => Key::Up,
-            "down" => Key::Down,
-            "left" => Key::Left,
-            "right" => Key::Right,
-            "pageup" | "pgup" => Key::PageUp,
-            "pagedown" | "pgdn" => Key::PageDown,
-            "home" => Key::Home,
-            "end" => Key::End,
-            "enter" => Key::Enter,
-            "esc" => Key::Esc,
-            "tab" => Key::Tab,
-            "backtab" => Key::BackTab,
-            "backspace" => Key::Backspace,
-            "delete" | "del" => Key::Delete,
-            "space" => Key::Char(' '),
-            "insert" | "ins" => Key::Insert,
-            f if f.starts_with('f') => match f[1..].parse::<u8>() {
-                Ok(n @ 1..=12) => Key::F(n),
-                _ => return Err(format!("unknown key {s:?}")),
-            },
-            _ => return Err(format!("unknown key {s:?}")),
-        },
-    };
-    Ok(KeyPress { key, ctrl, alt })
-}
-
-fn action_order(a: &Action) -> usize {
-    ACTION_HELP
-        .iter()
-        .position(|(x, _)| x == a)
-        .unwrap_or(usize::MAX)
-}
-
-/// What each action does, for the help overlay (in the order shown).
-pub const ACTION_HELP: &[(Action, &str)] = &[
-    (Action::Up, n_("Move up")),
-    (Action::Down, n_("Move down")),
-    (Action::PageUp, n_("Page up")),
-    (Action::PageDown, n_("Page down")),
-    (Action::Home, n_("First entry")),
-    (Action::End, n_("Last entry")),
-    (Action::Open, n_("Open directory")),
-    (Action::Parent, n_("Parent directory")),
-    (Action::Refresh, n_("Re-read directory")),
-    (Action::SwitchPane, n_("Switch pane")),
-    (Action::Connect, n_("Connect to a server")),
-    (Action::Bookmarks, n_("Bookmarks")),
-    (Action::Mark, n_("Mark / queue: pause job")),
-    (Action::Mkdir, n_("Make directory")),
-    (Action::NewFile, n_("New empty file")),
-    (Action::Rename, n_("Rename")),
-    (Action::Delete, n_("Delete (asks first)")),
-    (Action::Chmod, n_("Permissions (chmod)")),
-    (Action::Info, n_("File info")),
-    (Action::DirSize, n_("Size of marked / directory")),
-    (Action::CopyPath, n_("Copy path or URL")),
-    (Action::View, n_("View a file")),
-    (Action::Edit, n_("Edit a file ($EDITOR)")),
-    (Action::Menu, n_("Menu (also right click)")),
-    (Action::SortCycle, n_("Sort: name/ext/size/time")),
-    (Action::ToggleHidden, n_("Show/hide dot files")),
-    (Action::Filter, n_("Filter as you type")),
-    (Action::GoTo, n_("Go to a path")),
-    (Action::MarkGlob, n_("Mark by glob")),
-    (Action::UnmarkGlob, n_("Unmark by glob")),
-    (Action::Back, n_("Back (history)")),
-    (Action::Forward, n_("Forward (history)")),
-    (Action::Compare, n_("Compare directories")),
-    (Action::SyncBrowse, n_("Synchronised browsing")),
-    (Action::SyncPreview, n_("Synchronise (preview)")),
-    (Action::InvertMarks, n_("Invert marks")),
-    (Action::Copy, n_("Copy to the other pane")),
-    (Action::Move, n_("Move to the other pane")),
-    (Action::ToggleQueue, n_("Show/hide the queue")),
-    (Action::PauseAll, n_("Pause/resume all jobs")),
-    (Action::CancelJob, n_("Queue: cancel job")),
-    (Action::RetryJob, n_("Queue: retry job")),
-    (Action::RetryFailed, n_("Retry all failed jobs")),
-    (Action::JobUp, n_("Queue: move job up")),
-    (Action::JobDown, n_("Queue: move job down")),
-    (Action::ClearFinished, n_("Clear finished jobs")),
-    (Action::QueueFilter, n_("Queue filter (cycle)")),
-    (Action::CycleLog, n_("Log size (cycle)")),
-    (Action::LogFocus, n_("Log: find, filter, save, explain")),
-    (
-        Action::ServerFacts,
-        n_("Server facts (FEAT, TLS, round trip)"),
-    ),
-    (Action::TransferMode, n_("Transfer type: binary/ASCII/auto")),
-    (Action::LogUp, n_("Scroll log back")),
-    (Action::LogDown, n_("Scroll log forward")),
-    (Action::Console, n_("Command line (FTP commands)")),
-    (Action::Cancel, n_("Stop connecting")),
-    (Action::Help, n_("This help")),
-    (Action::Quit, n_("Quit")),
-];
-
-impl Keymap {
-    fn empty() -> Keymap {
-        Keymap {
-            map: HashMap::new(),
-            prefixes: HashSet::new(),
-            listing: Vec::new(),
-        }
-    }
-
-    /// Build from the bindings read. The actions the user bound go first for their keys, so
-    /// their keys win over a default that used the same key. A chord that starts with a key
-    /// bound on its own could never be typed: it is reported and left out.
-    fn build(bindings: &Bindings, user: &[Action], errors: &mut Vec<ConfigError>) -> Keymap {
-        let mut k = Keymap::empty();
-        let mut sorted: Vec<&(Action, Vec<(String, usize)>)> = bindings.iter().collect();
-        sorted.sort_by_key(|(a, _)| (!user.contains(a), action_order(a)));
-        let mut chords: Vec<(Vec<KeyPress>, &str, usize, &Action)> = Vec::new();
-        for (action, keys) in &sorted {
-            for (text, line) in keys {
-                if let Ok(c) = parse_chord(text) {
-                    chords.push((c, text, *line, action));
-                }
-            }
-        }
-        let singles: HashMap<&[KeyPress], &Action> = chords
-            .iter()
-            .filter(|(c, ..)| c.len() == 1)
-            .map(|(c, _, _, a)| (c.as_slice(), *a))
-            .collect();
-        let mut dropped: HashSet<(usize, &str)> = HashSet::new();
-        for (c, text, line, action) in &chords {
-            // A chord whose beginning is itself bound to something.
-            let clash = (1..c.len()).find_map(|n| {
-                let head = &c[..n];
-                singles.get(head).map(|a| (head.len(), *a)).or_else(|| {
-                    chords
-                        .iter()
-                        .find(|(o, ..)| o.as_slice() == head)
-                        .map(|(_, _, _, a)| (n, *a))
-                })
-            });
-            if let Some((n, other)) = clash {
-                let head: Vec<&str> = text.split_whitespace().take(n).collect();
-                errors.push(ConfigError {
-                    line: *line,
-                    message: format!(
-                        "keys.{}: {text:?} starts with {:?}, which is bound to {}; left out",
-                        action_name(action),
-                        head.join(" "),
-                        action_name(other)
-                    ),
-                });
-                dropped.insert((*line, text));
-                continue;
-            }
-            let actions = k.map.entry(c.clone()).or_default();
-            if !actions.contains(action) {
-                actions.push((*action).clone());
-            }
-            for n in 1..c.len() {
-                k.prefixes.insert(c[..n].to_vec());
-            }
-        }
-        let mut listing: Vec<(Action, Vec<String>)> = bindings
-            .iter()
-            .map(|(a, keys)| {
-                let shown = keys
-                    .iter()
-                    .filter(|(t, l)| !dropped.contains(&(*l, t.as_str())))
-                    .map(|(t, _)| t.clone())
-                    .collect();
-                (a.clone(), shown)
-            })
-            .collect();
-        listing.sort_by_key(|(a, _)| action_order(a));
-        k.listing = listing;
-        k
-    }
-
-    /// The built-in keymap.
-    pub fn defaults() -> Keymap {
-        Config::builtin().keymap
-    }
-
-    /// The first action bound to `key` on its own.
-    pub fn get(&self, key: &KeyPress) -> Option<&Action> {
-        self.get_all(key).first()
-    }
-
-    /// Every action bound to `key` on its own, the user's first.
-    pub fn get_all(&self, key: &KeyPress) -> &[Action] {
-        self.map
-            .get(std::slice::from_ref(key))
-            .map_or(&[], |a| a.as_slice())
-    }
-
-    /// What `key` means after the keys in `pending` (the start of a chord). `pending` is kept
-    /// while a chord is incomplete and emptied otherwise; Esc abandons a chord.
-    pub fn resolve(&self, pending: &mut Vec<KeyPress>, key: KeyPress) -> Chord<'_> {
-        if !pending.is_empty() && key == KeyPress::plain(Key::Esc) {
-            pending.clear();
-            return Chord::Unbound;
-        }
-        pending.push(key);
-        if self.prefixes.contains(pending.as_slice()) {
-            return Chord::Pending;
-        }
-        let found = self.map.get(pending.as_slice());
-        pending.clear();
-        match found {
-            Some(a) => Chord::Actions(a),
-            None => Chord::Unbound,
-        }
-    }
-}
-
-/// An action's name as the configuration writes it.
-pub fn action_name(a: &Action) -> String {
-    toml::Value::try_from(a)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{a:?}"))
-}
-
-/// The keys of a chord as the help overlay and the status line show them.
-pub fn chord_label(keys: &[KeyPress]) -> String {
-    keys.iter().map(key_label).collect::<Vec<_>>().join(" ")
-}
-
-fn key_label(k: &KeyPress) -> String {
-    let mut s = String::new();
-    if k.ctrl {
-        s.push_str("ctrl-");
-    }
-    if k.alt {
-        s.push_str("alt-");
-    }
-    match k.key {
-        Key::Char(' ') => s.push_str("Space"),
-        Key::Char(c) => s.push(c),
-        Key::F(n) => s.push_str(&format!("F{n}")),
-        other => s.push_str(&format!("{other:?}")),
-    }
-    s
-}
-
-fn project_dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "", "skiff")
-}
-
-/// Where skiff keeps its state, such as the saved transfer queue (`~/.local/share/skiff`).
-pub fn data_dir() -> Option<PathBuf> {
-    project_dirs().map(|p| p.data_dir().to_path_buf())
-}
-
-/// Where skiff's configuration lives (`~/.config/skiff` on Linux).
-pub fn config_dir() -> Option<PathBuf> {
-    project_dirs().map(|p| p.config_dir().to_path_buf())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -854,18 +522,11 @@ mod tests {
     #[test]
     fn the_shipped_file_has_no_mistakes_and_sets_everything() {
         let mut c = Config::skeleton();
-        let mut b = Vec::new();
+        let mut keys = Vec::new();
         let mut errors = Vec::new();
-        c.apply(DEFAULT_CONFIG, &mut b, &mut errors);
+        c.apply(DEFAULT_CONFIG, &mut keys, &mut errors);
         assert_eq!(errors, vec![]);
-        let k = Keymap::build(&b, &[], &mut errors);
-        assert_eq!(errors, vec![]);
-        for (a, _) in ACTION_HELP {
-            assert!(
-                k.listing.iter().any(|(x, keys)| x == a && !keys.is_empty()),
-                "{a:?} has no key"
-            );
-        }
+        assert!(!keys.is_empty(), "the shipped file has a [keys] table");
         // Every style is named in [theme].
         let doc: toml::Table = toml::from_str(DEFAULT_CONFIG).unwrap();
         let theme = doc["theme"].as_table().unwrap();
@@ -879,9 +540,6 @@ mod tests {
                 .bg(Color::Cyan)
                 .add_modifier(Modifier::BOLD)
         );
-        assert_eq!(k.get(&KeyPress::plain(Key::Char('j'))), Some(&Action::Down));
-        assert_eq!(k.get(&KeyPress::ctrl('r')), Some(&Action::Refresh));
-        assert_eq!(k.get(&KeyPress::plain(Key::F(1))), Some(&Action::Help));
     }
 
     #[test]
@@ -917,127 +575,6 @@ mod tests {
     }
 
     #[test]
-    fn mistakes_are_reported_with_their_line_and_keep_the_default() {
-        let (c, errors) = user(
-            "[panes]\nsort = \"colour\"\ncolumns = [\"size\", \"owner\"]\n\n[theme]\ndir = \"blurple\"\n\
-             nope = \"red\"\n[transfer]\nparallel = 99\n[keys]\nquit = [\"nokey\"]\nexplode = [\"x\"]\n\
-             [colours]\na = 1\n",
-        );
-        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![2, 3, 6, 7, 9, 11, 12, 13], "{errors:#?}");
-        assert!(errors[0].message.contains("panes.sort") && errors[0].message.contains("colour"));
-        assert!(
-            errors[2]
-                .to_string()
-                .starts_with("line 6: theme.dir: unknown colour \"blurple\"")
-        );
-        let d = Config::builtin();
-        assert_eq!(c.sort, d.sort);
-        assert_eq!(c.look.columns, d.look.columns);
-        assert_eq!(c.look.theme.dir, d.look.theme.dir);
-        assert_eq!(c.transfer.parallel, 4);
-        assert_eq!(
-            c.keymap.get(&KeyPress::plain(Key::Char('q'))),
-            Some(&Action::Quit)
-        );
-        // A file that is not TOML at all: its line, and every default.
-        let (c, errors) = user("[panes]\nsort = \"size\"\nthis is not toml\n");
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 3, "{errors:?}");
-        assert!(
-            errors[0].message.contains("the whole file is ignored"),
-            "{errors:?}"
-        );
-        assert_eq!(c.sort, d.sort);
-    }
-
-    #[test]
-    fn keys_overlay_per_action_and_the_users_keys_win() {
-        // `x` is also the default for cancel_job: the user's binding goes first.
-        let (k, e) = user("[keys]\nquit = [\"x\"]\n");
-        assert_eq!(e, vec![]);
-        let k = k.keymap;
-        assert_eq!(k.get(&KeyPress::plain(Key::Char('x'))), Some(&Action::Quit));
-        assert_eq!(
-            k.get_all(&KeyPress::plain(Key::Delete)),
-            &[Action::Delete, Action::CancelJob]
-        );
-        assert_eq!(k.get(&KeyPress::plain(Key::Char('q'))), None);
-        let (k, _) = user("[keys]\ninfo = [\"Delete\"]\n");
-        assert_eq!(
-            k.keymap.get_all(&KeyPress::plain(Key::Delete)),
-            &[Action::Info, Action::Delete, Action::CancelJob]
-        );
-        // [] unbinds.
-        let (k, _) = user("[keys]\nhelp = []\n");
-        assert_eq!(k.keymap.get(&KeyPress::plain(Key::Char('?'))), None);
-        assert!(
-            k.keymap
-                .listing
-                .iter()
-                .any(|(a, keys)| *a == Action::Help && keys.is_empty())
-        );
-    }
-
-    #[test]
-    fn chords_wait_for_their_second_key() {
-        let (c, errors) =
-            user("[keys]\nmkdir = [\"F7\", \"ctrl-x d\"]\nquit = [\"ctrl-x ctrl-c\"]\n");
-        assert_eq!(errors, vec![]);
-        let k = c.keymap;
-        let mut pending = Vec::new();
-        assert_eq!(k.resolve(&mut pending, KeyPress::ctrl('x')), Chord::Pending);
-        assert_eq!(chord_label(&pending), "ctrl-x");
-        assert_eq!(
-            k.resolve(&mut pending, KeyPress::plain(Key::Char('d'))),
-            Chord::Actions(&[Action::Mkdir])
-        );
-        assert!(pending.is_empty());
-        assert_eq!(k.resolve(&mut pending, KeyPress::ctrl('x')), Chord::Pending);
-        assert_eq!(
-            k.resolve(&mut pending, KeyPress::ctrl('c')),
-            Chord::Actions(&[Action::Quit])
-        );
-        // A key that ends no chord, and Esc, abandon it.
-        k.resolve(&mut pending, KeyPress::ctrl('x'));
-        assert_eq!(
-            k.resolve(&mut pending, KeyPress::plain(Key::Char('z'))),
-            Chord::Unbound
-        );
-        assert!(pending.is_empty());
-        k.resolve(&mut pending, KeyPress::ctrl('x'));
-        assert_eq!(
-            k.resolve(&mut pending, KeyPress::plain(Key::Esc)),
-            Chord::Unbound
-        );
-        assert!(pending.is_empty());
-        assert_eq!(
-            k.resolve(&mut pending, KeyPress::plain(Key::Char('j'))),
-            Chord::Actions(&[Action::Down])
-        );
-        assert!(
-            k.listing
-                .iter()
-                .any(|(a, keys)| *a == Action::Mkdir && keys == &["F7", "ctrl-x d"])
-        );
-        // A chord that starts with a key bound on its own cannot be typed.
-        let (c, errors) = user("[keys]\nmkdir = [\"F7\", \"j d\"]\n");
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 2);
-        assert!(errors[0].message.contains("bound to down"), "{errors:?}");
-        assert_eq!(
-            c.keymap.get(&KeyPress::plain(Key::F(7))),
-            Some(&Action::Mkdir)
-        );
-        assert!(
-            c.keymap
-                .listing
-                .iter()
-                .any(|(a, keys)| *a == Action::Mkdir && keys == &["F7"])
-        );
-    }
-
-    #[test]
     fn styles() {
         assert_eq!(parse_style("").unwrap(), Style::new());
         assert_eq!(
@@ -1057,32 +594,5 @@ mod tests {
         );
         assert!(parse_style("red on").is_err());
         assert!(parse_style("reddish").is_err());
-    }
-
-    #[test]
-    fn a_default_key_shared_by_two_actions_serves_two_places() {
-        let k = Keymap::defaults();
-        let mut seen: HashMap<Vec<KeyPress>, Action> = HashMap::new();
-        for (a, keys) in &k.listing {
-            for key in keys {
-                let kp = parse_chord(key).unwrap();
-                if let Some(other) = seen.insert(kp, a.clone()) {
-                    let apart = (other.queue_only() && a.pane_only())
-                        || (other.pane_only() && a.queue_only());
-                    assert!(apart, "{key} is bound to both {other:?} and {a:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn key_names() {
-        assert_eq!(parse_key("ctrl-R").unwrap(), KeyPress::ctrl('r'));
-        assert_eq!(parse_key("F12").unwrap().key, Key::F(12));
-        assert!(parse_key("F13").is_err());
-        assert_eq!(parse_key("G").unwrap().key, Key::Char('G'));
-        assert_eq!(parse_chord("ctrl-x  d").unwrap().len(), 2);
-        assert!(parse_chord("").is_err());
-        assert_eq!(action_name(&Action::SyncPreview), "sync_preview");
     }
 }

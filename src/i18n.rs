@@ -12,9 +12,59 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::sync::OnceLock;
 
-pub use crate::ftp::replies::Lang;
+/// The language of the interface and of the reply explanations.
+///
+/// Serialised as `"en"` / `"zh"`; `"En"` / `"Zh"` are accepted as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Lang {
+    /// English.
+    #[default]
+    #[serde(rename = "en", alias = "En", alias = "EN")]
+    En,
+    /// Simplified Chinese.
+    #[serde(rename = "zh", alias = "Zh", alias = "ZH")]
+    Zh,
+}
+
+impl Lang {
+    /// Interpret a language tag or POSIX locale name.
+    ///
+    /// `"zh"`, `"zh_CN.UTF-8"`, `"zh-TW"`, `"ZH_cn"` -> [`Lang::Zh`];
+    /// anything else (including `""`, `"C"`, `"POSIX"`) -> [`Lang::En`].
+    #[must_use]
+    pub fn parse(s: &str) -> Lang {
+        let language = s
+            .trim()
+            .split(['_', '-', '.', '@', ':'])
+            .next()
+            .unwrap_or_default();
+        if language.eq_ignore_ascii_case("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The language of the user's locale: the first non-empty of `LC_ALL`,
+    /// `LC_MESSAGES` and `LANG`, parsed with [`Lang::parse`]; `En` if none is set.
+    #[must_use]
+    pub fn from_env() -> Lang {
+        Self::from_lookup(|name| std::env::var_os(name))
+    }
+
+    /// [`Lang::from_env`] with an injectable environment (for tests).
+    fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .into_iter()
+            .filter_map(lookup)
+            .map(|value| value.to_string_lossy().into_owned())
+            .find(|value| !value.trim().is_empty())
+            .map_or(Lang::En, |value| Lang::parse(&value))
+    }
+}
 
 /// English text → Simplified Chinese.
 pub const ZH_CATALOGUE: &str = include_str!("../assets/i18n/zh.toml");
@@ -114,6 +164,76 @@ pub fn placeholders(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lang_parse() {
+        for zh in [
+            "zh",
+            "zh_CN.UTF-8",
+            "zh-TW",
+            "zh_TW.Big5",
+            "ZH_cn",
+            " zh ",
+            "zh@pinyin",
+        ] {
+            assert_eq!(Lang::parse(zh), Lang::Zh, "{zh:?}");
+        }
+        for en in [
+            "",
+            "C",
+            "POSIX",
+            "C.UTF-8",
+            "en",
+            "en_US.UTF-8",
+            "de_DE",
+            "zhx",
+            "z",
+            "hz_CN",
+        ] {
+            assert_eq!(Lang::parse(en), Lang::En, "{en:?}");
+        }
+    }
+
+    #[test]
+    fn lang_from_lookup_follows_posix_precedence() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(*v))
+            }
+        };
+        assert_eq!(Lang::from_lookup(env(&[])), Lang::En);
+        assert_eq!(Lang::from_lookup(env(&[("LANG", "zh_CN.UTF-8")])), Lang::Zh);
+        assert_eq!(
+            Lang::from_lookup(env(&[("LC_MESSAGES", "zh_TW"), ("LANG", "en_US")])),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_lookup(env(&[("LC_ALL", "C"), ("LANG", "zh_CN.UTF-8")])),
+            Lang::En
+        );
+        // Empty values are skipped.
+        assert_eq!(
+            Lang::from_lookup(env(&[("LC_ALL", ""), ("LC_MESSAGES", " "), ("LANG", "zh")])),
+            Lang::Zh
+        );
+    }
+
+    #[test]
+    fn lang_serde() {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Config {
+            lang: Lang,
+        }
+        let config: Config = toml::from_str("lang = \"zh\"").unwrap();
+        assert_eq!(config.lang, Lang::Zh);
+        let config: Config = toml::from_str("lang = \"En\"").unwrap();
+        assert_eq!(config.lang, Lang::En);
+        assert!(toml::from_str::<Config>("lang = \"fr\"").is_err());
+        assert_eq!(Lang::default(), Lang::En);
+    }
 
     /// Every text marked in the sources (`t("…")`, `tr!("…"`, `n_("…")`), with its file.
     fn marked_texts() -> Vec<(String, String)> {

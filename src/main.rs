@@ -7,9 +7,9 @@ use clap::Parser;
 
 use skiff::app::{self, Launch};
 use skiff::cli;
-use skiff::ftp::replies::Lang;
 use skiff::ftp::url::FtpUrl;
 use skiff::ftp::{ConnectOptions, Secret};
+use skiff::i18n::Lang;
 use skiff::state::ConnectForm;
 use skiff::transfer::OnExists;
 
@@ -341,7 +341,8 @@ fn run() -> anyhow::Result<()> {
         print!("{}", skiff::config::DEFAULT_CONFIG);
         return Ok(());
     }
-    let (config, config_errors) = skiff::config::Config::load();
+    let (settings, config_errors) = skiff::state::keymap::Settings::load();
+    let config = &settings.config;
     let lang = cli
         .lang
         .as_deref()
@@ -369,7 +370,7 @@ fn run() -> anyhow::Result<()> {
             .as_deref()
             .and_then(OnExists::parse)
             .unwrap_or(config.transfer.on_exists),
-        config,
+        settings,
         config_errors,
     };
 

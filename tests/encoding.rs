@@ -182,14 +182,10 @@ async fn non_utf8_names_are_listed_shown_lossily_and_downloaded_with_their_bytes
     let entries = s.list_cwd().await.unwrap();
     let shown: Vec<String> = entries
         .iter()
-        .map(|e| skiff::ftp::encoding::display(&e.name).into_owned())
+        .map(|e| skiff::names::display(&e.name).into_owned())
         .collect();
     assert!(shown.contains(&"caf\u{fffd}.txt".to_string()), "{shown:?}");
-    assert!(
-        entries
-            .iter()
-            .any(|e| skiff::ftp::encoding::encode(&e.name) == GBK)
-    );
+    assert!(entries.iter().any(|e| skiff::names::encode(&e.name) == GBK));
     s.quit().await;
 
     let out = tempfile::tempdir().unwrap();
@@ -264,9 +260,7 @@ async fn a_gbk_server_shows_real_names_and_gets_its_own_bytes_back() {
     // The GBK name reads as what it is; the Latin-1 one is not GBK and keeps its bytes.
     assert!(names.contains(&"你好.txt".to_string()), "{names:?}");
     assert!(
-        names
-            .iter()
-            .any(|n| skiff::ftp::encoding::encode(n) == LATIN1),
+        names.iter().any(|n| skiff::names::encode(n) == LATIN1),
         "{names:?}"
     );
     s.quit().await;

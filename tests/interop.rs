@@ -1136,7 +1136,7 @@ async fn file_ops(var: &str) {
         .await
         .unwrap_or_else(|e| panic!("{var}: login failed: {e}"));
     let home = s.cwd().to_string();
-    let dir = skiff::ftp::session::remote_join(&home, &format!("ops-{}", stamp()));
+    let dir = skiff::paths::remote_join(&home, &format!("ops-{}", stamp()));
     let p = |n: &str| format!("{dir}/{n}");
     let ok = |r: ops::OpReport, what: &str| {
         assert!(r.failed.is_empty() && r.done >= 1, "{var}: {what}: {r:?}");
@@ -1196,7 +1196,7 @@ async fn file_ops(var: &str) {
     std::os::unix::fs::symlink("..", on_disk.join("up")).expect("a link to the parent");
     std::os::unix::fs::symlink(".", on_disk.join("self")).expect("a link to itself");
     // Something next to the tree that a walk through `up` would reach.
-    let sentinel = skiff::ftp::session::remote_join(&home, &format!("keep-{}", stamp()));
+    let sentinel = skiff::paths::remote_join(&home, &format!("keep-{}", stamp()));
     ok(
         ops::run(&mut s, &FsOp::Touch(sentinel.clone())).await,
         "touch sentinel",

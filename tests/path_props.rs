@@ -7,7 +7,7 @@ use std::path::{Component, Path};
 use proptest::prelude::*;
 use skiff::fs::validate_name;
 use skiff::ftp::listing::{parse_list_line, parse_mlsd_line};
-use skiff::ftp::session::remote_join;
+use skiff::paths::remote_join;
 
 /// Names built from the characters that make trouble, and any other text.
 fn nasty_name() -> impl Strategy<Value = String> {

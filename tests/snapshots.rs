@@ -5,10 +5,10 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use skiff::config::Keymap;
 use skiff::fs::{Entry, EntryKind, Listing};
-use skiff::ftp::replies::Lang;
 use skiff::ftp::{ConnectOptions, LogEvent, LogKind, Secret};
+use skiff::i18n::Lang;
+use skiff::state::keymap::Keymap;
 use skiff::state::{Action, ConnectForm, Dialog, Effect, Event, Key, KeyPress, Side, State};
 
 const T0: i64 = 1_795_000_000; // 2026-11-18, a fixed moment
@@ -409,12 +409,12 @@ fn layouts() {
     insta::assert_snapshot!("too_small_60x20", text);
 
     // A user's config.toml: columns in its order, its colours, its keys in the help overlay.
-    let (config, errors) = skiff::config::Config::with_user(
+    let (settings, errors) = skiff::state::keymap::Settings::with_user(
         "[panes]\ncolumns = [\"perms\", \"size\"]\n[theme]\ncursor = \"black on light-green\"\n\
          dir = \"magenta\"\n[keys]\nmkdir = [\"F7\", \"ctrl-x d\"]\n",
     );
     assert_eq!(errors, vec![]);
-    skiff::config::set_look(config.look.clone());
+    skiff::config::set_look(settings.config.look.clone());
     let s = sample_state(160, 48);
     let t = render(&s, 160, 48);
     let text = screen_text(&t);
@@ -433,7 +433,8 @@ fn layouts() {
     let mut h = s.clone();
     h.update(Action::Help);
     let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    t.draw(|f| skiff::ui::draw(&h, &config.keymap, f)).unwrap();
+    t.draw(|f| skiff::ui::draw(&h, &settings.keymap, f))
+        .unwrap();
     let help = screen_text(&t);
     assert!(help.contains("F7, ctrl-x d"), "{help}");
     skiff::config::set_look(skiff::config::Config::builtin().look);

@@ -17,10 +17,10 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::bookmarks::Store;
-use crate::config::Keymap;
 use crate::fs::FileSystem;
 use crate::fs::local::LocalFs;
 use crate::ftp::{ConnectOptions, LogEvent};
+use crate::state::keymap::Keymap;
 use crate::state::{Action, Effect, EngineCmd, ErrorInfo, Event, Key, KeyPress, Nav, Side, State};
 use crate::transfer::{Engine, EngineConfig, OnExists};
 
@@ -51,22 +51,38 @@ pub fn key_from_crossterm(k: &KeyEvent) -> Option<KeyPress> {
     Some(KeyPress { key, ctrl, alt })
 }
 
-/// Turn a terminal event into an action, using the keymap unless a dialog wants the keys.
-/// The start of a chord waits in `state.chord` for its next key.
-pub fn action_for(state: &mut State, keymap: &Keymap, ev: &TermEvent) -> Option<Action> {
+/// Turn a terminal event into actions, using the keymap unless a dialog wants the keys. A key
+/// that starts, continues or abandons a chord gives an [`Action::Chord`] with the keys pending
+/// from now on (before the action it completes, if any): the chord is state, changed by
+/// `update` only.
+pub fn actions_for(state: &State, keymap: &Keymap, ev: &TermEvent) -> Vec<Action> {
+    let chord_to = |keys: Vec<KeyPress>| (keys != state.chord).then_some(Action::Chord(keys));
     match ev {
         TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
-            let kp = key_from_crossterm(k)?;
+            let Some(kp) = key_from_crossterm(k) else {
+                return Vec::new();
+            };
             if state.wants_input() {
-                state.chord.clear();
-                Some(Action::Input(kp))
+                chord_to(Vec::new())
+                    .into_iter()
+                    .chain([Action::Input(kp)])
+                    .collect()
             } else {
-                match keymap.resolve(&mut state.chord, kp) {
-                    crate::config::Chord::Actions(a) => state.pick(a).cloned(),
+                let mut pending = state.chord.clone();
+                let found = match keymap.resolve(&mut pending, kp) {
+                    crate::state::keymap::Chord::Actions(a) => state.pick(a).cloned(),
                     _ => None,
-                }
+                };
+                chord_to(pending).into_iter().chain(found).collect()
             }
         }
+        other => action_for(other).into_iter().collect(),
+    }
+}
+
+/// A terminal event other than a key as an action.
+fn action_for(ev: &TermEvent) -> Option<Action> {
+    match ev {
         TermEvent::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
                 col: m.column,
@@ -171,7 +187,7 @@ impl Runner {
         cfg.on_exists = self.on_exists;
         cfg.max_attempts = self.attempts;
         cfg.mode = self.mode;
-        cfg.state_file = crate::config::data_dir().map(|d| d.join(format!("queue-{key}.json")));
+        cfg.state_file = crate::paths::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();
         tokio::spawn(async move {
@@ -294,7 +310,7 @@ impl Runner {
                     let result = std::fs::OpenOptions::new()
                         .write(true)
                         .create_new(true)
-                        .open(crate::ftp::encoding::local_path(&path))
+                        .open(crate::names::local_path(&path))
                         .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
                         .map(|()| text.lines().count())
                         .map_err(|e| e.to_string());
@@ -464,7 +480,7 @@ impl Runner {
             } => {
                 let events = self.events.clone();
                 tokio::spawn(async move {
-                    let p = crate::ftp::encoding::local_path(&path);
+                    let p = crate::names::local_path(&path);
                     let read = tokio::task::spawn_blocking(move || read_head(&p)).await;
                     let result = match read {
                         Ok(Ok(r)) => Ok(r),
@@ -540,6 +556,12 @@ impl Runner {
                 }
             },
             Effect::RemoveTemp(file) => remove_edit_copy(&file),
+            Effect::StatLocal { path, req } => {
+                let size = std::fs::metadata(crate::names::local_path(&path))
+                    .map(|m| m.len())
+                    .ok();
+                let _ = self.events.send(Event::LocalStat { req, size });
+            }
             // The event loop runs the editor itself (it owns the terminal); one that reaches
             // here has no terminal to run in.
             Effect::Edit { file, remote } => {
@@ -610,7 +632,7 @@ fn read_head(p: &std::path::Path) -> io::Result<(Vec<u8>, bool)> {
 
 /// Remove an edited copy of a remote file, and its private directory when that is one of ours.
 fn remove_edit_copy(file: &str) {
-    let p = crate::ftp::encoding::local_path(file);
+    let p = crate::names::local_path(file);
     let _ = std::fs::remove_file(&p);
     if let Some(dir) = p.parent()
         && dir
@@ -634,7 +656,7 @@ fn editor_command() -> String {
 /// file changed: its length, time or contents.
 fn run_editor(file: &str) -> Result<bool, String> {
     use std::hash::{Hash, Hasher};
-    let p = crate::ftp::encoding::local_path(file);
+    let p = crate::names::local_path(file);
     let fingerprint = |p: &std::path::Path| -> Option<(u64, Option<std::time::SystemTime>, u64)> {
         let m = std::fs::metadata(p).ok()?;
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -664,23 +686,22 @@ pub struct Launch {
     pub connect: Option<(ConnectOptions, Option<String>)>,
     /// Open the connect dialog pre-filled as a password prompt instead of connecting.
     pub prompt: Option<crate::state::ConnectForm>,
-    pub lang: crate::ftp::replies::Lang,
+    pub lang: crate::i18n::Lang,
     /// Lines for the log panel before anything else (e.g. the demo server's address).
     pub notes: Vec<String>,
     /// Transfer connections (1–16).
     pub parallel: usize,
     /// The default answer when a destination exists.
     pub on_exists: OnExists,
-    /// The configuration (built-in defaults overlaid by the user's file).
-    pub config: crate::config::Config,
+    /// The configuration (built-in defaults overlaid by the user's file) and its keymap.
+    pub settings: crate::state::keymap::Settings,
     /// Mistakes found in the user's configuration file (shown at start).
     pub config_errors: Vec<String>,
 }
 
 /// Run the TUI until the user quits.
 pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
-    let config = launch.config;
-    let keymap = config.keymap.clone();
+    let crate::state::keymap::Settings { config, keymap } = launch.settings;
     crate::config::set_look(config.look.clone());
     // Updates and frames happen on this thread: its language is the interface's.
     crate::i18n::set_lang(launch.lang);
@@ -743,12 +764,9 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
         tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(ev)) => {
-                    let chord = !state.chord.is_empty();
-                    if let Some(a) = action_for(&mut state, &keymap, &ev) {
+                    for a in actions_for(&state, &keymap, &ev) {
                         let fx = state.update(a);
                         run(&mut runner, fx, &mut edits);
-                        dirty = true;
-                    } else if chord || !state.chord.is_empty() {
                         dirty = true;
                     }
                 }
@@ -856,6 +874,39 @@ pub fn is_terminal() -> bool {
 #[cfg(test)]
 mod tests {
     use base64::Engine as _;
+
+    /// A key of a chord is an action that sets the keys pending: `actions_for` reads the
+    /// state, `update` changes it.
+    #[test]
+    fn a_chord_is_state_that_only_update_changes() {
+        use super::{Action, KeyPress, State, TermEvent};
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let (settings, errors) =
+            crate::state::keymap::Settings::with_user("[keys]\nmkdir = [\"F7\", \"ctrl-x d\"]\n");
+        assert_eq!(errors, vec![]);
+        let keymap = &settings.keymap;
+        let mut state = State::new("/", crate::i18n::Lang::En);
+        let key = |code, m| TermEvent::Key(KeyEvent::new(code, m));
+        let ctrl_x = key(KeyCode::Char('x'), KeyModifiers::CONTROL);
+        let a = super::actions_for(&state, keymap, &ctrl_x);
+        assert_eq!(a, vec![Action::Chord(vec![KeyPress::ctrl('x')])]);
+        assert!(state.chord.is_empty());
+        for a in a {
+            state.update(a);
+        }
+        assert_eq!(state.chord, vec![KeyPress::ctrl('x')]);
+        let a = super::actions_for(&state, keymap, &key(KeyCode::Char('d'), KeyModifiers::NONE));
+        assert_eq!(a, vec![Action::Chord(Vec::new()), Action::Mkdir]);
+        // A key bound to nothing, with no chord pending: nothing at all.
+        assert_eq!(
+            super::actions_for(
+                &State::new("/", crate::i18n::Lang::En),
+                keymap,
+                &key(KeyCode::F(11), KeyModifiers::NONE)
+            ),
+            vec![]
+        );
+    }
 
     /// A local name with a line break (a pasted newline runs a shell command), an escape
     /// sequence and a bidi override: copied with `?` in their place, and the sequence itself

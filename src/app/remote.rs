@@ -416,7 +416,7 @@ async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<Str
         .tempdir()
         .map_err(|e| err(&e))?
         .keep();
-    let local = dir.join(crate::ftp::encoding::local_path(name));
+    let local = dir.join(crate::names::local_path(name));
     let result = match std::fs::File::create_new(&local) {
         Ok(mut file) => retr_into(s, path, &mut |b| {
             std::io::Write::write_all(&mut file, b)
@@ -428,7 +428,7 @@ async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<Str
         Err(e) => Err(err(&format!("creating {}: {e}", local.display()))),
     };
     match result {
-        Ok(_) => Ok(crate::ftp::encoding::from_os(local.as_os_str())),
+        Ok(_) => Ok(crate::names::from_os(local.as_os_str())),
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
             Err(e)
@@ -439,12 +439,13 @@ async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<Str
 /// A remote file's size and time as its directory's listing says now (`None`: not there).
 async fn stat(s: &mut FtpSession, path: &str) -> Result<Option<(u64, Option<i64>)>, FtpError> {
     use crate::fs::FileSystem;
-    let parent = crate::ftp::session::remote_parent(path);
+    let parent = crate::paths::remote_parent(path);
     let name = path.rsplit('/').next().unwrap_or(path);
     let listing = match s.list(&parent).await {
         Ok(l) => l,
-        Err(crate::fs::FsError::Ftp(e)) => return Err(e),
-        Err(e) => return Err(FtpError::Protocol(e.to_string())),
+        Err(e) => {
+            return Err(FtpError::from_fs(e).unwrap_or_else(|e| FtpError::Protocol(e.to_string())));
+        }
     };
     Ok(listing
         .entries

@@ -298,54 +298,9 @@ fn open_private(path: &Path, create_new: bool) -> io::Result<File> {
     o.open(path)
 }
 
-/// Writes `bytes` to a temporary file next to `path`, syncs it, sets `0600` and renames it over
-/// `path`. When `path` is a symlink (dotfiles kept elsewhere), the file it points to is replaced
-/// and the link stays.
+/// [`crate::paths::write_atomic`], its error naming the file it was about.
 pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BookmarkError> {
-    let target = match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            fs::canonicalize(path).map_err(|e| BookmarkError::io(path, e))?
-        }
-        _ => path.to_path_buf(),
-    };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| BookmarkError::io(&dir, e))?;
-    let tmp_path = tmp.path().to_path_buf();
-    let io_err = |e| BookmarkError::io(&tmp_path, e);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(io_err)?;
-    }
-    tmp.write_all(bytes).map_err(io_err)?;
-    tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(&target)
-        .map_err(|e| BookmarkError::io(&target, e.error))?;
-    sync_dir(&dir);
-    Ok(())
-}
-
-/// Makes the rename durable (best effort; not possible on every platform).
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    crate::paths::write_atomic(path, bytes).map_err(|e| BookmarkError::io(&e.path, e.source))
 }
 
 /// Copies a broken file's bytes to `<name>.bak-<UTC timestamp>` (`0600`, never overwriting an

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use super::{Entry, EntryKind, FileSystem, FsError, Listing, validate_name};
-use crate::ftp::encoding::local_path;
+use crate::names::local_path;
 
 #[derive(Debug, Default, Clone)]
 pub struct LocalFs;
@@ -17,7 +17,7 @@ pub fn read_dir_blocking(path: &Path) -> std::io::Result<Listing> {
     for item in std::fs::read_dir(&canonical)? {
         let item = item?;
         // Non-UTF-8 bytes are kept (see `ftp::encoding`).
-        let name = crate::ftp::encoding::from_os(&item.file_name());
+        let name = crate::names::from_os(&item.file_name());
         // A vanished entry between readdir and lstat is skipped, not fatal.
         let Ok(meta) = std::fs::symlink_metadata(item.path()) else {
             continue;
@@ -35,7 +35,7 @@ pub fn read_dir_blocking(path: &Path) -> std::io::Result<Listing> {
         let link_target = if ft.is_symlink() {
             std::fs::read_link(item.path())
                 .ok()
-                .map(|t| crate::ftp::encoding::from_os(t.as_os_str()).into_boxed_str())
+                .map(|t| crate::names::from_os(t.as_os_str()).into_boxed_str())
         } else {
             None
         };
@@ -60,7 +60,7 @@ pub fn read_dir_blocking(path: &Path) -> std::io::Result<Listing> {
         });
     }
     Ok(Listing {
-        path: crate::ftp::encoding::from_os(canonical.as_os_str()),
+        path: crate::names::from_os(canonical.as_os_str()),
         entries,
     })
 }
@@ -124,15 +124,13 @@ impl FileSystem for LocalFs {
     fn parent(&self, path: &str) -> String {
         Path::new(path)
             .parent()
-            .map(|p| crate::ftp::encoding::from_os(p.as_os_str()))
+            .map(|p| crate::names::from_os(p.as_os_str()))
             .unwrap_or_else(|| path.to_string())
     }
 
     fn join(&self, dir: &str, name: &str) -> Result<String, FsError> {
         validate_name(name)?;
-        Ok(crate::ftp::encoding::from_os(
-            Path::new(dir).join(name).as_os_str(),
-        ))
+        Ok(crate::names::from_os(Path::new(dir).join(name).as_os_str()))
     }
 
     async fn mkdir(&mut self, path: &str) -> Result<(), FsError> {

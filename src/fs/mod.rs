@@ -3,6 +3,7 @@
 
 pub mod local;
 pub mod ops;
+pub mod sort;
 pub mod walk;
 
 use std::future::Future;
@@ -45,13 +46,14 @@ pub struct Listing {
     pub entries: Vec<Entry>,
 }
 
-/// Errors from any file system, with the FTP reply code when there was one.
+/// Errors from any file system, with the server's reply code when there was one.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// From a remote file system (an FTP session, which converts its errors into this).
     #[error(transparent)]
-    Ftp(#[from] crate::ftp::FtpError),
+    Remote(RemoteError),
     #[error("unsafe name rejected: {0:?}")]
     UnsafeName(String),
     #[error("{0} already exists")]
@@ -64,9 +66,57 @@ impl FsError {
     /// The FTP reply code behind this error, if a server sent one.
     pub fn code(&self) -> Option<u16> {
         match self {
-            FsError::Ftp(e) => e.code(),
+            FsError::Remote(e) => e.code,
             _ => None,
         }
+    }
+
+    /// Whether the connection behind a remote file system is gone (nothing more can be done
+    /// on it until it is made again).
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, FsError::Remote(e) if e.connection_lost)
+    }
+}
+
+/// A remote file system's error, opaque to this layer: shown as the error it carries, with the
+/// server's reply code and whether the connection was lost. The protocol layer makes these
+/// from its own errors and can take its error back out ([`RemoteError::downcast`]).
+#[derive(Debug)]
+pub struct RemoteError {
+    pub error: Box<dyn std::error::Error + Send + Sync>,
+    pub code: Option<u16>,
+    pub connection_lost: bool,
+}
+
+impl RemoteError {
+    /// The error carried, if it is an `E`; else this error again.
+    pub fn downcast<E: std::error::Error + 'static>(self) -> Result<E, RemoteError> {
+        let RemoteError {
+            error,
+            code,
+            connection_lost,
+        } = self;
+        error
+            .downcast::<E>()
+            .map(|e| *e)
+            .map_err(|error| RemoteError {
+                error,
+                code,
+                connection_lost,
+            })
+    }
+}
+
+impl std::fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+/// Transparent, as the error it carries: its source is that error's source.
+impl std::error::Error for RemoteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
     }
 }
 

@@ -98,7 +98,7 @@ impl OpReport {
 
     /// Record a failure; true when it lost the connection (then nothing more is tried).
     fn failed_with(&mut self, path: &str, e: FsError) -> bool {
-        let lost = matches!(&e, FsError::Ftp(f) if f.is_connection_lost());
+        let lost = e.is_connection_lost();
         self.fail(path, e);
         self.lost |= lost;
         lost
@@ -387,10 +387,10 @@ mod tests {
             })
         }
         fn parent(&self, path: &str) -> String {
-            crate::ftp::session::remote_parent(path)
+            crate::paths::remote_parent(path)
         }
         fn join(&self, dir: &str, name: &str) -> Result<String, FsError> {
-            Ok(crate::ftp::session::remote_join(dir, name))
+            Ok(crate::paths::remote_join(dir, name))
         }
         async fn mkdir(&mut self, _: &str) -> Result<(), FsError> {
             Ok(())
@@ -400,9 +400,11 @@ mod tests {
         }
         async fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
             if self.dies_at == Some(self.removed.len()) {
-                return Err(FsError::Ftp(crate::ftp::FtpError::Timeout {
-                    after: std::time::Duration::from_secs(20),
-                    what: "DELE",
+                // What an FTP session's timeout turns into.
+                return Err(FsError::Remote(crate::fs::RemoteError {
+                    error: "timed out after 20s while DELE".into(),
+                    code: None,
+                    connection_lost: true,
                 }));
             }
             self.removed.push(path.to_string());

@@ -54,6 +54,28 @@ impl FtpError {
     }
 }
 
+/// An FTP error as a file-system error: its reply code and whether the connection was lost go
+/// with it, so `fs` can act on them without knowing FTP.
+impl From<FtpError> for crate::fs::FsError {
+    fn from(e: FtpError) -> crate::fs::FsError {
+        crate::fs::FsError::Remote(crate::fs::RemoteError {
+            code: e.code(),
+            connection_lost: e.is_connection_lost(),
+            error: Box::new(e),
+        })
+    }
+}
+
+impl FtpError {
+    /// The FTP error a file-system error carries, if it carries one.
+    pub fn from_fs(e: crate::fs::FsError) -> Result<FtpError, crate::fs::FsError> {
+        match e {
+            crate::fs::FsError::Remote(r) => r.downcast().map_err(crate::fs::FsError::Remote),
+            other => Err(other),
+        }
+    }
+}
+
 /// `LOW-HIGH` (or one port) as an inclusive range of ports for active mode.
 pub fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
     let (a, b) = s.split_once('-').unwrap_or((s, s));

@@ -17,6 +17,7 @@ use super::listing::{parse_list_line, parse_mlsd_line};
 use super::tls::{TicketStore, Tls, TlsMode, TlsTrust};
 use super::{FtpError, Tap};
 use crate::fs::{Entry, FileSystem, FsError, Listing, validate_name};
+use crate::paths::{remote_join, remote_parent};
 
 /// A password that never shows up in `Debug`, `Display` or a panic message.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -1663,24 +1664,6 @@ impl FileSystem for FtpSession {
     }
 }
 
-/// The parent of a `/`-separated remote path.
-pub fn remote_parent(path: &str) -> String {
-    let trimmed = path.trim_end_matches('/');
-    match trimmed.rfind('/') {
-        Some(0) | None => "/".to_string(),
-        Some(i) => trimmed[..i].to_string(),
-    }
-}
-
-/// `dir/name` for remote paths.
-pub fn remote_join(dir: &str, name: &str) -> String {
-    if dir.ends_with('/') {
-        format!("{dir}{name}")
-    } else {
-        format!("{dir}/{name}")
-    }
-}
-
 /// Where a listing's entries go as they are parsed.
 pub trait ListSink: Send {
     /// A listing (re)starts: whatever an earlier, failed attempt delivered is void.
@@ -1768,16 +1751,6 @@ mod tests {
         assert!(!answered_in_clear(
             "invalid peer certificate: UnknownIssuer"
         ));
-    }
-
-    #[test]
-    fn remote_paths() {
-        assert_eq!(remote_parent("/a/b"), "/a");
-        assert_eq!(remote_parent("/a/b/"), "/a");
-        assert_eq!(remote_parent("/a"), "/");
-        assert_eq!(remote_parent("/"), "/");
-        assert_eq!(remote_join("/", "x"), "/x");
-        assert_eq!(remote_join("/a", "x y"), "/a/x y");
     }
 
     #[test]

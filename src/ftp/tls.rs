@@ -476,7 +476,7 @@ impl Tls {
 /// Where "trust always" is remembered for servers without a bookmark: `known_hosts` in the
 /// config directory, one `HOST:PORT FINGERPRINT` per line (`[v6]:PORT` for IPv6).
 pub fn known_hosts_path() -> Option<PathBuf> {
-    crate::config::config_dir().map(|d| d.join("known_hosts"))
+    crate::paths::config_dir().map(|d| d.join("known_hosts"))
 }
 
 fn host_key(host: &str, port: u16) -> String {
@@ -529,7 +529,7 @@ pub fn save_pin(path: &Path, host: &str, port: u16, sha256: &str) -> std::io::Re
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    crate::transfer::engine::write_atomic(path, out.as_bytes())?;
+    crate::paths::write_atomic(path, out.as_bytes())?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

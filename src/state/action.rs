@@ -175,6 +175,10 @@ pub enum Action {
     /// Text input for an open dialog or overlay (not in the keymap).
     #[serde(skip)]
     Input(KeyPress),
+    /// The keys of a chord typed so far (the start of a chord waits for its next key; empty:
+    /// none pending). Not in the keymap: the keymap's answer to a key.
+    #[serde(skip)]
+    Chord(Vec<KeyPress>),
     /// A left click at a screen cell.
     #[serde(skip)]
     Click {
@@ -359,6 +363,11 @@ pub enum Effect {
     },
     /// Remove an edited copy and its private directory.
     RemoveTemp(String),
+    /// The size of a local file about to be uploaded (answered with [`Event::LocalStat`]).
+    StatLocal {
+        path: String,
+        req: u64,
+    },
     /// Put text on the system clipboard (OSC 52, which terminals pass to the clipboard).
     Clipboard(String),
     /// "Trust always": pin this certificate for the server (in `known_hosts`).
@@ -479,6 +488,11 @@ pub enum Event {
     ListingLine {
         req: u64,
         result: Result<Option<String>, ErrorInfo>,
+    },
+    /// A local file's size (`None`: it cannot be read).
+    LocalStat {
+        req: u64,
+        size: Option<u64>,
     },
     /// A remote file's size and time now (`None`: not there).
     RemoteStat {

@@ -402,9 +402,6 @@ impl State {
                     self.set_status(tr!("{name} is not a usable name", name = leaf), true);
                     return vec![];
                 }
-                let size = std::fs::metadata(crate::ftp::encoding::local_path(&src))
-                    .map(|m| m.len())
-                    .ok();
                 let dst = remote(&leaf);
                 self.queue.visible = true;
                 self.set_status(
@@ -415,17 +412,16 @@ impl State {
                     ),
                     false,
                 );
-                vec![Effect::Engine(crate::transfer::EngineCmd::Enqueue(vec![
-                    JobSpec {
-                        direction: Direction::Upload,
-                        kind: JobKind::File,
-                        src: src.into(),
-                        dst: dst.into(),
-                        size,
-                        mtime: None,
-                        is_move: false,
-                    },
-                ]))]
+                let spec = JobSpec {
+                    direction: Direction::Upload,
+                    kind: JobKind::File,
+                    src: src.into(),
+                    dst: dst.into(),
+                    size: None,
+                    mtime: None,
+                    is_move: false,
+                };
+                vec![self.upload_once_sized(spec, None)]
             }
             Plan::Mkdir(name) => self.run_op(Side::Remote, FsOp::Mkdir(remote(&name))),
             Plan::Cd(Some(path)) => vec![self.list(Side::Remote, Nav::To(remote(&path)))],

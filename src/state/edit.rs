@@ -161,10 +161,10 @@ impl State {
                         size = edit.size,
                         time = edit
                             .mtime
-                            .map(crate::ui::text::local_time)
+                            .map(crate::format::local_time)
                             .unwrap_or_default(),
                         now_size = size,
-                        now_time = mtime.map(crate::ui::text::local_time).unwrap_or_default()
+                        now_time = mtime.map(crate::format::local_time).unwrap_or_default()
                     )
                 ));
                 lines.push(format!("  {}", t("Uploading replaces what changed there.")));
@@ -189,26 +189,43 @@ impl State {
 
     /// Queue the upload of an edited copy; the copy is removed once it is done.
     pub(super) fn upload_edit(&mut self, edit: RemoteEdit) -> Vec<Effect> {
-        let size = std::fs::metadata(crate::ftp::encoding::local_path(&edit.local))
-            .map(|m| m.len())
-            .ok();
         self.edit_uploads.insert(edit.local.clone());
         self.queue.visible = true;
         self.set_status(
             tr!("Uploading your edit of {file}", file = edit.path),
             false,
         );
-        vec![Effect::Engine(crate::transfer::EngineCmd::EnqueueWith {
-            specs: vec![JobSpec {
-                direction: Direction::Upload,
-                kind: JobKind::File,
-                src: edit.local.into(),
-                dst: edit.path.into(),
-                size,
-                mtime: None,
-                is_move: false,
-            }],
-            policy: OnExists::Overwrite,
+        let spec = JobSpec {
+            direction: Direction::Upload,
+            kind: JobKind::File,
+            src: edit.local.into(),
+            dst: edit.path.into(),
+            size: None,
+            mtime: None,
+            is_move: false,
+        };
+        vec![self.upload_once_sized(spec, Some(OnExists::Overwrite))]
+    }
+
+    /// Queue the upload of one local file once the runner says how big it is (the reducer
+    /// reads no disk): the effect that asks.
+    pub(super) fn upload_once_sized(&mut self, spec: JobSpec, policy: Option<OnExists>) -> Effect {
+        let req = self.req();
+        let path = spec.src.to_string();
+        self.uploads_to_size.insert(req, (spec, policy));
+        Effect::StatLocal { path, req }
+    }
+
+    /// The size of an upload's source: queue it.
+    pub(super) fn local_stat(&mut self, req: u64, size: Option<u64>) -> Vec<Effect> {
+        let Some((mut spec, policy)) = self.uploads_to_size.remove(&req) else {
+            return vec![];
+        };
+        spec.size = size;
+        let specs = vec![spec];
+        vec![Effect::Engine(match policy {
+            Some(policy) => crate::transfer::EngineCmd::EnqueueWith { specs, policy },
+            None => crate::transfer::EngineCmd::Enqueue(specs),
         })]
     }
 

@@ -139,7 +139,7 @@ impl State {
                     .into_owned()
             }
             Side::Remote if typed.starts_with('/') => typed.to_string(),
-            Side::Remote => crate::ftp::session::remote_join(&here, typed),
+            Side::Remote => crate::paths::remote_join(&here, typed),
         };
         vec![self.list(side, Nav::To(target))]
     }

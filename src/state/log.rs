@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::ftp::replies::{Explanation, Lang, book};
+use crate::ftp::replies::{Explanation, book};
 use crate::ftp::{LogEvent, LogKind};
+use crate::i18n::Lang;
 
 /// How much room the log panel takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,10 +15,11 @@ pub use log::{LogLine, LogPanel, LogSize};
 pub use pane::Pane;
 pub use queue::{QueueFilter, QueueView};
 
-use crate::ftp::replies::{Lang, book};
+use crate::ftp::replies::book;
+use crate::i18n::Lang;
 use crate::i18n::t;
 use crate::tr;
-use crate::ui::layout::{Areas, RectExt};
+use layout::{Areas, RectExt};
 
 /// How the remote side is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +103,12 @@ pub struct State {
     editing: Option<(u64, edit::RemoteEdit)>,
     /// Local copies of edited remote files being uploaded (removed once done).
     edit_uploads: std::collections::HashSet<String>,
+    /// Uploads waiting for their source's size ([`Effect::StatLocal`]), by request, with the
+    /// policy they are queued with (`None`: the queue's).
+    uploads_to_size: std::collections::HashMap<
+        u64,
+        (crate::transfer::JobSpec, Option<crate::transfer::OnExists>),
+    >,
     next_req: u64,
 }
 
@@ -148,6 +155,7 @@ impl State {
             confirm: Default::default(),
             editing: None,
             edit_uploads: Default::default(),
+            uploads_to_size: Default::default(),
             next_req: 0,
         }
     }
@@ -233,7 +241,7 @@ impl State {
     }
 
     pub fn areas(&self) -> Areas {
-        crate::ui::layout::areas(self.width, self.height, self.log.size, self.queue.visible)
+        layout::areas(self.width, self.height, self.log.size, self.queue.visible)
     }
 
     fn page_rows(&self) -> usize {
@@ -378,13 +386,17 @@ impl State {
 
     /// Fold a user action in.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if let Action::Chord(keys) = action {
+            self.chord = keys;
+            return vec![];
+        }
         if let Action::Resize { width, height } = action {
             self.width = width;
             self.height = height;
             self.keep_cursors_visible();
             return vec![];
         }
-        if self.width < crate::ui::MIN_WIDTH || self.height < crate::ui::MIN_HEIGHT {
+        if self.width < layout::MIN_WIDTH || self.height < layout::MIN_HEIGHT {
             // Only a message is drawn: keys and clicks must not act on what cannot be seen.
             // q (or Ctrl-C) quits, as the message says (the queue is saved as on any quit).
             let quit = match &action {
@@ -592,7 +604,9 @@ impl State {
             }
             Action::Click { col, row } => self.click(col, row),
             Action::Scroll { col, row, delta } => self.wheel(col, row, delta),
-            Action::Input(_) | Action::Resize { .. } | Action::Paste(_) => vec![],
+            Action::Input(_) | Action::Chord(_) | Action::Resize { .. } | Action::Paste(_) => {
+                vec![]
+            }
         };
         self.keep_cursors_visible();
         fx
@@ -942,9 +956,7 @@ impl State {
                 Key::End => self.help_top = usize::MAX,
                 _ => {}
             }
-            self.help_top = self
-                .help_top
-                .min(crate::ui::dialog::help_max_top(self.height));
+            self.help_top = self.help_top.min(layout::help_max_top(self.height));
             return vec![];
         }
         let Some(dialog) = self.dialog.take() else {
@@ -1010,7 +1022,7 @@ impl State {
             Dialog::Console(form) => self.console_key(form, key),
             // Arrows and pages scroll the notes; any other key closes them.
             Dialog::Notes(mut v) => {
-                let max = crate::ui::dialog::notes_max_scroll(
+                let max = layout::notes_max_scroll(
                     &v,
                     ratatui::layout::Rect::new(0, 0, self.width, self.height),
                 );
@@ -1348,6 +1360,7 @@ impl State {
                 changed,
             } => self.edited(file, remote, changed),
             Event::RemoteStat { req, result } => self.remote_stat(req, result),
+            Event::LocalStat { req, size } => self.local_stat(req, size),
             Event::ListingLine { req, result } => {
                 self.listing_line(req, result);
                 vec![]
@@ -1433,7 +1446,7 @@ impl State {
 
 fn parent_of(side: Side, path: &str) -> String {
     match side {
-        Side::Remote => crate::ftp::session::remote_parent(path),
+        Side::Remote => crate::paths::remote_parent(path),
         Side::Local => std::path::Path::new(path)
             .parent()
             .map(|p| p.to_string_lossy().into_owned())
@@ -1450,7 +1463,7 @@ fn is_root(side: Side, path: &str) -> bool {
 
 fn join_path(side: Side, dir: &str, name: &str) -> String {
     match side {
-        Side::Remote => crate::ftp::session::remote_join(dir, name),
+        Side::Remote => crate::paths::remote_join(dir, name),
         Side::Local => std::path::Path::new(dir)
             .join(name)
             .to_string_lossy()
@@ -1477,6 +1490,8 @@ pub mod console;
 pub mod edit;
 pub mod facts;
 mod find;
+pub mod keymap;
+pub mod layout;
 pub mod logview;
 mod ops;
 pub mod view;

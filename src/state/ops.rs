@@ -6,11 +6,11 @@ use super::dialog::{
     ChmodForm, ChmodKey, ConfirmForm, Confirmed, Dialog, InfoView, PromptFor, PromptForm, TextInput,
 };
 use super::{Conn, State, join_path};
+use crate::format::human_size;
 use crate::fs::ops::{FsOp, OpReport, Target};
 use crate::fs::{Entry, EntryKind, validate_name};
 use crate::i18n::t;
 use crate::tr;
-use crate::ui::text::human_size;
 
 impl State {
     /// The marked entries of a pane, or the one under the cursor (never `..`).
@@ -227,7 +227,7 @@ impl State {
         rows.push((
             t("Modified").to_string(),
             e.mtime
-                .map(crate::ui::text::local_time)
+                .map(crate::format::local_time)
                 .unwrap_or_else(|| t("unknown").into()),
         ));
         if let Some(p) = &e.perms {

@@ -1240,7 +1240,7 @@ fn chmod_starts_from_the_listing_and_takes_octal_or_boxes() {
 
 #[test]
 fn one_key_serves_the_pane_and_the_queue() {
-    let k = crate::config::Keymap::defaults();
+    let k = crate::state::keymap::Keymap::defaults();
     let mut s = connected();
     let del = k.get_all(&KeyPress::plain(Key::Delete));
     let r = k.get_all(&KeyPress::plain(Key::Char('R')));
@@ -1867,7 +1867,16 @@ fn editing_a_remote_file_warns_when_the_server_copy_changed_and_uploads_on_yes()
         }
         other => panic!("{other:?}"),
     }
+    // The copy's size comes from the runner (the reducer reads no disk), then it is queued.
     let fx = press(&mut s, Key::Char('y'));
+    let req = match fx.as_slice() {
+        [Effect::StatLocal { path, req }] if path == "/tmp/skiff-edit-x/file0199" => *req,
+        other => panic!("{other:?}"),
+    };
+    let fx = s.apply(Event::LocalStat {
+        req,
+        size: Some(1234),
+    });
     match fx.as_slice() {
         [
             Effect::Engine(EngineCmd::EnqueueWith {
@@ -1877,9 +1886,18 @@ fn editing_a_remote_file_warns_when_the_server_copy_changed_and_uploads_on_yes()
         ] => {
             assert_eq!(&*specs[0].src, "/tmp/skiff-edit-x/file0199");
             assert_eq!(&*specs[0].dst, "/pub/file0199");
+            assert_eq!(specs[0].size, Some(1234));
         }
         other => panic!("{other:?}"),
     }
+    // A late or repeated answer queues nothing more.
+    assert!(
+        s.apply(Event::LocalStat {
+            req,
+            size: Some(1234)
+        })
+        .is_empty()
+    );
     // When that upload is done, the copy is removed.
     let mut done = job(9, crate::transfer::JobState::Done);
     done.spec.direction = crate::transfer::Direction::Upload;
@@ -2442,4 +2460,24 @@ fn a_failed_bookmark_save_gives_the_form_back() {
     let effects = s.apply(Event::BookmarkStored(Ok("Saved".into())));
     assert!(matches!(s.dialog, Some(Dialog::Bookmarks(_))));
     assert!(matches!(effects.as_slice(), [Effect::LoadBookmarks]));
+}
+
+#[test]
+fn stor_on_the_command_line_queues_an_upload_sized_by_the_runner() {
+    let mut s = connected();
+    let fx = s.run_command("STOR notes.txt");
+    let (path, req) = match fx.as_slice() {
+        [Effect::StatLocal { path, req }] => (path.clone(), *req),
+        other => panic!("{other:?}"),
+    };
+    assert!(path.ends_with("notes.txt"), "{path}");
+    match s.apply(Event::LocalStat { req, size: Some(7) }).as_slice() {
+        [Effect::Engine(EngineCmd::Enqueue(specs))] => {
+            assert_eq!(specs[0].size, Some(7));
+            assert_eq!(specs[0].direction, crate::transfer::Direction::Upload);
+            assert_eq!(&*specs[0].src, path);
+            assert!(specs[0].dst.ends_with("/notes.txt"), "{:?}", specs[0].dst);
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -593,7 +593,7 @@ impl Core {
                 return;
             }
         };
-        if let Err(e) = write_atomic(&path, &bytes) {
+        if let Err(e) = crate::paths::write_atomic(&path, &bytes) {
             self.tap
                 .warn(format!("cannot save the queue to {}: {e}", path.display()));
         }
@@ -1498,16 +1498,4 @@ fn side_of(d: Direction) -> Side {
         Direction::Download => Side::Local,
         Direction::Upload => Side::Remote,
     }
-}
-
-/// Write `bytes` to `path` so that a reader sees the old or the new file, never half of one.
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

@@ -15,9 +15,9 @@ use super::claims::{self, SharedClaims, Side};
 use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
 use crate::fs::walk::{self, DirMark, ListingDigest};
 use crate::fs::{Entry, EntryKind, validate_name};
-use crate::ftp::encoding::local_path;
-use crate::ftp::session::remote_join;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, ListSink, Tap};
+use crate::names::local_path;
+use crate::paths::remote_join;
 
 /// Control flag values for a running job.
 pub const RUN: u8 = 0;
@@ -775,7 +775,7 @@ impl Worker {
         .map_err(local(format!("reading {}", spec.src)))?;
         let above = a.job.above.as_deref().unwrap_or(&[]);
         let expect = above.last().map(|p| {
-            crate::ftp::encoding::from_os(
+            crate::names::from_os(
                 local_path(&p.path)
                     .join(local_path(a.job.name()))
                     .as_os_str(),
@@ -797,9 +797,9 @@ impl Worker {
                 if code.is_some_and(|c| c >= 500) && session.cwd_to(&spec.dst).await.is_ok() {
                     // It exists; fine.
                 } else {
-                    return Err(match e {
-                        crate::fs::FsError::Ftp(f) => TransferError::Ftp(f),
-                        other => TransferError::Refused(other.to_string()),
+                    return Err(match FtpError::from_fs(e) {
+                        Ok(f) => TransferError::Ftp(f),
+                        Err(other) => TransferError::Refused(other.to_string()),
                     });
                 }
             }

@@ -10,13 +10,15 @@ use crate::tr;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use super::text::{fit, human_size, local_time};
-use crate::config::{ACTION_HELP, Keymap};
+use super::text::fit;
+use crate::format::{human_size, local_time};
 use crate::state::Dialog;
 use crate::state::dialog::{
     CONFLICT_CHOICES, CertForm, ChmodForm, ConfirmForm, ConflictForm, ConnectForm, FIELDS,
     InfoView, PromptForm, TextInput,
 };
+use crate::state::keymap::{ACTION_HELP, Keymap};
+use crate::state::layout::{notes_max_scroll, notes_size};
 
 pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -356,31 +358,6 @@ fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The notes' width and their height in rows once wrapped (headings and gaps included, the
-/// hint line not).
-fn notes_size(v: &crate::state::logview::NotesView, full: Rect) -> (u16, usize) {
-    let w = 76u16.min(full.width.saturating_sub(2));
-    let inner_w = w.saturating_sub(2).max(1) as usize;
-    let body: usize = v
-        .parts
-        .iter()
-        .map(|(_, text)| {
-            text.lines()
-                .map(|l| unicode_width::UnicodeWidthStr::width(l) / inner_w + 1)
-                .sum::<usize>()
-                + 2
-        })
-        .sum();
-    (w, body)
-}
-
-/// How far the notes can scroll on a screen of `full`'s size.
-pub fn notes_max_scroll(v: &crate::state::logview::NotesView, full: Rect) -> usize {
-    let (_, body) = notes_size(v, full);
-    // The box is at most the screen, less its two borders (the hint is in the bottom one).
-    body.saturating_sub(full.height.saturating_sub(2) as usize)
-}
-
 /// Headed paragraphs (a reply code explained, the server's facts), wrapped, scrolled.
 fn draw_notes(v: &crate::state::logview::NotesView, full: Rect, f: &mut Frame) {
     let (w, body) = notes_size(v, full);
@@ -619,15 +596,6 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
         ))),
     }
     f.render_widget(Paragraph::new(lines), inner);
-}
-
-/// How far the help overlay can scroll on a `width`x`height` screen (0: it fits).
-pub fn help_max_top(height: u16) -> usize {
-    let n = ACTION_HELP.len();
-    let one_col = n as u16 + 6 <= height;
-    let rows = if one_col { n } else { n.div_ceil(2) };
-    let shown = (rows as u16 + 5).min(height).saturating_sub(2) as usize;
-    (rows + 3).saturating_sub(shown)
 }
 
 /// The help overlay, scrolled down by `top` lines when it is taller than the screen.

@@ -3,7 +3,6 @@
 
 pub mod bookmarks;
 pub mod dialog;
-pub mod layout;
 pub mod log;
 pub mod pane;
 pub mod queue;
@@ -15,8 +14,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::config::Keymap;
 use crate::i18n::{n_, t};
+use crate::state::keymap::Keymap;
+use crate::state::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use crate::state::{Conn, Side, State};
 use crate::tr;
 
@@ -104,10 +104,6 @@ fn draw_console(form: &crate::state::console::ConsoleForm, line: Rect, below: Re
     }
 }
 
-/// The smallest terminal the layout is made for.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
-
 fn draw_too_small(full: Rect, f: &mut Frame) {
     let msg = [
         tr!(
@@ -173,7 +169,7 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
     let shown = if state.chord.is_empty() {
         state.status.text.as_str()
     } else {
-        pending = format!("{} …", crate::config::chord_label(&state.chord));
+        pending = format!("{} …", crate::state::keymap::chord_label(&state.chord));
         pending.as_str()
     };
     let msg = text::fit(shown, (area.width as usize).saturating_sub(used));

@@ -6,8 +6,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use super::text::{fit, fit_right, human_size, local_time};
+use super::text::{fit, fit_right};
 use crate::config::{Column, Theme};
+use crate::format::{human_size, local_time};
 use crate::fs::{Entry, EntryKind};
 use crate::i18n::t;
 use crate::state::pane::SortBy;

@@ -7,8 +7,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use super::text::{fit, fit_right, human_size};
+use super::text::{fit, fit_right};
 use crate::config::Theme;
+use crate::format::human_size;
 use crate::i18n::t;
 use crate::state::State;
 use crate::state::queue::JobRow;

@@ -1,5 +1,5 @@
 //! Text fitting for fixed-width cells: display width (CJK counts 2), truncation with an
-//! ellipsis, human-readable sizes and times.
+//! ellipsis. Sizes and times as shown are in [`crate::format`].
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -67,36 +67,6 @@ pub fn fit_right(s: &str, width: usize) -> String {
     }
 }
 
-/// `1234567` → `1.2M`; below 1 KiB the exact byte count.
-pub fn human_size(n: u64) -> String {
-    const UNITS: [&str; 6] = ["K", "M", "G", "T", "P", "E"];
-    if n < 1024 {
-        return n.to_string();
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut i = 0;
-    while v >= 1024.0 && i < UNITS.len() - 1 {
-        v /= 1024.0;
-        i += 1;
-    }
-    if v < 10.0 {
-        format!("{v:.1}{}", UNITS[i])
-    } else {
-        format!("{v:.0}{}", UNITS[i])
-    }
-}
-
-/// Seconds since the epoch, in local time: `2026-11-21 14:05`.
-pub fn local_time(ts: i64) -> String {
-    use chrono::TimeZone;
-    match chrono::Local.timestamp_opt(ts, 0) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-            t.format("%Y-%m-%d %H:%M").to_string()
-        }
-        chrono::LocalResult::None => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,15 +96,5 @@ mod tests {
         assert_eq!(fit("a\u{200B}b", 3), "a?b");
         assert_eq!(fit_end("x\u{2066}yz", 3), "…yz");
         assert_eq!(fit_right("12", 4), "  12");
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(human_size(0), "0");
-        assert_eq!(human_size(1023), "1023");
-        assert_eq!(human_size(1024), "1.0K");
-        assert_eq!(human_size(4 * 1024 * 1024), "4.0M");
-        assert_eq!(human_size(150 * 1024 * 1024), "150M");
-        assert_eq!(human_size(u64::MAX), "16E");
     }
 }

@@ -1,9 +1,12 @@
-//! Where everything goes on screen. Pure arithmetic shared by `draw` and by `update` (paging,
-//! mouse hit-testing), so both always agree.
+//! Where everything goes on screen. Pure arithmetic shared by `update` (paging, scrolling,
+//! mouse hit-testing) and by `draw`, so both always agree. It lives with the state, as helix
+//! keeps `Rect` in its view crate: the state needs it, and `ui` draws into these rectangles.
 
 use ratatui::layout::Rect;
 
-use crate::state::{LogSize, Side};
+use super::keymap::ACTION_HELP;
+use super::logview::NotesView;
+use super::{LogSize, Side};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -74,6 +77,44 @@ pub fn areas(width: u16, height: u16, log: LogSize, queue: bool) -> Areas {
         status: Rect::new(0, body, width, bottom.min(1)),
         keys: Rect::new(0, body + bottom.min(1), width, bottom.saturating_sub(1)),
     }
+}
+
+/// The smallest terminal the layout is made for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// The notes' width and their height in rows once wrapped (headings and gaps included, the
+/// hint line not).
+pub fn notes_size(v: &NotesView, full: Rect) -> (u16, usize) {
+    let w = 76u16.min(full.width.saturating_sub(2));
+    let inner_w = w.saturating_sub(2).max(1) as usize;
+    let body: usize = v
+        .parts
+        .iter()
+        .map(|(_, text)| {
+            text.lines()
+                .map(|l| unicode_width::UnicodeWidthStr::width(l) / inner_w + 1)
+                .sum::<usize>()
+                + 2
+        })
+        .sum();
+    (w, body)
+}
+
+/// How far the notes can scroll on a screen of `full`'s size.
+pub fn notes_max_scroll(v: &NotesView, full: Rect) -> usize {
+    let (_, body) = notes_size(v, full);
+    // The box is at most the screen, less its two borders (the hint is in the bottom one).
+    body.saturating_sub(full.height.saturating_sub(2) as usize)
+}
+
+/// How far the help overlay can scroll on a `width`x`height` screen (0: it fits).
+pub fn help_max_top(height: u16) -> usize {
+    let n = ACTION_HELP.len();
+    let one_col = n as u16 + 6 <= height;
+    let rows = if one_col { n } else { n.div_ceil(2) };
+    let shown = (rows as u16 + 5).min(height).saturating_sub(2) as usize;
+    (rows + 3).saturating_sub(shown)
 }
 
 #[cfg(test)]
