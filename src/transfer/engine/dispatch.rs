@@ -1,0 +1,509 @@
+//! The engine's core loop: the queue in order, dispatching jobs to workers that ask, folding
+//! in what they report, progress ticks, and stopping.
+
+use super::*;
+
+impl Core {
+    pub(super) fn new(
+        cfg: EngineConfig,
+        events: mpsc::UnboundedSender<EngineEvent>,
+        tap: Tap,
+    ) -> Core {
+        Core {
+            cfg,
+            events,
+            tap,
+            jobs: HashMap::new(),
+            order: Vec::new(),
+            next_id: 1,
+            running: HashMap::new(),
+            waiting: Vec::new(),
+            not_before: HashMap::new(),
+            scan_from: 0,
+            paused_all: false,
+            remembered: HashMap::new(),
+            save_due: None,
+            was_busy: false,
+            moving: HashMap::new(),
+            backlogs: HashMap::new(),
+            fresh_dirs: Default::default(),
+            claims: Default::default(),
+        }
+    }
+
+    /// How many of a directory's entries are kept as queued jobs ahead of the workers; the
+    /// rest wait in its compact backlog.
+    pub(super) fn ahead_target(&self) -> usize {
+        (self.cfg.parallel * 4).max(32)
+    }
+
+    pub(super) fn server_key(&self) -> String {
+        let c = &self.cfg.connect;
+        format!("{}@{}:{}", c.user, c.host, c.port)
+    }
+
+    pub(super) fn emit(&self, e: EngineEvent) {
+        let _ = self.events.send(e);
+    }
+
+    pub(super) fn changed(&mut self, id: JobId) {
+        if let Some(j) = self.jobs.get(&id) {
+            self.emit(EngineEvent::Changed(j.clone()));
+        }
+        self.mark_save();
+    }
+
+    /// Where a job is in the queue. Searched from the end: the job asked about is most often
+    /// one just added (a directory's last entry made a job, when the next ones go after it).
+    pub(super) fn index_of(&self, id: JobId) -> Option<usize> {
+        self.order.iter().rposition(|&x| x == id)
+    }
+
+    pub(super) fn requeued(&mut self, id: JobId) {
+        if let Some(i) = self.index_of(id) {
+            self.scan_from = self.scan_from.min(i);
+        }
+    }
+
+    /// Queue `specs` after `after` (at the end: `None`). They take the transfer type of their
+    /// parent directory's job, or the one in force now.
+    pub(super) fn add(
+        &mut self,
+        after: Option<JobId>,
+        parent: Option<JobId>,
+        specs: Vec<JobSpec>,
+    ) -> Vec<Job> {
+        let mode = parent
+            .and_then(|p| self.jobs.get(&p))
+            .map_or(self.cfg.mode, |p| p.mode);
+        // A directory's entries are in its batch; anything else starts one, named by its
+        // first job.
+        let batch = parent
+            .and_then(|p| self.jobs.get(&p))
+            .map_or(self.next_id, |p| p.batch);
+        let mut new = Vec::with_capacity(specs.len());
+        for spec in specs {
+            if parent.is_none() {
+                // A directory's entries were planned when it was listed.
+                self.plan(&spec);
+            }
+            let id = self.next_id;
+            self.next_id += 1;
+            new.push(Job {
+                id,
+                parent,
+                spec,
+                state: JobState::Queued,
+                done: 0,
+                attempts: 0,
+                on_exists: None,
+                mode,
+                never: false,
+                part: None,
+                above: None,
+                batch,
+            });
+        }
+        let at = match after.and_then(|a| self.index_of(a)) {
+            Some(i) => i + 1,
+            None => self.order.len(),
+        };
+        self.order.splice(at..at, new.iter().map(|j| j.id));
+        self.scan_from = self.scan_from.min(at);
+        for j in &new {
+            self.jobs.insert(j.id, j.clone());
+        }
+        self.mark_save();
+        new
+    }
+
+    pub(super) fn next_runnable(&mut self) -> Option<JobId> {
+        if self.paused_all {
+            return None;
+        }
+        let now = Instant::now();
+        let mut i = self.scan_from;
+        let mut can_advance = true;
+        while i < self.order.len() {
+            let id = self.order[i];
+            let queued = self
+                .jobs
+                .get(&id)
+                .is_some_and(|j| j.state == JobState::Queued);
+            if queued {
+                match self.not_before.get(&id) {
+                    Some(t) if *t > now => can_advance = false,
+                    // Another running job writes one of its paths: it waits for that one.
+                    _ if self.blocked(id) => can_advance = false,
+                    _ => return Some(id),
+                }
+            } else if can_advance {
+                self.scan_from = i + 1;
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Whether any job is queued (scans from `scan_from`, so it is cheap in a long queue).
+    pub(super) fn has_queued(&self) -> bool {
+        self.order[self.scan_from.min(self.order.len())..]
+            .iter()
+            .any(|id| {
+                self.jobs
+                    .get(id)
+                    .is_some_and(|j| j.state == JobState::Queued)
+            })
+    }
+
+    /// Without `keep_finished`, a job that ended well is dropped once nothing needs it.
+    pub(super) fn maybe_forget(&mut self, id: JobId) {
+        if self.cfg.keep_finished
+            || self.backlogs.contains_key(&id)
+            || self.moving.contains_key(&id)
+            || !self.jobs.get(&id).is_some_and(|j| {
+                matches!(
+                    j.state,
+                    JobState::Done | JobState::Skipped { .. } | JobState::Cancelled
+                )
+            })
+        {
+            return;
+        }
+        self.jobs.remove(&id);
+        self.not_before.remove(&id);
+        if let Some(i) = self.index_of(id) {
+            self.order.remove(i);
+            if i < self.scan_from {
+                self.scan_from -= 1;
+            }
+        }
+    }
+
+    pub(super) fn dispatch(&mut self) {
+        while !self.waiting.is_empty() {
+            let id = match self.next_runnable() {
+                Some(id) => id,
+                None => {
+                    // Nothing queued: take more entries from a listed directory.
+                    let Some(dir) = self.feeder() else { break };
+                    let n = self.ahead_target();
+                    self.materialise(dir, n);
+                    continue;
+                }
+            };
+            if !self.claim_paths(id) {
+                break;
+            }
+            let Some(worker) = self.waiting.pop() else {
+                self.claims().release(id);
+                break;
+            };
+            let Some(job) = self.jobs.get_mut(&id) else {
+                break;
+            };
+            job.state = JobState::Running;
+            job.attempts += 1;
+            let ctl = Arc::new(AtomicU8::new(RUN));
+            let progress = Arc::new(AtomicU64::new(job.done));
+            let policy = job.on_exists.unwrap_or(self.cfg.on_exists);
+            let renamed = Arc::new(std::sync::Mutex::new(None));
+            let a = Assignment {
+                job: job.clone(),
+                policy,
+                ctl: ctl.clone(),
+                progress: progress.clone(),
+                renamed: renamed.clone(),
+            };
+            let parent = job.parent;
+            self.not_before.remove(&id);
+            self.running.insert(
+                id,
+                Running {
+                    ctl,
+                    progress,
+                    renamed,
+                    last: job.done,
+                    rate: 0.0,
+                },
+            );
+            let target = self.ahead_target();
+            if let Some(p) = parent
+                && let Some(b) = self.backlogs.get_mut(&p)
+            {
+                b.ahead = b.ahead.saturating_sub(1);
+                if b.ahead <= target / 2 {
+                    let n = target - b.ahead;
+                    self.materialise(p, n);
+                }
+            }
+            match worker.send(a) {
+                Ok(()) => self.changed(id),
+                Err(a) => {
+                    // The worker is gone; put the job back.
+                    self.running.remove(&id);
+                    self.claims().release(id);
+                    if let Some(j) = self.jobs.get_mut(&a.job.id) {
+                        j.state = JobState::Queued;
+                        j.attempts = j.attempts.saturating_sub(1);
+                    }
+                }
+            }
+        }
+        let busy = !self.running.is_empty() || self.has_queued() || self.feeder().is_some();
+        if self.was_busy && !busy {
+            if let Ok(mut d) = self.fresh_dirs.lock() {
+                d.clear();
+            }
+            self.remembered.clear();
+            self.emit(EngineEvent::Idle);
+        }
+        self.was_busy = busy;
+    }
+
+    pub(super) fn finished(&mut self, id: JobId, outcome: Outcome) {
+        let run = self.running.remove(&id);
+        self.claims().release(id);
+        let progress = run.as_ref().map(|r| r.progress.load(Ordering::Relaxed));
+        let renamed = run.and_then(|r| r.renamed.lock().ok().and_then(|mut n| n.take()));
+        let Some(job) = self.jobs.get_mut(&id) else {
+            return;
+        };
+        if let Some(p) = progress {
+            job.done = p;
+        }
+        // The rename policy picked a free name: from now on that is the job's destination, and
+        // the file there is the job's own (a retry continues it; no second free name).
+        if let Some(to) = renamed {
+            job.spec.dst = to.into();
+            job.on_exists = Some(OnExists::Overwrite);
+        }
+        match outcome {
+            Outcome::Done => {
+                job.state = JobState::Done;
+                if let Some(s) = job.spec.size {
+                    job.done = s;
+                }
+            }
+            Outcome::Skipped(reason) => job.state = JobState::Skipped { reason },
+            Outcome::Paused => {
+                // A pause is not a failed attempt: it must not use up the retries.
+                job.state = JobState::Paused;
+                job.attempts = job.attempts.saturating_sub(1);
+            }
+            Outcome::Cancelled => job.state = JobState::Cancelled,
+            Outcome::Conflict {
+                dst_size,
+                dst_mtime,
+            } => match self.remembered.get(&job.batch).copied() {
+                Some(choice) => {
+                    job.on_exists = Some(choice);
+                    job.state = JobState::Queued;
+                    job.attempts = job.attempts.saturating_sub(1);
+                    self.requeued(id);
+                }
+                None => {
+                    job.attempts = job.attempts.saturating_sub(1);
+                    job.state = JobState::Conflict {
+                        dst_size,
+                        dst_mtime,
+                    };
+                }
+            },
+            Outcome::Expanded {
+                src_base,
+                children,
+                skipped,
+                mark,
+            } => {
+                let mut chain = job.above.as_deref().unwrap_or(&[]).to_vec();
+                chain.push(mark);
+                self.expanded(id, src_base, children, skipped, Arc::from(chain));
+                return;
+            }
+            Outcome::Failed(e) => {
+                let transient = e.is_transient();
+                if transient && job.attempts < self.cfg.max_attempts {
+                    let wait = self
+                        .cfg
+                        .backoff
+                        .saturating_mul(1 << job.attempts.saturating_sub(1).min(5))
+                        .min(Duration::from_secs(30));
+                    self.tap.warn(format!(
+                        "{} (attempt {}/{}): {e}; retrying in {:.1}s",
+                        job.name(),
+                        job.attempts,
+                        self.cfg.max_attempts,
+                        wait.as_secs_f64()
+                    ));
+                    job.state = JobState::Queued;
+                    self.not_before.insert(id, Instant::now() + wait);
+                    self.requeued(id);
+                } else {
+                    self.tap.error(format!("{}: {e}", job.name()));
+                    job.state = JobState::Failed {
+                        reason: e.to_string(),
+                        code: e.code(),
+                    };
+                }
+            }
+        }
+        self.changed(id);
+        self.track_move(id);
+        self.maybe_forget(id);
+    }
+
+    /// A job and everything that came from it, in queue order.
+    pub(super) fn subtree(&self, id: JobId) -> Vec<JobId> {
+        let mut inside = std::collections::HashSet::from([id]);
+        for &jid in &self.order {
+            if let Some(p) = self.jobs.get(&jid).and_then(|j| j.parent)
+                && inside.contains(&p)
+            {
+                inside.insert(jid);
+            }
+        }
+        self.order
+            .iter()
+            .copied()
+            .filter(|j| inside.contains(j))
+            .collect()
+    }
+
+    /// What a paused job goes back to: queued, or running for a directory that was adding
+    /// its entries (it was listed already).
+    pub(super) fn unpaused(&self, id: JobId) -> JobState {
+        if self.backlogs.contains_key(&id) {
+            JobState::Running
+        } else {
+            JobState::Queued
+        }
+    }
+
+    pub(super) fn set_state(&mut self, id: JobId, state: JobState) {
+        if let Some(j) = self.jobs.get_mut(&id) {
+            j.state = state;
+        }
+        self.changed(id);
+    }
+
+    pub(super) fn tick(&mut self) {
+        let mut out = Vec::with_capacity(self.running.len());
+        let secs = TICK.as_secs_f64();
+        for (&id, r) in self.running.iter_mut() {
+            let done = r.progress.load(Ordering::Relaxed);
+            let inst = done.saturating_sub(r.last) as f64 / secs;
+            r.rate = if r.rate == 0.0 {
+                inst
+            } else {
+                r.rate * 0.7 + inst * 0.3
+            };
+            if done != r.last || inst == 0.0 {
+                out.push(Progress {
+                    id,
+                    done,
+                    rate: r.rate as u64,
+                });
+            }
+            r.last = done;
+        }
+        if !out.is_empty() {
+            self.emit(EngineEvent::Progress(out));
+        }
+    }
+
+    /// Stop for good: running transfers are interrupted (briefly waited for: what they report
+    /// is what gets saved, and none of them is still writing a `.part` once this returns),
+    /// and the queue is saved with them queued, to resume next time.
+    pub(super) async fn stop(&mut self, rx: &mut mpsc::UnboundedReceiver<Msg>) {
+        for r in self.running.values() {
+            r.ctl.store(PAUSE, Ordering::Relaxed);
+        }
+        let interrupted: Vec<JobId> = self.running.keys().copied().collect();
+        self.paused_all = true;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !self.running.is_empty() {
+            match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
+                Ok(Some(Msg::Finished { id, outcome })) => self.finished(id, outcome),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        for id in interrupted {
+            if let Some(j) = self.jobs.get_mut(&id)
+                && j.state == JobState::Paused
+            {
+                j.state = JobState::Queued;
+            }
+        }
+        // Interrupted jobs are saved as queued so they resume next time.
+        let ids: Vec<JobId> = self.running.keys().copied().collect();
+        for id in ids {
+            if let (Some(j), Some(r)) = (self.jobs.get_mut(&id), self.running.get(&id)) {
+                j.done = r.progress.load(Ordering::Relaxed);
+                j.state = JobState::Queued;
+            }
+        }
+        self.save();
+        self.waiting.clear();
+    }
+
+    pub(super) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        let mut next_tick = Instant::now() + TICK;
+        loop {
+            // A retry whose wait is over is free to go (dispatch treats "no entry" the same);
+            // keeping it would wake this loop at once, over and over, while every worker is
+            // busy.
+            let now = Instant::now();
+            self.not_before.retain(|_, t| *t > now);
+            let wake = {
+                let mut w: Option<Instant> = None;
+                if !self.running.is_empty() {
+                    w = Some(next_tick);
+                }
+                if let Some(t) = self.not_before.values().min() {
+                    w = Some(w.map_or(*t, |x| x.min(*t)));
+                }
+                if let Some(t) = self.save_due {
+                    w = Some(w.map_or(t, |x| x.min(t)));
+                }
+                w
+            };
+            let msg = match wake {
+                Some(t) => {
+                    tokio::select! {
+                        m = rx.recv() => m,
+                        _ = tokio::time::sleep_until(t.into()) => {
+                            let now = Instant::now();
+                            if now >= next_tick {
+                                self.tick();
+                                next_tick = now + TICK;
+                            }
+                            if self.save_due.is_some_and(|d| d <= now) {
+                                self.save();
+                            }
+                            self.dispatch();
+                            continue;
+                        }
+                    }
+                }
+                None => rx.recv().await,
+            };
+            let Some(msg) = msg else { break };
+            match msg {
+                Msg::Want(w) => self.waiting.push(w),
+                Msg::Finished { id, outcome } => self.finished(id, outcome),
+                Msg::Cmd(c) => self.command(c),
+                Msg::Shutdown(ack) => {
+                    self.stop(&mut rx).await;
+                    let _ = ack.send(());
+                    return;
+                }
+            }
+            if self.running.is_empty() {
+                next_tick = Instant::now() + TICK;
+            }
+            self.dispatch();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The paths jobs write (see `claims`): the temporary name a download gets at its first run,
+//! the paths a running job holds, and the destinations made-up names keep clear of.
+
+use super::*;
+
+impl Core {
+    /// The claims, even after a worker panicked holding the lock (they are plain data).
+    pub(super) fn claims(&self) -> std::sync::MutexGuard<'_, claims::Claims> {
+        self.claims.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Note a file job's destination, so that no made-up name lands on it.
+    pub(super) fn plan(&self, spec: &JobSpec) {
+        if spec.kind == JobKind::File {
+            self.claims().plan(side_of(spec.direction), &spec.dst);
+        }
+    }
+
+    /// Note the destinations of a listed directory's entries (see [`Core::plan`]).
+    pub(super) fn plan_children(&self, direction: Direction, dst: &str, children: &Children) {
+        // The paths `materialise` will make.
+        let base = dst.trim_end_matches('/');
+        let mut c = self.claims();
+        for (name, kind) in children.remaining() {
+            if kind == JobKind::File && claims::looks_made_up(name) {
+                c.plan(side_of(direction), &format!("{base}/{name}"));
+            }
+        }
+    }
+
+    /// Whether a queued job must wait: a running job writes one of its paths.
+    pub(super) fn blocked(&self, id: JobId) -> bool {
+        let Some(j) = self.jobs.get(&id) else {
+            return false;
+        };
+        let side = side_of(j.spec.direction);
+        let c = self.claims();
+        c.held_by_other(side, &j.spec.dst, id)
+            || j.part
+                .as_deref()
+                .is_some_and(|p| c.held_by_other(side, &claims::sibling(&j.spec.dst, p), id))
+    }
+
+    /// Give a download its temporary file's name (at its first run) and hold its paths; false
+    /// when another running job holds one of them.
+    pub(super) fn claim_paths(&mut self, id: JobId) -> bool {
+        let Some(j) = self.jobs.get(&id) else {
+            return false;
+        };
+        let side = side_of(j.spec.direction);
+        if j.spec.kind != JobKind::File {
+            return true;
+        }
+        let dst = j.spec.dst.to_string();
+        let mut part = j.part.clone();
+        if side == Side::Local && part.is_none() {
+            part = Some(self.pick_temp_name(j));
+        }
+        let mut paths = vec![(side, dst.as_str())];
+        let part_path = part.as_deref().map(|p| claims::sibling(&dst, p));
+        if let Some(p) = &part_path {
+            paths.push((side, p.as_str()));
+        }
+        if !self.claims().hold_all(id, &paths) {
+            return false;
+        }
+        if let Some(j) = self.jobs.get_mut(&id) {
+            j.part = part;
+        }
+        true
+    }
+
+    /// A temporary name for a download's first run: not held by another running job nor
+    /// planned as one's destination (a listed entry called `NAME.skiff-XXXXXXXX.part`). A file
+    /// already there under it is an earlier run's of the same job: the worker continues it
+    /// only when it is the job's own (see `Worker::download`). A job queued by an older skiff
+    /// with bytes in place keeps writing its `NAME.part`.
+    pub(super) fn pick_temp_name(&self, j: &Job) -> String {
+        let c = self.claims();
+        let free = |name: &str| {
+            let path = claims::sibling(&j.spec.dst, name);
+            !c.taken(Side::Local, &path, j.id)
+        };
+        let legacy = format!("{}.part", j.name());
+        if j.done > 0 && free(&legacy) {
+            return legacy;
+        }
+        let mut n = 0;
+        loop {
+            let name = claims::temp_name(&j.spec.src, &j.spec.dst, n);
+            if free(&name) || n >= 1000 {
+                return name;
+            }
+            n += 1;
+        }
+    }
+}
