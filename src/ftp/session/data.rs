@@ -1,0 +1,302 @@
+//! Data connections: passive (EPSV, else PASV, remembered per server) or active, protected with
+//! a resumed TLS session (TLS 1.2 again when TLS 1.3 has no ticket left), for RETR and STOR.
+
+use super::*;
+
+impl FtpSession {
+    /// After a failed data command: if it was an `EPSV` data connection that could not be
+    /// opened, switch to `PASV` (for this server, for the rest of the process) and say so; the
+    /// caller then tries once more.
+    pub(super) fn epsv_failed(&mut self, e: &FtpError) -> bool {
+        let unreachable = matches!(e, FtpError::Connection(m) if m.contains(DATA_CONNECT));
+        if self.data_mode != DataMode::Epsv || !unreachable {
+            return false;
+        }
+        self.use_pasv(format!("EPSV data connection failed ({e})"));
+        true
+    }
+
+    /// After a data command refused with 500–504 in EPSV mode: ask `EPSV` alone. If that is
+    /// what the server refuses (it listed EPSV in FEAT but does not do it), switch to `PASV`
+    /// like [`Self::epsv_failed`] and let the caller try again; otherwise the refusal was the
+    /// command's own.
+    pub(super) async fn epsv_refused(&mut self, e: &FtpError) -> bool {
+        if self.data_mode != DataMode::Epsv || !e.code().is_some_and(|c| (500..=504).contains(&c)) {
+            return false;
+        }
+        match self.quote("EPSV", &[229]).await {
+            Err(FtpError::Reply { code, text }) if (500..=504).contains(&code) => {
+                self.use_pasv(format!("EPSV refused ({code} {text})"));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn use_pasv(&mut self, why: String) {
+        self.ftp.set_mode(suppaftp::Mode::Passive);
+        self.data_mode = DataMode::Pasv;
+        if let Ok(mut s) = pasv_only().lock() {
+            s.insert(format!("{}:{}", self.opts.host, self.opts.port));
+        }
+        self.tap.warn(format!("{why}; using PASV from now on"));
+    }
+
+    /// Open a download of `path`, starting at `offset` (sends `REST` first when non-zero).
+    pub async fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
+        self.ensure_resumable().await?;
+        match self.retr_once(path, offset).await {
+            Err(e) if self.recoverable(&e).await? => self.retr_once(path, offset).await,
+            r => r,
+        }
+    }
+
+    /// After a failed data command on an FTPS connection: if the server refused the data
+    /// connection (425, or 522 "TLS required/failed", RFC 4217), it may be one that insists on
+    /// TLS session reuse while rustls has no TLS 1.3 ticket left to offer. Log in again with
+    /// TLS 1.2 only (remembered for the server), back in the same directory; the caller then
+    /// tries once more. Returns whether it did.
+    pub(super) async fn tls13_data_refused(&mut self, e: &FtpError) -> Result<bool, FtpError> {
+        let refused = matches!(e.code(), Some(425 | 522));
+        if !self.encrypted || !refused || self.tls12_marked() {
+            return Ok(false);
+        }
+        self.relogin_tls12(format!(
+            "the server refused a TLS data connection ({e}): it probably requires TLS session \
+             reuse, which TLS 1.3 tickets cannot always give"
+        ))
+        .await?;
+        Ok(true)
+    }
+
+    /// This connection already speaks TLS 1.2 only (another one switching the server over
+    /// does not change a connection that is still on TLS 1.3).
+    pub(super) fn tls12_marked(&self) -> bool {
+        self.tickets.as_ref().is_some_and(|t| t.tls12_only)
+    }
+
+    /// Before a data connection over TLS 1.3: rustls uses each session ticket once, and a
+    /// server that sends no new ticket after some data connections (proftpd after an upload)
+    /// leaves none, so the next data connection could not resume the session, which such
+    /// servers require. Then switch this server to TLS 1.2 (whose sessions resume any number
+    /// of times) before the data connection, not after it failed.
+    pub(super) async fn ensure_resumable(&mut self) -> Result<(), FtpError> {
+        let dry = self
+            .tickets
+            .as_ref()
+            .is_some_and(|t| t.tickets_for(&self.opts.host) == Some(0));
+        if dry && !self.tls12_marked() {
+            self.relogin_tls12(
+                "no TLS 1.3 session ticket is left for the next data connection (the server \
+                 sends no new one after some transfers)"
+                    .into(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Log in again offering TLS 1.2 only (remembered for this server), back in the same
+    /// directory.
+    pub(super) async fn relogin_tls12(&mut self, why: String) -> Result<(), FtpError> {
+        if let Ok(mut s) = tls12_only().lock() {
+            s.insert(format!("{}:{}", self.opts.host, self.opts.port));
+        }
+        self.tap
+            .warn(format!("{why}; logging in again with TLS 1.2"));
+        let dir = self.cwd.clone();
+        let ascii = self.ascii;
+        let fresh = FtpSession::connect(self.opts.clone(), self.tap.clone()).await?;
+        let old = std::mem::replace(self, fresh);
+        let _ = tokio::time::timeout(Duration::from_secs(2), old.quit()).await;
+        // Transfers name absolute paths: a directory that is gone by now (a tree being
+        // deleted) is no reason to fail the login.
+        if let Err(e) = self.cwd_to(&dir).await {
+            self.tap
+                .warn(format!("logged in again, but not back in {dir}: {e}"));
+        }
+        // The transfer this login is for was to run in the type set before it.
+        self.set_ascii(ascii).await
+    }
+
+    pub(super) async fn retr_once(
+        &mut self,
+        path: &str,
+        offset: u64,
+    ) -> Result<DataStream, FtpError> {
+        check_line(path)?;
+        if own_active(&self.opts) {
+            return self
+                .open_own_active(&format!("RETR {path}"), offset, false)
+                .await;
+        }
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        self.tap
+            .scope(timed(
+                t,
+                "opening the download",
+                async {
+                    ftp.resume_transfer(offset as usize).await?;
+                    ftp.retr_as_stream(path).await
+                }
+                .map_err_ftp(),
+            ))
+            .await
+            .map(DataStream::Suppa)
+    }
+
+    /// Active mode the way suppaftp cannot do it: listen on a port of the configured range,
+    /// announce the configured external address (`PORT`, or `EPRT` for IPv6), send `REST` and
+    /// the command, take the server's connection (from the control connection's peer only:
+    /// anyone else who reaches the port first is ignored), and start TLS on it when the
+    /// session is encrypted, resuming its TLS session.
+    pub(super) async fn open_own_active(
+        &mut self,
+        cmd: &str,
+        offset: u64,
+        upload: bool,
+    ) -> Result<DataStream, FtpError> {
+        let t = self.opts.timeout;
+        let (local, peer) = {
+            let sock = self.ftp.get_ref().await;
+            (sock.local_addr(), sock.peer_addr())
+        };
+        let lost = |e: std::io::Error| FtpError::Connection(e.to_string());
+        let (local, peer) = (local.map_err(lost)?, peer.map_err(lost)?);
+        // Behind NAT (an external address set) the server reaches this host through a
+        // forwarded port, maybe not on the control connection's address: listen on all.
+        let bind_ip = match (self.opts.active_address, local.ip()) {
+            (None, ip) => ip,
+            (Some(_), std::net::IpAddr::V4(_)) => std::net::Ipv4Addr::UNSPECIFIED.into(),
+            (Some(_), std::net::IpAddr::V6(_)) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+        };
+        let listener = listen_active(bind_ip, self.opts.active_ports).map_err(|e| {
+            FtpError::Connection(format!("{DATA_CONNECT} listen for active mode: {e}"))
+        })?;
+        let port = listener.local_addr().map_err(lost)?.port();
+        let announce = self.opts.active_address.unwrap_or(local.ip());
+        let port_cmd = match announce {
+            std::net::IpAddr::V4(a) => {
+                let o = a.octets();
+                format!(
+                    "PORT {},{},{},{},{},{}",
+                    o[0],
+                    o[1],
+                    o[2],
+                    o[3],
+                    port >> 8,
+                    port & 255
+                )
+            }
+            std::net::IpAddr::V6(a) => format!("EPRT |2|{a}|{port}|"),
+        };
+        self.quote(&port_cmd, &[200]).await?;
+        if offset > 0 {
+            self.quote(&format!("REST {offset}"), &[350]).await?;
+        }
+        self.quote(cmd, &[150, 125]).await?;
+        let tap = self.tap.clone();
+        let dt = self.opts.data_timeout.unwrap_or(t);
+        let stream = timed(dt, "waiting for the server's data connection", async {
+            loop {
+                let (s, from) = listener.accept().await.map_err(lost)?;
+                if from.ip().to_canonical() == peer.ip().to_canonical() {
+                    break Ok(s);
+                }
+                tap.warn(format!(
+                    "ignored a data connection from {from} (not the server)"
+                ));
+            }
+        })
+        .await?;
+        let conn = match &self.data_tls {
+            Some(c) => {
+                let name = rustls_name(&self.opts.host)?;
+                let s = timed(t, "TLS on the data connection", async {
+                    c.connect(name, stream)
+                        .await
+                        .map_err(|e| FtpError::Connection(format!("TLS handshake: {e}")))
+                })
+                .await?;
+                OwnConn::Tls(Box::new(s))
+            }
+            None => OwnConn::Plain(stream),
+        };
+        Ok(DataStream::Own(OwnData { conn, upload }))
+    }
+
+    /// Open an upload to `path`: `STOR`, `REST offset` + `STOR`, or `APPE`.
+    pub async fn stor(
+        &mut self,
+        path: &str,
+        offset: u64,
+        append: bool,
+    ) -> Result<DataStream, FtpError> {
+        self.ensure_resumable().await?;
+        match self.stor_once(path, offset, append).await {
+            Err(e) if self.recoverable(&e).await? => self.stor_once(path, offset, append).await,
+            r => r,
+        }
+    }
+
+    pub(super) async fn stor_once(
+        &mut self,
+        path: &str,
+        offset: u64,
+        append: bool,
+    ) -> Result<DataStream, FtpError> {
+        check_line(path)?;
+        if own_active(&self.opts) {
+            let cmd = if append {
+                format!("APPE {path}")
+            } else {
+                format!("STOR {path}")
+            };
+            return self.open_own_active(&cmd, offset, true).await;
+        }
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        self.tap
+            .scope(timed(
+                t,
+                "opening the upload",
+                async {
+                    if append {
+                        ftp.append_with_stream(path).await
+                    } else {
+                        ftp.resume_transfer(offset as usize).await?;
+                        ftp.put_with_stream(path).await
+                    }
+                }
+                .map_err_ftp(),
+            ))
+            .await
+            .map(DataStream::Suppa)
+    }
+
+    /// Close a data stream and read the transfer's final reply (226/250).
+    pub async fn finish(&mut self, stream: DataStream) -> Result<(), FtpError> {
+        let t = self.opts.timeout;
+        let ftp = &mut self.ftp;
+        let r = self
+            .tap
+            .scope(timed(t, "the end of the transfer", async {
+                match stream {
+                    DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
+                    DataStream::Own(d) => finish_own(ftp, d).await,
+                }
+            }))
+            .await;
+        // A server that rejects a data connection that did not resume the TLS session says so
+        // only here, after the fact (proftpd: 425). The transfer failed (its caller retries);
+        // the connection switches to TLS 1.2 so that the retry can succeed.
+        if let Err(e) = &r
+            && let Err(again) = self.tls13_data_refused(e).await
+        {
+            self.tap
+                .warn(format!("logging in again with TLS 1.2 failed: {again}"));
+        }
+        r
+    }
+}

@@ -1,0 +1,291 @@
+//! Listings: streamed and parsed line by line into a sink (MLSD, else LIST, with the fallbacks every
+//! data command shares), bounded in lines and bytes; raw listings for the pager; one entry's line.
+
+use super::*;
+
+impl FtpSession {
+    /// List the working directory, streaming and parsing the data connection line by line.
+    /// Lines that cannot be parsed are logged as warnings and skipped.
+    pub async fn list_cwd(&mut self) -> Result<Vec<Entry>, FtpError> {
+        let mut entries = Vec::new();
+        self.list_cwd_into(&mut entries).await?;
+        Ok(entries)
+    }
+
+    /// Like [`FtpSession::list_cwd`], handing each entry to `sink` as it is parsed (a caller
+    /// that keeps entries in a compact form of its own never holds the whole `Vec<Entry>`).
+    pub async fn list_cwd_into(&mut self, sink: &mut dyn ListSink) -> Result<(), FtpError> {
+        self.ensure_resumable().await?;
+        match self.list_cwd_once(sink).await {
+            Err(e) if self.recoverable(&e).await? => self.list_cwd_once(sink).await,
+            r => r,
+        }
+    }
+
+    /// After a failed data command: whether one of the fallbacks every data command shares
+    /// explains it and has switched (EPSV unreachable or refused → PASV; a data connection
+    /// refused for not resuming the TLS session → TLS 1.2), so that one more try makes sense.
+    pub(super) async fn recoverable(&mut self, e: &FtpError) -> Result<bool, FtpError> {
+        Ok(self.epsv_failed(e) || self.epsv_refused(e).await || self.tls13_data_refused(e).await?)
+    }
+
+    pub(super) async fn list_cwd_once(&mut self, sink: &mut dyn ListSink) -> Result<(), FtpError> {
+        match self.list_with(self.use_mlsd, sink).await {
+            // The refusal may be EPSV's, not MLSD's: that is checked first.
+            Err(e) if self.epsv_refused(&e).await => self.list_with(self.use_mlsd, sink).await,
+            Err(FtpError::Reply { code, .. }) if self.use_mlsd && (500..=504).contains(&code) => {
+                self.tap
+                    .warn(format!("MLSD refused ({code}); falling back to LIST"));
+                self.use_mlsd = false;
+                self.list_with(false, sink).await
+            }
+            other => other,
+        }
+    }
+
+    pub(super) async fn list_with(
+        &mut self,
+        mlsd: bool,
+        sink: &mut dyn ListSink,
+    ) -> Result<(), FtpError> {
+        sink.start();
+        let t = self.opts.timeout;
+        let max_lines = self.opts.max_listing_lines;
+        let max_bytes = self.opts.max_listing_bytes;
+        let enc = self.opts.encoding;
+        let tap = self.tap.clone();
+        let cmd = if mlsd { "MLSD" } else { "LIST" };
+        let stream = if own_active(&self.opts) {
+            self.open_own_active(cmd, 0, false).await?
+        } else {
+            let ftp = &mut self.ftp;
+            let (_resp, s) = self
+                .tap
+                .scope(timed(t, "opening the listing", async {
+                    ftp.custom_data_command(cmd, &[Status::AboutToSend, Status::AlreadyOpen])
+                        .await
+                        .map_err(FtpError::from)
+                }))
+                .await?;
+            DataStream::Suppa(s)
+        };
+        let ftp = &mut self.ftp;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        self.tap
+            .scope(async move {
+                // Read in large chunks and cut lines out of them: one timeout per chunk, not
+                // per line, and a line that never ends cannot grow without bound.
+                let mut stream = stream;
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut pending: Vec<u8> = Vec::new();
+                let entries = sink;
+                let mut bad = 0usize;
+                let mut lines = 0usize;
+                // What the entries handed over hold (names, permissions, link targets).
+                let mut kept = 0usize;
+                let mut handle = |raw: &[u8], entries: &mut dyn ListSink, kept: &mut usize| {
+                    let text = crate::ftp::encoding::decode_with(enc, raw);
+                    let text = text.trim_end_matches(['\r', '\n']);
+                    if text.is_empty() {
+                        return;
+                    }
+                    let parsed = if mlsd {
+                        parse_mlsd_line(text)
+                    } else {
+                        parse_list_line(text, now)
+                    };
+                    match parsed {
+                        Ok(Some(e)) if validate_name(&e.name).is_ok() => {
+                            *kept += e.name.len()
+                                + e.perms.as_deref().map_or(0, str::len)
+                                + e.link_target.as_deref().map_or(0, str::len);
+                            entries.line(text, &e);
+                            entries.entry(e);
+                        }
+                        Ok(Some(e)) => {
+                            bad += 1;
+                            if bad <= MAX_WARNED_LINES {
+                                tap.warn(format!(
+                                    "skipped an entry with an unsafe name: {:?}",
+                                    e.name
+                                ));
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(err) => {
+                            bad += 1;
+                            if bad <= MAX_WARNED_LINES {
+                                tap.warn(format!("could not parse listing line ({err}): {text:?}"));
+                            }
+                        }
+                    }
+                };
+                loop {
+                    let n = timed(t, "reading the listing", async {
+                        stream
+                            .read(&mut buf)
+                            .await
+                            .map_err(|e| FtpError::Connection(e.to_string()))
+                    })
+                    .await?;
+                    if n == 0 {
+                        break;
+                    }
+                    pending.extend_from_slice(&buf[..n]);
+                    let mut start = 0;
+                    while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
+                        handle(&pending[start..start + pos], &mut *entries, &mut kept);
+                        start += pos + 1;
+                        lines += 1;
+                        if kept > max_bytes {
+                            return Err(FtpError::Protocol(format!(
+                                "the listing's names add up to more than {} MiB; refused",
+                                max_bytes >> 20
+                            )));
+                        }
+                    }
+                    pending.drain(..start);
+                    if lines > max_lines {
+                        return Err(FtpError::Protocol(format!(
+                            "the listing has more than {max_lines} lines; refused"
+                        )));
+                    }
+                    if pending.len() > 64 * 1024 {
+                        return Err(FtpError::Protocol("listing line longer than 64 KiB".into()));
+                    }
+                }
+                if !pending.is_empty() {
+                    handle(&pending, &mut *entries, &mut kept);
+                }
+                timed(t, "the end of the listing", async {
+                    match stream {
+                        DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
+                        DataStream::Own(d) => finish_own(ftp, d).await,
+                    }
+                })
+                .await?;
+                if bad > MAX_WARNED_LINES {
+                    tap.warn(format!("{bad} listing lines were skipped in all"));
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// A listing command typed by the user (`LIST -la /pub`, `NLST`, `MLSD x`): the data
+    /// connection's bytes as the server sent them, at most `limit` of them (and whether there
+    /// was more), for the pager.
+    pub async fn raw_listing(
+        &mut self,
+        line: &str,
+        limit: usize,
+    ) -> Result<(Vec<u8>, bool), FtpError> {
+        check_line(line)?;
+        self.ensure_resumable().await?;
+        let t = self.opts.timeout;
+        let mut stream = if own_active(&self.opts) {
+            self.open_own_active(line, 0, false).await?
+        } else {
+            let ftp = &mut self.ftp;
+            let (_resp, s) = self
+                .tap
+                .scope(timed(t, "opening the listing", async {
+                    ftp.custom_data_command(line, &[Status::AboutToSend, Status::AlreadyOpen])
+                        .await
+                        .map_err(FtpError::from)
+                }))
+                .await?;
+            DataStream::Suppa(s)
+        };
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut more = false;
+        loop {
+            let n = timed(t, "reading the listing", async {
+                stream
+                    .read(&mut buf)
+                    .await
+                    .map_err(|e| FtpError::Connection(e.to_string()))
+            })
+            .await?;
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+            if out.len() > limit {
+                out.truncate(limit);
+                more = true;
+                break;
+            }
+        }
+        let ftp = &mut self.ftp;
+        let finished = self
+            .tap
+            .scope(timed(t, "the end of the listing", async {
+                match stream {
+                    DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
+                    DataStream::Own(d) => finish_own(ftp, d).await,
+                }
+            }))
+            .await;
+        match finished {
+            Ok(()) => Ok((out, more)),
+            // Stopping early makes some servers answer 426: expected.
+            Err(e) if more && e.code().is_some() => Ok((out, more)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The line the listing of `dir` gives for `name`, as the server wrote it (MLSD facts or
+    /// `ls -l` text), for the info dialog. `None` when it is not there.
+    pub async fn listing_line(
+        &mut self,
+        dir: &str,
+        name: &str,
+    ) -> Result<Option<String>, FtpError> {
+        struct Find<'a> {
+            name: &'a str,
+            found: Option<String>,
+        }
+        impl ListSink for Find<'_> {
+            fn start(&mut self) {
+                self.found = None;
+            }
+            fn entry(&mut self, _e: Entry) {}
+            fn line(&mut self, text: &str, e: &Entry) {
+                if self.found.is_none() && e.name == self.name {
+                    self.found = Some(text.to_string());
+                }
+            }
+        }
+        self.cwd_to(dir).await?;
+        let mut find = Find { name, found: None };
+        self.list_cwd_into(&mut find).await?;
+        Ok(find.found)
+    }
+
+    /// The size of the file `path` as its directory's listing gives it (`None`: not there, or
+    /// not a file), for servers without `SIZE`. Leaves the server in that directory.
+    pub(super) async fn size_from_listing(&mut self, path: &str) -> Result<Option<u64>, FtpError> {
+        let path = path.trim_end_matches('/');
+        let (dir, name) = match path.rsplit_once('/') {
+            Some((_, name)) => (remote_parent(path), name),
+            None => (self.cwd.clone(), path),
+        };
+        if dir != self.cwd {
+            match self.cwd_to(&dir).await {
+                Ok(_) => {}
+                Err(e) if e.code().is_some_and(|c| c >= 500) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+        let entries = self.list_cwd().await?;
+        Ok(entries
+            .iter()
+            .find(|e| e.name == name && e.kind == crate::fs::EntryKind::File)
+            .map(|e| e.size))
+    }
+}
