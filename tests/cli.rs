@@ -5,7 +5,7 @@ use std::process::Command;
 
 use skiff::demo::{self, DemoOptions};
 
-#[path = "support/collide.rs"]
+#[path = "common/collide.rs"]
 mod collide;
 
 fn skiff(args: &[&str], dir: &Path) -> std::process::Output {

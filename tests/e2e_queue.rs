@@ -3,7 +3,7 @@
 
 mod common;
 
-#[path = "support/collide.rs"]
+#[path = "common/collide.rs"]
 mod collide;
 
 use common::{Side, SkiffScreen, skiff, walk_to};

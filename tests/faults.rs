@@ -2,7 +2,7 @@
 //! connections, stalls them, refuses REST or answers 421. Each job must end complete and
 //! byte-exact after a retry, or failed with the right reason, and no other job is lost.
 
-#[path = "support/fault_proxy.rs"]
+#[path = "common/fault_proxy.rs"]
 mod fault_proxy;
 
 use std::path::Path;

@@ -12,7 +12,7 @@ use skiff::transfer::{
 };
 use tokio::sync::mpsc;
 
-#[path = "support/collide.rs"]
+#[path = "common/collide.rs"]
 mod collide;
 use collide::{colliding_tree, summary};
 
