@@ -19,4 +19,4 @@ set -a
 set +a
 
 # With CI=true a missing interop server fails its test instead of skipping it.
-CI=true cargo test --locked "$@"
+CI=true cargo test --locked --no-fail-fast "$@"

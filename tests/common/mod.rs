@@ -4,6 +4,8 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod busy;
+pub mod collide;
+pub mod fault_proxy;
 pub mod ftpstub;
 pub mod pki;
 pub mod pty;

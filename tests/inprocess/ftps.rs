@@ -3,11 +3,9 @@
 //! (with their facts), pinning, "FTPS required" never falling back, and transfers over
 //! `PROT P` through the engine and the headless commands.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::pki::{Pki, pki};
+use crate::common::pki::{Pki, pki};
 use std::process::Command;
 use std::time::Duration;
 

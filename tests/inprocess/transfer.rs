@@ -13,9 +13,8 @@ use skiff::transfer::{
 };
 use tokio::sync::mpsc;
 
-#[path = "support/collide.rs"]
-mod collide;
-use collide::{colliding_tree, summary};
+use crate::common::collide;
+use crate::common::collide::{colliding_tree, summary};
 
 /// Every file under `root`, relative path → contents.
 fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {

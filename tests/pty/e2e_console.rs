@@ -1,9 +1,7 @@
 //! End-to-end: the command line (`:`) in the real binary, in a pseudo-terminal: a raw command
 //! and its explained reply, a refused one, a mapped one, history and completion.
 
-mod common;
-
-use common::{Side, SkiffScreen, skiff};
+use crate::common::{self, Side, SkiffScreen, skiff};
 
 #[test]
 fn syst_on_the_command_line_shows_215_and_its_explanation() {

@@ -548,7 +548,7 @@ fn a_server_that_never_greets_fails_within_the_timeout_asked_for() {
     });
     let started = Instant::now();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
-        // One attempt: a timed-out connect is otherwise tried again (tests/connect_retry.rs).
+        // One attempt: a timed-out connect is otherwise tried again (tests/pty/connect_retry.rs).
         .args([
             "ls",
             &format!("ftp://127.0.0.1:{port}/"),

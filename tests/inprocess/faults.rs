@@ -2,13 +2,10 @@
 //! connections, stalls them, refuses REST or answers 421. Each job must end complete and
 //! byte-exact after a retry, or failed with the right reason, and no other job is lost.
 
-#[path = "support/fault_proxy.rs"]
-mod fault_proxy;
-
 use std::path::Path;
 use std::time::Duration;
 
-use fault_proxy::{FaultProxy, Faults};
+use crate::common::fault_proxy::{FaultProxy, Faults};
 use skiff::app::remote::RemoteCmd;
 use skiff::demo::{self, DemoOptions, DemoServer};
 use skiff::ftp::{ConnectOptions, LogEvent, Secret};

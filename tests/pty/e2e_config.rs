@@ -2,9 +2,7 @@
 //! is shown with its line while the rest of the file still applies; a chord from the file
 //! works; `--print-default-config` prints the shipped file.
 
-mod common;
-
-use common::{Side, SkiffScreen, skiff};
+use crate::common::{Side, SkiffScreen, skiff};
 
 #[test]
 fn a_users_config_applies_and_its_mistakes_are_shown_with_the_line() {

@@ -2,11 +2,9 @@
 //! the bookmark's directories on both sides, the password coming from `.netrc` and never
 //! touching the bookmarks file.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Side, SkiffScreen, TestServer};
+use crate::common::{self, Side, SkiffScreen, TestServer};
 use skiff::demo::DemoOptions;
 
 fn spawn(home: &std::path::Path, netrc: &std::path::Path, args: &[&str]) -> common::Pty {

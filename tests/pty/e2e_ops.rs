@@ -2,9 +2,7 @@
 //! them: make, rename and delete a directory on the server (F7, F2, F8), and create and delete
 //! a file in the local pane; each checked on screen and on disk.
 
-mod common;
-
-use common::{Side, SkiffScreen, TestServer, skiff, walk_to};
+use crate::common::{self, Side, SkiffScreen, TestServer, skiff, walk_to};
 use skiff::demo::DemoOptions;
 
 #[test]

@@ -2,10 +2,8 @@
 //! certificate nobody vouches for shows the certificate dialog; "trust always" connects, and
 //! the next start connects straight away because the fingerprint was remembered.
 
-mod common;
-
-use common::pki::pki;
-use common::{Side, SkiffScreen, TestServer, skiff};
+use crate::common::pki::pki;
+use crate::common::{self, Side, SkiffScreen, TestServer, skiff};
 use skiff::demo::DemoOptions;
 use skiff::ftp::tls::fingerprint;
 

@@ -5,8 +5,7 @@ use std::process::Command;
 
 use skiff::demo::{self, DemoOptions};
 
-#[path = "support/collide.rs"]
-mod collide;
+use crate::common::collide;
 
 fn skiff(args: &[&str], dir: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_skiff"))

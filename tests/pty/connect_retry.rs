@@ -2,12 +2,10 @@
 //! tried again with a growing wait; `530` is not. In the session layer, in `skiff ls`, and in
 //! the TUI (a countdown in the status line, Esc stops it).
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{Side, SkiffScreen, TestServer, skiff};
+use crate::common::{Side, SkiffScreen, TestServer, skiff};
 use skiff::demo::DemoOptions;
 use skiff::ftp::{ConnectOptions, ConnectRetry, FtpError, FtpSession, Secret, Tap};
 

@@ -1,12 +1,9 @@
 //! End-to-end: queueing transfers in the real binary, in a pseudo-terminal, as a person would:
 //! mark two files and press F5; drag a file from one pane to the other with the mouse.
 
-mod common;
+use crate::common::collide;
 
-#[path = "support/collide.rs"]
-mod collide;
-
-use common::{Side, SkiffScreen, skiff, walk_to};
+use crate::common::{self, Side, SkiffScreen, skiff, walk_to};
 
 /// Mark two files in the remote pane, F5: they show in the queue, finish, and appear in the
 /// local pane, byte for byte.

@@ -3,11 +3,9 @@
 //!
 //! Every wait polls the screen (see `common::pty`), with generous timeouts for a 2-core CI box.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Side, SkiffScreen, TestServer, skiff, walk_to};
+use crate::common::{self, Side, SkiffScreen, TestServer, skiff, walk_to};
 use skiff::demo::DemoOptions;
 
 /// `--demo`: log in (password masked in the log), browse into `docs/` and back, quit cleanly.
