@@ -1,0 +1,613 @@
+//! One transfer connection and what it does with a job: move one file (with `.part` files,
+//! `REST` resume, size checks and modification times) or expand one directory.
+//!
+//! Here: the worker, its connection, what a job's outcome can be, and the policy and file
+//! helpers both directions share; the jobs themselves in `download`, `upload` and `expand`.
+
+use std::io::{self, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use std::io::{Read, Seek, Write};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::claims::{self, SharedClaims, Side};
+use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
+use crate::fs::walk::{self, DirMark, ListingDigest};
+use crate::fs::{Entry, EntryKind, validate_name};
+use crate::ftp::{ConnectOptions, FtpError, FtpSession, ListSink, Tap};
+use crate::names::local_path;
+use crate::paths::remote_join;
+
+mod download;
+mod expand;
+mod upload;
+
+/// Control flag values for a running job.
+pub const RUN: u8 = 0;
+pub const PAUSE: u8 = 1;
+pub const CANCEL: u8 = 2;
+
+/// Bytes moved per read or write. Allocated once per worker, not per file.
+const CHUNK: usize = 256 * 1024;
+
+/// Uploads of at least this many bytes are checked with `SIZE` after the final reply.
+const VERIFY_UPLOADS_FROM: u64 = 1024 * 1024;
+
+/// Why a job did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("{0}")]
+    Ftp(#[from] FtpError),
+    #[error("{what}: {err}")]
+    Local { what: String, err: io::Error },
+    #[error("size check failed: expected {expected} bytes, got {got}")]
+    Verify { expected: u64, got: u64 },
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl TransferError {
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            TransferError::Ftp(e) => e.code(),
+            _ => None,
+        }
+    }
+
+    /// Worth retrying: 4xx replies, dropped or stalled connections, failed size checks.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            TransferError::Ftp(FtpError::Reply { code, .. }) => (400..500).contains(code),
+            TransferError::Ftp(FtpError::Timeout { .. } | FtpError::Connection(_)) => true,
+            TransferError::Ftp(FtpError::Protocol(_)) => true,
+            TransferError::Verify { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+fn local(what: impl Into<String>) -> impl FnOnce(io::Error) -> TransferError {
+    let what = what.into();
+    move |err| TransferError::Local { what, err }
+}
+
+/// How a job ended on this attempt.
+#[derive(Debug)]
+pub enum Outcome {
+    Done,
+    Skipped(String),
+    /// The destination exists and the policy is to ask.
+    Conflict {
+        dst_size: Option<u64>,
+        dst_mtime: Option<i64>,
+    },
+    /// A directory was listed: these are its entries (and the names skipped, with reasons).
+    /// Their source paths are `src_base/name`, their destinations `dst/name`.
+    Expanded {
+        src_base: String,
+        children: Children,
+        skipped: Vec<(String, String)>,
+        /// The directory as the walk recognised it (see `fs::walk`).
+        mark: DirMark,
+    },
+    Paused,
+    Cancelled,
+    Failed(TransferError),
+}
+
+/// What a worker needs to run a job.
+pub struct Assignment {
+    pub job: Job,
+    pub policy: OnExists,
+    pub ctl: Arc<AtomicU8>,
+    pub progress: Arc<AtomicU64>,
+    /// The free name the rename policy chose, for the engine to keep: a retry continues that
+    /// file, never the one the policy stepped around.
+    pub renamed: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl Assignment {
+    fn note_rename(&self, to: &str) {
+        if let Ok(mut r) = self.renamed.lock() {
+            *r = Some(to.to_string());
+        }
+    }
+}
+
+/// A transfer connection, opened lazily and dropped after any failure.
+pub struct Worker {
+    opts: ConnectOptions,
+    tap: Tap,
+    session: Option<FtpSession>,
+    stall: Duration,
+    last_used: std::time::Instant,
+    /// The transfer buffer, reused by every job of this worker.
+    buf: Vec<u8>,
+    /// Remote directories this engine created in this run (shared by its workers): nothing
+    /// can be in them that this run did not put there, so uploads into them skip the `SIZE`
+    /// that asks whether the target exists.
+    fresh_dirs: FreshDirs,
+    /// A download resuming the user's own file moved it to `.part` (`.0`); unless the job
+    /// ends well it goes back to its name (`.1`), never deleted.
+    put_back: Option<(PathBuf, PathBuf)>,
+    /// The paths the engine's running jobs hold (see `claims`): a free name for the rename
+    /// policy is one no other job holds or will write.
+    claims: SharedClaims,
+}
+
+/// See [`Worker::with_fresh_dirs`].
+pub type FreshDirs = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+
+/// A connection unused for this long is replaced before the next job.
+const IDLE_RECONNECT: Duration = Duration::from_secs(60);
+
+enum Stop {
+    Pause,
+    Cancel,
+}
+
+impl Worker {
+    pub fn new(opts: ConnectOptions, tap: Tap, stall: Duration) -> Worker {
+        Worker {
+            opts,
+            tap,
+            session: None,
+            stall,
+            last_used: std::time::Instant::now(),
+            buf: Vec::new(),
+            fresh_dirs: FreshDirs::default(),
+            put_back: None,
+            claims: SharedClaims::default(),
+        }
+    }
+
+    /// Share the engine's claims (see [`Worker::claims`]).
+    pub fn with_claims(mut self, claims: SharedClaims) -> Worker {
+        self.claims = claims;
+        self
+    }
+
+    /// Share the set of directories created in this run with the other workers.
+    pub fn with_fresh_dirs(mut self, dirs: FreshDirs) -> Worker {
+        self.fresh_dirs = dirs;
+        self
+    }
+
+    /// Log in now rather than at the first job (a failure is left for that job to retry).
+    pub async fn connect_now(&mut self) {
+        if let Err(e) = self.session().await {
+            self.tap
+                .warn(format!("connecting ahead of the queue failed: {e}"));
+        }
+    }
+
+    /// Start with a connection that is already logged in (e.g. the one `skiff get` used to
+    /// look at the URL), so a one-file run logs in once.
+    pub fn with_session(mut self, session: FtpSession) -> Worker {
+        let mut session = session;
+        session.set_tap(self.tap.clone());
+        self.session = Some(session);
+        self
+    }
+
+    async fn session(&mut self) -> Result<&mut FtpSession, TransferError> {
+        // Servers drop idle connections (vsftpd after 300 s): after a long idle spell, start
+        // afresh rather than fail the next job on a dead connection.
+        if self.last_used.elapsed() > IDLE_RECONNECT
+            && let Some(old) = self.session.take()
+        {
+            let _ = tokio::time::timeout(Duration::from_secs(2), old.quit()).await;
+        }
+        self.last_used = std::time::Instant::now();
+        if self.session.is_none() {
+            let s = FtpSession::connect(self.opts.clone(), self.tap.clone()).await?;
+            self.session = Some(s);
+        }
+        match self.session.as_mut() {
+            Some(s) => Ok(s),
+            None => Err(TransferError::Refused("no connection".into())),
+        }
+    }
+
+    /// Close the connection (after a failure or an interrupted transfer its state is unknown).
+    pub fn drop_session(&mut self) {
+        self.session = None;
+    }
+
+    pub async fn close(&mut self) {
+        if let Some(s) = self.session.take() {
+            s.quit().await;
+        }
+    }
+
+    pub async fn run(&mut self, a: &Assignment) -> Outcome {
+        if a.job.never {
+            return Outcome::Failed(TransferError::Refused(format!(
+                "{} is not copied: its name is unsafe or it is not a file",
+                a.job.name()
+            )));
+        }
+        self.put_back = None;
+        let outcome = self.run_inner(a).await;
+        if let Some((part, dst)) = self.put_back.take()
+            && !matches!(outcome, Outcome::Done)
+            && std::fs::symlink_metadata(&dst).is_err()
+        {
+            // Not a new file: the user's, longer now, back under its name.
+            let _ = std::fs::rename(&part, &dst);
+        }
+        outcome
+    }
+
+    async fn run_inner(&mut self, a: &Assignment) -> Outcome {
+        let r = match (a.job.spec.direction, a.job.spec.kind) {
+            (Direction::Download, JobKind::File) => self.download(a).await,
+            (Direction::Upload, JobKind::File) => self.upload(a).await,
+            (Direction::Download, JobKind::Dir) => self.expand_remote(a).await,
+            (Direction::Upload, JobKind::Dir) => self.expand_local(a).await,
+            (Direction::Download, JobKind::RemoveDir) => {
+                let src = a.job.spec.src.clone();
+                match self.session().await {
+                    Ok(s) => crate::fs::FileSystem::remove_dir(s, &src)
+                        .await
+                        .map(|()| Outcome::Done)
+                        .map_err(|e| TransferError::Refused(format!("removing {src}: {e}"))),
+                    Err(e) => Err(e),
+                }
+            }
+            (Direction::Upload, JobKind::RemoveDir) => {
+                std::fs::remove_dir(local_path(&a.job.spec.src))
+                    .map(|()| Outcome::Done)
+                    .map_err(local(format!("removing {}", a.job.spec.src)))
+            }
+        };
+        match r {
+            Ok(o) => o,
+            Err(e) => {
+                // After a reply the server is in a known state; after anything else (a dropped
+                // or stalled connection, a local error mid-stream) the connection is not to be
+                // trusted and the next job gets a fresh one.
+                let keep = match &e {
+                    TransferError::Ftp(f) => !f.is_connection_lost() && f.code().is_some(),
+                    TransferError::Verify { .. } => true,
+                    _ => false,
+                };
+                if !keep {
+                    self.drop_session();
+                }
+                // An empty .part (the server said 150, then failed) is no use for a resume.
+                if a.job.spec.direction == Direction::Download
+                    && a.job.spec.kind == JobKind::File
+                    && self.put_back.is_none()
+                {
+                    let part = part_path(&a.job);
+                    if std::fs::symlink_metadata(&part).is_ok_and(|m| m.is_file() && m.len() == 0) {
+                        let _ = std::fs::remove_file(&part);
+                    }
+                }
+                Outcome::Failed(e)
+            }
+        }
+    }
+
+    fn check(a: &Assignment) -> Option<Stop> {
+        match a.ctl.load(Ordering::Relaxed) {
+            PAUSE => Some(Stop::Pause),
+            CANCEL => Some(Stop::Cancel),
+            _ => None,
+        }
+    }
+}
+
+enum Decision {
+    Proceed,
+    Skip(String),
+    Ask,
+    ResumeFrom,
+    Rename,
+}
+
+/// In ASCII mode the sizes on the two sides differ by the number of lines: resuming at an
+/// offset and "same size means same file" mean nothing, so both become overwrite.
+fn ascii_policy(policy: OnExists, ascii: bool) -> OnExists {
+    match policy {
+        OnExists::Resume | OnExists::Size if ascii => OnExists::Overwrite,
+        p => p,
+    }
+}
+
+/// Apply an on-exists policy to a destination of `dst_size` bytes modified at `dst_mtime`.
+fn decide(policy: OnExists, src: &JobSpec, dst_size: u64, dst_mtime: Option<i64>) -> Decision {
+    match policy {
+        OnExists::Overwrite => Decision::Proceed,
+        OnExists::Skip => Decision::Skip("exists".into()),
+        OnExists::Ask => Decision::Ask,
+        OnExists::Rename => Decision::Rename,
+        OnExists::Newer => match (src.mtime, dst_mtime) {
+            (Some(s), Some(d)) if s > d => Decision::Proceed,
+            (Some(_), Some(_)) => Decision::Skip("exists and is not older".into()),
+            _ => Decision::Skip("exists (times unknown)".into()),
+        },
+        OnExists::Size => match src.size {
+            Some(s) if s == dst_size => Decision::Skip("exists with the same size".into()),
+            _ => Decision::Proceed,
+        },
+        OnExists::Resume => match src.size {
+            Some(s) if dst_size == s => Decision::Skip("already complete".into()),
+            Some(s) if dst_size < s => Decision::ResumeFrom,
+            _ => Decision::Proceed,
+        },
+    }
+}
+
+/// The warning for a file that looks binary but moves in ASCII mode.
+fn wrong_mode(path: &str) -> String {
+    format!(
+        "{path} looks binary (NUL or control bytes) but moves in ASCII mode: its line ends are \
+         being converted, which damages binary files; queue it again in binary mode (T) if it \
+         is not text"
+    )
+}
+
+fn unix_secs(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+/// The temporary file a download job writes: the name the engine gave it (see `claims`), next
+/// to its destination.
+fn part_path(job: &Job) -> PathBuf {
+    let spec = &job.spec;
+    let name = match &job.part {
+        Some(p) => p.clone(),
+        None => claims::temp_name(&spec.src, &spec.dst, 0),
+    };
+    local_path(&claims::sibling(&spec.dst, &name))
+}
+
+/// Open an upload's source for reading: never blocking (a pipe put there must not hang the
+/// worker), and through no link when `no_follow`.
+fn open_source(path: &Path, no_follow: bool) -> io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = libc::O_NONBLOCK | if no_follow { libc::O_NOFOLLOW } else { 0 };
+        o.custom_flags(flags);
+    }
+    #[cfg(not(unix))]
+    let _ = no_follow;
+    o.open(path)
+}
+
+/// Open a `.part` file for writing (`fresh`: create it, failing if it appeared meanwhile),
+/// never through a symbolic link.
+fn open_part(part: &Path, fresh: bool) -> io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true);
+    if fresh {
+        o.create_new(true);
+    } else {
+        o.create(true).truncate(false);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(part)
+}
+
+impl Worker {
+    /// `NAME (n)` for the rename policy: not a file there, not a path another job holds or
+    /// will write (an entry of the same listing called `NAME (1)`); held for this job.
+    fn free_local_name(
+        &self,
+        me: crate::transfer::JobId,
+        dst: &str,
+    ) -> Result<String, TransferError> {
+        let name = dst
+            .rsplit(['/', std::path::MAIN_SEPARATOR])
+            .next()
+            .unwrap_or(dst);
+        for n in 1..10_000 {
+            let candidate = claims::sibling(dst, &numbered_name(name, n));
+            let mut c = lock(&self.claims);
+            if c.taken(Side::Local, &candidate, me)
+                || std::fs::symlink_metadata(local_path(&candidate)).is_ok()
+            {
+                continue;
+            }
+            c.hold(me, Side::Local, &candidate);
+            // Kept clear until the queue runs dry: a retry of this job writes it again.
+            c.plan(Side::Local, &candidate);
+            return Ok(candidate);
+        }
+        Err(TransferError::Refused("no free name found".into()))
+    }
+}
+
+fn lock(c: &SharedClaims) -> std::sync::MutexGuard<'_, claims::Claims> {
+    c.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn free_remote_name(
+    s: &mut FtpSession,
+    claims: &SharedClaims,
+    me: crate::transfer::JobId,
+    dst: &str,
+) -> Result<String, TransferError> {
+    let (dir, name) = match dst.rfind('/') {
+        Some(i) => (&dst[..i.max(1)], &dst[i + 1..]),
+        None => ("", dst),
+    };
+    for n in 1..10_000 {
+        let candidate = remote_join(dir, &numbered_name(name, n));
+        if lock(claims).taken(Side::Remote, &candidate, me) {
+            continue;
+        }
+        if s.size(&candidate).await?.is_none() {
+            let mut c = lock(claims);
+            if !c.hold(me, Side::Remote, &candidate) {
+                continue;
+            }
+            c.plan(Side::Remote, &candidate);
+            return Ok(candidate);
+        }
+    }
+    Err(TransferError::Refused("no free name found".into()))
+}
+
+/// `MDTM path` as seconds since the epoch (UTC), if the server says.
+async fn mdtm(s: &mut FtpSession, path: &str) -> Option<i64> {
+    let line = s.quote(&format!("MDTM {path}"), &[213]).await.ok()?;
+    let t = line.get(4..)?.trim();
+    let n = |a: usize, b: usize| t.get(a..b)?.parse::<u32>().ok();
+    Some(crate::ftp::listing::unix_from_civil(
+        t.get(0..4)?.parse().ok()?,
+        n(4, 6)?,
+        n(6, 8)?,
+        n(8, 10)?,
+        n(10, 12)?,
+        n(12, 14)?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(size: u64, mtime: i64) -> JobSpec {
+        JobSpec {
+            direction: Direction::Download,
+            kind: JobKind::File,
+            src: "/a".into(),
+            dst: "/b".into(),
+            size: Some(size),
+            mtime: Some(mtime),
+            is_move: false,
+        }
+    }
+
+    #[test]
+    fn policies() {
+        let s = spec(100, 1000);
+        assert!(matches!(
+            decide(OnExists::Overwrite, &s, 5, None),
+            Decision::Proceed
+        ));
+        assert!(matches!(
+            decide(OnExists::Skip, &s, 5, None),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            decide(OnExists::Newer, &s, 5, Some(999)),
+            Decision::Proceed
+        ));
+        assert!(matches!(
+            decide(OnExists::Newer, &s, 5, Some(1000)),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            decide(OnExists::Size, &s, 100, None),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            decide(OnExists::Size, &s, 99, None),
+            Decision::Proceed
+        ));
+        assert!(matches!(
+            decide(OnExists::Resume, &s, 40, None),
+            Decision::ResumeFrom
+        ));
+        assert!(matches!(
+            decide(OnExists::Resume, &s, 100, None),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            decide(OnExists::Resume, &s, 140, None),
+            Decision::Proceed
+        ));
+        assert!(matches!(
+            decide(OnExists::Rename, &s, 1, None),
+            Decision::Rename
+        ));
+        assert!(matches!(decide(OnExists::Ask, &s, 1, None), Decision::Ask));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_part_file_is_never_opened_through_a_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"keep me").expect("write");
+        let part = dir.path().join("x.part");
+        std::os::unix::fs::symlink(&victim, &part).expect("symlink");
+        let err = open_part(&part, false).expect_err("opened through a symlink");
+        assert_eq!(err.raw_os_error(), Some(libc::ELOOP));
+        assert_eq!(std::fs::read(&victim).expect("read"), b"keep me");
+        // A plain file opens, and keeps its bytes (resume).
+        std::fs::remove_file(&part).expect("rm");
+        std::fs::write(&part, b"abc").expect("write");
+        let f = open_part(&part, false).expect("open");
+        assert!(open_part(&part, true).is_err(), "fresh means new");
+        assert_eq!(f.metadata().expect("meta").len(), 3);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_upload_source_is_not_a_link_or_a_pipe_that_hangs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, b"keep me").expect("write");
+        let link = dir.path().join("f");
+        std::os::unix::fs::symlink(&secret, &link).expect("symlink");
+        let err = open_source(&link, true).expect_err("followed a link");
+        assert_eq!(err.raw_os_error(), Some(libc::ELOOP));
+        // Picked by the user, a link is what it points to.
+        assert!(open_source(&link, false).is_ok());
+        // A pipe opens at once (no writer needed) and is seen for what it is.
+        let fifo = dir.path().join("p");
+        let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let f = open_source(&fifo, true).expect("open the pipe");
+        assert!(!f.metadata().expect("fstat").is_file());
+    }
+
+    #[test]
+    fn transient_errors() {
+        let t = |e: FtpError| TransferError::Ftp(e).is_transient();
+        assert!(t(FtpError::Reply {
+            code: 421,
+            text: String::new()
+        }));
+        assert!(t(FtpError::Reply {
+            code: 426,
+            text: String::new()
+        }));
+        assert!(!t(FtpError::Reply {
+            code: 550,
+            text: String::new()
+        }));
+        assert!(!t(FtpError::Reply {
+            code: 552,
+            text: String::new()
+        }));
+        assert!(t(FtpError::Connection("reset".into())));
+        assert!(
+            !TransferError::Local {
+                what: "w".into(),
+                err: io::Error::other("disk full")
+            }
+            .is_transient()
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! An upload: the source opened safely, the on-exists policy against the server's file, `REST`
+//! or `APPE` to resume, the stream, the size check and `MFMT`.
+
+use super::*;
+
+impl Worker {
+    pub(super) async fn upload(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
+        let spec = &a.job.spec;
+        // ASCII mode: never resumed, never size-checked (see `download`).
+        let ascii = a.job.mode.ascii_for(a.job.name());
+        let policy = ascii_policy(a.policy, ascii);
+        let src = local_path(&spec.src);
+        // An entry of a listed directory is opened without following a link and must still be
+        // a regular file: one swapped for a link (or a pipe) since the listing is skipped. A
+        // file the user picked may be a link to one (`skiff put link` sends what it points to).
+        let listed = a.job.parent.is_some();
+        let mut file = match open_source(&src, listed) {
+            Ok(f) => f,
+            Err(e) if listed && e.raw_os_error() == Some(libc::ELOOP) => {
+                return Ok(Outcome::Skipped(
+                    "became a symbolic link after it was listed; not followed".into(),
+                ));
+            }
+            Err(e) => return Err(local(format!("opening {}", src.display()))(e)),
+        };
+        let meta = file
+            .metadata()
+            .map_err(local(format!("reading {}", src.display())))?;
+        if !meta.is_file() {
+            return Ok(Outcome::Skipped(
+                "not a regular file (changed since it was listed?)".into(),
+            ));
+        }
+        let size = meta.len();
+        let mtime = meta.modified().ok().map(unix_secs).or(spec.mtime);
+        let mut dst = spec.dst.clone();
+        let in_fresh_dir = a.job.attempts <= 1
+            && a.job.done == 0
+            && dst
+                .rsplit_once('/')
+                .is_some_and(|(dir, _)| self.fresh_dirs.lock().is_ok_and(|d| d.contains(dir)));
+        let claims = self.claims.clone();
+        let session = self.session().await?;
+        // SIZE in binary: some servers refuse it in ASCII mode (vsftpd), which would look like
+        // "no such file" to the on-exists policy.
+        session.set_ascii(false).await?;
+        let remote_size = if in_fresh_dir {
+            None
+        } else {
+            session.size(&dst).await?
+        };
+        let mut offset = 0;
+        // Only this job's own earlier bytes are continued: a remote file that was there before
+        // (shorter or not) is the on-exists policy's to decide. (`attempts` already counts this
+        // attempt, and a failed attempt may never have reached STOR.)
+        let resuming = a.job.done > 0 && !ascii;
+        if let Some(rsize) = remote_size {
+            // Continued only while what is there can be this job's own bytes.
+            if resuming && rsize < size && rsize <= a.job.done {
+                offset = rsize;
+            } else if ascii && a.job.done > 0 {
+                // This job's own interrupted text upload: sent again from the start.
+            } else {
+                let rtime = if policy == OnExists::Newer || policy == OnExists::Ask {
+                    mdtm(session, &dst).await
+                } else {
+                    None
+                };
+                let local_spec = JobSpec {
+                    mtime,
+                    size: Some(size),
+                    ..spec.clone()
+                };
+                match decide(policy, &local_spec, rsize, rtime) {
+                    Decision::Proceed => {}
+                    Decision::Skip(why) => return Ok(Outcome::Skipped(why)),
+                    Decision::Ask => {
+                        return Ok(Outcome::Conflict {
+                            dst_size: Some(rsize),
+                            dst_mtime: rtime,
+                        });
+                    }
+                    Decision::ResumeFrom => offset = rsize,
+                    Decision::Rename => {
+                        dst = free_remote_name(session, &claims, a.job.id, &dst)
+                            .await?
+                            .into();
+                        a.note_rename(&dst);
+                    }
+                }
+            }
+        }
+        session.set_ascii(ascii).await?;
+        let mut stream = if offset > 0 {
+            match session.stor(&dst, offset, false).await {
+                Ok(s) => s,
+                Err(e) if e.code().is_some_and(|c| (500..=504).contains(&c)) => {
+                    session
+                        .tap()
+                        .warn(format!("REST refused ({e}); appending with APPE"));
+                    match session.stor(&dst, 0, true).await {
+                        Ok(s) => s,
+                        Err(e) if e.code().is_some_and(|c| (500..=504).contains(&c)) => {
+                            session
+                                .tap()
+                                .warn(format!("APPE refused ({e}); uploading from 0"));
+                            offset = 0;
+                            session.stor(&dst, 0, false).await?
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            session.stor(&dst, 0, false).await?
+        };
+        file.seek(SeekFrom::Start(offset))
+            .map_err(local("seeking the source"))?;
+        a.progress.store(offset, Ordering::Relaxed);
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(CHUNK, 0);
+        let mut done = offset;
+        let mut to_crlf = crate::transfer::ascii::ToCrlf::default();
+        let mut text: Vec<u8> = Vec::new();
+        let r = loop {
+            if let Some(stop) = Self::check(a) {
+                break Err(stop);
+            }
+            let n = match file.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) => break Ok(Err(local(format!("reading {}", src.display()))(e))),
+            };
+            if n == 0 {
+                break Ok(Ok(()));
+            }
+            let out: &[u8] = if ascii {
+                if done == 0 && crate::transfer::ascii::looks_binary(&buf[..n]) {
+                    self.tap.warn(wrong_mode(&spec.src));
+                }
+                text.clear();
+                to_crlf.convert(&buf[..n], &mut text);
+                &text
+            } else {
+                &buf[..n]
+            };
+            match tokio::time::timeout(self.stall, stream.write_all(out)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    break Ok(Err(
+                        FtpError::Connection(format!("data connection: {e}")).into()
+                    ));
+                }
+                Err(_) => {
+                    break Ok(Err(FtpError::Timeout {
+                        after: self.stall,
+                        what: "sending data (stalled)",
+                    }
+                    .into()));
+                }
+            }
+            done += n as u64;
+            a.progress.store(done, Ordering::Relaxed);
+        };
+        self.buf = buf;
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(stop) => {
+                drop(stream);
+                self.drop_session();
+                return Ok(match stop {
+                    Stop::Pause => Outcome::Paused,
+                    Stop::Cancel => Outcome::Cancelled,
+                });
+            }
+        }
+        let session = self.session().await?;
+        session.finish(stream).await?;
+        // The 226/250 says the server has it all. The size is checked too where a mistake is
+        // plausible and the check is cheap next to the transfer: a file of 1 MiB or more, a
+        // resumed upload, a retry, a move (whose source is deleted next). For a tree of small
+        // files that extra round trip per file cost 5–10 % of the run (BENCHMARKS.md).
+        let verify = !ascii
+            && (size >= VERIFY_UPLOADS_FROM || offset > 0 || a.job.attempts > 1 || spec.is_move);
+        if verify
+            && let Some(got) = session.size(&dst).await?
+            && got != size
+        {
+            return Err(TransferError::Verify {
+                expected: size,
+                got,
+            });
+        }
+        if let Some(m) = mtime
+            && session.has_feature("MFMT")
+            && let Err(e) = session.mfmt(&dst, m).await
+        {
+            self.tap
+                .warn(format!("could not set the modification time: {e}"));
+        }
+        if spec.is_move {
+            std::fs::remove_file(&src).map_err(local(format!(
+                "copied, but deleting {} failed",
+                src.display()
+            )))?;
+        }
+        Ok(Outcome::Done)
+    }
+}
