@@ -52,9 +52,24 @@ fn env_value(var: &str) -> Option<String> {
     }
 }
 
-/// The server's URL, or `None` (with a note) when it is not running outside CI.
+/// The server's URL, or `None` (with a note) when it is not running outside CI: not named, or
+/// named by a `/tmp/skiff-servers/env` left from an earlier run while the server is down.
 fn server_url(var: &str) -> Option<FtpUrl> {
-    env_value(var).map(|u| FtpUrl::parse(&u).expect("a valid server URL"))
+    let u = FtpUrl::parse(&env_value(var)?).expect("a valid server URL");
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let answers = std::net::ToSocketAddrs::to_socket_addrs(&(u.host.as_str(), u.port))
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|a| std::net::TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok());
+    if !answers && !in_ci {
+        eprintln!(
+            "NOTE: {var} names {}:{}, which does not answer, and CI is not true: skipping; run \
+             tests/servers/servers.sh start",
+            u.host, u.port
+        );
+        return None;
+    }
+    Some(u)
 }
 
 fn find<'a>(entries: &'a [Entry], name: &str) -> &'a Entry {
