@@ -1,9 +1,9 @@
 //! Finding things in a pane: the order, hidden files, filter-as-you-type, go to a path, marks by
 //! glob, and the back/forward history.
 
-use super::State;
 use super::action::{Effect, Key, KeyPress, Nav, Side};
 use super::dialog::{Dialog, PromptFor, PromptForm, TextInput};
+use super::{Panel, State};
 use crate::i18n::t;
 use crate::tr;
 
@@ -40,7 +40,7 @@ impl State {
 
     /// Whether the focused pane's filter line has the keyboard.
     pub(super) fn filtering(&self) -> bool {
-        !self.queue_focus && self.pane(self.focus).filter_typing
+        self.panel != Panel::Queue && self.pane(self.focus).filter_typing
     }
 
     /// A key while the filter line has the keyboard: text narrows the pane at once; arrows

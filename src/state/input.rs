@@ -24,7 +24,7 @@ impl State {
             return vec![];
         }
         let Some(dialog) = self.dialog.take() else {
-            if self.log_focus {
+            if self.panel == Panel::Log {
                 return self.log_key(key);
             }
             if self.filtering() {

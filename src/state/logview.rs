@@ -6,7 +6,7 @@
 use super::action::{Effect, Key, KeyPress};
 use super::dialog::{Dialog, PromptFor, PromptForm, TextInput};
 use super::log::is_error;
-use super::{Side, State};
+use super::{Panel, Side, State};
 use crate::ftp::LogKind;
 use crate::i18n::t;
 use crate::tr;
@@ -24,15 +24,14 @@ pub struct NotesView {
 impl State {
     /// F12: the log takes the keyboard (or gives it back).
     pub(super) fn toggle_log_focus(&mut self) -> Vec<Effect> {
-        if self.log_focus {
+        if self.panel == Panel::Log {
             self.leave_log();
             return vec![];
         }
         if self.log.size == super::log::LogSize::Hidden {
             self.log.size = super::log::LogSize::Normal;
         }
-        self.log_focus = true;
-        self.queue_focus = false;
+        self.panel = Panel::Log;
         let n = self.log.view().len();
         self.log.cursor = n.checked_sub(1 + self.log.scroll.min(n.saturating_sub(1)));
         self.set_status(
@@ -42,8 +41,16 @@ impl State {
         vec![]
     }
 
-    fn leave_log(&mut self) {
-        self.log_focus = false;
+    /// Give the keyboard to `panel`; leaving the log forgets its cursor and what was being typed.
+    pub(super) fn focus_panel(&mut self, panel: Panel) {
+        if self.panel == Panel::Log && panel != Panel::Log {
+            self.leave_log();
+        }
+        self.panel = panel;
+    }
+
+    pub(super) fn leave_log(&mut self) {
+        self.panel = Panel::Panes;
         self.log.typing = false;
         self.log.cursor = None;
         self.log.scroll = 0;

@@ -25,6 +25,18 @@ use crate::i18n::t;
 use crate::tr;
 use layout::{Areas, RectExt};
 
+/// Which part of the screen has the keyboard, when no dialog does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Panel {
+    /// The panes: the one in `State::focus`.
+    #[default]
+    Panes,
+    /// The queue panel.
+    Queue,
+    /// The log panel (`F12`): it takes every key until `Esc` or `F12` gives them back.
+    Log,
+}
+
 /// How the remote side is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conn {
@@ -44,9 +56,12 @@ pub struct Status {
 pub struct State {
     pub local: Pane,
     pub remote: Pane,
+    /// The pane that has the keyboard when the panes have it (it keeps its side while the
+    /// queue or the log has the keys, for when they come back).
     pub focus: Side,
-    /// The queue panel has the keyboard (the panes keep `focus` for when it returns).
-    pub queue_focus: bool,
+    /// Which part of the screen has the keyboard (a dialog or the help, when open, comes
+    /// first).
+    pub panel: Panel,
     pub queue: QueueView,
     /// Whole-queue pause.
     pub paused_all: bool,
@@ -85,8 +100,6 @@ pub struct State {
     pub transfer_mode: crate::transfer::TransferMode,
     /// The configured transfer type (a bookmark without one goes back to it).
     default_mode: crate::transfer::TransferMode,
-    /// The log panel has the keyboard.
-    pub log_focus: bool,
     /// The server facts asked for (0: none).
     facts_req: u64,
     /// Commands typed on the command line, oldest first.
@@ -124,7 +137,7 @@ impl State {
             local,
             remote: Pane::new(Side::Remote, t("not connected")),
             focus: Side::Local,
-            queue_focus: false,
+            panel: Panel::Panes,
             queue: QueueView::default(),
             paused_all: false,
             drag: None,
@@ -150,7 +163,6 @@ impl State {
             chord: Vec::new(),
             transfer_mode: Default::default(),
             default_mode: Default::default(),
-            log_focus: false,
             facts_req: 0,
             console_history: Vec::new(),
             server_commands: Vec::new(),
@@ -197,7 +209,7 @@ impl State {
 
     /// Whether keys should go to a dialog or overlay as text input rather than the keymap.
     pub fn wants_input(&self) -> bool {
-        self.dialog.is_some() || self.help || self.filtering() || self.log_focus
+        self.dialog.is_some() || self.help || self.filtering() || self.panel == Panel::Log
     }
 
     /// Whether a line of text has the keyboard (where a paste goes).
@@ -211,7 +223,9 @@ impl State {
             ) => true,
             Some(Dialog::Bookmarks(b)) => b.filtering,
             Some(_) => false,
-            None => !self.help && (self.filtering() || (self.log_focus && self.log.typing)),
+            None => {
+                !self.help && (self.filtering() || (self.panel == Panel::Log && self.log.typing))
+            }
         }
     }
 
@@ -320,7 +334,7 @@ impl State {
         // The user asked for this server (a URL, a bookmark, the connect dialog): the keyboard
         // goes to its pane.
         self.focus = Side::Remote;
-        self.queue_focus = false;
+        self.focus_panel(Panel::Panes);
         self.conn = Conn::Connecting {
             label: label.clone(),
             req,
@@ -360,7 +374,7 @@ impl State {
     /// actions in the queue panel, the others in a pane.
     pub fn pick<'a>(&self, actions: &'a [Action]) -> Option<&'a Action> {
         let fits = |a: &&Action| {
-            if self.queue_focus {
+            if self.panel == Panel::Queue {
                 !a.pane_only()
             } else {
                 !a.queue_only()
@@ -432,7 +446,7 @@ impl State {
             // Mouse and keymap actions do not reach the panes under a dialog.
             return vec![];
         }
-        if self.queue_focus
+        if self.panel == Panel::Queue
             && let Some(fx) = self.queue_action(&action)
         {
             self.keep_cursors_visible();
@@ -452,11 +466,11 @@ impl State {
             Action::Refresh => self.refresh(focus),
             Action::SwitchPane => {
                 // Local → remote → queue (when shown) → local.
-                if self.queue_focus {
-                    self.queue_focus = false;
+                if self.panel == Panel::Queue {
+                    self.panel = Panel::Panes;
                     self.focus = Side::Local;
                 } else if focus == Side::Remote && self.queue.visible {
-                    self.queue_focus = true;
+                    self.panel = Panel::Queue;
                 } else {
                     self.focus = focus.other();
                 }
@@ -494,8 +508,8 @@ impl State {
             Action::Move => self.queue_transfer(focus, None, true),
             Action::ToggleQueue => {
                 self.queue.visible = !self.queue.visible;
-                if !self.queue.visible {
-                    self.queue_focus = false;
+                if !self.queue.visible && self.panel == Panel::Queue {
+                    self.panel = Panel::Panes;
                 }
                 vec![]
             }
@@ -529,7 +543,7 @@ impl State {
                 // Select what is under the pointer first, as a left click would.
                 self.click(col, row);
                 self.drag = None;
-                if self.queue_focus {
+                if self.panel == Panel::Queue {
                     vec![]
                 } else {
                     self.open_menu(self.focus)

@@ -42,7 +42,7 @@ impl State {
         let areas = self.areas();
         self.drag = None;
         if areas.queue.contains_cell(col, row) {
-            self.queue_focus = true;
+            self.focus_panel(Panel::Queue);
             // Below the top border: the first job.
             let first = areas.queue.y + 1;
             if row >= first {
@@ -57,7 +57,7 @@ impl State {
             let a = areas.pane(side);
             if a.contains_cell(col, row) {
                 self.focus = side;
-                self.queue_focus = false;
+                self.focus_panel(Panel::Panes);
                 if let Some(i) = areas.row_at(side, row) {
                     let pane = self.pane_mut(side);
                     let idx = pane.offset + i;

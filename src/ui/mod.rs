@@ -62,7 +62,12 @@ fn draw_all(state: &State, keymap: &Keymap, f: &mut Frame) {
         queue::draw(state, a.queue, f);
     }
     if a.log.height > 0 {
-        log::draw(&state.log, state.log_focus, a.log, f);
+        log::draw(
+            &state.log,
+            state.panel == crate::state::Panel::Log,
+            a.log,
+            f,
+        );
     }
     if let Some(crate::state::Dialog::Console(form)) = &state.dialog {
         draw_console(form, a.status, a.keys, f);

@@ -145,7 +145,7 @@ fn fit_tail(s: &str, width: usize) -> String {
 pub fn draw(state: &State, area: Rect, f: &mut Frame) {
     let q = &state.queue;
     let tot = q.totals();
-    let focused = state.queue_focus;
+    let focused = state.panel == crate::state::Panel::Queue;
     let look = crate::config::look();
     let th = &look.theme;
     let border = if focused {

@@ -234,7 +234,7 @@ fn the_log_filters_jumps_folds_copies_saves_and_explains() {
 
     // F12 gives the log the keyboard, the cursor on the newest line.
     s.update(Action::LogFocus);
-    assert!(s.log_focus && s.wants_input());
+    assert!((s.panel == Panel::Log) && s.wants_input());
     assert_eq!(s.log.cursor, Some(9));
     let key = |s: &mut State, k: Key| s.update(Action::Input(KeyPress::plain(k)));
     // N: the error before.
@@ -266,7 +266,7 @@ fn the_log_filters_jumps_folds_copies_saves_and_explains() {
         other => panic!("{other:?}"),
     }
     key(&mut s, Key::Esc);
-    assert!(s.dialog.is_none() && s.log_focus);
+    assert!(s.dialog.is_none() && (s.panel == Panel::Log));
     // y copies the line.
     let fx = key(&mut s, Key::Char('y'));
     assert!(
@@ -292,7 +292,7 @@ fn the_log_filters_jumps_folds_copies_saves_and_explains() {
     assert_eq!(s.log.view().len(), 2, "FEAT and 211-Features:");
     // Esc clears the filter first, then leaves.
     key(&mut s, Key::Esc);
-    assert!(s.log.filter.is_empty() && s.log_focus);
+    assert!(s.log.filter.is_empty() && (s.panel == Panel::Log));
     // Space unfolds the reply under the cursor.
     s.log.cursor = Some(5);
     key(&mut s, Key::Char(' '));
@@ -323,7 +323,7 @@ fn the_log_filters_jumps_folds_copies_saves_and_explains() {
     });
     assert!(s.status.text.contains("12"));
     key(&mut s, Key::Esc);
-    assert!(!s.log_focus && !s.wants_input());
+    assert!((s.panel != Panel::Log) && !s.wants_input());
 }
 
 #[test]

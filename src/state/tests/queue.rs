@@ -140,7 +140,7 @@ fn engine_events_drive_the_queue_panel_and_refresh_the_target_pane() {
     // Queue keys: Tab to the queue, Space pauses the selected job, x cancels it.
     s.update(Action::SwitchPane);
     s.update(Action::SwitchPane);
-    assert!(s.queue_focus);
+    assert!((s.panel == Panel::Queue));
     s.apply(Event::Engine(EngineEvent::Added {
         after: None,
         jobs: vec![job(3, JobState::Queued)],
@@ -298,7 +298,7 @@ fn one_key_serves_the_pane_and_the_queue() {
     let r = k.get_all(&KeyPress::plain(Key::Char('R')));
     assert_eq!(s.pick(del), Some(&Action::Delete));
     assert_eq!(s.pick(r), Some(&Action::Rename));
-    s.queue_focus = true;
+    s.panel = Panel::Queue;
     assert_eq!(s.pick(del), Some(&Action::CancelJob));
     assert_eq!(s.pick(r), Some(&Action::RetryFailed));
 }
@@ -347,7 +347,7 @@ fn queue_clicks_pick_the_row_clicked_and_a_shorter_queue_scrolls_back() {
         col: q.x + 5,
         row: q.y + 1,
     });
-    assert!(s.queue_focus);
+    assert!((s.panel == Panel::Queue));
     assert_eq!(s.queue.cursor, 0);
     s.update(Action::Click {
         col: q.x + 5,

@@ -48,7 +48,7 @@ fn a_server_opened_by_url_or_bookmark_gets_the_keyboard() {
     });
     assert!(matches!(s.conn, Conn::Connecting { .. }), "{:?}", s.conn);
     assert_eq!(s.focus, Side::Remote);
-    assert!(!s.queue_focus);
+    assert!((s.panel != Panel::Queue));
 }
 
 #[test]
@@ -503,8 +503,39 @@ fn esc_in_the_log_stops_connecting() {
         req: 9,
     };
     s.update(Action::LogFocus);
-    assert!(s.log_focus);
+    assert!((s.panel == Panel::Log));
     let fx = s.update(Action::Input(KeyPress::plain(Key::Esc)));
     assert!(matches!(fx.as_slice(), [Effect::CancelConnect]), "{fx:?}");
-    assert!(matches!(s.conn, Conn::Disconnected) && !s.log_focus);
+    assert!(matches!(s.conn, Conn::Disconnected) && (s.panel != Panel::Log));
+}
+
+/// One `Panel` says where the keys go: the log (F12) keeps them until it gives them back, and
+/// a click elsewhere takes them, the log forgetting its cursor as when it is left with `Esc`.
+#[test]
+fn the_keyboard_is_in_one_panel_and_a_click_moves_it() {
+    let mut s = connected();
+    s.update(Action::Resize {
+        width: 100,
+        height: 30,
+    });
+    assert_eq!(s.panel, Panel::Panes);
+    s.update(Action::LogFocus);
+    assert_eq!(s.panel, Panel::Log);
+    assert!(s.wants_input(), "typing goes to the log");
+    let a = s.areas();
+    s.update(Action::Click {
+        col: a.remote.x + 5,
+        row: a.remote.y + 3,
+    });
+    s.update(Action::Release {
+        col: a.remote.x + 5,
+        row: a.remote.y + 3,
+    });
+    assert_eq!((s.panel, s.focus), (Panel::Panes, Side::Remote));
+    assert_eq!(s.log.cursor, None, "the log was left");
+    assert!(!s.wants_input());
+    // F12 again, then Esc: back to the panes.
+    s.update(Action::LogFocus);
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    assert_eq!(s.panel, Panel::Panes);
 }
