@@ -1,6 +1,6 @@
 //! The `skiff` command: parse the command line, then run the TUI.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -190,13 +190,6 @@ enum Command {
     },
 }
 
-fn password_source(stdin: bool) -> anyhow::Result<Option<Secret>> {
-    if stdin {
-        return read_password_stdin().map(Some);
-    }
-    Ok(std::env::var("SKIFF_PASSWORD").ok().map(Secret::new))
-}
-
 fn headless(cmd: Command) -> anyhow::Result<i32> {
     // One thread, like curl and lftp: a transfer's socket reads and file writes happen on the
     // same thread, with no hand-offs between threads (BENCHMARKS.md: a 1 GiB download made
@@ -220,23 +213,29 @@ fn headless(cmd: Command) -> anyhow::Result<i32> {
                 let u = FtpUrl::parse(&url)?;
                 cli::warn_password_in_url(&u);
                 let mut opts =
-                    cli::connect_options(&u, password_source(password_stdin)?, trust(&tls))?;
+                    cli::connect_options(&u, cli::url_password(&u, password_stdin)?, trust(&tls))?;
                 tls.apply(&mut opts);
                 cli::ls(&u, opts, verbose).await
             }
             Command::Get { url, local, x } => {
                 let u = FtpUrl::parse(&url)?;
                 cli::warn_password_in_url(&u);
-                let mut opts =
-                    cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
+                let mut opts = cli::connect_options(
+                    &u,
+                    cli::url_password(&u, x.password_stdin)?,
+                    trust(&x.tls),
+                )?;
                 x.tls.apply(&mut opts);
                 cli::get(&u, local, opts, xfer(&x)).await
             }
             Command::Put { local, url, x } => {
                 let u = FtpUrl::parse(&url)?;
                 cli::warn_password_in_url(&u);
-                let mut opts =
-                    cli::connect_options(&u, password_source(x.password_stdin)?, trust(&x.tls))?;
+                let mut opts = cli::connect_options(
+                    &u,
+                    cli::url_password(&u, x.password_stdin)?,
+                    trust(&x.tls),
+                )?;
                 x.tls.apply(&mut opts);
                 cli::put(&local, &u, opts, xfer(&x)).await
             }
@@ -311,15 +310,6 @@ fn xfer(x: &XferArgs) -> cli::XferOptions {
         quiet: x.quiet,
         verbose: x.verbose,
     }
-}
-
-fn read_password_stdin() -> anyhow::Result<Secret> {
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
-    Ok(Secret::new(line.trim_end_matches(['\r', '\n']).to_string()))
 }
 
 fn main() {
@@ -428,12 +418,7 @@ fn run() -> anyhow::Result<()> {
             pin: cli.tls.trust.clone(),
             ca_file: cli.tls.ca_file.clone(),
         };
-        let password = match (u.password.clone(), u.user.is_some()) {
-            (Some(p), _) => Some(p),
-            (None, true) if cli.password_stdin => Some(read_password_stdin()?),
-            (None, true) => std::env::var("SKIFF_PASSWORD").ok().map(Secret::new),
-            (None, false) => None,
-        };
+        let password = cli::url_password(&u, cli.password_stdin)?;
         match (&u.user, password) {
             (Some(user), None) => {
                 let mut form = ConnectForm::password_prompt(&u.host, u.port, user, u.path.clone());

@@ -151,11 +151,8 @@ impl BookmarkFields {
             p.active_address = Some(v.clone()).filter(|s| !s.is_empty());
         }
         if self.password_to_keyring {
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .context("reading the password")?;
-            let secret = line.trim_end_matches(['\r', '\n']);
+            let line = super::read_stdin_line().context("reading the password")?;
+            let secret = line.as_str();
             let k = crate::bookmarks::OsKeyring;
             crate::bookmarks::Keyring::set(
                 &k,

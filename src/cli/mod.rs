@@ -59,6 +59,41 @@ pub fn warn_password_in_url(url: &FtpUrl) {
     }
 }
 
+/// The password for `url`, the one rule for the TUI and the headless commands: the URL's own,
+/// else (when it names a user) the first line of standard input with `--password-stdin`, else
+/// `SKIFF_PASSWORD`; none for an anonymous URL. `None` with a user means "ask" (the TUI) or
+/// "refuse" (the headless commands, see [`connect_options`]).
+pub fn url_password(url: &FtpUrl, from_stdin: bool) -> anyhow::Result<Option<Secret>> {
+    password_with(url, from_stdin, read_stdin_line, || {
+        std::env::var("SKIFF_PASSWORD").ok()
+    })
+}
+
+/// [`url_password`] with its two sources given (so a test needs no terminal or environment).
+fn password_with(
+    url: &FtpUrl,
+    from_stdin: bool,
+    stdin: impl FnOnce() -> std::io::Result<String>,
+    env: impl FnOnce() -> Option<String>,
+) -> anyhow::Result<Option<Secret>> {
+    Ok(match (&url.password, &url.user) {
+        (Some(p), _) => Some(p.clone()),
+        (None, None) => None,
+        (None, Some(_)) if from_stdin => Some(Secret::new(
+            stdin().context("reading the password from standard input")?,
+        )),
+        (None, Some(_)) => env().map(Secret::new),
+    })
+}
+
+/// The first line of standard input, without its line end (the one place a password is read
+/// from standard input: `--password-stdin` and `bookmarks set --password-to-keyring`).
+pub(crate) fn read_stdin_line() -> std::io::Result<String> {
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
 /// Options shared by `get` and `put`.
 #[derive(Debug, Clone)]
 pub struct XferOptions {
@@ -314,4 +349,56 @@ async fn make_remote_dirs(s: &mut FtpSession, dir: &str) -> anyhow::Result<Vec<S
         made.push(d);
     }
     Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_rule_finds_the_password_for_a_url() {
+        let url = |s: &str| FtpUrl::parse(s).expect("url");
+        let no_stdin = || -> std::io::Result<String> { panic!("stdin read") };
+        let no_env = || -> Option<String> { panic!("environment read") };
+        let got =
+            |r: anyhow::Result<Option<Secret>>| r.expect("ok").map(|s| s.expose().to_string());
+        // The URL's own password wins, and nothing else is read.
+        assert_eq!(
+            got(password_with(&url("ftp://a:pw@h/"), true, no_stdin, no_env)),
+            Some("pw".into())
+        );
+        // Anonymous: no password, nothing read.
+        assert_eq!(
+            got(password_with(&url("ftp://h/"), true, no_stdin, no_env)),
+            None
+        );
+        // A user: standard input when asked for, else the environment.
+        assert_eq!(
+            got(password_with(
+                &url("ftp://a@h/"),
+                true,
+                || Ok("in".into()),
+                no_env
+            )),
+            Some("in".into())
+        );
+        assert_eq!(
+            got(password_with(&url("ftp://a@h/"), false, no_stdin, || Some(
+                "env".into()
+            ))),
+            Some("env".into())
+        );
+        assert_eq!(
+            got(password_with(&url("ftp://a@h/"), false, no_stdin, || None)),
+            None
+        );
+        let err = password_with(
+            &url("ftp://a@h/"),
+            true,
+            || Err(std::io::Error::other("closed")),
+            no_env,
+        )
+        .expect_err("a failed read");
+        assert!(format!("{err:#}").contains("standard input"), "{err:#}");
+    }
 }
