@@ -3,10 +3,13 @@
 
 pub mod local;
 pub mod ops;
+pub mod remote;
 pub mod sort;
 pub mod walk;
 
 use std::future::Future;
+
+pub use remote::{Capabilities, HashAlgo, ListSink, Remote, WriteAt};
 
 /// What kind of thing a directory entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,6 +79,35 @@ impl FsError {
     pub fn is_connection_lost(&self) -> bool {
         matches!(self, FsError::Remote(e) if e.connection_lost)
     }
+
+    /// Worth trying again: the far side said "not now" (FTP 4xx), or the connection dropped
+    /// or stalled.
+    pub fn is_transient(&self) -> bool {
+        use std::io::ErrorKind as K;
+        match self {
+            FsError::Remote(e) => e.transient,
+            FsError::Io(e) => matches!(
+                e.kind(),
+                K::TimedOut
+                    | K::Interrupted
+                    | K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::BrokenPipe
+                    | K::UnexpectedEof
+            ),
+            _ => false,
+        }
+    }
+
+    /// The far side does not do what was asked (FTP 500–504: a command or an argument it
+    /// does not know, such as `REST` or `APPE`); the caller may try another way.
+    pub fn is_unsupported(&self) -> bool {
+        match self {
+            FsError::Remote(e) => e.code.is_some_and(|c| (500..=504).contains(&c)),
+            FsError::Io(e) => e.kind() == std::io::ErrorKind::Unsupported,
+            _ => false,
+        }
+    }
 }
 
 /// A remote file system's error, opaque to this layer: shown as the error it carries, with the
@@ -86,6 +118,8 @@ pub struct RemoteError {
     pub error: Box<dyn std::error::Error + Send + Sync>,
     pub code: Option<u16>,
     pub connection_lost: bool,
+    /// Worth trying again (see [`FsError::is_transient`]).
+    pub transient: bool,
 }
 
 impl RemoteError {
@@ -95,6 +129,7 @@ impl RemoteError {
             error,
             code,
             connection_lost,
+            transient,
         } = self;
         error
             .downcast::<E>()
@@ -103,6 +138,7 @@ impl RemoteError {
                 error,
                 code,
                 connection_lost,
+                transient,
             })
     }
 }

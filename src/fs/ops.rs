@@ -405,6 +405,7 @@ mod tests {
                     error: "timed out after 20s while DELE".into(),
                     code: None,
                     connection_lost: true,
+                    transient: true,
                 }));
             }
             self.removed.push(path.to_string());

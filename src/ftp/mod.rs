@@ -44,6 +44,16 @@ impl FtpError {
         }
     }
 
+    /// Worth trying again: a 4xx reply ("not now"), a dropped or stalled connection, a reply
+    /// that made no sense (often a connection out of step).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FtpError::Reply { code, .. } => (400..500).contains(code),
+            FtpError::Timeout { .. } | FtpError::Connection(_) | FtpError::Protocol(_) => true,
+            _ => false,
+        }
+    }
+
     /// Whether the control connection can no longer be trusted (it must be reconnected).
     pub fn is_connection_lost(&self) -> bool {
         match self {
@@ -61,6 +71,7 @@ impl From<FtpError> for crate::fs::FsError {
         crate::fs::FsError::Remote(crate::fs::RemoteError {
             code: e.code(),
             connection_lost: e.is_connection_lost(),
+            transient: e.is_transient(),
             error: Box::new(e),
         })
     }

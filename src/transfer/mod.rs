@@ -2,11 +2,13 @@
 //! their own FTP connections. No UI types here; the TUI and the headless commands share it.
 
 pub mod ascii;
+pub mod backend;
 pub mod claims;
 pub mod engine;
 pub mod job;
 pub mod worker;
 
 pub use ascii::TransferMode;
+pub use backend::{Connect, LocalDisk};
 pub use engine::{Engine, EngineCmd, EngineConfig, EngineEvent, Progress};
 pub use job::{Direction, Job, JobId, JobKind, JobSpec, JobState, OnExists};

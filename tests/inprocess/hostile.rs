@@ -268,6 +268,65 @@ async fn junk_after_213_means_an_unknown_size_not_a_crash() {
     s.quit().await;
 }
 
+#[tokio::test]
+async fn a_server_checksum_counts_only_for_the_whole_file_and_the_algorithm_asked() {
+    use skiff::fs::{HashAlgo, Remote};
+    const SHA: &str = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08";
+    // The draft HASH command: SHA-256 for /f; a digest of part of the file for /part.
+    let script: Script = Arc::new(|cmd| {
+        let r = match cmd {
+            "FEAT" => "211-Features:\r\n SIZE\r\n HASH SHA-256*;MD5\r\n211 End\r\n".into(),
+            "SIZE /f" | "SIZE /part" => "213 4\r\n".into(),
+            "HASH /f" => format!("213 SHA-256 0-3 {SHA} f\r\n"),
+            "HASH /part" => format!("213 SHA-256 0-1 {SHA} part\r\n"),
+            _ => return None,
+        };
+        Some(Act::Reply(r.into_bytes()))
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let (tap, mut rx) = new_tap();
+    let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
+    assert_eq!(s.capabilities().checksum, Some(HashAlgo::Sha256));
+    assert_eq!(
+        s.checksum("/f", HashAlgo::Sha256).await.unwrap(),
+        Some(SHA.to_ascii_lowercase())
+    );
+    assert_eq!(s.checksum("/part", HashAlgo::Sha256).await.unwrap(), None);
+    // Asked for MD5, answered with SHA-256: not taken for an MD5.
+    assert_eq!(s.checksum("/f", HashAlgo::Md5).await.unwrap(), None);
+    let log = drain(&mut rx);
+    assert!(
+        log.iter().any(|e| e.text == "OPTS HASH MD5"),
+        "the algorithm is chosen first: {log:#?}"
+    );
+    s.quit().await;
+
+    // The older one-algorithm commands; nothing is asked for one the server lacks.
+    let script: Script = Arc::new(|cmd| {
+        let r: &[u8] = match cmd {
+            "FEAT" => b"211-Features:\r\n SIZE\r\n XMD5\r\n211 End\r\n",
+            "XMD5 /f" => b"250 D41D8CD98F00B204E9800998ECF8427E\r\n",
+            _ => return None,
+        };
+        Some(Act::Reply(r.to_vec()))
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let (tap, mut rx) = new_tap();
+    let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
+    assert_eq!(s.capabilities().checksum, Some(HashAlgo::Md5));
+    assert_eq!(
+        s.checksum("/f", HashAlgo::Md5).await.unwrap().as_deref(),
+        Some("d41d8cd98f00b204e9800998ecf8427e")
+    );
+    drain(&mut rx);
+    assert_eq!(s.checksum("/f", HashAlgo::Sha256).await.unwrap(), None);
+    assert!(
+        drain(&mut rx).is_empty(),
+        "no command for an algorithm not offered"
+    );
+    s.quit().await;
+}
+
 struct Run {
     rx: mpsc::UnboundedReceiver<EngineEvent>,
     jobs: BTreeMap<JobId, Job>,

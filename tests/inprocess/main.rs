@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod backends;
 mod cli;
 mod console;
 mod data_modes;

@@ -30,7 +30,9 @@ mod facts;
 mod fs;
 mod lists;
 mod options;
+mod remote;
 
+pub use crate::fs::ListSink;
 pub use facts::ServerFacts;
 pub use options::{ConnectOptions, ConnectRetry, RetryWait, Secret};
 
@@ -353,6 +355,8 @@ pub struct FtpSession {
     opts: ConnectOptions,
     use_mlsd: bool,
     features: Arc<[String]>,
+    /// The digests `HASH` offers (its `FEAT` line's list), if the server has it.
+    hash_algos: Arc<[crate::fs::HashAlgo]>,
     welcome: String,
     cwd: String,
     /// Control and data connections are encrypted.
@@ -512,18 +516,24 @@ impl FtpSession {
                         .map_err(FtpError::from)
                 })
                 .await?;
-                let features: Vec<String> = match timed(t, "reading FEAT", async {
+                let (features, hash_algos) = match timed(t, "reading FEAT", async {
                     ftp.feat().await.map_err(FtpError::from)
                 })
                 .await
                 {
                     Ok(f) => {
+                        let algos = f
+                            .iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case("HASH"))
+                            .and_then(|(_, v)| v.as_deref())
+                            .map(remote::hash_list)
+                            .unwrap_or_default();
                         let mut v: Vec<String> =
                             f.into_keys().map(|k| k.to_ascii_uppercase()).collect();
                         v.sort();
-                        v
+                        (v, algos)
                     }
-                    Err(e) if e.code().is_some() => Vec::new(),
+                    Err(e) if e.code().is_some() => (Vec::new(), Vec::new()),
                     Err(e) => return Err(e),
                 };
                 // With a legacy encoding chosen for this server, it must not switch to UTF-8.
@@ -582,6 +592,7 @@ impl FtpSession {
                     opts,
                     use_mlsd,
                     features: features.into(),
+                    hash_algos: hash_algos.into(),
                     welcome,
                     cwd,
                     encrypted,
@@ -667,24 +678,6 @@ impl FtpSession {
                 ftp.quit().await.map_err(FtpError::from)
             }))
             .await;
-    }
-}
-
-/// Where a listing's entries go as they are parsed.
-pub trait ListSink: Send {
-    /// A listing (re)starts: whatever an earlier, failed attempt delivered is void.
-    fn start(&mut self);
-    fn entry(&mut self, e: Entry);
-    /// The line `e` was parsed from, just before `entry(e)` (for a sink that wants it).
-    fn line(&mut self, _text: &str, _e: &Entry) {}
-}
-
-impl ListSink for Vec<Entry> {
-    fn start(&mut self) {
-        self.clear();
-    }
-    fn entry(&mut self, e: Entry) {
-        self.push(e);
     }
 }
 

@@ -5,12 +5,14 @@ use super::*;
 
 impl Core {
     pub(super) fn new(
-        cfg: EngineConfig,
+        cfg: EngineConfig<()>,
+        server: String,
         events: mpsc::UnboundedSender<EngineEvent>,
         tap: Tap,
     ) -> Core {
         Core {
             cfg,
+            server,
             events,
             tap,
             jobs: HashMap::new(),
@@ -38,8 +40,7 @@ impl Core {
     }
 
     pub(super) fn server_key(&self) -> String {
-        let c = &self.cfg.connect;
-        format!("{}@{}:{}", c.user, c.host, c.port)
+        self.server.clone()
     }
 
     pub(super) fn emit(&self, e: EngineEvent) {

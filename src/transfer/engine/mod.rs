@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
+use super::backend::Connect;
 use super::claims::{self, SharedClaims, Side};
 use super::job::{Children, Direction, Job, JobId, JobKind, JobSpec, JobState, OnExists};
 use super::worker::{Assignment, CANCEL, Outcome, PAUSE, RUN, Worker};
@@ -28,10 +29,11 @@ mod paths;
 mod saved;
 mod tree;
 
-/// How the engine runs.
+/// How the engine runs, and what its workers connect with (FTP's `ConnectOptions`, or any
+/// other [`Connect`]).
 #[derive(Debug, Clone)]
-pub struct EngineConfig {
-    pub connect: ConnectOptions,
+pub struct EngineConfig<C = ConnectOptions> {
+    pub connect: C,
     /// Parallel connections, 1–16.
     pub parallel: usize,
     pub on_exists: OnExists,
@@ -54,10 +56,10 @@ pub struct EngineConfig {
     pub mode: super::TransferMode,
 }
 
-impl EngineConfig {
-    pub fn new(connect: ConnectOptions) -> EngineConfig {
+impl<C: Connect> EngineConfig<C> {
+    pub fn new(connect: C) -> EngineConfig<C> {
         EngineConfig {
-            stall: connect.stall,
+            stall: connect.stall(),
             connect,
             parallel: 4,
             on_exists: OnExists::Ask,
@@ -68,6 +70,37 @@ impl EngineConfig {
             keep_finished: true,
             mode: super::TransferMode::Binary,
         }
+    }
+}
+
+impl<C> EngineConfig<C> {
+    /// The connection settings, and the rest (what the queue's core keeps).
+    fn split(self) -> (C, EngineConfig<()>) {
+        let EngineConfig {
+            connect,
+            parallel,
+            on_exists,
+            max_attempts,
+            backoff,
+            stall,
+            state_file,
+            preconnect,
+            keep_finished,
+            mode,
+        } = self;
+        let rest = EngineConfig {
+            connect: (),
+            parallel,
+            on_exists,
+            max_attempts,
+            backoff,
+            stall,
+            state_file,
+            preconnect,
+            keep_finished,
+            mode,
+        };
+        (connect, rest)
     }
 }
 
@@ -175,8 +208,8 @@ impl Engine {
 
     /// Start the engine and its workers. Jobs saved in `cfg.state_file` for the same server
     /// come back (pending and failed ones; interrupted ones resume).
-    pub fn start(
-        cfg: EngineConfig,
+    pub fn start<C: Connect>(
+        cfg: EngineConfig<C>,
         events: mpsc::UnboundedSender<EngineEvent>,
         log: Option<mpsc::UnboundedSender<LogEvent>>,
     ) -> Engine {
@@ -185,11 +218,11 @@ impl Engine {
 
     /// Like [`Engine::start`], with a connection that is already logged in for the first
     /// worker (the headless commands log in once to look at the URL, and keep that login).
-    pub fn start_with(
-        cfg: EngineConfig,
+    pub fn start_with<C: Connect>(
+        cfg: EngineConfig<C>,
         events: mpsc::UnboundedSender<EngineEvent>,
         log: Option<mpsc::UnboundedSender<LogEvent>>,
-        first: Option<crate::ftp::FtpSession>,
+        first: Option<C::Remote>,
     ) -> Engine {
         Engine::spawn(cfg, events, log, first).0
     }
@@ -197,8 +230,8 @@ impl Engine {
     /// Start the engine on a thread of its own, with a single-threaded runtime: transfers
     /// neither wait for the UI's tasks nor make them wait, and a block written to a local file
     /// blocks only this thread (the headless commands run the same way on their main thread).
-    pub fn start_threaded(
-        cfg: EngineConfig,
+    pub fn start_threaded<C: Connect>(
+        cfg: EngineConfig<C>,
         events: mpsc::UnboundedSender<EngineEvent>,
         log: Option<mpsc::UnboundedSender<LogEvent>>,
     ) -> std::io::Result<Engine> {
@@ -217,7 +250,8 @@ impl Engine {
                     }
                 };
                 rt.block_on(async move {
-                    let (engine, core, workers) = Engine::spawn(cfg, events, log, None);
+                    let (engine, core, workers) =
+                        Engine::spawn(cfg, events, log, None::<C::Remote>);
                     let _ = etx.send(Ok(engine));
                     let _ = core.await;
                     // Let the workers say QUIT (briefly: a stalled one is not waited for).
@@ -233,17 +267,19 @@ impl Engine {
             .map_err(|_| std::io::Error::other("the transfer thread did not start"))?
     }
 
-    fn spawn(
-        cfg: EngineConfig,
+    fn spawn<C: Connect>(
+        cfg: EngineConfig<C>,
         events: mpsc::UnboundedSender<EngineEvent>,
         log: Option<mpsc::UnboundedSender<LogEvent>>,
-        first: Option<crate::ftp::FtpSession>,
+        first: Option<C::Remote>,
     ) -> (
         Engine,
         tokio::task::JoinHandle<()>,
         Vec<tokio::task::JoinHandle<()>>,
     ) {
         let mut first = first;
+        let server = cfg.connect.server_key();
+        let (connect, cfg) = cfg.split();
         let mut workers = Vec::new();
         let fresh_dirs = super::worker::FreshDirs::default();
         let claims = SharedClaims::default();
@@ -256,7 +292,7 @@ impl Engine {
                 Some(l) => Tap::new(&tag, l.clone()),
                 None => Tap::discard(&tag),
             };
-            let mut worker = Worker::new(cfg.connect.clone(), tap, cfg.stall)
+            let mut worker = Worker::new(connect.clone(), tap, cfg.stall)
                 .with_fresh_dirs(fresh_dirs.clone())
                 .with_claims(claims.clone());
             if let Some(s) = first.take() {
@@ -291,7 +327,7 @@ impl Engine {
             Some(l) => Tap::new("xfer", l.clone()),
             None => Tap::discard("xfer"),
         };
-        let mut core = Core::new(cfg, events, tap);
+        let mut core = Core::new(cfg, server, events, tap);
         core.fresh_dirs = fresh_dirs;
         core.claims = claims;
         core.restore();
@@ -337,7 +373,10 @@ struct Backlog {
 }
 
 struct Core {
-    cfg: EngineConfig,
+    /// The settings (the connection's stay with the workers).
+    cfg: EngineConfig<()>,
+    /// The server the queue is for (see [`Connect::server_key`]).
+    server: String,
     events: mpsc::UnboundedSender<EngineEvent>,
     tap: Tap,
     jobs: HashMap<JobId, Job>,

@@ -1,9 +1,9 @@
-//! A download: the on-exists policy, the temporary file (resumed with `REST` when it is the
+//! A download: the on-exists policy, the temporary file (resumed at its length when it is the
 //! job's own), the stream, the size check, the modification time and the rename.
 
 use super::*;
 
-impl Worker {
+impl<C: Connect> Worker<C> {
     // Local files are read and written with `std::fs` on the worker's own thread: a write of
     // one block into the page cache takes microseconds, while a trip through tokio's blocking
     // pool per block (what `tokio::fs` does) cost a 1 GiB download ~16,000 context switches
@@ -79,19 +79,20 @@ impl Worker {
             ));
             offset = 0;
         }
-        // The data connection first: a refused RETR must not leave a .part behind.
+        // The stream first: a refused download must not leave a .part behind.
+        let tap = self.tap.clone();
         let session = self.session().await?;
         // Also back to binary after an ASCII job that failed half-way on this connection.
-        session.set_ascii(ascii).await?;
-        let mut stream = match session.retr(&spec.src, offset).await {
+        session.set_text_mode(ascii).await?;
+        let mut stream = match session.open_read(&spec.src, offset).await {
             Ok(s) => s,
-            Err(e) if offset > 0 && e.code().is_some_and(|c| (500..=504).contains(&c)) => {
-                session.tap().warn(format!(
+            Err(e) if offset > 0 && e.is_unsupported() => {
+                tap.warn(format!(
                     "REST refused ({e}); restarting {} from 0",
                     spec.src
                 ));
                 offset = 0;
-                session.retr(&spec.src, 0).await?
+                session.open_read(&spec.src, 0).await?
             }
             Err(e) => return Err(e.into()),
         };
@@ -115,17 +116,12 @@ impl Worker {
             }
             let n = match tokio::time::timeout(self.stall, stream.read(&mut buf)).await {
                 Ok(Ok(n)) => n,
-                Ok(Err(e)) => {
-                    break Ok(Err(
-                        FtpError::Connection(format!("data connection: {e}")).into()
-                    ));
-                }
+                Ok(Err(e)) => break Ok(Err(TransferError::Data(e))),
                 Err(_) => {
-                    break Ok(Err(FtpError::Timeout {
+                    break Ok(Err(TransferError::Stalled {
                         after: self.stall,
                         what: "receiving data (stalled)",
-                    }
-                    .into()));
+                    }));
                 }
             };
             if n == 0 {
@@ -181,7 +177,7 @@ impl Worker {
         let expected = match spec.size {
             _ if ascii => None,
             Some(s) => Some(s),
-            None => session.size(&spec.src).await.unwrap_or(None),
+            None => Remote::size(session, &spec.src).await.unwrap_or(None),
         };
         let got = file
             .metadata()
@@ -202,7 +198,7 @@ impl Worker {
         self.put_back = None;
         if spec.is_move {
             let session = self.session().await?;
-            crate::fs::FileSystem::remove_file(session, &spec.src)
+            FileSystem::remove_file(session, &spec.src)
                 .await
                 .map_err(|e| {
                     TransferError::Refused(format!("copied, but deleting the source failed: {e}"))

@@ -3,13 +3,12 @@
 
 use super::*;
 
-impl Worker {
+impl<C: Connect> Worker<C> {
     pub(super) async fn expand_remote(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
         let session = self.session().await?;
-        let pwd = session.cwd_to(&spec.src).await?;
         let mut sink = ChildSink::default();
-        session.list_cwd_into(&mut sink).await?;
+        let pwd = session.list_into(&spec.src, &mut sink).await?;
         let mark = DirMark {
             path: pwd,
             id: sink.digest.finish(),
@@ -83,22 +82,19 @@ impl Worker {
             return Ok(skip);
         }
         let session = self.session().await?;
-        match crate::fs::FileSystem::mkdir(session, &spec.dst).await {
+        match FileSystem::mkdir(session, &spec.dst).await {
             Ok(()) => {
                 if let Ok(mut d) = self.fresh_dirs.lock() {
                     d.insert(spec.dst.trim_end_matches('/').to_string());
                 }
             }
             Err(e) => {
-                // 550 is also what servers say when it already exists: check by entering it.
-                let code = e.code();
-                if code.is_some_and(|c| c >= 500) && session.cwd_to(&spec.dst).await.is_ok() {
+                // A refusal (FTP's 550) is also what a directory that exists gets: check by
+                // entering it. ("Not now" is not checked: the job is tried again.)
+                if !e.is_transient() && session.enter(&spec.dst).await.is_ok() {
                     // It exists; fine.
                 } else {
-                    return Err(match FtpError::from_fs(e) {
-                        Ok(f) => TransferError::Ftp(f),
-                        Err(other) => TransferError::Refused(other.to_string()),
-                    });
+                    return Err(TransferError::Remote(e));
                 }
             }
         }

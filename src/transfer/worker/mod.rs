@@ -1,8 +1,10 @@
 //! One transfer connection and what it does with a job: move one file (with `.part` files,
-//! `REST` resume, size checks and modification times) or expand one directory.
+//! resume at an offset, size checks and modification times) or expand one directory.
 //!
-//! Here: the worker, its connection, what a job's outcome can be, and the policy and file
-//! helpers both directions share; the jobs themselves in `download`, `upload` and `expand`.
+//! The worker is generic over the far side ([`Connect`] gives a `fs::Remote`: FTP and FTPS,
+//! or the local disk); nothing here speaks a protocol. Here: the worker, its connection, what
+//! a job's outcome can be, and the policy and file helpers both directions share; the jobs
+//! themselves in `download`, `upload` and `expand`.
 
 use std::io::{self, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -14,11 +16,12 @@ use std::io::{Read, Seek, Write};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::backend::Connect;
 use super::claims::{self, SharedClaims, Side};
 use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
 use crate::fs::walk::{self, DirMark, ListingDigest};
-use crate::fs::{Entry, EntryKind, validate_name};
-use crate::ftp::{ConnectOptions, FtpError, FtpSession, ListSink, Tap};
+use crate::fs::{Entry, EntryKind, FileSystem, FsError, ListSink, Remote, WriteAt, validate_name};
+use crate::ftp::{ConnectOptions, Tap};
 use crate::names::local_path;
 use crate::paths::remote_join;
 
@@ -40,8 +43,15 @@ const VERIFY_UPLOADS_FROM: u64 = 1024 * 1024;
 /// Why a job did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum TransferError {
+    /// From the far side (an FTP reply, a lost connection…), as it said it.
     #[error("{0}")]
-    Ftp(#[from] FtpError),
+    Remote(#[from] FsError),
+    /// The stream of a transfer broke.
+    #[error("connection failed: data connection: {0}")]
+    Data(io::Error),
+    /// The stream of a transfer moved nothing for too long.
+    #[error("timed out after {}s while {what}", .after.as_secs())]
+    Stalled { after: Duration, what: &'static str },
     #[error("{what}: {err}")]
     Local { what: String, err: io::Error },
     #[error("size check failed: expected {expected} bytes, got {got}")]
@@ -53,7 +63,7 @@ pub enum TransferError {
 impl TransferError {
     pub fn code(&self) -> Option<u16> {
         match self {
-            TransferError::Ftp(e) => e.code(),
+            TransferError::Remote(e) => e.code(),
             _ => None,
         }
     }
@@ -61,9 +71,8 @@ impl TransferError {
     /// Worth retrying: 4xx replies, dropped or stalled connections, failed size checks.
     pub fn is_transient(&self) -> bool {
         match self {
-            TransferError::Ftp(FtpError::Reply { code, .. }) => (400..500).contains(code),
-            TransferError::Ftp(FtpError::Timeout { .. } | FtpError::Connection(_)) => true,
-            TransferError::Ftp(FtpError::Protocol(_)) => true,
+            TransferError::Remote(e) => e.is_transient(),
+            TransferError::Data(_) | TransferError::Stalled { .. } => true,
             TransferError::Verify { .. } => true,
             _ => false,
         }
@@ -119,10 +128,10 @@ impl Assignment {
 }
 
 /// A transfer connection, opened lazily and dropped after any failure.
-pub struct Worker {
-    opts: ConnectOptions,
+pub struct Worker<C: Connect = ConnectOptions> {
+    connect: C,
     tap: Tap,
-    session: Option<FtpSession>,
+    session: Option<C::Remote>,
     stall: Duration,
     last_used: std::time::Instant,
     /// The transfer buffer, reused by every job of this worker.
@@ -150,10 +159,10 @@ enum Stop {
     Cancel,
 }
 
-impl Worker {
-    pub fn new(opts: ConnectOptions, tap: Tap, stall: Duration) -> Worker {
+impl<C: Connect> Worker<C> {
+    pub fn new(connect: C, tap: Tap, stall: Duration) -> Worker<C> {
         Worker {
-            opts,
+            connect,
             tap,
             session: None,
             stall,
@@ -166,13 +175,13 @@ impl Worker {
     }
 
     /// Share the engine's claims (see [`Worker::claims`]).
-    pub fn with_claims(mut self, claims: SharedClaims) -> Worker {
+    pub fn with_claims(mut self, claims: SharedClaims) -> Worker<C> {
         self.claims = claims;
         self
     }
 
     /// Share the set of directories created in this run with the other workers.
-    pub fn with_fresh_dirs(mut self, dirs: FreshDirs) -> Worker {
+    pub fn with_fresh_dirs(mut self, dirs: FreshDirs) -> Worker<C> {
         self.fresh_dirs = dirs;
         self
     }
@@ -187,24 +196,24 @@ impl Worker {
 
     /// Start with a connection that is already logged in (e.g. the one `skiff get` used to
     /// look at the URL), so a one-file run logs in once.
-    pub fn with_session(mut self, session: FtpSession) -> Worker {
+    pub fn with_session(mut self, session: C::Remote) -> Worker<C> {
         let mut session = session;
-        session.set_tap(self.tap.clone());
+        C::adopt(&mut session, self.tap.clone());
         self.session = Some(session);
         self
     }
 
-    async fn session(&mut self) -> Result<&mut FtpSession, TransferError> {
+    async fn session(&mut self) -> Result<&mut C::Remote, TransferError> {
         // Servers drop idle connections (vsftpd after 300 s): after a long idle spell, start
         // afresh rather than fail the next job on a dead connection.
         if self.last_used.elapsed() > IDLE_RECONNECT
             && let Some(old) = self.session.take()
         {
-            let _ = tokio::time::timeout(Duration::from_secs(2), old.quit()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), old.close()).await;
         }
         self.last_used = std::time::Instant::now();
         if self.session.is_none() {
-            let s = FtpSession::connect(self.opts.clone(), self.tap.clone()).await?;
+            let s = self.connect.connect(self.tap.clone()).await?;
             self.session = Some(s);
         }
         match self.session.as_mut() {
@@ -220,7 +229,7 @@ impl Worker {
 
     pub async fn close(&mut self) {
         if let Some(s) = self.session.take() {
-            s.quit().await;
+            s.close().await;
         }
     }
 
@@ -252,7 +261,7 @@ impl Worker {
             (Direction::Download, JobKind::RemoveDir) => {
                 let src = a.job.spec.src.clone();
                 match self.session().await {
-                    Ok(s) => crate::fs::FileSystem::remove_dir(s, &src)
+                    Ok(s) => FileSystem::remove_dir(s, &src)
                         .await
                         .map(|()| Outcome::Done)
                         .map_err(|e| TransferError::Refused(format!("removing {src}: {e}"))),
@@ -272,7 +281,7 @@ impl Worker {
                 // or stalled connection, a local error mid-stream) the connection is not to be
                 // trusted and the next job gets a fresh one.
                 let keep = match &e {
-                    TransferError::Ftp(f) => !f.is_connection_lost() && f.code().is_some(),
+                    TransferError::Remote(f) => !f.is_connection_lost() && f.code().is_some(),
                     TransferError::Verify { .. } => true,
                     _ => false,
                 };
@@ -405,7 +414,7 @@ fn open_part(part: &Path, fresh: bool) -> io::Result<std::fs::File> {
     o.open(part)
 }
 
-impl Worker {
+impl<C: Connect> Worker<C> {
     /// `NAME (n)` for the rename policy: not a file there, not a path another job holds or
     /// will write (an entry of the same listing called `NAME (1)`); held for this job.
     fn free_local_name(
@@ -438,8 +447,8 @@ fn lock(c: &SharedClaims) -> std::sync::MutexGuard<'_, claims::Claims> {
     c.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-async fn free_remote_name(
-    s: &mut FtpSession,
+async fn free_remote_name<R: Remote>(
+    s: &mut R,
     claims: &SharedClaims,
     me: crate::transfer::JobId,
     dst: &str,
@@ -453,7 +462,7 @@ async fn free_remote_name(
         if lock(claims).taken(Side::Remote, &candidate, me) {
             continue;
         }
-        if s.size(&candidate).await?.is_none() {
+        if Remote::size(s, &candidate).await?.is_none() {
             let mut c = lock(claims);
             if !c.hold(me, Side::Remote, &candidate) {
                 continue;
@@ -463,21 +472,6 @@ async fn free_remote_name(
         }
     }
     Err(TransferError::Refused("no free name found".into()))
-}
-
-/// `MDTM path` as seconds since the epoch (UTC), if the server says.
-async fn mdtm(s: &mut FtpSession, path: &str) -> Option<i64> {
-    let line = s.quote(&format!("MDTM {path}"), &[213]).await.ok()?;
-    let t = line.get(4..)?.trim();
-    let n = |a: usize, b: usize| t.get(a..b)?.parse::<u32>().ok();
-    Some(crate::ftp::listing::unix_from_civil(
-        t.get(0..4)?.parse().ok()?,
-        n(4, 6)?,
-        n(6, 8)?,
-        n(8, 10)?,
-        n(10, 12)?,
-        n(12, 14)?,
-    ))
 }
 
 #[cfg(test)]
@@ -584,7 +578,8 @@ mod tests {
 
     #[test]
     fn transient_errors() {
-        let t = |e: FtpError| TransferError::Ftp(e).is_transient();
+        use crate::ftp::FtpError;
+        let t = |e: FtpError| TransferError::Remote(e.into()).is_transient();
         assert!(t(FtpError::Reply {
             code: 421,
             text: String::new()
@@ -602,6 +597,8 @@ mod tests {
             text: String::new()
         }));
         assert!(t(FtpError::Connection("reset".into())));
+        assert!(!t(FtpError::Tls("handshake".into())));
+        assert!(TransferError::Data(io::Error::other("reset")).is_transient());
         assert!(
             !TransferError::Local {
                 what: "w".into(),

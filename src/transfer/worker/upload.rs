@@ -1,9 +1,10 @@
-//! An upload: the source opened safely, the on-exists policy against the server's file, `REST`
-//! or `APPE` to resume, the stream, the size check and `MFMT`.
+//! An upload: the source opened safely, the on-exists policy against the far side's file, a
+//! write at an offset or at the end to resume, the stream, the size check and the modification
+//! time.
 
 use super::*;
 
-impl Worker {
+impl<C: Connect> Worker<C> {
     pub(super) async fn upload(&mut self, a: &Assignment) -> Result<Outcome, TransferError> {
         let spec = &a.job.spec;
         // ASCII mode: never resumed, never size-checked (see `download`).
@@ -40,14 +41,15 @@ impl Worker {
                 .rsplit_once('/')
                 .is_some_and(|(dir, _)| self.fresh_dirs.lock().is_ok_and(|d| d.contains(dir)));
         let claims = self.claims.clone();
+        let tap = self.tap.clone();
         let session = self.session().await?;
         // SIZE in binary: some servers refuse it in ASCII mode (vsftpd), which would look like
         // "no such file" to the on-exists policy.
-        session.set_ascii(false).await?;
+        session.set_text_mode(false).await?;
         let remote_size = if in_fresh_dir {
             None
         } else {
-            session.size(&dst).await?
+            Remote::size(session, &dst).await?
         };
         let mut offset = 0;
         // Only this job's own earlier bytes are continued: a remote file that was there before
@@ -62,7 +64,7 @@ impl Worker {
                 // This job's own interrupted text upload: sent again from the start.
             } else {
                 let rtime = if policy == OnExists::Newer || policy == OnExists::Ask {
-                    mdtm(session, &dst).await
+                    session.mtime(&dst).await
                 } else {
                     None
                 };
@@ -90,22 +92,18 @@ impl Worker {
                 }
             }
         }
-        session.set_ascii(ascii).await?;
+        session.set_text_mode(ascii).await?;
         let mut stream = if offset > 0 {
-            match session.stor(&dst, offset, false).await {
+            match session.open_write(&dst, WriteAt::Offset(offset)).await {
                 Ok(s) => s,
-                Err(e) if e.code().is_some_and(|c| (500..=504).contains(&c)) => {
-                    session
-                        .tap()
-                        .warn(format!("REST refused ({e}); appending with APPE"));
-                    match session.stor(&dst, 0, true).await {
+                Err(e) if e.is_unsupported() => {
+                    tap.warn(format!("REST refused ({e}); appending with APPE"));
+                    match session.open_write(&dst, WriteAt::Append).await {
                         Ok(s) => s,
-                        Err(e) if e.code().is_some_and(|c| (500..=504).contains(&c)) => {
-                            session
-                                .tap()
-                                .warn(format!("APPE refused ({e}); uploading from 0"));
+                        Err(e) if e.is_unsupported() => {
+                            tap.warn(format!("APPE refused ({e}); uploading from 0"));
                             offset = 0;
-                            session.stor(&dst, 0, false).await?
+                            session.open_write(&dst, WriteAt::Start).await?
                         }
                         Err(e) => return Err(e.into()),
                     }
@@ -113,7 +111,7 @@ impl Worker {
                 Err(e) => return Err(e.into()),
             }
         } else {
-            session.stor(&dst, 0, false).await?
+            session.open_write(&dst, WriteAt::Start).await?
         };
         file.seek(SeekFrom::Start(offset))
             .map_err(local("seeking the source"))?;
@@ -146,17 +144,12 @@ impl Worker {
             };
             match tokio::time::timeout(self.stall, stream.write_all(out)).await {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    break Ok(Err(
-                        FtpError::Connection(format!("data connection: {e}")).into()
-                    ));
-                }
+                Ok(Err(e)) => break Ok(Err(TransferError::Data(e))),
                 Err(_) => {
-                    break Ok(Err(FtpError::Timeout {
+                    break Ok(Err(TransferError::Stalled {
                         after: self.stall,
                         what: "sending data (stalled)",
-                    }
-                    .into()));
+                    }));
                 }
             }
             done += n as u64;
@@ -184,7 +177,7 @@ impl Worker {
         let verify = !ascii
             && (size >= VERIFY_UPLOADS_FROM || offset > 0 || a.job.attempts > 1 || spec.is_move);
         if verify
-            && let Some(got) = session.size(&dst).await?
+            && let Some(got) = Remote::size(session, &dst).await?
             && got != size
         {
             return Err(TransferError::Verify {
@@ -193,8 +186,8 @@ impl Worker {
             });
         }
         if let Some(m) = mtime
-            && session.has_feature("MFMT")
-            && let Err(e) = session.mfmt(&dst, m).await
+            && session.capabilities().set_mtime
+            && let Err(e) = session.set_mtime(&dst, m).await
         {
             self.tap
                 .warn(format!("could not set the modification time: {e}"));

@@ -1,0 +1,223 @@
+//! The FTP session as the far side of a transfer ([`Remote`]): `SIZE`, `MDTM`, `MFMT`,
+//! `TYPE`, `CWD`+`PWD`, streamed listings, `REST`+`RETR`, `STOR`/`REST`+`STOR`/`APPE`, and the
+//! server's checksums (the draft `HASH` command, else `XSHA256`, `XSHA1`, `XMD5`, `XCRC`).
+
+use super::*;
+use crate::fs::{Capabilities, HashAlgo, Remote, WriteAt};
+
+impl FtpSession {
+    /// `MDTM path` as seconds since the epoch (UTC), if the server says.
+    pub async fn mdtm(&mut self, path: &str) -> Option<i64> {
+        let line = self.quote(&format!("MDTM {path}"), &[213]).await.ok()?;
+        let t = line.get(4..)?.trim();
+        let n = |a: usize, b: usize| t.get(a..b)?.parse::<u32>().ok();
+        Some(crate::ftp::listing::unix_from_civil(
+            t.get(0..4)?.parse().ok()?,
+            n(4, 6)?,
+            n(6, 8)?,
+            n(8, 10)?,
+            n(10, 12)?,
+            n(12, 14)?,
+        ))
+    }
+
+    /// The digests the server offers in `FEAT`: through `HASH`, and through the older
+    /// one-algorithm commands.
+    fn hash_offer(&self) -> (&[HashAlgo], Vec<HashAlgo>) {
+        let by_x = [
+            HashAlgo::Crc32,
+            HashAlgo::Md5,
+            HashAlgo::Sha1,
+            HashAlgo::Sha256,
+            HashAlgo::Sha512,
+        ]
+        .into_iter()
+        .filter(|a| self.has_feature(x_command(*a)))
+        .collect();
+        (&self.hash_algos, by_x)
+    }
+}
+
+/// The algorithms of a `HASH` feature line's argument (`SHA-1;SHA-256*;MD5`: the `*` marks the
+/// one selected now).
+pub(super) fn hash_list(args: &str) -> Vec<HashAlgo> {
+    args.split(';')
+        .filter_map(|a| HashAlgo::from_name(a.trim().trim_end_matches('*')))
+        .collect()
+}
+
+/// The one-algorithm command for `algo` (`XSHA256`…).
+fn x_command(algo: HashAlgo) -> &'static str {
+    match algo {
+        HashAlgo::Crc32 => "XCRC",
+        HashAlgo::Md5 => "XMD5",
+        HashAlgo::Sha1 => "XSHA1",
+        HashAlgo::Sha256 => "XSHA256",
+        HashAlgo::Sha512 => "XSHA512",
+    }
+}
+
+/// The digest in a `HASH` reply: `213 SHA-256 0-49 169cd2…e9dd name` (algorithm, byte range,
+/// digest, name). Only a digest of the whole file, of the algorithm asked for, counts.
+pub(crate) fn parse_hash_reply(line: &str, algo: HashAlgo, size: Option<u64>) -> Option<String> {
+    let mut words = line.get(4..)?.split_whitespace();
+    if HashAlgo::from_name(words.next()?)? != algo {
+        return None;
+    }
+    let (from, to) = words.next()?.split_once('-')?;
+    if from != "0" {
+        return None;
+    }
+    // The range's end is the last byte's offset (the draft's example) or the length (some
+    // servers); for an empty file it is 0 either way.
+    if let (Some(size), Ok(to)) = (size, to.parse::<u64>())
+        && to != size
+        && to + 1 != size
+        && !(size == 0 && to == 0)
+    {
+        return None;
+    }
+    hex_digest(words.next()?, algo)
+}
+
+/// The digest in an `XSHA256`/`XMD5`… reply: the first word after the code that is a hex
+/// string of the algorithm's length (servers differ in what else they put on the line).
+pub(crate) fn parse_x_reply(line: &str, algo: HashAlgo) -> Option<String> {
+    line.get(4..)?
+        .split_whitespace()
+        .find_map(|w| hex_digest(w, algo))
+}
+
+fn hex_digest(w: &str, algo: HashAlgo) -> Option<String> {
+    let len = match algo {
+        HashAlgo::Crc32 => 8,
+        HashAlgo::Md5 => 32,
+        HashAlgo::Sha1 => 40,
+        HashAlgo::Sha256 => 64,
+        HashAlgo::Sha512 => 128,
+    };
+    (w.len() == len && w.bytes().all(|b| b.is_ascii_hexdigit())).then(|| w.to_ascii_lowercase())
+}
+
+impl Remote for FtpSession {
+    type Stream = DataStream;
+
+    fn capabilities(&self) -> Capabilities {
+        let (by_hash, by_x) = self.hash_offer();
+        Capabilities {
+            text_mode: true,
+            set_mtime: self.has_feature("MFMT"),
+            checksum: HashAlgo::PREFERRED
+                .into_iter()
+                .find(|a| by_hash.contains(a) || by_x.contains(a)),
+        }
+    }
+
+    async fn size(&mut self, path: &str) -> Result<Option<u64>, FsError> {
+        Ok(FtpSession::size(self, path).await?)
+    }
+
+    async fn mtime(&mut self, path: &str) -> Option<i64> {
+        self.mdtm(path).await
+    }
+
+    async fn set_mtime(&mut self, path: &str, secs: i64) -> Result<(), FsError> {
+        Ok(self.mfmt(path, secs).await?)
+    }
+
+    async fn set_text_mode(&mut self, text: bool) -> Result<(), FsError> {
+        Ok(self.set_ascii(text).await?)
+    }
+
+    async fn enter(&mut self, path: &str) -> Result<String, FsError> {
+        Ok(self.cwd_to(path).await?)
+    }
+
+    async fn list_into(&mut self, path: &str, sink: &mut dyn ListSink) -> Result<String, FsError> {
+        let pwd = self.cwd_to(path).await?;
+        self.list_cwd_into(sink).await?;
+        Ok(pwd)
+    }
+
+    async fn open_read(&mut self, path: &str, offset: u64) -> Result<DataStream, FsError> {
+        Ok(self.retr(path, offset).await?)
+    }
+
+    async fn open_write(&mut self, path: &str, at: WriteAt) -> Result<DataStream, FsError> {
+        Ok(match at {
+            WriteAt::Start => self.stor(path, 0, false).await?,
+            WriteAt::Offset(n) => self.stor(path, n, false).await?,
+            WriteAt::Append => self.stor(path, 0, true).await?,
+        })
+    }
+
+    async fn finish(&mut self, stream: DataStream) -> Result<(), FsError> {
+        Ok(FtpSession::finish(self, stream).await?)
+    }
+
+    async fn checksum(&mut self, path: &str, algo: HashAlgo) -> Result<Option<String>, FsError> {
+        let (by_hash, by_x) = self.hash_offer();
+        if by_hash.contains(&algo) {
+            self.quote(&format!("OPTS HASH {}", algo.name()), &[200])
+                .await?;
+            let size = FtpSession::size(self, path).await?;
+            let line = self.quote(&format!("HASH {path}"), &[213]).await?;
+            return Ok(parse_hash_reply(&line, algo, size));
+        }
+        if by_x.contains(&algo) {
+            let line = self
+                .quote(&format!("{} {path}", x_command(algo)), &[213, 250])
+                .await?;
+            return Ok(parse_x_reply(&line, algo));
+        }
+        Ok(None)
+    }
+
+    async fn close(self) {
+        self.quit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "169cd22282da7f147cb491e559e9dd169cd22282da7f147cb491e559e9ddabcd";
+
+    #[test]
+    fn a_hash_reply_counts_only_for_the_whole_file_and_the_algorithm_asked() {
+        let line = format!("213 SHA-256 0-49 {SHA} hash.txt");
+        assert_eq!(
+            parse_hash_reply(&line, HashAlgo::Sha256, Some(50)).as_deref(),
+            Some(SHA)
+        );
+        // The range's end as a length is accepted too; a part of the file is not.
+        let line = format!("213 SHA-256 0-50 {SHA} hash.txt");
+        assert!(parse_hash_reply(&line, HashAlgo::Sha256, Some(50)).is_some());
+        let line = format!("213 SHA-256 0-20 {SHA} hash.txt");
+        assert_eq!(parse_hash_reply(&line, HashAlgo::Sha256, Some(50)), None);
+        let line = format!("213 SHA-256 10-49 {SHA} hash.txt");
+        assert_eq!(parse_hash_reply(&line, HashAlgo::Sha256, Some(50)), None);
+        // Another algorithm than the one asked for, or a digest of the wrong length.
+        let line = format!("213 SHA-1 0-49 {SHA} hash.txt");
+        assert_eq!(parse_hash_reply(&line, HashAlgo::Sha256, Some(50)), None);
+        assert_eq!(
+            parse_hash_reply("213 SHA-256 0-49 abc f", HashAlgo::Sha256, Some(50)),
+            None
+        );
+        assert_eq!(parse_hash_reply("213", HashAlgo::Sha256, None), None);
+    }
+
+    #[test]
+    fn an_x_reply_gives_the_first_digest_of_the_right_length() {
+        assert_eq!(
+            parse_x_reply("250 D41D8CD98F00B204E9800998ECF8427E", HashAlgo::Md5).as_deref(),
+            Some("d41d8cd98f00b204e9800998ecf8427e")
+        );
+        assert_eq!(
+            parse_x_reply("213 file.bin 0a1b2c3d", HashAlgo::Crc32).as_deref(),
+            Some("0a1b2c3d")
+        );
+        assert_eq!(parse_x_reply("250 not-a-digest", HashAlgo::Md5), None);
+    }
+}
