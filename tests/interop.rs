@@ -1436,3 +1436,87 @@ fn skiff_get_names_the_links_it_did_not_copy() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `sha256sum`-style tools' digest of a local file (coreutils are on every Linux CI).
+fn digest_of(tool: &str, path: &Path) -> String {
+    let out = std::process::Command::new(tool)
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+    assert!(out.status.success(), "{tool} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_string()
+}
+
+/// The server's own digests of the fixture's files match the local tools' (proftpd with
+/// mod_digest: `HASH` in all its algorithms); a server without any says so and is asked
+/// nothing.
+async fn checksums(var: &str, root_var: &str, offered: bool) {
+    use skiff::fs::{HashAlgo, Remote};
+    let Some(u) = server_url(var) else { return };
+    let root = PathBuf::from(env_value(root_var).expect("the server's root"));
+    let mut opts = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
+    opts.timeout = Duration::from_secs(15);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut s = FtpSession::connect(opts, Tap::new("browse", tx))
+        .await
+        .unwrap_or_else(|e| panic!("{var}: login failed: {e}"));
+    let home = s.cwd().to_string();
+    let caps = s.capabilities();
+    if !offered {
+        assert_eq!(caps.checksum, None, "{var}: {:?}", s.features());
+        drain(&mut rx);
+        let path = format!("{}/hello.txt", home.trim_end_matches('/'));
+        assert_eq!(s.checksum(&path, HashAlgo::Sha256).await.unwrap(), None);
+        assert!(
+            drain(&mut rx).is_empty(),
+            "{var}: asked for a digest it lacks"
+        );
+        s.quit().await;
+        return;
+    }
+    assert_eq!(
+        caps.checksum,
+        Some(HashAlgo::Sha256),
+        "{var}: {:?}",
+        s.features()
+    );
+    for file in ["hello.txt", "sub/deeper/x.bin", "数据/文件.txt"] {
+        let path = format!("{}/{file}", home.trim_end_matches('/'));
+        for (algo, tool) in [
+            (HashAlgo::Sha256, "sha256sum"),
+            (HashAlgo::Sha512, "sha512sum"),
+            (HashAlgo::Sha1, "sha1sum"),
+            (HashAlgo::Md5, "md5sum"),
+        ] {
+            let got = s
+                .checksum(&path, algo)
+                .await
+                .unwrap_or_else(|e| panic!("{var}: {file} {algo:?}: {e}"));
+            assert_eq!(
+                got.as_deref(),
+                Some(digest_of(tool, &root.join(file)).as_str()),
+                "{var}: {file} {algo:?}"
+            );
+        }
+    }
+    // What is not there is an error with the server's code, not a digest.
+    let missing = format!("{}/no such file", home.trim_end_matches('/'));
+    let err = s.checksum(&missing, HashAlgo::Sha256).await.unwrap_err();
+    assert_eq!(err.code(), Some(550), "{var}: {err}");
+    s.quit().await;
+}
+
+#[tokio::test]
+async fn proftpd_checksums() {
+    checksums("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT", true).await;
+}
+
+#[tokio::test]
+async fn vsftpd_and_pure_ftpd_offer_no_checksums() {
+    checksums("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT", false).await;
+    checksums("SKIFF_PUREFTPD_URL", "SKIFF_PUREFTPD_ROOT", false).await;
+}

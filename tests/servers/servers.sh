@@ -433,6 +433,18 @@ EOF
 </IfModule>
 EOF
   fi
+  # Server checksums (HASH, XMD5, XSHA1, XSHA256…), where Debian ships the module.
+  if [[ -f $PROFTPD_MODDIR/mod_digest.so ]]; then
+    cat >>"$ETC/proftpd.conf" <<EOF
+<IfModule mod_dso.c>
+  ModulePath        $PROFTPD_MODDIR
+  LoadModule        mod_digest.c
+</IfModule>
+<IfModule mod_digest.c>
+  DigestEngine      on
+</IfModule>
+EOF
+  fi
   # FTPS, optional. TLSOptions NoSessionReuseRequired is deliberately NOT set: data
   # connections must resume the control connection's TLS session (proftpd's default).
   cat >>"$ETC/proftpd.conf" <<EOF
