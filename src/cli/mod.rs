@@ -42,10 +42,12 @@ macro_rules! say_out {
     ($($arg:tt)*) => { say_out(&format!($($arg)*)) };
 }
 
+pub mod args;
 mod bookmark_cmds;
 mod run;
 
-pub use bookmark_cmds::{BookmarkCmd, BookmarkFields, bookmarks};
+pub use args::{BookmarkCmd, BookmarkFields};
+pub use bookmark_cmds::bookmarks;
 use run::run_jobs;
 
 /// A password typed in a URL on the command line is in the process list (`ps`,
