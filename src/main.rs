@@ -12,7 +12,6 @@ use skiff::ftp::url::FtpUrl;
 use skiff::ftp::{ConnectOptions, Secret};
 use skiff::i18n::Lang;
 use skiff::state::ConnectForm;
-use skiff::transfer::OnExists;
 
 fn headless(cmd: Command) -> anyhow::Result<i32> {
     // One thread, like curl and lftp: a transfer's socket reads and file writes happen on the
@@ -88,12 +87,7 @@ fn run() -> anyhow::Result<()> {
     }
     let (settings, config_errors) = skiff::state::keymap::Settings::load();
     let config = &settings.config;
-    let lang = cli
-        .lang
-        .as_deref()
-        .map(Lang::parse)
-        .or(config.lang)
-        .unwrap_or_else(Lang::from_env);
+    let lang = cli.lang.or(config.lang).unwrap_or_else(Lang::from_env);
     let local_dir = match &cli.local {
         Some(d) => d.clone(),
         None => std::env::current_dir().context("reading the current directory")?,
@@ -110,11 +104,7 @@ fn run() -> anyhow::Result<()> {
         lang,
         notes: Vec::new(),
         parallel: cli.parallel.map_or(config.transfer.parallel, usize::from),
-        on_exists: cli
-            .on_exists
-            .as_deref()
-            .and_then(OnExists::parse)
-            .unwrap_or(config.transfer.on_exists),
+        on_exists: cli.on_exists.unwrap_or(config.transfer.on_exists),
         settings,
         config_errors,
     };

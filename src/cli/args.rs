@@ -5,8 +5,13 @@
 
 use std::path::PathBuf;
 
+use clap::ValueEnum;
+use clap::builder::PossibleValue;
+
+use crate::bookmarks::Protocol;
 use crate::ftp::ConnectOptions;
-use crate::transfer::OnExists;
+use crate::i18n::Lang;
+use crate::transfer::{OnExists, TransferMode};
 
 /// A keyboard-driven dual-pane file manager for FTP.
 #[derive(Debug, clap::Parser)]
@@ -37,8 +42,8 @@ pub struct Cli {
 
     /// Language of the interface and reply-code explanations (default: [ui] lang in the
     /// config file, else from LANG).
-    #[arg(long, value_parser = ["en", "zh"])]
-    pub lang: Option<String>,
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
 
     /// Directory for the left pane (default: the current directory).
     #[arg(long, value_name = "DIR")]
@@ -50,8 +55,8 @@ pub struct Cli {
 
     /// What to do when a transfer's destination exists (default: [transfer] on_exists in the
     /// config file, ask).
-    #[arg(long, value_parser = ["ask", "overwrite", "newer", "size", "resume", "skip", "rename"])]
-    pub on_exists: Option<String>,
+    #[arg(long, value_enum)]
+    pub on_exists: Option<OnExists>,
 
     #[command(flatten)]
     pub tls: ConnArgs,
@@ -130,12 +135,12 @@ pub struct XferArgs {
     #[arg(long, short = 'P', default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
     pub parallel: u8,
     /// What to do when the destination exists.
-    #[arg(long, default_value = "overwrite", value_parser = OnExists::CLI_CHOICES)]
-    pub on_exists: String,
+    #[arg(long, value_enum, default_value_t = XferOnExists(OnExists::Overwrite))]
+    pub on_exists: XferOnExists,
     /// Transfer type: binary (TYPE I, bytes as they are), ascii (TYPE A, CRLF on the wire
     /// and LF here), or auto (ascii for text extensions such as .txt, .html, .csv).
-    #[arg(long = "type", value_name = "TYPE", default_value = "binary", value_parser = ["binary", "ascii", "auto"])]
-    pub transfer_type: String,
+    #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = TransferMode::Binary)]
+    pub transfer_type: TransferMode,
     /// No progress line and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -217,8 +222,8 @@ pub enum BookmarkCmd {
     Rm { name: String },
     /// Import FileZilla's sitemanager.xml or lftp's bookmarks file.
     Import {
-        #[arg(long, value_parser = ["filezilla", "lftp"])]
-        from: String,
+        #[arg(long, value_enum)]
+        from: ImportFrom,
         path: PathBuf,
         /// Also import stored passwords, into the OS keyring (never into the file).
         #[arg(long)]
@@ -233,8 +238,8 @@ pub struct BookmarkFields {
     #[arg(long)]
     pub user: Option<String>,
     /// ftp, ftps (explicit) or ftps-implicit.
-    #[arg(long, value_parser = ["ftp", "ftps", "ftps-implicit", "ftps-if-available"])]
-    pub protocol: Option<String>,
+    #[arg(long, value_enum)]
+    pub protocol: Option<Protocol>,
     /// ask, keyring, or command:CMD (e.g. "command:pass show ftp/work").
     #[arg(long)]
     pub password: Option<String>,
@@ -265,8 +270,8 @@ pub struct BookmarkFields {
     pub active_address: Option<String>,
     /// binary, ascii, auto (ascii for text extensions), or default (config.toml's
     /// `[transfer] mode`).
-    #[arg(long, value_parser = ["default", "binary", "ascii", "auto"])]
-    pub transfer_type: Option<String>,
+    #[arg(long, value_enum)]
+    pub transfer_type: Option<TypeOrDefault>,
 }
 
 /// `--encoding`: a label `encoding_rs` knows (UTF-8 as none).
@@ -336,10 +341,271 @@ impl XferArgs {
         let x = self;
         super::XferOptions {
             parallel: x.parallel as usize,
-            on_exists: OnExists::parse(&x.on_exists).unwrap_or(OnExists::Overwrite),
-            mode: crate::transfer::TransferMode::parse(&x.transfer_type).unwrap_or_default(),
+            on_exists: x.on_exists.0,
+            mode: x.transfer_type,
             quiet: x.quiet,
             verbose: x.verbose,
         }
+    }
+}
+
+// The closed choices. A variant's spelling is the one the library reads and writes elsewhere
+// (`config.toml`, `bookmarks.toml`; a test checks they agree). The values carry no help text:
+// clap would list them one per line under `--help`.
+
+impl ValueEnum for Lang {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Lang::En, Lang::Zh]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }))
+    }
+}
+
+/// The TUI's `--on-exists`, in the order `--help` lists them.
+impl ValueEnum for OnExists {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            OnExists::Ask,
+            OnExists::Overwrite,
+            OnExists::Newer,
+            OnExists::Size,
+            OnExists::Resume,
+            OnExists::Skip,
+            OnExists::Rename,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            OnExists::Ask => "ask",
+            OnExists::Overwrite => "overwrite",
+            OnExists::Newer => "newer",
+            OnExists::Size => "size",
+            OnExists::Resume => "resume",
+            OnExists::Skip => "skip",
+            OnExists::Rename => "rename",
+        }))
+    }
+}
+
+/// `--on-exists` of `get` and `put`: an [`OnExists`] but `ask` (there is nobody to ask).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XferOnExists(pub OnExists);
+
+impl ValueEnum for XferOnExists {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            XferOnExists(OnExists::Overwrite),
+            XferOnExists(OnExists::Newer),
+            XferOnExists(OnExists::Size),
+            XferOnExists(OnExists::Resume),
+            XferOnExists(OnExists::Skip),
+            XferOnExists(OnExists::Rename),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        match self.0 {
+            OnExists::Ask => None,
+            o => o.to_possible_value(),
+        }
+    }
+}
+
+impl ValueEnum for TransferMode {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            TransferMode::Binary,
+            TransferMode::Ascii,
+            TransferMode::Auto,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            TransferMode::Binary => "binary",
+            TransferMode::Ascii => "ascii",
+            TransferMode::Auto => "auto",
+        }))
+    }
+}
+
+/// `bookmarks add|edit --transfer-type`: a [`TransferMode`], or `default` for none (the
+/// `[transfer] mode` of `config.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TypeOrDefault {
+    Default,
+    Binary,
+    Ascii,
+    Auto,
+}
+
+impl TypeOrDefault {
+    /// The bookmark's `transfer_type`.
+    pub fn mode(self) -> Option<TransferMode> {
+        match self {
+            TypeOrDefault::Default => None,
+            TypeOrDefault::Binary => Some(TransferMode::Binary),
+            TypeOrDefault::Ascii => Some(TransferMode::Ascii),
+            TypeOrDefault::Auto => Some(TransferMode::Auto),
+        }
+    }
+}
+
+/// `bookmarks add|edit --protocol`, spelled as in `bookmarks.toml`.
+impl ValueEnum for Protocol {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Protocol::Ftp,
+            Protocol::Ftps,
+            Protocol::FtpsImplicit,
+            Protocol::FtpsIfAvailable,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+/// `bookmarks import --from`: whose bookmarks file it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFrom {
+    Filezilla,
+    Lftp,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("skiff").chain(args.iter().copied()))
+    }
+
+    fn name(v: &impl ValueEnum) -> String {
+        v.to_possible_value()
+            .map(|p| p.get_name().to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn choices_are_spelled_as_the_library_reads_them() {
+        for l in Lang::value_variants() {
+            assert_eq!(Lang::parse(&name(l)), *l);
+        }
+        assert_eq!(OnExists::value_variants().len(), 7);
+        for o in OnExists::value_variants() {
+            assert_eq!(OnExists::parse(&name(o)), Some(*o));
+        }
+        // The headless commands take what they took before, without "ask".
+        let xfer: Vec<String> = XferOnExists::value_variants().iter().map(name).collect();
+        assert_eq!(xfer, OnExists::CLI_CHOICES);
+        assert_eq!(XferOnExists(OnExists::Ask).to_possible_value(), None);
+        for m in TransferMode::value_variants() {
+            assert_eq!(TransferMode::parse(&name(m)), Some(*m));
+        }
+        for t in TypeOrDefault::value_variants() {
+            assert_eq!(TransferMode::parse(&name(t)), t.mode(), "{t:?}");
+        }
+        assert_eq!(name(&TypeOrDefault::Default), "default");
+        for p in Protocol::value_variants() {
+            assert_eq!(Protocol::from_name(&name(p)), Some(*p));
+        }
+        let from: Vec<String> = ImportFrom::value_variants().iter().map(name).collect();
+        assert_eq!(from, ["filezilla", "lftp"]);
+    }
+
+    #[test]
+    fn closed_choices_parse_to_their_types() {
+        let cli = parse(&["--lang", "zh", "--on-exists", "ask"]).expect("parses");
+        assert_eq!(cli.lang, Some(Lang::Zh));
+        assert_eq!(cli.on_exists, Some(OnExists::Ask));
+        let cli = parse(&[]).expect("parses");
+        assert_eq!((cli.lang, cli.on_exists), (None, None));
+        // Case matters, as it did.
+        assert!(parse(&["--lang", "ZH"]).is_err());
+
+        let Some(Command::Get { x, .. }) = parse(&["get", "ftp://h/f"]).expect("parses").command
+        else {
+            panic!("not a get");
+        };
+        let o = x.options();
+        assert_eq!(
+            (o.on_exists, o.mode),
+            (OnExists::Overwrite, TransferMode::Binary)
+        );
+        let Some(Command::Put { x, .. }) = parse(&[
+            "put",
+            "f",
+            "ftp://h/",
+            "--on-exists",
+            "resume",
+            "--type",
+            "auto",
+        ])
+        .expect("parses")
+        .command
+        else {
+            panic!("not a put");
+        };
+        let o = x.options();
+        assert_eq!(
+            (o.on_exists, o.mode),
+            (OnExists::Resume, TransferMode::Auto)
+        );
+        // Nobody answers a question in a script.
+        assert!(parse(&["get", "ftp://h/f", "--on-exists", "ask"]).is_err());
+    }
+
+    #[test]
+    fn conflicting_starts_are_refused_by_the_parser() {
+        assert!(parse(&["--demo", "ftp://h/"]).is_err());
+        assert!(parse(&["--demo", "-b", "work"]).is_err());
+        assert!(parse(&["-b", "work", "ftp://h/"]).is_err());
+        assert!(parse(&["-P", "17"]).is_err());
+        assert!(parse(&["--password-stdin", "--demo"]).is_ok());
+    }
+
+    #[test]
+    fn connection_switches_apply_to_the_options() {
+        let cli = parse(&[
+            "--active-ports",
+            "50000-50010",
+            "--no-epsv",
+            "--timeout",
+            "5",
+            "--connect-attempts",
+            "1",
+            "--encoding",
+            "utf-8",
+            "--trust",
+            "AB:CD",
+        ])
+        .expect("parses");
+        let mut o = ConnectOptions::new("h", 21, None, None);
+        cli.tls.apply(&mut o);
+        // A port range means active mode.
+        assert!(o.active);
+        assert_eq!(o.active_ports, Some((50000, 50010)));
+        assert!(!o.epsv);
+        assert_eq!(o.timeout, std::time::Duration::from_secs(5));
+        assert_eq!(o.retry.attempts, 1);
+        assert_eq!(o.encoding, None);
+        // The trust settings are not among them.
+        assert_eq!(o.trust.pin, None);
+        assert_eq!(cli.tls.trust().pin.as_deref(), Some("AB:CD"));
     }
 }

@@ -1,27 +1,22 @@
 //! `skiff bookmarks …`: list, show, add, edit, remove and import bookmarks from the command line.
 
 use super::*;
-use crate::cli::args::{BookmarkCmd, BookmarkFields};
+use crate::cli::args::{BookmarkCmd, BookmarkFields, ImportFrom};
 
 impl BookmarkFields {
     fn apply(&self, p: &mut crate::bookmarks::Profile) -> anyhow::Result<()> {
-        use crate::bookmarks::{PasswordSource, Protocol};
+        use crate::bookmarks::PasswordSource;
         if let Some(v) = self.port {
             p.port = v;
         }
         if let Some(v) = &self.user {
             p.user = Some(v.clone()).filter(|u| !u.is_empty());
         }
-        if let Some(v) = &self.protocol {
-            p.protocol = match v.as_str() {
-                "ftps" => Protocol::Ftps,
-                "ftps-implicit" => Protocol::FtpsImplicit,
-                "ftps-if-available" => Protocol::FtpsIfAvailable,
-                _ => Protocol::Ftp,
-            };
+        if let Some(v) = self.protocol {
+            p.protocol = v;
         }
-        if let Some(v) = &self.transfer_type {
-            p.transfer_type = crate::transfer::TransferMode::parse(v);
+        if let Some(v) = self.transfer_type {
+            p.transfer_type = v.mode();
         }
         if let Some(v) = &self.password {
             p.password = match v.as_str() {
@@ -261,9 +256,9 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let k = crate::bookmarks::OsKeyring;
-            let (profiles, notes) = match from.as_str() {
-                "filezilla" => crate::bookmarks::import::filezilla(&text, passwords, &k),
-                _ => crate::bookmarks::import::lftp(&text, passwords, &k),
+            let (profiles, notes) = match from {
+                ImportFrom::Filezilla => crate::bookmarks::import::filezilla(&text, passwords, &k),
+                ImportFrom::Lftp => crate::bookmarks::import::lftp(&text, passwords, &k),
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             for n in notes {
