@@ -45,6 +45,7 @@ macro_rules! say_out {
 pub mod args;
 mod bookmark_cmds;
 mod run;
+pub mod startup;
 
 pub use args::{BookmarkCmd, BookmarkFields};
 pub use bookmark_cmds::bookmarks;
@@ -52,9 +53,9 @@ use run::run_jobs;
 
 /// A password typed in a URL on the command line is in the process list (`ps`,
 /// `/proc/PID/cmdline`) for as long as skiff runs: one line on stderr says so.
-pub fn warn_password_in_url(url: &FtpUrl) {
+pub fn warn_password_in_url(url: &FtpUrl, env: &impl startup::Environment) {
     if url.password.is_some() {
-        say(
+        env.warn(
             "warning: the password in the URL is visible to other local users in the process \
              list while skiff runs; use SKIFF_PASSWORD, --password-stdin or a bookmark instead",
         );
@@ -65,10 +66,17 @@ pub fn warn_password_in_url(url: &FtpUrl) {
 /// else (when it names a user) the first line of standard input with `--password-stdin`, else
 /// `SKIFF_PASSWORD`; none for an anonymous URL. `None` with a user means "ask" (the TUI) or
 /// "refuse" (the headless commands, see [`connect_options`]).
-pub fn url_password(url: &FtpUrl, from_stdin: bool) -> anyhow::Result<Option<Secret>> {
-    password_with(url, from_stdin, read_stdin_line, || {
-        std::env::var("SKIFF_PASSWORD").ok()
-    })
+pub fn url_password(
+    url: &FtpUrl,
+    from_stdin: bool,
+    env: &impl startup::Environment,
+) -> anyhow::Result<Option<Secret>> {
+    password_with(
+        url,
+        from_stdin,
+        || env.stdin_line(),
+        || env.var("SKIFF_PASSWORD"),
+    )
 }
 
 /// [`url_password`] with its two sources given (so a test needs no terminal or environment).
