@@ -1,6 +1,7 @@
 //! The headless commands `skiff get`, `skiff put` and `skiff ls`, on the same engine as the
 //! TUI: for scripts, cron jobs and benchmarks. Running the jobs and the summary are in `run`,
-//! `skiff bookmarks …` in `bookmark_cmds`.
+//! `skiff bookmarks …` in `bookmark_cmds`; the command line's clap types in `args`, and what
+//! they start (the TUI or one of these) in `startup`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
