@@ -1,110 +1,22 @@
 //! `skiff bookmarks …`: list, show, add, edit, remove and import bookmarks from the command line.
 
 use super::*;
-
-/// `skiff bookmarks …`
-#[derive(Debug, clap::Subcommand)]
-pub enum BookmarkCmd {
-    /// One line per bookmark.
-    List,
-    /// Every field of one bookmark (never a password).
-    Show { name: String },
-    /// Add a bookmark.
-    Add {
-        name: String,
-        /// A host name or address, or a URL (ftp://user@host:port/dir, ftpes://, ftps://):
-        /// its user, port, scheme and path fill those fields (a password in it is refused).
-        host: String,
-        #[command(flatten)]
-        fields: BookmarkFields,
-    },
-    /// Change fields of a bookmark.
-    Edit {
-        name: String,
-        /// A new host, or a URL whose user, port, scheme and path replace those fields.
-        #[arg(long)]
-        host: Option<String>,
-        /// A new name.
-        #[arg(long)]
-        rename: Option<String>,
-        #[command(flatten)]
-        fields: BookmarkFields,
-    },
-    /// Delete a bookmark.
-    Rm { name: String },
-    /// Import FileZilla's sitemanager.xml or lftp's bookmarks file.
-    Import {
-        #[arg(long, value_parser = ["filezilla", "lftp"])]
-        from: String,
-        path: PathBuf,
-        /// Also import stored passwords, into the OS keyring (never into the file).
-        #[arg(long)]
-        passwords: bool,
-    },
-}
-
-#[derive(Debug, clap::Args)]
-pub struct BookmarkFields {
-    #[arg(long)]
-    port: Option<u16>,
-    #[arg(long)]
-    user: Option<String>,
-    /// ftp, ftps (explicit) or ftps-implicit.
-    #[arg(long, value_parser = ["ftp", "ftps", "ftps-implicit", "ftps-if-available"])]
-    protocol: Option<String>,
-    /// ask, keyring, or command:CMD (e.g. "command:pass show ftp/work").
-    #[arg(long)]
-    password: Option<String>,
-    /// Store this password in the OS keyring (read from the first line of standard input).
-    #[arg(long)]
-    password_to_keyring: bool,
-    #[arg(long)]
-    anonymous: Option<bool>,
-    #[arg(long)]
-    passive: Option<bool>,
-    #[arg(long)]
-    epsv: Option<bool>,
-    #[arg(long)]
-    encoding: Option<String>,
-    #[arg(long)]
-    local_dir: Option<String>,
-    #[arg(long)]
-    remote_dir: Option<String>,
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
-    parallel: Option<u8>,
-    #[arg(long)]
-    keepalive: Option<u32>,
-    /// Active mode: listen on a port of this range (LOW-HIGH).
-    #[arg(long)]
-    active_ports: Option<String>,
-    /// Active mode: announce this address (behind NAT).
-    #[arg(long)]
-    active_address: Option<String>,
-    /// binary, ascii, auto (ascii for text extensions), or default (config.toml's
-    /// `[transfer] mode`).
-    #[arg(long, value_parser = ["default", "binary", "ascii", "auto"])]
-    transfer_type: Option<String>,
-}
+use crate::cli::args::{BookmarkCmd, BookmarkFields, ImportFrom};
 
 impl BookmarkFields {
     fn apply(&self, p: &mut crate::bookmarks::Profile) -> anyhow::Result<()> {
-        use crate::bookmarks::{PasswordSource, Protocol};
+        use crate::bookmarks::PasswordSource;
         if let Some(v) = self.port {
             p.port = v;
         }
         if let Some(v) = &self.user {
             p.user = Some(v.clone()).filter(|u| !u.is_empty());
         }
-        if let Some(v) = &self.protocol {
-            p.protocol = match v.as_str() {
-                "ftps" => Protocol::Ftps,
-                "ftps-implicit" => Protocol::FtpsImplicit,
-                "ftps-if-available" => Protocol::FtpsIfAvailable,
-                _ => Protocol::Ftp,
-            };
+        if let Some(v) = self.protocol {
+            p.protocol = v;
         }
-        if let Some(v) = &self.transfer_type {
-            p.transfer_type = crate::transfer::TransferMode::parse(v);
+        if let Some(v) = self.transfer_type {
+            p.transfer_type = v.mode();
         }
         if let Some(v) = &self.password {
             p.password = match v.as_str() {
@@ -344,9 +256,9 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let k = crate::bookmarks::OsKeyring;
-            let (profiles, notes) = match from.as_str() {
-                "filezilla" => crate::bookmarks::import::filezilla(&text, passwords, &k),
-                _ => crate::bookmarks::import::lftp(&text, passwords, &k),
+            let (profiles, notes) = match from {
+                ImportFrom::Filezilla => crate::bookmarks::import::filezilla(&text, passwords, &k),
+                ImportFrom::Lftp => crate::bookmarks::import::lftp(&text, passwords, &k),
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             for n in notes {

@@ -1,6 +1,7 @@
 //! The headless commands `skiff get`, `skiff put` and `skiff ls`, on the same engine as the
 //! TUI: for scripts, cron jobs and benchmarks. Running the jobs and the summary are in `run`,
-//! `skiff bookmarks …` in `bookmark_cmds`.
+//! `skiff bookmarks …` in `bookmark_cmds`; the command line's clap types in `args`, and what
+//! they start (the TUI or one of these) in `startup`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
@@ -42,17 +43,20 @@ macro_rules! say_out {
     ($($arg:tt)*) => { say_out(&format!($($arg)*)) };
 }
 
+pub mod args;
 mod bookmark_cmds;
 mod run;
+pub mod startup;
 
-pub use bookmark_cmds::{BookmarkCmd, BookmarkFields, bookmarks};
+pub use args::{BookmarkCmd, BookmarkFields};
+pub use bookmark_cmds::bookmarks;
 use run::run_jobs;
 
 /// A password typed in a URL on the command line is in the process list (`ps`,
 /// `/proc/PID/cmdline`) for as long as skiff runs: one line on stderr says so.
-pub fn warn_password_in_url(url: &FtpUrl) {
+pub fn warn_password_in_url(url: &FtpUrl, env: &impl startup::Environment) {
     if url.password.is_some() {
-        say(
+        env.warn(
             "warning: the password in the URL is visible to other local users in the process \
              list while skiff runs; use SKIFF_PASSWORD, --password-stdin or a bookmark instead",
         );
@@ -63,10 +67,17 @@ pub fn warn_password_in_url(url: &FtpUrl) {
 /// else (when it names a user) the first line of standard input with `--password-stdin`, else
 /// `SKIFF_PASSWORD`; none for an anonymous URL. `None` with a user means "ask" (the TUI) or
 /// "refuse" (the headless commands, see [`connect_options`]).
-pub fn url_password(url: &FtpUrl, from_stdin: bool) -> anyhow::Result<Option<Secret>> {
-    password_with(url, from_stdin, read_stdin_line, || {
-        std::env::var("SKIFF_PASSWORD").ok()
-    })
+pub fn url_password(
+    url: &FtpUrl,
+    from_stdin: bool,
+    env: &impl startup::Environment,
+) -> anyhow::Result<Option<Secret>> {
+    password_with(
+        url,
+        from_stdin,
+        || env.stdin_line(),
+        || env.var("SKIFF_PASSWORD"),
+    )
 }
 
 /// [`url_password`] with its two sources given (so a test needs no terminal or environment).

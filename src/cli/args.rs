@@ -1,0 +1,611 @@
+//! The `skiff` command line, every clap type in one place: the TUI's options ([`Cli`]), the
+//! connection switches all commands share ([`ConnArgs`]), the headless commands ([`Command`],
+//! [`XferArgs`]) and `skiff bookmarks …` ([`BookmarkCmd`], [`BookmarkFields`]). What the
+//! options mean at start-up is decided in [`super::startup`].
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use clap::builder::PossibleValue;
+
+use crate::bookmarks::Protocol;
+use crate::ftp::ConnectOptions;
+use crate::i18n::Lang;
+use crate::transfer::{OnExists, TransferMode};
+
+/// A keyboard-driven dual-pane file manager for FTP.
+#[derive(Debug, clap::Parser)]
+#[command(version, about, long_about = None, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Server to open in the right pane: ftp://[user[:password]@]host[:port][/path].
+    /// Without a user, skiff logs in anonymously.
+    pub url: Option<String>,
+
+    /// Start an embedded FTP server with a sample tree and connect to it.
+    #[arg(long, conflicts_with = "url")]
+    pub demo: bool,
+
+    /// Connect with a saved bookmark (`skiff NAME` works too when NAME is not a URL).
+    #[arg(short = 'b', long = "bookmark", value_name = "NAME", conflicts_with_all = ["url", "demo"])]
+    pub bookmark: Option<String>,
+
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Print the built-in configuration (every setting with its default) and exit.
+    #[arg(long)]
+    pub print_default_config: bool,
+
+    /// Language of the interface and reply-code explanations (default: [ui] lang in the
+    /// config file, else from LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+
+    /// Directory for the left pane (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub local: Option<std::path::PathBuf>,
+
+    /// Transfer connections (1-16; default: [transfer] parallel in the config file, 4).
+    #[arg(long, short = 'P', value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub parallel: Option<u8>,
+
+    /// What to do when a transfer's destination exists (default: [transfer] on_exists in the
+    /// config file, ask).
+    #[arg(long, value_enum)]
+    pub on_exists: Option<OnExists>,
+
+    #[command(flatten)]
+    pub tls: ConnArgs,
+}
+
+/// Connection settings: FTPS trust (for ftpes:// and ftps:// URLs and FTPS bookmarks) and
+/// how data connections are opened.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnArgs {
+    /// Active mode: the server connects back to skiff (PORT, or EPRT over IPv6).
+    #[arg(long)]
+    pub active: bool,
+
+    /// Active mode: listen on a port of this range (LOW-HIGH), e.g. the ports a firewall
+    /// forwards.
+    #[arg(long, value_name = "LOW-HIGH", value_parser = crate::ftp::parse_port_range)]
+    pub active_ports: Option<(u16, u16)>,
+
+    /// Active mode: announce this address in PORT/EPRT instead of this host's own (behind NAT).
+    #[arg(long, value_name = "IP")]
+    pub active_address: Option<std::net::IpAddr>,
+
+    /// Seconds to wait for a reply (and to connect or open a data connection, unless
+    /// --connect-timeout / --data-timeout say otherwise); default 20.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
+
+    /// The server's encoding of file names when it is not UTF-8: a label such as gbk,
+    /// big5, shift_jis, latin1 (windows-1252) or koi8-r.
+    #[arg(long, value_name = "LABEL", value_parser = parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+
+    /// Seconds to wait for the server when connecting (the greeting, TLS); default: --timeout.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub connect_timeout: Option<u64>,
+
+    /// Seconds to wait for a data connection to open; default: --timeout.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub data_timeout: Option<u64>,
+
+    /// Seconds a transfer may move nothing before it fails and is retried (default 30).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub stall: Option<u64>,
+
+    /// Connection attempts when the server is busy (421), refuses or does not answer
+    /// (default 4; 1: no retry). Wrong credentials (530) are never retried.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub connect_attempts: Option<u32>,
+
+    /// Seconds before the first retry of a connection; each next wait doubles (default 2).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub connect_wait: Option<u64>,
+
+    /// Passive mode with PASV only (by default EPSV is tried first when the server lists it).
+    #[arg(long)]
+    pub no_epsv: bool,
+
+    /// Open passive data connections to the address the server's 227 reply names instead of
+    /// the control connection's address (only for servers behind a misconfigured NAT).
+    #[arg(long)]
+    pub pasv_address: bool,
+
+    /// Also trust the CA certificates in this PEM file (on top of the system's).
+    #[arg(long, value_name = "PEM", env = "SKIFF_CA_FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
+
+    /// Accept the server certificate with this SHA-256 fingerprint (AB:CD:… as skiff shows it),
+    /// whoever signed it; any other certificate is refused.
+    #[arg(long, value_name = "SHA256")]
+    pub trust: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct XferArgs {
+    /// Parallel connections (1-16).
+    #[arg(long, short = 'P', default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub parallel: u8,
+    /// What to do when the destination exists.
+    #[arg(long, value_enum, default_value_t = XferOnExists(OnExists::Overwrite))]
+    pub on_exists: XferOnExists,
+    /// Transfer type: binary (TYPE I, bytes as they are), ascii (TYPE A, CRLF on the wire
+    /// and LF here), or auto (ascii for text extensions such as .txt, .html, .csv).
+    #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = TransferMode::Binary)]
+    pub transfer_type: TransferMode,
+    /// No progress line and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print every FTP command and reply on stderr (passwords masked).
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    #[command(flatten)]
+    pub tls: ConnArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Download a file or a directory tree: skiff get ftp://host/path [LOCAL]
+    Get {
+        url: String,
+        local: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        x: XferArgs,
+    },
+    /// Upload a file or a directory tree: skiff put LOCAL ftp://host/path
+    Put {
+        local: std::path::PathBuf,
+        url: String,
+        #[command(flatten)]
+        x: XferArgs,
+    },
+    /// Manage saved bookmarks (bookmarks.toml in the config directory).
+    Bookmarks {
+        #[command(subcommand)]
+        cmd: BookmarkCmd,
+    },
+    /// List a remote directory: skiff ls ftp://host/path
+    Ls {
+        url: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Print every FTP command and reply on stderr (passwords masked).
+        #[arg(long, short)]
+        verbose: bool,
+        #[command(flatten)]
+        tls: ConnArgs,
+    },
+}
+
+/// `skiff bookmarks …`
+#[derive(Debug, clap::Subcommand)]
+pub enum BookmarkCmd {
+    /// One line per bookmark.
+    List,
+    /// Every field of one bookmark (never a password).
+    Show { name: String },
+    /// Add a bookmark.
+    Add {
+        name: String,
+        /// A host name or address, or a URL (ftp://user@host:port/dir, ftpes://, ftps://):
+        /// its user, port, scheme and path fill those fields (a password in it is refused).
+        host: String,
+        #[command(flatten)]
+        fields: BookmarkFields,
+    },
+    /// Change fields of a bookmark.
+    Edit {
+        name: String,
+        /// A new host, or a URL whose user, port, scheme and path replace those fields.
+        #[arg(long)]
+        host: Option<String>,
+        /// A new name.
+        #[arg(long)]
+        rename: Option<String>,
+        #[command(flatten)]
+        fields: BookmarkFields,
+    },
+    /// Delete a bookmark.
+    Rm { name: String },
+    /// Import FileZilla's sitemanager.xml or lftp's bookmarks file.
+    Import {
+        #[arg(long, value_enum)]
+        from: ImportFrom,
+        path: PathBuf,
+        /// Also import stored passwords, into the OS keyring (never into the file).
+        #[arg(long)]
+        passwords: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BookmarkFields {
+    #[arg(long)]
+    pub port: Option<u16>,
+    #[arg(long)]
+    pub user: Option<String>,
+    /// ftp, ftps (explicit) or ftps-implicit.
+    #[arg(long, value_enum)]
+    pub protocol: Option<Protocol>,
+    /// ask, keyring, or command:CMD (e.g. "command:pass show ftp/work").
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Store this password in the OS keyring (read from the first line of standard input).
+    #[arg(long)]
+    pub password_to_keyring: bool,
+    #[arg(long)]
+    pub anonymous: Option<bool>,
+    #[arg(long)]
+    pub passive: Option<bool>,
+    #[arg(long)]
+    pub epsv: Option<bool>,
+    #[arg(long)]
+    pub encoding: Option<String>,
+    #[arg(long)]
+    pub local_dir: Option<String>,
+    #[arg(long)]
+    pub remote_dir: Option<String>,
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub parallel: Option<u8>,
+    #[arg(long)]
+    pub keepalive: Option<u32>,
+    /// Active mode: listen on a port of this range (LOW-HIGH).
+    #[arg(long)]
+    pub active_ports: Option<String>,
+    /// Active mode: announce this address (behind NAT).
+    #[arg(long)]
+    pub active_address: Option<String>,
+    /// binary, ascii, auto (ascii for text extensions), or default (config.toml's
+    /// `[transfer] mode`).
+    #[arg(long, value_enum)]
+    pub transfer_type: Option<TypeOrDefault>,
+}
+
+/// `--encoding`: a label `encoding_rs` knows (UTF-8 as none).
+fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    match crate::ftp::encoding::by_label(s) {
+        Some(Some(e)) => Ok(e),
+        Some(None) => Ok(encoding_rs::UTF_8),
+        None => Err(format!(
+            "unknown encoding {s:?} (try gbk, big5, latin1, shift_jis)"
+        )),
+    }
+}
+
+impl ConnArgs {
+    /// The data-connection switches (the trust settings go through [`ConnArgs::trust`]).
+    pub fn apply(&self, o: &mut ConnectOptions) {
+        if self.active || self.active_ports.is_some() || self.active_address.is_some() {
+            o.active = true;
+        }
+        if self.active_ports.is_some() {
+            o.active_ports = self.active_ports;
+        }
+        if self.active_address.is_some() {
+            o.active_address = self.active_address;
+        }
+        if self.no_epsv {
+            o.epsv = false;
+        }
+        if self.pasv_address {
+            o.pasv_use_peer = false;
+        }
+        if let Some(t) = self.timeout {
+            o.timeout = std::time::Duration::from_secs(t);
+        }
+        if let Some(e) = self.encoding {
+            o.encoding = Some(e).filter(|e| *e != encoding_rs::UTF_8);
+        }
+        if let Some(t) = self.connect_timeout {
+            o.connect_timeout = Some(std::time::Duration::from_secs(t));
+        }
+        if let Some(t) = self.data_timeout {
+            o.data_timeout = Some(std::time::Duration::from_secs(t));
+        }
+        if let Some(t) = self.stall {
+            o.stall = std::time::Duration::from_secs(t);
+        }
+        if let Some(n) = self.connect_attempts {
+            o.retry.attempts = n;
+        }
+        if let Some(s) = self.connect_wait {
+            o.retry.first_wait = std::time::Duration::from_secs(s);
+        }
+    }
+
+    /// The certificates FTPS accepts: `--trust` and `--ca-file`.
+    pub fn trust(&self) -> crate::ftp::tls::TlsTrust {
+        crate::ftp::tls::TlsTrust {
+            pin: self.trust.clone(),
+            ca_file: self.ca_file.clone(),
+        }
+    }
+}
+
+impl XferArgs {
+    /// The options of `get` and `put`.
+    pub fn options(&self) -> super::XferOptions {
+        let x = self;
+        super::XferOptions {
+            parallel: x.parallel as usize,
+            on_exists: x.on_exists.0,
+            mode: x.transfer_type,
+            quiet: x.quiet,
+            verbose: x.verbose,
+        }
+    }
+}
+
+// The closed choices. A variant's spelling is the one the library reads and writes elsewhere
+// (`config.toml`, `bookmarks.toml`; a test checks they agree). The values carry no help text:
+// clap would list them one per line under `--help`.
+
+impl ValueEnum for Lang {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Lang::En, Lang::Zh]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }))
+    }
+}
+
+/// The TUI's `--on-exists`, in the order `--help` lists them.
+impl ValueEnum for OnExists {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            OnExists::Ask,
+            OnExists::Overwrite,
+            OnExists::Newer,
+            OnExists::Size,
+            OnExists::Resume,
+            OnExists::Skip,
+            OnExists::Rename,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            OnExists::Ask => "ask",
+            OnExists::Overwrite => "overwrite",
+            OnExists::Newer => "newer",
+            OnExists::Size => "size",
+            OnExists::Resume => "resume",
+            OnExists::Skip => "skip",
+            OnExists::Rename => "rename",
+        }))
+    }
+}
+
+/// `--on-exists` of `get` and `put`: an [`OnExists`] but `ask` (there is nobody to ask).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XferOnExists(pub OnExists);
+
+impl ValueEnum for XferOnExists {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            XferOnExists(OnExists::Overwrite),
+            XferOnExists(OnExists::Newer),
+            XferOnExists(OnExists::Size),
+            XferOnExists(OnExists::Resume),
+            XferOnExists(OnExists::Skip),
+            XferOnExists(OnExists::Rename),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        match self.0 {
+            OnExists::Ask => None,
+            o => o.to_possible_value(),
+        }
+    }
+}
+
+impl ValueEnum for TransferMode {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            TransferMode::Binary,
+            TransferMode::Ascii,
+            TransferMode::Auto,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            TransferMode::Binary => "binary",
+            TransferMode::Ascii => "ascii",
+            TransferMode::Auto => "auto",
+        }))
+    }
+}
+
+/// `bookmarks add|edit --transfer-type`: a [`TransferMode`], or `default` for none (the
+/// `[transfer] mode` of `config.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TypeOrDefault {
+    Default,
+    Binary,
+    Ascii,
+    Auto,
+}
+
+impl TypeOrDefault {
+    /// The bookmark's `transfer_type`.
+    pub fn mode(self) -> Option<TransferMode> {
+        match self {
+            TypeOrDefault::Default => None,
+            TypeOrDefault::Binary => Some(TransferMode::Binary),
+            TypeOrDefault::Ascii => Some(TransferMode::Ascii),
+            TypeOrDefault::Auto => Some(TransferMode::Auto),
+        }
+    }
+}
+
+/// `bookmarks add|edit --protocol`, spelled as in `bookmarks.toml`.
+impl ValueEnum for Protocol {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Protocol::Ftp,
+            Protocol::Ftps,
+            Protocol::FtpsImplicit,
+            Protocol::FtpsIfAvailable,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+/// `bookmarks import --from`: whose bookmarks file it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFrom {
+    Filezilla,
+    Lftp,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("skiff").chain(args.iter().copied()))
+    }
+
+    fn name(v: &impl ValueEnum) -> String {
+        v.to_possible_value()
+            .map(|p| p.get_name().to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn choices_are_spelled_as_the_library_reads_them() {
+        for l in Lang::value_variants() {
+            assert_eq!(Lang::parse(&name(l)), *l);
+        }
+        assert_eq!(OnExists::value_variants().len(), 7);
+        for o in OnExists::value_variants() {
+            assert_eq!(OnExists::parse(&name(o)), Some(*o));
+        }
+        // The headless commands take what they took before, without "ask".
+        let xfer: Vec<String> = XferOnExists::value_variants().iter().map(name).collect();
+        assert_eq!(xfer, OnExists::CLI_CHOICES);
+        assert_eq!(XferOnExists(OnExists::Ask).to_possible_value(), None);
+        for m in TransferMode::value_variants() {
+            assert_eq!(TransferMode::parse(&name(m)), Some(*m));
+        }
+        for t in TypeOrDefault::value_variants() {
+            assert_eq!(TransferMode::parse(&name(t)), t.mode(), "{t:?}");
+        }
+        assert_eq!(name(&TypeOrDefault::Default), "default");
+        for p in Protocol::value_variants() {
+            assert_eq!(Protocol::from_name(&name(p)), Some(*p));
+        }
+        let from: Vec<String> = ImportFrom::value_variants().iter().map(name).collect();
+        assert_eq!(from, ["filezilla", "lftp"]);
+    }
+
+    #[test]
+    fn closed_choices_parse_to_their_types() {
+        let cli = parse(&["--lang", "zh", "--on-exists", "ask"]).expect("parses");
+        assert_eq!(cli.lang, Some(Lang::Zh));
+        assert_eq!(cli.on_exists, Some(OnExists::Ask));
+        let cli = parse(&[]).expect("parses");
+        assert_eq!((cli.lang, cli.on_exists), (None, None));
+        // Case matters, as it did.
+        assert!(parse(&["--lang", "ZH"]).is_err());
+
+        let Some(Command::Get { x, .. }) = parse(&["get", "ftp://h/f"]).expect("parses").command
+        else {
+            panic!("not a get");
+        };
+        let o = x.options();
+        assert_eq!(
+            (o.on_exists, o.mode),
+            (OnExists::Overwrite, TransferMode::Binary)
+        );
+        let Some(Command::Put { x, .. }) = parse(&[
+            "put",
+            "f",
+            "ftp://h/",
+            "--on-exists",
+            "resume",
+            "--type",
+            "auto",
+        ])
+        .expect("parses")
+        .command
+        else {
+            panic!("not a put");
+        };
+        let o = x.options();
+        assert_eq!(
+            (o.on_exists, o.mode),
+            (OnExists::Resume, TransferMode::Auto)
+        );
+        // Nobody answers a question in a script.
+        assert!(parse(&["get", "ftp://h/f", "--on-exists", "ask"]).is_err());
+    }
+
+    #[test]
+    fn conflicting_starts_are_refused_by_the_parser() {
+        assert!(parse(&["--demo", "ftp://h/"]).is_err());
+        assert!(parse(&["--demo", "-b", "work"]).is_err());
+        assert!(parse(&["-b", "work", "ftp://h/"]).is_err());
+        assert!(parse(&["-P", "17"]).is_err());
+        assert!(parse(&["--password-stdin", "--demo"]).is_ok());
+    }
+
+    #[test]
+    fn connection_switches_apply_to_the_options() {
+        let cli = parse(&[
+            "--active-ports",
+            "50000-50010",
+            "--no-epsv",
+            "--timeout",
+            "5",
+            "--connect-attempts",
+            "1",
+            "--encoding",
+            "utf-8",
+            "--trust",
+            "AB:CD",
+        ])
+        .expect("parses");
+        let mut o = ConnectOptions::new("h", 21, None, None);
+        cli.tls.apply(&mut o);
+        // A port range means active mode.
+        assert!(o.active);
+        assert_eq!(o.active_ports, Some((50000, 50010)));
+        assert!(!o.epsv);
+        assert_eq!(o.timeout, std::time::Duration::from_secs(5));
+        assert_eq!(o.retry.attempts, 1);
+        assert_eq!(o.encoding, None);
+        // The trust settings are not among them.
+        assert_eq!(o.trust.pin, None);
+        assert_eq!(cli.tls.trust().pin.as_deref(), Some("AB:CD"));
+    }
+}
