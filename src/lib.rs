@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod names;
 pub mod paths;
 pub mod state;
+pub mod sync;
 pub mod text;
 pub mod transfer;
 pub mod ui;

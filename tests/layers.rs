@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["text", "i18n", "paths", "format", "names"],
     &["fs"],
     &["ftp"],
-    &["transfer"],
+    &["transfer", "sync"],
     &["bookmarks"],
     &["config"],
     &["state"],

@@ -155,6 +155,96 @@ pub struct XferArgs {
     pub tls: ConnArgs,
 }
 
+/// `skiff sync`'s own options.
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// Delete on the target what the source lacks (never without this flag).
+    #[arg(long)]
+    pub delete: bool,
+    /// Refuse a plan that deletes more than N entries (a guard against an empty source).
+    #[arg(long, value_name = "N")]
+    pub max_delete: Option<usize>,
+    /// Copy a file present on both sides only when the source is newer.
+    #[arg(long, conflicts_with = "size_only")]
+    pub only_newer: bool,
+    /// Copy a file present on both sides only when the sizes differ (times are ignored).
+    #[arg(long)]
+    pub size_only: bool,
+    /// Leave out paths matching GLOB (repeatable; `*.tmp` matches a name at any depth,
+    /// `docs/**/draft-*` a path from the top). Excluded entries are neither copied nor deleted.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Look only at files matching GLOB (repeatable; directories are still entered).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Exclude patterns from FILE, one per line (`#` starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub exclude_from: Vec<std::path::PathBuf>,
+    /// Print the plan and change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// The plan and the result as JSON lines on stdout, for scripts.
+    #[arg(long)]
+    pub json: bool,
+    /// Parallel connections (1-16).
+    #[arg(long, short = 'P', default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub parallel: u8,
+    /// Transfer type: binary, ascii or auto (see `skiff get --help`).
+    #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = TransferMode::Binary)]
+    pub transfer_type: TransferMode,
+    /// No progress line and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print every FTP command and reply on stderr (passwords masked).
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    #[command(flatten)]
+    pub tls: ConnArgs,
+}
+
+impl SyncArgs {
+    /// The options `cli::sync_cmd::sync` runs with; an unreadable pattern file or a bad
+    /// pattern is an error.
+    pub fn options(&self) -> anyhow::Result<crate::cli::sync_cmd::SyncOptions> {
+        use anyhow::Context;
+        let mut exclude = self.exclude.clone();
+        for f in &self.exclude_from {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("reading --exclude-from {}", f.display()))?;
+            exclude.extend(crate::sync::Filter::lines_of(&text));
+        }
+        let filter = crate::sync::Filter::new(&self.include, &exclude)?;
+        let compare = if self.only_newer {
+            crate::sync::Compare::OnlyNewer
+        } else if self.size_only {
+            crate::sync::Compare::SizeOnly
+        } else {
+            crate::sync::Compare::SizeAndTime
+        };
+        Ok(crate::cli::sync_cmd::SyncOptions {
+            rules: crate::sync::Rules {
+                delete: self.delete,
+                compare,
+                filter,
+            },
+            dry_run: self.dry_run,
+            json: self.json,
+            max_delete: self.max_delete,
+            x: crate::cli::XferOptions {
+                parallel: usize::from(self.parallel),
+                on_exists: OnExists::Overwrite,
+                mode: self.transfer_type,
+                quiet: self.quiet,
+                verbose: self.verbose,
+            },
+        })
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Download a file or a directory tree: skiff get ftp://host/path [LOCAL]
@@ -170,6 +260,18 @@ pub enum Command {
         url: String,
         #[command(flatten)]
         x: XferArgs,
+    },
+    /// Mirror a directory tree: skiff sync LOCAL ftp://host/path uploads, skiff sync
+    /// ftp://host/path LOCAL downloads. Copies what is missing, differs in size or is newer on
+    /// the source; deletes only with --delete. Exit status 0 when all went well, 1 when
+    /// something failed, 2 for bad arguments.
+    Sync {
+        /// The source: a local directory, or an ftp://, ftps:// or ftpes:// URL.
+        from: String,
+        /// The target: a URL when the source is local, a local directory when it is a URL.
+        to: String,
+        #[command(flatten)]
+        s: SyncArgs,
     },
     /// Manage saved bookmarks (bookmarks.toml in the config directory).
     Bookmarks {

@@ -47,6 +47,7 @@ pub mod args;
 mod bookmark_cmds;
 mod run;
 pub mod startup;
+pub mod sync_cmd;
 
 pub use args::{BookmarkCmd, BookmarkFields};
 pub use bookmark_cmds::bookmarks;

@@ -120,12 +120,34 @@ impl Tally {
     }
 }
 
+/// How a run ended: what was copied, and the lines saying what failed.
+#[derive(Debug, Default)]
+pub(super) struct Report {
+    pub ok: usize,
+    pub ok_bytes: u64,
+    pub skipped: usize,
+    pub failed: Vec<String>,
+}
+
+/// Run `specs` on the engine to the end, printing progress and the summary; the exit status
+/// (0 when nothing failed, else 1).
 pub(super) async fn run_jobs(
     opts: ConnectOptions,
     x: XferOptions,
     specs: Vec<JobSpec>,
     first: Option<FtpSession>,
 ) -> anyhow::Result<i32> {
+    let r = run_engine(opts, x, specs, first).await?;
+    Ok(if r.failed.is_empty() { 0 } else { 1 })
+}
+
+/// [`run_jobs`], returning what happened.
+pub(super) async fn run_engine(
+    opts: ConnectOptions,
+    x: XferOptions,
+    specs: Vec<JobSpec>,
+    first: Option<FtpSession>,
+) -> anyhow::Result<Report> {
     let mut cfg = EngineConfig::new(opts);
     cfg.parallel = x.parallel;
     cfg.on_exists = x.on_exists;
@@ -222,5 +244,10 @@ pub(super) async fn run_jobs(
             );
         }
     }
-    Ok(if t.failed.is_empty() { 0 } else { 1 })
+    Ok(Report {
+        ok: t.ok,
+        ok_bytes: t.ok_bytes,
+        skipped: t.skipped,
+        failed: t.failed.into_values().collect(),
+    })
 }

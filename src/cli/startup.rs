@@ -289,6 +289,30 @@ pub fn run_command(cmd: Command, env: &impl Environment) -> anyhow::Result<i32> 
             let (u, opts) = url_options(&url, x.password_stdin, &x.tls, env)?;
             super::put(&local, &u, opts, x.options()).await
         }),
+        Command::Sync { from, to, s } => {
+            use super::sync_cmd::{Way, is_url};
+            let (way, url, local) = match (is_url(&from), is_url(&to)) {
+                (false, true) => (Way::Up, to, from),
+                (true, false) => (Way::Down, from, to),
+                _ => {
+                    env.warn(
+                        "skiff sync: one side must be a local directory and the other an                          ftp://, ftps:// or ftpes:// URL",
+                    );
+                    return Ok(2);
+                }
+            };
+            let o = match s.options() {
+                Ok(o) => o,
+                Err(e) => {
+                    env.warn(&format!("skiff sync: {e:#}"));
+                    return Ok(2);
+                }
+            };
+            rt.block_on(async {
+                let (u, opts) = url_options(&url, s.password_stdin, &s.tls, env)?;
+                super::sync_cmd::sync(way, std::path::Path::new(&local), &u, opts, o).await
+            })
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use super::pane::Pane;
 use super::{Conn, State, join_path};
 use crate::fs::ops::{FsOp, Target};
 use crate::fs::{Entry, EntryKind};
+use crate::sync::same_time;
 use crate::transfer::{Direction, JobKind, JobSpec, OnExists};
 
 /// How an entry compares with the other pane's entry of the same name.
@@ -26,20 +27,6 @@ pub enum Diff {
     Size,
     /// A file on one side, a directory on the other.
     Kind,
-}
-
-/// Times closer than this are the same: many listings only give minutes.
-const TIME_SLACK: i64 = 60;
-
-/// Whether two modification times are the same as far as listings can tell: within a minute,
-/// or the same day when one of them is a bare date (a `LIST` line for an old file says only
-/// the day, which parses to midnight).
-fn same_time(a: i64, b: i64) -> bool {
-    if (a - b).abs() <= TIME_SLACK {
-        return true;
-    }
-    let day = 86_400;
-    (a.rem_euclid(day) == 0 || b.rem_euclid(day) == 0) && a.div_euclid(day) == b.div_euclid(day)
 }
 
 /// Compare two listings by name. Returns, for each side, the names that differ and how.

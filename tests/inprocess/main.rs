@@ -17,4 +17,5 @@ mod ftp_session;
 mod ftps;
 mod hostile;
 mod path_props;
+mod sync;
 mod transfer;

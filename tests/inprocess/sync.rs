@@ -1,0 +1,264 @@
+//! `skiff sync` as a user runs it: the real binary against the in-process server, both ways,
+//! a second run that finds nothing to do, deletions only with `--delete` and within
+//! `--max-delete`, excludes, `--dry-run` and `--json`, and bad arguments.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use skiff::demo::{self, DemoOptions};
+
+/// Every file under `root`, relative path → contents (directories end in `/`).
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let rel = e
+                .path()
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if e.file_type().unwrap().is_dir() {
+                out.insert(format!("{rel}/"), Vec::new());
+                walk(base, &e.path(), out);
+            } else {
+                out.insert(rel, std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+async fn skiff(args: Vec<String>, dir: &Path) -> Output {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_skiff"))
+            .args(&args)
+            .current_dir(dir)
+            .env("SKIFF_PASSWORD", "demo")
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .expect("running skiff")
+    })
+    .await
+    .unwrap()
+}
+
+fn args(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn ok(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "exit {:?}: {err}", out.status.code());
+    err
+}
+
+/// The JSON lines of a `--json` run: the plan's lines and the result.
+fn json_lines(out: &Output) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut plan = Vec::new();
+    let mut result = serde_json::Value::Null;
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {line:?} in {text}"));
+        match v["type"].as_str() {
+            Some("plan") | Some("passed_over") => plan.push(v),
+            Some("result") => result = v,
+            other => panic!("unknown line type {other:?}: {line}"),
+        }
+    }
+    (plan, result)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_mirrors_both_ways_and_a_second_run_does_nothing() {
+    let remote = tempfile::tempdir().unwrap();
+    demo::populate_sample_tree(remote.path()).unwrap();
+    std::fs::remove_file(remote.path().join("readme-link")).unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let base = format!("ftp://demo@127.0.0.1:{}", server.port);
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("docs-copy");
+
+    // Down: the server's docs into a directory that does not exist yet.
+    let out = skiff(
+        args(&["sync", &format!("{base}/docs"), local.to_str().unwrap()]),
+        work.path(),
+    )
+    .await;
+    let err = ok(&out);
+    assert!(err.contains("sync: "), "{err}");
+    assert_eq!(tree(&local), tree(&remote.path().join("docs")));
+
+    // Again: nothing planned, nothing copied.
+    let out = skiff(
+        args(&[
+            "sync",
+            "--json",
+            &format!("{base}/docs"),
+            local.to_str().unwrap(),
+        ]),
+        work.path(),
+    )
+    .await;
+    ok(&out);
+    let (plan, result) = json_lines(&out);
+    assert!(plan.is_empty(), "second run planned {plan:#?}");
+    assert_eq!(result["copied"], 0, "{result}");
+    assert_eq!(result["exit"], 0);
+
+    // Up: the local copy, changed, to a new directory on the server; then again, nothing.
+    std::fs::write(local.join("added.txt"), b"new here\n").unwrap();
+    std::fs::create_dir_all(local.join("new/deeper")).unwrap();
+    std::fs::write(local.join("new/deeper/x.bin"), vec![9u8; 70_000]).unwrap();
+    let up = format!("{base}/mirror/of/docs");
+    let out = skiff(
+        args(&["sync", "-P", "3", local.to_str().unwrap(), &up]),
+        work.path(),
+    )
+    .await;
+    ok(&out);
+    let mirror = remote.path().join("mirror/of/docs");
+    assert_eq!(tree(&mirror), tree(&local));
+    let out = skiff(
+        args(&["sync", "--json", local.to_str().unwrap(), &up]),
+        work.path(),
+    )
+    .await;
+    ok(&out);
+    let (plan, result) = json_lines(&out);
+    assert!(plan.is_empty(), "second upload planned {plan:#?}");
+    assert_eq!(result["copied"], 0, "{result}");
+
+    // A file changed in size is replaced; excluded names are neither copied nor deleted.
+    std::fs::write(local.join("added.txt"), b"longer than before\n").unwrap();
+    std::fs::write(local.join("skip.log"), b"log").unwrap();
+    std::fs::write(mirror.join("keep.log"), b"theirs").unwrap();
+    std::fs::write(mirror.join("stray.txt"), b"only there").unwrap();
+    let out = skiff(
+        args(&[
+            "sync",
+            "--json",
+            "--exclude",
+            "*.log",
+            local.to_str().unwrap(),
+            &up,
+        ]),
+        work.path(),
+    )
+    .await;
+    ok(&out);
+    let (plan, _) = json_lines(&out);
+    let actions: Vec<(String, String)> = plan
+        .iter()
+        .map(|v| {
+            (
+                v["action"].as_str().unwrap_or("").into(),
+                v["path"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        vec![("update".to_string(), "added.txt".to_string())]
+    );
+    assert_eq!(
+        std::fs::read(mirror.join("added.txt")).unwrap(),
+        b"longer than before\n"
+    );
+    assert!(!mirror.join("skip.log").exists());
+    assert!(
+        mirror.join("stray.txt").exists(),
+        "no deletion without --delete"
+    );
+
+    // --delete within --max-delete; beyond it nothing changes at all.
+    std::fs::write(local.join("later.txt"), b"later").unwrap();
+    let out = skiff(
+        args(&[
+            "sync",
+            "--delete",
+            "--max-delete",
+            "0",
+            "--exclude",
+            "*.log",
+            local.to_str().unwrap(),
+            &up,
+        ]),
+        work.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-delete"));
+    assert!(mirror.join("stray.txt").exists() && !mirror.join("later.txt").exists());
+    // A dry run prints the plan and changes nothing.
+    let out = skiff(
+        args(&[
+            "sync",
+            "--delete",
+            "--dry-run",
+            "--exclude",
+            "*.log",
+            local.to_str().unwrap(),
+            &up,
+        ]),
+        work.path(),
+    )
+    .await;
+    ok(&out);
+    let plan_text = String::from_utf8_lossy(&out.stdout);
+    assert!(plan_text.contains("delete stray.txt"), "{plan_text}");
+    assert!(plan_text.contains("copy   later.txt"), "{plan_text}");
+    assert!(mirror.join("stray.txt").exists() && !mirror.join("later.txt").exists());
+    let out = skiff(
+        args(&[
+            "sync",
+            "--delete",
+            "--max-delete",
+            "1",
+            "--exclude",
+            "*.log",
+            local.to_str().unwrap(),
+            &up,
+        ]),
+        work.path(),
+    )
+    .await;
+    ok(&out);
+    assert!(!mirror.join("stray.txt").exists());
+    assert!(mirror.join("keep.log").exists(), "excluded: not deleted");
+    assert_eq!(std::fs::read(mirror.join("later.txt")).unwrap(), b"later");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_arguments_exit_with_2_and_change_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let out = skiff(args(&["sync", "a", "b"]), work.path()).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one side must be"));
+    let out = skiff(args(&["sync", "ftp://h/a", "ftp://h/b"]), work.path()).await;
+    assert_eq!(out.status.code(), Some(2));
+    let out = skiff(
+        args(&["sync", "--exclude", "a[", ".", "ftp://127.0.0.1:1/x"]),
+        work.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a["));
+    let out = skiff(
+        args(&["sync", "--only-newer", "--size-only", ".", "ftp://h/"]),
+        work.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(std::fs::read_dir(work.path()).unwrap().next().is_none());
+}
