@@ -1520,3 +1520,140 @@ async fn vsftpd_and_pure_ftpd_offer_no_checksums() {
     checksums("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT", false).await;
     checksums("SKIFF_PUREFTPD_URL", "SKIFF_PUREFTPD_ROOT", false).await;
 }
+
+/// Every file under `root`, relative path → contents (directories end in `/`).
+fn tree_of(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let rel = e
+                .path()
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if e.file_type().unwrap().is_dir() {
+                out.insert(format!("{rel}/"), Vec::new());
+                walk(base, &e.path(), out);
+            } else {
+                out.insert(rel, std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn skiff_sync(args: &[&str], password: &str, home: &Path) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .arg("sync")
+        .args(args)
+        .env("SKIFF_PASSWORD", password)
+        .env_remove("RUST_BACKTRACE")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .output()
+        .expect("running skiff");
+    assert!(
+        out.status.success(),
+        "skiff sync {args:?}: exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// What a `--json` run planned, as (action, path).
+fn planned(out: &std::process::Output) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .filter(|j| j["type"] == "plan")
+        .map(|j| {
+            (
+                j["action"].as_str().unwrap_or("").to_string(),
+                j["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `skiff sync` up into a new directory, again (nothing to do), with changes and `--delete`,
+/// then down into a new local directory, and again: every copy byte-exact, every second run
+/// empty (the server's time precision and, without MFMT, upload times included).
+async fn sync_both_ways(var: &str, root_var: &str) {
+    let Some(u) = server_url(var) else { return };
+    let root = PathBuf::from(env_value(root_var).expect("the server's root"));
+    let password = u
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let name = format!("sync-{}", stamp());
+    let url = format!(
+        "ftp://{}@{}:{}/{name}",
+        u.user.as_deref().expect("a user"),
+        u.host,
+        u.port
+    );
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    let src = work.path().join("src");
+    make_tree(&src, Some(&vec![5u8; 1_500_000]));
+    let src_s = src.to_str().unwrap();
+
+    skiff_sync(&["-q", src_s, &url], &password, &home);
+    assert_eq!(tree_of(&root.join(&name)), tree_of(&src), "{var}: up");
+    let again = skiff_sync(&["--json", src_s, &url], &password, &home);
+    assert_eq!(planned(&again), vec![], "{var}: second upload");
+
+    std::fs::write(src.join("a/f1.bin"), b"now shorter").unwrap();
+    std::fs::remove_file(src.join("a/b/f2.bin")).unwrap();
+    std::fs::remove_dir_all(src.join("名字 with space")).unwrap();
+    std::fs::write(src.join("new.txt"), b"new").unwrap();
+    let changed = skiff_sync(&["--json", "--delete", src_s, &url], &password, &home);
+    let plan = planned(&changed);
+    for want in [
+        ("update", "a/f1.bin"),
+        ("delete", "a/b/f2.bin"),
+        ("delete", "名字 with space"),
+        ("copy", "new.txt"),
+    ] {
+        assert!(
+            plan.contains(&(want.0.to_string(), want.1.to_string())),
+            "{var}: {want:?} not in {plan:?}"
+        );
+    }
+    assert_eq!(
+        tree_of(&root.join(&name)),
+        tree_of(&src),
+        "{var}: after --delete"
+    );
+
+    let down = work.path().join("down");
+    let down_s = down.to_str().unwrap();
+    skiff_sync(&["-q", "-P", "2", &url, down_s], &password, &home);
+    assert_eq!(tree_of(&down), tree_of(&src), "{var}: down");
+    let again = skiff_sync(&["--json", &url, down_s], &password, &home);
+    assert_eq!(planned(&again), vec![], "{var}: second download");
+    let _ = std::fs::remove_dir_all(root.join(&name));
+}
+
+#[tokio::test]
+async fn vsftpd_sync() {
+    sync_both_ways("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT").await;
+}
+
+#[tokio::test]
+async fn pure_ftpd_sync() {
+    sync_both_ways("SKIFF_PUREFTPD_URL", "SKIFF_PUREFTPD_ROOT").await;
+}
+
+#[tokio::test]
+async fn proftpd_sync() {
+    sync_both_ways("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT").await;
+}
