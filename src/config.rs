@@ -174,6 +174,8 @@ pub struct TransferDefaults {
     pub on_exists: OnExists,
     pub attempts: u32,
     pub mode: crate::transfer::TransferMode,
+    /// Check each file with the server's checksum after its transfer.
+    pub verify: bool,
 }
 
 /// Everything `config.toml` sets.
@@ -252,6 +254,7 @@ impl Config {
                 parallel: 4,
                 on_exists: OnExists::Ask,
                 attempts: 5,
+                verify: false,
                 mode: crate::transfer::TransferMode::Binary,
             },
         }
@@ -415,6 +418,7 @@ impl Config {
         match name {
             "parallel" => self.transfer.parallel = int_in(&v, 1, 16)? as usize,
             "attempts" => self.transfer.attempts = int_in(&v, 1, 100)? as u32,
+            "verify" => self.transfer.verify = bool_of(&v)?,
             "mode" => {
                 let s = str_of(&v)?;
                 self.transfer.mode = crate::transfer::TransferMode::parse(s)
@@ -430,7 +434,7 @@ impl Config {
             _ => {
                 return Err(unknown(
                     name,
-                    &["parallel", "on_exists", "attempts", "mode"],
+                    &["parallel", "on_exists", "attempts", "mode", "verify"],
                 ));
             }
         }

@@ -1467,7 +1467,7 @@ async fn checksums(var: &str, root_var: &str, offered: bool) {
     let home = s.cwd().to_string();
     let caps = s.capabilities();
     if !offered {
-        assert_eq!(caps.checksum, None, "{var}: {:?}", s.features());
+        assert_eq!(caps.checksum(), None, "{var}: {:?}", s.features());
         drain(&mut rx);
         let path = format!("{}/hello.txt", home.trim_end_matches('/'));
         assert_eq!(s.checksum(&path, HashAlgo::Sha256).await.unwrap(), None);
@@ -1479,7 +1479,7 @@ async fn checksums(var: &str, root_var: &str, offered: bool) {
         return;
     }
     assert_eq!(
-        caps.checksum,
+        caps.checksum(),
         Some(HashAlgo::Sha256),
         "{var}: {:?}",
         s.features()
@@ -1656,4 +1656,81 @@ async fn pure_ftpd_sync() {
 #[tokio::test]
 async fn proftpd_sync() {
     sync_both_ways("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT").await;
+}
+
+fn skiff_cmd(args: &[&str], password: &str, home: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(args)
+        .env("SKIFF_PASSWORD", password)
+        .env_remove("RUST_BACKTRACE")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .output()
+        .expect("running skiff")
+}
+
+/// `--verify` both ways: proftpd's HASH is asked after each file (the log shows it) and the
+/// copies are byte-exact; vsftpd has no checksum, and skiff says the check is by size only.
+async fn verify_both_ways(var: &str, root_var: &str, hashed: bool) {
+    let Some(u) = server_url(var) else { return };
+    let root = PathBuf::from(env_value(root_var).expect("the server's root"));
+    let password = u
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let name = format!("verify-{}.bin", stamp());
+    let url = format!(
+        "ftp://{}@{}:{}/{name}",
+        u.user.as_deref().expect("a user"),
+        u.host,
+        u.port
+    );
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    let src = work.path().join("src.bin");
+    let body: Vec<u8> = (0..3_000_000u32).map(|i| (i * 11 % 253) as u8).collect();
+    std::fs::write(&src, &body).unwrap();
+    let out = skiff_cmd(
+        &["put", "--verify", "-v", src.to_str().unwrap(), &url],
+        &password,
+        &home,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{var}: {err}");
+    assert_eq!(std::fs::read(root.join(&name)).unwrap(), body, "{var}: up");
+    let down = work.path().join("down.bin");
+    let out = skiff_cmd(
+        &["get", "--verify", "-v", &url, down.to_str().unwrap()],
+        &password,
+        &home,
+    );
+    let err2 = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{var}: {err2}");
+    assert_eq!(std::fs::read(&down).unwrap(), body, "{var}: down");
+    for e in [&err, &err2] {
+        if hashed {
+            assert!(
+                e.contains("with the server's SHA-256 checksum"),
+                "{var}: {e}"
+            );
+            assert!(e.contains("HASH "), "{var}: {e}");
+            assert!(!e.contains("checked by size only"), "{var}: {e}");
+        } else {
+            assert!(e.contains("checked by size only"), "{var}: {e}");
+            assert!(!e.contains("HASH "), "{var}: {e}");
+        }
+    }
+    let _ = std::fs::remove_file(root.join(&name));
+}
+
+#[tokio::test]
+async fn proftpd_verify() {
+    verify_both_ways("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT", true).await;
+}
+
+#[tokio::test]
+async fn vsftpd_verify_is_by_size() {
+    verify_both_ways("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT", false).await;
 }

@@ -221,6 +221,7 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     runner.parallel = launch.parallel;
     runner.on_exists = launch.on_exists;
     runner.attempts = config.transfer.attempts;
+    runner.verify = config.transfer.verify;
     runner.mode = config.transfer.mode;
     // Which keyring "keyring" passwords go to (a D-Bus round trip): the bookmark form names it.
     let events = runner.events.clone();

@@ -20,6 +20,8 @@ pub struct Runner {
     pub attempts: u32,
     /// The transfer type of the transfers queued from now on.
     pub mode: crate::transfer::TransferMode,
+    /// Check each file with the server's checksum (`[transfer] verify`).
+    pub verify: bool,
 }
 
 impl Runner {
@@ -35,6 +37,7 @@ impl Runner {
             on_exists: OnExists::Ask,
             attempts: 5,
             mode: Default::default(),
+            verify: false,
         }
     }
 
@@ -73,6 +76,7 @@ impl Runner {
         cfg.on_exists = self.on_exists;
         cfg.max_attempts = self.attempts;
         cfg.mode = self.mode;
+        cfg.verify = self.verify;
         cfg.state_file = crate::paths::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();

@@ -141,6 +141,11 @@ pub struct XferArgs {
     /// and LF here), or auto (ascii for text extensions such as .txt, .html, .csv).
     #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = TransferMode::Binary)]
     pub transfer_type: TransferMode,
+    /// After each file, compare the server's checksum (HASH, XSHA256…) with one computed
+    /// here as the bytes streamed; a mismatch fails the file and it is copied again once
+    /// from zero. Without a checksum on the server, files are checked by size only.
+    #[arg(long)]
+    pub verify: bool,
     /// No progress line and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -192,6 +197,11 @@ pub struct SyncArgs {
     /// Transfer type: binary, ascii or auto (see `skiff get --help`).
     #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = TransferMode::Binary)]
     pub transfer_type: TransferMode,
+    /// After each file, compare the server's checksum (HASH, XSHA256…) with one computed
+    /// here as the bytes streamed; a mismatch fails the file and it is copied again once
+    /// from zero. Without a checksum on the server, files are checked by size only.
+    #[arg(long)]
+    pub verify: bool,
     /// No progress line and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -240,6 +250,7 @@ impl SyncArgs {
                 mode: self.transfer_type,
                 quiet: self.quiet,
                 verbose: self.verbose,
+                verify: self.verify,
             },
         })
     }
@@ -447,6 +458,7 @@ impl XferArgs {
             mode: x.transfer_type,
             quiet: x.quiet,
             verbose: x.verbose,
+            verify: x.verify,
         }
     }
 }

@@ -116,6 +116,31 @@ pub struct XferOptions {
     pub quiet: bool,
     /// Print each command and reply on stderr (passwords masked).
     pub verbose: bool,
+    /// Compare each file with the server's checksum (`--verify`).
+    pub verify: bool,
+}
+
+/// With `--verify`, say once what the server offers: the checksum used, or that files are
+/// checked by size only.
+fn say_verify(s: &FtpSession, x: &XferOptions) {
+    use crate::fs::Remote;
+    if !x.verify || x.quiet {
+        return;
+    }
+    let offered = s.capabilities().checksums;
+    match offered.best(crate::transfer::digest::computable) {
+        Some(a) => say!(
+            "skiff: verifying each file with the server's {} checksum",
+            a.name()
+        ),
+        None if offered.is_empty() => {
+            say!("skiff: the server offers no checksum command: files are checked by size only")
+        }
+        None => say!(
+            "skiff: the server's checksums are not ones skiff computes (SHA-256, SHA-512, \
+             SHA-1): files are checked by size only"
+        ),
+    }
 }
 
 /// Connection options from a URL and a password source.
@@ -249,6 +274,7 @@ pub async fn get(
         .await
         .map_err(connect_error)?;
     // Workers change directories as they go: give them an absolute path.
+    say_verify(&s, &x);
     let home = s.cwd().to_string();
     let path = if path.starts_with('/') {
         path
@@ -304,6 +330,7 @@ pub async fn put(
     let mut s = connect_session(opts.clone(), verbose_tap("browse", x.verbose))
         .await
         .map_err(connect_error)?;
+    say_verify(&s, &x);
     let home = s.cwd().to_string();
     let path = match url.path.clone() {
         None => home.clone(),

@@ -152,6 +152,7 @@ pub(super) async fn run_engine(
     cfg.parallel = x.parallel;
     cfg.on_exists = x.on_exists;
     cfg.mode = x.mode;
+    cfg.verify = x.verify;
     // A directory needs every connection; a single file needs one.
     cfg.preconnect = specs.iter().any(|s| s.kind == JobKind::Dir);
     cfg.keep_finished = false;

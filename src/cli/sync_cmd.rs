@@ -85,6 +85,9 @@ pub async fn sync(
     let mut s = connect_session(opts.clone(), verbose_tap("browse", o.x.verbose))
         .await
         .map_err(connect_error)?;
+    if !o.json {
+        say_verify(&s, &o.x);
+    }
     let home = s.cwd().to_string();
     let remote_root = match url.path.clone() {
         None => home.clone(),

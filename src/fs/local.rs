@@ -257,7 +257,7 @@ impl super::Remote for LocalFs {
         super::Capabilities {
             text_mode: false,
             set_mtime: true,
-            checksum: None,
+            checksums: super::Algos::default(),
         }
     }
 

@@ -9,7 +9,7 @@ pub mod walk;
 
 use std::future::Future;
 
-pub use remote::{Capabilities, HashAlgo, ListSink, Remote, WriteAt};
+pub use remote::{Algos, Capabilities, HashAlgo, ListSink, Remote, WriteAt};
 
 /// What kind of thing a directory entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

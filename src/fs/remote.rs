@@ -94,6 +94,37 @@ impl HashAlgo {
     }
 }
 
+/// A set of digest algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Algos(u8);
+
+impl Algos {
+    fn bit(a: HashAlgo) -> u8 {
+        1 << (a as u8)
+    }
+
+    pub fn contains(self, a: HashAlgo) -> bool {
+        self.0 & Self::bit(a) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The strongest algorithm of the set for which `ok` holds (one skiff can compute too).
+    pub fn best(self, ok: impl Fn(HashAlgo) -> bool) -> Option<HashAlgo> {
+        HashAlgo::PREFERRED
+            .into_iter()
+            .find(|a| self.contains(*a) && ok(*a))
+    }
+}
+
+impl FromIterator<HashAlgo> for Algos {
+    fn from_iter<I: IntoIterator<Item = HashAlgo>>(it: I) -> Algos {
+        Algos(it.into_iter().fold(0, |m, a| m | Algos::bit(a)))
+    }
+}
+
 /// What the far side can do; a transfer uses the features it has and works without the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
@@ -101,8 +132,15 @@ pub struct Capabilities {
     pub text_mode: bool,
     /// A file's modification time can be set after an upload.
     pub set_mtime: bool,
-    /// The strongest digest the far side computes itself, if any.
-    pub checksum: Option<HashAlgo>,
+    /// The digests the far side computes itself.
+    pub checksums: Algos,
+}
+
+impl Capabilities {
+    /// The strongest digest the far side computes, if any.
+    pub fn checksum(&self) -> Option<HashAlgo> {
+        self.checksums.best(|_| true)
+    }
 }
 
 /// The far side of a transfer. Paths are absolute and `/`-separated. An implementation may
@@ -174,6 +212,18 @@ pub trait Remote: FileSystem + Send + 'static {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_set_of_algorithms_gives_its_strongest() {
+        let set: Algos = [HashAlgo::Md5, HashAlgo::Sha1, HashAlgo::Crc32]
+            .into_iter()
+            .collect();
+        assert!(set.contains(HashAlgo::Md5) && !set.contains(HashAlgo::Sha256));
+        assert_eq!(set.best(|_| true), Some(HashAlgo::Sha1));
+        assert_eq!(set.best(|a| a != HashAlgo::Sha1), Some(HashAlgo::Md5));
+        assert_eq!(Algos::default().best(|_| true), None);
+        assert!(Algos::default().is_empty());
+    }
 
     #[test]
     fn algorithm_names_as_servers_spell_them() {

@@ -4,6 +4,7 @@
 pub mod ascii;
 pub mod backend;
 pub mod claims;
+pub mod digest;
 pub mod engine;
 pub mod job;
 pub mod worker;

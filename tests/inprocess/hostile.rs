@@ -286,7 +286,7 @@ async fn a_server_checksum_counts_only_for_the_whole_file_and_the_algorithm_aske
     let port = serve(b"220 ready\r\n", script).await;
     let (tap, mut rx) = new_tap();
     let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
-    assert_eq!(s.capabilities().checksum, Some(HashAlgo::Sha256));
+    assert_eq!(s.capabilities().checksum(), Some(HashAlgo::Sha256));
     assert_eq!(
         s.checksum("/f", HashAlgo::Sha256).await.unwrap(),
         Some(SHA.to_ascii_lowercase())
@@ -313,7 +313,7 @@ async fn a_server_checksum_counts_only_for_the_whole_file_and_the_algorithm_aske
     let port = serve(b"220 ready\r\n", script).await;
     let (tap, mut rx) = new_tap();
     let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
-    assert_eq!(s.capabilities().checksum, Some(HashAlgo::Md5));
+    assert_eq!(s.capabilities().checksum(), Some(HashAlgo::Md5));
     assert_eq!(
         s.checksum("/f", HashAlgo::Md5).await.unwrap().as_deref(),
         Some("d41d8cd98f00b204e9800998ecf8427e")
@@ -441,6 +441,62 @@ async fn a_550_on_one_retr_fails_that_file_only() {
         "no temporary file left"
     );
     run.engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_server_checksum_fails_the_file_after_one_retry_from_zero() {
+    // SHA-256 of "hello" and of "hellp".
+    const GOOD: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+    const WRONG: &str = "0b6b0d1ef8e0a7d8ec1f44f2a1ab0c2f0e2c8e6d5f4f14d7e6e5b0f9a8c7d6e5";
+    let retrs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let script: Script = Arc::new({
+        let retrs = retrs.clone();
+        move |cmd| {
+            let r = match cmd {
+                "FEAT" => "211-Features:\r\n SIZE\r\n HASH SHA-256*\r\n211 End\r\n".into(),
+                "SIZE /good.bin" | "SIZE /bad.bin" => "213 5\r\n".into(),
+                "HASH /good.bin" => format!("213 SHA-256 0-4 {GOOD} good.bin\r\n"),
+                "HASH /bad.bin" => format!("213 SHA-256 0-4 {WRONG} bad.bin\r\n"),
+                "RETR /good.bin" | "RETR /bad.bin" => {
+                    retrs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    return Some(Act::Data(b"hello".to_vec()));
+                }
+                _ => return None,
+            };
+            Some(Act::Reply(r.into_bytes()))
+        }
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let out = tempfile::tempdir().unwrap();
+    for (name, ok) in [("good.bin", true), ("bad.bin", false)] {
+        let dst = out.path().join(name);
+        let mut spec = download(&format!("/{name}"), &dst, JobKind::File);
+        spec.size = Some(5);
+        let mut run = Run::start(port, |c| c.verify = true, spec);
+        run.settle().await;
+        let job = run.by_name(name);
+        if ok {
+            assert_eq!(job.state, JobState::Done, "{job:?}");
+            assert_eq!(std::fs::read(&dst).unwrap(), b"hello");
+        } else {
+            match &job.state {
+                JobState::Failed { reason, .. } => {
+                    assert!(reason.contains("checksum mismatch"), "{reason}");
+                    assert!(reason.contains(GOOD) && reason.contains(WRONG), "{reason}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+            assert_eq!(job.attempts, 2, "retried once from zero, then final");
+            assert!(!dst.exists(), "a file that failed its check is not there");
+        }
+        run.engine.shutdown().await;
+    }
+    assert_eq!(retrs.load(std::sync::atomic::Ordering::SeqCst), 3);
+    let left: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec!["good.bin".to_string()], "no temporary file left");
 }
 
 #[tokio::test]

@@ -107,9 +107,7 @@ impl Remote for FtpSession {
         Capabilities {
             text_mode: true,
             set_mtime: self.has_feature("MFMT"),
-            checksum: HashAlgo::PREFERRED
-                .into_iter()
-                .find(|a| by_hash.contains(a) || by_x.contains(a)),
+            checksums: by_hash.iter().chain(by_x.iter()).copied().collect(),
         }
     }
 

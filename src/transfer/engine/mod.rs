@@ -54,6 +54,8 @@ pub struct EngineConfig<C = ConnectOptions> {
     pub keep_finished: bool,
     /// Binary, ASCII or auto for jobs queued (the engine's current setting; see `set_mode`).
     pub mode: super::TransferMode,
+    /// Check every file with the server's checksum after the transfer (`--verify`).
+    pub verify: bool,
 }
 
 impl<C: Connect> EngineConfig<C> {
@@ -69,6 +71,7 @@ impl<C: Connect> EngineConfig<C> {
             preconnect: false,
             keep_finished: true,
             mode: super::TransferMode::Binary,
+            verify: false,
         }
     }
 }
@@ -87,6 +90,7 @@ impl<C> EngineConfig<C> {
             preconnect,
             keep_finished,
             mode,
+            verify,
         } = self;
         let rest = EngineConfig {
             connect: (),
@@ -99,6 +103,7 @@ impl<C> EngineConfig<C> {
             preconnect,
             keep_finished,
             mode,
+            verify,
         };
         (connect, rest)
     }
@@ -294,7 +299,8 @@ impl Engine {
             };
             let mut worker = Worker::new(connect.clone(), tap, cfg.stall)
                 .with_fresh_dirs(fresh_dirs.clone())
-                .with_claims(claims.clone());
+                .with_claims(claims.clone())
+                .with_verify(cfg.verify);
             if let Some(s) = first.take() {
                 worker = worker.with_session(s);
             }

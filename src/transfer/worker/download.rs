@@ -84,6 +84,7 @@ impl<C: Connect> Worker<C> {
         let session = self.session().await?;
         // Also back to binary after an ASCII job that failed half-way on this connection.
         session.set_text_mode(ascii).await?;
+        let caps = session.capabilities();
         let mut stream = match session.open_read(&spec.src, offset).await {
             Ok(s) => s,
             Err(e) if offset > 0 && e.is_unsupported() => {
@@ -96,6 +97,7 @@ impl<C: Connect> Worker<C> {
             }
             Err(e) => return Err(e.into()),
         };
+        let mut digest = self.digester(caps, ascii);
         let mut file = open_part(&part, !part_existed)
             .map_err(local(format!("opening {}", part.display())))?;
         if part_existed {
@@ -103,6 +105,13 @@ impl<C: Connect> Worker<C> {
                 .map_err(local("preparing the .part file"))?;
             file.seek(SeekFrom::Start(offset))
                 .map_err(local("seeking the .part file"))?;
+        }
+        // A resumed file's first bytes are in the digest too: read back once.
+        if let Some(d) = digest.as_mut()
+            && offset > 0
+        {
+            d.feed_prefix(&mut file, offset)
+                .map_err(local("reading the .part file back to verify it"))?;
         }
         a.progress.store(offset, Ordering::Relaxed);
         let mut buf = std::mem::take(&mut self.buf);
@@ -142,6 +151,9 @@ impl<C: Connect> Worker<C> {
                 to_lf.convert(&buf[..n], &mut text);
                 file.write_all(&text)
             } else {
+                if let Some(d) = digest.as_mut() {
+                    d.feed(&buf[..n]);
+                }
                 file.write_all(&buf[..n])
             };
             if let Err(e) = written {
@@ -187,6 +199,24 @@ impl<C: Connect> Worker<C> {
             && got != expected
         {
             return Err(TransferError::Verify { expected, got });
+        }
+        if let Some(d) = digest {
+            let attempts = a.job.attempts;
+            let session = self.session().await?;
+            match compare_digest(session, &spec.src, d, attempts).await {
+                Ok(true) => {}
+                Ok(false) => tap.info(format!(
+                    "{}: the server gave no checksum; checked by size only",
+                    spec.src
+                )),
+                Err(e) => {
+                    // Not a byte of it is to be trusted: the next attempt starts from zero.
+                    drop(file);
+                    let _ = std::fs::remove_file(&part);
+                    self.put_back = None;
+                    return Err(e);
+                }
+            }
         }
         if let Some(mtime) = spec.mtime {
             let t = UNIX_EPOCH + Duration::from_secs(mtime.max(0) as u64);

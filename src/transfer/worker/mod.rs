@@ -18,6 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::backend::Connect;
 use super::claims::{self, SharedClaims, Side};
+use super::digest::{self, Digester};
 use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_name};
 use crate::fs::walk::{self, DirMark, ListingDigest};
 use crate::fs::{Entry, EntryKind, FileSystem, FsError, ListSink, Remote, WriteAt, validate_name};
@@ -56,6 +57,15 @@ pub enum TransferError {
     Local { what: String, err: io::Error },
     #[error("size check failed: expected {expected} bytes, got {got}")]
     Verify { expected: u64, got: u64 },
+    /// The far side's digest of the file is not the one computed here (`--verify`).
+    #[error("checksum mismatch ({algo}): here {here}, on the server {there}")]
+    Checksum {
+        algo: &'static str,
+        here: String,
+        there: String,
+        /// Tried again from zero once; after that the failure is final.
+        again: bool,
+    },
     #[error("{0}")]
     Refused(String),
 }
@@ -74,6 +84,7 @@ impl TransferError {
             TransferError::Remote(e) => e.is_transient(),
             TransferError::Data(_) | TransferError::Stalled { .. } => true,
             TransferError::Verify { .. } => true,
+            TransferError::Checksum { again, .. } => *again,
             _ => false,
         }
     }
@@ -146,6 +157,8 @@ pub struct Worker<C: Connect = ConnectOptions> {
     /// The paths the engine's running jobs hold (see `claims`): a free name for the rename
     /// policy is one no other job holds or will write.
     claims: SharedClaims,
+    /// Compare each file's digest with the far side's after the transfer (`--verify`).
+    verify: bool,
 }
 
 /// See [`Worker::with_fresh_dirs`].
@@ -171,7 +184,23 @@ impl<C: Connect> Worker<C> {
             fresh_dirs: FreshDirs::default(),
             put_back: None,
             claims: SharedClaims::default(),
+            verify: false,
         }
+    }
+
+    /// Check each file with the far side's checksum (when it has one skiff can compute).
+    pub fn with_verify(mut self, verify: bool) -> Worker<C> {
+        self.verify = verify;
+        self
+    }
+
+    /// The digest to compute for a transfer: with `--verify`, the strongest the far side
+    /// offers that skiff computes too; never in ASCII mode (the bytes differ on both sides).
+    fn digester(&self, caps: crate::fs::Capabilities, ascii: bool) -> Option<Digester> {
+        if !self.verify || ascii {
+            return None;
+        }
+        Digester::start(caps.checksums.best(digest::computable)?)
     }
 
     /// Share the engine's claims (see [`Worker::claims`]).
@@ -282,7 +311,7 @@ impl<C: Connect> Worker<C> {
                 // trusted and the next job gets a fresh one.
                 let keep = match &e {
                     TransferError::Remote(f) => !f.is_connection_lost() && f.code().is_some(),
-                    TransferError::Verify { .. } => true,
+                    TransferError::Verify { .. } | TransferError::Checksum { .. } => true,
                     _ => false,
                 };
                 if !keep {
@@ -350,6 +379,31 @@ fn decide(policy: OnExists, src: &JobSpec, dst_size: u64, dst_mtime: Option<i64>
             Some(s) if dst_size < s => Decision::ResumeFrom,
             _ => Decision::Proceed,
         },
+    }
+}
+
+/// The far side's digest of `path` against the one computed here: `Ok(true)` when they
+/// match, `Ok(false)` when the far side gave none (the size check stands alone), a
+/// [`TransferError::Checksum`] when they differ.
+async fn compare_digest<R: Remote>(
+    s: &mut R,
+    path: &str,
+    d: Digester,
+    attempts: u32,
+) -> Result<bool, TransferError> {
+    let algo = d.algo;
+    let Some(here) = d.finish() else {
+        return Ok(false);
+    };
+    match s.checksum(path, algo).await? {
+        Some(there) if there == here => Ok(true),
+        Some(there) => Err(TransferError::Checksum {
+            algo: algo.name(),
+            here,
+            there,
+            again: attempts < 2,
+        }),
+        None => Ok(false),
     }
 }
 

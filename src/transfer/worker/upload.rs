@@ -43,6 +43,7 @@ impl<C: Connect> Worker<C> {
         let claims = self.claims.clone();
         let tap = self.tap.clone();
         let session = self.session().await?;
+        let caps = session.capabilities();
         // SIZE in binary: some servers refuse it in ASCII mode (vsftpd), which would look like
         // "no such file" to the on-exists policy.
         session.set_text_mode(false).await?;
@@ -113,8 +114,17 @@ impl<C: Connect> Worker<C> {
         } else {
             session.open_write(&dst, WriteAt::Start).await?
         };
-        file.seek(SeekFrom::Start(offset))
-            .map_err(local("seeking the source"))?;
+        let mut digest = self.digester(caps, ascii);
+        match digest.as_mut() {
+            // A resumed upload's first bytes are in the digest too: read once more.
+            Some(d) if offset > 0 => d
+                .feed_prefix(&mut file, offset)
+                .map_err(local(format!("reading {}", src.display())))?,
+            _ => {
+                file.seek(SeekFrom::Start(offset))
+                    .map_err(local("seeking the source"))?;
+            }
+        }
         a.progress.store(offset, Ordering::Relaxed);
         let mut buf = std::mem::take(&mut self.buf);
         buf.resize(CHUNK, 0);
@@ -131,6 +141,9 @@ impl<C: Connect> Worker<C> {
             };
             if n == 0 {
                 break Ok(Ok(()));
+            }
+            if let Some(d) = digest.as_mut() {
+                d.feed(&buf[..n]);
             }
             let out: &[u8] = if ascii {
                 if done == 0 && crate::transfer::ascii::looks_binary(&buf[..n]) {
@@ -185,8 +198,21 @@ impl<C: Connect> Worker<C> {
                 got,
             });
         }
+        if let Some(d) = digest {
+            match compare_digest(session, &dst, d, a.job.attempts).await {
+                Ok(true) => {}
+                Ok(false) => tap.info(format!(
+                    "{dst}: the server gave no checksum; checked by size only"
+                )),
+                Err(e) => {
+                    // The next attempt starts from zero, not from what is there.
+                    let _ = FileSystem::remove_file(session, &dst).await;
+                    return Err(e);
+                }
+            }
+        }
         if let Some(m) = mtime
-            && session.capabilities().set_mtime
+            && caps.set_mtime
             && let Err(e) = session.set_mtime(&dst, m).await
         {
             self.tap
