@@ -3,6 +3,9 @@
 
 use tokio::sync::mpsc::{self, UnboundedSender};
 
+use std::time::Duration;
+
+use crate::fs::FsError;
 use crate::fs::ops::FsOp;
 use crate::ftp::{ConnectOptions, FtpError, FtpSession, LogEvent, Tap};
 use crate::state::{ErrorInfo, Event, Nav, Side};
@@ -204,9 +207,11 @@ pub fn spawn(
             match cmd {
                 RemoteCmd::Quit => break,
                 RemoteCmd::Fetch { path, req } => {
-                    let result = fetch_head(&mut session, &path, crate::state::view::VIEW_LIMIT)
-                        .await
-                        .map_err(|e| ErrorInfo::from(&e));
+                    let timeout = session.options().timeout;
+                    let result =
+                        fetch_head(&mut session, &path, timeout, crate::state::view::VIEW_LIMIT)
+                            .await
+                            .map_err(|e| ErrorInfo::from(&e));
                     let _ = events.send(Event::Viewed {
                         req,
                         title: path,
@@ -214,7 +219,8 @@ pub fn spawn(
                     });
                 }
                 RemoteCmd::FetchToTemp { path, name, req } => {
-                    let result = fetch_to_temp(&mut session, &path, &name).await;
+                    let timeout = session.options().timeout;
+                    let result = fetch_to_temp(&mut session, &path, &name, timeout).await;
                     let _ = events.send(Event::FetchedForEdit { req, result });
                 }
                 RemoteCmd::Quote { line, dir, req } => {
@@ -353,27 +359,37 @@ async fn list(s: &mut FtpSession, nav: &Nav) -> Result<crate::fs::Listing, FtpEr
     Ok(crate::fs::Listing { path, entries })
 }
 
-/// Read a remote file, handing each block to `sink` until it returns `false` (enough) or the
-/// file ends. Returns whether it stopped early. A data connection closed early makes most
-/// servers answer 426 or 451 (some 226): that reply is read and is not a failure.
-async fn retr_into(
-    s: &mut FtpSession,
+/// Read a file through the protocol seam (`fs::Remote`: the pager and the editor need no
+/// more), handing each block to `sink` until it returns `false` (enough) or the file ends.
+/// Returns whether it stopped early. A data connection closed early makes most FTP servers
+/// answer 426 or 451 (some 226): that reply is read and is not a failure. A block that takes
+/// longer than `timeout` to come is a failure.
+async fn retr_into<R: crate::fs::Remote>(
+    s: &mut R,
     path: &str,
-    sink: &mut (dyn FnMut(&[u8]) -> Result<bool, FtpError> + Send),
-) -> Result<bool, FtpError> {
+    timeout: Duration,
+    sink: &mut (dyn FnMut(&[u8]) -> Result<bool, FsError> + Send),
+) -> Result<bool, FsError> {
     use tokio::io::AsyncReadExt;
-    let mut stream = s.retr(path, 0).await?;
+    let mut stream = s.open_read(path, 0).await?;
     let mut chunk = vec![0u8; 64 * 1024];
-    let timeout = s.options().timeout;
     let stopped = loop {
         let n = match tokio::time::timeout(timeout, stream.read(&mut chunk)).await {
             Ok(Ok(n)) => n,
-            Ok(Err(e)) => return Err(FtpError::Connection(format!("data connection: {e}"))),
+            Ok(Err(e)) => {
+                return Err(FsError::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("connection failed: data connection: {e}"),
+                )));
+            }
             Err(_) => {
-                return Err(FtpError::Timeout {
-                    after: timeout,
-                    what: "reading the file",
-                });
+                return Err(FsError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "timed out after {}s while reading the file",
+                        timeout.as_secs()
+                    ),
+                )));
             }
         };
         if n == 0 {
@@ -391,13 +407,14 @@ async fn retr_into(
 }
 
 /// The first `limit` bytes of a remote file, and whether there is more.
-async fn fetch_head(
-    s: &mut FtpSession,
+async fn fetch_head<R: crate::fs::Remote>(
+    s: &mut R,
     path: &str,
+    timeout: Duration,
     limit: usize,
-) -> Result<(Vec<u8>, bool), FtpError> {
+) -> Result<(Vec<u8>, bool), FsError> {
     let mut buf = Vec::new();
-    let more = retr_into(s, path, &mut |b| {
+    let more = retr_into(s, path, timeout, &mut |b| {
         buf.extend_from_slice(b);
         Ok(buf.len() <= limit)
     })
@@ -408,7 +425,12 @@ async fn fetch_head(
 
 /// Download a remote file whole into a new private directory (mode 0700, from `tempfile`),
 /// under its own name so the editor recognises its type. Returns the local path.
-async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<String, ErrorInfo> {
+async fn fetch_to_temp<R: crate::fs::Remote>(
+    s: &mut R,
+    path: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<String, ErrorInfo> {
     let err = |e: &dyn std::fmt::Display| ErrorInfo::new(e.to_string(), None);
     crate::fs::validate_name(name).map_err(|e| err(&e))?;
     let dir = tempfile::Builder::new()
@@ -418,9 +440,13 @@ async fn fetch_to_temp(s: &mut FtpSession, path: &str, name: &str) -> Result<Str
         .keep();
     let local = dir.join(crate::names::local_path(name));
     let result = match std::fs::File::create_new(&local) {
-        Ok(mut file) => retr_into(s, path, &mut |b| {
-            std::io::Write::write_all(&mut file, b)
-                .map_err(|e| FtpError::Protocol(format!("writing {}: {e}", local.display())))?;
+        Ok(mut file) => retr_into(s, path, timeout, &mut |b| {
+            std::io::Write::write_all(&mut file, b).map_err(|e| {
+                FsError::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("writing {}: {e}", local.display()),
+                ))
+            })?;
             Ok(true)
         })
         .await
@@ -452,4 +478,32 @@ async fn stat(s: &mut FtpSession, path: &str) -> Result<Option<(u64, Option<i64>
         .iter()
         .find(|e| e.name == name)
         .map(|e| (e.size, e.mtime)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::local::LocalFs;
+
+    /// The pager's and the editor's reads go through the protocol seam: here over the local
+    /// disk, as they would over any other protocol.
+    #[tokio::test]
+    async fn the_pager_and_the_editor_read_through_any_remote() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("f.txt");
+        std::fs::write(&f, b"0123456789").expect("write");
+        let path = f.to_string_lossy().into_owned();
+        let t = Duration::from_secs(5);
+        let (head, more) = fetch_head(&mut LocalFs, &path, t, 4).await.expect("head");
+        assert_eq!((head.as_slice(), more), (&b"0123"[..], true));
+        let (all, more) = fetch_head(&mut LocalFs, &path, t, 100).await.expect("all");
+        assert_eq!((all.as_slice(), more), (&b"0123456789"[..], false));
+        let copy = fetch_to_temp(&mut LocalFs, &path, "f.txt", t)
+            .await
+            .expect("copy");
+        assert_eq!(std::fs::read(&copy).expect("read"), b"0123456789");
+        let _ = std::fs::remove_dir_all(std::path::Path::new(&copy).parent().expect("its dir"));
+        let missing = dir.path().join("nope").to_string_lossy().into_owned();
+        assert!(fetch_head(&mut LocalFs, &missing, t, 4).await.is_err());
+    }
 }
