@@ -289,6 +289,13 @@ pub enum Command {
         #[command(subcommand)]
         cmd: BookmarkCmd,
     },
+    /// Print a shell completion script: skiff completions bash > ~/.local/share/bash-completion/completions/skiff
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): skiff man > ~/.local/share/man/man1/skiff.1
+    Man,
     /// List a remote directory: skiff ls ftp://host/path
     Ls {
         url: String,

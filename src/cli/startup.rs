@@ -272,6 +272,8 @@ pub fn run_command(cmd: Command, env: &impl Environment) -> anyhow::Result<i32> 
         .context("starting the async runtime")?;
     match cmd {
         Command::Bookmarks { cmd } => super::bookmarks(cmd),
+        Command::Completions { shell } => print_all(&completions(shell)),
+        Command::Man => print_all(&man_page()?),
         Command::Ls {
             url,
             password_stdin,
@@ -313,6 +315,35 @@ pub fn run_command(cmd: Command, env: &impl Environment) -> anyhow::Result<i32> 
                 super::sync_cmd::sync(way, std::path::Path::new(&local), &u, opts, o).await
             })
         }
+    }
+}
+
+/// The completion script for `shell`, from the same clap definitions as the parser.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "skiff", &mut out);
+    out
+}
+
+/// The manual page (roff), from the same clap definitions as the parser.
+pub fn man_page() -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+        .render(&mut out)
+        .context("writing the manual page")?;
+    Ok(out)
+}
+
+/// Write `bytes` to stdout; a reader that stopped early (`| head`) is not an error.
+fn print_all(bytes: &[u8]) -> anyhow::Result<i32> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing to standard output")
+        }
+        _ => Ok(0),
     }
 }
 

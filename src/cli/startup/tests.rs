@@ -391,3 +391,21 @@ fn a_headless_command_needs_a_password_for_a_user() {
     assert_eq!(env.warnings.borrow().len(), 1);
     assert!(url_options("h/f", false, &tls, &env).is_err());
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_parser() {
+    for shell in [
+        clap_complete::Shell::Bash,
+        clap_complete::Shell::Zsh,
+        clap_complete::Shell::Fish,
+        clap_complete::Shell::PowerShell,
+    ] {
+        let text = String::from_utf8(completions(shell)).expect("UTF-8");
+        for word in ["sync", "max-delete", "verify", "bookmarks"] {
+            assert!(text.contains(word), "{shell:?} lacks {word}");
+        }
+    }
+    let man = String::from_utf8(man_page().expect("renders")).expect("UTF-8");
+    assert!(man.contains(".TH skiff 1"), "{man}");
+    assert!(man.contains("sync") && man.contains("completions"), "{man}");
+}
