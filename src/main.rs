@@ -20,15 +20,15 @@ fn main() {
 
 fn run() -> anyhow::Result<()> {
     let mut args = Cli::parse();
-    if let Some(cmd) = args.command.take() {
-        let code = startup::run_command(cmd, &System)?;
-        std::process::exit(code);
-    }
     if args.print_default_config {
         print!("{}", skiff::config::DEFAULT_CONFIG);
         return Ok(());
     }
     let (settings, config_errors) = Settings::load();
+    if let Some(cmd) = args.command.take() {
+        let code = startup::run_command(cmd, &settings.config, &config_errors, &System)?;
+        std::process::exit(code);
+    }
     let start = startup::resolve(&args, settings, config_errors, &System)?;
     startup::run_tui(start)
 }

@@ -131,16 +131,18 @@ pub struct ConnArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct XferArgs {
-    /// Parallel connections (1-16).
-    #[arg(long, short = 'P', default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
-    pub parallel: u8,
-    /// What to do when the destination exists.
-    #[arg(long, value_enum, default_value_t = XferOnExists(OnExists::Overwrite))]
-    pub on_exists: XferOnExists,
+    /// Parallel connections (1-16; default: [transfer] parallel in the config file, else 4).
+    #[arg(long, short = 'P', value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub parallel: Option<u8>,
+    /// What to do when the destination exists (default: [transfer] on_exists in the config
+    /// file unless that is "ask", else overwrite).
+    #[arg(long, value_enum)]
+    pub on_exists: Option<XferOnExists>,
     /// Transfer type: binary (TYPE I, bytes as they are), ascii (TYPE A, CRLF on the wire
-    /// and LF here), or auto (ascii for text extensions such as .txt, .html, .csv).
-    #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = TransferMode::Binary)]
-    pub transfer_type: TransferMode,
+    /// and LF here), or auto (ascii for text extensions such as .txt, .html, .csv); default:
+    /// [transfer] mode in the config file, else binary.
+    #[arg(long = "type", value_name = "TYPE", value_enum)]
+    pub transfer_type: Option<TransferMode>,
     /// After each file, compare the server's checksum (HASH, XSHA256…) with one computed
     /// here as the bytes streamed; a mismatch fails the file and it is copied again once
     /// from zero. Without a checksum on the server, files are checked by size only.
@@ -191,12 +193,13 @@ pub struct SyncArgs {
     /// The plan and the result as JSON lines on stdout, for scripts.
     #[arg(long)]
     pub json: bool,
-    /// Parallel connections (1-16).
-    #[arg(long, short = 'P', default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
-    pub parallel: u8,
-    /// Transfer type: binary, ascii or auto (see `skiff get --help`).
-    #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = TransferMode::Binary)]
-    pub transfer_type: TransferMode,
+    /// Parallel connections (1-16; default: [transfer] parallel in the config file, else 4).
+    #[arg(long, short = 'P', value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub parallel: Option<u8>,
+    /// Transfer type: binary, ascii or auto (see `skiff get --help`; default: [transfer]
+    /// mode in the config file, else binary).
+    #[arg(long = "type", value_name = "TYPE", value_enum)]
+    pub transfer_type: Option<TransferMode>,
     /// After each file, compare the server's checksum (HASH, XSHA256…) with one computed
     /// here as the bytes streamed; a mismatch fails the file and it is copied again once
     /// from zero. Without a checksum on the server, files are checked by size only.
@@ -219,7 +222,10 @@ pub struct SyncArgs {
 impl SyncArgs {
     /// The options `cli::sync_cmd::sync` runs with; an unreadable pattern file or a bad
     /// pattern is an error.
-    pub fn options(&self) -> anyhow::Result<crate::cli::sync_cmd::SyncOptions> {
+    pub fn options(
+        &self,
+        t: &crate::config::TransferDefaults,
+    ) -> anyhow::Result<crate::cli::sync_cmd::SyncOptions> {
         use anyhow::Context;
         let mut exclude = self.exclude.clone();
         for f in &self.exclude_from {
@@ -245,12 +251,13 @@ impl SyncArgs {
             json: self.json,
             max_delete: self.max_delete,
             x: crate::cli::XferOptions {
-                parallel: usize::from(self.parallel),
+                parallel: self.parallel.map_or(t.parallel, usize::from),
                 on_exists: OnExists::Overwrite,
-                mode: self.transfer_type,
+                mode: self.transfer_type.unwrap_or(t.mode),
                 quiet: self.quiet,
                 verbose: self.verbose,
-                verify: self.verify,
+                verify: self.verify || t.verify,
+                attempts: t.attempts,
             },
         })
     }
@@ -457,15 +464,23 @@ impl ConnArgs {
 
 impl XferArgs {
     /// The options of `get` and `put`.
-    pub fn options(&self) -> super::XferOptions {
+    /// The options of a run: these switches, else the config file's `[transfer]` settings
+    /// (`t`), else the built-in defaults. Nobody answers a question in a script: `ask` there
+    /// is overwrite here.
+    pub fn options(&self, t: &crate::config::TransferDefaults) -> super::XferOptions {
         let x = self;
+        let configured = match t.on_exists {
+            OnExists::Ask => OnExists::Overwrite,
+            other => other,
+        };
         super::XferOptions {
-            parallel: x.parallel as usize,
-            on_exists: x.on_exists.0,
-            mode: x.transfer_type,
+            parallel: x.parallel.map_or(t.parallel, usize::from),
+            on_exists: x.on_exists.map_or(configured, |o| o.0),
+            mode: x.transfer_type.unwrap_or(t.mode),
             quiet: x.quiet,
             verbose: x.verbose,
-            verify: x.verify,
+            verify: x.verify || t.verify,
+            attempts: t.attempts,
         }
     }
 }
@@ -663,10 +678,21 @@ mod tests {
         else {
             panic!("not a get");
         };
-        let o = x.options();
+        let builtin = crate::config::Config::builtin().transfer;
+        let o = x.options(&builtin);
         assert_eq!(
-            (o.on_exists, o.mode),
-            (OnExists::Overwrite, TransferMode::Binary)
+            (o.on_exists, o.mode, o.parallel, o.verify, o.attempts),
+            (OnExists::Overwrite, TransferMode::Binary, 4, false, 5)
+        );
+        // The config file's [transfer] settings are the defaults; "ask" is overwrite here.
+        let (configured, errors) = crate::config::Config::with_user(
+            "[transfer]\nparallel = 9\non_exists = \"newer\"\nmode = \"auto\"\nverify = true\nattempts = 2\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let o = x.options(&configured.transfer);
+        assert_eq!(
+            (o.on_exists, o.mode, o.parallel, o.verify, o.attempts),
+            (OnExists::Newer, TransferMode::Auto, 9, true, 2)
         );
         let Some(Command::Put { x, .. }) = parse(&[
             "put",
@@ -682,7 +708,8 @@ mod tests {
         else {
             panic!("not a put");
         };
-        let o = x.options();
+        // The switches win over the config file.
+        let o = x.options(&configured.transfer);
         assert_eq!(
             (o.on_exists, o.mode),
             (OnExists::Resume, TransferMode::Auto)

@@ -118,6 +118,8 @@ pub struct XferOptions {
     pub verbose: bool,
     /// Compare each file with the server's checksum (`--verify`).
     pub verify: bool,
+    /// Attempts per file before a transient failure is final (`[transfer] attempts`).
+    pub attempts: u32,
 }
 
 /// With `--verify`, say once what the server offers: the checksum used, or that files are

@@ -153,6 +153,7 @@ pub(super) async fn run_engine(
     cfg.on_exists = x.on_exists;
     cfg.mode = x.mode;
     cfg.verify = x.verify;
+    cfg.max_attempts = x.attempts.max(1);
     // A directory needs every connection; a single file needs one.
     cfg.preconnect = specs.iter().any(|s| s.kind == JobKind::Dir);
     cfg.keep_finished = false;

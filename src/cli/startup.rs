@@ -261,8 +261,24 @@ pub fn run_tui(start: Start) -> anyhow::Result<()> {
     })
 }
 
-/// Run a headless command (`get`, `put`, `ls`, `bookmarks`) and return its exit code.
-pub fn run_command(cmd: Command, env: &impl Environment) -> anyhow::Result<i32> {
+/// Run a headless command (`get`, `put`, `sync`, `ls`, `bookmarks`…) and return its exit
+/// code. The transfers take their defaults from the config file's `[transfer]` section
+/// (`settings`), as the TUI does; its mistakes are said on stderr first.
+pub fn run_command(
+    cmd: Command,
+    settings: &crate::config::Config,
+    config_errors: &[String],
+    env: &impl Environment,
+) -> anyhow::Result<i32> {
+    let t = &settings.transfer;
+    if matches!(
+        cmd,
+        Command::Get { .. } | Command::Put { .. } | Command::Sync { .. }
+    ) {
+        for e in config_errors {
+            env.warn(&format!("skiff: {e}"));
+        }
+    }
     // One thread, like curl and lftp: a transfer's socket reads and file writes happen on the
     // same thread, with no hand-offs between threads (BENCHMARKS.md: a 1 GiB download made
     // ~2,000–6,000 context switches on two worker threads, ~50 on one).
@@ -285,11 +301,11 @@ pub fn run_command(cmd: Command, env: &impl Environment) -> anyhow::Result<i32> 
         }),
         Command::Get { url, local, x } => rt.block_on(async {
             let (u, opts) = url_options(&url, x.password_stdin, &x.tls, env)?;
-            super::get(&u, local, opts, x.options()).await
+            super::get(&u, local, opts, x.options(t)).await
         }),
         Command::Put { local, url, x } => rt.block_on(async {
             let (u, opts) = url_options(&url, x.password_stdin, &x.tls, env)?;
-            super::put(&local, &u, opts, x.options()).await
+            super::put(&local, &u, opts, x.options(t)).await
         }),
         Command::Sync { from, to, s } => {
             use super::sync_cmd::{Way, is_url};
@@ -303,7 +319,7 @@ pub fn run_command(cmd: Command, env: &impl Environment) -> anyhow::Result<i32> 
                     return Ok(2);
                 }
             };
-            let o = match s.options() {
+            let o = match s.options(t) {
                 Ok(o) => o,
                 Err(e) => {
                     env.warn(&format!("skiff sync: {e:#}"));

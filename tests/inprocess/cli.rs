@@ -618,3 +618,70 @@ async fn put_makes_the_missing_directories_of_the_destination() {
         b"notes"
     );
 }
+
+/// `skiff get` takes its defaults from the config file's `[transfer]` section, as the TUI does
+/// (`on_exists = "skip"` keeps a file that is there), the switches win over it, and a mistake
+/// in the file is said on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_commands_take_their_defaults_from_the_config_file() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("f.txt"), b"from the server").unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let url = format!("ftp://demo@127.0.0.1:{}/f.txt", server.port);
+    let work = tempfile::tempdir().unwrap();
+    let xdg = work.path().join("xdg");
+    std::fs::create_dir_all(xdg.join("skiff")).unwrap();
+    std::fs::write(
+        xdg.join("skiff/config.toml"),
+        "[transfer]\non_exists = \"skip\"\nparallel = 99\n",
+    )
+    .unwrap();
+    std::fs::write(work.path().join("f.txt"), b"mine").unwrap();
+    let run = |args: Vec<String>| {
+        let (dir, xdg) = (work.path().to_path_buf(), xdg.clone());
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_skiff"))
+                .args(&args)
+                .current_dir(dir)
+                .env("SKIFF_PASSWORD", "demo")
+                .env("XDG_CONFIG_HOME", xdg)
+                .env_remove("RUST_BACKTRACE")
+                .output()
+                .expect("running skiff")
+        })
+    };
+    let out = run(vec!["get".into(), url.clone(), ".".into()])
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("1 skipped"), "{err}");
+    assert!(
+        err.contains("parallel") && err.contains("using the default"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(work.path().join("f.txt")).unwrap(), b"mine");
+    let out = run(vec![
+        "get".into(),
+        url.clone(),
+        ".".into(),
+        "--on-exists".into(),
+        "overwrite".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(work.path().join("f.txt")).unwrap(),
+        b"from the server"
+    );
+}
