@@ -176,6 +176,8 @@ pub struct TransferDefaults {
     pub mode: crate::transfer::TransferMode,
     /// Check each file with the server's checksum after its transfer.
     pub verify: bool,
+    /// When uploads go to a temporary name first.
+    pub upload_temp: crate::transfer::UploadTemp,
 }
 
 /// Everything `config.toml` sets.
@@ -255,6 +257,7 @@ impl Config {
                 on_exists: OnExists::Ask,
                 attempts: 5,
                 verify: false,
+                upload_temp: crate::transfer::UploadTemp::Auto,
                 mode: crate::transfer::TransferMode::Binary,
             },
         }
@@ -419,6 +422,11 @@ impl Config {
             "parallel" => self.transfer.parallel = int_in(&v, 1, 16)? as usize,
             "attempts" => self.transfer.attempts = int_in(&v, 1, 100)? as u32,
             "verify" => self.transfer.verify = bool_of(&v)?,
+            "upload_temp" => {
+                let s = str_of(&v)?;
+                self.transfer.upload_temp = crate::transfer::UploadTemp::parse(s)
+                    .ok_or_else(|| format!("{s:?} is not \"auto\", \"always\" or \"never\""))?;
+            }
             "mode" => {
                 let s = str_of(&v)?;
                 self.transfer.mode = crate::transfer::TransferMode::parse(s)
@@ -434,7 +442,14 @@ impl Config {
             _ => {
                 return Err(unknown(
                     name,
-                    &["parallel", "on_exists", "attempts", "mode", "verify"],
+                    &[
+                        "parallel",
+                        "on_exists",
+                        "attempts",
+                        "mode",
+                        "verify",
+                        "upload_temp",
+                    ],
                 ));
             }
         }

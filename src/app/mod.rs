@@ -222,6 +222,7 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     runner.on_exists = launch.on_exists;
     runner.attempts = config.transfer.attempts;
     runner.verify = config.transfer.verify;
+    runner.upload_temp = config.transfer.upload_temp;
     runner.mode = config.transfer.mode;
     // Which keyring "keyring" passwords go to (a D-Bus round trip): the bookmark form names it.
     let events = runner.events.clone();

@@ -22,6 +22,8 @@ pub struct Runner {
     pub mode: crate::transfer::TransferMode,
     /// Check each file with the server's checksum (`[transfer] verify`).
     pub verify: bool,
+    /// When uploads go to a temporary name first (`[transfer] upload_temp`).
+    pub upload_temp: crate::transfer::UploadTemp,
 }
 
 impl Runner {
@@ -38,6 +40,7 @@ impl Runner {
             attempts: 5,
             mode: Default::default(),
             verify: false,
+            upload_temp: Default::default(),
         }
     }
 
@@ -77,6 +80,7 @@ impl Runner {
         cfg.max_attempts = self.attempts;
         cfg.mode = self.mode;
         cfg.verify = self.verify;
+        cfg.upload_temp = self.upload_temp;
         cfg.state_file = crate::paths::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();

@@ -148,6 +148,12 @@ pub struct XferArgs {
     /// from zero. Without a checksum on the server, files are checked by size only.
     #[arg(long)]
     pub verify: bool,
+    /// Upload to a temporary name in the destination's directory and rename it once complete
+    /// and checked, so that nobody reads half a file: auto (files of 1 MiB or more, and all
+    /// of a sync), always or never (default: [transfer] upload_temp in the config file, else
+    /// auto).
+    #[arg(long, value_name = "WHEN", value_enum)]
+    pub temp_upload: Option<UploadTempArg>,
     /// No progress line and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -205,6 +211,12 @@ pub struct SyncArgs {
     /// from zero. Without a checksum on the server, files are checked by size only.
     #[arg(long)]
     pub verify: bool,
+    /// Upload to a temporary name in the destination's directory and rename it once complete
+    /// and checked, so that nobody reads half a file: auto (files of 1 MiB or more, and all
+    /// of a sync), always or never (default: [transfer] upload_temp in the config file, else
+    /// auto).
+    #[arg(long, value_name = "WHEN", value_enum)]
+    pub temp_upload: Option<UploadTempArg>,
     /// No progress line and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -258,6 +270,12 @@ impl SyncArgs {
                 verbose: self.verbose,
                 verify: self.verify || t.verify,
                 attempts: t.attempts,
+                // What sync copies replaces files in place: under a temporary name unless
+                // told otherwise.
+                upload_temp: match self.temp_upload.map(|u| u.0).unwrap_or(t.upload_temp) {
+                    crate::transfer::UploadTemp::Auto => crate::transfer::UploadTemp::Always,
+                    other => other,
+                },
             },
         })
     }
@@ -481,6 +499,7 @@ impl XferArgs {
             verbose: x.verbose,
             verify: x.verify || t.verify,
             attempts: t.attempts,
+            upload_temp: x.temp_upload.map_or(t.upload_temp, |u| u.0),
         }
     }
 }
@@ -525,6 +544,30 @@ impl ValueEnum for OnExists {
             OnExists::Resume => "resume",
             OnExists::Skip => "skip",
             OnExists::Rename => "rename",
+        }))
+    }
+}
+
+/// `--temp-upload`: when uploads go to a temporary name first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadTempArg(pub crate::transfer::UploadTemp);
+
+impl ValueEnum for UploadTempArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        use crate::transfer::UploadTemp as U;
+        &[
+            UploadTempArg(U::Auto),
+            UploadTempArg(U::Always),
+            UploadTempArg(U::Never),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        use crate::transfer::UploadTemp as U;
+        Some(clap::builder::PossibleValue::new(match self.0 {
+            U::Auto => "auto",
+            U::Always => "always",
+            U::Never => "never",
         }))
     }
 }

@@ -120,6 +120,8 @@ pub struct XferOptions {
     pub verify: bool,
     /// Attempts per file before a transient failure is final (`[transfer] attempts`).
     pub attempts: u32,
+    /// When uploads go to a temporary name first (`--temp-upload`, `[transfer] upload_temp`).
+    pub upload_temp: crate::transfer::UploadTemp,
 }
 
 /// With `--verify`, say once what the server offers: the checksum used, or that files are

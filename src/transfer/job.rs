@@ -152,9 +152,10 @@ pub struct Job {
     /// `../x`, a special file): shown as skipped, never run, not even by a retry.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub never: bool,
-    /// A download's temporary file, written before it is renamed to the destination: a name
-    /// in the destination's directory chosen at its first run (see `claims::temp_name`) and
-    /// kept, so that a resume, even after a restart, continues the same file.
+    /// The temporary file written before it is renamed to the destination (every download;
+    /// an upload when the engine's `UploadTemp` says so): a name in the destination's
+    /// directory chosen at its first run (see `claims::temp_name`) and kept, so that a
+    /// resume, even after a restart, continues the same file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
     /// For a directory found inside one being copied: the directories above it as the walk

@@ -11,5 +11,5 @@ pub mod worker;
 
 pub use ascii::TransferMode;
 pub use backend::{Connect, LocalDisk};
-pub use engine::{Engine, EngineCmd, EngineConfig, EngineEvent, Progress};
+pub use engine::{Engine, EngineCmd, EngineConfig, EngineEvent, Progress, UploadTemp};
 pub use job::{Direction, Job, JobId, JobKind, JobSpec, JobState, OnExists};

@@ -255,3 +255,44 @@ async fn an_upload_keeps_the_modification_time_and_text_mode_is_refused_where_th
     );
     assert!(!other.exists());
 }
+
+#[tokio::test]
+async fn a_temporary_upload_replaces_a_file_even_where_renames_do_not_overwrite() {
+    use skiff::transfer::UploadTemp;
+    // The local disk as the far side refuses to rename over an existing file (as some FTP
+    // servers do): the finished temporary file replaces the old one all the same, and the
+    // worker remembers to write straight to the name next time.
+    let near = tempfile::tempdir().unwrap();
+    let far = tempfile::tempdir().unwrap();
+    for (i, n) in ["a.bin", "b.bin"].iter().enumerate() {
+        std::fs::write(near.path().join(n), vec![i as u8 + 1; 50_000]).unwrap();
+        std::fs::write(far.path().join(n), b"old").unwrap();
+    }
+    std::fs::write(near.path().join("new.bin"), b"fresh").unwrap();
+    for mode in [UploadTemp::Always, UploadTemp::Never, UploadTemp::Auto] {
+        let mut cfg = config(1, OnExists::Overwrite);
+        cfg.upload_temp = mode;
+        let specs = ["a.bin", "b.bin", "new.bin"]
+            .iter()
+            .map(|n| {
+                spec(
+                    Direction::Upload,
+                    JobKind::File,
+                    &near.path().join(n),
+                    &far.path().join(n),
+                )
+            })
+            .collect();
+        let jobs = run(cfg, specs).await;
+        assert!(
+            jobs.values().all(|j| j.state == JobState::Done),
+            "{mode:?}: {:?}",
+            states(&jobs)
+        );
+        assert_eq!(tree(far.path()), tree(near.path()), "{mode:?}");
+        for n in ["a.bin", "b.bin"] {
+            std::fs::write(far.path().join(n), b"old").unwrap();
+        }
+        std::fs::remove_file(far.path().join("new.bin")).unwrap();
+    }
+}

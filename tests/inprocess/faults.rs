@@ -301,6 +301,64 @@ async fn a_cut_upload_resumes_with_rest_stor() {
             .any(|l| l.starts_with("REST ") || l.starts_with("APPE ")),
         "resumed: {t:?}"
     );
+    // It went to a temporary name (2.5 MB: `UploadTemp::Auto`), continued there, and only the
+    // complete file got the name.
+    assert!(
+        t.iter().any(|l| l.starts_with("STOR /up.bin.skiff-")),
+        "{t:?}"
+    );
+    assert!(t.iter().any(|l| l == "RNTO /up.bin"), "{t:?}");
+    assert_eq!(
+        std::fs::read_dir(remote.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}
+
+/// An upload cut for good (no attempt left) leaves nothing under the real name and no
+/// temporary file: a web server never serves half of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_upload_that_fails_for_good_leaves_no_half_file() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("site.bin"), b"the old version").unwrap();
+    let srv = server(remote.path()).await;
+    let proxy = FaultProxy::start(
+        srv.port,
+        Faults {
+            cut_after: Some((600_000, 1)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let local = tempfile::tempdir().unwrap();
+    let a = data(2_500_000, 23);
+    std::fs::write(local.path().join("site.bin"), &a).unwrap();
+    let spec = JobSpec {
+        direction: Direction::Upload,
+        kind: JobKind::File,
+        src: local.path().join("site.bin").to_string_lossy().into(),
+        dst: "/site.bin".into(),
+        size: Some(a.len() as u64),
+        mtime: None,
+        is_move: false,
+    };
+    let mut cfg = config(proxy.port);
+    cfg.max_attempts = 1;
+    let (jobs, log) = run(cfg, vec![spec]).await;
+    assert!(
+        matches!(jobs[0].state, JobState::Failed { .. }),
+        "{jobs:#?}"
+    );
+    // The old version is still whole under its name, and the partial upload is gone.
+    assert_eq!(
+        std::fs::read(remote.path().join("site.bin")).unwrap(),
+        b"the old version"
+    );
+    let names: Vec<String> = std::fs::read_dir(remote.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["site.bin".to_string()], "{:?}", texts(&log));
 }
 
 /// Resuming the user's own partial file that then fails for good: the file is back under its

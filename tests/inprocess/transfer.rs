@@ -448,16 +448,36 @@ async fn a_tree_upload_checks_for_existing_files_only_where_they_may_exist_and_v
         !texts[stor..].contains(&"SIZE /up/new/x.txt"),
         "a small file is trusted to the 226: {texts:?}"
     );
-    // A file of 1 MiB or more is checked after its 226 (and not before: the directory is new).
+    // A file of 1 MiB or more goes to a temporary name (`UploadTemp::Auto`), is checked
+    // after its 226 (and not before: the directory is new), then renamed to its own name.
     let stor = texts
         .iter()
-        .position(|t| *t == "STOR /up/new/big.bin")
-        .expect("STOR of the big file");
+        .position(|t| t.starts_with("STOR /up/new/big.bin.skiff-") && t.ends_with(".part"))
+        .expect("STOR of the big file under a temporary name");
+    let temp = texts[stor].trim_start_matches("STOR ").to_string();
     assert!(
-        !texts[..stor].contains(&"SIZE /up/new/big.bin"),
+        !texts[..stor]
+            .iter()
+            .any(|t| t.starts_with("SIZE /up/new/big.bin")),
         "{texts:?}"
     );
-    assert!(texts[stor..].contains(&"SIZE /up/new/big.bin"), "{texts:?}");
+    let checked = texts[stor..]
+        .iter()
+        .position(|t| *t == format!("SIZE {temp}"))
+        .expect("the temporary file checked");
+    let renamed = texts[stor..]
+        .iter()
+        .position(|t| *t == "RNTO /up/new/big.bin")
+        .expect("renamed to its name");
+    assert!(checked < renamed, "{texts:?}");
+    assert!(
+        texts[stor..].contains(&format!("RNFR {temp}").as_str()),
+        "{texts:?}"
+    );
+    assert!(
+        !remote.path().join(&temp[1..]).exists(),
+        "no temporary file left"
+    );
     assert_eq!(
         std::fs::read(remote.path().join("up/new/big.bin")).unwrap(),
         big

@@ -210,6 +210,7 @@ impl Core {
             let policy = job.on_exists.unwrap_or(self.cfg.on_exists);
             let renamed = Arc::new(std::sync::Mutex::new(None));
             let a = Assignment {
+                last_try: job.attempts >= self.cfg.max_attempts,
                 job: job.clone(),
                 policy,
                 ctl: ctl.clone(),

@@ -56,6 +56,41 @@ pub struct EngineConfig<C = ConnectOptions> {
     pub mode: super::TransferMode,
     /// Check every file with the server's checksum after the transfer (`--verify`).
     pub verify: bool,
+    /// When an upload goes to a temporary name first, renamed once complete and checked.
+    pub upload_temp: UploadTemp,
+}
+
+/// Whether an upload is written under a temporary name in the destination's directory and
+/// renamed to its own once complete (and checked), so that nobody (a web server) ever reads
+/// half a file under the real name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UploadTemp {
+    /// For files of 1 MiB or more (and every file of a `skiff sync`), unless the server is
+    /// known to refuse renaming over an existing file and one is there.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl UploadTemp {
+    pub fn parse(s: &str) -> Option<UploadTemp> {
+        Some(match s {
+            "auto" => UploadTemp::Auto,
+            "always" => UploadTemp::Always,
+            "never" => UploadTemp::Never,
+            _ => return None,
+        })
+    }
+
+    /// Whether an upload of `size` bytes (when known) starts under a temporary name.
+    pub fn applies(self, size: Option<u64>) -> bool {
+        match self {
+            UploadTemp::Always => true,
+            UploadTemp::Never => false,
+            UploadTemp::Auto => size.is_some_and(|s| s >= super::worker::TEMP_UPLOADS_FROM),
+        }
+    }
 }
 
 impl<C: Connect> EngineConfig<C> {
@@ -72,6 +107,7 @@ impl<C: Connect> EngineConfig<C> {
             keep_finished: true,
             mode: super::TransferMode::Binary,
             verify: false,
+            upload_temp: UploadTemp::Auto,
         }
     }
 }
@@ -91,6 +127,7 @@ impl<C> EngineConfig<C> {
             keep_finished,
             mode,
             verify,
+            upload_temp,
         } = self;
         let rest = EngineConfig {
             connect: (),
@@ -104,6 +141,7 @@ impl<C> EngineConfig<C> {
             keep_finished,
             mode,
             verify,
+            upload_temp,
         };
         (connect, rest)
     }

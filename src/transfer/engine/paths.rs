@@ -53,8 +53,12 @@ impl Core {
         }
         let dst = j.spec.dst.to_string();
         let mut part = j.part.clone();
-        if side == Side::Local && part.is_none() {
-            part = Some(self.pick_temp_name(j));
+        let temp = match side {
+            Side::Local => true,
+            Side::Remote => self.cfg.upload_temp.applies(j.spec.size),
+        };
+        if temp && part.is_none() {
+            part = Some(self.pick_temp_name(j, side));
         }
         let mut paths = vec![(side, dst.as_str())];
         let part_path = part.as_deref().map(|p| claims::sibling(&dst, p));
@@ -75,14 +79,14 @@ impl Core {
     /// already there under it is an earlier run's of the same job: the worker continues it
     /// only when it is the job's own (see `Worker::download`). A job queued by an older skiff
     /// with bytes in place keeps writing its `NAME.part`.
-    pub(super) fn pick_temp_name(&self, j: &Job) -> String {
+    pub(super) fn pick_temp_name(&self, j: &Job, side: Side) -> String {
         let c = self.claims();
         let free = |name: &str| {
             let path = claims::sibling(&j.spec.dst, name);
-            !c.taken(Side::Local, &path, j.id)
+            !c.taken(side, &path, j.id)
         };
         let legacy = format!("{}.part", j.name());
-        if j.done > 0 && free(&legacy) {
+        if side == Side::Local && j.done > 0 && free(&legacy) {
             return legacy;
         }
         let mut n = 0;

@@ -41,6 +41,9 @@ const CHUNK: usize = 256 * 1024;
 /// Uploads of at least this many bytes are checked with `SIZE` after the final reply.
 const VERIFY_UPLOADS_FROM: u64 = 1024 * 1024;
 
+/// Uploads of at least this many bytes go to a temporary name first (`UploadTemp::Auto`).
+pub const TEMP_UPLOADS_FROM: u64 = 1024 * 1024;
+
 /// Why a job did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum TransferError {
@@ -128,6 +131,8 @@ pub struct Assignment {
     /// The free name the rename policy chose, for the engine to keep: a retry continues that
     /// file, never the one the policy stepped around.
     pub renamed: Arc<std::sync::Mutex<Option<String>>>,
+    /// No retry follows a failure of this attempt (the engine's last).
+    pub last_try: bool,
 }
 
 impl Assignment {
@@ -159,6 +164,9 @@ pub struct Worker<C: Connect = ConnectOptions> {
     claims: SharedClaims,
     /// Compare each file's digest with the far side's after the transfer (`--verify`).
     verify: bool,
+    /// This server refused to rename a finished temporary upload over an existing file: from
+    /// then on an upload that replaces a file goes straight to its name.
+    no_rename_over: bool,
 }
 
 /// See [`Worker::with_fresh_dirs`].
@@ -185,6 +193,7 @@ impl<C: Connect> Worker<C> {
             put_back: None,
             claims: SharedClaims::default(),
             verify: false,
+            no_rename_over: false,
         }
     }
 
@@ -271,6 +280,31 @@ impl<C: Connect> Worker<C> {
         }
         self.put_back = None;
         let outcome = self.run_inner(a).await;
+        // A cancelled upload, or one that failed for good, leaves no temporary file behind
+        // (a paused one keeps it, and so does one that will be tried again: to go on from).
+        let ended = match &outcome {
+            Outcome::Cancelled => true,
+            Outcome::Failed(e) => a.last_try || !e.is_transient(),
+            _ => false,
+        };
+        if ended
+            && a.job.spec.direction == Direction::Upload
+            && a.job.spec.kind == JobKind::File
+            && let Some(p) = a.job.part.as_deref()
+        {
+            let temp = claims::sibling(&a.job.spec.dst, p);
+            let gone = async {
+                if let Ok(s) = self.session().await {
+                    let _ = FileSystem::remove_file(s, &temp).await;
+                }
+            };
+            if tokio::time::timeout(Duration::from_secs(5), gone)
+                .await
+                .is_err()
+            {
+                self.drop_session();
+            }
+        }
         if let Some((part, dst)) = self.put_back.take()
             && !matches!(outcome, Outcome::Done)
             && std::fs::symlink_metadata(&dst).is_err()
@@ -469,6 +503,33 @@ fn open_part(part: &Path, fresh: bool) -> io::Result<std::fs::File> {
 }
 
 impl<C: Connect> Worker<C> {
+    /// Give a finished temporary upload its name. A server that will not rename over an
+    /// existing file (a refusal while one is there) gets it removed first, and is remembered:
+    /// the next uploads that replace a file go straight to their names.
+    async fn rename_into_place(
+        &mut self,
+        temp: &str,
+        dst: &str,
+        tap: &Tap,
+    ) -> Result<(), TransferError> {
+        let s = self.session().await?;
+        let Err(first) = FileSystem::rename(s, temp, dst).await else {
+            return Ok(());
+        };
+        if first.is_transient() || Remote::size(s, dst).await?.is_none() {
+            return Err(first.into());
+        }
+        tap.warn(format!(
+            "the server will not rename over {dst} ({first}): removing it first; later \
+             uploads that replace a file go straight to their names"
+        ));
+        self.no_rename_over = true;
+        let s = self.session().await?;
+        FileSystem::remove_file(s, dst).await?;
+        FileSystem::rename(s, temp, dst).await?;
+        Ok(())
+    }
+
     /// `NAME (n)` for the rename policy: not a file there, not a path another job holds or
     /// will write (an entry of the same listing called `NAME (1)`); held for this job.
     fn free_local_name(

@@ -42,6 +42,7 @@ impl<C: Connect> Worker<C> {
                 .is_some_and(|(dir, _)| self.fresh_dirs.lock().is_ok_and(|d| d.contains(dir)));
         let claims = self.claims.clone();
         let tap = self.tap.clone();
+        let no_rename_over = self.no_rename_over;
         let session = self.session().await?;
         let caps = session.capabilities();
         // SIZE in binary: some servers refuse it in ASCII mode (vsftpd), which would look like
@@ -57,10 +58,20 @@ impl<C: Connect> Worker<C> {
         // (shorter or not) is the on-exists policy's to decide. (`attempts` already counts this
         // attempt, and a failed attempt may never have reached STOR.)
         let resuming = a.job.done > 0 && !ascii;
+        // A temporary name first (see `UploadTemp`): not when the server refused to rename over
+        // an existing file and one is there, nor when the policy continues the file there.
+        let mut temp = a
+            .job
+            .part
+            .as_deref()
+            .map(|p| claims::sibling(&dst, p))
+            .filter(|_| !(no_rename_over && remote_size.is_some()));
         if let Some(rsize) = remote_size {
             // Continued only while what is there can be this job's own bytes.
-            if resuming && rsize < size && rsize <= a.job.done {
+            if temp.is_none() && resuming && rsize < size && rsize <= a.job.done {
                 offset = rsize;
+            } else if temp.is_some() && resuming {
+                // This job's own bytes are in the temporary file (below).
             } else if ascii && a.job.done > 0 {
                 // This job's own interrupted text upload: sent again from the start.
             } else {
@@ -83,7 +94,11 @@ impl<C: Connect> Worker<C> {
                             dst_mtime: rtime,
                         });
                     }
-                    Decision::ResumeFrom => offset = rsize,
+                    Decision::ResumeFrom => {
+                        // The user's own partial file is continued where it is.
+                        temp = None;
+                        offset = rsize;
+                    }
                     Decision::Rename => {
                         dst = free_remote_name(session, &claims, a.job.id, &dst)
                             .await?
@@ -93,18 +108,28 @@ impl<C: Connect> Worker<C> {
                 }
             }
         }
+        if let Some(t) = &temp
+            && resuming
+            && let Some(tsize) = Remote::size(session, t).await?
+            && tsize < size
+            && tsize <= a.job.done
+        {
+            offset = tsize;
+        }
+        // Where the bytes go: the temporary name, or the destination itself.
+        let target = temp.clone().unwrap_or_else(|| dst.to_string());
         session.set_text_mode(ascii).await?;
         let mut stream = if offset > 0 {
-            match session.open_write(&dst, WriteAt::Offset(offset)).await {
+            match session.open_write(&target, WriteAt::Offset(offset)).await {
                 Ok(s) => s,
                 Err(e) if e.is_unsupported() => {
                     tap.warn(format!("REST refused ({e}); appending with APPE"));
-                    match session.open_write(&dst, WriteAt::Append).await {
+                    match session.open_write(&target, WriteAt::Append).await {
                         Ok(s) => s,
                         Err(e) if e.is_unsupported() => {
                             tap.warn(format!("APPE refused ({e}); uploading from 0"));
                             offset = 0;
-                            session.open_write(&dst, WriteAt::Start).await?
+                            session.open_write(&target, WriteAt::Start).await?
                         }
                         Err(e) => return Err(e.into()),
                     }
@@ -112,7 +137,7 @@ impl<C: Connect> Worker<C> {
                 Err(e) => return Err(e.into()),
             }
         } else {
-            session.open_write(&dst, WriteAt::Start).await?
+            session.open_write(&target, WriteAt::Start).await?
         };
         let mut digest = self.digester(caps, ascii);
         match digest.as_mut() {
@@ -187,10 +212,15 @@ impl<C: Connect> Worker<C> {
         // plausible and the check is cheap next to the transfer: a file of 1 MiB or more, a
         // resumed upload, a retry, a move (whose source is deleted next). For a tree of small
         // files that extra round trip per file cost 5–10 % of the run (BENCHMARKS.md).
+        // A file about to be renamed to its name is always checked first.
         let verify = !ascii
-            && (size >= VERIFY_UPLOADS_FROM || offset > 0 || a.job.attempts > 1 || spec.is_move);
+            && (size >= VERIFY_UPLOADS_FROM
+                || offset > 0
+                || a.job.attempts > 1
+                || spec.is_move
+                || temp.is_some());
         if verify
-            && let Some(got) = Remote::size(session, &dst).await?
+            && let Some(got) = Remote::size(session, &target).await?
             && got != size
         {
             return Err(TransferError::Verify {
@@ -199,18 +229,22 @@ impl<C: Connect> Worker<C> {
             });
         }
         if let Some(d) = digest {
-            match compare_digest(session, &dst, d, a.job.attempts).await {
+            match compare_digest(session, &target, d, a.job.attempts).await {
                 Ok(true) => {}
                 Ok(false) => tap.info(format!(
                     "{dst}: the server gave no checksum; checked by size only"
                 )),
                 Err(e) => {
                     // The next attempt starts from zero, not from what is there.
-                    let _ = FileSystem::remove_file(session, &dst).await;
+                    let _ = FileSystem::remove_file(session, &target).await;
                     return Err(e);
                 }
             }
         }
+        if let Some(t) = &temp {
+            self.rename_into_place(t, &dst, &tap).await?;
+        }
+        let session = self.session().await?;
         if let Some(m) = mtime
             && caps.set_mtime
             && let Err(e) = session.set_mtime(&dst, m).await
