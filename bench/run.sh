@@ -7,7 +7,10 @@
 #                            files of 8 KiB in 20 directories (skiff --parallel 8 vs lftp
 #                            mirror -P 8), key latency and throughput of a 1 GiB download in the
 #                            TUI, peak memory for the 1 GiB file and for a 100,000-file queue,
-#                            a 64 MiB text file in ASCII mode (skiff vs curl vs lftp)
+#                            a 64 MiB text file in ASCII mode (skiff vs curl vs lftp),
+#                            `skiff sync` of the tree with nothing to do both ways (vs lftp
+#                            mirror), and the 1 GiB download from proftpd with and without
+#                            --verify (parts sync and verify)
 #
 #   sudo bench/run.sh            # as root: installs and (re)starts the test servers, runs both
 #
@@ -119,6 +122,8 @@ if [[ $ONLY != tui ]]; then
   chmod 0755 "$X" "$X/up" "$X/dl"
 fi
 export SKIFF_BENCH_XFER_URL=${SKIFF_VSFTPD_URL%/}
+# The verify part needs a server with checksums: proftpd (mod_digest), same machine.
+export SKIFF_BENCH_VERIFY_URL=${SKIFF_BENCH_VERIFY_URL:-${SKIFF_PROFTPD_URL%/}}
 export SKIFF_BENCH_XFER_DIR=$X
 export SKIFF_BENCH_QUEUE_DIR=$BIG
 

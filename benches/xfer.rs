@@ -79,6 +79,9 @@ struct Config {
     queue_timeout: Duration,
     bin: PathBuf,
     text_mb: u64,
+    /// A server with checksums (proftpd with mod_digest) for the `verify` part:
+    /// `ftp://user:pass@host:port` (SKIFF_BENCH_VERIFY_URL).
+    verify_url: Option<String>,
 }
 
 impl Config {
@@ -107,7 +110,7 @@ impl Config {
             return Err("SKIFF_BENCH_XFER_DIR must be absolute".into());
         }
         let parts = std::env::var("SKIFF_BENCH_PARTS")
-            .unwrap_or_else(|_| "big,tree,tui,queue,ascii".into())
+            .unwrap_or_else(|_| "big,tree,tui,queue,ascii,sync,verify".into())
             .split(',')
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
@@ -127,6 +130,9 @@ impl Config {
             tui_quiet_runs: env_num("SKIFF_BENCH_TUI_QUIET_RUNS", 2usize),
             queue_timeout: Duration::from_secs(env_num("SKIFF_BENCH_QUEUE_TIMEOUT", 600u64)),
             text_mb: env_num("SKIFF_BENCH_TEXT_MB", 64u64).max(1),
+            verify_url: std::env::var("SKIFF_BENCH_VERIFY_URL")
+                .ok()
+                .map(|u| u.trim_end_matches('/').to_string()),
             bin: std::env::var_os("SKIFF_BENCH_BIN")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_skiff"))),
@@ -575,6 +581,20 @@ fn lftp_mirror(cfg: &Config, reverse: bool, src: &Path, dst: &Path) -> Vec<Strin
     )
 }
 
+/// `skiff sync` quietly, plus `extra` switches.
+fn skiff_sync(cfg: &Config, from: String, to: String, extra: &[&str]) -> Vec<String> {
+    let mut v = vec![
+        s(&cfg.bin),
+        "sync".into(),
+        "-q".into(),
+        "-P".into(),
+        "8".into(),
+    ];
+    v.extend(extra.iter().map(|x| x.to_string()));
+    v.extend([from, to]);
+    v
+}
+
 fn run(argv: &[String], env: &[(&'static str, String)], scratch: &Path) -> Result<Run, String> {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     settle();
@@ -863,6 +883,171 @@ fn tree(cfg: &Config, scratch: &Path) -> Result<TreeResults, String> {
     for d in &kept {
         remove(d);
     }
+    Ok(r)
+}
+
+// ---------------------------------------------------------------- mirroring: nothing changed
+
+#[derive(Default)]
+struct SyncResults {
+    skiff_down: Vec<Run>,
+    lftp_down: Vec<Run>,
+    skiff_up: Vec<Run>,
+    lftp_up: Vec<Run>,
+}
+
+/// What a mirroring cron job does most of the time: find that nothing changed. Each tool
+/// first mirrors the tree into its own local copy and its own server copy (checked), then,
+/// rounds alternating, mirrors again both ways with nothing to do: `skiff sync URL DIR` vs
+/// `lftp mirror -P 8`, and `skiff sync DIR URL` vs `lftp mirror -R -n -P 8` (`-n`, only
+/// newer: vsftpd cannot set times, and without it lftp uploads every file again).
+fn sync_part(cfg: &Config, scratch: &Path) -> Result<SyncResults, String> {
+    let src = cfg.src_tree();
+    let want = manifest(&src)?;
+    let env = skiff_env(cfg);
+    let local = |tool: &str| cfg.dl().join(format!("sync-{tool}"));
+    let remote = |tool: &str| cfg.up().join(format!("sync-{tool}"));
+    let down = |tool: &str| {
+        if tool == "lftp" {
+            lftp_mirror(cfg, false, &src, &local(tool))
+        } else {
+            skiff_sync(cfg, cfg.url(&src, false), s(local(tool)), &[])
+        }
+    };
+    let up = |tool: &str| {
+        if tool == "lftp" {
+            lftp_one(
+                cfg,
+                format!(
+                    "mirror -R -n -P 8 '{}' '{}'",
+                    local(tool).display(),
+                    remote(tool).display()
+                ),
+            )
+        } else {
+            skiff_sync(cfg, s(local(tool)), cfg.url(&remote(tool), false), &[])
+        }
+    };
+    for tool in ["lftp", "skiff"] {
+        remove(&local(tool));
+        remove(&remote(tool));
+        let e = if tool == "skiff" { &env[..] } else { &[][..] };
+        run(&down(tool), e, scratch)?;
+        check_tree(&want, &local(tool), tool)?;
+        run(&up(tool), e, scratch)?;
+        check_tree(&want, &remote(tool), tool)?;
+    }
+    let mut r = SyncResults::default();
+    for i in 1..=cfg.tree_rounds {
+        let order: [&str; 2] = if i % 2 == 1 {
+            ["lftp", "skiff"]
+        } else {
+            ["skiff", "lftp"]
+        };
+        for tool in order {
+            let e = if tool == "skiff" { &env[..] } else { &[][..] };
+            manifest(&src)?; // warm (see `warm`)
+            let x = run(&down(tool), e, scratch)?;
+            if tool == "lftp" {
+                r.lftp_down.push(x);
+            } else {
+                r.skiff_down.push(x);
+            }
+            let x = run(&up(tool), e, scratch)?;
+            if tool == "lftp" {
+                r.lftp_up.push(x);
+            } else {
+                r.skiff_up.push(x);
+            }
+        }
+        eprintln!(
+            "sync round {i}: down lftp {:.0} ms, skiff {:.0} ms | up lftp {:.0} ms, skiff {:.0} ms",
+            r.lftp_down[i - 1].ms(),
+            r.skiff_down[i - 1].ms(),
+            r.lftp_up[i - 1].ms(),
+            r.skiff_up[i - 1].ms(),
+        );
+    }
+    // Nothing moved: the copies are still the tree.
+    for tool in ["lftp", "skiff"] {
+        check_tree(&want, &local(tool), tool)?;
+        check_tree(&want, &remote(tool), tool)?;
+        remove(&local(tool));
+        remove(&remote(tool));
+    }
+    Ok(r)
+}
+
+// ---------------------------------------------------------------- verification
+
+#[derive(Default)]
+struct VerifyResults {
+    plain: Vec<Run>,
+    verify: Vec<Run>,
+    curl: Vec<Run>,
+}
+
+/// The 1 GiB download from a server with checksums (proftpd's mod_digest), with and without
+/// `--verify` (SHA-256 computed here while the bytes stream, then the server's `HASH`), curl
+/// beside them for scale; rounds alternate the order.
+fn verify_part(cfg: &Config, base: &str, scratch: &Path) -> Result<VerifyResults, String> {
+    let src = cfg.src_big();
+    let url = format!("{base}/{}", src.display());
+    let (user_pw, _) = base
+        .strip_prefix("ftp://")
+        .and_then(|r| r.split_once('@'))
+        .ok_or("SKIFF_BENCH_VERIFY_URL is not ftp://user:pass@host:port")?;
+    let password = user_pw.split_once(':').map(|(_, p)| p).unwrap_or("");
+    let no_pw = url.replacen(&format!(":{password}@"), "@", 1);
+    let env = vec![("SKIFF_PASSWORD", password.to_string())];
+    let dst = cfg.dl().join("verify-big.bin");
+    let get = |verify: bool| {
+        let mut v = vec![
+            s(&cfg.bin),
+            "get".into(),
+            no_pw.clone(),
+            s(&dst),
+            "--quiet".into(),
+        ];
+        if verify {
+            v.push("--verify".into());
+        }
+        v
+    };
+    let curl = vec![
+        "curl".into(),
+        "-s".into(),
+        "-o".into(),
+        s(&dst),
+        url.clone(),
+    ];
+    let mut r = VerifyResults::default();
+    for i in 0..=cfg.rounds {
+        let order: [&str; 3] = if i % 2 == 0 {
+            ["plain", "verify", "curl"]
+        } else {
+            ["verify", "curl", "plain"]
+        };
+        for what in order {
+            remove(&dst);
+            warm(&src)?;
+            let x = match what {
+                "plain" => run(&get(false), &env, scratch)?,
+                "verify" => run(&get(true), &env, scratch)?,
+                _ => run(&curl, &[], scratch)?,
+            };
+            same_file(&src, &dst)?;
+            if i == 0 {
+                continue; // warm-up
+            }
+            match what {
+                "plain" => r.plain.push(x),
+                "verify" => r.verify.push(x),
+                _ => r.curl.push(x),
+            }
+        }
+    }
+    remove(&dst);
     Ok(r)
 }
 
@@ -1695,6 +1880,70 @@ fn run_all(cfg: &Config) -> Result<(), String> {
             String::new(),
         ));
         eprintln!("(tree done at {:.0} s)", started.elapsed().as_secs_f64());
+    }
+    if cfg.part("sync") {
+        let r = sync_part(cfg, scratch.path())?;
+        let what = |dir: &str| {
+            format!(
+                "`skiff sync` of the 2,000-file tree when nothing changed, {dir}, {} rounds",
+                cfg.tree_rounds
+            )
+        };
+        print_pair(
+            &what("server to here (vs `lftp mirror -P 8`)"),
+            1.0,
+            "lftp",
+            &r.lftp_down,
+            "skiff",
+            &r.skiff_down,
+            0,
+        );
+        print_pair(
+            &what("here to server (vs `lftp mirror -R -n -P 8`)"),
+            1.0,
+            "lftp",
+            &r.lftp_up,
+            "skiff",
+            &r.skiff_up,
+            0,
+        );
+        println!();
+        println!(
+            "Before the rounds each tool mirrored the tree both ways into copies of its own (checked); after them the copies were checked again: nothing moved."
+        );
+        eprintln!("(sync done at {:.0} s)", started.elapsed().as_secs_f64());
+    }
+    if cfg.part("verify") {
+        match cfg.verify_url.clone() {
+            None => println!(
+                "\n(verify part skipped: SKIFF_BENCH_VERIFY_URL names no server with checksums)"
+            ),
+            Some(base) => {
+                let r = verify_part(cfg, &base, scratch.path())?;
+                let size = std::fs::metadata(cfg.src_big())
+                    .map(|m| m.len())
+                    .unwrap_or(0);
+                print_pair(
+                    "One 1 GiB file from proftpd (mod_digest): `skiff get --verify` (SHA-256 here while streaming, then the server's `HASH`) vs `skiff get`",
+                    1.2,
+                    "skiff get",
+                    &r.plain,
+                    "skiff get --verify",
+                    &r.verify,
+                    size,
+                );
+                print_pair(
+                    "The same: `skiff get` vs `curl -o`, for scale",
+                    1.05,
+                    "curl",
+                    &r.curl,
+                    "skiff",
+                    &r.plain,
+                    size,
+                );
+                eprintln!("(verify done at {:.0} s)", started.elapsed().as_secs_f64());
+            }
+        }
     }
     if cfg.part("ascii") {
         let (r, size) = ascii(cfg, scratch.path())?;
