@@ -1734,3 +1734,71 @@ async fn proftpd_verify() {
 async fn vsftpd_verify_is_by_size() {
     verify_both_ways("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT", false).await;
 }
+
+/// `skiff sync --checksum`: a file changed without a change of size or time is found by the
+/// server's checksum (proftpd) and copied; a server without checksums (vsftpd) is compared by
+/// size and time, and skiff says so.
+async fn sync_by_checksum(var: &str, root_var: &str, hashed: bool) {
+    let Some(u) = server_url(var) else { return };
+    let root = PathBuf::from(env_value(root_var).expect("the server's root"));
+    let password = u
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let name = format!("sum-{}", stamp());
+    let url = format!(
+        "ftp://{}@{}:{}/{name}",
+        u.user.as_deref().expect("a user"),
+        u.host,
+        u.port
+    );
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    let src = work.path().join("src");
+    make_tree(&src, None);
+    let src_s = src.to_str().unwrap();
+    skiff_sync(&["-q", src_s, &url], &password, &home);
+    // The same length, the same time, one byte different.
+    let f = src.join("a/f2.bin");
+    let before = std::fs::metadata(&f).unwrap().modified().unwrap();
+    let mut body = std::fs::read(&f).unwrap();
+    body[0] ^= 0xff;
+    std::fs::write(&f, &body).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(before)
+        .unwrap();
+    let plain = skiff_sync(&["--json", src_s, &url], &password, &home);
+    assert_eq!(planned(&plain), vec![], "{var}: by size and time, nothing");
+    let out = skiff_sync(&["--json", "--checksum", src_s, &url], &password, &home);
+    let lines = String::from_utf8_lossy(&out.stdout).into_owned();
+    if hashed {
+        assert_eq!(
+            planned(&out),
+            vec![("update".to_string(), "a/f2.bin".to_string())],
+            "{var}: {lines}"
+        );
+        assert!(lines.contains(r#""algorithm":"SHA-256""#), "{var}: {lines}");
+        assert_eq!(
+            std::fs::read(root.join(&name).join("a/f2.bin")).unwrap(),
+            body
+        );
+    } else {
+        assert_eq!(planned(&out), vec![], "{var}: {lines}");
+        assert!(lines.contains(r#""algorithm":null"#), "{var}: {lines}");
+    }
+    let _ = std::fs::remove_dir_all(root.join(&name));
+}
+
+#[tokio::test]
+async fn proftpd_sync_by_checksum() {
+    sync_by_checksum("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT", true).await;
+}
+
+#[tokio::test]
+async fn vsftpd_sync_by_checksum_falls_back_to_size_and_time() {
+    sync_by_checksum("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT", false).await;
+}

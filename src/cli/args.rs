@@ -181,8 +181,13 @@ pub struct SyncArgs {
     #[arg(long, conflicts_with = "size_only")]
     pub only_newer: bool,
     /// Copy a file present on both sides only when the sizes differ (times are ignored).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "checksum")]
     pub size_only: bool,
+    /// Compare files of the same size by content: the server's checksum (HASH, XSHA256…)
+    /// against one computed here; times are ignored. Without a checksum on the server, size
+    /// and time decide (and skiff says so).
+    #[arg(long, conflicts_with = "only_newer")]
+    pub checksum: bool,
     /// Leave out paths matching GLOB (repeatable; `*.tmp` matches a name at any depth,
     /// `docs/**/draft-*` a path from the top). Excluded entries are neither copied nor deleted.
     #[arg(long, value_name = "GLOB")]
@@ -246,7 +251,9 @@ impl SyncArgs {
             exclude.extend(crate::sync::Filter::lines_of(&text));
         }
         let filter = crate::sync::Filter::new(&self.include, &exclude)?;
-        let compare = if self.only_newer {
+        let compare = if self.checksum {
+            crate::sync::Compare::Checksum
+        } else if self.only_newer {
             crate::sync::Compare::OnlyNewer
         } else if self.size_only {
             crate::sync::Compare::SizeOnly

@@ -252,11 +252,31 @@ fn show_plan(plan: &Plan, o: &SyncOptions, src_root: &str, dst_root: &str) {
         for (rel, why) in &plan.passed_over {
             emit(json!({"type": "passed_over", "path": rel, "why": why}));
         }
+        if o.rules.compare == sync::Compare::Checksum {
+            emit(json!({
+                "type": "checksum",
+                "algorithm": plan.checksum.map(|a| a.name()),
+                "compared": plan.compared,
+            }));
+        }
         return;
     }
     for (rel, why) in &plan.passed_over {
         if !o.x.quiet {
             say!("not copied: {rel}: {why}");
+        }
+    }
+    if o.rules.compare == sync::Compare::Checksum && !o.x.quiet {
+        match plan.checksum {
+            Some(a) => say!(
+                "compared {} files of the same size by their {} checksums",
+                plan.compared,
+                a.name()
+            ),
+            None => say!(
+                "the server offers no checksum skiff can compute (SHA-256, SHA-512, SHA-1): \
+                 compared by size and time instead"
+            ),
         }
     }
     if o.dry_run {

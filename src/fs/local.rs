@@ -249,7 +249,8 @@ fn open_no_follow(o: &mut std::fs::OpenOptions, path: &Path) -> std::io::Result<
 
 /// The local disk as the far side of a transfer: what lets the transfer engine copy between
 /// two local directories through the same code as over FTP (and what its tests use as a second
-/// protocol). No text mode and no checksums of its own.
+/// protocol), and the local side of a synchronisation that compares by content. No text mode;
+/// its checksums are computed here (SHA-256, SHA-512, SHA-1), reading the file once.
 impl super::Remote for LocalFs {
     type Stream = LocalStream;
 
@@ -257,7 +258,13 @@ impl super::Remote for LocalFs {
         super::Capabilities {
             text_mode: false,
             set_mtime: true,
-            checksums: super::Algos::default(),
+            checksums: [
+                super::HashAlgo::Sha256,
+                super::HashAlgo::Sha512,
+                super::HashAlgo::Sha1,
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 
@@ -346,8 +353,39 @@ impl super::Remote for LocalFs {
         Ok(())
     }
 
-    async fn checksum(&mut self, _: &str, _: super::HashAlgo) -> Result<Option<String>, FsError> {
-        Ok(None)
+    async fn checksum(
+        &mut self,
+        path: &str,
+        algo: super::HashAlgo,
+    ) -> Result<Option<String>, FsError> {
+        let ring_algo: &'static ring::digest::Algorithm = match algo {
+            super::HashAlgo::Sha256 => &ring::digest::SHA256,
+            super::HashAlgo::Sha512 => &ring::digest::SHA512,
+            super::HashAlgo::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            _ => return Ok(None),
+        };
+        let p = local_path(path);
+        run_blocking(move || {
+            use std::io::Read;
+            let mut f = open_no_follow(std::fs::OpenOptions::new().read(true), &p)?;
+            let mut ctx = ring::digest::Context::new(ring_algo);
+            let mut buf = vec![0u8; 256 * 1024];
+            loop {
+                let n = f.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                ctx.update(&buf[..n]);
+            }
+            Ok(Some(
+                ctx.finish()
+                    .as_ref()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+            ))
+        })
+        .await
     }
 
     async fn close(self) {}

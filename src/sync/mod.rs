@@ -30,6 +30,10 @@ pub enum Compare {
     OnlyNewer,
     /// Only a different size is copied (`--size-only`).
     SizeOnly,
+    /// A different size, or the same size and a different digest (`--checksum`: the
+    /// server's own, and the one computed here; times are ignored). Where the two sides have
+    /// no digest in common, size and time decide, and the plan says so.
+    Checksum,
 }
 
 /// What a synchronisation may do.
@@ -69,7 +73,7 @@ pub fn needs_copy(src: &Entry, dst: &Entry, compare: Compare) -> Option<&'static
     };
     let size = src.size != dst.size;
     match compare {
-        Compare::SizeOnly => size.then_some("size differs"),
+        Compare::SizeOnly | Compare::Checksum => size.then_some("size differs"),
         Compare::OnlyNewer => newer.then_some("newer on the source"),
         Compare::SizeAndTime if size => Some("size differs"),
         Compare::SizeAndTime => newer.then_some("newer on the source"),
@@ -116,6 +120,11 @@ pub struct Item {
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub items: Vec<Item>,
+    /// With `Compare::Checksum`: the digest compared, or `None` when the two sides have none
+    /// in common (then size and time decided).
+    pub checksum: Option<crate::fs::HashAlgo>,
+    /// Files compared by digest.
+    pub compared: usize,
     /// Entries left alone, with why (links, unsafe names, loops, directories that could not
     /// be read, a file where a directory is and no `--delete`).
     pub passed_over: Vec<(String, String)>,
@@ -196,6 +205,14 @@ pub async fn plan<A: Remote, B: Remote>(
     rules: &Rules,
 ) -> Result<Plan, FsError> {
     let mut plan = Plan::default();
+    let mut compare = rules.compare;
+    if compare == Compare::Checksum {
+        let theirs = dst.capabilities().checksums;
+        plan.checksum = src.capabilities().checksums.best(|a| theirs.contains(a));
+        if plan.checksum.is_none() {
+            compare = Compare::SizeAndTime;
+        }
+    }
     let there = dst.enter(dst_root).await.is_ok();
     if !there {
         plan.items.push(Item {
@@ -291,8 +308,27 @@ pub async fn plan<A: Remote, B: Remote>(
             match (dir, target) {
                 (false, None) => plan.items.push(item(Step::Copy, "missing there")),
                 (false, Some(t)) => {
-                    if let Some(why) = needs_copy(e, t, rules.compare) {
+                    if let Some(why) = needs_copy(e, t, compare) {
                         plan.items.push(item(Step::Update, why));
+                    } else if let Some(algo) =
+                        plan.checksum.filter(|_| compare == Compare::Checksum)
+                    {
+                        plan.compared += 1;
+                        let ours = src.checksum(&below(src_root, &rel), algo).await;
+                        let theirs = dst.checksum(&below(dst_root, &rel), algo).await;
+                        match (ours, theirs) {
+                            (Ok(Some(a)), Ok(Some(b))) if a == b => {}
+                            (Ok(Some(_)), Ok(Some(_))) => {
+                                plan.items.push(item(Step::Update, "content differs"));
+                            }
+                            (Err(e), _) | (_, Err(e)) => {
+                                plan.passed_over.push((rel, format!("no checksum: {e}")));
+                            }
+                            _ => {
+                                plan.passed_over
+                                    .push((rel, "no checksum given; left as it is".into()));
+                            }
+                        }
                     }
                 }
                 (true, t) => {

@@ -222,3 +222,30 @@ async fn an_unreadable_source_top_is_an_error() {
     .await;
     assert!(r.is_err());
 }
+
+#[tokio::test]
+async fn by_checksum_same_size_files_are_compared_by_content() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write(a.path(), "same", b"abc", T);
+    write(b.path(), "same", b"abc", T);
+    // Same size, same time, other bytes: only a digest tells.
+    write(a.path(), "changed", b"abc", T);
+    write(b.path(), "changed", b"abd", T);
+    write(a.path(), "longer", b"abcd", T);
+    write(b.path(), "longer", b"abc", T + 9999);
+    let by_time = plan_of(a.path(), b.path(), &Rules::default()).await;
+    assert_eq!(steps(&by_time), vec![("longer".into(), "update")]);
+    let rules = Rules {
+        compare: Compare::Checksum,
+        ..Rules::default()
+    };
+    let p = plan_of(a.path(), b.path(), &rules).await;
+    assert_eq!(
+        steps(&p),
+        vec![("changed".into(), "update"), ("longer".into(), "update")]
+    );
+    assert_eq!(p.checksum, Some(crate::fs::HashAlgo::Sha256));
+    assert_eq!(p.compared, 2, "only the files of the same size");
+    let why: Vec<&str> = p.items.iter().map(|i| i.why).collect();
+    assert!(why.contains(&"content differs"), "{why:?}");
+}
