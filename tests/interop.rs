@@ -1690,7 +1690,10 @@ async fn verify_both_ways(var: &str, root_var: &str, hashed: bool) {
     let work = tempfile::tempdir().unwrap();
     let home = work.path().join("home");
     let src = work.path().join("src.bin");
-    let body: Vec<u8> = (0..3_000_000u32).map(|i| (i * 11 % 253) as u8).collect();
+    // Over 32 MiB: the download asks for the server's digest on a second connection while it
+    // streams (proftpd), so both ways are exercised.
+    let len: u32 = if hashed { 34_000_000 } else { 3_000_000 };
+    let body: Vec<u8> = (0..len).map(|i| (i * 11 % 253) as u8).collect();
     std::fs::write(&src, &body).unwrap();
     let out = skiff_cmd(
         &["put", "--verify", "-v", src.to_str().unwrap(), &url],
@@ -1709,6 +1712,8 @@ async fn verify_both_ways(var: &str, root_var: &str, hashed: bool) {
     let err2 = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{var}: {err2}");
     assert_eq!(std::fs::read(&down).unwrap(), body, "{var}: down");
+    let logins = err2.matches("] USER ").count();
+    assert_eq!(logins, if hashed { 2 } else { 1 }, "{var}: {err2}");
     for e in [&err, &err2] {
         if hashed {
             assert!(

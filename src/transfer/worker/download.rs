@@ -98,6 +98,10 @@ impl<C: Connect> Worker<C> {
             Err(e) => return Err(e.into()),
         };
         let mut digest = self.digester(caps, ascii);
+        let early = digest
+            .as_ref()
+            .filter(|_| spec.size.is_some_and(|s| s >= EARLY_HASH_FROM))
+            .map(|d| self.early_digest(&spec.src, d.algo));
         let mut file = open_part(&part, !part_existed)
             .map_err(local(format!("opening {}", part.display())))?;
         if part_existed {
@@ -203,7 +207,7 @@ impl<C: Connect> Worker<C> {
         if let Some(d) = digest {
             let attempts = a.job.attempts;
             let session = self.session().await?;
-            match compare_digest(session, &spec.src, d, attempts).await {
+            match compare_digest(session, &spec.src, d, attempts, early).await {
                 Ok(true) => {}
                 Ok(false) => tap.info(format!(
                     "{}: the server gave no checksum; checked by size only",

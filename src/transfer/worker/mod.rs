@@ -416,20 +416,57 @@ fn decide(policy: OnExists, src: &JobSpec, dst_size: u64, dst_mtime: Option<i64>
     }
 }
 
+/// Downloads of at least this many bytes ask for the server's digest on a second connection
+/// while they stream (the server has the whole file from the start): its time to read and
+/// hash the file is then hidden behind the transfer instead of added after it.
+const EARLY_HASH_FROM: u64 = 32 * 1024 * 1024;
+
+/// The server's digest asked on a connection of its own; stopped when dropped.
+pub(super) struct EarlyDigest(tokio::task::JoinHandle<Option<String>>);
+
+impl Drop for EarlyDigest {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<C: Connect> Worker<C> {
+    /// Start asking for the server's `algo` digest of `path` on a second connection.
+    pub(super) fn early_digest(&self, path: &str, algo: crate::fs::HashAlgo) -> EarlyDigest {
+        let (c, tap, path) = (self.connect.clone(), self.tap.clone(), path.to_string());
+        EarlyDigest(tokio::spawn(async move {
+            let mut s = c.connect(tap).await.ok()?;
+            let r = s.checksum(&path, algo).await.ok().flatten();
+            s.close().await;
+            r
+        }))
+    }
+}
+
 /// The far side's digest of `path` against the one computed here: `Ok(true)` when they
 /// match, `Ok(false)` when the far side gave none (the size check stands alone), a
-/// [`TransferError::Checksum`] when they differ.
+/// [`TransferError::Checksum`] when they differ. An `early` answer (see
+/// [`Worker::early_digest`]) is used when it came; else the digest is asked on `s`.
 async fn compare_digest<R: Remote>(
     s: &mut R,
     path: &str,
     d: Digester,
     attempts: u32,
+    early: Option<EarlyDigest>,
 ) -> Result<bool, TransferError> {
     let algo = d.algo;
     let Some(here) = d.finish() else {
         return Ok(false);
     };
-    match s.checksum(path, algo).await? {
+    let got = match early {
+        Some(mut e) => (&mut e.0).await.ok().flatten(),
+        None => None,
+    };
+    let there = match got {
+        Some(t) => Some(t),
+        None => s.checksum(path, algo).await?,
+    };
+    match there {
         Some(there) if there == here => Ok(true),
         Some(there) => Err(TransferError::Checksum {
             algo: algo.name(),

@@ -229,7 +229,7 @@ impl<C: Connect> Worker<C> {
             });
         }
         if let Some(d) = digest {
-            match compare_digest(session, &target, d, a.job.attempts).await {
+            match compare_digest(session, &target, d, a.job.attempts, None).await {
                 Ok(true) => {}
                 Ok(false) => tap.info(format!(
                     "{dst}: the server gave no checksum; checked by size only"
