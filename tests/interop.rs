@@ -1807,3 +1807,77 @@ async fn proftpd_sync_by_checksum() {
 async fn vsftpd_sync_by_checksum_falls_back_to_size_and_time() {
     sync_by_checksum("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT", false).await;
 }
+
+/// `skiff sync --watch --delete` against a real server: a file created (in a new directory),
+/// one modified and one deleted locally reach the server's copy, and nothing else changes.
+fn watch_mode(var: &str, root_var: &str) {
+    let Some(u) = server_url(var) else { return };
+    let root = PathBuf::from(env_value(root_var).expect("the server's root"));
+    let password = u
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let name = format!("watch-{}", stamp());
+    let url = format!(
+        "ftp://{}@{}:{}/{name}",
+        u.user.as_deref().expect("a user"),
+        u.host,
+        u.port
+    );
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    let src = work.path().join("src");
+    make_tree(&src, None);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["sync", "--watch", "--watch-delay", "0.2", "--delete"])
+        .arg(&src)
+        .arg(&url)
+        .env("SKIFF_PASSWORD", &password)
+        .env_remove("RUST_BACKTRACE")
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(work.path().join("err.txt")).unwrap())
+        .spawn()
+        .expect("skiff sync --watch");
+    let mirror = root.join(&name);
+    let same = |want: &std::collections::BTreeMap<String, Vec<u8>>| {
+        std::panic::catch_unwind(|| tree_of(&mirror)).ok().as_ref() == Some(want)
+    };
+    let wait = |what: &str, want: std::collections::BTreeMap<String, Vec<u8>>| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !same(&want) {
+            if std::time::Instant::now() > deadline {
+                let err = std::fs::read_to_string(work.path().join("err.txt")).unwrap_or_default();
+                panic!("{var}: timed out waiting for {what}: {err}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait("the first pass", tree_of(&src));
+    std::fs::create_dir_all(src.join("new/dir")).unwrap();
+    std::fs::write(src.join("new/dir/made.txt"), b"created while watching").unwrap();
+    std::fs::write(src.join("a/f1.bin"), b"modified while watching").unwrap();
+    std::fs::remove_file(src.join("a/b/f3.bin")).unwrap();
+    wait("the three changes", tree_of(&src));
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&mirror);
+}
+
+#[test]
+fn vsftpd_watch() {
+    watch_mode("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT");
+}
+
+#[test]
+fn pure_ftpd_watch() {
+    watch_mode("SKIFF_PUREFTPD_URL", "SKIFF_PUREFTPD_ROOT");
+}
+
+#[test]
+fn proftpd_watch() {
+    watch_mode("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT");
+}

@@ -204,6 +204,13 @@ pub struct SyncArgs {
     /// The plan and the result as JSON lines on stdout, for scripts.
     #[arg(long)]
     pub json: bool,
+    /// After the first pass, keep watching LOCAL and bring the server's copy up to date as
+    /// files change (a line per action; deletions only with --delete); Ctrl-C stops.
+    #[arg(long, conflicts_with_all = ["dry_run", "json"])]
+    pub watch: bool,
+    /// With --watch: how long the tree must stay quiet before a pass, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 1.0, requires = "watch")]
+    pub watch_delay: f64,
     /// Parallel connections (1-16; default: [transfer] parallel in the config file, else 4).
     #[arg(long, short = 'P', value_parser = clap::value_parser!(u8).range(1..=16))]
     pub parallel: Option<u8>,
@@ -251,6 +258,9 @@ impl SyncArgs {
             exclude.extend(crate::sync::Filter::lines_of(&text));
         }
         let filter = crate::sync::Filter::new(&self.include, &exclude)?;
+        if !(0.05..=3600.0).contains(&self.watch_delay) {
+            anyhow::bail!("--watch-delay must be between 0.05 and 3600 seconds");
+        }
         let compare = if self.checksum {
             crate::sync::Compare::Checksum
         } else if self.only_newer {
@@ -265,7 +275,11 @@ impl SyncArgs {
                 delete: self.delete,
                 compare,
                 filter,
+                within: String::new(),
             },
+            watch: self
+                .watch
+                .then(|| std::time::Duration::from_secs_f64(self.watch_delay)),
             dry_run: self.dry_run,
             json: self.json,
             max_delete: self.max_delete,

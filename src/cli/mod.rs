@@ -48,6 +48,7 @@ mod bookmark_cmds;
 mod run;
 pub mod startup;
 pub mod sync_cmd;
+mod watch;
 
 pub use args::{BookmarkCmd, BookmarkFields};
 pub use bookmark_cmds::bookmarks;

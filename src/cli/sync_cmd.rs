@@ -19,6 +19,9 @@ pub struct SyncOptions {
     /// Refuse a plan that deletes more entries than this.
     pub max_delete: Option<usize>,
     pub x: XferOptions,
+    /// After the first pass, watch the local tree and keep the server's copy up to date;
+    /// changes are gathered until this long passes without one (`--watch`).
+    pub watch: Option<Duration>,
 }
 
 /// Which way the copies go.
@@ -68,7 +71,8 @@ fn emit(v: serde_json::Value) {
     say_out(&v.to_string());
 }
 
-/// Run a synchronisation; the exit status (0 all done, 1 something failed).
+/// Run a synchronisation; the exit status (0 all done, 1 something failed). With `--watch`,
+/// go on watching after the first pass (until interrupted).
 pub async fn sync(
     way: Way,
     local: &Path,
@@ -79,10 +83,13 @@ pub async fn sync(
     if way == Way::Up && !local.is_dir() {
         bail!("{} is not a directory", local.display());
     }
+    if o.watch.is_some() && way != Way::Up {
+        bail!("--watch watches a local tree: the source must be the local directory");
+    }
     let local_root =
         std::path::absolute(local).with_context(|| format!("cannot use {}", local.display()))?;
     let local_root = crate::names::from_os(local_root.as_os_str());
-    let mut s = connect_session(opts.clone(), verbose_tap("browse", o.x.verbose))
+    let s = connect_session(opts.clone(), verbose_tap("browse", o.x.verbose))
         .await
         .map_err(connect_error)?;
     if !o.json {
@@ -98,6 +105,30 @@ pub async fn sync(
         "" => "/".to_string(),
         r => r.to_string(),
     };
+    // Watching starts before the first pass: what changes during it is not missed.
+    let watching = match o.watch {
+        Some(_) => Some(super::watch::Watch::start(&local_root)?),
+        None => None,
+    };
+    let code = pass(way, s, &local_root, &remote_root, &opts, &o).await?;
+    match (watching, o.watch) {
+        (Some(w), Some(quiet)) => w.run(&local_root, &remote_root, &opts, &o, quiet).await,
+        _ => Ok(code),
+    }
+}
+
+/// One synchronisation of `local_root` and `remote_root` (below `o.rules.within`, which the
+/// roots already point into) on the logged-in `s`: plan, say it, check `--max-delete`, carry
+/// it out. The exit status.
+pub(super) async fn pass(
+    way: Way,
+    mut s: FtpSession,
+    local_root: &str,
+    remote_root: &str,
+    opts: &ConnectOptions,
+    o: &SyncOptions,
+) -> anyhow::Result<i32> {
+    let (local_root, remote_root) = (local_root.to_string(), remote_root.to_string());
     let plan = match way {
         Way::Up => sync::plan(&mut LocalFs, &local_root, &mut s, &remote_root, &o.rules).await,
         Way::Down => sync::plan(&mut s, &remote_root, &mut LocalFs, &local_root, &o.rules).await,
@@ -107,7 +138,7 @@ pub async fn sync(
         Way::Up => (local_root.as_str(), remote_root.as_str()),
         Way::Down => (remote_root.as_str(), local_root.as_str()),
     };
-    show_plan(&plan, &o, src_root, dst_root);
+    show_plan(&plan, o, src_root, dst_root);
     let deletes = plan.count(Step::Delete);
     if let Some(max) = o.max_delete
         && deletes > max
@@ -279,7 +310,8 @@ fn show_plan(plan: &Plan, o: &SyncOptions, src_root: &str, dst_root: &str) {
             ),
         }
     }
-    if o.dry_run {
+    // A dry run lists the plan; a watch lists what each pass does.
+    if o.dry_run || o.watch.is_some() {
         for i in &plan.items {
             say_out!("{}", plan_line(i));
         }

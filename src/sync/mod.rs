@@ -43,6 +43,9 @@ pub struct Rules {
     pub delete: bool,
     pub compare: Compare,
     pub filter: Filter,
+    /// Where the trees planned lie below the top the filter's patterns are written for (`""`:
+    /// they are the top; `skiff sync --watch` plans one changed directory at a time).
+    pub within: String,
 }
 
 /// Why a deletion is planned: the source lacks the entry.
@@ -278,7 +281,7 @@ pub async fn plan<A: Remote, B: Remote>(
                     continue;
                 }
             };
-            if !rules.filter.wants(&rel, dir) {
+            if !rules.filter.wants(&child(&rules.within, &rel), dir) {
                 continue;
             }
             let item = |step, why| Item {
@@ -349,7 +352,9 @@ pub async fn plan<A: Remote, B: Remote>(
                 entries.iter().map(|e| e.name.as_str()).collect();
             for t in theirs.iter().filter(|t| !ours.contains(t.name.as_str())) {
                 let rel = child(&d.rel, &t.name);
-                if validate_name(&t.name).is_err() || !rules.filter.wants(&rel, t.is_dir()) {
+                if validate_name(&t.name).is_err()
+                    || !rules.filter.wants(&child(&rules.within, &rel), t.is_dir())
+                {
                     continue;
                 }
                 delete_tree(dst, dst_root, &rel, t, NOT_ON_SOURCE, &mut plan).await;

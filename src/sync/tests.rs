@@ -249,3 +249,20 @@ async fn by_checksum_same_size_files_are_compared_by_content() {
     let why: Vec<&str> = p.items.iter().map(|i| i.why).collect();
     assert!(why.contains(&"content differs"), "{why:?}");
 }
+
+#[tokio::test]
+async fn a_subtree_is_filtered_as_part_of_the_whole() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write(a.path(), "docs/drafts/x.txt", b"x", T);
+    write(a.path(), "docs/y.txt", b"y", T);
+    let rules = Rules {
+        filter: Filter::new(&[], &["docs/drafts".into()]).unwrap(),
+        within: "docs".into(),
+        ..Rules::default()
+    };
+    let p = plan_of(&a.path().join("docs"), &b.path().join("docs"), &rules).await;
+    assert_eq!(
+        steps(&p),
+        vec![("".into(), "mkdir"), ("y.txt".into(), "copy")]
+    );
+}

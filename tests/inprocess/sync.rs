@@ -262,3 +262,148 @@ async fn bad_arguments_exit_with_2_and_change_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(std::fs::read_dir(work.path()).unwrap().next().is_none());
 }
+
+/// [`tree`] of a directory others are writing to: `None` while it is missing or an entry
+/// vanishes under the walk (a temporary file renamed).
+fn tree_now(root: &Path) -> Option<BTreeMap<String, Vec<u8>>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> Option<()> {
+        for e in std::fs::read_dir(dir).ok()? {
+            let e = e.ok()?;
+            let rel = e
+                .path()
+                .strip_prefix(base)
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            if e.file_type().ok()?.is_dir() {
+                out.insert(format!("{rel}/"), Vec::new());
+                walk(base, &e.path(), out)?;
+            } else {
+                out.insert(rel, std::fs::read(e.path()).ok()?);
+            }
+        }
+        Some(())
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out)?;
+    Some(out)
+}
+
+/// A `skiff sync --watch` running in the background, stopped when dropped.
+struct Watching(std::process::Child);
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Wait (up to 20 s) until `what` holds; on a timeout, say what the watcher printed (its
+/// logs are in `logs`).
+async fn until(what: &str, logs: &Path, mut ok: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !ok() {
+        let read = |n: &str| std::fs::read_to_string(logs.join(n)).unwrap_or_default();
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}\n--- stdout\n{}\n--- stderr\n{}",
+            read("out.txt"),
+            read("err.txt")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_mode_uploads_what_is_created_or_changed_and_deletes_only_with_delete() {
+    let remote = tempfile::tempdir().unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("site");
+    std::fs::create_dir_all(local.join("css")).unwrap();
+    std::fs::write(local.join("index.html"), b"<h1>one</h1>").unwrap();
+    std::fs::write(local.join("css/a.css"), b"a{}").unwrap();
+    std::fs::write(local.join("old.txt"), b"to be deleted").unwrap();
+    let mirror = remote.path().join("www");
+    let child = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args([
+            "sync",
+            "--watch",
+            "--watch-delay",
+            "0.2",
+            "--delete",
+            "--exclude",
+            "*.swp",
+            local.to_str().unwrap(),
+            &format!("ftp://demo@127.0.0.1:{}/www", server.port),
+        ])
+        .env("SKIFF_PASSWORD", "demo")
+        .env_remove("RUST_BACKTRACE")
+        .stdout(std::fs::File::create(work.path().join("out.txt")).unwrap())
+        .stderr(std::fs::File::create(work.path().join("err.txt")).unwrap())
+        .spawn()
+        .expect("skiff sync --watch");
+    let _w = Watching(child);
+    until("the first pass", work.path(), || {
+        tree_now(&mirror) == Some(tree(&local))
+    })
+    .await;
+
+    // Created (in a new directory too), changed, deleted; an excluded file stays here.
+    std::fs::write(local.join("index.html"), b"<h1>two, longer</h1>").unwrap();
+    std::fs::create_dir_all(local.join("img/icons")).unwrap();
+    std::fs::write(local.join("img/icons/x.png"), vec![1u8; 40_000]).unwrap();
+    std::fs::remove_file(local.join("old.txt")).unwrap();
+    std::fs::write(local.join(".index.html.swp"), b"editor junk").unwrap();
+    until("the changes", work.path(), || {
+        let mut want = tree(&local);
+        want.remove(".index.html.swp");
+        tree_now(&mirror) == Some(want)
+    })
+    .await;
+    assert!(!mirror.join(".index.html.swp").exists());
+    assert!(!mirror.join("old.txt").exists());
+
+    // A whole directory removed goes too.
+    std::fs::remove_dir_all(local.join("css")).unwrap();
+    until("the removed directory", work.path(), || {
+        !mirror.join("css").exists()
+    })
+    .await;
+    let mut want = tree(&local);
+    want.remove(".index.html.swp");
+    assert_eq!(tree(&mirror), want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_needs_a_local_source() {
+    let work = tempfile::tempdir().unwrap();
+    let out = skiff(
+        args(&[
+            "sync",
+            "--watch",
+            "ftp://127.0.0.1:1/x",
+            work.path().to_str().unwrap(),
+        ]),
+        work.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--watch watches a local tree"));
+    let out = skiff(
+        args(&["sync", "--watch", "--dry-run", ".", "ftp://h/"]),
+        work.path(),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--watch and --dry-run do not mix"
+    );
+}
