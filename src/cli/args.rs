@@ -114,6 +114,11 @@ pub struct ConnArgs {
     #[arg(long)]
     pub no_epsv: bool,
 
+    /// Seconds to add to the times a server without MLSD lists (in its own time zone) to get
+    /// UTC, e.g. -3600 for a server an hour ahead (`skiff sync` finds it with MDTM otherwise).
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(-86_400..=86_400))]
+    pub time_offset: Option<i64>,
+
     /// Open passive data connections to the address the server's 227 reply names instead of
     /// the control connection's address (only for servers behind a misconfigured NAT).
     #[arg(long)]
@@ -465,6 +470,9 @@ impl ConnArgs {
         }
         if self.no_epsv {
             o.epsv = false;
+        }
+        if self.time_offset.is_some() {
+            o.time_offset = self.time_offset;
         }
         if self.pasv_address {
             o.pasv_use_peer = false;

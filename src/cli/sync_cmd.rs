@@ -77,7 +77,7 @@ pub async fn sync(
     way: Way,
     local: &Path,
     url: &FtpUrl,
-    opts: ConnectOptions,
+    mut opts: ConnectOptions,
     o: SyncOptions,
 ) -> anyhow::Result<i32> {
     if way == Way::Up && !local.is_dir() {
@@ -95,6 +95,22 @@ pub async fn sync(
     if !o.json {
         say_verify(&s, &o.x);
     }
+    // A server that lists times in its own zone would make every file look newer or older:
+    // the offset is found (or taken from --time-offset) before anything is compared, and the
+    // transfer connections use it too.
+    let s = {
+        let mut s = s;
+        if let Some(offset) = s.detect_time_offset().await {
+            opts.time_offset = Some(offset);
+            if offset != 0 && !o.x.quiet && !o.json {
+                say!(
+                    "skiff: the server lists times {:+.2} h from UTC; corrected",
+                    -(offset as f64) / 3600.0
+                );
+            }
+        }
+        s
+    };
     let home = s.cwd().to_string();
     let remote_root = match url.path.clone() {
         None => home.clone(),

@@ -327,6 +327,54 @@ async fn a_server_checksum_counts_only_for_the_whole_file_and_the_algorithm_aske
     s.quit().await;
 }
 
+#[tokio::test]
+async fn list_times_in_the_servers_zone_are_corrected_by_what_mdtm_says() {
+    // A server three hours ahead of UTC that lists in its own time (no MLSD): its LIST says
+    // 15:00 for a file MDTM (UTC) says was written at 12:00.
+    let utc = chrono::Utc::now() - chrono::Duration::hours(5);
+    let utc = utc - chrono::Duration::seconds(utc.timestamp().rem_euclid(60));
+    let shown = utc + chrono::Duration::hours(3);
+    let line = format!(
+        "-rw-r--r-- 1 u g 5 {} f.txt\r\n-rw-r--r-- 1 u g 9 Jan 01  2001 old.txt\r\n",
+        shown.format("%b %d %H:%M")
+    );
+    let mdtm = format!("213 {}\r\n", utc.format("%Y%m%d%H%M%S"));
+    let script: Script = Arc::new(move |cmd| {
+        if cmd.starts_with("LIST") {
+            Some(Act::Data(line.clone().into_bytes()))
+        } else if cmd == "MDTM /f.txt" {
+            Some(Act::Reply(mdtm.clone().into_bytes()))
+        } else {
+            None
+        }
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let (tap, _rx) = new_tap();
+    let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
+    let before = s.list_cwd().await.unwrap();
+    let f = |v: &[skiff::fs::Entry]| v.iter().find(|e| e.name == "f.txt").and_then(|e| e.mtime);
+    assert_eq!(f(&before), Some(shown.timestamp()), "as listed, before");
+    assert_eq!(s.detect_time_offset().await, Some(-3 * 3600));
+    let after = s.list_cwd().await.unwrap();
+    assert_eq!(f(&after), Some(utc.timestamp()), "corrected to UTC");
+    s.quit().await;
+
+    // A server whose MDTM says nothing believable (or nothing at all) is left as it lists.
+    let script: Script = Arc::new(|cmd| {
+        cmd.starts_with("LIST")
+            .then(|| Act::Data(b"-rw-r--r-- 1 u g 5 Jan 01  2001 old.txt\r\n".to_vec()))
+    });
+    let port = serve(b"220 ready\r\n", script).await;
+    let (tap, _rx) = new_tap();
+    let mut s = FtpSession::connect(opts(port), tap).await.unwrap();
+    assert_eq!(
+        s.detect_time_offset().await,
+        None,
+        "only a bare date: nothing to go by"
+    );
+    s.quit().await;
+}
+
 struct Run {
     rx: mpsc::UnboundedReceiver<EngineEvent>,
     jobs: BTreeMap<JobId, Job>,

@@ -54,6 +54,12 @@ impl FtpSession {
         let max_bytes = self.opts.max_listing_bytes;
         let enc = self.opts.encoding;
         let tap = self.tap.clone();
+        // MLSD times are UTC by definition; LIST times are the server's.
+        let shift = if mlsd {
+            0
+        } else {
+            self.time_offset.unwrap_or(0)
+        };
         let cmd = if mlsd { "MLSD" } else { "LIST" };
         let stream = if own_active(&self.opts) {
             self.open_own_active(cmd, 0, false).await?
@@ -98,7 +104,10 @@ impl FtpSession {
                         parse_list_line(text, now)
                     };
                     match parsed {
-                        Ok(Some(e)) if validate_name(&e.name).is_ok() => {
+                        Ok(Some(mut e)) if validate_name(&e.name).is_ok() => {
+                            if shift != 0 {
+                                e.mtime = e.mtime.map(|t| t + shift);
+                            }
                             *kept += e.name.len()
                                 + e.perms.as_deref().map_or(0, str::len)
                                 + e.link_target.as_deref().map_or(0, str::len);
@@ -287,5 +296,52 @@ impl FtpSession {
             .iter()
             .find(|e| e.name == name && e.kind == crate::fs::EntryKind::File)
             .map(|e| e.size))
+    }
+}
+
+impl FtpSession {
+    /// The seconds to add to this server's `LIST` times to make them UTC, found once: the
+    /// working directory is listed, and for a file whose line gives a time of day, `MDTM`
+    /// (UTC, RFC 3659) says what it is; the difference, to the nearest quarter hour, is the
+    /// offset (within 15 h, else it is not believed). `Some(0)` for a server with `MLSD`
+    /// (its times are UTC). `None` when no file tells; listings then stay as they are. A
+    /// known offset (`ConnectOptions::time_offset`, or found earlier) is returned as it is.
+    pub async fn detect_time_offset(&mut self) -> Option<i64> {
+        if self.time_offset.is_some() {
+            return self.time_offset;
+        }
+        if self.use_mlsd {
+            return Some(0);
+        }
+        let mut entries: Vec<Entry> = Vec::new();
+        self.list_with(false, &mut entries).await.ok()?;
+        let cwd = self.cwd.clone();
+        let candidates = entries
+            .iter()
+            .filter(|e| e.kind == crate::fs::EntryKind::File)
+            .filter_map(|e| Some((e.name.clone(), e.mtime?)))
+            // A bare date (an old file) says nothing of the hour.
+            .filter(|(_, t)| t.rem_euclid(86_400) != 0)
+            .take(3)
+            .collect::<Vec<_>>();
+        for (name, listed) in candidates {
+            let Some(utc) = self.mdtm(&remote_join(&cwd, &name)).await else {
+                continue;
+            };
+            let quarter = 900;
+            let offset = ((utc - listed) as f64 / quarter as f64).round() as i64 * quarter;
+            if offset.abs() > 15 * 3600 {
+                continue;
+            }
+            if offset != 0 {
+                self.tap.info(format!(
+                    "LIST times here are {:+.2} h from UTC (MDTM of {name}); corrected",
+                    -(offset as f64) / 3600.0
+                ));
+            }
+            self.time_offset = Some(offset);
+            return self.time_offset;
+        }
+        None
     }
 }

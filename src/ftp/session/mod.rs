@@ -372,6 +372,8 @@ pub struct FtpSession {
     ascii: bool,
     /// The server answered `SIZE` with "not implemented": sizes come from listings.
     no_size: bool,
+    /// Seconds added to `LIST` times to make them UTC (see `ConnectOptions::time_offset`).
+    time_offset: Option<i64>,
 }
 
 /// What an FTPS control connection leaves for the session.
@@ -586,6 +588,7 @@ impl FtpSession {
                 } else {
                     DataMode::Pasv
                 };
+                let time_offset = opts.time_offset;
                 Ok(FtpSession {
                     ftp,
                     tap,
@@ -602,6 +605,7 @@ impl FtpSession {
                     tls_seen,
                     ascii: false,
                     no_size: false,
+                    time_offset,
                 })
             })
             .await

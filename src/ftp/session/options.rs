@@ -83,6 +83,10 @@ pub struct ConnectOptions {
     pub encoding: Option<&'static encoding_rs::Encoding>,
     /// How a busy (`421`) or unreachable server is tried again when connecting.
     pub retry: ConnectRetry,
+    /// Seconds to add to the times of `LIST` lines to get UTC: servers without `MLSD` list
+    /// times in their own zone. `None`: not known (taken as 0 until
+    /// [`super::FtpSession::detect_time_offset`] finds it).
+    pub time_offset: Option<i64>,
 }
 
 /// How connecting tries again: `attempts` in all, waiting `first_wait`, then twice as long
@@ -142,6 +146,7 @@ impl ConnectOptions {
             stall: Duration::from_secs(30),
             encoding: None,
             retry: ConnectRetry::default(),
+            time_offset: None,
         }
     }
 
@@ -164,6 +169,7 @@ impl ConnectOptions {
         self.stall = other.stall;
         self.encoding = other.encoding;
         self.retry = other.retry;
+        self.time_offset = other.time_offset;
     }
 
     /// `user@host:port` for path bars and titles (never the password).
