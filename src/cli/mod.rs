@@ -293,6 +293,12 @@ pub async fn get(
         Err(e) if e.code().is_some_and(|c| c >= 500) => (JobKind::File, s.size(&path).await?),
         Err(e) => return Err(anyhow::anyhow!("{e}")).with_context(|| format!("opening {path}")),
     };
+    // The file keeps the server's modification time, as a directory's files do (theirs come
+    // from the listing).
+    let mtime = match kind {
+        JobKind::File => s.mdtm(&path).await,
+        _ => None,
+    };
     let local = local.unwrap_or_else(|| PathBuf::from("."));
     let dst = if local.is_dir() {
         local.join(&name)
@@ -305,7 +311,7 @@ pub async fn get(
         src: path.into(),
         dst: dst.to_string_lossy().into(),
         size,
-        mtime: None,
+        mtime,
         is_move: false,
     };
     run_jobs(opts, x, vec![spec], Some(s)).await

@@ -685,3 +685,43 @@ async fn headless_commands_take_their_defaults_from_the_config_file() {
         b"from the server"
     );
 }
+
+/// `skiff get` of one file gives it the server's modification time (`MDTM`), as the files of
+/// a directory get theirs from its listing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_of_one_file_keeps_its_time() {
+    let remote = tempfile::tempdir().unwrap();
+    let f = remote.path().join("dated.txt");
+    std::fs::write(&f, b"from 2020").unwrap();
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_880_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let url = format!("ftp://demo@127.0.0.1:{}/dated.txt", server.port);
+    let out = tokio::task::spawn_blocking({
+        let dir = work.path().to_path_buf();
+        move || skiff(&["get", "-q", &url, "."], &dir)
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = std::fs::metadata(work.path().join("dated.txt"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(got, t);
+}
