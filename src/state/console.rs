@@ -509,8 +509,34 @@ impl State {
                     .explain(code, self.lang)
                     .map(|x| format!(" — {}", x.meaning))
                     .unwrap_or_default();
-                self.set_status(format!("{code} {text}{meaning}"), code >= 400);
                 let verb = line.split(' ').next().unwrap_or_default();
+                // A checksum command's reply says what it is: which digest, of what.
+                let digest = (200..300)
+                    .contains(&code)
+                    .then(|| crate::ftp::session::digest_of_reply(verb, &format!("{code} {text}")))
+                    .flatten();
+                match digest {
+                    Some((algo, hex, range)) => {
+                        let file = line.split_once(' ').map_or("", |(_, f)| f.trim());
+                        let text = match range {
+                            Some(r) => tr!(
+                                "the server's {algo} checksum of {file} (bytes {range}): {digest}",
+                                algo = algo.name(),
+                                file = file,
+                                range = r.as_str(),
+                                digest = hex.as_str()
+                            ),
+                            None => tr!(
+                                "the server's {algo} checksum of {file}: {digest}",
+                                algo = algo.name(),
+                                file = file,
+                                digest = hex.as_str()
+                            ),
+                        };
+                        self.set_status(format!("{code} — {text}"), false);
+                    }
+                    None => self.set_status(format!("{code} {text}{meaning}"), code >= 400),
+                }
                 // What changed the directory is shown changed.
                 if (refresh || verb == "SITE") && (200..300).contains(&code) {
                     let path = self.remote.path.clone();

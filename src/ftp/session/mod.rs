@@ -35,6 +35,7 @@ mod remote;
 pub use crate::fs::ListSink;
 pub use facts::ServerFacts;
 pub use options::{ConnectOptions, ConnectRetry, RetryWait, Secret};
+pub use remote::digest_of_reply;
 
 /// Whether an error text says the network failed (rather than the peers disagreeing).
 fn network_broke(text: &str) -> bool {

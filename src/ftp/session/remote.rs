@@ -46,6 +46,27 @@ pub(super) fn hash_list(args: &str) -> Vec<HashAlgo> {
         .collect()
 }
 
+/// What a checksum command's reply says, for a person: the algorithm, the digest and, for
+/// `HASH`, the byte range it covers. `None` for another command or a reply without a digest.
+pub fn digest_of_reply(verb: &str, line: &str) -> Option<(HashAlgo, String, Option<String>)> {
+    let algo = match verb.to_ascii_uppercase().as_str() {
+        "HASH" => {
+            let mut words = line.get(4..)?.split_whitespace();
+            let algo = HashAlgo::from_name(words.next()?)?;
+            let range = words.next()?.to_string();
+            let digest = hex_digest(words.next()?, algo)?;
+            return Some((algo, digest, Some(range)));
+        }
+        "XCRC" => HashAlgo::Crc32,
+        "XMD5" => HashAlgo::Md5,
+        "XSHA" | "XSHA1" => HashAlgo::Sha1,
+        "XSHA256" => HashAlgo::Sha256,
+        "XSHA512" => HashAlgo::Sha512,
+        _ => return None,
+    };
+    Some((algo, parse_x_reply(line, algo)?, None))
+}
+
 /// The one-algorithm command for `algo` (`XSHA256`…).
 fn x_command(algo: HashAlgo) -> &'static str {
     match algo {
@@ -204,6 +225,24 @@ mod tests {
             None
         );
         assert_eq!(parse_hash_reply("213", HashAlgo::Sha256, None), None);
+    }
+
+    #[test]
+    fn a_checksum_reply_is_told_for_a_person() {
+        let (a, d, r) =
+            digest_of_reply("hash", &format!("213 SHA-256 0-49 {SHA} hash.txt")).expect("hash");
+        assert_eq!(
+            (a, d.as_str(), r.as_deref()),
+            (HashAlgo::Sha256, SHA, Some("0-49"))
+        );
+        let (a, d, r) =
+            digest_of_reply("XMD5", "250 D41D8CD98F00B204E9800998ECF8427E").expect("md5");
+        assert_eq!(
+            (a, d.as_str(), r),
+            (HashAlgo::Md5, "d41d8cd98f00b204e9800998ecf8427e", None)
+        );
+        assert_eq!(digest_of_reply("SIZE", "213 4"), None);
+        assert_eq!(digest_of_reply("XSHA256", "250 nope"), None);
     }
 
     #[test]

@@ -345,3 +345,51 @@ fn stor_on_the_command_line_queues_an_upload_sized_by_the_runner() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_checksum_command_s_reply_says_which_digest_of_what() {
+    let mut s = connected();
+    let send = |s: &mut State, line: &str| -> u64 {
+        s.update(Action::Console);
+        for c in line.chars() {
+            s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+        }
+        match s
+            .update(Action::Input(KeyPress::plain(Key::Enter)))
+            .as_slice()
+        {
+            [Effect::Quote { req, .. }] => *req,
+            other => panic!("{other:?}"),
+        }
+    };
+    let sha = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+    let req = send(&mut s, "HASH hello.txt");
+    s.apply(Event::Quoted {
+        req,
+        result: Ok((213, format!("SHA-256 0-6 {sha} hello.txt"))),
+    });
+    assert_eq!(
+        s.status.text,
+        format!("213 — the server's SHA-256 checksum of hello.txt (bytes 0-6): {sha}")
+    );
+    let req = send(&mut s, "XMD5 hello.txt");
+    s.apply(Event::Quoted {
+        req,
+        result: Ok((250, "B1946AC92492D2347C6235B4D2611184".into())),
+    });
+    assert_eq!(
+        s.status.text,
+        "250 — the server's MD5 checksum of hello.txt: b1946ac92492d2347c6235b4d2611184"
+    );
+    // Any other reply is explained as before.
+    let req = send(&mut s, "XMD5 nope");
+    s.apply(Event::Quoted {
+        req,
+        result: Ok((550, "nope: No such file".into())),
+    });
+    assert!(
+        s.status.text.starts_with("550 nope: No such file — "),
+        "{:?}",
+        s.status
+    );
+}
