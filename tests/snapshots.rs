@@ -398,6 +398,36 @@ fn layouts() {
                 )),
             });
             insta::assert_snapshot!(format!("view_{w}x{h}{tag}"), screen_text(&render(&v, w, h)));
+
+            // Info on a remote file, its listing line in and its checksum asked for (`c`):
+            // long values go on below their label.
+            let mut i = s.clone();
+            i.update(Action::End);
+            let req = match i.update(Action::Info).as_slice() {
+                [Effect::ListingLine { req, .. }] => *req,
+                other => panic!("{other:?}"),
+            };
+            i.apply(Event::ListingLine {
+                req,
+                result: Ok(Some(
+                    "modify=20261118100000;perm=adfrw;size=169;type=file;unique=801U1A2B;UNIX.mode=0644; README.txt".into(),
+                )),
+            });
+            let req = match i
+                .update(Action::Input(KeyPress::plain(Key::Char('c'))))
+                .as_slice()
+            {
+                [Effect::Checksum { req, .. }] => *req,
+                other => panic!("{other:?}"),
+            };
+            i.apply(Event::Checksum {
+                req,
+                result: Ok(Some((
+                    "SHA-256".into(),
+                    "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03".into(),
+                ))),
+            });
+            insta::assert_snapshot!(format!("info_{w}x{h}{tag}"), screen_text(&render(&i, w, h)));
         }
     }
     skiff::i18n::set_lang(Lang::En);

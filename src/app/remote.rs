@@ -35,6 +35,11 @@ pub enum RemoteCmd {
         path: String,
         req: u64,
     },
+    /// The server's checksum of a file, the strongest it offers.
+    Checksum {
+        path: String,
+        req: u64,
+    },
     ListingLine {
         dir: String,
         name: String,
@@ -274,6 +279,21 @@ pub fn spawn(
                         title: line,
                         result,
                     });
+                }
+                RemoteCmd::Checksum { path, req } => {
+                    use crate::fs::Remote;
+                    let result = match session.capabilities().checksum() {
+                        None => Ok(None),
+                        Some(algo) => match session.checksum(&path, algo).await {
+                            Ok(Some(d)) => Ok(Some((algo.name().to_string(), d))),
+                            Ok(None) => Err(ErrorInfo::new(
+                                "the server's reply held no checksum of the whole file",
+                                None,
+                            )),
+                            Err(e) => Err(ErrorInfo::from(&e)),
+                        },
+                    };
+                    let _ = events.send(Event::Checksum { req, result });
                 }
                 RemoteCmd::ListingLine { dir, name, req } => {
                     let result = session

@@ -440,6 +440,15 @@ impl Runner {
                     });
                 }
             },
+            Effect::Checksum { path, req } => match &self.remote {
+                Some(h) => h.send(remote::RemoteCmd::Checksum { path, req }),
+                None => {
+                    let _ = self.events.send(Event::Checksum {
+                        req,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
             Effect::StatRemote { path, req } => match &self.remote {
                 Some(h) => h.send(remote::RemoteCmd::Stat { path, req }),
                 None => {

@@ -356,6 +356,11 @@ pub enum Effect {
         name: String,
         req: u64,
     },
+    /// The server's checksum of a remote file (the strongest it offers; for the info dialog).
+    Checksum {
+        path: String,
+        req: u64,
+    },
     /// Size and time of a remote file, as its directory's listing says now.
     StatRemote {
         path: String,
@@ -488,6 +493,12 @@ pub enum Event {
     ListingLine {
         req: u64,
         result: Result<Option<String>, ErrorInfo>,
+    },
+    /// The checksum asked for with [`Effect::Checksum`]: the algorithm's name and the digest
+    /// (`None`: the server offers no checksum command).
+    Checksum {
+        req: u64,
+        result: Result<Option<(String, String)>, ErrorInfo>,
     },
     /// A local file's size (`None`: it cannot be read).
     LocalStat {

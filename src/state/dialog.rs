@@ -234,6 +234,10 @@ pub struct InfoView {
     pub rows: Vec<(String, String)>,
     /// The request whose answer fills the last row (the remote listing line; 0: none).
     pub waiting: u64,
+    /// A remote file whose checksum `c` asks the server for, and the row that shows it.
+    pub checksum: Option<(String, usize)>,
+    /// The checksum request in flight (0: none).
+    pub checksum_req: u64,
 }
 
 /// The certificate dialog: the facts, and the connection to retry if the user trusts it.

@@ -109,8 +109,7 @@ impl State {
             Dialog::Menu(form) => self.menu_key(form, key),
             Dialog::Confirm(form) => self.confirm_key(form, key),
             Dialog::Chmod(form) => self.chmod_key(form, key),
-            // Any key closes the facts.
-            Dialog::Info(_) => vec![],
+            Dialog::Info(v) => self.info_key(v, key),
             Dialog::ConfirmQuit => match key.key {
                 Key::Char('y') | Key::Char('Y') | Key::Enter => {
                     self.quit = true;

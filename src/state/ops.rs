@@ -247,6 +247,14 @@ impl State {
         // For a remote entry, the server's own words: its line in the directory listing.
         let mut fx = Vec::new();
         let mut waiting = 0;
+        let mut checksum = None;
+        if side == Side::Remote && e.kind == EntryKind::File {
+            checksum = Some((join_path(side, &pane.path, &e.name), rows.len()));
+            rows.push((
+                t("Checksum").to_string(),
+                t("c asks the server for it").to_string(),
+            ));
+        }
         if side == Side::Remote {
             let (dir, name) = (pane.path.clone(), e.name.clone());
             rows.push((t("Listing").to_string(), t("reading…").to_string()));
@@ -261,8 +269,55 @@ impl State {
             title,
             rows,
             waiting,
+            checksum,
+            checksum_req: 0,
         }));
         fx
+    }
+
+    /// `c` in the info dialog of a remote file: ask the server for its checksum.
+    pub(super) fn info_key(&mut self, mut v: InfoView, key: KeyPress) -> Vec<Effect> {
+        match (&v.checksum, key.key) {
+            (Some((path, row)), Key::Char('c')) if v.checksum_req == 0 => {
+                let (path, row) = (path.clone(), *row);
+                let req = self.req();
+                v.checksum_req = req;
+                if let Some(r) = v.rows.get_mut(row) {
+                    r.1 = t("asking the server…").to_string();
+                }
+                self.dialog = Some(Dialog::Info(v));
+                vec![Effect::Checksum { path, req }]
+            }
+            // Asked already: the answer is on its way.
+            (Some(_), Key::Char('c')) => {
+                self.dialog = Some(Dialog::Info(v));
+                vec![]
+            }
+            // Any other key closes the facts.
+            _ => vec![],
+        }
+    }
+
+    /// The checksum for the info dialog arrived (if the dialog still waits for it).
+    pub(super) fn checksum_arrived(
+        &mut self,
+        req: u64,
+        result: Result<Option<(String, String)>, super::ErrorInfo>,
+    ) {
+        if let Some(Dialog::Info(v)) = &mut self.dialog
+            && v.checksum_req == req
+            && req != 0
+            && let Some((_, row)) = v.checksum
+        {
+            let text = match result {
+                Ok(Some((algo, digest))) => format!("{algo} {digest}"),
+                Ok(None) => t("the server offers no checksum command").to_string(),
+                Err(e) => tr!("cannot read it: {error}", error = e.message),
+            };
+            if let Some(r) = v.rows.get_mut(row) {
+                r.1 = text;
+            }
+        }
     }
 
     /// The listing line for the info dialog arrived (if the dialog still waits for it).

@@ -329,13 +329,9 @@ fn draw_view(v: &crate::state::view::ViewForm, full: Rect, f: &mut Frame) {
 }
 
 fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
-    let h = (view.rows.len() as u16 + 4).min(full.height);
-    let area = centered(full, 72, h);
-    f.render_widget(Clear, area);
-    let block = frame(&view.title);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let w = inner.width as usize;
+    // The dialog is 72 columns wide; a value too long for a line (a digest, a listing line)
+    // goes on below its label instead of being cut.
+    let w = usize::from(full.width.min(72).saturating_sub(2));
     let label_w = view
         .rows
         .iter()
@@ -343,19 +339,48 @@ fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
         .max()
         .unwrap_or(0)
         + 2;
-    let mut lines: Vec<Line> = view
-        .rows
-        .iter()
-        .map(|(l, v)| {
-            Line::from(vec![
-                Span::styled(fit(l, label_w), th().hint),
-                Span::raw(fit(v, w.saturating_sub(label_w))),
-            ])
-        })
-        .collect();
+    let room = w.saturating_sub(label_w).max(8);
+    let mut lines: Vec<Line> = Vec::new();
+    for (l, v) in &view.rows {
+        for (i, piece) in wrap_width(v, room).into_iter().enumerate() {
+            let label = if i == 0 {
+                fit(l, label_w)
+            } else {
+                " ".repeat(label_w)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(label, th().hint),
+                Span::raw(piece),
+            ]));
+        }
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(t("any key closes"), th().hint)));
+    let h = (lines.len() as u16 + 2).min(full.height);
+    let area = centered(full, 72, h);
+    f.render_widget(Clear, area);
+    let block = frame(&view.title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `text` cut into pieces of at most `width` columns (at least one piece).
+fn wrap_width(text: &str, width: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw > width && used > 0 {
+            out.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+        used += cw;
+    }
+    out
 }
 
 /// Headed paragraphs (a reply code explained, the server's facts), wrapped, scrolled.

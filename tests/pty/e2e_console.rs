@@ -167,8 +167,10 @@ fn preliminary_and_late_replies_do_not_put_the_connection_out_of_step() {
         .unwrap();
     t.expect("the listing", |s| s.has_entry(Side::Remote, "disk.img"));
     t.send_keys(":XCRC disk.img<Enter>");
+    // The final reply (said as what it is: a checksum), not the 150.
     t.expect("the final reply, not the 150", |s| {
-        s.status().contains("250 1A2B3C4D")
+        s.status()
+            .contains("250 — the server's CRC32 checksum of disk.img: 1a2b3c4d")
     });
     t.send_keys(":NOOP<Enter>");
     t.expect("NOOP's own reply", |s| s.status().contains("200 OK"));

@@ -214,3 +214,61 @@ fn info_on_a_remote_entry_asks_for_its_listing_line_and_shows_it() {
     });
     assert_eq!(last(&s).1, "cannot read it: 421 Timeout");
 }
+
+#[test]
+fn info_on_a_remote_file_asks_for_its_checksum_on_c() {
+    let mut s = connected();
+    s.focus = Side::Remote;
+    // The first file of the listing.
+    while s
+        .remote
+        .current()
+        .is_some_and(|e| e.kind != crate::fs::EntryKind::File)
+    {
+        s.update(Action::Down);
+    }
+    let name = s.remote.current().unwrap().name.clone();
+    s.update(Action::Info);
+    let row = |s: &State| match &s.dialog {
+        Some(Dialog::Info(v)) => v
+            .rows
+            .iter()
+            .find(|(l, _)| l == "Checksum")
+            .map(|(_, v)| v.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(row(&s).as_deref(), Some("c asks the server for it"));
+    let req = match press(&mut s, Key::Char('c')).as_slice() {
+        [Effect::Checksum { path, req }] => {
+            assert_eq!(path, &format!("/pub/{name}"));
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(row(&s).as_deref(), Some("asking the server…"));
+    // A second c while it is asked does nothing more (and keeps the dialog).
+    assert!(press(&mut s, Key::Char('c')).is_empty());
+    assert_eq!(row(&s).as_deref(), Some("asking the server…"));
+    press(&mut s, Key::Esc);
+    assert!(s.dialog.is_none(), "any other key closes it");
+    s.update(Action::Info);
+    let req2 = match press(&mut s, Key::Char('c')).as_slice() {
+        [Effect::Checksum { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(req, req2);
+    s.apply(Event::Checksum {
+        req,
+        result: Ok(Some(("SHA-256".into(), "ab".repeat(32)))),
+    });
+    assert_eq!(
+        row(&s).as_deref(),
+        Some("asking the server…"),
+        "an old answer"
+    );
+    s.apply(Event::Checksum {
+        req: req2,
+        result: Ok(Some(("SHA-256".into(), "ab".repeat(32)))),
+    });
+    assert_eq!(row(&s), Some(format!("SHA-256 {}", "ab".repeat(32))));
+}
