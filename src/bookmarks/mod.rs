@@ -179,6 +179,10 @@ pub struct Profile {
     /// Binary, ASCII or auto for this server's transfers; `None`: skiff's setting.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<crate::transfer::TransferMode>,
+    /// Seconds to add to this server's `LIST` times to get UTC (a server without `MLSD` that
+    /// lists in its own zone); `None`: found with `MDTM` where it matters (`skiff sync`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_offset: Option<i64>,
 }
 
 /// Serde's view of a profile, with the same defaults as the file reader.
@@ -205,6 +209,7 @@ struct ProfileRepr {
     active_ports: Option<String>,
     active_address: Option<String>,
     transfer_type: Option<crate::transfer::TransferMode>,
+    time_offset: Option<i64>,
 }
 
 impl From<ProfileRepr> for Profile {
@@ -228,6 +233,7 @@ impl From<ProfileRepr> for Profile {
             active_ports: r.active_ports.filter(|s| !s.is_empty()),
             active_address: r.active_address.filter(|s| !s.is_empty()),
             transfer_type: r.transfer_type,
+            time_offset: r.time_offset,
         }
     }
 }
@@ -274,6 +280,7 @@ impl Profile {
             .keepalive_secs
             .filter(|&s| s > 0)
             .map(|s| std::time::Duration::from_secs(u64::from(s)));
+        o.time_offset = self.time_offset;
         o
     }
 
@@ -299,6 +306,7 @@ impl Profile {
             active_ports: None,
             active_address: None,
             transfer_type: None,
+            time_offset: None,
         }
     }
 

@@ -302,6 +302,7 @@ fn read_profile(t: &dyn TableLike, header: Option<Range<usize>>) -> Result<Profi
                 )
             })?),
         },
+        time_offset: read_int(t, "time_offset", -86_400..86_401, h)?,
         name,
         host,
         port,
@@ -601,6 +602,7 @@ fn write_profile(t: &mut Table, p: &Profile, new: bool) {
         None,
         new,
     );
+    put_int(t, "time_offset", p.time_offset, None, new);
     put_str(
         t,
         "cert_sha256",

@@ -433,6 +433,9 @@ pub struct BookmarkFields {
     pub parallel: Option<u8>,
     #[arg(long)]
     pub keepalive: Option<u32>,
+    /// Seconds to add to the server's LIST times to get UTC (0 clears it).
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(-86_400..=86_400))]
+    pub time_offset: Option<i64>,
     /// Active mode: listen on a port of this range (LOW-HIGH).
     #[arg(long)]
     pub active_ports: Option<String>,

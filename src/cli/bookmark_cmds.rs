@@ -56,6 +56,9 @@ impl BookmarkFields {
         if let Some(v) = self.keepalive {
             p.keepalive_secs = Some(v);
         }
+        if let Some(v) = self.time_offset {
+            p.time_offset = Some(v).filter(|&s| s != 0);
+        }
         if let Some(v) = &self.active_ports {
             p.active_ports = Some(v.clone()).filter(|s| !s.is_empty());
         }
@@ -190,6 +193,12 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             say_out!(
                 "transfer    {}",
                 p.transfer_type.map_or("default", |m| m.label())
+            );
+            say_out!(
+                "time offset {}",
+                p.time_offset
+                    .map(|n| format!("{n} s"))
+                    .unwrap_or_else(|| "-".into())
             );
         }
         BookmarkCmd::Add { name, host, fields } => {

@@ -68,6 +68,7 @@ fn full_profile(name: &str) -> Profile {
         active_ports: Some("50000-50100".into()),
         active_address: Some("203.0.113.7".into()),
         transfer_type: Some(crate::transfer::TransferMode::Auto),
+        time_offset: Some(-3600),
     }
 }
 
@@ -251,4 +252,16 @@ fn active_mode_settings_are_checked() {
     let fields: Vec<&str> = p.validate().into_iter().map(|(f, _)| f).collect();
     assert!(fields.contains(&"active_ports"), "{fields:?}");
     assert!(fields.contains(&"active_address"), "{fields:?}");
+}
+
+#[test]
+fn a_bookmarks_time_offset_is_kept_and_reaches_the_connection() {
+    let dir = tmp();
+    let store = Store::at(dir.path());
+    store.save(&full_profile("shifted"), None).expect("save");
+    let text = read(&dir.path().join("bookmarks.toml"));
+    assert!(text.contains("time_offset = -3600"), "{text}");
+    let back = store.get("shifted").expect("read").expect("there");
+    assert_eq!(back.time_offset, Some(-3600));
+    assert_eq!(back.connect_options(None).time_offset, Some(-3600));
 }
