@@ -11,6 +11,9 @@
 //! Active mode (the server connects back to skiff after `PORT`): plain FTP against all three
 //! servers, explicit FTPS against all three and implicit FTPS against vsftpd.
 
+#[path = "common/trees.rs"]
+mod trees;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -1521,30 +1524,6 @@ async fn vsftpd_and_pure_ftpd_offer_no_checksums() {
     checksums("SKIFF_PUREFTPD_URL", "SKIFF_PUREFTPD_ROOT", false).await;
 }
 
-/// Every file under `root`, relative path → contents (directories end in `/`).
-fn tree_of(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let e = e.unwrap();
-            let rel = e
-                .path()
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if e.file_type().unwrap().is_dir() {
-                out.insert(format!("{rel}/"), Vec::new());
-                walk(base, &e.path(), out);
-            } else {
-                out.insert(rel, std::fs::read(e.path()).unwrap());
-            }
-        }
-    }
-    let mut out = std::collections::BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
-
 fn skiff_sync(args: &[&str], password: &str, home: &Path) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
         .arg("sync")
@@ -1607,7 +1586,11 @@ async fn sync_both_ways(var: &str, root_var: &str) {
     let src_s = src.to_str().unwrap();
 
     skiff_sync(&["-q", src_s, &url], &password, &home);
-    assert_eq!(tree_of(&root.join(&name)), tree_of(&src), "{var}: up");
+    assert_eq!(
+        trees::tree(&root.join(&name)),
+        trees::tree(&src),
+        "{var}: up"
+    );
     let again = skiff_sync(&["--json", src_s, &url], &password, &home);
     assert_eq!(planned(&again), vec![], "{var}: second upload");
 
@@ -1629,15 +1612,15 @@ async fn sync_both_ways(var: &str, root_var: &str) {
         );
     }
     assert_eq!(
-        tree_of(&root.join(&name)),
-        tree_of(&src),
+        trees::tree(&root.join(&name)),
+        trees::tree(&src),
         "{var}: after --delete"
     );
 
     let down = work.path().join("down");
     let down_s = down.to_str().unwrap();
     skiff_sync(&["-q", "-P", "2", &url, down_s], &password, &home);
-    assert_eq!(tree_of(&down), tree_of(&src), "{var}: down");
+    assert_eq!(trees::tree(&down), trees::tree(&src), "{var}: down");
     let again = skiff_sync(&["--json", &url, down_s], &password, &home);
     assert_eq!(planned(&again), vec![], "{var}: second download");
     let _ = std::fs::remove_dir_all(root.join(&name));
@@ -1844,7 +1827,10 @@ fn watch_mode(var: &str, root_var: &str) {
         .expect("skiff sync --watch");
     let mirror = root.join(&name);
     let same = |want: &std::collections::BTreeMap<String, Vec<u8>>| {
-        std::panic::catch_unwind(|| tree_of(&mirror)).ok().as_ref() == Some(want)
+        std::panic::catch_unwind(|| trees::tree(&mirror))
+            .ok()
+            .as_ref()
+            == Some(want)
     };
     let wait = |what: &str, want: std::collections::BTreeMap<String, Vec<u8>>| {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -1856,12 +1842,12 @@ fn watch_mode(var: &str, root_var: &str) {
             std::thread::sleep(Duration::from_millis(100));
         }
     };
-    wait("the first pass", tree_of(&src));
+    wait("the first pass", trees::tree(&src));
     std::fs::create_dir_all(src.join("new/dir")).unwrap();
     std::fs::write(src.join("new/dir/made.txt"), b"created while watching").unwrap();
     std::fs::write(src.join("a/f1.bin"), b"modified while watching").unwrap();
     std::fs::remove_file(src.join("a/b/f3.bin")).unwrap();
-    wait("the three changes", tree_of(&src));
+    wait("the three changes", trees::tree(&src));
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&mirror);

@@ -9,6 +9,7 @@ pub mod fault_proxy;
 pub mod ftpstub;
 pub mod pki;
 pub mod pty;
+pub mod trees;
 
 use std::path::PathBuf;
 

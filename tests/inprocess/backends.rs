@@ -14,29 +14,7 @@ use skiff::transfer::{
 };
 use tokio::sync::mpsc;
 
-/// Every file under `root`, relative path → contents (directories end in `/`).
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let e = e.unwrap();
-            let rel = e
-                .path()
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if e.file_type().unwrap().is_dir() {
-                out.insert(format!("{rel}/"), Vec::new());
-                walk(base, &e.path(), out);
-            } else {
-                out.insert(rel, std::fs::read(e.path()).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
+use crate::common::trees::tree;
 
 fn sample(root: &Path) {
     std::fs::create_dir_all(root.join("a/b/c")).unwrap();

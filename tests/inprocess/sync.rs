@@ -2,35 +2,12 @@
 //! a second run that finds nothing to do, deletions only with `--delete` and within
 //! `--max-delete`, excludes, `--dry-run` and `--json`, and bad arguments.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use skiff::demo::{self, DemoOptions};
 
-/// Every file under `root`, relative path → contents (directories end in `/`).
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let e = e.unwrap();
-            let rel = e
-                .path()
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if e.file_type().unwrap().is_dir() {
-                out.insert(format!("{rel}/"), Vec::new());
-                walk(base, &e.path(), out);
-            } else {
-                out.insert(rel, std::fs::read(e.path()).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
+use crate::common::trees::{tree, tree_now};
 
 async fn skiff(args: Vec<String>, dir: &Path) -> Output {
     let dir = dir.to_path_buf();
@@ -261,32 +238,6 @@ async fn bad_arguments_exit_with_2_and_change_nothing() {
     .await;
     assert_eq!(out.status.code(), Some(2));
     assert!(std::fs::read_dir(work.path()).unwrap().next().is_none());
-}
-
-/// [`tree`] of a directory others are writing to: `None` while it is missing or an entry
-/// vanishes under the walk (a temporary file renamed).
-fn tree_now(root: &Path) -> Option<BTreeMap<String, Vec<u8>>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> Option<()> {
-        for e in std::fs::read_dir(dir).ok()? {
-            let e = e.ok()?;
-            let rel = e
-                .path()
-                .strip_prefix(base)
-                .ok()?
-                .to_string_lossy()
-                .into_owned();
-            if e.file_type().ok()?.is_dir() {
-                out.insert(format!("{rel}/"), Vec::new());
-                walk(base, &e.path(), out)?;
-            } else {
-                out.insert(rel, std::fs::read(e.path()).ok()?);
-            }
-        }
-        Some(())
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out)?;
-    Some(out)
 }
 
 /// A `skiff sync --watch` running in the background, stopped when dropped.

@@ -15,31 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::common::collide;
 use crate::common::collide::{colliding_tree, summary};
-
-/// Every file under `root`, relative path → contents.
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let e = e.unwrap();
-            let ft = e.file_type().unwrap();
-            let rel = e
-                .path()
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if ft.is_dir() {
-                out.insert(format!("{rel}/"), Vec::new());
-                walk(base, &e.path(), out);
-            } else if ft.is_file() {
-                out.insert(rel, std::fs::read(e.path()).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
+use crate::common::trees::tree;
 
 async fn server_on(root: &Path) -> DemoServer {
     demo::start(DemoOptions {
