@@ -1827,10 +1827,7 @@ fn watch_mode(var: &str, root_var: &str) {
         .expect("skiff sync --watch");
     let mirror = root.join(&name);
     let same = |want: &std::collections::BTreeMap<String, Vec<u8>>| {
-        std::panic::catch_unwind(|| trees::tree(&mirror))
-            .ok()
-            .as_ref()
-            == Some(want)
+        trees::tree_now(&mirror).as_ref() == Some(want)
     };
     let wait = |what: &str, want: std::collections::BTreeMap<String, Vec<u8>>| {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
