@@ -3,6 +3,13 @@
 
 use super::*;
 
+/// A bookmark's checks for its server's transfers (each `None`: `[transfer]`'s setting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct EngineChecks {
+    verify: Option<bool>,
+    upload_temp: Option<crate::transfer::UploadTemp>,
+}
+
 /// Runs effects on tokio tasks and reports back through `events`.
 pub struct Runner {
     pub(super) events: UnboundedSender<Event>,
@@ -10,9 +17,10 @@ pub struct Runner {
     remote: Option<remote::Handle>,
     engine: Option<Engine>,
     /// Which server (and how many connections) the engine works for.
-    engine_for: Option<(ConnectOptions, usize)>,
-    /// The last `Connect`, waiting for its login to succeed.
-    pending_engine: Option<(ConnectOptions, Option<usize>)>,
+    engine_for: Option<(ConnectOptions, usize, EngineChecks)>,
+    /// The last `Connect`, waiting for its login to succeed, with its bookmark's transfer
+    /// settings (connections, verify, temporary uploads).
+    pending_engine: Option<(ConnectOptions, Option<usize>, EngineChecks)>,
     /// Connections the transfer engine may open (1–16).
     pub parallel: usize,
     pub on_exists: OnExists,
@@ -44,7 +52,12 @@ impl Runner {
         }
     }
 
-    fn start_engine(&mut self, opts: ConnectOptions, parallel: Option<usize>) {
+    fn start_engine(
+        &mut self,
+        opts: ConnectOptions,
+        parallel: Option<usize>,
+        checks: EngineChecks,
+    ) {
         let parallel = parallel.unwrap_or(self.parallel);
         let same = |o: &ConnectOptions| {
             o.host == opts.host
@@ -52,9 +65,10 @@ impl Runner {
                 && o.user == opts.user
                 && o.password == opts.password
         };
-        if let Some((current, n)) = &self.engine_for
+        if let Some((current, n, c)) = &self.engine_for
             && same(current)
             && *n == parallel
+            && *c == checks
         {
             // The same server again: keep the queue running as it is.
             return;
@@ -73,14 +87,14 @@ impl Runner {
                 }
             })
             .collect();
-        self.engine_for = Some((opts.clone(), parallel));
+        self.engine_for = Some((opts.clone(), parallel, checks));
         let mut cfg = EngineConfig::new(opts);
         cfg.parallel = parallel;
         cfg.on_exists = self.on_exists;
         cfg.max_attempts = self.attempts;
         cfg.mode = self.mode;
-        cfg.verify = self.verify;
-        cfg.upload_temp = self.upload_temp;
+        cfg.verify = checks.verify.unwrap_or(self.verify);
+        cfg.upload_temp = checks.upload_temp.unwrap_or(self.upload_temp);
         cfg.state_file = crate::paths::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();
@@ -173,6 +187,8 @@ impl Runner {
                 path: _,
                 req,
                 parallel,
+                verify,
+                upload_temp,
             } => {
                 // "Trust always" answers from earlier sessions.
                 let mut opts = opts;
@@ -185,7 +201,14 @@ impl Runner {
                     self.log.clone(),
                 ));
                 // The engine starts once the login has worked (see StartTransfers).
-                self.pending_engine = Some((opts, parallel.map(usize::from)));
+                self.pending_engine = Some((
+                    opts,
+                    parallel.map(usize::from),
+                    EngineChecks {
+                        verify,
+                        upload_temp,
+                    },
+                ));
             }
             Effect::ServerFacts { req } => match &self.remote {
                 Some(h) => h.send(remote::RemoteCmd::Facts { req }),
@@ -218,8 +241,8 @@ impl Runner {
                 self.pending_engine = None;
             }
             Effect::StartTransfers => {
-                if let Some((opts, parallel)) = self.pending_engine.take() {
-                    self.start_engine(opts, parallel);
+                if let Some((opts, parallel, checks)) = self.pending_engine.take() {
+                    self.start_engine(opts, parallel, checks);
                 }
             }
             Effect::Engine(cmd) => self.engine_cmd(cmd),

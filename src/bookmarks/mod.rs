@@ -183,6 +183,12 @@ pub struct Profile {
     /// lists in its own zone); `None`: found with `MDTM` where it matters (`skiff sync`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_offset: Option<i64>,
+    /// Check each file with the server's checksum; `None`: skiff's setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify: Option<bool>,
+    /// When uploads go to a temporary name first; `None`: skiff's setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload_temp: Option<crate::transfer::UploadTemp>,
 }
 
 /// Serde's view of a profile, with the same defaults as the file reader.
@@ -210,6 +216,8 @@ struct ProfileRepr {
     active_address: Option<String>,
     transfer_type: Option<crate::transfer::TransferMode>,
     time_offset: Option<i64>,
+    verify: Option<bool>,
+    upload_temp: Option<crate::transfer::UploadTemp>,
 }
 
 impl From<ProfileRepr> for Profile {
@@ -234,6 +242,8 @@ impl From<ProfileRepr> for Profile {
             active_address: r.active_address.filter(|s| !s.is_empty()),
             transfer_type: r.transfer_type,
             time_offset: r.time_offset,
+            verify: r.verify,
+            upload_temp: r.upload_temp,
         }
     }
 }
@@ -307,6 +317,8 @@ impl Profile {
             active_address: None,
             transfer_type: None,
             time_offset: None,
+            verify: None,
+            upload_temp: None,
         }
     }
 

@@ -303,6 +303,19 @@ fn read_profile(t: &dyn TableLike, header: Option<Range<usize>>) -> Result<Profi
             })?),
         },
         time_offset: read_int(t, "time_offset", -86_400..86_401, h)?,
+        verify: match t.get("verify") {
+            None => None,
+            Some(_) => Some(read_bool(t, "verify", false, h)?),
+        },
+        upload_temp: match read_str(t, "upload_temp", h)? {
+            None => None,
+            Some(s) => Some(crate::transfer::UploadTemp::parse(&s).ok_or_else(|| {
+                Problem::new(
+                    t.get("upload_temp").and_then(|i| i.span()).or(h.clone()),
+                    "`upload_temp` must be \"auto\", \"always\" or \"never\"".to_string(),
+                )
+            })?),
+        },
         name,
         host,
         port,
@@ -603,6 +616,21 @@ fn write_profile(t: &mut Table, p: &Profile, new: bool) {
         new,
     );
     put_int(t, "time_offset", p.time_offset, None, new);
+    put_str(
+        t,
+        "upload_temp",
+        p.upload_temp.map(|u| u.label()),
+        None,
+        new,
+    );
+    put(
+        t,
+        "verify",
+        p.verify.map(Value::from),
+        |item| item.as_bool() == p.verify,
+        false,
+        new,
+    );
     put_str(
         t,
         "cert_sha256",

@@ -433,6 +433,12 @@ pub struct BookmarkFields {
     pub parallel: Option<u8>,
     #[arg(long)]
     pub keepalive: Option<u32>,
+    /// Check each file with the server's checksum (true/false; `default` clears it).
+    #[arg(long, value_name = "true|false|default")]
+    pub verify: Option<String>,
+    /// Upload to a temporary name first: auto, always, never or default.
+    #[arg(long, value_name = "WHEN")]
+    pub upload_temp: Option<String>,
     /// Seconds to add to the server's LIST times to get UTC (0 clears it).
     #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(-86_400..=86_400))]
     pub time_offset: Option<i64>,

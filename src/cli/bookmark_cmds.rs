@@ -59,6 +59,22 @@ impl BookmarkFields {
         if let Some(v) = self.time_offset {
             p.time_offset = Some(v).filter(|&s| s != 0);
         }
+        if let Some(v) = &self.verify {
+            p.verify = match v.as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                "default" => None,
+                other => bail!("--verify takes true, false or default, not {other:?}"),
+            };
+        }
+        if let Some(v) = &self.upload_temp {
+            p.upload_temp = match v.as_str() {
+                "default" => None,
+                other => Some(crate::transfer::UploadTemp::parse(other).with_context(|| {
+                    format!("--upload-temp takes auto, always, never or default, not {other:?}")
+                })?),
+            };
+        }
         if let Some(v) = &self.active_ports {
             p.active_ports = Some(v.clone()).filter(|s| !s.is_empty());
         }
@@ -199,6 +215,14 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                 p.time_offset
                     .map(|n| format!("{n} s"))
                     .unwrap_or_else(|| "-".into())
+            );
+            say_out!(
+                "verify      {}",
+                p.verify.map_or("default".to_string(), |v| v.to_string())
+            );
+            say_out!(
+                "upload temp {}",
+                p.upload_temp.map_or("default", |u| u.label())
             );
         }
         BookmarkCmd::Add { name, host, fields } => {

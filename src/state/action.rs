@@ -283,6 +283,10 @@ pub enum Effect {
         req: u64,
         /// Transfer connections for this server (a bookmark's setting), if not the default.
         parallel: Option<u8>,
+        /// A bookmark's `verify`, if it sets one.
+        verify: Option<bool>,
+        /// A bookmark's `upload_temp`, if it sets one.
+        upload_temp: Option<crate::transfer::UploadTemp>,
     },
     /// The login of the last `Connect` succeeded: start (or keep) the transfer engine for it.
     StartTransfers,

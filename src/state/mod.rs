@@ -84,6 +84,8 @@ pub struct State {
     recent: Option<crate::bookmarks::RecentEntry>,
     /// A bookmark's number of transfer connections, for the next connect.
     profile_parallel: Option<u8>,
+    /// The connecting bookmark's `verify` and `upload_temp` (for the transfer engine).
+    profile_checks: (Option<bool>, Option<crate::transfer::UploadTemp>),
     /// Which keyring "keyring" passwords go to (the bookmark form names it), once known.
     pub keyring: Option<crate::bookmarks::KeyringKind>,
     /// The connection being made (to retry it when the user trusts its certificate).
@@ -153,6 +155,7 @@ impl State {
             initial_remote: None,
             recent: None,
             profile_parallel: None,
+            profile_checks: (None, None),
             keyring: None,
             connecting: None,
             url_base: None,
@@ -293,6 +296,7 @@ impl State {
     ) -> Vec<Effect> {
         let opts = p.connect_options(password);
         self.profile_parallel = p.parallel;
+        self.profile_checks = (p.verify, p.upload_temp);
         let mut fx = Vec::new();
         // The bookmark's transfer type, else the configured one.
         let mode = p.transfer_type.unwrap_or(self.default_mode);
@@ -367,6 +371,8 @@ impl State {
             path,
             req,
             parallel: self.profile_parallel.take(),
+            verify: self.profile_checks.0.take(),
+            upload_temp: self.profile_checks.1.take(),
         }]
     }
 

@@ -69,6 +69,8 @@ fn full_profile(name: &str) -> Profile {
         active_address: Some("203.0.113.7".into()),
         transfer_type: Some(crate::transfer::TransferMode::Auto),
         time_offset: Some(-3600),
+        verify: Some(true),
+        upload_temp: Some(crate::transfer::UploadTemp::Never),
     }
 }
 
@@ -255,7 +257,7 @@ fn active_mode_settings_are_checked() {
 }
 
 #[test]
-fn a_bookmarks_time_offset_is_kept_and_reaches_the_connection() {
+fn a_bookmarks_time_offset_and_checks_are_kept() {
     let dir = tmp();
     let store = Store::at(dir.path());
     store.save(&full_profile("shifted"), None).expect("save");
@@ -264,4 +266,13 @@ fn a_bookmarks_time_offset_is_kept_and_reaches_the_connection() {
     let back = store.get("shifted").expect("read").expect("there");
     assert_eq!(back.time_offset, Some(-3600));
     assert_eq!(back.connect_options(None).time_offset, Some(-3600));
+    // The checks of its transfers too.
+    assert!(
+        text.contains("verify = true") && text.contains("upload_temp = \"never\""),
+        "{text}"
+    );
+    assert_eq!(
+        (back.verify, back.upload_temp),
+        (Some(true), Some(crate::transfer::UploadTemp::Never))
+    );
 }

@@ -61,6 +61,10 @@ fn bookmark_manager_lists_filters_and_connects_into_both_directories() {
     assert_eq!(p.name, "mirror");
     assert!(s.dialog.is_none());
     // The password is known (keyring, command, .netrc): connect, and open both directories.
+    // The bookmark's checks go with the connection, for its transfers.
+    let mut p = p;
+    p.verify = Some(true);
+    p.upload_temp = Some(crate::transfer::UploadTemp::Always);
     let fx = s.apply(Event::ProfileResolved {
         profile: p.clone(),
         password: Ok(Some(Secret::new("pw"))),
@@ -77,10 +81,16 @@ fn bookmark_manager_lists_filters_and_connects_into_both_directories() {
                 opts,
                 path,
                 parallel,
+                verify,
+                upload_temp,
                 ..
             },
         ] => {
             assert_eq!(*parallel, Some(7), "the bookmark's transfer connections");
+            assert_eq!(
+                (*verify, *upload_temp),
+                (Some(true), Some(crate::transfer::UploadTemp::Always))
+            );
             assert_eq!(l, "/home/u/work");
             assert_eq!(path.as_deref(), Some("/pub/work"));
             assert_eq!(opts.user, "alice");

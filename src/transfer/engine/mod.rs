@@ -63,7 +63,8 @@ pub struct EngineConfig<C = ConnectOptions> {
 /// Whether an upload is written under a temporary name in the destination's directory and
 /// renamed to its own once complete (and checked), so that nobody (a web server) ever reads
 /// half a file under the real name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum UploadTemp {
     /// For files of 1 MiB or more (and every file of a `skiff sync`), unless the server is
     /// known to refuse renaming over an existing file and one is there.
@@ -74,6 +75,14 @@ pub enum UploadTemp {
 }
 
 impl UploadTemp {
+    pub fn label(self) -> &'static str {
+        match self {
+            UploadTemp::Auto => "auto",
+            UploadTemp::Always => "always",
+            UploadTemp::Never => "never",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<UploadTemp> {
         Some(match s {
             "auto" => UploadTemp::Auto,
