@@ -329,7 +329,16 @@ fn show_plan(plan: &Plan, o: &SyncOptions, src_root: &str, dst_root: &str) {
     // A dry run lists the plan; a watch lists what each pass does.
     if o.dry_run || o.watch.is_some() {
         for i in &plan.items {
-            say_out!("{}", plan_line(i));
+            // A watch's pass over one directory says paths from the top all the same.
+            let shown = Item {
+                rel: match (o.rules.within.as_str(), i.rel.as_str()) {
+                    ("", r) => r.to_string(),
+                    (w, "") => w.to_string(),
+                    (w, r) => format!("{w}/{r}"),
+                },
+                ..i.clone()
+            };
+            say_out!("{}", plan_line(&shown));
         }
     }
     if !o.x.quiet {
