@@ -40,6 +40,13 @@ pub enum RemoteCmd {
         path: String,
         req: u64,
     },
+    /// Compare files of two directories by content (see `Effect::CompareContent`).
+    CompareContent {
+        local_dir: String,
+        remote_dir: String,
+        names: Vec<String>,
+        req: u64,
+    },
     ListingLine {
         dir: String,
         name: String,
@@ -280,6 +287,16 @@ pub fn spawn(
                         result,
                     });
                 }
+                RemoteCmd::CompareContent {
+                    local_dir,
+                    remote_dir,
+                    names,
+                    req,
+                } => {
+                    let result =
+                        compare_content(&mut session, &local_dir, &remote_dir, &names).await;
+                    let _ = events.send(Event::ContentCompared { req, result });
+                }
                 RemoteCmd::Checksum { path, req } => {
                     use crate::fs::Remote;
                     let result = match session.capabilities().checksum() {
@@ -500,10 +517,73 @@ async fn stat(s: &mut FtpSession, path: &str) -> Result<Option<(u64, Option<i64>
         .map(|e| (e.size, e.mtime)))
 }
 
+/// Compare `names` in `local_dir` and `remote_dir` by content: the strongest digest the server
+/// offers that skiff computes too, asked of the server (`remote`) and computed here (`local`),
+/// through the protocol seam on both sides.
+async fn compare_content<R: crate::fs::Remote>(
+    remote: &mut R,
+    local_dir: &str,
+    remote_dir: &str,
+    names: &[String],
+) -> Result<crate::state::ContentComparison, ErrorInfo> {
+    use crate::fs::Remote;
+    let mut local = crate::fs::local::LocalFs;
+    let mut out = crate::state::ContentComparison::default();
+    let ours = local.capabilities().checksums;
+    let Some(algo) = remote.capabilities().checksums.best(|a| ours.contains(a)) else {
+        return Ok(out);
+    };
+    out.algo = Some(algo.name().to_string());
+    for name in names {
+        let here = std::path::Path::new(local_dir).join(crate::names::local_path(name));
+        let here = local
+            .checksum(&crate::names::from_os(here.as_os_str()), algo)
+            .await;
+        let there = remote
+            .checksum(&crate::paths::remote_join(remote_dir, name), algo)
+            .await;
+        match (here, there) {
+            (Ok(Some(a)), Ok(Some(b))) if a == b => out.same += 1,
+            (Ok(Some(_)), Ok(Some(_))) => out.differ.push(name.clone()),
+            (Err(e), _) | (_, Err(e)) => out.unknown.push((name.clone(), e.to_string())),
+            _ => out
+                .unknown
+                .push((name.clone(), "no checksum given".to_string())),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fs::local::LocalFs;
+
+    /// `#` compares by content through the seam: here the local disk plays the server.
+    #[tokio::test]
+    async fn files_are_compared_by_content_through_any_remote() {
+        let (a, b) = (
+            tempfile::tempdir().expect("tempdir"),
+            tempfile::tempdir().expect("tempdir"),
+        );
+        for (dir, same, other) in [(&a, b"same", b"abcd"), (&b, b"same", b"abce")] {
+            std::fs::write(dir.path().join("same.txt"), same).expect("write");
+            std::fs::write(dir.path().join("other.txt"), other).expect("write");
+        }
+        let s = |p: &std::path::Path| p.to_string_lossy().into_owned();
+        let names = vec![
+            "same.txt".to_string(),
+            "other.txt".to_string(),
+            "gone".into(),
+        ];
+        let c = compare_content(&mut LocalFs, &s(a.path()), &s(b.path()), &names)
+            .await
+            .expect("compared");
+        assert_eq!(c.algo.as_deref(), Some("SHA-256"));
+        assert_eq!(c.differ, vec!["other.txt".to_string()]);
+        assert_eq!(c.same, 1);
+        assert_eq!(c.unknown.len(), 1, "{:?}", c.unknown);
+    }
 
     /// The pager's and the editor's reads go through the protocol seam: here over the local
     /// disk, as they would over any other protocol.

@@ -463,6 +463,25 @@ impl Runner {
                     });
                 }
             },
+            Effect::CompareContent {
+                local_dir,
+                remote_dir,
+                names,
+                req,
+            } => match &self.remote {
+                Some(h) => h.send(remote::RemoteCmd::CompareContent {
+                    local_dir,
+                    remote_dir,
+                    names,
+                    req,
+                }),
+                None => {
+                    let _ = self.events.send(Event::ContentCompared {
+                        req,
+                        result: Err(ErrorInfo::new("not connected", None)),
+                    });
+                }
+            },
             Effect::Checksum { path, req } => match &self.remote {
                 Some(h) => h.send(remote::RemoteCmd::Checksum { path, req }),
                 None => {

@@ -158,6 +158,9 @@ pub enum Action {
     Menu,
     /// Compare the two directories (again to stop).
     Compare,
+    /// Compare the files of the same size on both sides by content (the server's checksum
+    /// against the local file's).
+    CompareContent,
     /// Browse both panes in step.
     SyncBrowse,
     /// Preview what would make the other pane mirror this one, then queue it.
@@ -239,6 +242,7 @@ impl Action {
                 | Action::Edit
                 | Action::Menu
                 | Action::Compare
+                | Action::CompareContent
                 | Action::SyncBrowse
                 | Action::SyncPreview
                 | Action::ToggleHidden
@@ -363,6 +367,14 @@ pub enum Effect {
     /// The server's checksum of a remote file (the strongest it offers; for the info dialog).
     Checksum {
         path: String,
+        req: u64,
+    },
+    /// Compare `names` (files of the same size in both directories) by content: the server's
+    /// checksum against the local file's.
+    CompareContent {
+        local_dir: String,
+        remote_dir: String,
+        names: Vec<String>,
         req: u64,
     },
     /// Size and time of a remote file, as its directory's listing says now.
@@ -504,6 +516,11 @@ pub enum Event {
         req: u64,
         result: Result<Option<(String, String)>, ErrorInfo>,
     },
+    /// What [`Effect::CompareContent`] found.
+    ContentCompared {
+        req: u64,
+        result: Result<ContentComparison, ErrorInfo>,
+    },
     /// A local file's size (`None`: it cannot be read).
     LocalStat {
         req: u64,
@@ -527,4 +544,17 @@ pub enum Event {
         password: Result<Option<crate::ftp::Secret>, String>,
         note: Option<String>,
     },
+}
+
+/// The outcome of comparing files by content.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContentComparison {
+    /// The digest compared (`None`: the server offers none skiff can compute).
+    pub algo: Option<String>,
+    /// Files whose digests differ.
+    pub differ: Vec<String>,
+    /// Files compared and found the same.
+    pub same: usize,
+    /// Files no digest could be had for, with why.
+    pub unknown: Vec<(String, String)>,
 }

@@ -186,6 +186,10 @@ impl State {
             } => self.edited(file, remote, changed),
             Event::RemoteStat { req, result } => self.remote_stat(req, result),
             Event::LocalStat { req, size } => self.local_stat(req, size),
+            Event::ContentCompared { req, result } => {
+                self.content_compared(req, result);
+                vec![]
+            }
             Event::Checksum { req, result } => {
                 self.checksum_arrived(req, result);
                 vec![]

@@ -27,6 +27,8 @@ pub enum Diff {
     Size,
     /// A file on one side, a directory on the other.
     Kind,
+    /// Same size, different content (their checksums differ; `#`).
+    Content,
 }
 
 /// Compare two listings by name. Returns, for each side, the names that differ and how.
@@ -174,6 +176,107 @@ impl State {
         self.comparing = true;
         self.recompare();
         vec![]
+    }
+
+    /// `#`: compare the files of the same size on both sides by content, through the server's
+    /// checksums (the comparison itself stays on).
+    pub(super) fn compare_content(&mut self) -> Vec<Effect> {
+        if self.local.path.is_empty() || self.remote.path.is_empty() {
+            self.set_status(t("Both panes need a directory to compare"), true);
+            return vec![];
+        }
+        if !self.can_browse(Side::Remote) {
+            return self.not_connected();
+        }
+        let theirs: HashMap<&str, &Entry> = self
+            .remote
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .map(|e| (e.name.as_str(), e))
+            .collect();
+        let names: Vec<String> = self
+            .local
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .filter(|e| {
+                theirs
+                    .get(e.name.as_str())
+                    .is_some_and(|t| t.size == e.size)
+            })
+            .map(|e| e.name.clone())
+            .collect();
+        if names.is_empty() {
+            self.set_status(t("No file has the same size on both sides"), false);
+            return vec![];
+        }
+        if !self.comparing {
+            self.comparing = true;
+            self.recompare();
+        }
+        let req = self.req();
+        self.content_req = req;
+        self.set_status(
+            tr!(
+                "Comparing {n} files of the same size by content…",
+                n = names.len()
+            ),
+            false,
+        );
+        vec![Effect::CompareContent {
+            local_dir: self.local.path.clone(),
+            remote_dir: self.remote.path.clone(),
+            names,
+            req,
+        }]
+    }
+
+    /// The answer to `#`: files whose content differs are marked on both sides.
+    pub(super) fn content_compared(
+        &mut self,
+        req: u64,
+        result: Result<super::action::ContentComparison, super::ErrorInfo>,
+    ) {
+        if req == 0 || req != self.content_req {
+            return;
+        }
+        self.content_req = 0;
+        let c = match result {
+            Ok(c) => c,
+            Err(e) => {
+                self.show_error(t("Comparing by content"), &e);
+                return;
+            }
+        };
+        let Some(algo) = c.algo else {
+            self.set_status(
+                t("The server offers no checksum skiff can compute (SHA-256, SHA-512, SHA-1)"),
+                true,
+            );
+            return;
+        };
+        self.comparing = true;
+        for name in &c.differ {
+            self.local.diff.insert(name.clone(), Diff::Content);
+            self.remote.diff.insert(name.clone(), Diff::Content);
+        }
+        let mut text = tr!(
+            "By {algo}: {differ} of {n} files of the same size differ in content (red), {same} are the same",
+            algo = algo.as_str(),
+            differ = c.differ.len(),
+            n = c.differ.len() + c.same + c.unknown.len(),
+            same = c.same
+        );
+        if let Some((name, why)) = c.unknown.first() {
+            text.push(' ');
+            text.push_str(&tr!(
+                "({n} could not be read: {first})",
+                n = c.unknown.len(),
+                first = format!("{name}: {why}")
+            ));
+        }
+        self.set_status(text, !c.differ.is_empty());
     }
 
     /// Compare again (after a listing arrived while comparing).

@@ -216,6 +216,10 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
     (Action::Back, n_("Back (history)")),
     (Action::Forward, n_("Forward (history)")),
     (Action::Compare, n_("Compare directories")),
+    (
+        Action::CompareContent,
+        n_("Compare same-size files by content (checksums)"),
+    ),
     (Action::SyncBrowse, n_("Synchronised browsing")),
     (Action::SyncPreview, n_("Synchronise (preview)")),
     (Action::InvertMarks, n_("Invert marks")),

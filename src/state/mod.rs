@@ -13,7 +13,9 @@ pub mod log;
 pub mod pane;
 pub mod queue;
 
-pub use action::{Action, Effect, EngineCmd, ErrorInfo, Event, Key, KeyPress, Nav, Side};
+pub use action::{
+    Action, ContentComparison, Effect, EngineCmd, ErrorInfo, Event, Key, KeyPress, Nav, Side,
+};
 pub use dialog::{ConflictForm, ConnectForm, Dialog};
 pub use log::{LogLine, LogPanel, LogSize};
 pub use pane::Pane;
@@ -94,6 +96,8 @@ pub struct State {
     url_base: Option<String>,
     /// The panes are being compared (marks are kept up to date as listings arrive).
     pub comparing: bool,
+    /// The comparison by content in flight (0: none).
+    content_req: u64,
     /// Entering or leaving a directory in one pane does the same in the other.
     pub sync_browse: bool,
     /// How far the help overlay is scrolled.
@@ -160,6 +164,7 @@ impl State {
             connecting: None,
             url_base: None,
             comparing: false,
+            content_req: 0,
             sync_browse: false,
             viewing: 0,
             help_top: 0,
@@ -542,6 +547,7 @@ impl State {
             Action::Back => self.history(focus, true),
             Action::Forward => self.history(focus, false),
             Action::Compare => self.toggle_compare(),
+            Action::CompareContent => self.compare_content(),
             Action::View => self.start_view(focus),
             Action::Edit => self.start_edit(focus),
             Action::Menu => self.open_menu(focus),

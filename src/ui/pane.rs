@@ -262,7 +262,7 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
                 Diff::Only => th.diff_only,
                 Diff::Newer => th.diff_newer,
                 Diff::Older => th.diff_older,
-                Diff::Size | Diff::Kind => th.diff_differs,
+                Diff::Size | Diff::Kind | Diff::Content => th.diff_differs,
             };
         }
         let marked = !pane.marked.is_empty() && pane.marked.contains(&e.name);

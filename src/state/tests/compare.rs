@@ -153,3 +153,61 @@ fn sync_preview_queues_copies_updates_merges_and_chosen_deletions() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn hash_compares_same_size_files_by_content_and_marks_those_that_differ() {
+    use crate::state::ContentComparison;
+    let mut s = connected();
+    // Files of the same size on both sides: the candidates.
+    let file = |name: &str, size: u64| crate::fs::Entry {
+        name: name.into(),
+        kind: EntryKind::File,
+        size,
+        mtime: Some(1_700_000_000),
+        perms: None,
+        link_target: None,
+    };
+    s.local.entries = vec![file("a.txt", 3), file("b.txt", 4), file("c.txt", 5)];
+    s.remote.entries = vec![file("a.txt", 3), file("b.txt", 4), file("c.txt", 6)];
+    let req = match s.update(Action::CompareContent).as_slice() {
+        [Effect::CompareContent { names, req, .. }] => {
+            assert_eq!(names, &vec!["a.txt".to_string(), "b.txt".to_string()]);
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(s.comparing);
+    s.apply(Event::ContentCompared {
+        req,
+        result: Ok(ContentComparison {
+            algo: Some("SHA-256".into()),
+            differ: vec!["b.txt".into()],
+            same: 1,
+            unknown: vec![],
+        }),
+    });
+    assert_eq!(
+        s.local.diff.get("b.txt"),
+        Some(&crate::state::compare::Diff::Content)
+    );
+    assert_eq!(
+        s.remote.diff.get("b.txt"),
+        Some(&crate::state::compare::Diff::Content)
+    );
+    assert_eq!(s.local.diff.get("a.txt"), None);
+    assert!(s.status.text.contains("1 of 2"), "{:?}", s.status);
+    // A server without a usable checksum says so.
+    let req = match s.update(Action::CompareContent).as_slice() {
+        [Effect::CompareContent { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    s.apply(Event::ContentCompared {
+        req,
+        result: Ok(ContentComparison::default()),
+    });
+    assert!(
+        s.status.error && s.status.text.contains("no checksum"),
+        "{:?}",
+        s.status
+    );
+}
