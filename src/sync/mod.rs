@@ -11,6 +11,7 @@
 //! to do.
 
 pub mod filter;
+pub mod watch;
 
 use std::collections::HashMap;
 
