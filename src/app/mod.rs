@@ -3,6 +3,7 @@
 //! and the screen is drawn once, only when something changed. No timer ticks: idle is idle.
 //! The effect runner is in `runner`, the browsing connection's task in `remote`.
 
+mod keep;
 pub mod remote;
 mod runner;
 pub mod terminal;

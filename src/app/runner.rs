@@ -30,6 +30,8 @@ pub struct Runner {
     pub mode: crate::transfer::TransferMode,
     /// Check each file with the server's checksum (`[transfer] verify`).
     pub verify: bool,
+    /// The task keeping the server up to date (`W`), if on.
+    keeping: Option<tokio::task::JoinHandle<()>>,
     /// When uploads go to a temporary name first (`[transfer] upload_temp`).
     pub upload_temp: crate::transfer::UploadTemp,
 }
@@ -48,6 +50,7 @@ impl Runner {
             attempts: 5,
             mode: Default::default(),
             verify: false,
+            keeping: None,
             upload_temp: Default::default(),
         }
     }
@@ -463,6 +466,22 @@ impl Runner {
                     });
                 }
             },
+            Effect::KeepUpToDate(dirs) => {
+                if let Some(old) = self.keeping.take() {
+                    old.abort();
+                }
+                let tap = crate::ftp::Tap::new("watch", self.log.clone());
+                match (dirs, &self.engine, &self.engine_for) {
+                    (None, _, _) => tap.info("no longer keeping the server up to date"),
+                    (Some((local, remote)), Some(engine), Some((opts, _, _))) => {
+                        self.keeping =
+                            keep::start(local, remote, opts.clone(), engine.clone(), tap);
+                    }
+                    (Some(_), _, _) => {
+                        tap.warn("cannot keep the server up to date: not connected yet")
+                    }
+                }
+            }
             Effect::CompareContent {
                 local_dir,
                 remote_dir,

@@ -163,6 +163,9 @@ pub enum Action {
     CompareContent,
     /// Browse both panes in step.
     SyncBrowse,
+    /// Keep the server's directory up to date with the local one: what changes here is
+    /// uploaded (again to stop).
+    KeepUpToDate,
     /// Preview what would make the other pane mirror this one, then queue it.
     SyncPreview,
     /// The command line: FTP commands on the browsing connection.
@@ -244,6 +247,7 @@ impl Action {
                 | Action::Compare
                 | Action::CompareContent
                 | Action::SyncBrowse
+                | Action::KeepUpToDate
                 | Action::SyncPreview
                 | Action::ToggleHidden
                 | Action::Filter
@@ -369,6 +373,8 @@ pub enum Effect {
         path: String,
         req: u64,
     },
+    /// Watch a local directory and upload what changes to a remote one (`None`: stop).
+    KeepUpToDate(Option<(String, String)>),
     /// Compare `names` (files of the same size in both directories) by content: the server's
     /// checksum against the local file's.
     CompareContent {

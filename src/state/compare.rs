@@ -313,6 +313,33 @@ impl State {
         vec![]
     }
 
+    /// `W`: keep the server's directory (the remote pane's) up to date with the local pane's:
+    /// what changes there is uploaded, as it changes. Again to stop.
+    pub(super) fn toggle_keep_up(&mut self) -> Vec<Effect> {
+        if self.keep_up.take().is_some() {
+            self.set_status(t("No longer keeping the server up to date"), false);
+            return vec![Effect::KeepUpToDate(None)];
+        }
+        if self.local.path.is_empty() || self.remote.path.is_empty() {
+            self.set_status(t("Both panes need a directory to compare"), true);
+            return vec![];
+        }
+        if !self.can_browse(Side::Remote) {
+            return self.not_connected();
+        }
+        let dirs = (self.local.path.clone(), self.remote.path.clone());
+        self.set_status(
+            tr!(
+                "Keeping {remote} up to date with {local}: what is new or changed here is uploaded, now and as it changes (W stops)",
+                remote = dirs.1.as_str(),
+                local = dirs.0.as_str()
+            ),
+            false,
+        );
+        self.keep_up = Some(dirs.clone());
+        vec![Effect::KeepUpToDate(Some(dirs))]
+    }
+
     /// With synchronised browsing, follow a move of `side` into `name` (or up with `None`) on
     /// the other side, when it can.
     pub(super) fn follow(&mut self, side: Side, name: Option<&str>) -> Vec<Effect> {

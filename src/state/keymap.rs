@@ -221,6 +221,10 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
         n_("Compare same-size files by content (checksums)"),
     ),
     (Action::SyncBrowse, n_("Synchronised browsing")),
+    (
+        Action::KeepUpToDate,
+        n_("Keep the server's directory up to date (on/off)"),
+    ),
     (Action::SyncPreview, n_("Synchronise (preview)")),
     (Action::InvertMarks, n_("Invert marks")),
     (Action::Copy, n_("Copy to the other pane")),

@@ -98,6 +98,9 @@ pub struct State {
     pub comparing: bool,
     /// The comparison by content in flight (0: none).
     content_req: u64,
+    /// The local and remote directories kept in step (`W`): what changes in the first is
+    /// uploaded to the second.
+    pub keep_up: Option<(String, String)>,
     /// Entering or leaving a directory in one pane does the same in the other.
     pub sync_browse: bool,
     /// How far the help overlay is scrolled.
@@ -165,6 +168,7 @@ impl State {
             url_base: None,
             comparing: false,
             content_req: 0,
+            keep_up: None,
             sync_browse: false,
             viewing: 0,
             help_top: 0,
@@ -371,14 +375,21 @@ impl State {
             opts.port
         ));
         self.set_status(tr!("Connecting to {label}…", label = label), false);
-        vec![Effect::Connect {
+        // Keeping a directory of the old server up to date ends with its connection.
+        let stop = self
+            .keep_up
+            .take()
+            .map(|_| Effect::KeepUpToDate(None))
+            .into_iter();
+        stop.chain([Effect::Connect {
             opts,
             path,
             req,
             parallel: self.profile_parallel.take(),
             verify: self.profile_checks.0.take(),
             upload_temp: self.profile_checks.1.take(),
-        }]
+        }])
+        .collect()
     }
 
     /// Of the actions bound to one key, the one that applies where the keyboard is: queue
@@ -548,6 +559,7 @@ impl State {
             Action::Forward => self.history(focus, false),
             Action::Compare => self.toggle_compare(),
             Action::CompareContent => self.compare_content(),
+            Action::KeepUpToDate => self.toggle_keep_up(),
             Action::View => self.start_view(focus),
             Action::Edit => self.start_edit(focus),
             Action::Menu => self.open_menu(focus),

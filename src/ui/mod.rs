@@ -168,7 +168,15 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
         crate::transfer::TransferMode::Auto => Some(t("AUTO")),
     };
     let mode = mode.map(|m| Span::styled(format!(" {m} "), th.selected));
-    let used = conn.width() + 1 + mode.as_ref().map_or(0, |m| m.width() + 1);
+    // Keeping the server up to date (`W`) is always in view too.
+    let keep = state
+        .keep_up
+        .as_ref()
+        .map(|_| Span::styled(format!(" {} ", t("SYNC")), th.selected));
+    let used = conn.width()
+        + 1
+        + mode.as_ref().map_or(0, |m| m.width() + 1)
+        + keep.as_ref().map_or(0, |k| k.width() + 1);
     // The start of a chord waits for its next key.
     let pending;
     let shown = if state.chord.is_empty() {
@@ -181,6 +189,10 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
     let mut spans = vec![conn, Span::raw(" ")];
     if let Some(m) = mode {
         spans.push(m);
+        spans.push(Span::raw(" "));
+    }
+    if let Some(k) = keep {
+        spans.push(k);
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled(msg, style));

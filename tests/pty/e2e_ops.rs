@@ -373,3 +373,60 @@ fn directory_size_in_the_background_and_the_listing_line_in_info() {
     let st = t.wait_exit(std::time::Duration::from_secs(10)).unwrap();
     assert!(st.success(), "{st:?}");
 }
+
+/// `W` keeps the server's directory up to date with the local one: a file written and a
+/// directory made here arrive there (and show in the queue) until `W` again stops it.
+#[test]
+fn w_keeps_the_server_up_to_date_until_pressed_again() {
+    let remote = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("before.txt"), b"already here").unwrap();
+    let srv = TestServer::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    });
+    let mut t = skiff()
+        .arg("--local")
+        .arg(local.path())
+        .arg(srv.url("demo", Some("demo")))
+        .spawn()
+        .unwrap();
+    t.expect("the remote listing", |s| {
+        s.status().contains("Connected to") && s.footer(Side::Remote).contains("0 dirs, 0 files")
+    });
+    t.send_keys("W");
+    let s = t.expect("keeping up to date", |s| s.status().contains("Keeping"));
+    assert!(s.contains(" SYNC "), "{}", s.framed());
+    std::fs::write(local.path().join("new.txt"), b"written while kept").unwrap();
+    std::fs::create_dir_all(local.path().join("d/e")).unwrap();
+    std::fs::write(local.path().join("d/e/deep.txt"), b"deep").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let there = |p: &str| std::fs::read(remote.path().join(p)).ok();
+    while there("new.txt").as_deref() != Some(&b"written while kept"[..])
+        || there("d/e/deep.txt").as_deref() != Some(&b"deep"[..])
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not uploaded\n{}",
+            t.screen().framed()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The first pass brought what was there before too.
+    assert_eq!(
+        std::fs::read(remote.path().join("before.txt")).unwrap(),
+        b"already here"
+    );
+    t.expect("the uploads in the queue", |s| s.contains("new.txt"));
+    t.send_keys("W");
+    let s = t.expect("stopped", |s| {
+        s.status()
+            .contains("No longer keeping the server up to date")
+    });
+    assert!(!s.contains(" SYNC "), "{}", s.framed());
+    std::fs::write(local.path().join("after.txt"), b"not sent").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(!remote.path().join("after.txt").exists());
+    t.send_keys("q");
+    let _ = t.wait_exit(std::time::Duration::from_secs(10));
+}
