@@ -24,11 +24,17 @@ fn run() -> anyhow::Result<()> {
         print!("{}", skiff::config::DEFAULT_CONFIG);
         return Ok(());
     }
-    let (settings, config_errors) = Settings::load();
     if let Some(cmd) = args.command.take() {
-        let code = startup::run_command(cmd, &settings.config, &config_errors, &System)?;
+        let config = || {
+            skiff::config::load(|user| match user {
+                Some(text) => skiff::config::Config::with_user(text),
+                None => (skiff::config::Config::builtin(), Vec::new()),
+            })
+        };
+        let code = startup::run_command(cmd, config, &System)?;
         std::process::exit(code);
     }
+    let (settings, config_errors) = Settings::load();
     let start = startup::resolve(&args, settings, config_errors, &System)?;
     startup::run_tui(start)
 }

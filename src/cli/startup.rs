@@ -266,19 +266,18 @@ pub fn run_tui(start: Start) -> anyhow::Result<()> {
 /// (`settings`), as the TUI does; its mistakes are said on stderr first.
 pub fn run_command(
     cmd: Command,
-    settings: &crate::config::Config,
-    config_errors: &[String],
+    settings: impl FnOnce() -> (crate::config::Config, Vec<String>),
     env: &impl Environment,
 ) -> anyhow::Result<i32> {
-    let t = &settings.transfer;
-    if matches!(
-        cmd,
-        Command::Get { .. } | Command::Put { .. } | Command::Sync { .. }
-    ) {
-        for e in config_errors {
+    // Only the transfers read the configuration (a parse that costs memory the others need
+    // not pay): each of their arms below calls this once.
+    let transfer_defaults = move || {
+        let (config, errors) = settings();
+        for e in &errors {
             env.warn(&format!("skiff: {e}"));
         }
-    }
+        config.transfer
+    };
     // One thread, like curl and lftp: a transfer's socket reads and file writes happen on the
     // same thread, with no hand-offs between threads (BENCHMARKS.md: a 1 GiB download made
     // ~2,000–6,000 context switches on two worker threads, ~50 on one).
@@ -301,11 +300,11 @@ pub fn run_command(
         }),
         Command::Get { url, local, x } => rt.block_on(async {
             let (u, opts) = url_options(&url, x.password_stdin, &x.tls, env)?;
-            super::get(&u, local, opts, x.options(t)).await
+            super::get(&u, local, opts, x.options(&transfer_defaults())).await
         }),
         Command::Put { local, url, x } => rt.block_on(async {
             let (u, opts) = url_options(&url, x.password_stdin, &x.tls, env)?;
-            super::put(&local, &u, opts, x.options(t)).await
+            super::put(&local, &u, opts, x.options(&transfer_defaults())).await
         }),
         Command::Sync { from, to, s } => {
             use super::sync_cmd::{Way, is_url};
@@ -314,12 +313,13 @@ pub fn run_command(
                 (true, false) => (Way::Down, from, to),
                 _ => {
                     env.warn(
-                        "skiff sync: one side must be a local directory and the other an                          ftp://, ftps:// or ftpes:// URL",
+                        "skiff sync: one side must be a local directory and the other an ftp://, ftps:// \
+                         or ftpes:// URL",
                     );
                     return Ok(2);
                 }
             };
-            let o = match s.options(t) {
+            let o = match s.options(&transfer_defaults()) {
                 Ok(o) => o,
                 Err(e) => {
                     env.warn(&format!("skiff sync: {e:#}"));
