@@ -106,7 +106,7 @@ impl BookmarkList {
 }
 
 /// The fields of the bookmark form, in order, with their labels.
-pub const FORM_FIELDS: [&str; 17] = [
+pub const FORM_FIELDS: [&str; 20] = [
     n_("Name"),
     n_("Host"),
     n_("Port"),
@@ -124,6 +124,9 @@ pub const FORM_FIELDS: [&str; 17] = [
     n_("Active ports"),
     n_("Active addr"),
     n_("Transfer"),
+    n_("Verify"),
+    n_("Upload temp"),
+    n_("Time offset s"),
 ];
 
 /// Add or edit one profile. Text fields are edited as text; choices cycle with Space.
@@ -131,7 +134,7 @@ pub const FORM_FIELDS: [&str; 17] = [
 pub struct BookmarkForm {
     /// The name the profile had (for a rename); `None` when adding.
     pub old_name: Option<String>,
-    pub values: [String; 17],
+    pub values: [String; 20],
     pub focus: usize,
     /// Problems found as you type, by field label.
     pub errors: Vec<(&'static str, String)>,
@@ -141,7 +144,7 @@ pub struct BookmarkForm {
     pub keyring: Option<crate::bookmarks::KeyringKind>,
 }
 
-const CHOICES: [(usize, &[&str]); 6] = [
+const CHOICES: [(usize, &[&str]); 8] = [
     (3, &["ftp", "ftps", "ftps-implicit", "ftps-if-available"]),
     (5, &["no", "yes"]),
     (6, &["ask", "keyring", "command"]),
@@ -149,6 +152,9 @@ const CHOICES: [(usize, &[&str]); 6] = [
     (8, &["yes", "no"]),
     // "default" follows `[transfer] mode` in config.toml.
     (16, &["default", "binary", "ascii", "auto"]),
+    // "default" follows `[transfer] verify` and `upload_temp`.
+    (17, &["default", "yes", "no"]),
+    (18, &["default", "auto", "always", "never"]),
 ];
 
 fn yes(b: bool) -> String {
@@ -186,6 +192,9 @@ impl BookmarkForm {
             p.active_ports.clone().unwrap_or_default(),
             p.active_address.clone().unwrap_or_default(),
             p.transfer_type.map_or("default", |m| m.label()).to_string(),
+            p.verify.map_or("default".to_string(), yes),
+            p.upload_temp.map_or("default", |u| u.label()).to_string(),
+            p.time_offset.map(|n| n.to_string()).unwrap_or_default(),
         ];
         let mut f = BookmarkForm {
             old_name,
@@ -341,6 +350,25 @@ impl BookmarkForm {
         p.active_ports = Some(v[14].trim().to_string()).filter(|s| !s.is_empty());
         p.active_address = Some(v[15].trim().to_string()).filter(|s| !s.is_empty());
         p.transfer_type = crate::transfer::TransferMode::parse(&v[16]);
+        p.verify = match v[17].as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+        p.upload_temp = crate::transfer::UploadTemp::parse(&v[18]);
+        p.time_offset = match v[19].trim() {
+            "" => None,
+            s => match s.parse::<i64>() {
+                Ok(n) if n.abs() <= 86_400 => Some(n).filter(|&n| n != 0),
+                _ => {
+                    errors.push((
+                        "Time offset s",
+                        t("must be seconds between -86400 and 86400").to_string(),
+                    ));
+                    None
+                }
+            },
+        };
         // A URL as the host (split into the rows when the cursor leaves it).
         match p.take_url(&v[1]) {
             Ok(_) => {}
@@ -452,6 +480,41 @@ mod active_mode_form_tests {
             f.profile().expect("valid").password,
             PasswordSource::Command("pass show ftp/work".into())
         );
+    }
+
+    #[test]
+    fn the_checks_and_the_time_offset_rows_reach_the_profile() {
+        use crate::transfer::UploadTemp;
+        let mut p = Profile::new("t", "ftp.example.org");
+        p.verify = Some(false);
+        p.upload_temp = Some(UploadTemp::Never);
+        p.time_offset = Some(-3600);
+        let mut f = BookmarkForm::new(p, None);
+        assert_eq!(
+            (
+                f.values[17].as_str(),
+                f.values[18].as_str(),
+                f.values[19].as_str()
+            ),
+            ("no", "never", "-3600")
+        );
+        f.focus = 17;
+        f.key(KeyPress::plain(Key::Char(' ')));
+        f.focus = 18;
+        f.key(KeyPress::plain(Key::Char(' ')));
+        let q = f.profile().expect("valid");
+        assert_eq!(
+            (q.verify, q.upload_temp, q.time_offset),
+            (None, None, Some(-3600))
+        );
+        f.values[19] = "a while".into();
+        let errors = f.profile().expect_err("not a number");
+        assert!(
+            errors.iter().any(|(l, _)| *l == "Time offset s"),
+            "{errors:?}"
+        );
+        f.values[19] = "0".into();
+        assert_eq!(f.profile().expect("valid").time_offset, None, "0 is none");
     }
 
     #[test]

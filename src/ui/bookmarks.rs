@@ -106,7 +106,15 @@ pub fn draw_form(form: &BookmarkForm, full: Rect, f: &mut Frame) {
     f.render_widget(block, area);
     let w = (inner.width as usize).saturating_sub(15);
     let mut lines = Vec::new();
-    for (i, label) in FORM_FIELDS.iter().enumerate() {
+    // On a short terminal the rows scroll with the cursor, and the lines under them (the keys,
+    // the password note, the keyring) stay in view.
+    let below = 4usize;
+    let rows = (inner.height as usize).saturating_sub(below).max(1);
+    let first = form
+        .focus
+        .saturating_sub(rows.saturating_sub(1))
+        .min(FORM_FIELDS.len().saturating_sub(rows));
+    for (i, label) in FORM_FIELDS.iter().enumerate().skip(first).take(rows) {
         let bad = form.errors.iter().any(|(l, _)| l == label);
         let mut value = form.values[i].clone();
         if i == form.focus {
@@ -178,7 +186,11 @@ mod tests {
     use ratatui::{Terminal, backend::TestBackend};
 
     fn screen(form: &BookmarkForm) -> String {
-        let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+        screen_of(form, 100, 30)
+    }
+
+    fn screen_of(form: &BookmarkForm, w: u16, h: u16) -> String {
+        let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
         term.draw(|f| draw_form(form, f.area(), f)).expect("draw");
         let buf = term.backend().buffer();
         let mut out = String::new();
@@ -209,5 +221,26 @@ mod tests {
         // A password that is asked for needs no keyring.
         form.values[6] = "ask".into();
         assert!(!screen(&form).contains("Keyring:"));
+    }
+
+    #[test]
+    fn on_a_short_terminal_the_rows_scroll_and_the_keys_stay_in_view() {
+        let mut form = BookmarkForm::new(Profile::new("w", "h"), None);
+        let top = screen_of(&form, 80, 24);
+        assert!(
+            top.contains("Name") && !top.contains("Time offset"),
+            "{top}"
+        );
+        assert!(top.contains("Enter save"), "{top}");
+        form.focus = FORM_FIELDS.len() - 1;
+        let bottom = screen_of(&form, 80, 24);
+        assert!(
+            bottom.contains("Time offset") && bottom.contains("Upload temp"),
+            "{bottom}"
+        );
+        assert!(bottom.contains("Enter save"), "{bottom}");
+        // With room for every row, nothing scrolls.
+        let all = screen_of(&form, 100, 30);
+        assert!(all.contains("Name") && all.contains("Time offset"), "{all}");
     }
 }
