@@ -126,7 +126,7 @@ pub const FORM_FIELDS: [&str; 20] = [
     n_("Transfer"),
     n_("Verify"),
     n_("Upload temp"),
-    n_("Time offset s"),
+    n_("Time offset"),
 ];
 
 /// Add or edit one profile. Text fields are edited as text; choices cycle with Space.
@@ -362,7 +362,7 @@ impl BookmarkForm {
                 Ok(n) if n.abs() <= 86_400 => Some(n).filter(|&n| n != 0),
                 _ => {
                     errors.push((
-                        "Time offset s",
+                        "Time offset",
                         t("must be seconds between -86400 and 86400").to_string(),
                     ));
                     None
@@ -510,7 +510,7 @@ mod active_mode_form_tests {
         f.values[19] = "a while".into();
         let errors = f.profile().expect_err("not a number");
         assert!(
-            errors.iter().any(|(l, _)| *l == "Time offset s"),
+            errors.iter().any(|(l, _)| *l == "Time offset"),
             "{errors:?}"
         );
         f.values[19] = "0".into();
