@@ -134,17 +134,16 @@ fn say_verify(s: &FtpSession, x: &XferOptions) {
     }
     let offered = s.capabilities().checksums;
     match offered.best(crate::transfer::digest::computable) {
-        Some(a) => say!(
-            "skiff: verifying each file with the server's {} checksum",
-            a.name()
-        ),
-        None if offered.is_empty() => {
-            say!("skiff: the server offers no checksum command: files are checked by size only")
-        }
-        None => say!(
-            "skiff: the server's checksums are not ones skiff computes (SHA-256, SHA-512, \
-             SHA-1): files are checked by size only"
-        ),
+        Some(a) => say(&crate::tr!(
+            "skiff: verifying each file with the server's {algo} checksum",
+            algo = a.name()
+        )),
+        None if offered.is_empty() => say(crate::i18n::t(
+            "skiff: the server offers no checksum command: files are checked by size only",
+        )),
+        None => say(crate::i18n::t(
+            "skiff: the server's checksums are not ones skiff computes (SHA-256, SHA-512, SHA-1): files are checked by size only",
+        )),
     }
 }
 

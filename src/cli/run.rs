@@ -224,14 +224,15 @@ pub(super) async fn run_engine(
     }
     let elapsed = start.elapsed().as_secs_f64();
     if !x.quiet {
-        say!(
-            "{} files, {} in {elapsed:.2} s ({}/s); {} failed, {} skipped",
-            t.ok,
-            human_size(t.ok_bytes),
-            human_size((t.ok_bytes as f64 / elapsed.max(0.001)) as u64),
-            t.failed.len(),
-            t.skipped
-        );
+        say(&crate::tr!(
+            "{files} files, {bytes} in {secs} s ({rate}/s); {failed} failed, {skipped} skipped",
+            files = t.ok,
+            bytes = human_size(t.ok_bytes),
+            secs = format!("{elapsed:.2}"),
+            rate = human_size((t.ok_bytes as f64 / elapsed.max(0.001)) as u64),
+            failed = t.failed.len(),
+            skipped = t.skipped
+        ));
     }
     for line in t.failed.values() {
         say!("{line}");
@@ -241,10 +242,10 @@ pub(super) async fn run_engine(
             say!("{line}");
         }
         if t.passed_over_count > t.passed_over.len() {
-            say!(
-                "… and {} more not copied",
-                t.passed_over_count - t.passed_over.len()
-            );
+            say(&crate::tr!(
+                "… and {n} more not copied",
+                n = t.passed_over_count - t.passed_over.len()
+            ));
         }
     }
     Ok(Report {

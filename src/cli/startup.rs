@@ -271,10 +271,15 @@ pub fn run_command(
 ) -> anyhow::Result<i32> {
     // Only the transfers read the configuration (a parse that costs memory the others need
     // not pay): each of their arms below calls this once.
+    // They also speak the configured language, as the TUI does (`[ui] lang`, else the locale).
+    crate::i18n::set_lang(env.lang());
     let transfer_defaults = move || {
         let (config, errors) = settings();
         for e in &errors {
             env.warn(&format!("skiff: {e}"));
+        }
+        if let Some(lang) = config.lang {
+            crate::i18n::set_lang(lang);
         }
         config.transfer
     };

@@ -103,10 +103,10 @@ pub async fn sync(
         if let Some(offset) = s.detect_time_offset().await {
             opts.time_offset = Some(offset);
             if offset != 0 && !o.x.quiet && !o.json {
-                say!(
-                    "skiff: the server lists times {:+.2} h from UTC; corrected",
-                    -(offset as f64) / 3600.0
-                );
+                say(&crate::tr!(
+                    "skiff: the server lists times {hours} h from UTC; corrected",
+                    hours = format!("{:+.2}", -(offset as f64) / 3600.0)
+                ));
             }
         }
         s
@@ -255,11 +255,10 @@ pub(super) async fn pass(
             }
         }
     } else if !rest.is_empty() {
-        say!(
-            "skiff: {} deletions skipped: something failed, and a mirror is not cleaned up \
-             after a failed copy",
-            rest.len()
-        );
+        say(&crate::tr!(
+            "skiff: {n} deletions skipped: something failed, and a mirror is not cleaned up after a failed copy",
+            n = rest.len()
+        ));
     }
     s.quit().await;
     let code = if failed.is_empty() { 0 } else { 1 };
@@ -276,12 +275,14 @@ pub(super) async fn pass(
         }));
     } else {
         if !o.x.quiet {
-            say!(
-                "sync: {made} directories made, {} files copied ({}), {deleted} deleted, {} failed",
-                report.ok,
-                human_size(report.ok_bytes),
-                failed.len()
-            );
+            say(&crate::tr!(
+                "sync: {made} directories made, {copied} files copied ({bytes}), {deleted} deleted, {failed} failed",
+                made = made,
+                copied = report.ok,
+                bytes = human_size(report.ok_bytes),
+                deleted = deleted,
+                failed = failed.len()
+            ));
         }
         // run_engine listed the copies that failed already.
         for line in failed.iter().filter(|l| !report.failed.contains(l)) {
@@ -315,15 +316,14 @@ fn show_plan(plan: &Plan, o: &SyncOptions, src_root: &str, dst_root: &str) {
     }
     if o.rules.compare == sync::Compare::Checksum && !o.x.quiet {
         match plan.checksum {
-            Some(a) => say!(
-                "compared {} files of the same size by their {} checksums",
-                plan.compared,
-                a.name()
-            ),
-            None => say!(
-                "the server offers no checksum skiff can compute (SHA-256, SHA-512, SHA-1): \
-                 compared by size and time instead"
-            ),
+            Some(a) => say(&crate::tr!(
+                "compared {n} files of the same size by their {algo} checksums",
+                n = plan.compared,
+                algo = a.name()
+            )),
+            None => say(crate::i18n::t(
+                "the server offers no checksum skiff can compute (SHA-256, SHA-512, SHA-1): compared by size and time instead",
+            )),
         }
     }
     // A dry run lists the plan; a watch lists what each pass does.
@@ -342,20 +342,21 @@ fn show_plan(plan: &Plan, o: &SyncOptions, src_root: &str, dst_root: &str) {
         }
     }
     if !o.x.quiet {
-        say!(
-            "sync {src_root} -> {dst_root}: {} to copy, {} to update ({}), {} directories to \
-             make, {} to delete{}",
-            plan.count(Step::Copy),
-            plan.count(Step::Update),
-            human_size(plan.bytes()),
-            plan.count(Step::Mkdir),
-            plan.count(Step::Delete),
-            if o.dry_run {
-                " (dry run: nothing changed)"
-            } else {
-                ""
-            }
+        let mut line = crate::tr!(
+            "sync {from} -> {to}: {copy} to copy, {update} to update ({bytes}), {mkdir} directories to make, {delete} to delete",
+            from = src_root,
+            to = dst_root,
+            copy = plan.count(Step::Copy),
+            update = plan.count(Step::Update),
+            bytes = human_size(plan.bytes()),
+            mkdir = plan.count(Step::Mkdir),
+            delete = plan.count(Step::Delete)
         );
+        if o.dry_run {
+            line.push(' ');
+            line.push_str(crate::i18n::t("(dry run: nothing changed)"));
+        }
+        say(&line);
     }
 }
 

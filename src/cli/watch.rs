@@ -36,7 +36,10 @@ impl Watch {
         quiet: Duration,
     ) -> anyhow::Result<i32> {
         let mut w = self.0;
-        say!("skiff: watching {local_root} for changes (Ctrl-C stops)");
+        say(&crate::tr!(
+            "skiff: watching {dir} for changes (Ctrl-C stops)",
+            dir = local_root
+        ));
         // Directories still to synchronise again (after a failed pass).
         let mut pending: BTreeSet<String> = BTreeSet::new();
         while let Some(batch) = w
@@ -60,11 +63,11 @@ impl Watch {
                 }
             }
             if !pending.is_empty() {
-                say!(
-                    "skiff: will try {} again in {} s",
-                    pending.len(),
-                    RETRY.max(quiet).as_secs()
-                );
+                say(&crate::tr!(
+                    "skiff: will try {n} again in {secs} s",
+                    n = pending.len(),
+                    secs = RETRY.max(quiet).as_secs()
+                ));
             }
         }
         Ok(0)

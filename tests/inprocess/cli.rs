@@ -725,3 +725,56 @@ async fn get_of_one_file_keeps_its_time() {
         .unwrap();
     assert_eq!(got, t);
 }
+
+/// The headless commands speak the configured language, as the TUI does: the locale, or
+/// `[ui] lang` in the config file over it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_commands_speak_the_configured_language() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("f.txt"), b"x").unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let url = format!("ftp://demo@127.0.0.1:{}/f.txt", server.port);
+    let work = tempfile::tempdir().unwrap();
+    let xdg = work.path().join("xdg");
+    let run = |lang: &'static str, config: Option<&'static str>| {
+        let (dir, xdg, url) = (work.path().to_path_buf(), xdg.clone(), url.clone());
+        tokio::task::spawn_blocking(move || {
+            let _ = std::fs::remove_dir_all(&xdg);
+            if let Some(text) = config {
+                std::fs::create_dir_all(xdg.join("skiff")).unwrap();
+                std::fs::write(xdg.join("skiff/config.toml"), text).unwrap();
+            }
+            Command::new(env!("CARGO_BIN_EXE_skiff"))
+                .args(["get", &url, "."])
+                .current_dir(dir)
+                .env("SKIFF_PASSWORD", "demo")
+                .env("XDG_CONFIG_HOME", xdg)
+                .env("LANG", lang)
+                .env_remove("LC_ALL")
+                .env_remove("LC_MESSAGES")
+                .env_remove("RUST_BACKTRACE")
+                .output()
+                .expect("running skiff")
+        })
+    };
+    let out = run("zh_CN.UTF-8", None).await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("1 个文件"), "{err}");
+    let out = run("zh_CN.UTF-8", Some("[ui]\nlang = \"en\"\n"))
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 files,"),
+        "the config file wins over the locale: {err}"
+    );
+    let out = run("C.UTF-8", Some("[ui]\nlang = \"zh\"\n")).await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 个文件"), "{err}");
+}
