@@ -1594,6 +1594,27 @@ async fn sync_both_ways(var: &str, root_var: &str) {
     let again = skiff_sync(&["--json", src_s, &url], &password, &home);
     assert_eq!(planned(&again), vec![], "{var}: second upload");
 
+    // A dry run plans and changes nothing; an excluded name is not even planned.
+    std::fs::write(src.join("a/scratch.tmp"), b"editor junk").unwrap();
+    let dry = skiff_sync(&["--json", "--dry-run", src_s, &url], &password, &home);
+    assert_eq!(
+        planned(&dry),
+        vec![("copy".to_string(), "a/scratch.tmp".to_string())],
+        "{var}"
+    );
+    assert!(
+        !root.join(&name).join("a/scratch.tmp").exists(),
+        "{var}: dry run"
+    );
+    let excluded = skiff_sync(
+        &["--json", "--exclude", "*.tmp", src_s, &url],
+        &password,
+        &home,
+    );
+    assert_eq!(planned(&excluded), vec![], "{var}: excluded");
+    assert!(!root.join(&name).join("a/scratch.tmp").exists(), "{var}");
+    std::fs::remove_file(src.join("a/scratch.tmp")).unwrap();
+
     std::fs::write(src.join("a/f1.bin"), b"now shorter").unwrap();
     std::fs::remove_file(src.join("a/b/f2.bin")).unwrap();
     std::fs::remove_dir_all(src.join("名字 with space")).unwrap();
