@@ -164,6 +164,8 @@ pub struct Worker<C: Connect = ConnectOptions> {
     claims: SharedClaims,
     /// Compare each file's digest with the far side's after the transfer (`--verify`).
     verify: bool,
+    /// Whether the worker has said that verification here is by size only.
+    said_size_only: bool,
     /// This server refused to rename a finished temporary upload over an existing file: from
     /// then on an upload that replaces a file goes straight to its name.
     no_rename_over: bool,
@@ -194,6 +196,7 @@ impl<C: Connect> Worker<C> {
             claims: SharedClaims::default(),
             verify: false,
             no_rename_over: false,
+            said_size_only: false,
         }
     }
 
@@ -205,11 +208,22 @@ impl<C: Connect> Worker<C> {
 
     /// The digest to compute for a transfer: with `--verify`, the strongest the far side
     /// offers that skiff computes too; never in ASCII mode (the bytes differ on both sides).
-    fn digester(&self, caps: crate::fs::Capabilities, ascii: bool) -> Option<Digester> {
+    fn digester(&mut self, caps: crate::fs::Capabilities, ascii: bool) -> Option<Digester> {
         if !self.verify || ascii {
             return None;
         }
-        Digester::start(caps.checksums.best(digest::computable)?)
+        let Some(algo) = caps.checksums.best(digest::computable) else {
+            // Said once per connection's worker, not per file.
+            if !self.said_size_only {
+                self.said_size_only = true;
+                self.tap.info(
+                    "verify: the server offers no checksum skiff can compute (SHA-256, SHA-512, \
+                     SHA-1): files are checked by size only",
+                );
+            }
+            return None;
+        };
+        Digester::start(algo)
     }
 
     /// Share the engine's claims (see [`Worker::claims`]).
