@@ -3,6 +3,7 @@
 
 use tokio::sync::mpsc::{self, UnboundedSender};
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::fs::FsError;
@@ -78,9 +79,17 @@ pub struct Handle {
     opts: ConnectOptions,
     events: UnboundedSender<Event>,
     log: UnboundedSender<LogEvent>,
+    /// The seconds this server's `LIST` times are off UTC, found at login (see
+    /// `FtpSession::detect_time_offset`), for the transfer connections.
+    time_offset: Arc<std::sync::Mutex<Option<i64>>>,
 }
 
 impl Handle {
+    /// The offset of this server's `LIST` times from UTC, once the login has found it.
+    pub fn time_offset(&self) -> Option<i64> {
+        self.time_offset.lock().ok().and_then(|o| *o)
+    }
+
     /// Give the browsing connection a command. File operations run on it, in order with
     /// listings; counting the size of directories (which may walk a large tree) runs on a
     /// connection of its own, so browsing goes on meanwhile. If the server refuses a second
@@ -169,6 +178,8 @@ pub fn spawn(
 ) -> Handle {
     let (tx, mut rx) = mpsc::unbounded_channel::<RemoteCmd>();
     let (handle_opts, handle_events, handle_log) = (opts.clone(), events.clone(), log.clone());
+    let offset = Arc::new(std::sync::Mutex::new(None));
+    let found = offset.clone();
     let task = tokio::spawn(async move {
         let tap = Tap::new("browse", log);
         let waits = events.clone();
@@ -180,7 +191,15 @@ pub fn spawn(
         })
         .await;
         let mut session = match connected {
-            Ok(s) => {
+            Ok(mut s) => {
+                // A server that lists times in its own zone (no MLSD): found once, so that the
+                // panes and the transfers both read UTC.
+                if opts.time_offset.is_none()
+                    && let Some(o) = s.detect_time_offset().await
+                    && let Ok(mut f) = found.lock()
+                {
+                    *f = Some(o);
+                }
                 let label = if s.is_encrypted() {
                     format!("{} (FTPS)", opts.label())
                 } else if opts.tls.is_tls() {
@@ -381,6 +400,7 @@ pub fn spawn(
         opts: handle_opts,
         events: handle_events,
         log: handle_log,
+        time_offset: offset,
     }
 }
 

@@ -244,7 +244,12 @@ impl Runner {
                 self.pending_engine = None;
             }
             Effect::StartTransfers => {
-                if let Some((opts, parallel, checks)) = self.pending_engine.take() {
+                if let Some((mut opts, parallel, checks)) = self.pending_engine.take() {
+                    // What the login found of the server's time zone, for the engine's
+                    // listings too.
+                    if opts.time_offset.is_none() {
+                        opts.time_offset = self.remote.as_ref().and_then(|h| h.time_offset());
+                    }
                     self.start_engine(opts, parallel, checks);
                 }
             }

@@ -359,6 +359,18 @@ async fn list_times_in_the_servers_zone_are_corrected_by_what_mdtm_says() {
     assert_eq!(f(&after), Some(utc.timestamp()), "corrected to UTC");
     s.quit().await;
 
+    // The TUI's browsing connection finds it at login too, for its panes and for the
+    // transfer connections it starts.
+    let (etx, mut erx) = mpsc::unbounded_channel();
+    let (ltx, _lrx) = mpsc::unbounded_channel();
+    let h = skiff::app::remote::spawn(opts(port), 7, etx, ltx);
+    let ev = tokio::time::timeout(Duration::from_secs(10), erx.recv()).await;
+    assert!(
+        matches!(ev, Ok(Some(skiff::state::Event::Connected { req: 7, .. }))),
+        "{ev:?}"
+    );
+    assert_eq!(h.time_offset(), Some(-3 * 3600));
+
     // A server whose MDTM says nothing believable (or nothing at all) is left as it lists.
     let script: Script = Arc::new(|cmd| {
         cmd.starts_with("LIST")
