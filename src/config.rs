@@ -178,6 +178,8 @@ pub struct TransferDefaults {
     pub verify: bool,
     /// When uploads go to a temporary name first.
     pub upload_temp: crate::transfer::UploadTemp,
+    /// Bytes per second for all transfers together; `None`: no limit.
+    pub limit_rate: Option<u64>,
 }
 
 /// Everything `config.toml` sets.
@@ -258,6 +260,7 @@ impl Config {
                 attempts: 5,
                 verify: false,
                 upload_temp: crate::transfer::UploadTemp::Auto,
+                limit_rate: None,
                 mode: crate::transfer::TransferMode::Binary,
             },
         }
@@ -422,6 +425,13 @@ impl Config {
             "parallel" => self.transfer.parallel = int_in(&v, 1, 16)? as usize,
             "attempts" => self.transfer.attempts = int_in(&v, 1, 100)? as u32,
             "verify" => self.transfer.verify = bool_of(&v)?,
+            "limit_rate" => {
+                let s = str_of(&v)?;
+                self.transfer.limit_rate = match s.trim() {
+                    "" => None,
+                    r => Some(crate::transfer::rate::parse_rate(r)?),
+                };
+            }
             "upload_temp" => {
                 let s = str_of(&v)?;
                 self.transfer.upload_temp = crate::transfer::UploadTemp::parse(s)
@@ -449,6 +459,7 @@ impl Config {
                         "mode",
                         "verify",
                         "upload_temp",
+                        "limit_rate",
                     ],
                 ));
             }

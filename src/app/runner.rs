@@ -34,6 +34,8 @@ pub struct Runner {
     keeping: Option<tokio::task::JoinHandle<()>>,
     /// When uploads go to a temporary name first (`[transfer] upload_temp`).
     pub upload_temp: crate::transfer::UploadTemp,
+    /// Bytes per second for all transfers together (`[transfer] limit_rate`).
+    pub limit_rate: Option<u64>,
 }
 
 impl Runner {
@@ -52,6 +54,7 @@ impl Runner {
             verify: false,
             keeping: None,
             upload_temp: Default::default(),
+            limit_rate: None,
         }
     }
 
@@ -98,6 +101,7 @@ impl Runner {
         cfg.mode = self.mode;
         cfg.verify = checks.verify.unwrap_or(self.verify);
         cfg.upload_temp = checks.upload_temp.unwrap_or(self.upload_temp);
+        cfg.limit_rate = self.limit_rate;
         cfg.state_file = crate::paths::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();

@@ -159,6 +159,10 @@ pub struct XferArgs {
     /// auto).
     #[arg(long, value_name = "WHEN", value_enum)]
     pub temp_upload: Option<UploadTempArg>,
+    /// At most this many bytes per second for all transfers together: 500K, 2M… (default:
+    /// [transfer] limit_rate in the config file, else none).
+    #[arg(long, value_name = "RATE", value_parser = crate::transfer::rate::parse_rate)]
+    pub limit_rate: Option<u64>,
     /// No progress line and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -234,6 +238,10 @@ pub struct SyncArgs {
     /// auto).
     #[arg(long, value_name = "WHEN", value_enum)]
     pub temp_upload: Option<UploadTempArg>,
+    /// At most this many bytes per second for all transfers together: 500K, 2M… (default:
+    /// [transfer] limit_rate in the config file, else none).
+    #[arg(long, value_name = "RATE", value_parser = crate::transfer::rate::parse_rate)]
+    pub limit_rate: Option<u64>,
     /// No progress line and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -296,6 +304,7 @@ impl SyncArgs {
                 verbose: self.verbose,
                 verify: self.verify || t.verify,
                 attempts: t.attempts,
+                limit_rate: self.limit_rate.or(t.limit_rate),
                 // What sync copies replaces files in place: under a temporary name unless
                 // told otherwise.
                 upload_temp: match self.temp_upload.map(|u| u.0).unwrap_or(t.upload_temp) {
@@ -537,6 +546,7 @@ impl XferArgs {
             verbose: x.verbose,
             verify: x.verify || t.verify,
             attempts: t.attempts,
+            limit_rate: x.limit_rate.or(t.limit_rate),
             upload_temp: x.temp_upload.map_or(t.upload_temp, |u| u.0),
         }
     }

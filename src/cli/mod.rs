@@ -123,6 +123,8 @@ pub struct XferOptions {
     pub attempts: u32,
     /// When uploads go to a temporary name first (`--temp-upload`, `[transfer] upload_temp`).
     pub upload_temp: crate::transfer::UploadTemp,
+    /// Bytes per second for all transfers together (`--limit-rate`).
+    pub limit_rate: Option<u64>,
 }
 
 /// With `--verify`, say once what the server offers: the checksum used, or that files are

@@ -7,6 +7,7 @@ pub mod claims;
 pub mod digest;
 pub mod engine;
 pub mod job;
+pub mod rate;
 pub mod worker;
 
 pub use ascii::TransferMode;

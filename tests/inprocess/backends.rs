@@ -274,3 +274,43 @@ async fn a_temporary_upload_replaces_a_file_even_where_renames_do_not_overwrite(
         std::fs::remove_file(far.path().join("new.bin")).unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_bandwidth_limit_holds_for_all_transfers_together() {
+    // 4 MiB in two files at 2 MiB/s for both together: about 2 s (less the first quarter
+    // second's worth, which goes at once). The exact figure belongs in the benchmark.
+    let far = tempfile::tempdir().unwrap();
+    let near = tempfile::tempdir().unwrap();
+    for n in ["a.bin", "b.bin"] {
+        std::fs::write(far.path().join(n), vec![3u8; 2 * 1024 * 1024]).unwrap();
+    }
+    let mut cfg = config(2, OnExists::Overwrite);
+    cfg.limit_rate = Some(2 * 1024 * 1024);
+    let started = std::time::Instant::now();
+    let jobs = run(
+        cfg,
+        ["a.bin", "b.bin"]
+            .iter()
+            .map(|n| {
+                spec(
+                    Direction::Download,
+                    JobKind::File,
+                    &far.path().join(n),
+                    &near.path().join(n),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(
+        jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        states(&jobs)
+    );
+    assert_eq!(tree(near.path()), tree(far.path()));
+    assert!(
+        took > Duration::from_millis(1500) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}

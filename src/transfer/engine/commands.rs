@@ -11,6 +11,10 @@ impl Core {
                 self.emit(EngineEvent::Added { after: None, jobs });
             }
             EngineCmd::SetMode(mode) => self.cfg.mode = mode,
+            EngineCmd::SetRateLimit(rate) => {
+                self.limit.set(rate);
+                self.cfg.limit_rate = rate;
+            }
             EngineCmd::EnqueueWith { specs, policy } => {
                 let mut jobs = self.add(None, None, specs);
                 for j in &mut jobs {

@@ -30,6 +30,7 @@ impl Core {
             backlogs: HashMap::new(),
             fresh_dirs: Default::default(),
             claims: Default::default(),
+            limit: Default::default(),
         }
     }
 

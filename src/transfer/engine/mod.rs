@@ -58,6 +58,8 @@ pub struct EngineConfig<C = ConnectOptions> {
     pub verify: bool,
     /// When an upload goes to a temporary name first, renamed once complete and checked.
     pub upload_temp: UploadTemp,
+    /// All transfers together move at most this many bytes per second (`None`: no limit).
+    pub limit_rate: Option<u64>,
 }
 
 /// Whether an upload is written under a temporary name in the destination's directory and
@@ -117,6 +119,7 @@ impl<C: Connect> EngineConfig<C> {
             mode: super::TransferMode::Binary,
             verify: false,
             upload_temp: UploadTemp::Auto,
+            limit_rate: None,
         }
     }
 }
@@ -137,6 +140,7 @@ impl<C> EngineConfig<C> {
             mode,
             verify,
             upload_temp,
+            limit_rate,
         } = self;
         let rest = EngineConfig {
             connect: (),
@@ -151,6 +155,7 @@ impl<C> EngineConfig<C> {
             mode,
             verify,
             upload_temp,
+            limit_rate,
         };
         (connect, rest)
     }
@@ -208,6 +213,8 @@ pub enum EngineCmd {
     },
     /// Binary, ASCII or auto for the transfers queued from now on.
     SetMode(super::TransferMode),
+    /// A new bandwidth limit for all transfers, from now on (`None`: none).
+    SetRateLimit(Option<u64>),
     /// A job and everything that came from it.
     Pause(JobId),
     Resume(JobId),
@@ -332,6 +339,7 @@ impl Engine {
         let mut first = first;
         let server = cfg.connect.server_key();
         let (connect, cfg) = cfg.split();
+        let limit = Arc::new(super::rate::RateLimit::new(cfg.limit_rate));
         let mut workers = Vec::new();
         let fresh_dirs = super::worker::FreshDirs::default();
         let claims = SharedClaims::default();
@@ -347,7 +355,8 @@ impl Engine {
             let mut worker = Worker::new(connect.clone(), tap, cfg.stall)
                 .with_fresh_dirs(fresh_dirs.clone())
                 .with_claims(claims.clone())
-                .with_verify(cfg.verify);
+                .with_verify(cfg.verify)
+                .with_limit(limit.clone());
             if let Some(s) = first.take() {
                 worker = worker.with_session(s);
             }
@@ -381,6 +390,7 @@ impl Engine {
             None => Tap::discard("xfer"),
         };
         let mut core = Core::new(cfg, server, events, tap);
+        core.limit = limit;
         core.fresh_dirs = fresh_dirs;
         core.claims = claims;
         core.restore();
@@ -456,6 +466,8 @@ struct Core {
     fresh_dirs: super::worker::FreshDirs,
     /// The paths running jobs write and the made-up names to keep clear of (see `claims`).
     claims: SharedClaims,
+    /// The bandwidth limit the workers share (see `rate`).
+    limit: Arc<super::rate::RateLimit>,
 }
 
 const TICK: Duration = Duration::from_millis(250);

@@ -166,6 +166,8 @@ pub struct Worker<C: Connect = ConnectOptions> {
     verify: bool,
     /// Whether the worker has said that verification here is by size only.
     said_size_only: bool,
+    /// The engine's bandwidth limit, shared by its workers.
+    limit: Arc<super::rate::RateLimit>,
     /// This server refused to rename a finished temporary upload over an existing file: from
     /// then on an upload that replaces a file goes straight to its name.
     no_rename_over: bool,
@@ -197,6 +199,21 @@ impl<C: Connect> Worker<C> {
             verify: false,
             no_rename_over: false,
             said_size_only: false,
+            limit: Arc::new(super::rate::RateLimit::new(None)),
+        }
+    }
+
+    /// Share the engine's bandwidth limit.
+    pub fn with_limit(mut self, limit: Arc<super::rate::RateLimit>) -> Worker<C> {
+        self.limit = limit;
+        self
+    }
+
+    /// After a block of `n` bytes: wait as long as the bandwidth limit asks.
+    async fn pace(limit: &super::rate::RateLimit, n: usize) {
+        let wait = limit.take(n as u64);
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
         }
     }
 

@@ -192,6 +192,7 @@ impl<C: Connect> Worker<C> {
             }
             done += n as u64;
             a.progress.store(done, Ordering::Relaxed);
+            Self::pace(&self.limit, n).await;
         };
         self.buf = buf;
         match r {
