@@ -163,6 +163,8 @@ pub enum Action {
     CompareContent,
     /// Browse both panes in step.
     SyncBrowse,
+    /// Set or clear a bandwidth limit for all transfers, while they run.
+    RateLimit,
     /// Keep the server's directory up to date with the local one: what changes here is
     /// uploaded (again to stop).
     KeepUpToDate,

@@ -129,6 +129,8 @@ pub enum PromptFor {
     Glob(bool),
     /// Where to save the log.
     SaveLog,
+    /// A bandwidth limit for all transfers (empty: none).
+    RateLimit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

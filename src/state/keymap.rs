@@ -221,6 +221,7 @@ pub const ACTION_HELP: &[(Action, &str)] = &[
         n_("Compare same-size files by content (checksums)"),
     ),
     (Action::SyncBrowse, n_("Synchronised browsing")),
+    (Action::RateLimit, n_("Bandwidth limit (all transfers)")),
     (
         Action::KeepUpToDate,
         n_("Keep the server's directory up to date (on/off)"),

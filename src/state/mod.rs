@@ -101,6 +101,8 @@ pub struct State {
     /// The local and remote directories kept in step (`W`): what changes in the first is
     /// uploaded to the second.
     pub keep_up: Option<(String, String)>,
+    /// The bandwidth limit for all transfers (`%`, `[transfer] limit_rate`), if any.
+    pub limit_rate: Option<u64>,
     /// Entering or leaving a directory in one pane does the same in the other.
     pub sync_browse: bool,
     /// How far the help overlay is scrolled.
@@ -169,6 +171,7 @@ impl State {
             comparing: false,
             content_req: 0,
             keep_up: None,
+            limit_rate: None,
             sync_browse: false,
             viewing: 0,
             help_top: 0,
@@ -198,6 +201,7 @@ impl State {
         self.confirm = config.confirm;
         self.transfer_mode = config.transfer.mode;
         self.default_mode = config.transfer.mode;
+        self.limit_rate = config.transfer.limit_rate;
     }
 
     pub fn pane(&self, side: Side) -> &Pane {
@@ -560,6 +564,7 @@ impl State {
             Action::Compare => self.toggle_compare(),
             Action::CompareContent => self.compare_content(),
             Action::KeepUpToDate => self.toggle_keep_up(),
+            Action::RateLimit => self.ask_rate_limit(),
             Action::View => self.start_view(focus),
             Action::Edit => self.start_edit(focus),
             Action::Menu => self.open_menu(focus),

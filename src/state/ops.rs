@@ -403,6 +403,40 @@ impl State {
         vec![Effect::Clipboard(text)]
     }
 
+    /// `%`: ask for a bandwidth limit for all transfers (the one in force to start with).
+    pub(super) fn ask_rate_limit(&mut self) -> Vec<Effect> {
+        let now = self
+            .limit_rate
+            .map(crate::format::human_size)
+            .unwrap_or_default();
+        self.prompt(
+            self.focus,
+            PromptFor::RateLimit,
+            t("Bandwidth limit"),
+            t("Per second, all transfers together (500K, 2M; empty: none):"),
+            &now,
+        );
+        vec![]
+    }
+
+    /// A new bandwidth limit, from now on.
+    pub(super) fn set_rate_limit(&mut self, rate: Option<u64>) -> Vec<Effect> {
+        self.limit_rate = rate;
+        self.set_status(
+            match rate {
+                Some(r) => tr!(
+                    "Transfers limited to {rate}/s in all",
+                    rate = crate::format::human_size(r)
+                ),
+                None => t("No bandwidth limit").to_string(),
+            },
+            false,
+        );
+        vec![Effect::Engine(crate::transfer::EngineCmd::SetRateLimit(
+            rate,
+        ))]
+    }
+
     pub(super) fn run_op(&mut self, side: Side, op: FsOp) -> Vec<Effect> {
         let req = self.req();
         self.set_status(format!("{}…", capitalise(&op.describe())), false);
@@ -433,6 +467,20 @@ impl State {
                         }
                         return vec![];
                     }
+                    PromptFor::RateLimit => {
+                        let rate = match name.as_str() {
+                            "" | "0" => None,
+                            r => match crate::transfer::rate::parse_rate(r) {
+                                Ok(n) => Some(n),
+                                Err(why) => {
+                                    form.error = Some(why);
+                                    self.dialog = Some(Dialog::Prompt(form));
+                                    return vec![];
+                                }
+                            },
+                        };
+                        return self.set_rate_limit(rate);
+                    }
                     _ => {}
                 }
                 let dir = self.pane(side).path.clone();
@@ -446,7 +494,10 @@ impl State {
                         from: join_path(side, &dir, &old),
                         to: path,
                     },
-                    PromptFor::GoTo | PromptFor::Glob(_) | PromptFor::SaveLog => return vec![],
+                    PromptFor::GoTo
+                    | PromptFor::Glob(_)
+                    | PromptFor::SaveLog
+                    | PromptFor::RateLimit => return vec![],
                 };
                 self.run_op(side, op)
             }
@@ -468,7 +519,10 @@ impl State {
                 Ok(())
             };
         }
-        if matches!(purpose, PromptFor::GoTo | PromptFor::Glob(_)) {
+        if matches!(
+            purpose,
+            PromptFor::GoTo | PromptFor::Glob(_) | PromptFor::RateLimit
+        ) {
             return Ok(());
         }
         if name.is_empty() {

@@ -170,8 +170,13 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
             tr!("conflicts: {policy}", policy = names.join(", "))
         )
     };
+    // A bandwidth limit in force is in view where the speed is.
+    let limit = state
+        .limit_rate
+        .map(|r| format!(" · {}", tr!("limit {rate}/s", rate = human_size(r))))
+        .unwrap_or_default();
     let title = format!(
-        " {} ·{paused} {}{policy} ",
+        " {} ·{paused} {}{limit}{policy} ",
         t("Queue"),
         tr!(
             "{done}/{files} files · {bytes_done} / {bytes} · {rate}/s · ETA {eta} · {failed} failed · filter: {filter}",

@@ -363,3 +363,41 @@ fn queue_clicks_pick_the_row_clicked_and_a_shorter_queue_scrolls_back() {
     s.update(Action::Up);
     assert_eq!(s.queue.offset, 0, "the two left are both shown");
 }
+
+#[test]
+fn percent_sets_and_clears_a_bandwidth_limit_while_transfers_run() {
+    use crate::transfer::EngineCmd;
+    let mut s = connected();
+    let typed = |s: &mut State, text: &str| -> Vec<Effect> {
+        assert!(s.update(Action::RateLimit).is_empty());
+        assert!(matches!(s.dialog, Some(Dialog::Prompt(_))));
+        // Whatever the prompt starts with goes first.
+        for _ in 0..12 {
+            s.update(Action::Input(KeyPress::plain(Key::Backspace)));
+        }
+        for c in text.chars() {
+            s.update(Action::Input(KeyPress::plain(Key::Char(c))));
+        }
+        s.update(Action::Input(KeyPress::plain(Key::Enter)))
+    };
+    assert!(matches!(
+        typed(&mut s, "2M").as_slice(),
+        [Effect::Engine(EngineCmd::SetRateLimit(Some(2_097_152)))]
+    ));
+    assert_eq!(s.limit_rate, Some(2 * 1024 * 1024));
+    assert!(s.status.text.contains("limited"), "{:?}", s.status);
+    // A rate that is not one stays in the prompt with the reason.
+    assert!(typed(&mut s, "fast").is_empty());
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Prompt(p)) if p.error.is_some()),
+        "{:?}",
+        s.dialog
+    );
+    s.update(Action::Input(KeyPress::plain(Key::Esc)));
+    assert_eq!(s.limit_rate, Some(2 * 1024 * 1024), "Esc changes nothing");
+    assert!(matches!(
+        typed(&mut s, "").as_slice(),
+        [Effect::Engine(EngineCmd::SetRateLimit(None))]
+    ));
+    assert_eq!(s.limit_rate, None);
+}
