@@ -356,8 +356,9 @@ pub struct FtpSession {
     opts: ConnectOptions,
     use_mlsd: bool,
     features: Arc<[String]>,
-    /// The digests `HASH` offers (its `FEAT` line's list), if the server has it.
-    hash_algos: Arc<[crate::fs::HashAlgo]>,
+    /// What the server offers for transfers, read from `FEAT` once at login (asked for every
+    /// file a worker moves).
+    offer: remote::Offer,
     welcome: String,
     cwd: String,
     /// Control and data connections are encrypted.
@@ -595,8 +596,8 @@ impl FtpSession {
                     tap,
                     opts,
                     use_mlsd,
+                    offer: remote::Offer::from_features(&features, hash_algos),
                     features: features.into(),
-                    hash_algos: hash_algos.into(),
                     welcome,
                     cwd,
                     encrypted,

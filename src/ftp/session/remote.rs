@@ -3,7 +3,7 @@
 //! server's checksums (the draft `HASH` command, else `XSHA256`, `XSHA1`, `XMD5`, `XCRC`).
 
 use super::*;
-use crate::fs::{Capabilities, HashAlgo, Remote, WriteAt};
+use crate::fs::{Algos, Capabilities, HashAlgo, Remote, WriteAt};
 
 impl FtpSession {
     /// `MDTM path` as seconds since the epoch (UTC), if the server says.
@@ -21,20 +21,29 @@ impl FtpSession {
         ))
     }
 
-    /// The digests the server offers in `FEAT`: through `HASH`, and through the older
-    /// one-algorithm commands.
-    fn hash_offer(&self) -> (&[HashAlgo], Vec<HashAlgo>) {
-        let by_x = [
-            HashAlgo::Crc32,
-            HashAlgo::Md5,
-            HashAlgo::Sha1,
-            HashAlgo::Sha256,
-            HashAlgo::Sha512,
-        ]
-        .into_iter()
-        .filter(|a| self.has_feature(x_command(*a)))
-        .collect();
-        (&self.hash_algos, by_x)
+}
+
+/// What a server's `FEAT` offers for transfers, read once at login: the digests of `HASH`
+/// (its list), those of the older one-algorithm commands, and `MFMT`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Offer {
+    by_hash: Algos,
+    by_x: Algos,
+    mfmt: bool,
+}
+
+impl Offer {
+    /// From the `FEAT` keywords (upper case) and the algorithms of its `HASH` line.
+    pub(super) fn from_features(features: &[String], by_hash: Vec<HashAlgo>) -> Offer {
+        let has = |name: &str| features.iter().any(|f| f == name);
+        Offer {
+            by_hash: by_hash.into_iter().collect(),
+            by_x: HashAlgo::PREFERRED
+                .into_iter()
+                .filter(|a| has(x_command(*a)))
+                .collect(),
+            mfmt: has("MFMT"),
+        }
     }
 }
 
@@ -124,11 +133,14 @@ impl Remote for FtpSession {
     type Stream = DataStream;
 
     fn capabilities(&self) -> Capabilities {
-        let (by_hash, by_x) = self.hash_offer();
+        let o = self.offer;
         Capabilities {
             text_mode: true,
-            set_mtime: self.has_feature("MFMT"),
-            checksums: by_hash.iter().chain(by_x.iter()).copied().collect(),
+            set_mtime: o.mfmt,
+            checksums: HashAlgo::PREFERRED
+                .into_iter()
+                .filter(|a| o.by_hash.contains(*a) || o.by_x.contains(*a))
+                .collect(),
         }
     }
 
@@ -175,15 +187,15 @@ impl Remote for FtpSession {
     }
 
     async fn checksum(&mut self, path: &str, algo: HashAlgo) -> Result<Option<String>, FsError> {
-        let (by_hash, by_x) = self.hash_offer();
-        if by_hash.contains(&algo) {
+        let Offer { by_hash, by_x, .. } = self.offer;
+        if by_hash.contains(algo) {
             self.quote(&format!("OPTS HASH {}", algo.name()), &[200])
                 .await?;
             let size = FtpSession::size(self, path).await?;
             let line = self.quote(&format!("HASH {path}"), &[213]).await?;
             return Ok(parse_hash_reply(&line, algo, size));
         }
-        if by_x.contains(&algo) {
+        if by_x.contains(algo) {
             let line = self
                 .quote(&format!("{} {path}", x_command(algo)), &[213, 250])
                 .await?;
