@@ -358,11 +358,8 @@ impl super::Remote for LocalFs {
         path: &str,
         algo: super::HashAlgo,
     ) -> Result<Option<String>, FsError> {
-        let ring_algo: &'static ring::digest::Algorithm = match algo {
-            super::HashAlgo::Sha256 => &ring::digest::SHA256,
-            super::HashAlgo::Sha512 => &ring::digest::SHA512,
-            super::HashAlgo::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
-            _ => return Ok(None),
+        let Some(ring_algo) = algo.ring() else {
+            return Ok(None);
         };
         let p = local_path(path);
         run_blocking(move || {
@@ -377,13 +374,7 @@ impl super::Remote for LocalFs {
                 }
                 ctx.update(&buf[..n]);
             }
-            Ok(Some(
-                ctx.finish()
-                    .as_ref()
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
-            ))
+            Ok(Some(super::HashAlgo::hex(ctx.finish().as_ref())))
         })
         .await
     }

@@ -76,6 +76,21 @@ impl HashAlgo {
         }
     }
 
+    /// How skiff computes it itself (SHA-2 and SHA-1, through `ring`); `None`: it does not.
+    pub fn ring(self) -> Option<&'static ring::digest::Algorithm> {
+        Some(match self {
+            HashAlgo::Sha256 => &ring::digest::SHA256,
+            HashAlgo::Sha512 => &ring::digest::SHA512,
+            HashAlgo::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            HashAlgo::Md5 | HashAlgo::Crc32 => return None,
+        })
+    }
+
+    /// A digest's bytes as lowercase hex, the way servers' replies are compared.
+    pub fn hex(digest: &[u8]) -> String {
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// From a name as servers spell it (`SHA-256`, `sha256`, `SHA256`…).
     pub fn from_name(s: &str) -> Option<HashAlgo> {
         let n: String = s

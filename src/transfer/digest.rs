@@ -7,18 +7,9 @@ use std::thread::JoinHandle;
 
 use crate::fs::HashAlgo;
 
-/// Whether skiff can compute `algo` itself (SHA-2 and SHA-1, through `ring`).
+/// Whether skiff can compute `algo` itself (see [`HashAlgo::ring`]).
 pub fn computable(algo: HashAlgo) -> bool {
-    matches!(algo, HashAlgo::Sha256 | HashAlgo::Sha512 | HashAlgo::Sha1)
-}
-
-fn ring_algo(algo: HashAlgo) -> Option<&'static ring::digest::Algorithm> {
-    Some(match algo {
-        HashAlgo::Sha256 => &ring::digest::SHA256,
-        HashAlgo::Sha512 => &ring::digest::SHA512,
-        HashAlgo::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
-        _ => return None,
-    })
+    algo.ring().is_some()
 }
 
 /// Blocks in flight between the worker and the hashing thread.
@@ -36,7 +27,7 @@ pub struct Digester {
 impl Digester {
     /// Start hashing with `algo`; `None` when skiff cannot compute it or no thread starts.
     pub fn start(algo: HashAlgo) -> Option<Digester> {
-        let ralgo = ring_algo(algo)?;
+        let ralgo = algo.ring()?;
         let (tx, rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (back_tx, back) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
         let thread = std::thread::Builder::new()
@@ -47,7 +38,7 @@ impl Digester {
                     ctx.update(&block);
                     let _ = back_tx.try_send(block);
                 }
-                hex(ctx.finish().as_ref())
+                HashAlgo::hex(ctx.finish().as_ref())
             })
             .ok()?;
         Some(Digester {
@@ -100,10 +91,6 @@ impl Drop for Digester {
         // An abandoned digest: let the thread end on its own.
         drop(self.tx.take());
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

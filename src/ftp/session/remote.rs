@@ -20,7 +20,6 @@ impl FtpSession {
             n(12, 14)?,
         ))
     }
-
 }
 
 /// What a server's `FEAT` offers for transfers, read once at login: the digests of `HASH`
