@@ -108,7 +108,7 @@ pub fn temp_name(src: &str, dst: &str, n: u32) -> String {
     input.push(0);
     input.extend_from_slice(&n.to_le_bytes());
     let d = ring::digest::digest(&ring::digest::SHA256, &input);
-    let tag: String = d.as_ref()[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let tag = crate::fs::HashAlgo::hex(&d.as_ref()[..4]);
     let suffix = format!(".skiff-{tag}.part");
     let name = file_name(dst);
     let mut keep = name.len().min(NAME_MAX.saturating_sub(suffix.len()));
