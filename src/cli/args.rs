@@ -136,13 +136,21 @@ pub struct ConnArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct XferArgs {
-    /// Parallel connections (1-16; default: [transfer] parallel in the config file, else 4).
-    #[arg(long, short = 'P', value_parser = clap::value_parser!(u8).range(1..=16))]
-    pub parallel: Option<u8>,
     /// What to do when the destination exists (default: [transfer] on_exists in the config
     /// file unless that is "ask", else overwrite).
     #[arg(long, value_enum)]
     pub on_exists: Option<XferOnExists>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What every transfer command (`get`, `put`, `sync`) takes: connections, type, checks, the
+/// limit, output, the password and the connection settings.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Parallel connections (1-16; default: [transfer] parallel in the config file, else 4).
+    #[arg(long, short = 'P', value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub parallel: Option<u8>,
     /// Transfer type: binary (TYPE I, bytes as they are), ascii (TYPE A, CRLF on the wire
     /// and LF here), or auto (ascii for text extensions such as .txt, .html, .csv); default:
     /// [transfer] mode in the config file, else binary.
@@ -220,40 +228,8 @@ pub struct SyncArgs {
     /// With --watch: how long the tree must stay quiet before a pass, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 1.0, requires = "watch")]
     pub watch_delay: f64,
-    /// Parallel connections (1-16; default: [transfer] parallel in the config file, else 4).
-    #[arg(long, short = 'P', value_parser = clap::value_parser!(u8).range(1..=16))]
-    pub parallel: Option<u8>,
-    /// Transfer type: binary, ascii or auto (see `skiff get --help`; default: [transfer]
-    /// mode in the config file, else binary).
-    #[arg(long = "type", value_name = "TYPE", value_enum)]
-    pub transfer_type: Option<TransferMode>,
-    /// After each file, compare the server's checksum (HASH, XSHA256…) with one computed
-    /// here as the bytes streamed; a mismatch fails the file and it is copied again once
-    /// from zero. Without a checksum on the server, files are checked by size only.
-    #[arg(long)]
-    pub verify: bool,
-    /// Upload to a temporary name in the destination's directory and rename it once complete
-    /// and checked, so that nobody reads half a file: auto (files of 1 MiB or more, and all
-    /// of a sync), always or never (default: [transfer] upload_temp in the config file, else
-    /// auto).
-    #[arg(long, value_name = "WHEN", value_enum)]
-    pub temp_upload: Option<UploadTempArg>,
-    /// At most this many bytes per second for all transfers together: 500K, 2M… (default:
-    /// [transfer] limit_rate in the config file, else none).
-    #[arg(long, value_name = "RATE", value_parser = crate::transfer::rate::parse_rate)]
-    pub limit_rate: Option<u64>,
-    /// No progress line and no summary.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Print every FTP command and reply on stderr (passwords masked).
-    #[arg(long, short)]
-    pub verbose: bool,
-    /// Read the password from the first line of standard input.
-    #[arg(long)]
-    pub password_stdin: bool,
-
     #[command(flatten)]
-    pub tls: ConnArgs,
+    pub run: RunArgs,
 }
 
 impl SyncArgs {
@@ -296,21 +272,14 @@ impl SyncArgs {
             dry_run: self.dry_run,
             json: self.json,
             max_delete: self.max_delete,
-            x: crate::cli::XferOptions {
-                parallel: self.parallel.map_or(t.parallel, usize::from),
-                on_exists: OnExists::Overwrite,
-                mode: self.transfer_type.unwrap_or(t.mode),
-                quiet: self.quiet,
-                verbose: self.verbose,
-                verify: self.verify || t.verify,
-                attempts: t.attempts,
-                limit_rate: self.limit_rate.or(t.limit_rate),
+            x: {
+                let mut x = self.run.options(OnExists::Overwrite, t);
                 // What sync copies replaces files in place: under a temporary name unless
                 // told otherwise.
-                upload_temp: match self.temp_upload.map(|u| u.0).unwrap_or(t.upload_temp) {
-                    crate::transfer::UploadTemp::Auto => crate::transfer::UploadTemp::Always,
-                    other => other,
-                },
+                if x.upload_temp == crate::transfer::UploadTemp::Auto {
+                    x.upload_temp = crate::transfer::UploadTemp::Always;
+                }
+                x
             },
         })
     }
@@ -528,26 +497,36 @@ impl ConnArgs {
 }
 
 impl XferArgs {
-    /// The options of `get` and `put`.
-    /// The options of a run: these switches, else the config file's `[transfer]` settings
-    /// (`t`), else the built-in defaults. Nobody answers a question in a script: `ask` there
-    /// is overwrite here.
+    /// The options of `get` and `put` (see [`RunArgs::options`]). Nobody answers a question
+    /// in a script: `ask` in the config file is overwrite here.
     pub fn options(&self, t: &crate::config::TransferDefaults) -> super::XferOptions {
-        let x = self;
         let configured = match t.on_exists {
             OnExists::Ask => OnExists::Overwrite,
             other => other,
         };
+        self.run
+            .options(self.on_exists.map_or(configured, |o| o.0), t)
+    }
+}
+
+impl RunArgs {
+    /// The options of a run that answers `on_exists`: these switches, else the config file's
+    /// `[transfer]` settings (`t`), else the built-in defaults.
+    pub fn options(
+        &self,
+        on_exists: OnExists,
+        t: &crate::config::TransferDefaults,
+    ) -> super::XferOptions {
         super::XferOptions {
-            parallel: x.parallel.map_or(t.parallel, usize::from),
-            on_exists: x.on_exists.map_or(configured, |o| o.0),
-            mode: x.transfer_type.unwrap_or(t.mode),
-            quiet: x.quiet,
-            verbose: x.verbose,
-            verify: x.verify || t.verify,
+            parallel: self.parallel.map_or(t.parallel, usize::from),
+            on_exists,
+            mode: self.transfer_type.unwrap_or(t.mode),
+            quiet: self.quiet,
+            verbose: self.verbose,
+            verify: self.verify || t.verify,
             attempts: t.attempts,
-            limit_rate: x.limit_rate.or(t.limit_rate),
-            upload_temp: x.temp_upload.map_or(t.upload_temp, |u| u.0),
+            limit_rate: self.limit_rate.or(t.limit_rate),
+            upload_temp: self.temp_upload.map_or(t.upload_temp, |u| u.0),
         }
     }
 }

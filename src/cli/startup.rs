@@ -304,11 +304,11 @@ pub fn run_command(
             super::ls(&u, opts, verbose).await
         }),
         Command::Get { url, local, x } => rt.block_on(async {
-            let (u, opts) = url_options(&url, x.password_stdin, &x.tls, env)?;
+            let (u, opts) = url_options(&url, x.run.password_stdin, &x.run.tls, env)?;
             super::get(&u, local, opts, x.options(&transfer_defaults())).await
         }),
         Command::Put { local, url, x } => rt.block_on(async {
-            let (u, opts) = url_options(&url, x.password_stdin, &x.tls, env)?;
+            let (u, opts) = url_options(&url, x.run.password_stdin, &x.run.tls, env)?;
             super::put(&local, &u, opts, x.options(&transfer_defaults())).await
         }),
         Command::Sync { from, to, s } => {
@@ -332,7 +332,7 @@ pub fn run_command(
                 }
             };
             rt.block_on(async {
-                let (u, opts) = url_options(&url, s.password_stdin, &s.tls, env)?;
+                let (u, opts) = url_options(&url, s.run.password_stdin, &s.run.tls, env)?;
                 super::sync_cmd::sync(way, std::path::Path::new(&local), &u, opts, o).await
             })
         }
