@@ -171,6 +171,7 @@ fn queue_jobs(s: &mut State) {
         part: None,
         above: None,
         batch: 0,
+        segments: None,
     };
     let jobs = vec![
         mk(1, "report.pdf", 1_048_576, JobState::Done, 1_048_576),

@@ -265,6 +265,7 @@ impl super::Remote for LocalFs {
             ]
             .into_iter()
             .collect(),
+            offsets: true,
         }
     }
 
@@ -350,6 +351,11 @@ impl super::Remote for LocalFs {
     async fn finish(&mut self, stream: LocalStream) -> Result<(), FsError> {
         // Written through to the file before it is reported complete.
         stream.file.sync_data()?;
+        Ok(())
+    }
+
+    async fn cut(&mut self, stream: LocalStream) -> Result<(), FsError> {
+        drop(stream);
         Ok(())
     }
 

@@ -149,6 +149,9 @@ pub struct Capabilities {
     pub set_mtime: bool,
     /// The digests the far side computes itself.
     pub checksums: Algos,
+    /// A file can be read from any offset (FTP: `REST STREAM` in `FEAT`), as a segmented
+    /// download's ranges are.
+    pub offsets: bool,
 }
 
 impl Capabilities {
@@ -211,6 +214,11 @@ pub trait Remote: FileSystem + Send + 'static {
 
     /// Close a stream after its last byte and learn whether the far side has it all.
     fn finish(&mut self, stream: Self::Stream) -> impl Future<Output = Result<(), FsError>> + Send;
+
+    /// Stop reading a file before its end (a segmented download's range is in): close the
+    /// stream and take whatever the far side says about the cut (an FTP server says 426). An
+    /// error means the connection is in no known state any more.
+    fn cut(&mut self, stream: Self::Stream) -> impl Future<Output = Result<(), FsError>> + Send;
 
     /// The far side's own digest of a file, as lowercase hex; `None` when it computes none
     /// (or not that one).

@@ -118,6 +118,38 @@ pub fn temp_name(src: &str, dst: &str, n: u32) -> String {
     format!("{}{suffix}", &name[..keep])
 }
 
+/// The temporary name of a segmented download (see [`temp_name`]): `NAME.skiff-XXXXXXXX.seg.part`.
+/// Its bytes are where the ranges put them, so only a segmented download, following its plan,
+/// ever continues it.
+pub fn segmented_temp_name(src: &str, dst: &str, n: u32) -> String {
+    let plain = temp_name(src, dst, n.wrapping_add(SEGMENTED_SALT));
+    let stem = plain.strip_suffix(".part").unwrap_or(&plain);
+    // Shortened like `temp_name` when the whole would be too long.
+    let mut keep = stem.len().min(NAME_MAX - ".seg.part".len());
+    while !stem.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    if keep < stem.len() {
+        // Cut from the name, not from its tag.
+        let tag_at = stem.rfind(".skiff-").unwrap_or(0);
+        let cut = stem.len() - keep;
+        let mut name_end = tag_at.saturating_sub(cut);
+        while !stem.is_char_boundary(name_end) {
+            name_end -= 1;
+        }
+        return format!("{}{}.seg.part", &stem[..name_end], &stem[tag_at..]);
+    }
+    format!("{stem}.seg.part")
+}
+
+/// Whether a job's temporary name is a segmented download's (see [`segmented_temp_name`]).
+pub fn is_segmented_name(name: &str) -> bool {
+    name.ends_with(".seg.part")
+}
+
+/// Where the segmented names' choices start (apart from the one-stream names').
+const SEGMENTED_SALT: u32 = 1 << 20;
+
 /// `dst`'s directory joined with `name` (in the separator `dst` uses).
 pub fn sibling(dst: &str, name: &str) -> String {
     match dst.rfind(['/', std::path::MAIN_SEPARATOR]) {
@@ -147,6 +179,18 @@ mod tests {
         assert!(t.len() <= NAME_MAX, "{}", t.len());
         assert!(t.ends_with(".part"));
         assert_eq!(sibling("/tmp/d/x", "y"), "/tmp/d/y");
+        let s = segmented_temp_name("/pub/x", "/tmp/d/x", 0);
+        assert!(s.starts_with("x.skiff-") && is_segmented_name(&s), "{s}");
+        assert!(!is_segmented_name(&a));
+        assert_ne!(
+            s.replace(".seg.part", ".part"),
+            a,
+            "apart from one-stream names"
+        );
+        assert!(looks_made_up(&s));
+        let t = segmented_temp_name("/a", &format!("/tmp/{long}"), 0);
+        assert!(t.len() <= NAME_MAX && is_segmented_name(&t), "{}", t.len());
+        assert!(t.contains(".skiff-"), "{t}");
     }
 
     #[test]

@@ -167,6 +167,11 @@ pub struct Job {
     /// answers the conflicts of one batch. 0 for a job saved before batches existed.
     #[serde(default)]
     pub batch: JobId,
+    /// A segmented download's ranges and how far each got (see `transfer::segments`): given
+    /// at its first run together with its temporary name (the two are saved together, and only
+    /// a segmented download writes a temporary file named `….seg.part`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Vec<super::segments::Segment>>,
 }
 
 fn is_binary(m: &super::TransferMode) -> bool {
@@ -347,6 +352,7 @@ mod tests {
             part: Some("a b.txt.skiff-0123abcd.part".into()),
             above: None,
             batch: 0,
+            segments: None,
         };
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), j);

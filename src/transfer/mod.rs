@@ -8,9 +8,11 @@ pub mod digest;
 pub mod engine;
 pub mod job;
 pub mod rate;
+pub mod segments;
 pub mod worker;
 
 pub use ascii::TransferMode;
 pub use backend::{Connect, LocalDisk};
 pub use engine::{Engine, EngineCmd, EngineConfig, EngineEvent, Progress, UploadTemp};
 pub use job::{Direction, Job, JobId, JobKind, JobSpec, JobState, OnExists};
+pub use segments::Segments;

@@ -255,6 +255,7 @@ mod tests {
             part: None,
             above: None,
             batch: 3,
+            segments: None,
         };
         state.queue.apply(EngineEvent::Added {
             after: None,

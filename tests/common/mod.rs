@@ -5,6 +5,7 @@
 
 pub mod busy;
 pub mod collide;
+pub mod engine;
 pub mod fault_proxy;
 pub mod ftpstub;
 pub mod pki;

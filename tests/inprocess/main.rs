@@ -17,5 +17,6 @@ mod ftp_session;
 mod ftps;
 mod hostile;
 mod path_props;
+mod segmented;
 mod sync;
 mod transfer;

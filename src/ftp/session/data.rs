@@ -299,4 +299,29 @@ impl FtpSession {
         }
         r
     }
+
+    /// Stop a download before the end of the file: close the data connection and read the
+    /// transfer's reply, whatever it says (servers answer a cut with 426 or 451, or with 226
+    /// when the rest was already on its way). Only a connection that gives no reply fails.
+    pub async fn cut(&mut self, stream: DataStream) -> Result<(), FtpError> {
+        self.tap.info(
+            "the range is in: closing the data connection before the end of the file (a 426 \
+             reply to that is expected)",
+        );
+        let t = self.opts.timeout.min(Duration::from_secs(10));
+        let ftp = &mut self.ftp;
+        let r = self
+            .tap
+            .scope(timed(t, "the end of a range", async {
+                match stream {
+                    DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
+                    DataStream::Own(d) => finish_own(ftp, d).await,
+                }
+            }))
+            .await;
+        match r {
+            Err(e) if e.code().is_some() && !e.is_connection_lost() => Ok(()),
+            r => r,
+        }
+    }
 }

@@ -520,7 +520,7 @@ impl FtpSession {
                         .map_err(FtpError::from)
                 })
                 .await?;
-                let (features, hash_algos) = match timed(t, "reading FEAT", async {
+                let (features, hash_algos, rest) = match timed(t, "reading FEAT", async {
                     ftp.feat().await.map_err(FtpError::from)
                 })
                 .await
@@ -532,12 +532,19 @@ impl FtpSession {
                             .and_then(|(_, v)| v.as_deref())
                             .map(remote::hash_list)
                             .unwrap_or_default();
+                        let rest = f.iter().any(|(k, v)| {
+                            k.eq_ignore_ascii_case("REST")
+                                && v.as_deref().is_some_and(|v| {
+                                    v.split_whitespace()
+                                        .any(|w| w.eq_ignore_ascii_case("STREAM"))
+                                })
+                        });
                         let mut v: Vec<String> =
                             f.into_keys().map(|k| k.to_ascii_uppercase()).collect();
                         v.sort();
-                        (v, algos)
+                        (v, algos, rest)
                     }
-                    Err(e) if e.code().is_some() => (Vec::new(), Vec::new()),
+                    Err(e) if e.code().is_some() => (Vec::new(), Vec::new(), false),
                     Err(e) => return Err(e),
                 };
                 // With a legacy encoding chosen for this server, it must not switch to UTF-8.
@@ -596,7 +603,7 @@ impl FtpSession {
                     tap,
                     opts,
                     use_mlsd,
-                    offer: remote::Offer::from_features(&features, hash_algos),
+                    offer: remote::Offer::from_features(&features, hash_algos, rest),
                     features: features.into(),
                     welcome,
                     cwd,

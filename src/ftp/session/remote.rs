@@ -29,11 +29,14 @@ pub(super) struct Offer {
     by_hash: Algos,
     by_x: Algos,
     mfmt: bool,
+    /// `REST STREAM`: a download may start at any offset.
+    rest: bool,
 }
 
 impl Offer {
-    /// From the `FEAT` keywords (upper case) and the algorithms of its `HASH` line.
-    pub(super) fn from_features(features: &[String], by_hash: Vec<HashAlgo>) -> Offer {
+    /// From the `FEAT` keywords (upper case), the algorithms of its `HASH` line and whether
+    /// its `REST` line says `STREAM`.
+    pub(super) fn from_features(features: &[String], by_hash: Vec<HashAlgo>, rest: bool) -> Offer {
         let has = |name: &str| features.iter().any(|f| f == name);
         Offer {
             by_hash: by_hash.into_iter().collect(),
@@ -42,6 +45,7 @@ impl Offer {
                 .filter(|a| has(x_command(*a)))
                 .collect(),
             mfmt: has("MFMT"),
+            rest,
         }
     }
 }
@@ -140,6 +144,7 @@ impl Remote for FtpSession {
                 .into_iter()
                 .filter(|a| o.by_hash.contains(*a) || o.by_x.contains(*a))
                 .collect(),
+            offsets: o.rest,
         }
     }
 
@@ -183,6 +188,10 @@ impl Remote for FtpSession {
 
     async fn finish(&mut self, stream: DataStream) -> Result<(), FsError> {
         Ok(FtpSession::finish(self, stream).await?)
+    }
+
+    async fn cut(&mut self, stream: DataStream) -> Result<(), FsError> {
+        Ok(FtpSession::cut(self, stream).await?)
     }
 
     async fn checksum(&mut self, path: &str, algo: HashAlgo) -> Result<Option<String>, FsError> {

@@ -149,6 +149,7 @@ fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
         part: None,
         above: None,
         batch: 0,
+        segments: None,
     }
 }
 

@@ -104,6 +104,7 @@ impl Core {
                 part: None,
                 above: None,
                 batch,
+                segments: None,
             });
         }
         let at = match after.and_then(|a| self.index_of(a)) {
@@ -187,8 +188,12 @@ impl Core {
             let id = match self.next_runnable() {
                 Some(id) => id,
                 None => {
-                    // Nothing queued: take more entries from a listed directory.
-                    let Some(dir) = self.feeder() else { break };
+                    // Nothing queued: take more entries from a listed directory, else lend
+                    // the idle connections to a segmented download that wants them.
+                    let Some(dir) = self.feeder() else {
+                        self.lend_helpers();
+                        break;
+                    };
                     let n = self.ahead_target();
                     self.materialise(dir, n);
                     continue;
@@ -201,6 +206,7 @@ impl Core {
                 self.claims().release(id);
                 break;
             };
+            let connections = self.cfg.segments.connections(self.cfg.parallel);
             let Some(job) = self.jobs.get_mut(&id) else {
                 break;
             };
@@ -210,6 +216,14 @@ impl Core {
             let progress = Arc::new(AtomicU64::new(job.done));
             let policy = job.on_exists.unwrap_or(self.cfg.on_exists);
             let renamed = Arc::new(std::sync::Mutex::new(None));
+            let segmented = job.segments.clone().map(|plan| {
+                Arc::new(Segmented::new(
+                    plan,
+                    ctl.clone(),
+                    progress.clone(),
+                    connections,
+                ))
+            });
             let a = Assignment {
                 last_try: job.attempts >= self.cfg.max_attempts,
                 job: job.clone(),
@@ -217,6 +231,7 @@ impl Core {
                 ctl: ctl.clone(),
                 progress: progress.clone(),
                 renamed: renamed.clone(),
+                segmented: segmented.clone(),
             };
             let parent = job.parent;
             self.not_before.remove(&id);
@@ -226,6 +241,7 @@ impl Core {
                     ctl,
                     progress,
                     renamed,
+                    segmented,
                     last: job.done,
                     rate: 0.0,
                 },
@@ -240,9 +256,10 @@ impl Core {
                     self.materialise(p, n);
                 }
             }
-            match worker.send(a) {
+            match worker.send(Work::Job(Box::new(a))) {
                 Ok(()) => self.changed(id),
-                Err(a) => {
+                Err(Work::Help(_)) => {}
+                Err(Work::Job(a)) => {
                     // The worker is gone; put the job back.
                     self.running.remove(&id);
                     self.claims().release(id);
@@ -264,16 +281,48 @@ impl Core {
         self.was_busy = busy;
     }
 
+    /// Lend idle workers to the running segmented downloads that have work for more
+    /// connections (oldest job first), one range each (see `Worker::help`).
+    pub(super) fn lend_helpers(&mut self) {
+        let mut ids: Vec<JobId> = self
+            .running
+            .iter()
+            .filter(|(_, r)| r.segmented.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        for id in ids {
+            let Some(seg) = self.running.get(&id).and_then(|r| r.segmented.clone()) else {
+                continue;
+            };
+            while !self.waiting.is_empty() && seg.wants_helper() {
+                let Some(w) = self.waiting.pop() else { break };
+                seg.lend();
+                if w.send(Work::Help(seg.clone())).is_err() {
+                    seg.leave();
+                }
+            }
+        }
+    }
+
     pub(super) fn finished(&mut self, id: JobId, outcome: Outcome) {
         let run = self.running.remove(&id);
         self.claims().release(id);
         let progress = run.as_ref().map(|r| r.progress.load(Ordering::Relaxed));
+        let plan = run
+            .as_ref()
+            .and_then(|r| r.segmented.as_ref())
+            .map(|s| s.plan());
         let renamed = run.and_then(|r| r.renamed.lock().ok().and_then(|mut n| n.take()));
         let Some(job) = self.jobs.get_mut(&id) else {
             return;
         };
         if let Some(p) = progress {
             job.done = p;
+        }
+        if let Some(plan) = plan {
+            // An empty plan: the worker moved the file in one stream after all.
+            job.segments = (!plan.is_empty()).then_some(plan);
         }
         // The rename policy picked a free name: from now on that is the job's destination, and
         // the file there is the job's own (a retry continues it; no second free name).
@@ -284,6 +333,7 @@ impl Core {
         match outcome {
             Outcome::Done => {
                 job.state = JobState::Done;
+                job.segments = None;
                 if let Some(s) = job.spec.size {
                     job.done = s;
                 }
@@ -294,7 +344,14 @@ impl Core {
                 job.state = JobState::Paused;
                 job.attempts = job.attempts.saturating_sub(1);
             }
-            Outcome::Cancelled => job.state = JobState::Cancelled,
+            Outcome::Cancelled => {
+                job.state = JobState::Cancelled;
+                // Its temporary file is gone: a retry starts afresh, with a new plan.
+                if job.segments.take().is_some() {
+                    job.part = None;
+                    job.done = 0;
+                }
+            }
             Outcome::Conflict {
                 dst_size,
                 dst_mtime,
@@ -445,6 +502,10 @@ impl Core {
             if let (Some(j), Some(r)) = (self.jobs.get_mut(&id), self.running.get(&id)) {
                 j.done = r.progress.load(Ordering::Relaxed);
                 j.state = JobState::Queued;
+                if let Some(s) = &r.segmented {
+                    let plan = s.plan();
+                    j.segments = (!plan.is_empty()).then_some(plan);
+                }
             }
         }
         self.save();

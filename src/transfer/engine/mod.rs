@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::backend::Connect;
 use super::claims::{self, SharedClaims, Side};
 use super::job::{Children, Direction, Job, JobId, JobKind, JobSpec, JobState, OnExists};
+use super::segments::{self, Segmented};
 use super::worker::{Assignment, CANCEL, Outcome, PAUSE, RUN, Worker};
 use crate::ftp::{ConnectOptions, LogEvent, Tap};
 
@@ -60,6 +61,8 @@ pub struct EngineConfig<C = ConnectOptions> {
     pub upload_temp: UploadTemp,
     /// All transfers together move at most this many bytes per second (`None`: no limit).
     pub limit_rate: Option<u64>,
+    /// How many connections one big download may use (see `transfer::segments`).
+    pub segments: super::Segments,
 }
 
 /// Whether an upload is written under a temporary name in the destination's directory and
@@ -120,6 +123,7 @@ impl<C: Connect> EngineConfig<C> {
             verify: false,
             upload_temp: UploadTemp::Auto,
             limit_rate: None,
+            segments: super::Segments::Auto,
         }
     }
 }
@@ -141,6 +145,7 @@ impl<C> EngineConfig<C> {
             verify,
             upload_temp,
             limit_rate,
+            segments,
         } = self;
         let rest = EngineConfig {
             connect: (),
@@ -156,6 +161,7 @@ impl<C> EngineConfig<C> {
             verify,
             upload_temp,
             limit_rate,
+            segments,
         };
         (connect, rest)
     }
@@ -239,11 +245,18 @@ enum Msg {
     Cmd(EngineCmd),
     /// Stop, then say so (see [`Engine::shutdown`]).
     Shutdown(oneshot::Sender<()>),
-    Want(oneshot::Sender<Assignment>),
+    Want(oneshot::Sender<Work>),
     Finished {
         id: JobId,
         outcome: Outcome,
     },
+}
+
+/// What a worker that asked for work is given.
+enum Work {
+    Job(Box<Assignment>),
+    /// Read a range of a segmented download (see `transfer::segments`), then ask again.
+    Help(Arc<Segmented>),
 }
 
 /// The handle: cheap to clone; [`Engine::send`] gives it a command.
@@ -370,7 +383,16 @@ impl Engine {
                     if tx.send(Msg::Want(want_tx)).is_err() {
                         break;
                     }
-                    let Ok(a) = want_rx.await else { break };
+                    // A worker lent to a job that did not need it after all is given nothing:
+                    // it asks again.
+                    let Ok(work) = want_rx.await else { continue };
+                    let a = match work {
+                        Work::Job(a) => *a,
+                        Work::Help(seg) => {
+                            worker.help(seg).await;
+                            continue;
+                        }
+                    };
                     let outcome = worker.run(&a).await;
                     if tx
                         .send(Msg::Finished {
@@ -403,6 +425,9 @@ struct Running {
     ctl: Arc<AtomicU8>,
     progress: Arc<AtomicU64>,
     renamed: Arc<std::sync::Mutex<Option<String>>>,
+    /// A segmented download's shared state: its plan as it goes, and whether it wants more
+    /// connections.
+    segmented: Option<Arc<Segmented>>,
     last: u64,
     rate: f64,
 }
@@ -446,7 +471,7 @@ struct Core {
     order: Vec<JobId>,
     next_id: JobId,
     running: HashMap<JobId, Running>,
-    waiting: Vec<oneshot::Sender<Assignment>>,
+    waiting: Vec<oneshot::Sender<Work>>,
     not_before: HashMap<JobId, Instant>,
     /// No job before this index is queued.
     scan_from: usize,

@@ -57,8 +57,14 @@ impl Core {
             Side::Local => true,
             Side::Remote => self.cfg.upload_temp.applies(j.spec.size),
         };
+        let mut plan = None;
         if temp && part.is_none() {
-            part = Some(self.pick_temp_name(j, side));
+            // A big download's first run: segmented (its plan and its temporary name are
+            // given together, and saved together).
+            if self.segmentable(j) {
+                plan = j.spec.size.map(segments::whole);
+            }
+            part = Some(self.pick_temp_name(j, side, plan.is_some()));
         }
         let mut paths = vec![(side, dst.as_str())];
         let part_path = part.as_deref().map(|p| claims::sibling(&dst, p));
@@ -70,8 +76,23 @@ impl Core {
         }
         if let Some(j) = self.jobs.get_mut(&id) {
             j.part = part;
+            if plan.is_some() {
+                j.segments = plan;
+            }
         }
         true
+    }
+
+    /// Whether a download gets several connections (see `transfer::segments`): a file of
+    /// known size past [`segments::SEGMENTS_FROM`], moved as bytes, with more than one
+    /// connection allowed, and no bytes of an older run in place.
+    fn segmentable(&self, j: &Job) -> bool {
+        j.spec.direction == Direction::Download
+            && j.spec.kind == JobKind::File
+            && j.spec.size.is_some_and(|s| s >= segments::SEGMENTS_FROM)
+            && !j.mode.ascii_for(j.name())
+            && self.cfg.segments.connections(self.cfg.parallel) > 1
+            && j.done == 0
     }
 
     /// A temporary name for a download's first run: not held by another running job nor
@@ -79,19 +100,23 @@ impl Core {
     /// already there under it is an earlier run's of the same job: the worker continues it
     /// only when it is the job's own (see `Worker::download`). A job queued by an older skiff
     /// with bytes in place keeps writing its `NAME.part`.
-    pub(super) fn pick_temp_name(&self, j: &Job, side: Side) -> String {
+    pub(super) fn pick_temp_name(&self, j: &Job, side: Side, segmented: bool) -> String {
         let c = self.claims();
         let free = |name: &str| {
             let path = claims::sibling(&j.spec.dst, name);
             !c.taken(side, &path, j.id)
         };
         let legacy = format!("{}.part", j.name());
-        if side == Side::Local && j.done > 0 && free(&legacy) {
+        if side == Side::Local && j.done > 0 && !segmented && free(&legacy) {
             return legacy;
         }
         let mut n = 0;
         loop {
-            let name = claims::temp_name(&j.spec.src, &j.spec.dst, n);
+            let name = if segmented {
+                claims::segmented_temp_name(&j.spec.src, &j.spec.dst, n)
+            } else {
+                claims::temp_name(&j.spec.src, &j.spec.dst, n)
+            };
             if free(&name) || n >= 1000 {
                 return name;
             }

@@ -47,6 +47,11 @@ impl<C: Connect> Worker<C> {
                 }
             }
         }
+        if let Some(seg) = &a.segmented
+            && let Some(outcome) = self.download_segments(a, seg, &dst).await?
+        {
+            return Ok(outcome);
+        }
         let part = part_path(&a.job);
         // Never write through a link: a planted `NAME.part` symlink could point anywhere.
         let part_meta = std::fs::symlink_metadata(&part);
@@ -72,6 +77,13 @@ impl<C: Connect> Worker<C> {
             || a.job.attempts > 1
             || policy == OnExists::Resume
             || self.put_back.is_some();
+        // A segmented download's file holds its ranges wherever they got: its length says
+        // nothing about what is in place, so one stream never continues it.
+        let ranges =
+            a.job.part.as_deref().is_some_and(claims::is_segmented_name) && self.put_back.is_none();
+        if offset > 0 && ranges {
+            offset = 0;
+        }
         if offset > 0 && !own {
             self.tap.info(format!(
                 "{} was not written by this transfer: starting from the beginning",

@@ -28,6 +28,7 @@ use crate::paths::remote_join;
 
 mod download;
 mod expand;
+mod segmented;
 mod upload;
 
 /// Control flag values for a running job.
@@ -133,6 +134,9 @@ pub struct Assignment {
     pub renamed: Arc<std::sync::Mutex<Option<String>>>,
     /// No retry follows a failure of this attempt (the engine's last).
     pub last_try: bool,
+    /// A segmented download's shared state (see `transfer::segments`), made from the job's
+    /// plan; the engine lends it helpers.
+    pub segmented: Option<Arc<crate::transfer::segments::Segmented>>,
 }
 
 impl Assignment {

@@ -1,0 +1,535 @@
+//! Segmented downloads: one big file fetched over several of the engine's connections at once,
+//! each reading a byte range (`REST offset` + `RETR`, the data connection closed at the range's
+//! end) into the one temporary file at its offset.
+//!
+//! The plan (the ranges and how far each got) is part of the job and saved with the queue, so a
+//! pause, a retry or a restart continues every range where it stopped. A job starts as one
+//! range; a connection that joins it takes a range nobody reads, or splits the biggest one being
+//! read in two, so a slow connection never holds the end up alone and any number of
+//! connections share the work evenly.
+//!
+//! Here: the plan as data ([`Segment`]), and [`Segmented`], the state the job's connections
+//! share while it runs (the worker that runs the job leads; idle workers the engine lends to it
+//! help, see `worker::segmented`).
+
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+/// Binary downloads of at least this many bytes are segmented (unless segments are off).
+pub const SEGMENTS_FROM: u64 = 16 * 1024 * 1024;
+
+/// A range is split only when both halves are at least this long: a new data connection costs
+/// round trips, which a small range does not pay back.
+pub const MIN_SPLIT: u64 = 4 * 1024 * 1024;
+
+/// How many connections one file may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Segments {
+    /// As many as the engine has (its `parallel`), for files of [`SEGMENTS_FROM`] or more.
+    #[default]
+    Auto,
+    /// At most this many (1: never segmented).
+    Max(usize),
+}
+
+impl Segments {
+    /// `auto`, or a number from 1 to 16.
+    pub fn parse(s: &str) -> Option<Segments> {
+        match s.trim() {
+            "auto" => Some(Segments::Auto),
+            n => match n.parse::<usize>() {
+                Ok(n @ 1..=16) => Some(Segments::Max(n)),
+                _ => None,
+            },
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Segments::Auto => "auto".into(),
+            Segments::Max(n) => n.to_string(),
+        }
+    }
+
+    /// The connections a file may use in an engine of `parallel` connections.
+    pub fn connections(self, parallel: usize) -> usize {
+        match self {
+            Segments::Auto => parallel,
+            Segments::Max(n) => n.min(parallel),
+        }
+        .max(1)
+    }
+}
+
+/// One range of a segmented download: bytes `start..end` of the file, of which the first
+/// `done` are in the temporary file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    pub start: u64,
+    pub end: u64,
+    pub done: u64,
+}
+
+impl Segment {
+    /// Where reading goes on.
+    pub fn next(&self) -> u64 {
+        self.start + self.done
+    }
+
+    /// Bytes not in place yet.
+    pub fn left(&self) -> u64 {
+        self.end.saturating_sub(self.next())
+    }
+}
+
+/// The plan of a file of `size` bytes that nothing was read of.
+pub fn whole(size: u64) -> Vec<Segment> {
+    vec![Segment {
+        start: 0,
+        end: size,
+        done: 0,
+    }]
+}
+
+/// The plan of a file whose first `have` bytes are in place already (a resumed file).
+pub fn resumed(have: u64, size: u64) -> Vec<Segment> {
+    let have = have.min(size);
+    let mut plan = vec![Segment {
+        start: 0,
+        end: have,
+        done: have,
+    }];
+    if have < size {
+        plan.push(Segment {
+            start: have,
+            end: size,
+            done: 0,
+        });
+    }
+    plan
+}
+
+/// Bytes in place by the plan.
+pub fn bytes_done(plan: &[Segment]) -> u64 {
+    plan.iter().map(|s| s.done).sum()
+}
+
+/// Where the last byte in place by the plan ends: a file shorter than this lost bytes the plan
+/// counts.
+pub fn extent(plan: &[Segment]) -> u64 {
+    plan.iter()
+        .filter(|s| s.done > 0)
+        .map(Segment::next)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Whether `plan` covers `0..size` exactly, in order, with no range past its end (what a
+/// saved queue must hold to be trusted).
+pub fn valid(plan: &[Segment], size: u64) -> bool {
+    let mut at = 0;
+    for s in plan {
+        if s.start != at || s.end < s.start || s.done > s.end - s.start {
+            return false;
+        }
+        at = s.end;
+    }
+    at == size && !plan.is_empty()
+}
+
+/// What the connections of a running segmented download share.
+#[derive(Debug)]
+pub struct Segmented {
+    inner: Mutex<Inner>,
+    wake: tokio::sync::Notify,
+    /// The job's pause and cancel flag (see `worker::RUN`).
+    pub ctl: Arc<AtomicU8>,
+    /// The job's bytes in place, all ranges together.
+    pub progress: Arc<AtomicU64>,
+    /// Connections this file may use, its lead's included.
+    max_connections: usize,
+}
+
+#[derive(Debug)]
+struct Inner {
+    plan: Vec<Segment>,
+    /// Per range: a connection is reading it.
+    taken: Vec<bool>,
+    phase: Phase,
+    /// Connections on the job: its lead, and helpers lent to it that have not left.
+    connections: usize,
+    /// The server refused a helper's connection (too many per user): no more are lent.
+    refused: bool,
+}
+
+/// The file the ranges are written to, once the lead has opened it.
+#[derive(Debug)]
+pub struct Open {
+    pub file: std::fs::File,
+    pub src: Arc<str>,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone)]
+enum Phase {
+    /// The lead is checking the destination and opening the file: helpers wait.
+    Preparing,
+    Open(Arc<Open>),
+    /// Done, stopped or failed: helpers leave.
+    Closed,
+}
+
+/// The range a connection took, named by its start (ranges never overlap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Taken(pub u64);
+
+impl Segmented {
+    pub fn new(
+        plan: Vec<Segment>,
+        ctl: Arc<AtomicU8>,
+        progress: Arc<AtomicU64>,
+        max_connections: usize,
+    ) -> Segmented {
+        progress.store(bytes_done(&plan), Ordering::Relaxed);
+        Segmented {
+            inner: Mutex::new(Inner {
+                taken: vec![false; plan.len()],
+                plan,
+                phase: Phase::Preparing,
+                connections: 1,
+                refused: false,
+            }),
+            wake: tokio::sync::Notify::new(),
+            ctl,
+            progress,
+            max_connections: max_connections.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The plan as it is now (what the saved queue records).
+    pub fn plan(&self) -> Vec<Segment> {
+        self.lock().plan.clone()
+    }
+
+    /// A new plan before the file opens (the destination was resumed, or the temporary file
+    /// lost bytes the plan counted).
+    pub fn replan(&self, plan: Vec<Segment>) {
+        let mut i = self.lock();
+        i.taken = vec![false; plan.len()];
+        self.progress.store(bytes_done(&plan), Ordering::Relaxed);
+        i.plan = plan;
+    }
+
+    /// The file is open: helpers may start.
+    pub fn open(&self, open: Open) {
+        self.lock().phase = Phase::Open(Arc::new(open));
+        self.wake.notify_waiters();
+    }
+
+    /// Stop lending and let every helper go (after the last range, a stop or a failure).
+    pub fn close(&self) {
+        self.lock().phase = Phase::Closed;
+        self.wake.notify_waiters();
+    }
+
+    /// Whether one more connection would have work: the job still runs, the server took the
+    /// ones so far, and there is a range nobody reads or one long enough to split.
+    pub fn wants_helper(&self) -> bool {
+        let i = self.lock();
+        if matches!(i.phase, Phase::Closed) || i.refused || i.connections >= self.max_connections {
+            return false;
+        }
+        // Each range with bytes left keeps a connection busy, and a long one more: one per
+        // twice `MIN_SPLIT` it has left (what a split needs).
+        let capacity: u64 = i
+            .plan
+            .iter()
+            .filter(|s| s.left() > 0)
+            .map(|s| (s.left() / (2 * MIN_SPLIT)).max(1))
+            .sum();
+        (i.connections as u64) < capacity.min(self.max_connections as u64)
+    }
+
+    /// The engine lent a connection to the job.
+    pub fn lend(&self) {
+        self.lock().connections += 1;
+    }
+
+    /// A helper left (or never came: the worker was gone).
+    pub fn leave(&self) {
+        let mut i = self.lock();
+        i.connections = i.connections.saturating_sub(1);
+        drop(i);
+        self.wake.notify_waiters();
+    }
+
+    /// The server refused a helper's connection: go on with those there are.
+    pub fn refuse(&self) {
+        self.lock().refused = true;
+    }
+
+    /// The open file, waiting while the lead prepares it; `None` once closed.
+    pub async fn opened(&self) -> Option<Arc<Open>> {
+        loop {
+            let notified = self.wake.notified();
+            match self.lock().phase.clone() {
+                Phase::Open(o) => return Some(o),
+                Phase::Closed => return None,
+                Phase::Preparing => {}
+            }
+            notified.await;
+        }
+    }
+
+    /// Take a range to read: one nobody reads, else the second half of the biggest one being
+    /// read (when both halves are worth a connection). `None` when there is none, or closed.
+    pub fn take(&self) -> Option<Taken> {
+        let mut i = self.lock();
+        if matches!(i.phase, Phase::Closed) {
+            return None;
+        }
+        let inner = &mut *i;
+        if let Some(k) =
+            (0..inner.plan.len()).find(|&k| !inner.taken[k] && inner.plan[k].left() > 0)
+        {
+            inner.taken[k] = true;
+            return Some(Taken(inner.plan[k].start));
+        }
+        let k = splittable(&inner.plan, &inner.taken)?;
+        let s = inner.plan[k];
+        // Halves on 64 KiB boundaries; the half being read keeps well over a block ahead of
+        // where its reader writes, so no block in flight crosses the cut.
+        let mid = (s.next() + s.left() / 2) & !0xFFFF;
+        inner.plan[k].end = mid;
+        let new = Segment {
+            start: mid,
+            end: s.end,
+            done: 0,
+        };
+        inner.plan.insert(k + 1, new);
+        inner.taken.insert(k + 1, true);
+        Some(Taken(mid))
+    }
+
+    fn index(i: &Inner, t: Taken) -> Option<usize> {
+        i.plan.iter().position(|s| s.start == t.0)
+    }
+
+    /// The range as it is now (its end moves down when another connection splits it).
+    pub fn range(&self, t: Taken) -> Option<Segment> {
+        let i = self.lock();
+        Self::index(&i, t).map(|k| i.plan[k])
+    }
+
+    /// `n` more bytes of the range are in the file.
+    pub fn wrote(&self, t: Taken, n: u64) {
+        let mut i = self.lock();
+        if let Some(k) = Self::index(&i, t) {
+            i.plan[k].done += n;
+            self.progress.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// The connection is off the range (read to its end, or failed: then another takes it).
+    pub fn release(&self, t: Taken) {
+        let mut i = self.lock();
+        if let Some(k) = Self::index(&i, t) {
+            i.taken[k] = false;
+        }
+        drop(i);
+        self.wake.notify_waiters();
+    }
+
+    /// Every byte is in place.
+    pub fn all_done(&self) -> bool {
+        self.lock().plan.iter().all(|s| s.left() == 0)
+    }
+
+    /// Helpers on the job now (not counting its lead).
+    pub fn helpers(&self) -> usize {
+        self.lock().connections.saturating_sub(1)
+    }
+
+    /// A future that completes at the next change (a range released, a helper gone, the file
+    /// opened or closed); made before looking, so that no change in between is missed.
+    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.wake.notified()
+    }
+
+    /// The job ended: helpers stop after the block they are on.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.lock().phase, Phase::Closed)
+    }
+
+    /// The lead's wait after closing: until every helper has left.
+    pub async fn helpers_gone(&self) {
+        loop {
+            let notified = self.wake.notified();
+            if self.helpers() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The range being read with the most bytes left, when both its halves would be at least
+/// [`MIN_SPLIT`].
+fn splittable(plan: &[Segment], taken: &[bool]) -> Option<usize> {
+    (0..plan.len())
+        .filter(|&k| taken[k] && plan[k].left() >= 2 * MIN_SPLIT)
+        .max_by_key(|&k| plan[k].left())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    fn shared(plan: Vec<Segment>, max: usize) -> Segmented {
+        Segmented::new(plan, Arc::default(), Arc::default(), max)
+    }
+
+    fn open(s: &Segmented, size: u64) {
+        let file = tempfile::tempfile().expect("temp file");
+        s.open(Open {
+            file,
+            src: "/f".into(),
+            size,
+        });
+    }
+
+    #[test]
+    fn settings_parse() {
+        assert_eq!(Segments::parse("auto"), Some(Segments::Auto));
+        assert_eq!(Segments::parse("4"), Some(Segments::Max(4)));
+        assert_eq!(Segments::parse("0"), None);
+        assert_eq!(Segments::parse("17"), None);
+        assert_eq!(Segments::Auto.connections(6), 6);
+        assert_eq!(Segments::Max(8).connections(4), 4);
+        assert_eq!(Segments::Max(2).connections(4), 2);
+    }
+
+    #[test]
+    fn plans_are_checked_before_they_are_trusted() {
+        assert!(valid(&whole(10), 10));
+        assert!(valid(&resumed(4, 10), 10));
+        assert_eq!(resumed(10, 10).len(), 1);
+        assert!(!valid(&whole(10), 11), "another size");
+        let gap = vec![
+            Segment {
+                start: 0,
+                end: 4,
+                done: 4,
+            },
+            Segment {
+                start: 5,
+                end: 10,
+                done: 0,
+            },
+        ];
+        assert!(!valid(&gap, 10));
+        let over = vec![Segment {
+            start: 0,
+            end: 4,
+            done: 5,
+        }];
+        assert!(!valid(&over, 4));
+        assert!(!valid(&[], 0));
+        assert_eq!(extent(&resumed(4, 10)), 4);
+        // A range nothing was read of asks nothing of the file's length.
+        let mut plan = resumed(4, 10);
+        plan.push(Segment {
+            start: 10,
+            end: 20,
+            done: 0,
+        });
+        assert_eq!(extent(&plan), 4);
+        assert_eq!(bytes_done(&resumed(4, 10)), 4);
+    }
+
+    #[test]
+    fn connections_share_a_file_by_splitting_the_biggest_range() {
+        let s = shared(whole(100 * MIB), 4);
+        open(&s, 100 * MIB);
+        let lead = s.take().expect("the lead takes the file");
+        assert_eq!(lead, Taken(0));
+        assert!(s.wants_helper());
+        s.lend();
+        let h1 = s.take().expect("a helper splits it");
+        assert_eq!(h1, Taken(50 * MIB));
+        assert_eq!(s.range(lead).map(|r| r.end), Some(50 * MIB));
+        s.lend();
+        let h2 = s.take().expect("and another");
+        s.lend();
+        let h3 = s.take().expect("and another");
+        assert!(!s.wants_helper(), "four connections is the most");
+        let mut plan = s.plan();
+        assert_eq!(plan.len(), 4);
+        assert!(valid(&plan, 100 * MIB));
+        plan.sort_by_key(|p| p.end - p.start);
+        assert!(plan[0].end - plan[0].start >= 20 * MIB, "{plan:?}");
+        // Bytes in place count; a released range is taken again where it stopped.
+        s.wrote(h2, MIB);
+        s.release(h2);
+        let again = s.take().expect("the released range");
+        assert_eq!(again, h2);
+        assert_eq!(s.range(again).map(|r| r.next()), Some(h2.0 + MIB));
+        assert_eq!(s.progress.load(Ordering::Relaxed), MIB);
+        let _ = h3;
+    }
+
+    #[test]
+    fn small_ranges_are_not_split_and_a_refusal_stops_lending() {
+        let s = shared(whole(6 * MIB), 4);
+        open(&s, 6 * MIB);
+        let _lead = s.take();
+        assert!(!s.wants_helper(), "6 MiB is not worth two connections");
+        assert_eq!(s.take(), None);
+        let s = shared(whole(100 * MIB), 4);
+        open(&s, 100 * MIB);
+        let _lead = s.take();
+        s.refuse();
+        assert!(!s.wants_helper());
+    }
+
+    #[test]
+    fn a_saved_plan_with_free_ranges_wants_as_many_helpers_as_ranges() {
+        let plan = vec![
+            Segment {
+                start: 0,
+                end: 10 * MIB,
+                done: 10 * MIB,
+            },
+            Segment {
+                start: 10 * MIB,
+                end: 20 * MIB,
+                done: MIB,
+            },
+            Segment {
+                start: 20 * MIB,
+                end: 30 * MIB,
+                done: 0,
+            },
+        ];
+        let s = shared(plan, 8);
+        assert_eq!(s.progress.load(Ordering::Relaxed), 11 * MIB);
+        // Preparing: the lead will take one free range, a helper the other.
+        assert!(s.wants_helper());
+        s.lend();
+        assert!(!s.wants_helper(), "two free ranges, two connections coming");
+        open(&s, 30 * MIB);
+        assert_eq!(s.take(), Some(Taken(10 * MIB)));
+        assert_eq!(s.take(), Some(Taken(20 * MIB)));
+        s.close();
+        assert_eq!(s.take(), None, "closed");
+        assert!(!s.wants_helper());
+    }
+}

@@ -1,0 +1,376 @@
+//! A segmented download (see `transfer::segments`): the worker that runs the job leads (checks
+//! the temporary file against the plan, opens it, reads ranges itself, and finishes the file
+//! once every range is in); workers the engine lends to the job help, one range each, on the
+//! connections they already have.
+
+use super::*;
+use crate::transfer::segments::{self, Open, Segmented, Taken};
+
+/// Why reading a range stopped before its end.
+pub(super) enum Halt {
+    /// Paused or cancelled.
+    Stop(Stop),
+    /// The job ended meanwhile (its lead failed or stopped): the range waits for the next run.
+    Closed,
+    /// No connection could be made (the server may refuse more per user).
+    Connect(TransferError),
+    Failed(TransferError),
+}
+
+impl From<TransferError> for Halt {
+    fn from(e: TransferError) -> Halt {
+        Halt::Failed(e)
+    }
+}
+
+impl From<FsError> for Halt {
+    fn from(e: FsError) -> Halt {
+        Halt::Failed(e.into())
+    }
+}
+
+/// How a range's reading ended well.
+enum End {
+    /// At the end of the file: the transfer's reply says whether the server sent it all.
+    Eof,
+    /// At the end of the range, before the end of the file: the stream is cut.
+    Cut,
+}
+
+/// Write all of `buf` at `at` in `file`, whatever its position (the ranges share the file).
+fn write_all_at(file: &std::fs::File, buf: &[u8], at: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.write_all_at(buf, at)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        let (mut buf, mut at) = (buf, at);
+        while !buf.is_empty() {
+            let n = file.seek_write(buf, at)?;
+            if n == 0 {
+                return Err(io::Error::from(io::ErrorKind::WriteZero));
+            }
+            buf = &buf[n..];
+            at += n as u64;
+        }
+        Ok(())
+    }
+}
+
+impl<C: Connect> Worker<C> {
+    /// Lead a segmented download to `dst` (the on-exists policy has been applied). `None`: not
+    /// segmented after all (the far side cannot start at an offset, the size is unknown), for
+    /// the caller to move the file in one stream; nothing was written then.
+    pub(super) async fn download_segments(
+        &mut self,
+        a: &Assignment,
+        seg: &Arc<Segmented>,
+        dst: &Path,
+    ) -> Result<Option<Outcome>, TransferError> {
+        let r = self.lead(a, seg, dst).await;
+        // However it ended, no helper is still writing once this returns.
+        seg.close();
+        seg.helpers_gone().await;
+        r
+    }
+
+    async fn lead(
+        &mut self,
+        a: &Assignment,
+        seg: &Arc<Segmented>,
+        dst: &Path,
+    ) -> Result<Option<Outcome>, TransferError> {
+        let spec = &a.job.spec;
+        let Some(size) = spec.size else {
+            seg.replan(Vec::new());
+            return Ok(None);
+        };
+        let tap = self.tap.clone();
+        let session = self.session().await?;
+        session.set_text_mode(false).await?;
+        let caps = session.capabilities();
+        if !caps.offsets {
+            tap.info(format!(
+                "{}: the server does not say it can start a download at an offset (no REST \
+                 STREAM in FEAT): one connection",
+                spec.src
+            ));
+            seg.replan(Vec::new());
+            return Ok(None);
+        }
+        let part = part_path(&a.job);
+        let meta = std::fs::symlink_metadata(&part);
+        if meta.as_ref().is_ok_and(|m| !m.is_file()) {
+            return Err(TransferError::Refused(format!(
+                "{} exists and is not a regular file",
+                part.display()
+            )));
+        }
+        let len = meta.map_or(0, |m| m.len());
+        if self.put_back.is_some() {
+            // The user's file, resumed: its bytes are the first range, in place.
+            seg.replan(segments::resumed(len, size));
+        } else {
+            let plan = seg.plan();
+            if !segments::valid(&plan, size) || len < segments::extent(&plan) {
+                if segments::bytes_done(&plan) > 0 {
+                    tap.info(format!(
+                        "{} is not what this transfer left (shorter, or another size): \
+                         starting every range over",
+                        part.display()
+                    ));
+                }
+                seg.replan(segments::whole(size));
+            }
+        }
+        let file = open_part(&part, false).map_err(local(format!("opening {}", part.display())))?;
+        let mut mine = file
+            .try_clone()
+            .map_err(local(format!("opening {}", part.display())))?;
+        let digest = self.digester(caps, false);
+        let early = digest
+            .as_ref()
+            .filter(|_| size >= EARLY_HASH_FROM)
+            .map(|d| self.early_digest(&spec.src, d.algo));
+        seg.open(Open {
+            file,
+            src: spec.src.clone(),
+            size,
+        });
+        let Some(open) = seg.opened().await else {
+            return Err(TransferError::Refused("the download was closed".into()));
+        };
+        // The lead reads ranges too, until every byte is in; it waits only while the helpers
+        // read the last ranges (too short to split). A range whose connection broke is taken
+        // up again on a new one (a few times; then the job fails, to be retried later).
+        let mut broke = 0;
+        let stopped = loop {
+            if let Some(stop) = Self::check(a) {
+                break Some(stop);
+            }
+            let changed = seg.notified();
+            match seg.take() {
+                Some(t) => {
+                    let r = self.read_range(seg, &open, t).await;
+                    seg.release(t);
+                    match r {
+                        Ok(()) => {}
+                        Err(Halt::Stop(stop)) => break Some(stop),
+                        Err(Halt::Closed) => break None,
+                        Err(Halt::Failed(e)) if e.is_transient() && broke < 3 => {
+                            broke += 1;
+                            tap.warn(format!(
+                                "{}: the range from byte {} stopped ({e}); going on with it \
+                                 on a new connection",
+                                spec.src, t.0
+                            ));
+                        }
+                        Err(Halt::Connect(e) | Halt::Failed(e)) => return Err(e),
+                    }
+                }
+                None if seg.all_done() => break None,
+                None => {
+                    let _ = tokio::time::timeout(Duration::from_millis(250), changed).await;
+                }
+            }
+        };
+        drop(open);
+        seg.close();
+        seg.helpers_gone().await;
+        if let Some(stop) = stopped {
+            return Ok(Some(match stop {
+                Stop::Pause => Outcome::Paused,
+                Stop::Cancel => {
+                    drop(mine);
+                    if self.put_back.is_none() {
+                        let _ = std::fs::remove_file(&part);
+                    }
+                    Outcome::Cancelled
+                }
+            }));
+        }
+        if !seg.all_done() {
+            return Err(TransferError::Refused("the download was closed".into()));
+        }
+        // Every range is in: the file is `size` bytes (a longer one left by an earlier run of
+        // another size is cut to it).
+        let got = mine
+            .metadata()
+            .map_err(local("checking the .part file"))?
+            .len();
+        if got > size {
+            mine.set_len(size)
+                .map_err(local("preparing the .part file"))?;
+        } else if got < size {
+            return Err(TransferError::Verify {
+                expected: size,
+                got,
+            });
+        }
+        if let Some(mut d) = digest {
+            // The ranges came in any order: the digest reads the finished file once.
+            d.feed_prefix(&mut mine, size)
+                .map_err(local("reading the .part file back to verify it"))?;
+            let attempts = a.job.attempts;
+            let session = self.session().await?;
+            match compare_digest(session, &spec.src, d, attempts, early).await {
+                Ok(true) => {}
+                Ok(false) => tap.info(format!(
+                    "{}: the server gave no checksum; checked by size only",
+                    spec.src
+                )),
+                Err(e) => {
+                    drop(mine);
+                    let _ = std::fs::remove_file(&part);
+                    self.put_back = None;
+                    seg.replan(segments::whole(size));
+                    return Err(e);
+                }
+            }
+        }
+        if let Some(mtime) = spec.mtime {
+            let t = UNIX_EPOCH + Duration::from_secs(mtime.max(0) as u64);
+            let _ = mine.set_modified(t);
+        }
+        drop(mine);
+        std::fs::rename(&part, dst).map_err(local(format!("renaming to {}", dst.display())))?;
+        self.put_back = None;
+        if spec.is_move {
+            let session = self.session().await?;
+            FileSystem::remove_file(session, &spec.src)
+                .await
+                .map_err(|e| {
+                    TransferError::Refused(format!("copied, but deleting the source failed: {e}"))
+                })?;
+        }
+        Ok(Some(Outcome::Done))
+    }
+
+    /// Help a segmented download the engine lent this worker to: read one range on this
+    /// worker's connection, then go back to the pool (the engine lends it again while the job
+    /// wants more connections and nothing else is queued).
+    pub async fn help(&mut self, seg: Arc<Segmented>) {
+        if let Some(open) = seg.opened().await
+            && let Some(t) = seg.take()
+        {
+            match self.read_range(&seg, &open, t).await {
+                Ok(()) | Err(Halt::Stop(_) | Halt::Closed) => {}
+                Err(Halt::Connect(e)) => {
+                    seg.refuse();
+                    self.tap.info(format!(
+                        "no more connections for {} ({e}): going on with those there are",
+                        open.src
+                    ));
+                }
+                Err(Halt::Failed(e)) => self.tap.warn(format!(
+                    "{}: the range from byte {} stopped ({e}); another connection goes on \
+                     with it",
+                    open.src, t.0
+                )),
+            }
+            seg.release(t);
+        }
+        seg.leave();
+    }
+
+    /// Read range `t` from where it got to its end (which another connection may move down
+    /// meanwhile, taking the rest), writing each block at its offset.
+    async fn read_range(&mut self, seg: &Segmented, open: &Open, t: Taken) -> Result<(), Halt> {
+        let Some(r) = seg.range(t) else {
+            return Ok(());
+        };
+        if r.left() == 0 {
+            return Ok(());
+        }
+        let session = self.session().await.map_err(Halt::Connect)?;
+        session.set_text_mode(false).await?;
+        let mut stream = session.open_read(&open.src, r.next()).await?;
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(CHUNK, 0);
+        let res: Result<End, Halt> = loop {
+            if let Some(stop) = Self::check_segmented(seg) {
+                break Err(stop);
+            }
+            let n = match tokio::time::timeout(self.stall, stream.read(&mut buf)).await {
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => break Err(TransferError::Data(e).into()),
+                Err(_) => {
+                    break Err(TransferError::Stalled {
+                        after: self.stall,
+                        what: "receiving data (stalled)",
+                    }
+                    .into());
+                }
+            };
+            let Some(now) = seg.range(t) else {
+                break Err(Halt::Closed);
+            };
+            if n == 0 {
+                if now.left() > 0 {
+                    // The file ended early: it is shorter than it was listed.
+                    break Err(TransferError::Verify {
+                        expected: open.size,
+                        got: now.next(),
+                    }
+                    .into());
+                }
+                break Ok(End::Eof);
+            }
+            let k = n.min(usize::try_from(now.left()).unwrap_or(usize::MAX));
+            if k > 0 {
+                if let Err(e) = write_all_at(&open.file, &buf[..k], now.next()) {
+                    break Err(local("writing the .part file")(e).into());
+                }
+                seg.wrote(t, k as u64);
+                Self::pace(&self.limit, k).await;
+            }
+            if k == now.left() as usize {
+                if now.end < open.size {
+                    break Ok(End::Cut);
+                }
+                if k < n {
+                    // More than the listed size: the file changed since it was listed.
+                    break Err(TransferError::Verify {
+                        expected: open.size,
+                        got: open.size + (n - k) as u64,
+                    }
+                    .into());
+                }
+                // The last range: the file must end here (the next read says so).
+            }
+        };
+        self.buf = buf;
+        match res {
+            Ok(End::Eof) => {
+                let session = self.session().await?;
+                session.finish(stream).await?;
+                Ok(())
+            }
+            Ok(End::Cut) => {
+                let session = self.session().await?;
+                if session.cut(stream).await.is_err() {
+                    // The range is in; the connection is of no known use any more.
+                    self.drop_session();
+                }
+                Ok(())
+            }
+            Err(e) => {
+                drop(stream);
+                self.drop_session();
+                Err(e)
+            }
+        }
+    }
+
+    fn check_segmented(seg: &Segmented) -> Option<Halt> {
+        match seg.ctl.load(Ordering::Relaxed) {
+            PAUSE => Some(Halt::Stop(Stop::Pause)),
+            CANCEL => Some(Halt::Stop(Stop::Cancel)),
+            _ if seg.is_closed() => Some(Halt::Closed),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Segmented downloads against the in-process server: one big file over several connections,
+//! byte-exact; with a range's data connection cut; across a restart of the engine; through a
+//! front that refuses connections beyond two; and the files that are never segmented.
+
+use std::time::Duration;
+
+use skiff::transfer::{Direction, EngineCmd, EngineEvent, JobKind, JobState, Segments};
+
+use crate::common::busy;
+use crate::common::engine::{Run, config, local, server_on, spec};
+use crate::common::fault_proxy::{FaultProxy, Faults};
+
+const MIB: usize = 1024 * 1024;
+
+/// `n` bytes no two ranges of which look alike (a misplaced range shows).
+fn content(n: usize) -> Vec<u8> {
+    (0..n as u64)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
+
+/// The offsets the log shows `REST` asked for.
+fn rests(run: &Run) -> Vec<u64> {
+    run.log
+        .iter()
+        .filter_map(|l| l.text.strip_prefix("REST ")?.parse().ok())
+        .collect()
+}
+
+fn download(src: &str, dst: &std::path::Path, size: usize) -> skiff::transfer::JobSpec {
+    let mut s = spec(Direction::Download, JobKind::File, src, local(dst));
+    s.size = Some(size as u64);
+    s
+}
+
+#[tokio::test]
+async fn a_big_file_comes_over_several_connections_byte_exact() {
+    let remote = tempfile::tempdir().unwrap();
+    let data = content(40 * MIB + 12_345);
+    std::fs::write(remote.path().join("big.bin"), &data).unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(server.port, 4));
+    let dst = down.path().join("big.bin");
+    run.engine.send(EngineCmd::Enqueue(vec![download(
+        "/big.bin",
+        &dst,
+        data.len(),
+    )]));
+    run.until_settled().await;
+    assert!(
+        run.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        run.states()
+    );
+    assert!(std::fs::read(&dst).unwrap() == data, "byte-exact");
+    let rests = rests(&run);
+    assert!(
+        rests.len() >= 2,
+        "ranges after the first start at offsets: {rests:?}"
+    );
+    let tags: std::collections::BTreeSet<&str> = run
+        .log
+        .iter()
+        .filter(|l| l.text.starts_with("RETR "))
+        .map(|l| &*l.tag)
+        .collect();
+    assert!(tags.len() >= 3, "several connections read it: {tags:?}");
+    let left: Vec<_> = std::fs::read_dir(down.path()).unwrap().flatten().collect();
+    assert_eq!(left.len(), 1, "no temporary file left");
+}
+
+#[tokio::test]
+async fn a_range_whose_connection_drops_is_taken_up_again_byte_exact() {
+    let remote = tempfile::tempdir().unwrap();
+    let data = content(32 * MIB);
+    std::fs::write(remote.path().join("big.bin"), &data).unwrap();
+    let server = server_on(remote.path()).await;
+    // The second and third data connections are cut 3 MB in (the first is a listing-free RETR
+    // too, so cut two of the first three).
+    let proxy = FaultProxy::start(
+        server.port,
+        Faults {
+            cut_after: Some((3_000_000, 2)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(proxy.port, 3));
+    let dst = down.path().join("big.bin");
+    run.engine.send(EngineCmd::Enqueue(vec![download(
+        "/big.bin",
+        &dst,
+        data.len(),
+    )]));
+    run.until_settled().await;
+    assert!(
+        run.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        run.states()
+    );
+    assert!(
+        std::fs::read(&dst).unwrap() == data,
+        "byte-exact after the cuts"
+    );
+    // The cut ranges went on from where they stopped, not from their starts.
+    let rests = rests(&run);
+    assert!(
+        rests.iter().any(|r| *r > 0 && r % 65_536 != 0),
+        "a range resumed mid-way: {rests:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_restart_continues_every_range_where_it_stopped() {
+    let remote = tempfile::tempdir().unwrap();
+    let data = content(32 * MIB);
+    std::fs::write(remote.path().join("big.bin"), &data).unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut cfg = config(server.port, 4);
+    cfg.state_file = Some(state.path().join("queue.json"));
+    // Slow enough to stop half-way.
+    cfg.limit_rate = Some(8 * MIB as u64);
+    let dst = down.path().join("big.bin");
+    let mut run = Run::start(cfg.clone());
+    run.engine.send(EngineCmd::Enqueue(vec![download(
+        "/big.bin",
+        &dst,
+        data.len(),
+    )]));
+    // Until a quarter is in.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match tokio::time::timeout_at(deadline, run.rx.recv()).await {
+            Ok(Some(EngineEvent::Progress(p))) if p.iter().any(|p| p.done >= 8 * MIB as u64) => {
+                break;
+            }
+            Ok(Some(e)) => run.fold(e),
+            other => panic!("no progress: {other:?}"),
+        }
+    }
+    run.engine.shutdown().await;
+    let saved = std::fs::read_to_string(state.path().join("queue.json")).unwrap();
+    let queue: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let plan = queue["jobs"][0]["segments"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the plan is saved: {saved}"))
+        .clone();
+    assert!(plan.len() >= 2, "several ranges: {plan:?}");
+    let in_place: Vec<(u64, u64)> = plan
+        .iter()
+        .map(|s| (s["start"].as_u64().unwrap(), s["done"].as_u64().unwrap()))
+        .collect();
+    assert!(
+        in_place.iter().filter(|(_, d)| *d > 0).count() >= 2,
+        "{in_place:?}"
+    );
+    let part = queue["jobs"][0]["part"].as_str().unwrap().to_string();
+    assert!(part.ends_with(".seg.part"), "{part}");
+    assert!(down.path().join(&part).exists());
+
+    cfg.limit_rate = None;
+    let mut again = Run::start(cfg);
+    again.until("restored", |j| j.len() == 1).await;
+    again.until_settled().await;
+    assert!(
+        again.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        again.states()
+    );
+    assert!(
+        std::fs::read(&dst).unwrap() == data,
+        "byte-exact after the restart"
+    );
+    // Every range with bytes in place went on from there.
+    let rests = rests(&again);
+    for (start, done) in in_place.iter().filter(|(_, d)| *d > 0) {
+        assert!(
+            rests.iter().any(|r| *r >= start + done),
+            "the range at {start} went on at {} or later: {rests:?}",
+            start + done
+        );
+    }
+    assert!(!down.path().join(&part).exists());
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_more_connections_gets_fewer_ranges() {
+    let remote = tempfile::tempdir().unwrap();
+    let data = content(40 * MIB);
+    std::fs::write(remote.path().join("big.bin"), &data).unwrap();
+    let server = server_on(remote.path()).await;
+    let (port, refused) = busy::start_limited(server.port, 2).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(port, 4));
+    let dst = down.path().join("big.bin");
+    run.engine.send(EngineCmd::Enqueue(vec![download(
+        "/big.bin",
+        &dst,
+        data.len(),
+    )]));
+    run.until_settled().await;
+    assert!(
+        run.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        run.states()
+    );
+    assert!(std::fs::read(&dst).unwrap() == data, "byte-exact");
+    assert!(
+        refused.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "a connection was refused"
+    );
+    assert!(
+        run.log
+            .iter()
+            .any(|l| l.text.contains("no more connections")),
+        "the log says why it goes on with fewer"
+    );
+}
+
+#[tokio::test]
+async fn small_files_ascii_and_one_connection_are_never_segmented() {
+    let remote = tempfile::tempdir().unwrap();
+    let big = content(20 * MIB);
+    std::fs::write(remote.path().join("big.bin"), &big).unwrap();
+    std::fs::write(remote.path().join("small.bin"), &big[..MIB]).unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut cfg = config(server.port, 4);
+    cfg.segments = Segments::Max(1);
+    let mut run = Run::start(cfg);
+    run.engine.send(EngineCmd::Enqueue(vec![
+        download("/big.bin", &down.path().join("big.bin"), big.len()),
+        download("/small.bin", &down.path().join("small.bin"), MIB),
+    ]));
+    run.until_settled().await;
+    assert!(
+        run.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        run.states()
+    );
+    assert!(std::fs::read(down.path().join("big.bin")).unwrap() == big);
+    assert_eq!(rests(&run), Vec::<u64>::new(), "one stream each");
+    assert!(run.jobs.values().all(|j| j.segments.is_none()));
+
+    // With segments on, the small file still goes in one stream, and ASCII mode never splits.
+    let down = tempfile::tempdir().unwrap();
+    let mut cfg = config(server.port, 4);
+    cfg.mode = skiff::transfer::TransferMode::Ascii;
+    let mut run = Run::start(cfg);
+    run.engine.send(EngineCmd::Enqueue(vec![download(
+        "/big.bin",
+        &down.path().join("big.bin"),
+        big.len(),
+    )]));
+    run.until_settled().await;
+    assert_eq!(rests(&run), Vec::<u64>::new(), "ASCII: one stream");
+}
