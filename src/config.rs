@@ -180,6 +180,8 @@ pub struct TransferDefaults {
     pub upload_temp: crate::transfer::UploadTemp,
     /// Bytes per second for all transfers together; `None`: no limit.
     pub limit_rate: Option<u64>,
+    /// How many connections one big download may use.
+    pub segments: crate::transfer::Segments,
 }
 
 /// Everything `config.toml` sets.
@@ -261,6 +263,7 @@ impl Config {
                 verify: false,
                 upload_temp: crate::transfer::UploadTemp::Auto,
                 limit_rate: None,
+                segments: crate::transfer::Segments::Auto,
                 mode: crate::transfer::TransferMode::Binary,
             },
         }
@@ -432,6 +435,18 @@ impl Config {
                     r => Some(crate::transfer::rate::parse_rate(r)?),
                 };
             }
+            "segments" => {
+                self.transfer.segments = match &v {
+                    toml::Value::Integer(_) => {
+                        crate::transfer::Segments::Max(int_in(&v, 1, 16)? as usize)
+                    }
+                    _ => {
+                        let s = str_of(&v)?;
+                        crate::transfer::Segments::parse(s)
+                            .ok_or_else(|| format!("{s:?} is not \"auto\" or 1 to 16"))?
+                    }
+                };
+            }
             "upload_temp" => {
                 let s = str_of(&v)?;
                 self.transfer.upload_temp = crate::transfer::UploadTemp::parse(s)
@@ -460,6 +475,7 @@ impl Config {
                         "verify",
                         "upload_temp",
                         "limit_rate",
+                        "segments",
                     ],
                 ));
             }

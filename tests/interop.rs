@@ -14,6 +14,9 @@
 #[path = "common/trees.rs"]
 mod trees;
 
+#[path = "common/fault_proxy.rs"]
+mod fault_proxy;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -1708,8 +1711,18 @@ async fn verify_both_ways(var: &str, root_var: &str, hashed: bool) {
     assert!(out.status.success(), "{var}: {err}");
     assert_eq!(std::fs::read(root.join(&name)).unwrap(), body, "{var}: up");
     let down = work.path().join("down.bin");
+    // One stream: the logins counted below are the transfer's and the digest's (a
+    // segmented download with --verify is in `segmented_get`).
     let out = skiff_cmd(
-        &["get", "--verify", "-v", &url, down.to_str().unwrap()],
+        &[
+            "get",
+            "--verify",
+            "--segments",
+            "1",
+            "-v",
+            &url,
+            down.to_str().unwrap(),
+        ],
         &password,
         &home,
     );
@@ -1884,4 +1897,90 @@ fn pure_ftpd_watch() {
 #[test]
 fn proftpd_watch() {
     watch_mode("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT");
+}
+
+/// A segmented download from a real server with `skiff get`: a 40 MiB file read over four
+/// connections byte-exact (with `--verify` where the server has a checksum: the digest then
+/// reads the finished file back), then again through a proxy that cuts two of its data
+/// connections mid-way: the cut ranges go on where they stopped.
+async fn segmented_get(var: &str, root_var: &str, verify: bool) {
+    let Some(u) = server_url(var) else { return };
+    let root = PathBuf::from(env_value(root_var).expect("the server's root"));
+    let password = u
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let name = format!("segments-{}.bin", stamp());
+    let body: Vec<u8> = (0..40 * 1024 * 1024u64)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    std::fs::write(root.join(&name), &body).unwrap();
+    let user = u.user.as_deref().expect("a user").to_string();
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    let down = work.path().join("down.bin");
+    let url = format!("ftp://{user}@{}:{}/{name}", u.host, u.port);
+    let mut args = vec!["get", "-v", "--segments", "4", &url, down.to_str().unwrap()];
+    if verify {
+        args.insert(1, "--verify");
+    }
+    let out = skiff_cmd(&args, &password, &home);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{var}: {err}");
+    assert!(std::fs::read(&down).unwrap() == body, "{var}: byte-exact");
+    assert!(err.matches("] REST ").count() >= 2, "{var}: ranges: {err}");
+    assert!(
+        err.matches("] USER ").count() >= 3,
+        "{var}: connections: {err}"
+    );
+    if verify {
+        assert!(
+            err.contains("HASH ") && !err.contains("mismatch"),
+            "{var}: {err}"
+        );
+    }
+    // Again through a proxy that cuts the second and third data connections 5 MB in.
+    let proxy = fault_proxy::FaultProxy::start(
+        u.port,
+        fault_proxy::Faults {
+            cut_after: Some((5_000_000, 2)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let url = format!("ftp://{user}@127.0.0.1:{}/{name}", proxy.port);
+    std::fs::remove_file(&down).unwrap();
+    let args = ["get", "-v", "--segments", "4", &url, down.to_str().unwrap()];
+    let out = skiff_cmd(&args, &password, &home);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{var} (cut): {err}");
+    assert!(
+        std::fs::read(&down).unwrap() == body,
+        "{var}: byte-exact after the cuts"
+    );
+    assert!(err.contains("stopped"), "{var}: a range was cut: {err}");
+    let left: Vec<String> = std::fs::read_dir(work.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".part"))
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "{var}: no temporary file left");
+    let _ = std::fs::remove_file(root.join(&name));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vsftpd_segmented_get() {
+    segmented_get("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pureftpd_segmented_get() {
+    segmented_get("SKIFF_PUREFTPD_URL", "SKIFF_PUREFTPD_ROOT", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proftpd_segmented_get_verified() {
+    segmented_get("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT", true).await;
 }

@@ -225,6 +225,7 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     runner.verify = config.transfer.verify;
     runner.upload_temp = config.transfer.upload_temp;
     runner.limit_rate = config.transfer.limit_rate;
+    runner.segments = config.transfer.segments;
     runner.mode = config.transfer.mode;
     // Which keyring "keyring" passwords go to (a D-Bus round trip): the bookmark form names it.
     let events = runner.events.clone();

@@ -3,12 +3,7 @@
 
 use super::*;
 
-/// A bookmark's checks for its server's transfers (each `None`: `[transfer]`'s setting).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct EngineChecks {
-    verify: Option<bool>,
-    upload_temp: Option<crate::transfer::UploadTemp>,
-}
+use crate::transfer::Overrides;
 
 /// Runs effects on tokio tasks and reports back through `events`.
 pub struct Runner {
@@ -17,10 +12,10 @@ pub struct Runner {
     remote: Option<remote::Handle>,
     engine: Option<Engine>,
     /// Which server (and how many connections) the engine works for.
-    engine_for: Option<(ConnectOptions, usize, EngineChecks)>,
+    engine_for: Option<(ConnectOptions, usize, Overrides)>,
     /// The last `Connect`, waiting for its login to succeed, with its bookmark's transfer
     /// settings (connections, verify, temporary uploads).
-    pending_engine: Option<(ConnectOptions, Option<usize>, EngineChecks)>,
+    pending_engine: Option<(ConnectOptions, Option<usize>, Overrides)>,
     /// Connections the transfer engine may open (1–16).
     pub parallel: usize,
     pub on_exists: OnExists,
@@ -34,8 +29,11 @@ pub struct Runner {
     keeping: Option<tokio::task::JoinHandle<()>>,
     /// When uploads go to a temporary name first (`[transfer] upload_temp`).
     pub upload_temp: crate::transfer::UploadTemp,
-    /// Bytes per second for all transfers together (`[transfer] limit_rate`).
+    /// Bytes per second for all transfers together (`[transfer] limit_rate`, then what `%`
+    /// or a bookmark set).
     pub limit_rate: Option<u64>,
+    /// Connections one big download may use (`[transfer] segments`).
+    pub segments: crate::transfer::Segments,
 }
 
 impl Runner {
@@ -55,15 +53,11 @@ impl Runner {
             keeping: None,
             upload_temp: Default::default(),
             limit_rate: None,
+            segments: Default::default(),
         }
     }
 
-    fn start_engine(
-        &mut self,
-        opts: ConnectOptions,
-        parallel: Option<usize>,
-        checks: EngineChecks,
-    ) {
+    fn start_engine(&mut self, opts: ConnectOptions, parallel: Option<usize>, checks: Overrides) {
         let parallel = parallel.unwrap_or(self.parallel);
         let same = |o: &ConnectOptions| {
             o.host == opts.host
@@ -76,7 +70,10 @@ impl Runner {
             && *n == parallel
             && *c == checks
         {
-            // The same server again: keep the queue running as it is.
+            // The same server again: keep the queue running as it is (with the limit in force).
+            if let Some(e) = &self.engine {
+                e.send(EngineCmd::SetRateLimit(self.limit_rate));
+            }
             return;
         }
         if let Some(old) = self.engine.take() {
@@ -102,6 +99,7 @@ impl Runner {
         cfg.verify = checks.verify.unwrap_or(self.verify);
         cfg.upload_temp = checks.upload_temp.unwrap_or(self.upload_temp);
         cfg.limit_rate = self.limit_rate;
+        cfg.segments = checks.segments.unwrap_or(self.segments);
         cfg.state_file = crate::paths::data_dir().map(|d| d.join(format!("queue-{key}.json")));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let events = self.events.clone();
@@ -132,8 +130,11 @@ impl Runner {
     /// Hand a command to the transfer engine. The transfer type is also kept for an engine
     /// started later; jobs queued before there is one are refused in the log.
     fn engine_cmd(&mut self, cmd: EngineCmd) {
-        if let EngineCmd::SetMode(mode) = &cmd {
-            self.mode = *mode;
+        match &cmd {
+            EngineCmd::SetMode(mode) => self.mode = *mode,
+            // Kept for an engine started later (another server).
+            EngineCmd::SetRateLimit(rate) => self.limit_rate = *rate,
+            _ => {}
         }
         match &self.engine {
             Some(e) => e.send(cmd),
@@ -194,9 +195,10 @@ impl Runner {
                 path: _,
                 req,
                 parallel,
-                verify,
-                upload_temp,
+                transfer,
+                limit_rate,
             } => {
+                self.limit_rate = limit_rate;
                 // "Trust always" answers from earlier sessions.
                 let mut opts = opts;
                 crate::ftp::tls::apply_known_pin(&mut opts);
@@ -208,14 +210,7 @@ impl Runner {
                     self.log.clone(),
                 ));
                 // The engine starts once the login has worked (see StartTransfers).
-                self.pending_engine = Some((
-                    opts,
-                    parallel.map(usize::from),
-                    EngineChecks {
-                        verify,
-                        upload_temp,
-                    },
-                ));
+                self.pending_engine = Some((opts, parallel.map(usize::from), transfer));
             }
             Effect::ServerFacts { req } => match &self.remote {
                 Some(h) => h.send(remote::RemoteCmd::Facts { req }),

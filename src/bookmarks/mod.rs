@@ -189,6 +189,13 @@ pub struct Profile {
     /// When uploads go to a temporary name first; `None`: skiff's setting.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upload_temp: Option<crate::transfer::UploadTemp>,
+    /// At most this many bytes per second for this server's transfers; `None`: skiff's
+    /// setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_rate: Option<u64>,
+    /// Connections one big download from this server may use; `None`: skiff's setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<crate::transfer::Segments>,
 }
 
 /// Serde's view of a profile, with the same defaults as the file reader.
@@ -218,6 +225,8 @@ struct ProfileRepr {
     time_offset: Option<i64>,
     verify: Option<bool>,
     upload_temp: Option<crate::transfer::UploadTemp>,
+    limit_rate: Option<u64>,
+    segments: Option<crate::transfer::Segments>,
 }
 
 impl From<ProfileRepr> for Profile {
@@ -244,6 +253,8 @@ impl From<ProfileRepr> for Profile {
             time_offset: r.time_offset,
             verify: r.verify,
             upload_temp: r.upload_temp,
+            limit_rate: r.limit_rate,
+            segments: r.segments,
         }
     }
 }
@@ -319,6 +330,8 @@ impl Profile {
             time_offset: None,
             verify: None,
             upload_temp: None,
+            limit_rate: None,
+            segments: None,
         }
     }
 

@@ -316,6 +316,31 @@ fn read_profile(t: &dyn TableLike, header: Option<Range<usize>>) -> Result<Profi
                 )
             })?),
         },
+        limit_rate: match read_str(t, "limit_rate", h)? {
+            None => None,
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => Some(crate::transfer::rate::parse_rate(&s).map_err(|e| {
+                Problem::new(
+                    t.get("limit_rate").and_then(|i| i.span()).or(h.clone()),
+                    format!("`limit_rate`: {e}"),
+                )
+            })?),
+        },
+        segments: match t.get("segments") {
+            None => None,
+            Some(item) => {
+                let text = match item.as_integer() {
+                    Some(n) => n.to_string(),
+                    None => item.as_str().unwrap_or("").to_string(),
+                };
+                Some(crate::transfer::Segments::parse(&text).ok_or_else(|| {
+                    Problem::new(
+                        item.span().or(h.clone()),
+                        "`segments` must be \"auto\" or a number from 1 to 16".to_string(),
+                    )
+                })?)
+            }
+        },
         name,
         host,
         port,
@@ -623,6 +648,10 @@ fn write_profile(t: &mut Table, p: &Profile, new: bool) {
         None,
         new,
     );
+    let rate = p.limit_rate.map(crate::transfer::rate::rate_label);
+    put_str(t, "limit_rate", rate.as_deref(), None, new);
+    let segments = p.segments.map(|s| s.label());
+    put_str(t, "segments", segments.as_deref(), None, new);
     put(
         t,
         "verify",

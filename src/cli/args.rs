@@ -171,6 +171,11 @@ pub struct RunArgs {
     /// [transfer] limit_rate in the config file, else none).
     #[arg(long, value_name = "RATE", value_parser = crate::transfer::rate::parse_rate)]
     pub limit_rate: Option<u64>,
+    /// Connections one big download may use at once, each reading a range of the file: auto
+    /// (as many as --parallel, for binary files of 16 MiB or more) or 1-16, 1 for one stream
+    /// (default: [transfer] segments in the config file, else auto).
+    #[arg(long, value_name = "N", value_parser = parse_segments)]
+    pub segments: Option<crate::transfer::Segments>,
     /// No progress line and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -417,6 +422,13 @@ pub struct BookmarkFields {
     /// Upload to a temporary name first: auto, always, never or default.
     #[arg(long, value_name = "WHEN")]
     pub upload_temp: Option<String>,
+    /// At most this many bytes per second for this server's transfers (500K, 2M…;
+    /// `default` clears it).
+    #[arg(long, value_name = "RATE")]
+    pub limit_rate: Option<String>,
+    /// Connections one big download may use: auto, 1-16, or default.
+    #[arg(long, value_name = "N")]
+    pub segments: Option<String>,
     /// Seconds to add to the server's LIST times to get UTC (0 clears it).
     #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(-86_400..=86_400))]
     pub time_offset: Option<i64>,
@@ -526,9 +538,15 @@ impl RunArgs {
             verify: self.verify || t.verify,
             attempts: t.attempts,
             limit_rate: self.limit_rate.or(t.limit_rate),
+            segments: self.segments.unwrap_or(t.segments),
             upload_temp: self.temp_upload.map_or(t.upload_temp, |u| u.0),
         }
     }
+}
+
+/// `--segments`: `auto` or 1 to 16.
+fn parse_segments(s: &str) -> Result<crate::transfer::Segments, String> {
+    crate::transfer::Segments::parse(s).ok_or_else(|| format!("{s:?} is not \"auto\" or 1 to 16"))
 }
 
 // The closed choices. A variant's spelling is the one the library reads and writes elsewhere

@@ -75,6 +75,22 @@ impl BookmarkFields {
                 })?),
             };
         }
+        if let Some(v) = &self.limit_rate {
+            p.limit_rate = match v.as_str() {
+                "default" | "" => None,
+                other => {
+                    Some(crate::transfer::rate::parse_rate(other).map_err(|e| anyhow::anyhow!(e))?)
+                }
+            };
+        }
+        if let Some(v) = &self.segments {
+            p.segments = match v.as_str() {
+                "default" => None,
+                other => Some(crate::transfer::Segments::parse(other).with_context(|| {
+                    format!("--segments takes auto, 1 to 16 or default, not {other:?}")
+                })?),
+            };
+        }
         if let Some(v) = &self.active_ports {
             p.active_ports = Some(v.clone()).filter(|s| !s.is_empty());
         }
@@ -223,6 +239,15 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
             say_out!(
                 "upload temp {}",
                 p.upload_temp.map_or("default", |u| u.label())
+            );
+            say_out!(
+                "limit rate  {}",
+                p.limit_rate
+                    .map_or("default".to_string(), crate::transfer::rate::rate_label)
+            );
+            say_out!(
+                "segments    {}",
+                p.segments.map_or("default".to_string(), |s| s.label())
             );
         }
         BookmarkCmd::Add { name, host, fields } => {

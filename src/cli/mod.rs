@@ -125,6 +125,8 @@ pub struct XferOptions {
     pub upload_temp: crate::transfer::UploadTemp,
     /// Bytes per second for all transfers together (`--limit-rate`).
     pub limit_rate: Option<u64>,
+    /// Connections one big download may use (`--segments`).
+    pub segments: crate::transfer::Segments,
 }
 
 /// With `--verify`, say once what the server offers: the checksum used, or that files are

@@ -156,6 +156,7 @@ pub(super) async fn run_engine(
     cfg.max_attempts = x.attempts.max(1);
     cfg.upload_temp = x.upload_temp;
     cfg.limit_rate = x.limit_rate;
+    cfg.segments = x.segments;
     // A directory needs every connection; a single file needs one.
     cfg.preconnect = specs.iter().any(|s| s.kind == JobKind::Dir);
     cfg.keep_finished = false;

@@ -293,10 +293,11 @@ pub enum Effect {
         req: u64,
         /// Transfer connections for this server (a bookmark's setting), if not the default.
         parallel: Option<u8>,
-        /// A bookmark's `verify`, if it sets one.
-        verify: Option<bool>,
-        /// A bookmark's `upload_temp`, if it sets one.
-        upload_temp: Option<crate::transfer::UploadTemp>,
+        /// A bookmark's transfer settings (checks, temporary uploads, segments).
+        transfer: crate::transfer::Overrides,
+        /// The bandwidth limit in force for this server's transfers (`%`, a bookmark's,
+        /// `[transfer] limit_rate`).
+        limit_rate: Option<u64>,
     },
     /// The login of the last `Connect` succeeded: start (or keep) the transfer engine for it.
     StartTransfers,

@@ -106,7 +106,7 @@ impl BookmarkList {
 }
 
 /// The fields of the bookmark form, in order, with their labels.
-pub const FORM_FIELDS: [&str; 20] = [
+pub const FORM_FIELDS: [&str; 22] = [
     n_("Name"),
     n_("Host"),
     n_("Port"),
@@ -127,6 +127,8 @@ pub const FORM_FIELDS: [&str; 20] = [
     n_("Verify"),
     n_("Upload temp"),
     n_("Time offset"),
+    n_("Limit rate"),
+    n_("Segments"),
 ];
 
 /// Add or edit one profile. Text fields are edited as text; choices cycle with Space.
@@ -134,7 +136,7 @@ pub const FORM_FIELDS: [&str; 20] = [
 pub struct BookmarkForm {
     /// The name the profile had (for a rename); `None` when adding.
     pub old_name: Option<String>,
-    pub values: [String; 20],
+    pub values: [String; 22],
     pub focus: usize,
     /// Problems found as you type, by field label.
     pub errors: Vec<(&'static str, String)>,
@@ -195,6 +197,10 @@ impl BookmarkForm {
             p.verify.map_or("default".to_string(), yes),
             p.upload_temp.map_or("default", |u| u.label()).to_string(),
             p.time_offset.map(|n| n.to_string()).unwrap_or_default(),
+            p.limit_rate
+                .map(crate::transfer::rate::rate_label)
+                .unwrap_or_default(),
+            p.segments.map(|s| s.label()).unwrap_or_default(),
         ];
         let mut f = BookmarkForm {
             old_name,
@@ -369,6 +375,32 @@ impl BookmarkForm {
                 }
             },
         };
+        p.limit_rate = match v[20].trim() {
+            "" => None,
+            s => match crate::transfer::rate::parse_rate(s) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.push((
+                        "Limit rate",
+                        t("must be a rate such as 500K or 2M, or empty").to_string(),
+                    ));
+                    None
+                }
+            },
+        };
+        p.segments = match v[21].trim() {
+            "" => None,
+            s => match crate::transfer::Segments::parse(s) {
+                Some(n) => Some(n),
+                None => {
+                    errors.push((
+                        "Segments",
+                        t("must be auto or a number from 1 to 16, or empty").to_string(),
+                    ));
+                    None
+                }
+            },
+        };
         // A URL as the host (split into the rows when the cursor leaves it).
         match p.take_url(&v[1]) {
             Ok(_) => {}
@@ -515,6 +547,36 @@ mod active_mode_form_tests {
         );
         f.values[19] = "0".into();
         assert_eq!(f.profile().expect("valid").time_offset, None, "0 is none");
+    }
+
+    #[test]
+    fn the_limit_and_segments_rows_reach_the_profile_and_are_checked() {
+        use crate::transfer::Segments;
+        let mut p = Profile::new("t", "ftp.example.org");
+        p.limit_rate = Some(2 * 1024 * 1024);
+        p.segments = Some(Segments::Max(4));
+        let mut f = BookmarkForm::new(p, None);
+        assert_eq!((f.values[20].as_str(), f.values[21].as_str()), ("2M", "4"));
+        f.values[20] = "500K".into();
+        f.values[21] = "auto".into();
+        let q = f.profile().expect("valid");
+        assert_eq!(
+            (q.limit_rate, q.segments),
+            (Some(500 * 1024), Some(Segments::Auto))
+        );
+        f.values[20] = "fast".into();
+        f.values[21] = "40".into();
+        let errors = f.profile().expect_err("neither is valid");
+        let labels: Vec<&str> = errors.iter().map(|(l, _)| *l).collect();
+        assert_eq!(labels, ["Limit rate", "Segments"], "{errors:?}");
+        f.values[20] = String::new();
+        f.values[21] = String::new();
+        let q = f.profile().expect("valid");
+        assert_eq!(
+            (q.limit_rate, q.segments),
+            (None, None),
+            "empty: skiff's settings"
+        );
     }
 
     #[test]

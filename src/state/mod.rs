@@ -86,8 +86,8 @@ pub struct State {
     recent: Option<crate::bookmarks::RecentEntry>,
     /// A bookmark's number of transfer connections, for the next connect.
     profile_parallel: Option<u8>,
-    /// The connecting bookmark's `verify` and `upload_temp` (for the transfer engine).
-    profile_checks: (Option<bool>, Option<crate::transfer::UploadTemp>),
+    /// The connecting bookmark's transfer settings (for the transfer engine).
+    profile_transfer: crate::transfer::Overrides,
     /// Which keyring "keyring" passwords go to (the bookmark form names it), once known.
     pub keyring: Option<crate::bookmarks::KeyringKind>,
     /// The connection being made (to retry it when the user trusts its certificate).
@@ -164,7 +164,7 @@ impl State {
             initial_remote: None,
             recent: None,
             profile_parallel: None,
-            profile_checks: (None, None),
+            profile_transfer: Default::default(),
             keyring: None,
             connecting: None,
             url_base: None,
@@ -309,7 +309,15 @@ impl State {
     ) -> Vec<Effect> {
         let opts = p.connect_options(password);
         self.profile_parallel = p.parallel;
-        self.profile_checks = (p.verify, p.upload_temp);
+        self.profile_transfer = crate::transfer::Overrides {
+            verify: p.verify,
+            upload_temp: p.upload_temp,
+            segments: p.segments,
+        };
+        // The bookmark's bandwidth limit is the one in force (shown in the queue's title).
+        if p.limit_rate.is_some() {
+            self.limit_rate = p.limit_rate;
+        }
         let mut fx = Vec::new();
         // The bookmark's transfer type, else the configured one.
         let mode = p.transfer_type.unwrap_or(self.default_mode);
@@ -390,8 +398,8 @@ impl State {
             path,
             req,
             parallel: self.profile_parallel.take(),
-            verify: self.profile_checks.0.take(),
-            upload_temp: self.profile_checks.1.take(),
+            transfer: std::mem::take(&mut self.profile_transfer),
+            limit_rate: self.limit_rate,
         }])
         .collect()
     }

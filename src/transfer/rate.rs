@@ -105,9 +105,37 @@ pub fn parse_rate(s: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
+/// A rate as [`parse_rate`] reads it back: `2M`, `500K`, `100000`.
+pub fn rate_label(n: u64) -> String {
+    const K: u64 = 1024;
+    match n {
+        0 => "0".into(),
+        n if n.is_multiple_of(K * K * K) => format!("{}G", n / (K * K * K)),
+        n if n.is_multiple_of(K * K) => format!("{}M", n / (K * K)),
+        n if n.is_multiple_of(K) => format!("{}K", n / K),
+        n => n.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_label_reads_back_as_the_rate() {
+        for n in [
+            1,
+            1000,
+            1024,
+            500 * 1024,
+            2 * 1024 * 1024,
+            1_572_864,
+            3 << 30,
+        ] {
+            assert_eq!(parse_rate(&rate_label(n)), Ok(n), "{n}");
+        }
+        assert_eq!(rate_label(2 * 1024 * 1024), "2M");
+    }
 
     #[test]
     fn rates_are_read_as_curl_writes_them() {

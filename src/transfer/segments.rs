@@ -26,6 +26,7 @@ pub const MIN_SPLIT: u64 = 4 * 1024 * 1024;
 
 /// How many connections one file may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Segments {
     /// As many as the engine has (its `parallel`), for files of [`SEGMENTS_FROM`] or more.
     #[default]
@@ -60,6 +61,19 @@ impl Segments {
             Segments::Max(n) => n.min(parallel),
         }
         .max(1)
+    }
+}
+
+impl From<Segments> for String {
+    fn from(s: Segments) -> String {
+        s.label()
+    }
+}
+
+impl TryFrom<String> for Segments {
+    type Error = String;
+    fn try_from(s: String) -> Result<Segments, String> {
+        Segments::parse(&s).ok_or_else(|| format!("{s:?} is not \"auto\" or 1 to 16"))
     }
 }
 

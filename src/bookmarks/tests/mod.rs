@@ -71,6 +71,8 @@ fn full_profile(name: &str) -> Profile {
         time_offset: Some(-3600),
         verify: Some(true),
         upload_temp: Some(crate::transfer::UploadTemp::Never),
+        limit_rate: Some(1536 * 1024),
+        segments: Some(crate::transfer::Segments::Max(3)),
     }
 }
 
@@ -274,5 +276,14 @@ fn a_bookmarks_time_offset_and_checks_are_kept() {
     assert_eq!(
         (back.verify, back.upload_temp),
         (Some(true), Some(crate::transfer::UploadTemp::Never))
+    );
+    // And its limit and segments, as people write them.
+    assert!(
+        text.contains("limit_rate = \"1536K\"") && text.contains("segments = \"3\""),
+        "{text}"
+    );
+    assert_eq!(
+        (back.limit_rate, back.segments),
+        (Some(1536 * 1024), Some(crate::transfer::Segments::Max(3)))
     );
 }

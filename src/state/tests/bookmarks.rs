@@ -65,6 +65,8 @@ fn bookmark_manager_lists_filters_and_connects_into_both_directories() {
     let mut p = p;
     p.verify = Some(true);
     p.upload_temp = Some(crate::transfer::UploadTemp::Always);
+    p.segments = Some(crate::transfer::Segments::Max(2));
+    p.limit_rate = Some(1024 * 1024);
     let fx = s.apply(Event::ProfileResolved {
         profile: p.clone(),
         password: Ok(Some(Secret::new("pw"))),
@@ -81,16 +83,21 @@ fn bookmark_manager_lists_filters_and_connects_into_both_directories() {
                 opts,
                 path,
                 parallel,
-                verify,
-                upload_temp,
+                transfer,
+                limit_rate,
                 ..
             },
         ] => {
             assert_eq!(*parallel, Some(7), "the bookmark's transfer connections");
             assert_eq!(
-                (*verify, *upload_temp),
-                (Some(true), Some(crate::transfer::UploadTemp::Always))
+                (transfer.verify, transfer.upload_temp, transfer.segments),
+                (
+                    Some(true),
+                    Some(crate::transfer::UploadTemp::Always),
+                    Some(crate::transfer::Segments::Max(2))
+                )
             );
+            assert_eq!(*limit_rate, Some(1024 * 1024), "the bookmark's limit");
             assert_eq!(l, "/home/u/work");
             assert_eq!(path.as_deref(), Some("/pub/work"));
             assert_eq!(opts.user, "alice");

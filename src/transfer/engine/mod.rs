@@ -65,6 +65,15 @@ pub struct EngineConfig<C = ConnectOptions> {
     pub segments: super::Segments,
 }
 
+/// A bookmark's transfer settings, each winning over the configured one for its server's
+/// engine (`None`: the configured one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub verify: Option<bool>,
+    pub upload_temp: Option<UploadTemp>,
+    pub segments: Option<super::Segments>,
+}
+
 /// Whether an upload is written under a temporary name in the destination's directory and
 /// renamed to its own once complete (and checked), so that nobody (a web server) ever reads
 /// half a file under the real name.

@@ -556,11 +556,12 @@ fn open_source(path: &Path, no_follow: bool) -> io::Result<std::fs::File> {
     o.open(path)
 }
 
-/// Open a `.part` file for writing (`fresh`: create it, failing if it appeared meanwhile),
-/// never through a symbolic link.
+/// Open a `.part` file for writing, and reading (a resumed or segmented download's digest
+/// reads back what is in place) (`fresh`: create it, failing if it appeared meanwhile), never
+/// through a symbolic link.
 fn open_part(part: &Path, fresh: bool) -> io::Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
-    o.write(true);
+    o.read(true).write(true);
     if fresh {
         o.create_new(true);
     } else {
