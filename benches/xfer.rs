@@ -39,13 +39,21 @@
 //!   ascii` vs `curl -B --crlf -T` vs `lftp put -a`. Each result is compared with the copy it
 //!   should equal; a tool that does not convert is reported as such, not failed.
 //!
+//! - `wan`: through a delay proxy (25 ms each way, 40 Mbit/s per connection): 100 MiB with
+//!   `skiff get` vs `lftp pget -n 4` vs curl, and the tree vs `lftp mirror -P 8`; on loopback
+//!   the 1 GiB file with segments on and off vs curl, and `--limit-rate 2M` (see `xfer/wan.rs`).
+//!
 //! Before every timed run: outputs deleted, `sync`, 100 ms pause. `SKIFF_BENCH_BIN` overrides
 //! the skiff binary (default: the one Cargo built for this bench).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/delay.rs"]
+mod delay;
 #[path = "support/mod.rs"]
 mod support;
+#[path = "xfer/wan.rs"]
+mod wan;
 
 use std::hash::Hasher;
 use std::io::Read;
@@ -110,7 +118,7 @@ impl Config {
             return Err("SKIFF_BENCH_XFER_DIR must be absolute".into());
         }
         let parts = std::env::var("SKIFF_BENCH_PARTS")
-            .unwrap_or_else(|_| "big,tree,tui,queue,ascii,sync,verify".into())
+            .unwrap_or_else(|_| "big,tree,tui,queue,ascii,sync,verify,wan".into())
             .split(',')
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
@@ -1912,6 +1920,10 @@ fn run_all(cfg: &Config) -> Result<(), String> {
             "Before the rounds each tool mirrored the tree both ways into copies of its own (checked); after them the copies were checked again: nothing moved."
         );
         eprintln!("(sync done at {:.0} s)", started.elapsed().as_secs_f64());
+    }
+    if cfg.part("wan") {
+        wan::wan(cfg, scratch.path())?;
+        eprintln!("(wan done at {:.0} s)", started.elapsed().as_secs_f64());
     }
     if cfg.part("verify") {
         match cfg.verify_url.clone() {
