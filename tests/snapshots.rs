@@ -194,6 +194,7 @@ fn queue_jobs(s: &mut State) {
         id: 2,
         done: 367_001_600,
         rate: 52_428_800,
+        connections: 4,
     }])));
 }
 

@@ -49,6 +49,8 @@ pub struct JobRow {
     pub job: Job,
     /// Bytes per second while running.
     pub rate: u64,
+    /// Connections reading it while running (more than one: a segmented download).
+    pub connections: u8,
     /// For a directory: entries of its listing not in the queue yet.
     pub left: usize,
 }
@@ -110,6 +112,7 @@ impl QueueView {
                         JobRow {
                             job,
                             rate: 0,
+                            connections: 1,
                             left: 0,
                         },
                     );
@@ -132,6 +135,7 @@ impl QueueView {
                             JobRow {
                                 job,
                                 rate: 0,
+                                connections: 1,
                                 left: 0,
                             },
                         );
@@ -143,6 +147,7 @@ impl QueueView {
                     if let Some(r) = self.rows.get_mut(&p.id) {
                         r.job.done = p.done;
                         r.rate = p.rate;
+                        r.connections = p.connections;
                     }
                 }
             }

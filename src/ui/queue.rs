@@ -74,6 +74,9 @@ fn row_line(th: &Theme, r: &JobRow, width: usize) -> (String, Style) {
         },
         JobState::Skipped { reason } => tr!("skipped: {reason}", reason = reason),
         JobState::Running if r.left > 0 => tr!("running, {n} to queue", n = r.left),
+        JobState::Running if r.connections > 1 => {
+            tr!("running ×{n}", n = r.connections)
+        }
         JobState::Running if j.attempts > 1 => tr!("running (try {n})", n = j.attempts),
         JobState::Queued if j.attempts > 0 => t("retrying").to_string(),
         s => t(s.label()).to_string(),

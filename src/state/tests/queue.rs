@@ -115,7 +115,9 @@ fn engine_events_drive_the_queue_panel_and_refresh_the_target_pane() {
         id: 1,
         done: 50,
         rate: 10,
+        connections: 3,
     }])));
+    assert_eq!(s.queue.rows[&1].connections, 3);
     assert_eq!(s.queue.rows[&1].job.done, 50);
     let t = s.queue.totals();
     assert_eq!((t.files, t.bytes, t.rate), (2, 200, 10));

@@ -463,6 +463,10 @@ impl Core {
                     id,
                     done,
                     rate: r.rate as u64,
+                    connections: r
+                        .segmented
+                        .as_ref()
+                        .map_or(1, |s| u8::try_from(s.helpers() + 1).unwrap_or(u8::MAX)),
                 });
             }
             r.last = done;

@@ -183,6 +183,8 @@ pub struct Progress {
     pub done: u64,
     /// Bytes per second, smoothed.
     pub rate: u64,
+    /// Connections reading it: 1, or more for a segmented download.
+    pub connections: u8,
 }
 
 /// What the engine reports.
