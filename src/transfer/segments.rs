@@ -256,7 +256,13 @@ impl Segmented {
     /// ones so far, and there is a range nobody reads or one long enough to split.
     pub fn wants_helper(&self) -> bool {
         let i = self.lock();
-        if matches!(i.phase, Phase::Closed) || i.refused || i.connections >= self.max_connections {
+        // Paused or cancelled (the lead has not noticed yet): nothing for a helper.
+        let stopping = self.ctl.load(Ordering::Relaxed) != 0;
+        if stopping
+            || matches!(i.phase, Phase::Closed)
+            || i.refused
+            || i.connections >= self.max_connections
+        {
             return false;
         }
         // Each range with bytes left keeps a connection busy, and a long one more: one per
@@ -512,6 +518,12 @@ mod tests {
         let _lead = s.take();
         s.refuse();
         assert!(!s.wants_helper());
+        // Nor to a paused one.
+        let s = shared(whole(100 * MIB), 4);
+        open(&s, 100 * MIB);
+        let _lead = s.take();
+        s.ctl.store(1, Ordering::Relaxed);
+        assert!(!s.wants_helper(), "paused");
     }
 
     #[test]

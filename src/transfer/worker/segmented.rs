@@ -285,6 +285,9 @@ impl<C: Connect> Worker<C> {
         if r.left() == 0 {
             return Ok(());
         }
+        if let Some(stop) = Self::check_segmented(seg) {
+            return Err(stop);
+        }
         let session = self.session().await.map_err(Halt::Connect)?;
         session.set_text_mode(false).await?;
         let mut stream = session.open_read(&open.src, r.next()).await?;
