@@ -13,6 +13,9 @@
 //! - `skiff get --limit-rate 2M` of the `SKIFF_BENCH_WAN_MB` file: the average rate against
 //!   2 MiB/s.
 //!
+//! `SKIFF_BENCH_WAN_ROWS` picks among `big,tree,loop,limit` (default: all);
+//! `SKIFF_BENCH_WAN_SERVE` (seconds) only starts the proxy and keeps it up that long, to try
+//! clients by hand (`ftp://…@127.0.0.2:2121/`).
 //! `SKIFF_BENCH_WAN_ROUNDS` (2) rounds of each, tools alternating which goes first; every copy
 //! is checked against its source. lftp opens data connections to the control connection's
 //! address (`set ftp:ignore-pasv-address yes`), as skiff and curl do, so that its data goes
@@ -148,7 +151,6 @@ pub fn wan(cfg: &Config, scratch: &Path) -> Result<(), String> {
     let one_way = Duration::from_millis(env_num("SKIFF_BENCH_WAN_MS", 25u64));
     let mbit = env_num("SKIFF_BENCH_WAN_MBIT", 40u64);
     let mb_ = env_num("SKIFF_BENCH_WAN_MB", 100u64).max(1);
-    let n = env_num("SKIFF_BENCH_WAN_ROUNDS", 2usize).max(1);
     let rate = mbit * 1_000_000 / 8;
     delay::start(
         "127.0.0.2".parse().map_err(|_| "address")?,
@@ -162,25 +164,58 @@ pub fn wan(cfg: &Config, scratch: &Path) -> Result<(), String> {
             rate: Some(rate),
         },
     )?;
+    let serve = env_num("SKIFF_BENCH_WAN_SERVE", 0u64);
+    if serve > 0 {
+        eprintln!("delay proxy on 127.0.0.2:{} for {serve} s", cfg.port);
+        std::thread::sleep(Duration::from_secs(serve));
+        return Ok(());
+    }
+    let rows =
+        std::env::var("SKIFF_BENCH_WAN_ROWS").unwrap_or_else(|_| "big,tree,loop,limit".into());
+    let row = |r: &str| rows.split(',').any(|x| x.trim() == r);
     let slow = via_proxy(cfg);
     let link = format!(
         "{} ms each way, {mbit} Mbit/s per connection",
         one_way.as_millis()
     );
 
-    // One big file over the slow link.
     let src = wan_file(cfg, mb_)?;
-    let size = mb_ * 1024 * 1024;
+    if row("big") {
+        big_over_link(cfg, &slow, &src, &link, scratch)?;
+    }
+    if row("tree") {
+        tree_over_link(cfg, &slow, &link, scratch)?;
+    }
+    if row("loop") {
+        big_on_loopback(cfg, scratch)?;
+    }
+    if row("limit") {
+        limit(cfg, &src, scratch)?;
+    }
+    Ok(())
+}
+
+/// One big file over the slow link.
+fn big_over_link(
+    cfg: &Config,
+    slow: &Config,
+    src: &Path,
+    link: &str,
+    scratch: &Path,
+) -> Result<(), String> {
+    let n = env_num("SKIFF_BENCH_WAN_ROUNDS", 2usize).max(1);
+    let size = std::fs::metadata(src).map_err(|e| e.to_string())?.len();
+    let mb_ = size / (1024 * 1024);
     let out = |tool: &str, i: usize| cfg.dl().join(format!("wan-{tool}-{i}.bin"));
-    let same = |p: &Path, _: &str| same_file(&src, p);
-    let skiff = |d: &Path| skiff_get(&slow, &src, d, None);
+    let same = |p: &Path, _: &str| same_file(src, p);
+    let skiff = |d: &Path| skiff_get(slow, src, d, None);
     let lftp_pget = |d: &Path| {
         lftp(
-            &slow,
+            slow,
             format!("pget -n 4 '{}' -o '{}'", src.display(), d.display()),
         )
     };
-    let curl = |d: &Path| curl_get(&slow, &src, d);
+    let curl = |d: &Path| curl_get(slow, src, d);
     let names = ["skiff get (defaults)", "lftp pget -n 4", "curl"];
     let runs = rounds(
         n,
@@ -202,16 +237,20 @@ pub fn wan(cfg: &Config, scratch: &Path) -> Result<(), String> {
     );
     ratio("skiff / lftp pget -n 4", &runs[0], &runs[1], 1.0);
     ratio("skiff / curl", &runs[0], &runs[2], 1.0);
+    Ok(())
+}
 
-    // The tree of small files over the same link.
+/// The tree of small files over the slow link.
+fn tree_over_link(cfg: &Config, slow: &Config, link: &str, scratch: &Path) -> Result<(), String> {
+    let n = env_num("SKIFF_BENCH_WAN_ROUNDS", 2usize).max(1);
     let tree_src = cfg.src_tree();
     let want = manifest(&tree_src)?;
     let tout = |tool: &str, i: usize| cfg.dl().join(format!("wan-tree-{tool}-{i}"));
     let tcheck = |p: &Path, who: &str| check_tree(&want, p, who);
-    let skiff_t = |d: &Path| skiff_get(&slow, &tree_src, d, Some(8));
+    let skiff_t = |d: &Path| skiff_get(slow, &tree_src, d, Some(8));
     let lftp_t = |d: &Path| {
         lftp(
-            &slow,
+            slow,
             format!("mirror -P 8 '{}' '{}'", tree_src.display(), d.display()),
         )
     };
@@ -234,8 +273,12 @@ pub fn wan(cfg: &Config, scratch: &Path) -> Result<(), String> {
         0,
     );
     ratio("skiff / lftp mirror -P 8", &truns[0], &truns[1], 0.5);
+    Ok(())
+}
 
-    // The big file on loopback: segments on, off, and curl.
+/// The big file on loopback: segments on, off, and curl.
+fn big_on_loopback(cfg: &Config, scratch: &Path) -> Result<(), String> {
+    let n = env_num("SKIFF_BENCH_WAN_ROUNDS", 2usize).max(1);
     let big = cfg.src_big();
     let bsize = std::fs::metadata(&big).map_err(|e| e.to_string())?.len();
     let bout = |tool: &str, i: usize| cfg.dl().join(format!("seg-{tool}-{i}.bin"));
@@ -281,14 +324,19 @@ pub fn wan(cfg: &Config, scratch: &Path) -> Result<(), String> {
         &bruns[1],
         1.05,
     );
+    Ok(())
+}
 
-    // The bandwidth limit, on loopback.
+/// The bandwidth limit, on loopback.
+fn limit(cfg: &Config, src: &Path, scratch: &Path) -> Result<(), String> {
+    let size = std::fs::metadata(src).map_err(|e| e.to_string())?.len();
+    let mb_ = size / (1024 * 1024);
     let lout = cfg.dl().join("limit.bin");
     remove(&lout);
-    let mut argv = skiff_get(cfg, &src, &lout, None);
+    let mut argv = skiff_get(cfg, src, &lout, None);
     argv.extend(["--limit-rate".into(), "2M".into()]);
     let x = run(&argv, &skiff_env(cfg), scratch)?;
-    same_file(&src, &lout)?;
+    same_file(src, &lout)?;
     remove(&lout);
     let got = size as f64 / MIB / x.wall;
     let off = (got / 2.0 - 1.0) * 100.0;

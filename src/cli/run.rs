@@ -157,8 +157,15 @@ pub(super) async fn run_engine(
     cfg.upload_temp = x.upload_temp;
     cfg.limit_rate = x.limit_rate;
     cfg.segments = x.segments;
-    // A directory needs every connection; a single file needs one.
-    cfg.preconnect = specs.iter().any(|s| s.kind == JobKind::Dir);
+    // A directory needs every connection, and so does a file big enough to be read over
+    // several (their logins then overlap with the first one's work); another file needs one.
+    let segmented = |s: &JobSpec| {
+        s.direction == crate::transfer::Direction::Download
+            && s.size
+                .is_some_and(|n| n >= crate::transfer::segments::SEGMENTS_FROM)
+            && x.segments.connections(x.parallel) > 1
+    };
+    cfg.preconnect = specs.iter().any(|s| s.kind == JobKind::Dir || segmented(s));
     cfg.keep_finished = false;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let log = if x.verbose {
