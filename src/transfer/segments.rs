@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 /// Binary downloads of at least this many bytes are segmented (unless segments are off).
 pub const SEGMENTS_FROM: u64 = 16 * 1024 * 1024;
 
-/// A range is split only when both halves are at least this long: a new data connection costs
-/// round trips, which a small range does not pay back.
-pub const MIN_SPLIT: u64 = 4 * 1024 * 1024;
+/// A range is split only when both halves are at least this long: a new range costs three
+/// round trips (`EPSV`, `REST`, `RETR`), which a smaller half does not pay back (1 MiB takes
+/// 0.2 s at 40 Mbit/s, the three round trips 0.15 s at 25 ms each way).
+pub const MIN_SPLIT: u64 = 1024 * 1024;
 
 /// How many connections one file may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -323,7 +324,7 @@ impl Segmented {
         }
         let k = splittable(&inner.plan, &inner.taken)?;
         let s = inner.plan[k];
-        // Halves on 64 KiB boundaries; the half being read keeps well over a block ahead of
+        // Halves on 64 KiB boundaries; the half being read keeps over a block (256 KiB) ahead of
         // where its reader writes, so no block in flight crosses the cut.
         let mid = (s.next() + s.left() / 2) & !0xFFFF;
         inner.plan[k].end = mid;
@@ -508,10 +509,10 @@ mod tests {
 
     #[test]
     fn small_ranges_are_not_split_and_a_refusal_stops_lending() {
-        let s = shared(whole(6 * MIB), 4);
-        open(&s, 6 * MIB);
+        let s = shared(whole(3 * MIB / 2), 4);
+        open(&s, 3 * MIB / 2);
         let _lead = s.take();
-        assert!(!s.wants_helper(), "6 MiB is not worth two connections");
+        assert!(!s.wants_helper(), "1.5 MiB is not worth two connections");
         assert_eq!(s.take(), None);
         let s = shared(whole(100 * MIB), 4);
         open(&s, 100 * MIB);
@@ -545,12 +546,12 @@ mod tests {
                 done: 0,
             },
         ];
-        let s = shared(plan, 8);
+        let s = shared(plan, 2);
         assert_eq!(s.progress.load(Ordering::Relaxed), 11 * MIB);
         // Preparing: the lead will take one free range, a helper the other.
         assert!(s.wants_helper());
         s.lend();
-        assert!(!s.wants_helper(), "two free ranges, two connections coming");
+        assert!(!s.wants_helper(), "two connections are the most");
         open(&s, 30 * MIB);
         assert_eq!(s.take(), Some(Taken(10 * MIB)));
         assert_eq!(s.take(), Some(Taken(20 * MIB)));
