@@ -1921,7 +1921,17 @@ async fn segmented_get(var: &str, root_var: &str, verify: bool) {
     let home = work.path().join("home");
     let down = work.path().join("down.bin");
     let url = format!("ftp://{user}@{}:{}/{name}", u.host, u.port);
-    let mut args = vec!["get", "-v", "--segments", "4", &url, down.to_str().unwrap()];
+    // Slowed down, so that the other connections log in before the first has read it all.
+    let mut args = vec![
+        "get",
+        "-v",
+        "--segments",
+        "4",
+        "--limit-rate",
+        "20M",
+        &url,
+        down.to_str().unwrap(),
+    ];
     if verify {
         args.insert(1, "--verify");
     }
@@ -1951,7 +1961,16 @@ async fn segmented_get(var: &str, root_var: &str, verify: bool) {
     .await;
     let url = format!("ftp://{user}@127.0.0.1:{}/{name}", proxy.port);
     std::fs::remove_file(&down).unwrap();
-    let args = ["get", "-v", "--segments", "4", &url, down.to_str().unwrap()];
+    let args = [
+        "get",
+        "-v",
+        "--segments",
+        "4",
+        "--limit-rate",
+        "20M",
+        &url,
+        down.to_str().unwrap(),
+    ];
     let out = skiff_cmd(&args, &password, &home);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{var} (cut): {err}");

@@ -111,6 +111,9 @@ pub fn whole(size: u64) -> Vec<Segment> {
 /// The plan of a file whose first `have` bytes are in place already (a resumed file).
 pub fn resumed(have: u64, size: u64) -> Vec<Segment> {
     let have = have.min(size);
+    if have == 0 {
+        return whole(size);
+    }
     let mut plan = vec![Segment {
         start: 0,
         end: have,
@@ -146,7 +149,8 @@ pub fn extent(plan: &[Segment]) -> u64 {
 pub fn valid(plan: &[Segment], size: u64) -> bool {
     let mut at = 0;
     for s in plan {
-        if s.start != at || s.end < s.start || s.done > s.end - s.start {
+        // Ranges are named by their starts: an empty one would share its start with the next.
+        if s.start != at || s.end <= s.start || s.done > s.end - s.start {
             return false;
         }
         at = s.end;
@@ -367,9 +371,11 @@ impl Segmented {
         self.wake.notify_waiters();
     }
 
-    /// Every byte is in place.
+    /// Every byte is in place, and no connection is still on a range (the one that read the
+    /// last bytes may be waiting for the end of the file and the server's reply).
     pub fn all_done(&self) -> bool {
-        self.lock().plan.iter().all(|s| s.left() == 0)
+        let i = self.lock();
+        i.plan.iter().all(|s| s.left() == 0) && !i.taken.iter().any(|t| *t)
     }
 
     /// Helpers on the job now (not counting its lead).
@@ -443,6 +449,11 @@ mod tests {
         assert!(valid(&whole(10), 10));
         assert!(valid(&resumed(4, 10), 10));
         assert_eq!(resumed(10, 10).len(), 1);
+        assert_eq!(
+            resumed(0, 10),
+            whole(10),
+            "nothing in place: one range, not an empty one"
+        );
         assert!(!valid(&whole(10), 11), "another size");
         let gap = vec![
             Segment {
@@ -464,6 +475,19 @@ mod tests {
         }];
         assert!(!valid(&over, 4));
         assert!(!valid(&[], 0));
+        let empty_first = vec![
+            Segment {
+                start: 0,
+                end: 0,
+                done: 0,
+            },
+            Segment {
+                start: 0,
+                end: 4,
+                done: 0,
+            },
+        ];
+        assert!(!valid(&empty_first, 4), "an empty range");
         assert_eq!(extent(&resumed(4, 10)), 4);
         // A range nothing was read of asks nothing of the file's length.
         let mut plan = resumed(4, 10);

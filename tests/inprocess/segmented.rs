@@ -40,7 +40,10 @@ async fn a_big_file_comes_over_several_connections_byte_exact() {
     std::fs::write(remote.path().join("big.bin"), &data).unwrap();
     let server = server_on(remote.path()).await;
     let down = tempfile::tempdir().unwrap();
-    let mut run = Run::start(config(server.port, 4));
+    let mut cfg = config(server.port, 4);
+    // Slowed down, so that the other connections log in before the first has read it all.
+    cfg.limit_rate = Some(40 * MIB as u64);
+    let mut run = Run::start(cfg);
     let dst = down.path().join("big.bin");
     run.engine.send(EngineCmd::Enqueue(vec![download(
         "/big.bin",
@@ -258,4 +261,91 @@ async fn small_files_ascii_and_one_connection_are_never_segmented() {
     )]));
     run.until_settled().await;
     assert_eq!(rests(&run), Vec::<u64>::new(), "ASCII: one stream");
+}
+
+#[tokio::test]
+async fn a_conflict_on_a_big_file_gives_back_every_connection() {
+    let remote = tempfile::tempdir().unwrap();
+    let big = content(24 * MIB);
+    std::fs::write(remote.path().join("big.bin"), &big).unwrap();
+    std::fs::write(remote.path().join("small.txt"), b"small").unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    std::fs::write(down.path().join("big.bin"), b"mine").unwrap();
+    let mut cfg = config(server.port, 3);
+    cfg.on_exists = skiff::transfer::OnExists::Ask;
+    let mut run = Run::start(cfg);
+    // Every worker asks for work first, so that two are lent to the big file at once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    run.engine.send(EngineCmd::Enqueue(vec![download(
+        "/big.bin",
+        &down.path().join("big.bin"),
+        big.len(),
+    )]));
+    run.until("the conflict", |j| {
+        j.values()
+            .any(|j| matches!(j.state, JobState::Conflict { .. }))
+    })
+    .await;
+    // The connections lent to it came back: three more files go through.
+    let mut more = Vec::new();
+    for i in 0..3 {
+        more.push(download(
+            "/small.txt",
+            &down.path().join(format!("small-{i}.txt")),
+            5,
+        ));
+    }
+    run.engine.send(EngineCmd::Enqueue(more));
+    run.until("the small files", |j| {
+        j.values().filter(|j| j.state == JobState::Done).count() == 3
+    })
+    .await;
+    let tags: std::collections::BTreeSet<&str> = run
+        .log
+        .iter()
+        .filter(|l| l.text.starts_with("RETR /small.txt"))
+        .map(|l| &*l.tag)
+        .collect();
+    assert_eq!(tags.len(), 3, "three connections took them: {tags:?}");
+    let id = *run.jobs.keys().next().unwrap();
+    run.engine.send(EngineCmd::Resolve {
+        id,
+        choice: skiff::transfer::OnExists::Overwrite,
+        all: false,
+    });
+    run.until("all done", |j| {
+        j.values().all(|j| j.state == JobState::Done)
+    })
+    .await;
+    assert!(std::fs::read(down.path().join("big.bin")).unwrap() == big);
+}
+
+#[tokio::test]
+async fn resuming_a_file_of_yours_is_one_stream_from_its_end() {
+    let remote = tempfile::tempdir().unwrap();
+    let data = content(24 * MIB);
+    std::fs::write(remote.path().join("big.bin"), &data).unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let dst = down.path().join("big.bin");
+    std::fs::write(&dst, &data[..5 * MIB]).unwrap();
+    let mut cfg = config(server.port, 4);
+    cfg.on_exists = skiff::transfer::OnExists::Resume;
+    let mut run = Run::start(cfg);
+    run.engine.send(EngineCmd::Enqueue(vec![download(
+        "/big.bin",
+        &dst,
+        data.len(),
+    )]));
+    run.until_settled().await;
+    assert!(
+        run.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        run.states()
+    );
+    assert!(std::fs::read(&dst).unwrap() == data, "byte-exact");
+    // Its bytes stay where they are and one stream goes on from them, so that a stop leaves
+    // the file whole up to its length (never with holes).
+    assert_eq!(rests(&run), vec![5 * MIB as u64]);
 }

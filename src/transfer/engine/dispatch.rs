@@ -307,6 +307,9 @@ impl Core {
 
     pub(super) fn finished(&mut self, id: JobId, outcome: Outcome) {
         let run = self.running.remove(&id);
+        if let Some(s) = run.as_ref().and_then(|r| r.segmented.as_ref()) {
+            s.close();
+        }
         self.claims().release(id);
         let progress = run.as_ref().map(|r| r.progress.load(Ordering::Relaxed));
         let plan = run

@@ -217,19 +217,36 @@ impl<C: Connect> Worker<C> {
         {
             return Err(TransferError::Verify { expected, got });
         }
+        self.complete_download(a, file, &part, &dst, digest, early)
+            .await
+    }
+
+    /// The last steps of a download whose size is right: the server's checksum (with
+    /// `--verify`; a mismatch removes the temporary file, so the next attempt starts from
+    /// zero), the modification time, the name, and for a move the source's deletion.
+    pub(super) async fn complete_download(
+        &mut self,
+        a: &Assignment,
+        file: std::fs::File,
+        part: &Path,
+        dst: &Path,
+        digest: Option<Digester>,
+        early: Option<EarlyDigest>,
+    ) -> Result<Outcome, TransferError> {
+        let spec = &a.job.spec;
         if let Some(d) = digest {
             let attempts = a.job.attempts;
             let session = self.session().await?;
             match compare_digest(session, &spec.src, d, attempts, early).await {
                 Ok(true) => {}
-                Ok(false) => tap.info(format!(
+                Ok(false) => self.tap.info(format!(
                     "{}: the server gave no checksum; checked by size only",
                     spec.src
                 )),
                 Err(e) => {
                     // Not a byte of it is to be trusted: the next attempt starts from zero.
                     drop(file);
-                    let _ = std::fs::remove_file(&part);
+                    let _ = std::fs::remove_file(part);
                     self.put_back = None;
                     return Err(e);
                 }
@@ -241,7 +258,7 @@ impl<C: Connect> Worker<C> {
             let _ = file.set_modified(t);
         }
         drop(file);
-        std::fs::rename(&part, &dst).map_err(local(format!("renaming to {}", dst.display())))?;
+        std::fs::rename(part, dst).map_err(local(format!("renaming to {}", dst.display())))?;
         self.put_back = None;
         if spec.is_move {
             let session = self.session().await?;

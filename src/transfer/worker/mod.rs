@@ -315,6 +315,12 @@ impl<C: Connect> Worker<C> {
         }
         self.put_back = None;
         let outcome = self.run_inner(a).await;
+        // A segmented download that ended before its file opened (a conflict, a skip, an
+        // error) lets the helpers lent to it go; after that, closing again changes nothing.
+        if let Some(seg) = &a.segmented {
+            seg.close();
+            seg.helpers_gone().await;
+        }
         // A cancelled upload, or one that failed for good, leaves no temporary file behind
         // (a paused one keeps it, and so does one that will be tried again: to go on from).
         let ended = match &outcome {

@@ -111,9 +111,12 @@ impl<C: Connect> Worker<C> {
         }
         let len = meta.map_or(0, |m| m.len());
         if self.put_back.is_some() {
-            // The user's file, resumed: its bytes are the first range, in place.
-            seg.replan(segments::resumed(len, size));
-        } else {
+            // The user's own file, resumed: one stream continues it, so that whatever happens it
+            // goes back under its name whole up to its length, never with holes.
+            seg.replan(Vec::new());
+            return Ok(None);
+        }
+        {
             let plan = seg.plan();
             if !segments::valid(&plan, size) || len < segments::extent(&plan) {
                 if segments::bytes_done(&plan) > 0 {
@@ -210,43 +213,20 @@ impl<C: Connect> Worker<C> {
                 got,
             });
         }
-        if let Some(mut d) = digest {
+        let mut digest = digest;
+        if let Some(d) = digest.as_mut() {
             // The ranges came in any order: the digest reads the finished file once.
             d.feed_prefix(&mut mine, size)
                 .map_err(local("reading the .part file back to verify it"))?;
-            let attempts = a.job.attempts;
-            let session = self.session().await?;
-            match compare_digest(session, &spec.src, d, attempts, early).await {
-                Ok(true) => {}
-                Ok(false) => tap.info(format!(
-                    "{}: the server gave no checksum; checked by size only",
-                    spec.src
-                )),
-                Err(e) => {
-                    drop(mine);
-                    let _ = std::fs::remove_file(&part);
-                    self.put_back = None;
-                    seg.replan(segments::whole(size));
-                    return Err(e);
-                }
-            }
         }
-        if let Some(mtime) = spec.mtime {
-            let t = UNIX_EPOCH + Duration::from_secs(mtime.max(0) as u64);
-            let _ = mine.set_modified(t);
+        let r = self
+            .complete_download(a, mine, &part, dst, digest, early)
+            .await;
+        if matches!(r, Err(TransferError::Checksum { .. })) {
+            // The file is gone: every range starts over.
+            seg.replan(segments::whole(size));
         }
-        drop(mine);
-        std::fs::rename(&part, dst).map_err(local(format!("renaming to {}", dst.display())))?;
-        self.put_back = None;
-        if spec.is_move {
-            let session = self.session().await?;
-            FileSystem::remove_file(session, &spec.src)
-                .await
-                .map_err(|e| {
-                    TransferError::Refused(format!("copied, but deleting the source failed: {e}"))
-                })?;
-        }
-        Ok(Some(Outcome::Done))
+        r.map(Some)
     }
 
     /// Help a segmented download the engine lent this worker to: read one range on this
