@@ -2003,3 +2003,92 @@ async fn pureftpd_segmented_get() {
 async fn proftpd_segmented_get_verified() {
     segmented_get("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT", true).await;
 }
+
+/// A segmented upload with `skiff put`: vsftpd writes each range into the one file (byte-exact
+/// over several connections); pure-ftpd and proftpd get one stream. pure-ftpd again, behind a
+/// proxy that gives it vsftpd's greeting: it takes the ranges but cuts the file at the end of
+/// each, which the size check after the last range finds; the file then goes in one stream,
+/// byte-exact.
+async fn segmented_put(var: &str, root_var: &str, ranges: bool) {
+    let Some(u) = server_url(var) else { return };
+    let root = PathBuf::from(env_value(root_var).expect("the server's root"));
+    let password = u
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let user = u.user.as_deref().expect("a user").to_string();
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    let src = work.path().join("up.bin");
+    let body: Vec<u8> = (0..40 * 1024 * 1024u64)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
+        .collect();
+    std::fs::write(&src, &body).unwrap();
+    let put = |port: u16, name: &str| {
+        let url = format!("ftp://{user}@127.0.0.1:{port}/{name}");
+        let args = [
+            "put",
+            "-v",
+            "--segments",
+            "4",
+            "--limit-rate",
+            "20M",
+            src.to_str().unwrap(),
+            &url,
+        ];
+        let out = skiff_cmd(&args, &password, &home);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{var}: {err}");
+        err
+    };
+    let name = format!("segput-{}.bin", stamp());
+    let err = put(u.port, &name);
+    assert!(
+        std::fs::read(root.join(&name)).unwrap() == body,
+        "{var}: byte-exact"
+    );
+    let rests = err.matches("] REST ").count();
+    if ranges {
+        assert!(rests >= 2, "{var}: ranges: {err}");
+    } else {
+        assert_eq!(rests, 0, "{var}: one stream: {err}");
+    }
+    let _ = std::fs::remove_file(root.join(&name));
+    if var == "SKIFF_PUREFTPD_URL" {
+        let proxy = fault_proxy::FaultProxy::start(
+            u.port,
+            fault_proxy::Faults {
+                greeting: Some("220 (vsFTPd 3.0.3)".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        let name = format!("segput-posing-{}.bin", stamp());
+        let err = put(proxy.port, &name);
+        assert!(
+            err.contains("does not write ranges of one file correctly"),
+            "{var}: the cut file was found: {err}"
+        );
+        assert!(
+            std::fs::read(root.join(&name)).unwrap() == body,
+            "{var}: byte-exact in the end"
+        );
+        let _ = std::fs::remove_file(root.join(&name));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vsftpd_segmented_put() {
+    segmented_put("SKIFF_VSFTPD_URL", "SKIFF_VSFTPD_ROOT", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pureftpd_segmented_put_is_one_stream_and_caught_when_it_poses() {
+    segmented_put("SKIFF_PUREFTPD_URL", "SKIFF_PUREFTPD_ROOT", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proftpd_segmented_put_is_one_stream() {
+    segmented_put("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT", false).await;
+}

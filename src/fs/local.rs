@@ -266,6 +266,7 @@ impl super::Remote for LocalFs {
             .into_iter()
             .collect(),
             offsets: true,
+            ranged_writes: true,
         }
     }
 
@@ -337,13 +338,19 @@ impl super::Remote for LocalFs {
         let mut o = std::fs::OpenOptions::new();
         match at {
             super::WriteAt::Start => o.write(true).create(true).truncate(true),
-            super::WriteAt::Offset(_) => o.write(true),
+            super::WriteAt::Offset(_) | super::WriteAt::Range(_) => o.write(true),
             super::WriteAt::Append => o.append(true).create(true),
         };
         let mut file = open_no_follow(&mut o, &p)?;
-        if let super::WriteAt::Offset(n) = at {
-            file.set_len(n)?;
-            file.seek(std::io::SeekFrom::Start(n))?;
+        match at {
+            super::WriteAt::Offset(n) => {
+                file.set_len(n)?;
+                file.seek(std::io::SeekFrom::Start(n))?;
+            }
+            super::WriteAt::Range(n) => {
+                file.seek(std::io::SeekFrom::Start(n))?;
+            }
+            _ => {}
         }
         Ok(LocalStream { file })
     }

@@ -43,6 +43,10 @@ pub enum WriteAt {
     Offset(u64),
     /// At the end of the file there, whatever its length (FTP: `APPE`).
     Append,
+    /// Write from byte `n` on and leave the rest of the file as it is: one range of a file
+    /// several connections write at once (FTP: `REST n` + `STOR`, which only some servers
+    /// take that way; see [`Capabilities::ranged_writes`]).
+    Range(u64),
 }
 
 /// A content digest a server can compute for a file.
@@ -152,6 +156,11 @@ pub struct Capabilities {
     /// A file can be read from any offset (FTP: `REST STREAM` in `FEAT`), as a segmented
     /// download's ranges are.
     pub offsets: bool,
+    /// Ranges of one file can be written at once by several connections
+    /// ([`WriteAt::Range`]), each leaving the others' bytes alone. Known of the local disk
+    /// and vsftpd; pure-ftpd takes `REST`+`STOR` but cuts the file at the end of each, and
+    /// proftpd refuses it unless `AllowStoreRestart` is on.
+    pub ranged_writes: bool,
 }
 
 impl Capabilities {

@@ -78,6 +78,26 @@ impl TryFrom<String> for Segments {
     }
 }
 
+/// Servers (by `Connect::server_key`) found to take ranges of an upload but not keep the
+/// rest of the file (pure-ftpd): one stream for them for the rest of this run.
+fn unsafe_servers() -> &'static Mutex<std::collections::HashSet<String>> {
+    static S: std::sync::OnceLock<Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
+/// Whether `server` was found not to write ranges of one file correctly.
+pub fn ranges_unsafe(server: &str) -> bool {
+    unsafe_servers().lock().is_ok_and(|s| s.contains(server))
+}
+
+/// Remember that `server` does not write ranges of one file correctly.
+pub fn mark_ranges_unsafe(server: &str) {
+    if let Ok(mut s) = unsafe_servers().lock() {
+        s.insert(server.to_string());
+    }
+}
+
 /// One range of a segmented download: bytes `start..end` of the file, of which the first
 /// `done` are in the temporary file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,19 +196,28 @@ struct Inner {
     plan: Vec<Segment>,
     /// Per range: a connection is reading it.
     taken: Vec<bool>,
+    /// Per range: bytes an upload sent that the server has not confirmed yet (its `226`);
+    /// they count in `done` only then. Always 0 for a download.
+    inflight: Vec<u64>,
     phase: Phase,
     /// Connections on the job: its lead, and helpers lent to it that have not left.
     connections: usize,
     /// The server refused a helper's connection (too many per user): no more are lent.
     refused: bool,
+    /// The server refused to write a range of the file (an upload): the job goes on in one
+    /// stream.
+    ranges_refused: Option<String>,
 }
 
 /// The file the ranges are written to, once the lead has opened it.
 #[derive(Debug)]
 pub struct Open {
+    /// The local file: the one written for a download, the one read for an upload.
     pub file: std::fs::File,
+    /// The far side's path: the file read for a download, the one written for an upload.
     pub src: Arc<str>,
     pub size: u64,
+    pub upload: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +244,8 @@ impl Segmented {
         Segmented {
             inner: Mutex::new(Inner {
                 taken: vec![false; plan.len()],
+                inflight: vec![0; plan.len()],
+                ranges_refused: None,
                 plan,
                 phase: Phase::Preparing,
                 connections: 1,
@@ -241,13 +272,20 @@ impl Segmented {
     pub fn replan(&self, plan: Vec<Segment>) {
         let mut i = self.lock();
         i.taken = vec![false; plan.len()];
+        i.inflight = vec![0; plan.len()];
         self.progress.store(bytes_done(&plan), Ordering::Relaxed);
         i.plan = plan;
     }
 
     /// The file is open: helpers may start.
     pub fn open(&self, open: Open) {
-        self.lock().phase = Phase::Open(Arc::new(open));
+        self.publish(Arc::new(open));
+    }
+
+    /// [`Segmented::open`] with the `Open` already shared (an upload's lead starts its own
+    /// range first, so that the file exists before any helper writes a range of it).
+    pub fn publish(&self, open: Arc<Open>) {
+        self.lock().phase = Phase::Open(open);
         self.wake.notify_waiters();
     }
 
@@ -323,14 +361,17 @@ impl Segmented {
         if let Some(k) =
             (0..inner.plan.len()).find(|&k| !inner.taken[k] && inner.plan[k].left() > 0)
         {
+            inner.inflight[k] = 0;
             inner.taken[k] = true;
             return Some(Taken(inner.plan[k].start));
         }
-        let k = splittable(&inner.plan, &inner.taken)?;
+        let k = splittable(&inner.plan, &inner.taken, &inner.inflight)?;
         let s = inner.plan[k];
         // Halves on 64 KiB boundaries; the half being read keeps over a block (256 KiB) ahead of
-        // where its reader writes, so no block in flight crosses the cut.
-        let mid = (s.next() + s.left() / 2) & !0xFFFF;
+        // where its reader writes (or an upload's sender sends), so no block in flight crosses
+        // the cut.
+        let at = s.next() + inner.inflight[k];
+        let mid = (at + s.end.saturating_sub(at) / 2) & !0xFFFF;
         inner.plan[k].end = mid;
         let new = Segment {
             start: mid,
@@ -339,6 +380,7 @@ impl Segmented {
         };
         inner.plan.insert(k + 1, new);
         inner.taken.insert(k + 1, true);
+        inner.inflight.insert(k + 1, 0);
         Some(Taken(mid))
     }
 
@@ -359,6 +401,46 @@ impl Segmented {
             i.plan[k].done += n;
             self.progress.fetch_add(n, Ordering::Relaxed);
         }
+    }
+
+    /// An upload sent `n` more bytes of the range (counted in the progress; in the plan once
+    /// the server confirms them).
+    pub fn sent(&self, t: Taken, n: u64) {
+        let mut i = self.lock();
+        if let Some(k) = Self::index(&i, t) {
+            i.inflight[k] += n;
+            self.progress.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Where an upload's sender is in the range (confirmed and unconfirmed bytes).
+    pub fn position(&self, t: Taken) -> Option<u64> {
+        let i = self.lock();
+        Self::index(&i, t).map(|k| i.plan[k].next() + i.inflight[k])
+    }
+
+    /// The server confirmed what the range's connection sent (its `226`), up to the range's
+    /// end as it is now; with `false`, it did not: those bytes are sent again.
+    pub fn settle(&self, t: Taken, confirmed: bool) {
+        let mut i = self.lock();
+        if let Some(k) = Self::index(&i, t) {
+            let sent = std::mem::take(&mut i.inflight[k]);
+            let s = i.plan[k];
+            let keep = if confirmed { sent.min(s.left()) } else { 0 };
+            i.plan[k].done += keep;
+            self.progress.fetch_sub(sent - keep, Ordering::Relaxed);
+        }
+    }
+
+    /// The server will not write ranges of this file (see [`Segmented::ranges_refused`]).
+    pub fn refuse_ranges(&self, why: String) {
+        self.lock().ranges_refused = Some(why);
+        self.wake.notify_waiters();
+    }
+
+    /// Why the server would not write a range, if it would not.
+    pub fn ranges_refused(&self) -> Option<String> {
+        self.lock().ranges_refused.clone()
     }
 
     /// The connection is off the range (read to its end, or failed: then another takes it).
@@ -408,10 +490,11 @@ impl Segmented {
 
 /// The range being read with the most bytes left, when both its halves would be at least
 /// [`MIN_SPLIT`].
-fn splittable(plan: &[Segment], taken: &[bool]) -> Option<usize> {
+fn splittable(plan: &[Segment], taken: &[bool], inflight: &[u64]) -> Option<usize> {
+    let left = |k: usize| plan[k].left().saturating_sub(inflight[k]);
     (0..plan.len())
-        .filter(|&k| taken[k] && plan[k].left() >= 2 * MIN_SPLIT)
-        .max_by_key(|&k| plan[k].left())
+        .filter(|&k| taken[k] && left(k) >= 2 * MIN_SPLIT)
+        .max_by_key(|&k| left(k))
 }
 
 #[cfg(test)]
@@ -430,6 +513,7 @@ mod tests {
             file,
             src: "/f".into(),
             size,
+            upload: false,
         });
     }
 
@@ -549,6 +633,28 @@ mod tests {
         let _lead = s.take();
         s.ctl.store(1, Ordering::Relaxed);
         assert!(!s.wants_helper(), "paused");
+    }
+
+    #[test]
+    fn an_upload_range_counts_in_the_plan_only_once_the_server_confirms_it() {
+        let s = shared(whole(100 * MIB), 4);
+        open(&s, 100 * MIB);
+        let lead = s.take().expect("the lead");
+        s.sent(lead, 10 * MIB);
+        assert_eq!(s.position(lead), Some(10 * MIB));
+        assert_eq!(s.plan()[0].done, 0, "not confirmed yet");
+        assert_eq!(s.progress.load(Ordering::Relaxed), 10 * MIB);
+        // A split goes by where the sender is, not by what is confirmed.
+        let h = s.take().expect("a helper");
+        assert_eq!(h, Taken(55 * MIB));
+        // A failed stream: its bytes are sent again.
+        s.settle(lead, false);
+        assert_eq!(s.plan()[0].done, 0);
+        assert_eq!(s.progress.load(Ordering::Relaxed), 0);
+        s.sent(lead, 55 * MIB);
+        s.settle(lead, true);
+        assert_eq!(s.plan()[0].done, 55 * MIB, "the 226 confirms the range");
+        assert_eq!(s.progress.load(Ordering::Relaxed), 55 * MIB);
     }
 
     #[test]

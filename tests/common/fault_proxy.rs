@@ -22,6 +22,8 @@ pub struct Faults {
     /// Answer the next N commands starting with this verb (and argument text) with 421 and
     /// close the control connection.
     pub fail_421: Option<(String, u32)>,
+    /// Replace the server's greeting (its last `220 ` line) with this one.
+    pub greeting: Option<String>,
 }
 
 pub struct FaultProxy {
@@ -78,7 +80,10 @@ async fn control(
                 break;
             }
             let text = String::from_utf8_lossy(&line).to_string();
-            let out = if text.starts_with("227 ") {
+            let greeting = f2.lock().unwrap().greeting.clone();
+            let out = if let Some(g) = greeting.filter(|_| text.starts_with("220 ")) {
+                format!("{g}\r\n").into_bytes()
+            } else if text.starts_with("227 ") {
                 rewrite_pasv(&text, f2.clone()).await.into_bytes()
             } else if text.starts_with("229 ") {
                 rewrite_epsv(&text, f2.clone()).await.into_bytes()

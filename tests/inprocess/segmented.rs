@@ -349,3 +349,71 @@ async fn resuming_a_file_of_yours_is_one_stream_from_its_end() {
     // the file whole up to its length (never with holes).
     assert_eq!(rests(&run), vec![5 * MIB as u64]);
 }
+
+/// An upload over the local disk (whose writes at an offset leave the rest of the file, as
+/// vsftpd's do): in ranges, byte-exact, and across a restart of the engine.
+#[tokio::test]
+async fn an_upload_goes_in_ranges_where_the_far_side_keeps_them_and_survives_a_restart() {
+    use skiff::transfer::{EngineConfig, LocalDisk};
+    let here = tempfile::tempdir().unwrap();
+    let there = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let data = content(32 * MIB);
+    let src = here.path().join("big.bin");
+    std::fs::write(&src, &data).unwrap();
+    let dst = there.path().join("big.bin");
+    let mut cfg = EngineConfig::new(LocalDisk::default());
+    cfg.parallel = 4;
+    cfg.on_exists = skiff::transfer::OnExists::Overwrite;
+    cfg.state_file = Some(state.path().join("queue.json"));
+    cfg.limit_rate = Some(16 * MIB as u64);
+    let mut up = spec(Direction::Upload, JobKind::File, local(&src), local(&dst));
+    up.size = Some(data.len() as u64);
+    let mut run = Run::start(cfg.clone());
+    run.engine.send(EngineCmd::Enqueue(vec![up]));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match tokio::time::timeout_at(deadline, run.rx.recv()).await {
+            Ok(Some(EngineEvent::Progress(p)))
+                if p.iter()
+                    .any(|p| p.done >= 8 * MIB as u64 && p.connections > 1) =>
+            {
+                break;
+            }
+            Ok(Some(e)) => run.fold(e),
+            other => panic!("no progress over several connections: {other:?}"),
+        }
+    }
+    run.engine.shutdown().await;
+    let saved = std::fs::read_to_string(state.path().join("queue.json")).unwrap();
+    let queue: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let plan = queue["jobs"][0]["segments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(plan.len() >= 2, "several ranges: {saved}");
+    let part = queue["jobs"][0]["part"].as_str().unwrap().to_string();
+    assert!(part.ends_with(".seg.part"), "{part}");
+    assert!(
+        !dst.exists(),
+        "nothing under the name before it is complete"
+    );
+
+    cfg.limit_rate = None;
+    let mut again = Run::start(cfg);
+    again.until("restored", |j| j.len() == 1).await;
+    again.until_settled().await;
+    assert!(
+        again.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        again.states()
+    );
+    assert!(
+        std::fs::read(&dst).unwrap() == data,
+        "byte-exact after the restart"
+    );
+    assert!(
+        !there.path().join(&part).exists(),
+        "the temporary name is gone"
+    );
+}

@@ -145,6 +145,10 @@ impl Remote for FtpSession {
                 .filter(|a| o.by_hash.contains(*a) || o.by_x.contains(*a))
                 .collect(),
             offsets: o.rest,
+            // vsftpd writes a `REST`+`STOR` range into the file there and leaves the rest
+            // (checked against vsftpd 3.0.3 here); servers are told apart by their greeting,
+            // and one whose banner says nothing gets one stream.
+            ranged_writes: o.rest && self.welcome.contains("vsFTPd"),
         }
     }
 
@@ -181,7 +185,7 @@ impl Remote for FtpSession {
     async fn open_write(&mut self, path: &str, at: WriteAt) -> Result<DataStream, FsError> {
         Ok(match at {
             WriteAt::Start => self.stor(path, 0, false).await?,
-            WriteAt::Offset(n) => self.stor(path, n, false).await?,
+            WriteAt::Offset(n) | WriteAt::Range(n) => self.stor(path, n, false).await?,
             WriteAt::Append => self.stor(path, 0, true).await?,
         })
     }

@@ -83,12 +83,16 @@ impl Core {
         true
     }
 
-    /// Whether a download gets several connections (see `transfer::segments`): a file of
+    /// Whether a transfer gets several connections (see `transfer::segments`): a file of
     /// known size past [`segments::SEGMENTS_FROM`], moved as bytes, with more than one
-    /// connection allowed, and no bytes of an older run in place.
+    /// connection allowed, and no bytes of an older run in place; an upload only to a
+    /// temporary name (its worker checks that the server writes ranges of one file).
     fn segmentable(&self, j: &Job) -> bool {
-        j.spec.direction == Direction::Download
-            && j.spec.kind == JobKind::File
+        let temp = match j.spec.direction {
+            Direction::Download => true,
+            Direction::Upload => self.cfg.upload_temp.applies(j.spec.size),
+        };
+        temp && j.spec.kind == JobKind::File
             && j.spec.size.is_some_and(|s| s >= segments::SEGMENTS_FROM)
             && !j.mode.ascii_for(j.name())
             && self.cfg.segments.connections(self.cfg.parallel) > 1

@@ -72,6 +72,9 @@ pub enum TransferError {
     },
     #[error("{0}")]
     Refused(String),
+    /// The server would not write a range of an upload: the next attempt goes in one stream.
+    #[error("the server would not write a range of the file: {0}")]
+    Segments(String),
 }
 
 impl TransferError {
@@ -89,6 +92,7 @@ impl TransferError {
             TransferError::Data(_) | TransferError::Stalled { .. } => true,
             TransferError::Verify { .. } => true,
             TransferError::Checksum { again, .. } => *again,
+            TransferError::Segments(_) => true,
             _ => false,
         }
     }

@@ -14,6 +14,8 @@ pub(super) enum Halt {
     Closed,
     /// No connection could be made (the server may refuse more per user).
     Connect(TransferError),
+    /// The server would not write a range of the file at an offset (an upload).
+    Refused(TransferError),
     Failed(TransferError),
 }
 
@@ -142,6 +144,7 @@ impl<C: Connect> Worker<C> {
             file,
             src: spec.src.clone(),
             size,
+            upload: false,
         });
         let Some(open) = seg.opened().await else {
             return Err(TransferError::Refused("the download was closed".into()));
@@ -171,7 +174,9 @@ impl<C: Connect> Worker<C> {
                                 spec.src, t.0
                             ));
                         }
-                        Err(Halt::Connect(e) | Halt::Failed(e)) => return Err(e),
+                        Err(Halt::Connect(e) | Halt::Failed(e) | Halt::Refused(e)) => {
+                            return Err(e);
+                        }
                     }
                 }
                 None if seg.all_done() => break None,
@@ -236,8 +241,21 @@ impl<C: Connect> Worker<C> {
         if let Some(open) = seg.opened().await
             && let Some(t) = seg.take()
         {
-            match self.read_range(&seg, &open, t).await {
+            let r = if open.upload {
+                self.write_range(&seg, &open, t, None).await
+            } else {
+                self.read_range(&seg, &open, t).await
+            };
+            match r {
                 Ok(()) | Err(Halt::Stop(_) | Halt::Closed) => {}
+                Err(Halt::Refused(e)) => {
+                    seg.refuse_ranges(e.to_string());
+                    self.tap.warn(format!(
+                        "{}: the server would not write a range of the file ({e}): it goes \
+                         in one stream",
+                        open.src
+                    ));
+                }
                 Err(Halt::Connect(e)) => {
                     seg.refuse();
                     self.tap.info(format!(
@@ -355,5 +373,283 @@ impl<C: Connect> Worker<C> {
             _ if seg.is_closed() => Some(Halt::Closed),
             _ => None,
         }
+    }
+
+    /// Lead a segmented upload of `file` (`size` bytes) to `target`, a temporary name (the
+    /// policy has been applied; `go`: nothing speaks against ranges on this side). `None`: not
+    /// segmented after all (the far side cannot write ranges of one file, or is known not to
+    /// do it right), for the caller to send the file in one stream; nothing was sent then.
+    /// `Some(Done)`: every range is in, the size (and with `--verify` the checksum) checked.
+    pub(super) async fn upload_segments(
+        &mut self,
+        a: &Assignment,
+        seg: &Arc<Segmented>,
+        file: &std::fs::File,
+        target: &str,
+        size: u64,
+        go: bool,
+    ) -> Result<Option<Outcome>, TransferError> {
+        let r = self.lead_upload(a, seg, file, target, size, go).await;
+        seg.close();
+        seg.helpers_gone().await;
+        if r.is_err() && seg.ranges_refused().is_some() {
+            // One stream from now on, from the start.
+            seg.replan(Vec::new());
+        }
+        r
+    }
+
+    async fn lead_upload(
+        &mut self,
+        a: &Assignment,
+        seg: &Arc<Segmented>,
+        file: &std::fs::File,
+        target: &str,
+        size: u64,
+        go: bool,
+    ) -> Result<Option<Outcome>, TransferError> {
+        let server = self.connect.server_key();
+        let known_bad = segments::ranges_unsafe(&server);
+        let session = self.session().await?;
+        let caps = session.capabilities();
+        if !go || known_bad || !caps.offsets || !caps.ranged_writes {
+            seg.replan(Vec::new());
+            return Ok(None);
+        }
+        session.set_text_mode(false).await?;
+        // The plan's ranges are in the temporary file only while it is there, long enough, and
+        // the range at 0 is among them (sending that one again would cut the file).
+        let plan = seg.plan();
+        let there = Remote::size(session, target).await?.unwrap_or(0);
+        let fresh = plan.iter().all(|s| s.done == 0);
+        if !segments::valid(&plan, size)
+            || there < segments::extent(&plan)
+            || (!fresh && plan[0].done == 0)
+        {
+            if !fresh {
+                self.tap.info(format!(
+                    "{target} is not what this transfer left: every range starts over"
+                ));
+            }
+            seg.replan(segments::whole(size));
+        }
+        let mine = file.try_clone().map_err(local("opening the source"))?;
+        let digest = self.digester(caps, false);
+        let open = Arc::new(Open {
+            file: mine,
+            src: target.into(),
+            size,
+            upload: true,
+        });
+        // The range at 0 goes first and makes the file (or cuts an old one); helpers start
+        // once its STOR is under way. With it in already, they start at once.
+        let mut first = Some(open.clone());
+        if seg.plan()[0].done > 0 {
+            seg.publish(open.clone());
+            first = None;
+        }
+        let tap = self.tap.clone();
+        let mut broke = 0;
+        let stopped = loop {
+            if let Some(stop) = Self::check(a) {
+                break Some(stop);
+            }
+            if let Some(why) = seg.ranges_refused() {
+                return Err(TransferError::Segments(why));
+            }
+            let changed = seg.notified();
+            match seg.take() {
+                Some(t) => {
+                    let r = self.write_range(seg, &open, t, first.take().as_ref()).await;
+                    seg.release(t);
+                    match r {
+                        Ok(()) => {}
+                        Err(Halt::Stop(stop)) => break Some(stop),
+                        Err(Halt::Closed) => break None,
+                        // The range at 0 again would cut the file: the job fails, and its next
+                        // attempt starts over.
+                        Err(Halt::Failed(e)) if e.is_transient() && t.0 > 0 && broke < 3 => {
+                            broke += 1;
+                            tap.warn(format!(
+                                "{target}: the range from byte {} stopped ({e}); going on \
+                                 with it on a new connection",
+                                t.0
+                            ));
+                        }
+                        Err(Halt::Failed(e) | Halt::Connect(e)) => {
+                            if t.0 == 0 {
+                                seg.replan(segments::whole(size));
+                            }
+                            return Err(e);
+                        }
+                        Err(Halt::Refused(e)) => {
+                            seg.refuse_ranges(e.to_string());
+                            return Err(TransferError::Segments(e.to_string()));
+                        }
+                    }
+                }
+                None if seg.all_done() => break None,
+                None => {
+                    let _ = tokio::time::timeout(Duration::from_millis(250), changed).await;
+                }
+            }
+        };
+        drop(open);
+        seg.close();
+        seg.helpers_gone().await;
+        if let Some(stop) = stopped {
+            // What the server has of the ranges stays for the next run (the plan says which).
+            return Ok(Some(match stop {
+                Stop::Pause => Outcome::Paused,
+                Stop::Cancel => Outcome::Cancelled,
+            }));
+        }
+        if !seg.all_done() {
+            return Err(TransferError::Refused("the upload was closed".into()));
+        }
+        let session = self.session().await?;
+        let got = Remote::size(session, target).await?.unwrap_or(0);
+        if got != size {
+            // Every range said 226, and still: this server does not keep a file's other bytes
+            // when it writes a range (pure-ftpd cuts the file at each range's end). Never
+            // again in this run; the next attempt sends it in one stream.
+            segments::mark_ranges_unsafe(&server);
+            seg.replan(Vec::new());
+            tap.warn(format!(
+                "{target}: the server has {got} bytes after every range was sent, not {size}: \
+                 it does not write ranges of one file correctly; one stream from now on"
+            ));
+            return Err(TransferError::Verify {
+                expected: size,
+                got,
+            });
+        }
+        if let Some(mut d) = digest {
+            let mut f = file.try_clone().map_err(local("opening the source"))?;
+            d.feed_prefix(&mut f, size)
+                .map_err(local("reading the source to verify it"))?;
+            let session = self.session().await?;
+            if let Err(e) = compare_digest(session, target, d, a.job.attempts, None).await {
+                let _ = FileSystem::remove_file(session, target).await;
+                seg.replan(segments::whole(size));
+                return Err(e);
+            }
+        }
+        Ok(Some(Outcome::Done))
+    }
+
+    /// Send range `t` of the upload from where it got to its end (which another connection
+    /// may move down meanwhile), reading the source at its offsets. The server's `226`
+    /// confirms the range; until then its bytes count in the progress, not in the plan.
+    /// `first`: the range at 0 of a new file, whose `STOR` makes the file; once it is under
+    /// way the helpers may start (`first` is published).
+    async fn write_range(
+        &mut self,
+        seg: &Segmented,
+        open: &Open,
+        t: Taken,
+        first: Option<&Arc<Open>>,
+    ) -> Result<(), Halt> {
+        let Some(r) = seg.range(t) else {
+            return Ok(());
+        };
+        if r.left() == 0 {
+            return Ok(());
+        }
+        if let Some(stop) = Self::check_segmented(seg) {
+            return Err(stop);
+        }
+        let session = self.session().await.map_err(Halt::Connect)?;
+        session.set_text_mode(false).await?;
+        let at = if r.next() == 0 {
+            WriteAt::Start
+        } else {
+            WriteAt::Range(r.next())
+        };
+        let mut stream = match session.open_write(&open.src, at).await {
+            Ok(s) => s,
+            Err(e) if r.next() > 0 && e.code().is_some() && !e.is_connection_lost() => {
+                return Err(Halt::Refused(e.into()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(o) = first {
+            seg.publish(o.clone());
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(CHUNK, 0);
+        let res: Result<(), Halt> = loop {
+            if let Some(stop) = Self::check_segmented(seg) {
+                break Err(stop);
+            }
+            let (Some(pos), Some(now)) = (seg.position(t), seg.range(t)) else {
+                break Err(Halt::Closed);
+            };
+            if pos >= now.end {
+                break Ok(());
+            }
+            let k = usize::try_from(now.end - pos).map_or(CHUNK, |l| l.min(CHUNK));
+            if let Err(e) = read_exact_at(&open.file, &mut buf[..k], pos) {
+                break Err(local("reading the source")(e).into());
+            }
+            match tokio::time::timeout(self.stall, stream.write_all(&buf[..k])).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => break Err(TransferError::Data(e).into()),
+                Err(_) => {
+                    break Err(TransferError::Stalled {
+                        after: self.stall,
+                        what: "sending data (stalled)",
+                    }
+                    .into());
+                }
+            }
+            seg.sent(t, k as u64);
+            Self::pace(&self.limit, k).await;
+        };
+        self.buf = buf;
+        match res {
+            Ok(()) => {
+                let session = self.session().await?;
+                match session.finish(stream).await {
+                    Ok(()) => {
+                        seg.settle(t, true);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        seg.settle(t, false);
+                        Err(e.into())
+                    }
+                }
+            }
+            Err(e) => {
+                drop(stream);
+                self.drop_session();
+                seg.settle(t, false);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Read exactly `buf.len()` bytes of `file` at `at` (an upload's ranges share the source).
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(buf, at)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        let (mut buf, mut at) = (buf, at);
+        while !buf.is_empty() {
+            let n = file.seek_read(buf, at)?;
+            if n == 0 {
+                return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+            }
+            buf = &mut buf[n..];
+            at += n as u64;
+        }
+        Ok(())
     }
 }

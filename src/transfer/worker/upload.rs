@@ -58,6 +58,9 @@ impl<C: Connect> Worker<C> {
         // (shorter or not) is the on-exists policy's to decide. (`attempts` already counts this
         // attempt, and a failed attempt may never have reached STOR.)
         let resuming = a.job.done > 0 && !ascii;
+        // A segmented upload's temporary file holds its ranges wherever they got: one stream
+        // never continues it (the plan does, below).
+        let ranges_file = a.job.part.as_deref().is_some_and(claims::is_segmented_name);
         // A temporary name first (see `UploadTemp`): not when the server refused to rename over
         // an existing file and one is there, nor when the policy continues the file there.
         let mut temp = a
@@ -110,6 +113,7 @@ impl<C: Connect> Worker<C> {
         }
         if let Some(t) = &temp
             && resuming
+            && !ranges_file
             && let Some(tsize) = Remote::size(session, t).await?
             && tsize < size
             && tsize <= a.job.done
@@ -118,6 +122,22 @@ impl<C: Connect> Worker<C> {
         }
         // Where the bytes go: the temporary name, or the destination itself.
         let target = temp.clone().unwrap_or_else(|| dst.to_string());
+        if let Some(seg) = &a.segmented {
+            let go = !ascii && offset == 0 && temp.is_some() && spec.size == Some(size);
+            match self
+                .upload_segments(a, seg, &file, &target, size, go)
+                .await?
+            {
+                Some(Outcome::Done) => {
+                    return self
+                        .complete_upload(a, temp.as_deref(), &dst, mtime, caps, &src)
+                        .await;
+                }
+                Some(stopped) => return Ok(stopped),
+                None => {}
+            }
+        }
+        let session = self.session().await?;
         session.set_text_mode(ascii).await?;
         let mut stream = if offset > 0 {
             match session.open_write(&target, WriteAt::Offset(offset)).await {
@@ -242,19 +262,35 @@ impl<C: Connect> Worker<C> {
                 }
             }
         }
-        if let Some(t) = &temp {
-            self.rename_into_place(t, &dst, &tap).await?;
+        self.complete_upload(a, temp.as_deref(), &dst, mtime, caps, &src)
+            .await
+    }
+
+    /// The last steps of an upload that is in and checked: the temporary file renamed to its
+    /// name, the modification time, and for a move the local file's deletion.
+    pub(super) async fn complete_upload(
+        &mut self,
+        a: &Assignment,
+        temp: Option<&str>,
+        dst: &str,
+        mtime: Option<i64>,
+        caps: crate::fs::Capabilities,
+        src: &Path,
+    ) -> Result<Outcome, TransferError> {
+        let tap = self.tap.clone();
+        if let Some(t) = temp {
+            self.rename_into_place(t, dst, &tap).await?;
         }
         let session = self.session().await?;
         if let Some(m) = mtime
             && caps.set_mtime
-            && let Err(e) = session.set_mtime(&dst, m).await
+            && let Err(e) = session.set_mtime(dst, m).await
         {
             self.tap
                 .warn(format!("could not set the modification time: {e}"));
         }
-        if spec.is_move {
-            std::fs::remove_file(&src).map_err(local(format!(
+        if a.job.spec.is_move {
+            std::fs::remove_file(src).map_err(local(format!(
                 "copied, but deleting {} failed",
                 src.display()
             )))?;
