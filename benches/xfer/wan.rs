@@ -13,7 +13,10 @@
 //! - `skiff get --limit-rate 2M` of the `SKIFF_BENCH_WAN_MB` file: the average rate against
 //!   2 MiB/s.
 //!
-//! `SKIFF_BENCH_WAN_ROWS` picks among `big,tree,loop,limit` (default: all);
+//! - the same file up: `skiff put` (ranges where the server keeps them: vsftpd does) vs
+//!   `lftp put` vs `curl -T`;
+//!
+//! `SKIFF_BENCH_WAN_ROWS` picks among `big,put,tree,loop,limit` (default: all);
 //! `SKIFF_BENCH_WAN_SERVE` (seconds) only starts the proxy and keeps it up that long, to try
 //! clients by hand (`ftp://…@127.0.0.2:2121/`).
 //! `SKIFF_BENCH_WAN_ROUNDS` (2) rounds of each, tools alternating which goes first; every copy
@@ -183,6 +186,9 @@ pub fn wan(cfg: &Config, scratch: &Path) -> Result<(), String> {
     if row("big") {
         big_over_link(cfg, &slow, &src, &link, scratch)?;
     }
+    if row("put") {
+        put_over_link(cfg, &slow, &src, &link, scratch)?;
+    }
     if row("tree") {
         tree_over_link(cfg, &slow, &link, scratch)?;
     }
@@ -237,6 +243,54 @@ fn big_over_link(
     );
     ratio("skiff / lftp pget -n 4", &runs[0], &runs[1], 1.0);
     ratio("skiff / curl", &runs[0], &runs[2], 1.0);
+    Ok(())
+}
+
+/// The same file up over the slow link: `skiff put` (ranges, vsftpd keeps them) vs `lftp put`
+/// vs `curl -T`.
+fn put_over_link(
+    cfg: &Config,
+    slow: &Config,
+    src: &Path,
+    link: &str,
+    scratch: &Path,
+) -> Result<(), String> {
+    let n = env_num("SKIFF_BENCH_WAN_ROUNDS", 2usize).max(1);
+    let size = std::fs::metadata(src).map_err(|e| e.to_string())?.len();
+    let out = |tool: &str, i: usize| cfg.up().join(format!("wan-put-{tool}-{i}.bin"));
+    let same = |p: &Path, _: &str| same_file(src, p);
+    let skiff = |d: &Path| skiff_put(slow, src, d, None);
+    let lftp_put = |d: &Path| {
+        lftp(
+            slow,
+            format!("put '{}' -o '{}'", src.display(), d.display()),
+        )
+    };
+    let curl = |d: &Path| curl_put(slow, src, d);
+    let names = ["skiff put (defaults)", "lftp put", "curl -T"];
+    let runs = rounds(
+        n,
+        &[
+            (names[0], &skiff, true),
+            (names[1], &lftp_put, false),
+            (names[2], &curl, false),
+        ],
+        &out,
+        &same,
+        cfg,
+        scratch,
+    )?;
+    print_rows(
+        &format!(
+            "The {} MiB file up over the slow link ({link}), {n} rounds",
+            size / (1024 * 1024)
+        ),
+        &names,
+        &runs,
+        size,
+    );
+    ratio("skiff / lftp put", &runs[0], &runs[1], 1.0);
+    ratio("skiff / curl -T", &runs[0], &runs[2], 1.0);
     Ok(())
 }
 
