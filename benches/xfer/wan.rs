@@ -174,7 +174,7 @@ pub fn wan(cfg: &Config, scratch: &Path) -> Result<(), String> {
         return Ok(());
     }
     let rows =
-        std::env::var("SKIFF_BENCH_WAN_ROWS").unwrap_or_else(|_| "big,tree,loop,limit".into());
+        std::env::var("SKIFF_BENCH_WAN_ROWS").unwrap_or_else(|_| "big,put,tree,loop,limit".into());
     let row = |r: &str| rows.split(',').any(|x| x.trim() == r);
     let slow = via_proxy(cfg);
     let link = format!(

@@ -48,7 +48,7 @@ impl State {
             if row >= first {
                 let i = self.queue.offset + (row - first) as usize;
                 if i < self.queue.filtered_len() {
-                    self.queue.cursor = i;
+                    self.queue.set_cursor(i);
                 }
             }
             return vec![];

@@ -60,8 +60,13 @@ pub struct QueueView {
     /// Job ids in queue order.
     pub order: Vec<JobId>,
     pub rows: HashMap<JobId, JobRow>,
-    /// Index into the filtered list.
+    /// Index into the filtered list: where the selected job is shown (kept in step with
+    /// `selected_id` after every change of the list; set it with `set_cursor`).
     pub cursor: usize,
+    /// The job the highlight is on. It stays on that job whatever is added above it or
+    /// removed (a directory adding its entries moves every row below): a key acts on the job
+    /// the user saw highlighted, never on whatever row took its place.
+    pub selected_id: Option<JobId>,
     pub offset: usize,
     pub filter: QueueFilter,
     /// Shown under the panes.
@@ -89,6 +94,8 @@ pub struct Totals {
 impl QueueView {
     /// Fold one engine event in. Returns the jobs that just finished successfully.
     pub fn apply(&mut self, e: EngineEvent) -> Vec<Job> {
+        // Progress moves no row: the selection needs no looking up.
+        let progress_only = matches!(e, EngineEvent::Progress(_));
         let mut finished = Vec::new();
         match e {
             EngineEvent::Added { after, mut jobs } => {
@@ -180,9 +187,32 @@ impl QueueView {
             }
             EngineEvent::Idle => self.policies.clear(),
         }
-        let n = self.filtered_len();
-        self.cursor = self.cursor.min(n.saturating_sub(1));
+        if !progress_only {
+            self.follow_selection();
+        }
         finished
+    }
+
+    /// Put the cursor back on the selected job (after rows were added, removed or moved), or,
+    /// when that job is gone or filtered out, on the row now at its place.
+    pub fn follow_selection(&mut self) {
+        let n = self.filtered_len();
+        let at = self
+            .selected_id
+            .and_then(|id| self.filtered().position(|r| r.job.id == id));
+        match at {
+            Some(i) => self.cursor = i,
+            None => {
+                self.cursor = self.cursor.min(n.saturating_sub(1));
+                self.selected_id = self.selected().map(|r| r.job.id);
+            }
+        }
+    }
+
+    /// Highlight the row at `i` of the filtered list (and so its job).
+    pub fn set_cursor(&mut self, i: usize) {
+        self.cursor = i.min(self.filtered_len().saturating_sub(1));
+        self.selected_id = self.selected().map(|r| r.job.id);
     }
 
     /// Ids shown with the current filter, in order.
@@ -207,7 +237,8 @@ impl QueueView {
 
     pub fn move_by(&mut self, delta: i64) {
         let n = self.filtered_len() as i64;
-        self.cursor = (self.cursor as i64 + delta).clamp(0, (n - 1).max(0)) as usize;
+        let i = (self.cursor as i64 + delta).clamp(0, (n - 1).max(0)) as usize;
+        self.set_cursor(i);
     }
 
     pub fn scroll_into_view(&mut self, rows: usize) {

@@ -71,15 +71,15 @@ impl State {
             },
             Action::JobUp | Action::JobDown => match selected {
                 Some((id, _)) => {
+                    // The highlight stays on the job; the engine's `Moved` takes it there.
                     let d = if *action == Action::JobUp { -1 } else { 1 };
-                    self.queue.move_by(d);
                     vec![Effect::Engine(EngineCmd::MoveBy(id, d))]
                 }
                 None => vec![],
             },
             Action::QueueFilter => {
                 self.queue.filter = self.queue.filter.next();
-                self.queue.cursor = 0;
+                self.queue.set_cursor(0);
                 self.queue.offset = 0;
                 vec![]
             }

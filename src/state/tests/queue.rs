@@ -403,3 +403,60 @@ fn percent_sets_and_clears_a_bandwidth_limit_while_transfers_run() {
     ));
     assert_eq!(s.limit_rate, None);
 }
+
+#[test]
+fn the_highlight_stays_on_its_job_while_rows_are_added_and_removed_above_it() {
+    use crate::transfer::{EngineEvent, JobState};
+    let mut s = connected();
+    s.update(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    let jobs: Vec<_> = (1..=5).map(|i| job(i, JobState::Queued)).collect();
+    s.apply(Event::Engine(EngineEvent::Added { after: None, jobs }));
+    s.panel = Panel::Queue;
+    s.update(Action::End);
+    assert_eq!(s.queue.selected().map(|r| r.job.id), Some(5));
+    // A directory's entries arrive after job 1, above the highlight: it stays on job 5.
+    let entries: Vec<_> = (10..=40).map(|i| job(i, JobState::Queued)).collect();
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: Some(1),
+        jobs: entries,
+    }));
+    assert_eq!(s.queue.selected().map(|r| r.job.id), Some(5));
+    // Rows above it go away: still job 5.
+    s.apply(Event::Engine(EngineEvent::Removed((10..=30).collect())));
+    assert_eq!(s.queue.selected().map(|r| r.job.id), Some(5));
+    // A key acts on the job the user saw highlighted.
+    s.update(Action::Up);
+    assert_eq!(s.queue.selected().map(|r| r.job.id), Some(4));
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: None,
+        jobs: vec![job(50, JobState::Queued)],
+    }));
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: Some(1),
+        jobs: (60..=70).map(|i| job(i, JobState::Queued)).collect(),
+    }));
+    let fx = s.update(Action::CancelJob);
+    assert!(
+        matches!(fx.as_slice(), [Effect::Engine(EngineCmd::Cancel(4))]),
+        "{fx:?}"
+    );
+    // The selected job itself goes: the highlight takes the row now at its place.
+    s.apply(Event::Engine(EngineEvent::Removed(vec![4])));
+    assert_eq!(s.queue.selected().map(|r| r.job.id), Some(5));
+    // Moving a job up keeps the highlight on it once the engine has moved it.
+    let fx = s.update(Action::JobUp);
+    assert!(
+        matches!(fx.as_slice(), [Effect::Engine(EngineCmd::MoveBy(5, -1))]),
+        "{fx:?}"
+    );
+    let at = s.queue.cursor;
+    s.apply(Event::Engine(EngineEvent::Moved {
+        id: 5,
+        index: at - 1,
+    }));
+    assert_eq!(s.queue.selected().map(|r| r.job.id), Some(5));
+    assert_eq!(s.queue.cursor, at - 1);
+}
