@@ -194,8 +194,11 @@ pub(super) async fn run_engine(
                 }
             }
             EngineEvent::Changed(j) => t.note(&j),
+            // The engine's speed counts every job, small ones between two ticks too.
+            EngineEvent::Speed(s) => {
+                rate_total = s.rate;
+            }
             EngineEvent::Progress(p) => {
-                rate_total = p.iter().map(|p| p.rate).sum();
                 for p in p {
                     if let Some(b) = t.moving.get_mut(&p.id) {
                         *b = p.done;

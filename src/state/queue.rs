@@ -76,6 +76,8 @@ pub struct QueueView {
     /// "Apply to all conflicts" answers, per batch (one F5/F6, drop or synchronisation; see
     /// `Job::batch`), as the engine keeps them: forgotten when the queue runs dry.
     pub policies: HashMap<JobId, OnExists>,
+    /// The whole queue's speed as the engine last said it (see `transfer::Speed`).
+    pub speed: Option<crate::transfer::Speed>,
 }
 
 /// Totals for the summary line.
@@ -95,7 +97,7 @@ impl QueueView {
     /// Fold one engine event in. Returns the jobs that just finished successfully.
     pub fn apply(&mut self, e: EngineEvent) -> Vec<Job> {
         // Progress moves no row: the selection needs no looking up.
-        let progress_only = matches!(e, EngineEvent::Progress(_));
+        let progress_only = matches!(e, EngineEvent::Progress(_) | EngineEvent::Speed(_));
         let mut finished = Vec::new();
         match e {
             EngineEvent::Added { after, mut jobs } => {
@@ -185,6 +187,7 @@ impl QueueView {
                     r.left = entries;
                 }
             }
+            EngineEvent::Speed(s) => self.speed = Some(s),
             EngineEvent::Idle => self.policies.clear(),
         }
         if !progress_only {

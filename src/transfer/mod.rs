@@ -13,6 +13,8 @@ pub mod worker;
 
 pub use ascii::TransferMode;
 pub use backend::{Connect, LocalDisk};
-pub use engine::{Engine, EngineCmd, EngineConfig, EngineEvent, Overrides, Progress, UploadTemp};
+pub use engine::{
+    Engine, EngineCmd, EngineConfig, EngineEvent, Overrides, Progress, Speed, UploadTemp,
+};
 pub use job::{Direction, Job, JobId, JobKind, JobSpec, JobState, OnExists};
 pub use segments::Segments;

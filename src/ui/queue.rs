@@ -178,17 +178,35 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
         .limit_rate
         .map(|r| format!(" · {}", tr!("limit {rate}/s", rate = human_size(r))))
         .unwrap_or_default();
+    // The engine's speed counts every job's bytes, those that began and ended between two
+    // ticks too; after the run, its average and how long it took.
+    let speed = match q.speed {
+        Some(s) if s.done && tot.running == 0 => tr!(
+            "{rate}/s average · {elapsed}",
+            rate = human_size(s.bytes * 1000 / s.elapsed_ms.max(1)),
+            elapsed = eta(s.elapsed_ms / 1000, 1)
+        ),
+        Some(s) => tr!(
+            "{rate}/s · ETA {eta}",
+            rate = human_size(s.rate),
+            eta = eta(remaining, s.rate)
+        ),
+        None => tr!(
+            "{rate}/s · ETA {eta}",
+            rate = human_size(tot.rate),
+            eta = eta(remaining, tot.rate)
+        ),
+    };
     let title = format!(
         " {} ·{paused} {}{limit}{policy} ",
         t("Queue"),
         tr!(
-            "{done}/{files} files · {bytes_done} / {bytes} · {rate}/s · ETA {eta} · {failed} failed · filter: {filter}",
+            "{done}/{files} files · {bytes_done} / {bytes} · {speed} · {failed} failed · filter: {filter}",
             done = tot.files_done,
             files = tot.files,
             bytes_done = human_size(tot.bytes_done),
             bytes = human_size(tot.bytes),
-            rate = human_size(tot.rate),
-            eta = eta(remaining, tot.rate),
+            speed = speed,
             failed = tot.failed,
             filter = t(q.filter.label())
         )
@@ -276,6 +294,30 @@ mod tests {
         state.queue.policies.insert(3, OnExists::Skip);
         assert!(
             title(&state).contains("· conflicts: skip all"),
+            "{}",
+            title(&state)
+        );
+        // The engine's speed is the queue's, even with no job running at this instant (small
+        // files start and end between two frames); after the run, its average and time.
+        state
+            .queue
+            .apply(EngineEvent::Speed(crate::transfer::Speed {
+                rate: 50 * 1024 * 1024,
+                bytes: 10 * 1024 * 1024,
+                elapsed_ms: 200,
+                done: false,
+            }));
+        assert!(title(&state).contains("· 50M/s · ETA"), "{}", title(&state));
+        state
+            .queue
+            .apply(EngineEvent::Speed(crate::transfer::Speed {
+                rate: 0,
+                bytes: 100 * 1024 * 1024,
+                elapsed_ms: 4_000,
+                done: true,
+            }));
+        assert!(
+            title(&state).contains("· 25M/s average · 0:04 ·"),
             "{}",
             title(&state)
         );

@@ -1417,3 +1417,52 @@ async fn a_file_swapped_for_a_link_after_the_listing_is_not_uploaded() {
     assert!(!remote.path().join("t/z.txt").exists());
     run.engine.shutdown().await;
 }
+
+/// The queue's speed counts every job's bytes, small files that start and end between two
+/// ticks included (a tree of them read "0/s" before), and the run's average comes at the end.
+#[tokio::test]
+async fn the_queue_speed_counts_small_files_and_ends_with_the_average() {
+    let remote = tempfile::tempdir().unwrap();
+    for i in 0..300 {
+        std::fs::write(
+            remote.path().join(format!("f{i:03}")),
+            vec![b'x'; 16 * 1024],
+        )
+        .unwrap();
+    }
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(server.port, 4));
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
+        Direction::Download,
+        JobKind::Dir,
+        "/",
+        local(&down.path().join("d")),
+    )]));
+    let mut speeds = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match tokio::time::timeout_at(deadline, run.rx.recv()).await {
+            Ok(Some(skiff::transfer::EngineEvent::Speed(s))) => {
+                speeds.push(s);
+                if s.done {
+                    break;
+                }
+            }
+            Ok(Some(e)) => run.fold(e),
+            other => panic!("no end: {other:?}"),
+        }
+    }
+    let last = speeds.last().copied().expect("a speed");
+    assert_eq!(
+        last.bytes,
+        300 * 16 * 1024,
+        "every byte counted: {speeds:?}"
+    );
+    assert!(last.elapsed_ms > 0);
+    // It ran for more than a tick (250 ms): a rate came while it ran.
+    assert!(
+        speeds[..speeds.len() - 1].iter().any(|s| s.rate > 0),
+        "a rate while it ran: {speeds:?}"
+    );
+}

@@ -26,6 +26,10 @@ impl Core {
             remembered: HashMap::new(),
             save_due: None,
             was_busy: false,
+            moved: 0,
+            speed: 0.0,
+            busy_since: None,
+            busy_bytes: 0,
             moving: HashMap::new(),
             backlogs: HashMap::new(),
             fresh_dirs: Default::default(),
@@ -271,11 +275,26 @@ impl Core {
             }
         }
         let busy = !self.running.is_empty() || self.has_queued() || self.feeder().is_some();
+        if busy && self.busy_since.is_none() {
+            self.busy_since = Some(Instant::now());
+            self.busy_bytes = 0;
+            self.speed = 0.0;
+        }
         if self.was_busy && !busy {
             if let Ok(mut d) = self.fresh_dirs.lock() {
                 d.clear();
             }
             self.remembered.clear();
+            // The run's average, for the totals line after the end.
+            self.busy_bytes += std::mem::take(&mut self.moved);
+            if let Some(t0) = self.busy_since.take() {
+                self.emit(EngineEvent::Speed(Speed {
+                    rate: 0,
+                    bytes: self.busy_bytes,
+                    elapsed_ms: t0.elapsed().as_millis() as u64,
+                    done: true,
+                }));
+            }
             self.emit(EngineEvent::Idle);
         }
         self.was_busy = busy;
@@ -312,6 +331,10 @@ impl Core {
         }
         self.claims().release(id);
         let progress = run.as_ref().map(|r| r.progress.load(Ordering::Relaxed));
+        // What it moved since the last tick counts in the queue's speed.
+        if let (Some(r), Some(p)) = (&run, progress) {
+            self.moved += p.saturating_sub(r.last);
+        }
         let plan = run
             .as_ref()
             .and_then(|r| r.segmented.as_ref())
@@ -453,8 +476,10 @@ impl Core {
     pub(super) fn tick(&mut self) {
         let mut out = Vec::with_capacity(self.running.len());
         let secs = TICK.as_secs_f64();
+        let mut delta = 0u64;
         for (&id, r) in self.running.iter_mut() {
             let done = r.progress.load(Ordering::Relaxed);
+            delta += done.saturating_sub(r.last);
             let inst = done.saturating_sub(r.last) as f64 / secs;
             r.rate = if r.rate == 0.0 {
                 inst
@@ -476,6 +501,23 @@ impl Core {
         }
         if !out.is_empty() {
             self.emit(EngineEvent::Progress(out));
+        }
+        // The whole queue: the running jobs' bytes and those of the jobs that ended meanwhile.
+        let moved: u64 = std::mem::take(&mut self.moved) + delta;
+        self.busy_bytes += moved;
+        let inst = moved as f64 / secs;
+        self.speed = if self.speed == 0.0 {
+            inst
+        } else {
+            self.speed * 0.7 + inst * 0.3
+        };
+        if let Some(t0) = self.busy_since {
+            self.emit(EngineEvent::Speed(Speed {
+                rate: self.speed as u64,
+                bytes: self.busy_bytes,
+                elapsed_ms: t0.elapsed().as_millis() as u64,
+                done: false,
+            }));
         }
     }
 

@@ -213,8 +213,25 @@ pub enum EngineEvent {
         bytes: u64,
         entries: usize,
     },
+    /// How fast the queue moves, all jobs together (every tick while it is busy, and once
+    /// more when it runs dry, with `done`).
+    Speed(Speed),
     /// Nothing is queued or running any more.
     Idle,
+}
+
+/// The whole queue's speed: bytes of every job, including those that started and ended
+/// between two ticks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Speed {
+    /// Bytes per second now, smoothed.
+    pub rate: u64,
+    /// Bytes moved since the queue became busy.
+    pub bytes: u64,
+    /// Time since the queue became busy, in milliseconds.
+    pub elapsed_ms: u64,
+    /// The queue ran dry: `bytes` over `elapsed_ms` is the run's average.
+    pub done: bool,
 }
 
 /// What the engine is told to do: the one definition of its commands, sent with
@@ -492,6 +509,12 @@ struct Core {
     remembered: HashMap<JobId, OnExists>,
     save_due: Option<Instant>,
     was_busy: bool,
+    /// Bytes moved by jobs that ended since the last tick (the running ones are sampled).
+    moved: u64,
+    /// The queue's speed (see [`Speed`]), and when it became busy.
+    speed: f64,
+    busy_since: Option<Instant>,
+    busy_bytes: u64,
     /// Directories being moved: how many of their entries are not yet moved, and whether one
     /// failed or was skipped (then the source directory stays).
     moving: HashMap<JobId, (usize, bool)>,
