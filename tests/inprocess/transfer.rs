@@ -1466,3 +1466,48 @@ async fn the_queue_speed_counts_small_files_and_ends_with_the_average() {
         "a rate while it ran: {speeds:?}"
     );
 }
+
+/// Pausing the queue and pausing a job are two things: resuming the queue goes on with what it
+/// interrupted and leaves a job the user paused on its own paused.
+#[tokio::test]
+async fn resuming_the_queue_leaves_a_job_paused_on_its_own_paused() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("a.txt"), b"a").unwrap();
+    std::fs::write(remote.path().join("b.txt"), b"b").unwrap();
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(server.port, 2));
+    run.engine.send(EngineCmd::PauseAll);
+    let specs = ["a.txt", "b.txt"]
+        .iter()
+        .map(|n| {
+            spec(
+                Direction::Download,
+                JobKind::File,
+                format!("/{n}"),
+                local(&down.path().join(n)),
+            )
+        })
+        .collect();
+    run.engine.send(EngineCmd::Enqueue(specs));
+    run.until("queued", |j| j.len() == 2).await;
+    let a = *run.jobs.keys().next().unwrap();
+    run.engine.send(EngineCmd::Pause(a));
+    run.until("a paused", |j| j[&a].state == JobState::Paused)
+        .await;
+    run.engine.send(EngineCmd::PauseAll);
+    run.engine.send(EngineCmd::ResumeAll);
+    run.until("b done", |j| {
+        j.values().any(|j| j.id != a && j.state == JobState::Done)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(e) = run.rx.try_recv() {
+        run.fold(e);
+    }
+    assert_eq!(run.jobs[&a].state, JobState::Paused, "{:?}", run.states());
+    assert!(!down.path().join("a.txt").exists());
+    // Its own resume runs it.
+    run.engine.send(EngineCmd::Resume(a));
+    run.until("a done", |j| j[&a].state == JobState::Done).await;
+}

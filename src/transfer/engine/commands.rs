@@ -28,6 +28,8 @@ impl Core {
             EngineCmd::Pause(id) => {
                 // A directory pauses with everything that came from it.
                 for jid in self.subtree(id) {
+                    // Paused on its own now: resuming the queue leaves it paused.
+                    self.paused_by_all.remove(&jid);
                     match (
                         self.running.get(&jid),
                         self.jobs.get(&jid).map(|j| &j.state),
@@ -58,24 +60,24 @@ impl Core {
             }
             EngineCmd::PauseAll => {
                 self.paused_all = true;
-                for r in self.running.values() {
+                // The jobs it interrupts are the ones resuming the queue goes on with; a job the
+                // user paused on its own stays paused.
+                for (id, r) in &self.running {
                     r.ctl.store(PAUSE, Ordering::Relaxed);
+                    self.paused_by_all.insert(*id);
                 }
             }
             EngineCmd::ResumeAll => {
                 self.paused_all = false;
-                let paused: Vec<JobId> = self
-                    .order
-                    .iter()
-                    .copied()
-                    .filter(|id| {
-                        self.jobs
-                            .get(id)
-                            .is_some_and(|j| j.state == JobState::Paused)
-                    })
-                    .collect();
-                for id in paused {
-                    self.set_state(id, self.unpaused(id));
+                let ids: Vec<JobId> = self.paused_by_all.drain().collect();
+                for id in ids {
+                    if self
+                        .jobs
+                        .get(&id)
+                        .is_some_and(|j| j.state == JobState::Paused)
+                    {
+                        self.set_state(id, self.unpaused(id));
+                    }
                 }
                 self.scan_from = 0;
             }

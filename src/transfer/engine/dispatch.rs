@@ -23,6 +23,7 @@ impl Core {
             not_before: HashMap::new(),
             scan_from: 0,
             paused_all: false,
+            paused_by_all: Default::default(),
             remembered: HashMap::new(),
             save_due: None,
             was_busy: false,

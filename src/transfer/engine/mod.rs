@@ -504,6 +504,9 @@ struct Core {
     /// No job before this index is queued.
     scan_from: usize,
     paused_all: bool,
+    /// Jobs that `PauseAll` interrupted: the ones `ResumeAll` goes on with (a job paused on
+    /// its own is not among them).
+    paused_by_all: std::collections::HashSet<JobId>,
     /// "Apply to all conflicts" answers, per batch (see [`Job::batch`]); forgotten when the
     /// queue runs dry.
     remembered: HashMap<JobId, OnExists>,
