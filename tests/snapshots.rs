@@ -172,6 +172,7 @@ fn queue_jobs(s: &mut State) {
         above: None,
         batch: 0,
         segments: None,
+        touched: false,
     };
     let jobs = vec![
         mk(1, "report.pdf", 1_048_576, JobState::Done, 1_048_576),

@@ -172,6 +172,11 @@ pub struct Job {
     /// a segmented download writes a temporary file named `….seg.part`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<super::segments::Segment>>,
+    /// An upload that wrote straight to its destination has begun to (its `STOR` went out): a
+    /// file there is this job's own, continued or sent again without asking, never taken for
+    /// the user's existing file (after a quit at 0 bytes, the empty file skiff made).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub touched: bool,
 }
 
 fn is_binary(m: &super::TransferMode) -> bool {
@@ -353,6 +358,7 @@ mod tests {
             above: None,
             batch: 0,
             segments: None,
+            touched: false,
         };
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), j);

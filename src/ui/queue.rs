@@ -277,6 +277,7 @@ mod tests {
             above: None,
             batch: 3,
             segments: None,
+            touched: false,
         };
         state.queue.apply(EngineEvent::Added {
             after: None,

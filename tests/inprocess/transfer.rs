@@ -1511,3 +1511,58 @@ async fn resuming_the_queue_leaves_a_job_paused_on_its_own_paused() {
     run.engine.send(EngineCmd::Resume(a));
     run.until("a done", |j| j[&a].state == JobState::Done).await;
 }
+
+/// An upload that went straight to its name and was stopped (a quit) before its bytes were
+/// counted: the file on the server is the job's own, sent again after the restart, never
+/// taken for the user's existing file ("overwrite if newer" skipped it, leaving 0 bytes).
+#[tokio::test]
+async fn a_restored_upload_knows_the_file_it_began() {
+    let remote = tempfile::tempdir().unwrap();
+    let server = server_on(remote.path()).await;
+    let here = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
+    let src = here.path().join("up.bin");
+    std::fs::write(&src, &data).unwrap();
+    let mut cfg = config(server.port, 1);
+    cfg.state_file = Some(state.path().join("queue.json"));
+    cfg.upload_temp = skiff::transfer::UploadTemp::Never;
+    cfg.limit_rate = Some(64 * 1024);
+    let run = Run::start(cfg.clone());
+    let mut up = spec(Direction::Upload, JobKind::File, local(&src), "/up.bin");
+    up.size = Some(data.len() as u64);
+    run.engine.send(EngineCmd::Enqueue(vec![up]));
+    let there = remote.path().join("up.bin");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !there.exists() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the upload never began"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    run.engine.shutdown().await;
+    let saved = std::fs::read_to_string(state.path().join("queue.json")).unwrap();
+    assert!(saved.contains("\"touched\":true"), "{saved}");
+    // As if the quit came before a byte was counted: nothing done, an empty file there (newer
+    // than the source).
+    let mut queue: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    queue["jobs"][0]["done"] = 0.into();
+    std::fs::write(
+        state.path().join("queue.json"),
+        serde_json::to_string(&queue).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(&there, b"").unwrap();
+    cfg.limit_rate = None;
+    cfg.on_exists = OnExists::Newer;
+    let mut again = Run::start(cfg);
+    again.until("restored", |j| j.len() == 1).await;
+    again.until_settled().await;
+    assert!(
+        again.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        again.states()
+    );
+    assert_eq!(std::fs::read(&there).unwrap(), data);
+}

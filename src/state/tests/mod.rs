@@ -150,6 +150,7 @@ fn job(id: u64, state: crate::transfer::JobState) -> crate::transfer::Job {
         above: None,
         batch: 0,
         segments: None,
+        touched: false,
     }
 }
 

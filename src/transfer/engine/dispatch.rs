@@ -110,6 +110,7 @@ impl Core {
                 above: None,
                 batch,
                 segments: None,
+                touched: false,
             });
         }
         let at = match after.and_then(|a| self.index_of(a)) {
@@ -221,6 +222,7 @@ impl Core {
             let progress = Arc::new(AtomicU64::new(job.done));
             let policy = job.on_exists.unwrap_or(self.cfg.on_exists);
             let renamed = Arc::new(std::sync::Mutex::new(None));
+            let touched = Arc::new(std::sync::atomic::AtomicBool::new(job.touched));
             let segmented = job.segments.clone().map(|plan| {
                 Arc::new(Segmented::new(
                     plan,
@@ -236,6 +238,7 @@ impl Core {
                 ctl: ctl.clone(),
                 progress: progress.clone(),
                 renamed: renamed.clone(),
+                touched: touched.clone(),
                 segmented: segmented.clone(),
             };
             let parent = job.parent;
@@ -246,6 +249,7 @@ impl Core {
                     ctl,
                     progress,
                     renamed,
+                    touched,
                     segmented,
                     last: job.done,
                     rate: 0.0,
@@ -332,6 +336,9 @@ impl Core {
         }
         self.claims().release(id);
         let progress = run.as_ref().map(|r| r.progress.load(Ordering::Relaxed));
+        let touched = run
+            .as_ref()
+            .is_some_and(|r| r.touched.load(Ordering::Relaxed));
         // What it moved since the last tick counts in the queue's speed.
         if let (Some(r), Some(p)) = (&run, progress) {
             self.moved += p.saturating_sub(r.last);
@@ -346,6 +353,9 @@ impl Core {
         };
         if let Some(p) = progress {
             job.done = p;
+        }
+        if touched {
+            job.touched = true;
         }
         if let Some(plan) = plan {
             // An empty plan: the worker moved the file in one stream after all.
@@ -551,6 +561,7 @@ impl Core {
         for id in ids {
             if let (Some(j), Some(r)) = (self.jobs.get_mut(&id), self.running.get(&id)) {
                 j.done = r.progress.load(Ordering::Relaxed);
+                j.touched |= r.touched.load(Ordering::Relaxed);
                 j.state = JobState::Queued;
                 if let Some(s) = &r.segmented {
                     let plan = s.plan();

@@ -453,6 +453,8 @@ struct Running {
     ctl: Arc<AtomicU8>,
     progress: Arc<AtomicU64>,
     renamed: Arc<std::sync::Mutex<Option<String>>>,
+    /// The job's upload has opened its destination (see `Job::touched`).
+    touched: Arc<std::sync::atomic::AtomicBool>,
     /// A segmented download's shared state: its plan as it goes, and whether it wants more
     /// connections.
     segmented: Option<Arc<Segmented>>,

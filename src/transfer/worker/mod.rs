@@ -136,6 +136,8 @@ pub struct Assignment {
     /// The free name the rename policy chose, for the engine to keep: a retry continues that
     /// file, never the one the policy stepped around.
     pub renamed: Arc<std::sync::Mutex<Option<String>>>,
+    /// Set when an upload opens its destination for writing (see `Job::touched`).
+    pub touched: Arc<std::sync::atomic::AtomicBool>,
     /// No retry follows a failure of this attempt (the engine's last).
     pub last_try: bool,
     /// A segmented download's shared state (see `transfer::segments`), made from the job's

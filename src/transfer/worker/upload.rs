@@ -75,6 +75,9 @@ impl<C: Connect> Worker<C> {
                 offset = rsize;
             } else if temp.is_some() && resuming {
                 // This job's own bytes are in the temporary file (below).
+            } else if a.job.touched && temp.is_none() {
+                // The file there is the one this job began (an earlier run, then a quit or a
+                // failure before its bytes were counted): sent again, not asked about.
             } else if ascii && a.job.done > 0 {
                 // This job's own interrupted text upload: sent again from the start.
             } else {
@@ -139,6 +142,10 @@ impl<C: Connect> Worker<C> {
         }
         let session = self.session().await?;
         session.set_text_mode(ascii).await?;
+        if temp.is_none() {
+            // From here on a file under its name is this job's.
+            a.touched.store(true, Ordering::Relaxed);
+        }
         let mut stream = if offset > 0 {
             match session.open_write(&target, WriteAt::Offset(offset)).await {
                 Ok(s) => s,
