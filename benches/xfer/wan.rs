@@ -105,7 +105,12 @@ fn rounds(
         let mut line = format!("wan round {i}:");
         for k in order {
             let (name, argv, is_skiff) = &tools[k];
-            let dst = out(name, i);
+            // A name fit for a path and a URL: `curl -T` → `curl--T`.
+            let slug: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            let dst = out(&slug, i);
             remove(&dst);
             let x = run(&argv(&dst), if *is_skiff { &env } else { &[] }, scratch)?;
             check(&dst, name)?;
