@@ -223,22 +223,29 @@ impl State {
         if conflict && self.dialog.is_none() {
             self.next_conflict(None);
         }
-        // A finished transfer refreshes the pane that shows its target directory.
+        // A finished transfer refreshes the pane that shows its target directory, and a move
+        // (or the removal of a moved directory) the pane that shows where it left.
         let mut fx = Vec::new();
+        let mut dirs = Vec::new();
         for job in finished {
-            if job.spec.direction == crate::transfer::Direction::Upload
+            use crate::transfer::{Direction, JobKind};
+            if job.spec.direction == Direction::Upload
                 && let Some(e) = self.edit_upload_done(&job.spec.src)
             {
                 fx.push(e);
             }
-            let (side, dir) = match job.spec.direction {
-                crate::transfer::Direction::Download => {
-                    (Side::Local, parent_of(Side::Local, &job.spec.dst))
-                }
-                crate::transfer::Direction::Upload => {
-                    (Side::Remote, parent_of(Side::Remote, &job.spec.dst))
-                }
+            let (there, here) = match job.spec.direction {
+                Direction::Download => (Side::Local, Side::Remote),
+                Direction::Upload => (Side::Remote, Side::Local),
             };
+            if job.spec.kind != JobKind::RemoveDir {
+                dirs.push((there, parent_of(there, &job.spec.dst)));
+            }
+            if job.spec.is_move || job.spec.kind == JobKind::RemoveDir {
+                dirs.push((here, parent_of(here, job.spec.src.trim_end_matches('/'))));
+            }
+        }
+        for (side, dir) in dirs {
             let pane = self.pane_mut(side);
             if pane.path == dir {
                 if pane.loading == 0

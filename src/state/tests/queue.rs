@@ -460,3 +460,48 @@ fn the_highlight_stays_on_its_job_while_rows_are_added_and_removed_above_it() {
     assert_eq!(s.queue.selected().map(|r| r.job.id), Some(5));
     assert_eq!(s.queue.cursor, at - 1);
 }
+
+#[test]
+fn a_finished_move_refreshes_the_pane_it_left_as_well() {
+    use crate::transfer::{EngineEvent, JobState};
+    let mut s = connected();
+    // `connected()`: the local pane in /home/u, the remote pane in /pub.
+    let mut moved = job(1, JobState::Queued);
+    moved.spec.is_move = true;
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: None,
+        jobs: vec![moved.clone()],
+    }));
+    moved.state = JobState::Done;
+    let fx = s.apply(Event::Engine(EngineEvent::Changed(moved)));
+    let sides: Vec<Side> = fx
+        .iter()
+        .filter_map(|f| match f {
+            Effect::List { side, .. } => Some(*side),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sides, [Side::Local, Side::Remote], "{fx:?}");
+    // The last step of a moved directory (removing it) re-reads where it was.
+    let mut rmdir = job(2, JobState::Queued);
+    rmdir.spec.kind = crate::transfer::JobKind::RemoveDir;
+    rmdir.spec.src = "/pub/olddir".into();
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: None,
+        jobs: vec![rmdir.clone()],
+    }));
+    s.local.loading = 0;
+    s.remote.loading = 0;
+    rmdir.state = JobState::Done;
+    let fx = s.apply(Event::Engine(EngineEvent::Changed(rmdir)));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::List {
+                side: Side::Remote,
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+}
