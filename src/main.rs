@@ -11,11 +11,29 @@ use skiff::state::keymap::Settings;
 
 fn main() {
     if let Err(e) = run() {
-        // anyhow's own report (`Error: …` and its causes), through the one sanitiser: an
-        // error may quote a server's path, reply or certificate.
-        cli::say(&format!("Error: {e:?}"));
+        // The error and its causes, through the one sanitiser (an error may quote a server's
+        // path, reply or certificate); a backtrace only when asked with SKIFF_BACKTRACE
+        // (RUST_BACKTRACE, set by many Rust developers, would add one to every message).
+        cli::say(&report(&e, std::env::var_os("SKIFF_BACKTRACE").is_some()));
         std::process::exit(1);
     }
+}
+
+/// `Error: …`, then `Caused by:` and each cause on a line of its own, then the backtrace when
+/// `backtrace` says so.
+fn report(e: &anyhow::Error, backtrace: bool) -> String {
+    let mut text = format!("Error: {e}");
+    let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+    if !causes.is_empty() {
+        text.push_str("\n\nCaused by:");
+        for (i, c) in causes.iter().enumerate() {
+            text.push_str(&format!("\n    {i}: {c}"));
+        }
+    }
+    if backtrace {
+        text.push_str(&format!("\n\nBacktrace:\n{}", e.backtrace()));
+    }
+    text
 }
 
 fn run() -> anyhow::Result<()> {

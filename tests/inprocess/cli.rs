@@ -778,3 +778,31 @@ async fn headless_commands_speak_the_configured_language() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("1 个文件"), "{err}");
 }
+
+/// An error from a command ends with its causes, not with a backtrace, even with
+/// `RUST_BACKTRACE=1` in the environment (common for Rust developers); `SKIFF_BACKTRACE` asks
+/// for one.
+#[test]
+fn errors_carry_no_backtrace_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_skiff"));
+        c.args(["ls", "ftp://[::1"])
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("RUST_BACKTRACE", "1")
+            .env_remove("SKIFF_BACKTRACE");
+        if let Some(v) = extra {
+            c.env("SKIFF_BACKTRACE", v);
+        }
+        c.output().unwrap()
+    };
+    let out = run(None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Error: "), "{err}");
+    assert!(!err.to_lowercase().contains("backtrace"), "{err}");
+    let out = run(Some("1"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.to_lowercase().contains("backtrace"), "{err}");
+}
