@@ -184,7 +184,10 @@ fn run_editor(file: &str) -> Result<bool, String> {
         .status()
         .map_err(|e| format!("cannot run {editor}: {e}"))?;
     if !status.success() {
-        return Err(format!("{editor} exited with {status}; nothing uploaded"));
+        return Err(format!(
+            "{editor} exited with {status}; nothing uploaded (your copy is kept in {})",
+            p.display()
+        ));
     }
     Ok(fingerprint(&p) != before)
 }

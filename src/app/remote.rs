@@ -495,8 +495,22 @@ async fn fetch_to_temp<R: crate::fs::Remote>(
         .tempdir()
         .map_err(|e| err(&e))?
         .keep();
+    // Only the user reads the copy of a server's file (the README promises it).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| err(&e))?;
+    }
     let local = dir.join(crate::names::local_path(name));
-    let result = match std::fs::File::create_new(&local) {
+    let mut create = std::fs::OpenOptions::new();
+    create.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        create.mode(0o600);
+    }
+    let result = match create.open(&local) {
         Ok(mut file) => retr_into(s, path, timeout, &mut |b| {
             std::io::Write::write_all(&mut file, b).map_err(|e| {
                 FsError::Io(std::io::Error::new(
@@ -622,6 +636,17 @@ mod tests {
             .await
             .expect("copy");
         assert_eq!(std::fs::read(&copy).expect("read"), b"0123456789");
+        // Only the user may read the copy or list its directory.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &std::path::Path| {
+                std::fs::metadata(p).expect("meta").permissions().mode() & 0o777
+            };
+            let copy = std::path::Path::new(&copy);
+            assert_eq!(mode(copy), 0o600);
+            assert_eq!(mode(copy.parent().expect("its dir")), 0o700);
+        }
         let _ = std::fs::remove_dir_all(std::path::Path::new(&copy).parent().expect("its dir"));
         let missing = dir.path().join("nope").to_string_lossy().into_owned();
         assert!(fetch_head(&mut LocalFs, &missing, t, 4).await.is_err());
