@@ -168,7 +168,12 @@ impl Runner {
                             crate::state::pane::sort_entries(&mut l.entries);
                             l
                         })
-                        .map_err(|e| ErrorInfo::from(&e));
+                        .map_err(|e| {
+                            // The path it could not open, as typed or reached.
+                            let mut info = ErrorInfo::from(&e);
+                            info.message = format!("{path}: {}", info.message);
+                            info
+                        });
                     let _ = events.send(Event::Listed {
                         side: Side::Local,
                         req,

@@ -60,6 +60,9 @@ pub fn menu_rect(width: u16, height: u16, items: usize) -> ratatui::layout::Rect
 pub struct TextInput {
     pub text: String,
     pub cursor: usize,
+    /// The whole text is selected (a prefilled value): a typed character replaces it,
+    /// Backspace or Delete clears it, a movement key keeps it and ends the selection.
+    pub selected: bool,
 }
 
 impl TextInput {
@@ -67,6 +70,15 @@ impl TextInput {
         TextInput {
             text: text.to_string(),
             cursor: text.chars().count(),
+            selected: false,
+        }
+    }
+
+    /// Prefilled with `text`, all of it selected (see [`TextInput::selected`]).
+    pub fn selected(text: &str) -> TextInput {
+        TextInput {
+            selected: !text.is_empty(),
+            ..TextInput::new(text)
         }
     }
 
@@ -84,6 +96,17 @@ impl TextInput {
 
     /// Edit with a key; `false` when the key is not an editing key.
     pub fn key(&mut self, k: KeyPress) -> bool {
+        if std::mem::take(&mut self.selected) {
+            let replaces = matches!(k.key, Key::Char(c) if !k.ctrl && !k.alt && !c.is_control())
+                || matches!(k.key, Key::Backspace | Key::Delete);
+            if replaces {
+                self.text.clear();
+                self.cursor = 0;
+                if matches!(k.key, Key::Backspace | Key::Delete) {
+                    return true;
+                }
+            }
+        }
         let n = self.text.chars().count();
         match k.key {
             Key::Char(c) if !k.ctrl && !k.alt && !c.is_control() => {

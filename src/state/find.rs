@@ -99,7 +99,8 @@ impl State {
             purpose: PromptFor::GoTo,
             title: t("Go to").into(),
             label: t("Directory:").into(),
-            input: TextInput::new(&path),
+            // Selected: what is typed replaces it (an edit starts with a movement key).
+            input: TextInput::selected(&path),
             error: None,
         }));
         vec![]

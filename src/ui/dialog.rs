@@ -110,6 +110,14 @@ pub(crate) fn input_line(input: &TextInput, width: usize) -> Line<'static> {
     while start < input.cursor && width_of(start, input.cursor) + 1 > width.max(1) {
         start += 1;
     }
+    if input.selected {
+        // All of it selected: shown reversed, the cursor after it.
+        let shown: String = chars[start..].iter().collect();
+        return Line::from(vec![
+            Span::styled(shown, Style::new().add_modifier(Modifier::REVERSED)),
+            Span::styled(" ", Style::new().add_modifier(Modifier::REVERSED)),
+        ]);
+    }
     let before: String = chars[start..input.cursor].iter().collect();
     let at: String = chars
         .get(input.cursor)

@@ -346,8 +346,13 @@ fn go_to_marks_by_glob_and_history() {
         Some(Dialog::Prompt(p)) => assert_eq!(p.input.text, "/pub"),
         other => panic!("{other:?}"),
     }
-    s.update(Action::Input(KeyPress::ctrl('u')));
-    typed(&mut s, "dir01");
+    // The path shown is selected: what is typed replaces it (it was appended to it, which
+    // sent `CWD /pub/pub/dir01`).
+    typed(&mut s, "/pub/dir01");
+    match &s.dialog {
+        Some(Dialog::Prompt(p)) => assert_eq!(p.input.text, "/pub/dir01"),
+        other => panic!("{other:?}"),
+    }
     let fx = press(&mut s, Key::Enter);
     assert!(
         matches!(fx.as_slice(), [Effect::List { nav: Nav::To(p), .. }] if p == "/pub/dir01"),
@@ -399,6 +404,13 @@ fn go_to_marks_by_glob_and_history() {
     assert!(s.remote.history_move.is_none());
     s.focus = Side::Remote;
     s.update(Action::GoTo);
+    // A movement key keeps the text and ends the selection: typing then edits it.
+    press(&mut s, Key::End);
+    typed(&mut s, "/x");
+    match &s.dialog {
+        Some(Dialog::Prompt(p)) => assert_eq!(p.input.text, "/pub/dir01/x"),
+        other => panic!("{other:?}"),
+    }
     s.update(Action::Input(KeyPress::ctrl('u')));
     typed(&mut s, "/pub");
     let fx = press(&mut s, Key::Enter);
