@@ -255,9 +255,7 @@ pub async fn run_tui(launch: Launch) -> anyhow::Result<()> {
     }
     let fx = state.start(launch.connect);
     runner.run_all(fx);
-    if let Some(e) = launch.config_errors.first() {
-        state.set_status(e.clone(), true);
-    }
+    state.config_problems(&launch.config_errors);
 
     let mut input = EventStream::new();
     let mut signals = Signals::new()?;

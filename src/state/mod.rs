@@ -74,6 +74,9 @@ pub struct State {
     pub dialog: Option<Dialog>,
     pub help: bool,
     pub status: Status,
+    /// A message that stays in the status line until a key is pressed (the configuration's
+    /// mistakes at start), over whatever is said meanwhile ("Connected to…").
+    pub pinned: Option<Status>,
     pub conn: Conn,
     pub lang: Lang,
     /// Terminal size, for paging and mouse hit-testing.
@@ -156,6 +159,7 @@ impl State {
             dialog: None,
             help: false,
             status: Status::default(),
+            pinned: None,
             conn: Conn::Disconnected,
             lang,
             width: 80,
@@ -417,6 +421,33 @@ impl State {
         actions.iter().find(fits).or_else(|| actions.first())
     }
 
+    /// What the status line shows: a pinned message, else the last status.
+    pub fn shown_status(&self) -> &Status {
+        self.pinned.as_ref().unwrap_or(&self.status)
+    }
+
+    /// Show `text` until the next key or click (see [`State::pinned`]).
+    pub fn pin_status(&mut self, text: impl Into<String>, error: bool) {
+        self.pinned = Some(Status {
+            text: text.into(),
+            error,
+        });
+    }
+
+    /// The configuration's mistakes, pinned: how many, where to read them all, the first.
+    pub fn config_problems(&mut self, errors: &[String]) {
+        if let Some(first) = errors.first() {
+            self.pin_status(
+                tr!(
+                    "{n} problem(s) in config.toml, each in the log (F12); the first: {first}",
+                    n = errors.len(),
+                    first = first
+                ),
+                true,
+            );
+        }
+    }
+
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
         self.status = Status {
             text: text.into(),
@@ -448,6 +479,8 @@ impl State {
             self.keep_cursors_visible();
             return vec![];
         }
+        // The user has seen a pinned message once they press a key or click.
+        self.pinned = None;
         if self.width < layout::MIN_WIDTH || self.height < layout::MIN_HEIGHT {
             // Only a message is drawn: keys and clicks must not act on what cannot be seen.
             // q (or Ctrl-C) quits, as the message says (the queue is saved as on any quit).

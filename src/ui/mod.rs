@@ -156,7 +156,8 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
             Style::new().fg(Color::Black).bg(Color::Green),
         ),
     };
-    let style = if state.status.error {
+    let status = state.shown_status();
+    let style = if status.error {
         th.error.add_modifier(Modifier::BOLD)
     } else {
         Style::new()
@@ -180,7 +181,7 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
     // The start of a chord waits for its next key.
     let pending;
     let shown = if state.chord.is_empty() {
-        state.status.text.as_str()
+        status.text.as_str()
     } else {
         pending = format!("{} …", crate::state::keymap::chord_label(&state.chord));
         pending.as_str()

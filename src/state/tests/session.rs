@@ -539,3 +539,22 @@ fn the_keyboard_is_in_one_panel_and_a_click_moves_it() {
     s.update(Action::Input(KeyPress::plain(Key::Esc)));
     assert_eq!(s.panel, Panel::Panes);
 }
+
+#[test]
+fn config_problems_stay_in_the_status_line_until_a_key_with_their_count() {
+    let mut s = State::new("/home/u", Lang::En);
+    let errors = vec![
+        "config.toml:3: unknown key `colour`".to_string(),
+        "config.toml:9: \"fast\" is not a rate".to_string(),
+    ];
+    s.config_problems(&errors);
+    // Connecting says so, but the problems stay in view.
+    s.set_status("Connected to ftp.example.org", false);
+    let shown = s.shown_status().text.clone();
+    assert!(shown.starts_with("2 problem(s) in config.toml"), "{shown}");
+    assert!(shown.contains("unknown key `colour`"), "{shown}");
+    assert!(s.shown_status().error);
+    // A key: seen; the status line is the latest again.
+    s.update(Action::Down);
+    assert_eq!(s.shown_status().text, "Connected to ftp.example.org");
+}
