@@ -122,14 +122,31 @@ pub fn draw(state: &State, side: Side, area: Rect, f: &mut Frame) {
         th.border
     };
     let inner_w = area.width.saturating_sub(2) as usize;
-    let label = format!(" {} ", pane.label);
-    let path_room = inner_w.saturating_sub(label.chars().count() + 1);
+    // The host is never cut from its start (a title cut on the left looks like another host):
+    // the path gives way first, then the host's end, marked `…`.
+    let label = {
+        use unicode_width::UnicodeWidthStr;
+        let text = crate::text::printable(&pane.label);
+        let room = inner_w.saturating_sub(2);
+        if text.width() <= room {
+            format!(" {text} ")
+        } else {
+            format!(" {} ", crate::ui::text::fit(&text, room))
+        }
+    };
+    let label_w = unicode_width::UnicodeWidthStr::width(label.as_str());
+    let path_room = inner_w.saturating_sub(label_w + 1);
     let shown_path = if pane.path.is_empty() {
         "—"
     } else {
         pane.path.as_str()
     };
-    let path = format!(" {} ", fit_path(shown_path, path_room.saturating_sub(2)));
+    // Too narrow for even `…` of the path: the host alone.
+    let path = if path_room >= 3 {
+        format!(" {} ", fit_path(shown_path, path_room.saturating_sub(2)))
+    } else {
+        String::new()
+    };
     let footer = if let Some(f) = &pane.filter {
         let typing = pane.filter_typing && focused;
         let shown = pane
@@ -372,6 +389,43 @@ mod tests {
         assert_eq!(fit_path("/home/user/projects", 10), "…/projects");
         assert_eq!(fit_path("/a", 10), "/a");
         assert_eq!(fit_path("/\u{1b}[2J\u{202E}cod", 10), "/?[2J?cod");
+    }
+
+    /// A narrow pane keeps the host's start and cuts its end with `…` (it was cut from the
+    /// left, `7.0.0.1:2121 (NOT ENCRYPTED…`, which reads as another host); the path gives way
+    /// first.
+    #[test]
+    fn a_narrow_title_keeps_the_host_from_its_start() {
+        use ratatui::{Terminal, backend::TestBackend};
+        let mut state = State::new("/tmp", crate::i18n::Lang::En);
+        state.remote.label = "skiffci@127.0.0.1:2121 (NOT ENCRYPTED: password in clear)".into();
+        state.remote.path = "/srv/ftp/some/long/directory".into();
+        let top = |w: u16| {
+            let mut term = Terminal::new(TestBackend::new(w, 5)).expect("terminal");
+            term.draw(|f| draw(&state, Side::Remote, f.area(), f))
+                .expect("draw");
+            let buf = term.backend().buffer();
+            (0..buf.area.width)
+                .map(|x| buf[(x, 0)].symbol().to_string())
+                .collect::<String>()
+        };
+        for w in [30u16, 40, 50] {
+            let t = top(w);
+            assert!(t.contains(" skiffci@127.0.0."), "{w}: {t}");
+            assert!(t.contains('…'), "{w}: the cut is marked: {t}");
+        }
+        // Room for the host alone: it is whole, the path gives way.
+        let t = top(64);
+        assert!(
+            t.contains(" skiffci@127.0.0.1:2121 (NOT ENCRYPTED: password in clear) "),
+            "{t}"
+        );
+        let wide = top(100);
+        assert!(
+            wide.contains("(NOT ENCRYPTED: password in clear)"),
+            "{wide}"
+        );
+        assert!(wide.contains("/srv/ftp"), "{wide}");
     }
 
     #[test]
