@@ -243,6 +243,7 @@ impl Action {
         matches!(
             self,
             Action::SortCycle
+                | Action::Refresh
                 | Action::View
                 | Action::Edit
                 | Action::Menu

@@ -396,6 +396,25 @@ pub fn action_name(a: &Action) -> String {
         .unwrap_or_else(|| format!("{a:?}"))
 }
 
+impl Keymap {
+    /// The key to show for `action` on a key bar: `preferred` (a binding as written) while it
+    /// is bound to it, else the first key the keymap in effect binds to it, as written; `None`
+    /// when nothing is.
+    pub fn key_for(&self, action: &Action, preferred: &str) -> Option<String> {
+        let bound = parse_chord(preferred)
+            .ok()
+            .and_then(|keys| self.map.get(&keys))
+            .is_some_and(|actions| actions.contains(action));
+        if bound {
+            return Some(preferred.to_string());
+        }
+        self.listing
+            .iter()
+            .find(|(a, _)| a == action)
+            .and_then(|(_, keys)| keys.first().cloned())
+    }
+}
+
 /// The keys of a chord as the help overlay and the status line show them.
 pub fn chord_label(keys: &[KeyPress]) -> String {
     keys.iter().map(key_label).collect::<Vec<_>>().join(" ")

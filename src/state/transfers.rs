@@ -63,7 +63,7 @@ impl State {
                 Some((id, _)) => vec![Effect::Engine(EngineCmd::Cancel(id))],
                 None => vec![],
             },
-            Action::RetryJob | Action::Refresh => match selected {
+            Action::RetryJob => match selected {
                 Some((id, st)) if st.is_finished() && st != crate::transfer::JobState::Done => {
                     vec![Effect::Engine(EngineCmd::Retry(id))]
                 }

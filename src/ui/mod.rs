@@ -59,7 +59,7 @@ fn draw_all(state: &State, keymap: &Keymap, f: &mut Frame) {
     pane::draw(state, Side::Local, a.local, f);
     pane::draw(state, Side::Remote, a.remote, f);
     if a.queue.height > 0 {
-        queue::draw(state, a.queue, f);
+        queue::draw(state, keymap, a.queue, f);
     }
     if a.log.height > 0 {
         log::draw(
@@ -73,7 +73,7 @@ fn draw_all(state: &State, keymap: &Keymap, f: &mut Frame) {
         draw_console(form, a.status, a.keys, f);
     } else {
         draw_status(state, a.status, f);
-        draw_keys(a.keys, f);
+        draw_keys(keymap, a.keys, f);
     }
     if let Some(d) = &state.dialog {
         dialog::draw(d, full, f);
@@ -201,26 +201,41 @@ fn draw_status(state: &State, area: Rect, f: &mut Frame) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-const KEY_HINTS: &[(&str, &str)] = &[
-    ("F1", n_("Help")),
-    ("Tab", n_("Pane")),
-    ("Spc", n_("Mark")),
-    ("F5", n_("Copy")),
-    ("F6", n_("Move")),
-    ("Q", n_("Queue")),
-    ("o", n_("Connect")),
-    ("L", n_("Log")),
-    ("r", n_("Reload")),
-    ("q", n_("Quit")),
+/// The key bar: each action with the key it is shown with by default (see
+/// [`Keymap::key_for`]: a rebinding in `[keys]` shows the key in effect).
+const KEY_HINTS: &[(crate::state::Action, &str, &str)] = &[
+    (crate::state::Action::Help, "F1", n_("Help")),
+    (crate::state::Action::SwitchPane, "Tab", n_("Pane")),
+    (crate::state::Action::Mark, "Space", n_("Mark")),
+    (crate::state::Action::Copy, "F5", n_("Copy")),
+    (crate::state::Action::Move, "F6", n_("Move")),
+    (crate::state::Action::ToggleQueue, "Q", n_("Queue")),
+    (crate::state::Action::Connect, "o", n_("Connect")),
+    (crate::state::Action::CycleLog, "L", n_("Log")),
+    (crate::state::Action::Refresh, "r", n_("Reload")),
+    (crate::state::Action::Quit, "q", n_("Quit")),
 ];
 
-fn draw_keys(area: Rect, f: &mut Frame) {
+/// A key as the bars show it (`Space` is `Spc`).
+pub(crate) fn short_key(k: &str) -> String {
+    if k == "Space" {
+        "Spc".into()
+    } else {
+        k.to_string()
+    }
+}
+
+fn draw_keys(keymap: &Keymap, area: Rect, f: &mut Frame) {
     if area.height == 0 {
         return;
     }
     let mut spans = Vec::new();
     let mut used = 0usize;
-    for (k, what) in KEY_HINTS {
+    for (action, preferred, what) in KEY_HINTS {
+        let Some(k) = keymap.key_for(action, preferred) else {
+            continue;
+        };
+        let k = short_key(&k);
         // Only whole hints: a cut-off one is worse than none.
         let what = t(what);
         let w = k.len() + unicode_width::UnicodeWidthStr::width(what) + 4;
@@ -235,4 +250,52 @@ fn draw_keys(area: Rect, f: &mut Frame) {
         spans.push(Span::raw(format!(" {what} ")));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod key_bar_tests {
+    use super::*;
+
+    /// The key bar and the queue's key line name the keys in effect: a rebinding in `[keys]`
+    /// shows there (the bar said `r Reload` after `refresh` moved to F9), and the queue's
+    /// retry is the keymap's.
+    #[test]
+    fn the_key_bars_show_the_keys_in_effect() {
+        use ratatui::{Terminal, backend::TestBackend};
+        let (settings, errors) = crate::state::keymap::Settings::with_user(
+            "[keys]\nrefresh = [\"F9\"]\nretry_job = [\"ctrl-t\"]\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut state = State::new("/tmp", crate::i18n::Lang::En);
+        state.update(crate::state::Action::Resize {
+            width: 140,
+            height: 30,
+        });
+        state.queue.visible = true;
+        let mut term = Terminal::new(TestBackend::new(140, 30)).expect("terminal");
+        term.draw(|f| draw(&state, &settings.keymap, f))
+            .expect("draw");
+        let buf = term.backend().buffer().clone();
+        let row = |y: u16| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        };
+        let bottom = row(buf.area.height - 1);
+        assert!(bottom.contains("F9  Reload"), "{bottom}");
+        assert!(!bottom.contains(" r  Reload"), "{bottom}");
+        let all: String = (0..buf.area.height).map(row).collect();
+        assert!(all.contains("ctrl-t retry"), "the queue's key line: {all}");
+        // The defaults: as they were.
+        let defaults = crate::state::keymap::Keymap::defaults();
+        term.draw(|f| draw(&state, &defaults, f)).expect("draw");
+        let buf = term.backend().buffer().clone();
+        let bottom: String = (0..buf.area.width)
+            .map(|x| buf[(x, buf.area.height - 1)].symbol().to_string())
+            .collect();
+        assert!(
+            bottom.contains("F1  Help") && bottom.contains("r  Reload"),
+            "{bottom}"
+        );
+    }
 }

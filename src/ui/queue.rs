@@ -140,12 +140,70 @@ fn policy_label(p: OnExists) -> &'static str {
     }
 }
 
+/// The queue's key line from the keymap in effect: `Spc pause · x cancel · r retry · …`.
+fn queue_keys(keymap: &crate::state::keymap::Keymap) -> String {
+    QUEUE_HINTS
+        .iter()
+        .filter_map(|(action, preferred, what)| {
+            let k = keymap.key_for(action, preferred)?;
+            Some(format!("{} {}", crate::ui::short_key(&k), t(what)))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// Keep the end of a long path visible.
 fn fit_tail(s: &str, width: usize) -> String {
     crate::ui::text::fit_end(s, width)
 }
 
-pub fn draw(state: &State, area: Rect, f: &mut Frame) {
+/// The queue's key line: each action with the key it is shown with by default (see
+/// `Keymap::key_for`) and what it does.
+const QUEUE_HINTS: &[(crate::state::Action, &str, &str)] = &[
+    (
+        crate::state::Action::Mark,
+        "Space",
+        crate::i18n::n_("pause"),
+    ),
+    (
+        crate::state::Action::CancelJob,
+        "x",
+        crate::i18n::n_("cancel"),
+    ),
+    (
+        crate::state::Action::RetryJob,
+        "r",
+        crate::i18n::n_("retry"),
+    ),
+    (
+        crate::state::Action::RetryFailed,
+        "R",
+        crate::i18n::n_("retry failed"),
+    ),
+    (
+        crate::state::Action::JobDown,
+        "J",
+        crate::i18n::n_("move down"),
+    ),
+    (crate::state::Action::JobUp, "K", crate::i18n::n_("move up")),
+    (
+        crate::state::Action::ClearFinished,
+        "C",
+        crate::i18n::n_("clear"),
+    ),
+    (
+        crate::state::Action::QueueFilter,
+        "f",
+        crate::i18n::n_("filter"),
+    ),
+    (
+        crate::state::Action::PauseAll,
+        "P",
+        crate::i18n::n_("pause all"),
+    ),
+];
+
+pub fn draw(state: &State, keymap: &crate::state::keymap::Keymap, area: Rect, f: &mut Frame) {
     let q = &state.queue;
     let tot = q.totals();
     let focused = state.panel == crate::state::Panel::Queue;
@@ -213,14 +271,15 @@ pub fn draw(state: &State, area: Rect, f: &mut Frame) {
     );
     let block = Block::new()
         .borders(Borders::TOP | Borders::BOTTOM)
-        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
         .border_style(border)
         .title(Span::styled(title, border))
         .title_bottom(Line::from(Span::styled(
-            format!(
-                " {} ",
-                t("Spc pause · x cancel · r retry · R retry failed · J/K move · C clear · f filter · P pause all")
-            ),
+            format!(" {} ", queue_keys(keymap)),
             th.faint,
         )));
     let inner = block.inner(area);
@@ -285,7 +344,15 @@ mod tests {
         });
         let title = |state: &State| {
             let mut term = Terminal::new(TestBackend::new(160, 6)).expect("terminal");
-            term.draw(|f| draw(state, f.area(), f)).expect("draw");
+            term.draw(|f| {
+                draw(
+                    state,
+                    &crate::state::keymap::Keymap::defaults(),
+                    f.area(),
+                    f,
+                )
+            })
+            .expect("draw");
             let buf = term.backend().buffer();
             (0..buf.area.width)
                 .map(|x| buf[(x, 0)].symbol().to_string())
