@@ -364,6 +364,8 @@ async fn an_upload_goes_in_ranges_where_the_far_side_keeps_them_and_survives_a_r
     let dst = there.path().join("big.bin");
     let mut cfg = EngineConfig::new(LocalDisk::default());
     cfg.parallel = 4;
+    // Uploads go in ranges only when asked for by number.
+    cfg.segments = skiff::transfer::Segments::Max(4);
     cfg.on_exists = skiff::transfer::OnExists::Overwrite;
     cfg.state_file = Some(state.path().join("queue.json"));
     cfg.limit_rate = Some(16 * MIB as u64);
@@ -416,4 +418,34 @@ async fn an_upload_goes_in_ranges_where_the_far_side_keeps_them_and_survives_a_r
         !there.path().join(&part).exists(),
         "the temporary name is gone"
     );
+}
+
+/// With segments on `auto`, an upload goes in one stream (vsftpd, the server that writes
+/// ranges right, locks a file being uploaded by default: its ranges would only wait on each
+/// other).
+#[tokio::test]
+async fn an_upload_goes_in_ranges_only_when_asked_for_by_number() {
+    use skiff::transfer::{EngineConfig, LocalDisk};
+    let here = tempfile::tempdir().unwrap();
+    let there = tempfile::tempdir().unwrap();
+    let data = content(20 * MIB);
+    let src = here.path().join("big.bin");
+    std::fs::write(&src, &data).unwrap();
+    let dst = there.path().join("big.bin");
+    let mut cfg = EngineConfig::new(LocalDisk::default());
+    cfg.parallel = 4;
+    cfg.on_exists = skiff::transfer::OnExists::Overwrite;
+    let mut up = spec(Direction::Upload, JobKind::File, local(&src), local(&dst));
+    up.size = Some(data.len() as u64);
+    let mut run = Run::start(cfg);
+    run.engine.send(EngineCmd::Enqueue(vec![up]));
+    run.until_settled().await;
+    let j = run.jobs.values().next().unwrap();
+    assert_eq!(j.state, JobState::Done, "{:?}", run.states());
+    assert!(
+        !j.part.as_deref().unwrap_or("").ends_with(".seg.part"),
+        "{:?}",
+        j.part
+    );
+    assert!(std::fs::read(&dst).unwrap() == data);
 }
