@@ -2092,3 +2092,32 @@ async fn pureftpd_segmented_put_is_one_stream_and_caught_when_it_poses() {
 async fn proftpd_segmented_put_is_one_stream() {
     segmented_put("SKIFF_PROFTPD_URL", "SKIFF_PROFTPD_ROOT", false).await;
 }
+
+/// vsftpd leaves dot files out of a plain `LIST`: skiff asks `LIST -a`, so a web directory's
+/// `.htaccess` and `.well-known/` are listed (the pane decides whether they are shown), and
+/// the `.` and `..` that come with it are not entries.
+#[tokio::test]
+async fn vsftpd_lists_dot_files() {
+    let Some(u) = server_url("SKIFF_VSFTPD_URL") else {
+        return;
+    };
+    let root = PathBuf::from(env_value("SKIFF_VSFTPD_ROOT").expect("the server's root"));
+    let dir = format!("dots-{}", stamp());
+    std::fs::create_dir_all(root.join(&dir).join(".well-known")).unwrap();
+    std::fs::write(root.join(&dir).join(".htaccess"), b"Deny from all\n").unwrap();
+    std::fs::write(root.join(&dir).join("page.html"), b"<p>\n").unwrap();
+    let opts = ConnectOptions::new(&u.host, u.port, u.user.as_deref(), u.password.clone());
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut s = FtpSession::connect(opts, Tap::new("browse", tx))
+        .await
+        .expect("login");
+    let home = s.cwd().to_string();
+    let listing = skiff::fs::FileSystem::list(&mut s, &format!("{home}/{dir}"))
+        .await
+        .expect("list");
+    let mut names: Vec<&str> = listing.entries.iter().map(|e| e.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, [".htaccess", ".well-known", "page.html"]);
+    s.quit().await;
+    let _ = std::fs::remove_dir_all(root.join(&dir));
+}

@@ -30,6 +30,9 @@ impl FtpSession {
     }
 
     pub(super) async fn list_cwd_once(&mut self, sink: &mut dyn ListSink) -> Result<(), FtpError> {
+        if !self.use_mlsd && self.list_all() {
+            return self.list_all_entries(sink).await;
+        }
         match self.list_with(self.use_mlsd, sink).await {
             // The refusal may be EPSV's, not MLSD's: that is checked first.
             Err(e) if self.epsv_refused(&e).await => self.list_with(self.use_mlsd, sink).await,
@@ -43,8 +46,58 @@ impl FtpSession {
         }
     }
 
+    /// Whether `LIST -a` is worth asking this server (see [`FtpSession::list_all_entries`]).
+    fn list_all(&self) -> bool {
+        let key = format!("{}:{}", self.opts.host, self.opts.port);
+        !super::plain_list_only()
+            .lock()
+            .is_ok_and(|s| s.contains(&key))
+    }
+
+    /// A `LIST` with dot files (`.htaccess`, `.well-known/`), which servers such as vsftpd
+    /// leave out of a plain `LIST`: `LIST -a`. A server that refuses it, or takes `-a` for a
+    /// name (an empty listing where a plain `LIST` has entries), gets plain `LIST` from then
+    /// on in this run. Which dot files are shown is the pane's choice.
+    async fn list_all_entries(&mut self, sink: &mut dyn ListSink) -> Result<(), FtpError> {
+        let key = format!("{}:{}", self.opts.host, self.opts.port);
+        let mut count = CountingSink { inner: sink, n: 0 };
+        let r = self.list_command("LIST -a", false, &mut count).await;
+        let sink = count.inner;
+        let refused = match &r {
+            Err(FtpError::Reply { code, .. }) => (500..=504).contains(code) || *code == 550,
+            Ok(()) => false,
+            Err(_) => return r,
+        };
+        if !refused && count.n > 0 {
+            return Ok(());
+        }
+        // Refused, or nothing at all: a plain LIST says whether `-a` was understood.
+        let mut count = CountingSink { inner: sink, n: 0 };
+        let plain = self.list_command("LIST", false, &mut count).await;
+        if (refused && plain.is_ok()) || (!refused && count.n > 0) {
+            self.tap.info(
+                "LIST -a is not understood here: plain LIST from now on (dot files may be left \
+                 out by the server)",
+            );
+            if let Ok(mut s) = super::plain_list_only().lock() {
+                s.insert(key);
+            }
+        }
+        plain
+    }
+
     pub(super) async fn list_with(
         &mut self,
+        mlsd: bool,
+        sink: &mut dyn ListSink,
+    ) -> Result<(), FtpError> {
+        let cmd = if mlsd { "MLSD" } else { "LIST" };
+        self.list_command(cmd, mlsd, sink).await
+    }
+
+    async fn list_command(
+        &mut self,
+        cmd: &str,
         mlsd: bool,
         sink: &mut dyn ListSink,
     ) -> Result<(), FtpError> {
@@ -60,7 +113,6 @@ impl FtpSession {
         } else {
             self.time_offset.unwrap_or(0)
         };
-        let cmd = if mlsd { "MLSD" } else { "LIST" };
         let stream = if own_active(&self.opts) {
             self.open_own_active(cmd, 0, false).await?
         } else {
@@ -104,6 +156,8 @@ impl FtpSession {
                         parse_list_line(text, now)
                     };
                     match parsed {
+                        // `LIST -a` lists the directory itself and its parent.
+                        Ok(Some(e)) if e.name == "." || e.name == ".." => {}
                         Ok(Some(mut e)) if validate_name(&e.name).is_ok() => {
                             if shift != 0 {
                                 e.mtime = e.mtime.map(|t| t + shift);
@@ -343,5 +397,25 @@ impl FtpSession {
             return self.time_offset;
         }
         None
+    }
+}
+
+/// A sink that counts the entries it passes on.
+struct CountingSink<'a> {
+    inner: &'a mut dyn ListSink,
+    n: usize,
+}
+
+impl ListSink for CountingSink<'_> {
+    fn start(&mut self) {
+        self.n = 0;
+        self.inner.start();
+    }
+    fn entry(&mut self, e: crate::fs::Entry) {
+        self.n += 1;
+        self.inner.entry(e);
+    }
+    fn line(&mut self, text: &str, e: &crate::fs::Entry) {
+        self.inner.line(text, e);
     }
 }

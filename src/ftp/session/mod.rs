@@ -442,6 +442,14 @@ fn pasv_only() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
     SET.get_or_init(Default::default)
 }
 
+/// Servers (`host:port`) that refused `LIST -a` or took `-a` for a name, in this process:
+/// plain `LIST` for them.
+pub(super) fn plain_list_only() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
+    static SET: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(Default::default)
+}
+
 /// FTPS servers (`host:port`) that refused a data connection over TLS 1.3 in this process.
 fn tls12_only() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
     static SET: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
