@@ -375,16 +375,17 @@ fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
 
 /// `text` cut into pieces of at most `width` columns (at least one piece).
 fn wrap_width(text: &str, width: usize) -> Vec<String> {
+    use unicode_segmentation::UnicodeSegmentation;
     let mut out = vec![String::new()];
     let mut used = 0;
-    for c in text.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+    for g in text.graphemes(true) {
+        let cw = crate::ui::text::columns(g);
         if used + cw > width && used > 0 {
             out.push(String::new());
             used = 0;
         }
         if let Some(last) = out.last_mut() {
-            last.push(c);
+            last.push_str(g);
         }
         used += cw;
     }

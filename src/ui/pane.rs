@@ -355,29 +355,12 @@ fn highlighted(
 
 /// Shorten a path from the left (`…/deep/dir`) so its end stays visible.
 fn fit_path(path: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
     // The server's path (from its `PWD` reply): hidden characters show as `?`.
     let path = &*crate::text::printable(path);
-    if path.width() <= width {
+    if crate::ui::text::columns(path) <= width {
         return path.to_string();
     }
-    if width == 0 {
-        return String::new();
-    }
-    let chars: Vec<char> = path.chars().collect();
-    let mut used = 1;
-    let mut start = chars.len();
-    while start > 0 {
-        let w = unicode_width::UnicodeWidthChar::width(chars[start - 1]).unwrap_or(0);
-        if used + w > width {
-            break;
-        }
-        used += w;
-        start -= 1;
-    }
-    let mut s = String::from("…");
-    s.extend(&chars[start..]);
-    s
+    crate::ui::text::fit_end(path, width)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Text fitting for fixed-width cells: display width (CJK counts 2), truncation with an
 //! ellipsis. Sizes and times as shown are in [`crate::format`].
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 /// `s` cut or padded to exactly `width` terminal columns; cut text ends with `…`.
 /// Shown through [`crate::text::printable`]: control, bidirectional and invisible characters
@@ -9,7 +10,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 pub fn fit(s: &str, width: usize) -> String {
     let s = crate::text::printable(s);
     let mut out = String::with_capacity(width + 4);
-    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    let total = columns(&s);
     if total <= width {
         out.push_str(&s);
         out.extend(std::iter::repeat_n(' ', width - total));
@@ -19,12 +20,12 @@ pub fn fit(s: &str, width: usize) -> String {
         return out;
     }
     let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
+    for g in s.graphemes(true) {
+        let w = columns(g);
         if used + w > width - 1 {
             break;
         }
-        out.push(c);
+        out.push_str(g);
         used += w;
     }
     out.push('…');
@@ -33,23 +34,30 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// The one measure of how many terminal columns text takes: grapheme by grapheme, as ratatui
+/// measures it when it draws (a character and its variation selector, `❤️`, is one grapheme of
+/// two columns, where adding up characters says one).
+pub fn columns(s: &str) -> usize {
+    s.graphemes(true).map(UnicodeWidthStr::width).sum()
+}
+
 /// `s` in `width` columns keeping its end (where typing happens, a path's last part): a cut
 /// start shows as `…`. Counted in display columns, so CJK text keeps its end too.
 pub fn fit_end(s: &str, width: usize) -> String {
     let s = crate::text::printable(s);
-    let w = |c: char| c.width().unwrap_or(0);
-    let total: usize = s.chars().map(w).sum();
+    let total = columns(&s);
     if total <= width || width < 2 {
         return fit(&s, width);
     }
-    let mut kept: Vec<char> = Vec::new();
+    let mut kept: Vec<&str> = Vec::new();
     let mut used = 1; // the `…`
-    for c in s.chars().rev() {
-        if used + w(c) > width {
+    for g in s.graphemes(true).rev() {
+        let w = columns(g);
+        if used + w > width {
             break;
         }
-        used += w(c);
-        kept.push(c);
+        used += w;
+        kept.push(g);
     }
     let mut out = String::from("…");
     out.extend(kept.into_iter().rev());
@@ -59,7 +67,7 @@ pub fn fit_end(s: &str, width: usize) -> String {
 
 /// Right-aligned version of [`fit`] for numbers.
 pub fn fit_right(s: &str, width: usize) -> String {
-    let w = UnicodeWidthStr::width(s);
+    let w = columns(s);
     if w >= width {
         fit(s, width)
     } else {
@@ -80,6 +88,18 @@ mod tests {
         assert_eq!(fit_end("用户名用户名用户名", 8), "…用户名 ");
         assert_eq!(fit_end("用户名用户名用户名", 9), "…名用户名");
         assert_eq!(fit_end("x\u{1b}[2J", 4), "…[2J");
+    }
+
+    /// Text is cut where ratatui draws it: `❤️` (a heart and a variation selector) is two
+    /// columns, and a line of them must not be drawn wider than the room it was fitted to.
+    #[test]
+    fn emoji_with_a_variation_selector_are_two_columns() {
+        let s = "❤️❤️❤️ab";
+        assert_eq!(columns(s), 8);
+        let cut = fit(s, 5);
+        assert_eq!(ratatui::text::Line::from(cut.clone()).width(), 5, "{cut:?}");
+        let end = fit_end(s, 5);
+        assert_eq!(ratatui::text::Line::from(end.clone()).width(), 5, "{end:?}");
     }
 
     #[test]
