@@ -236,7 +236,7 @@ fn draw_chmod(form: &ChmodForm, full: Rect, f: &mut Frame) {
 fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) {
     use crate::state::Side;
     use crate::state::compare::SyncAction;
-    let h = (form.items.len() as u16 + 5).clamp(9, full.height.saturating_sub(2).max(9));
+    let h = (form.items.len() as u16 + 6).clamp(10, full.height.saturating_sub(2).max(10));
     let area = centered(full, 76, h);
     f.render_widget(Clear, area);
     let block = frame(match form.from {
@@ -246,7 +246,12 @@ fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) 
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
-    let rows = (inner.height as usize).saturating_sub(3);
+    let hints = hint_lines(
+        t("Space toggle · a all · n none · d deletions · Tab other way · Enter queue · Esc cancel"),
+        w,
+        th().hint,
+    );
+    let rows = (inner.height as usize).saturating_sub(2 + hints.len());
     let mut lines = Vec::new();
     if form.items.is_empty() {
         lines.push(Line::from(t(
@@ -289,19 +294,45 @@ fn draw_sync(form: &crate::state::compare::SyncForm, full: Rect, f: &mut Frame) 
         lines.push(Line::from(Span::styled(fit(&text, w), style)));
     }
     let chosen = form.items.iter().filter(|i| i.on).count();
+    let deletions = form
+        .items
+        .iter()
+        .filter(|i| i.action == SyncAction::Delete)
+        .count();
+    let deleting = form
+        .items
+        .iter()
+        .filter(|i| i.on && i.action == SyncAction::Delete)
+        .count();
     lines.push(Line::from(""));
-    lines.push(Line::from(tr!(
-        "{chosen} of {n} chosen (deletions are off until chosen)",
-        chosen = chosen,
-        n = form.items.len()
-    )));
-    lines.push(Line::from(Span::styled(
-        fit(
-            t("Space toggle · a all · n none · d deletions · Tab other way · Enter queue · Esc cancel"),
-            w,
-        ),
-        th().hint,
-    )));
+    // What `d` did is in view: deletions chosen, or still off.
+    let summary = if deleting > 0 {
+        tr!(
+            "{chosen} of {n} chosen, {d} of them deletions",
+            chosen = chosen,
+            n = form.items.len(),
+            d = deleting
+        )
+    } else if deletions > 0 {
+        tr!(
+            "{chosen} of {n} chosen (deletions are off until chosen)",
+            chosen = chosen,
+            n = form.items.len()
+        )
+    } else {
+        tr!(
+            "{chosen} of {n} chosen",
+            chosen = chosen,
+            n = form.items.len()
+        )
+    };
+    let style = if deleting > 0 {
+        th().error
+    } else {
+        Style::new()
+    };
+    lines.push(Line::from(Span::styled(summary, style)));
+    lines.extend(hints);
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -371,6 +402,33 @@ fn draw_info(view: &InfoView, full: Rect, f: &mut Frame) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A key hint line (`Enter connect · Tab field · Esc`) in lines of at most `width` columns,
+/// broken between its parts, never inside one (a hint cut off reads as another key).
+fn hint_lines(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for part in text.split(" · ") {
+        let joined = if cur.is_empty() {
+            format!(" {part}")
+        } else {
+            format!("{cur} · {part}")
+        };
+        if crate::ui::text::columns(&joined) <= width || cur.is_empty() {
+            cur = joined;
+        } else {
+            lines.push(std::mem::take(&mut cur));
+            cur = format!(" {part}");
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+        .into_iter()
+        .map(|l| Line::from(Span::styled(fit(&l, width).trim_end().to_string(), style)))
+        .collect()
 }
 
 /// `text` cut into pieces of at most `width` columns (at least one piece).
@@ -516,7 +574,7 @@ fn draw_certificate(form: &CertForm, full: Rect, f: &mut Frame) {
 }
 
 fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
-    let area = centered(full, 64, 16);
+    let area = centered(full, 64, 17);
     f.render_widget(Clear, area);
     let block = frame(t("The destination exists"));
     let inner = block.inner(area);
@@ -563,13 +621,11 @@ fn draw_conflict(form: &ConflictForm, full: Rect, f: &mut Frame) {
         if form.all { "x" } else { " " },
         t("a: apply to all conflicts of this operation")
     )));
-    lines.push(Line::from(Span::styled(
-        format!(
-            " {}",
-            t("Enter choose · key letter · Esc later (Enter on the queue row)")
-        ),
+    lines.extend(hint_lines(
+        t("Enter choose · key letter · Esc later (Enter on the queue row)"),
+        w,
         th().hint,
-    )));
+    ));
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -612,22 +668,24 @@ fn draw_connect(form: &ConnectForm, full: Rect, f: &mut Frame) {
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        format!(" {}", t("Empty user: anonymous login.")),
-        th().faint,
-    )));
+    // Said only while it is true.
+    if form.user.trim().is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!(" {}", t("Empty user: anonymous login.")),
+            th().faint,
+        )));
+    }
+    let w = inner.width as usize;
     match &form.error {
         Some(e) => lines.push(Line::from(Span::styled(
             format!(" {e}"),
             th().error.add_modifier(Modifier::BOLD),
         ))),
-        None => lines.push(Line::from(Span::styled(
-            format!(
-                " {}",
-                t("Enter connect · Tab field · Ctrl-S bookmark · Esc")
-            ),
+        None => lines.extend(hint_lines(
+            t("Enter connect · Tab field · Ctrl-S bookmark · Esc"),
+            w,
             th().hint,
-        ))),
+        )),
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
@@ -696,4 +754,31 @@ pub fn draw_help(keymap: &Keymap, top: usize, full: Rect, f: &mut Frame) {
         th().hint,
     )));
     f.render_widget(Paragraph::new(lines).scroll((top as u16, 0)), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hint too long for its dialog goes on the next line between two of its parts; no key
+    /// is cut in half (the sync preview's `Esc cancel` was cut to `Esc …`).
+    #[test]
+    fn hint_lines_break_between_parts() {
+        let text = "Space toggle · a all · n none · d deletions · Tab other way · Enter queue · Esc cancel";
+        let lines = hint_lines(text, 40, Style::new());
+        let shown: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert!(shown.len() >= 2, "{shown:?}");
+        for l in &shown {
+            assert!(crate::ui::text::columns(l) <= 40, "{l:?}");
+            assert!(!l.contains('…'), "{l:?}");
+        }
+        let joined = shown
+            .iter()
+            .map(|l| l.trim().to_string())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        assert_eq!(joined, text);
+        // It fits: one line.
+        assert_eq!(hint_lines("Enter · Esc", 40, Style::new()).len(), 1);
+    }
 }
