@@ -97,6 +97,15 @@ pub fn t(en: &'static str) -> &'static str {
     }
 }
 
+/// A text that comes as data (a job's skip reason, marked with [`n_`] where it is made),
+/// translated when the catalogue has it, else as it is.
+pub fn t_data(en: &str) -> String {
+    match lang() {
+        Lang::En => en.to_string(),
+        Lang::Zh => zh().get(en).map_or_else(|| en.to_string(), String::clone),
+    }
+}
+
 /// Marks a text for translation where it is written (a table entry); [`t`] translates it
 /// where it is shown.
 pub const fn n_(en: &'static str) -> &'static str {

@@ -162,9 +162,6 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
     match cmd {
         BookmarkCmd::List => {
             let (profiles, err) = store.load().map_err(|e| anyhow::anyhow!("{e}"))?;
-            if let Some(e) = err {
-                say!("warning: {e}");
-            }
             for p in profiles {
                 // Tab-separated for scripts: each field is made printable, the tab kept.
                 println!(
@@ -172,6 +169,11 @@ pub fn bookmarks(cmd: BookmarkCmd) -> anyhow::Result<i32> {
                     crate::text::printable(&p.name),
                     crate::text::printable(&p.url())
                 );
+            }
+            // What could be read is listed; a file with a mistake is still an error (exit 1),
+            // so that a script notices.
+            if let Some(e) = err {
+                bail!("{e}");
             }
         }
         BookmarkCmd::Show { name } => {

@@ -217,6 +217,20 @@ impl State {
     pub(super) fn engine_event(&mut self, e: crate::transfer::EngineEvent) -> Vec<Effect> {
         let conflict = matches!(&e, crate::transfer::EngineEvent::Changed(j)
             if matches!(j.state, crate::transfer::JobState::Conflict { .. }));
+        // A job that failed for good is said where the user looks, not only in its row.
+        if let crate::transfer::EngineEvent::Changed(j) = &e
+            && let crate::transfer::JobState::Failed { reason, .. } = &j.state
+            && !self
+                .queue
+                .rows
+                .get(&j.id)
+                .is_some_and(|r| matches!(r.job.state, crate::transfer::JobState::Failed { .. }))
+        {
+            self.set_status(
+                tr!("{name} failed: {reason}", name = j.name(), reason = reason),
+                true,
+            );
+        }
         let finished = self.queue.apply(e);
         let rows = self.areas().queue.height.saturating_sub(2) as usize;
         self.queue.scroll_into_view(rows);

@@ -88,6 +88,22 @@ impl BookmarkList {
                 self.cursor = (self.cursor + 1).min(n.saturating_sub(1));
                 ListKey::Stay
             }
+            Key::Home | Key::Char('g') => {
+                self.cursor = 0;
+                ListKey::Stay
+            }
+            Key::End | Key::Char('G') => {
+                self.cursor = n.saturating_sub(1);
+                ListKey::Stay
+            }
+            Key::PageUp => {
+                self.cursor = self.cursor.saturating_sub(10);
+                ListKey::Stay
+            }
+            Key::PageDown => {
+                self.cursor = (self.cursor + 10).min(n.saturating_sub(1));
+                ListKey::Stay
+            }
             Key::Char('/') => {
                 self.filtering = true;
                 ListKey::Stay
@@ -512,6 +528,23 @@ mod active_mode_form_tests {
             f.profile().expect("valid").password,
             PasswordSource::Command("pass show ftp/work".into())
         );
+    }
+
+    #[test]
+    fn the_list_goes_to_its_ends_with_home_and_end() {
+        let mut list = BookmarkList {
+            profiles: ["a", "b", "c"]
+                .iter()
+                .map(|n| Profile::new(n, "ftp.example.org"))
+                .collect(),
+            ..BookmarkList::default()
+        };
+        list.key(KeyPress::plain(Key::End));
+        assert_eq!(list.cursor, 2);
+        list.key(KeyPress::plain(Key::Home));
+        assert_eq!(list.cursor, 0);
+        list.key(KeyPress::plain(Key::Char('G')));
+        assert_eq!(list.cursor, 2);
     }
 
     #[test]

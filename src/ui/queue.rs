@@ -72,7 +72,9 @@ fn row_line(th: &Theme, r: &JobRow, width: usize) -> (String, Style) {
             }
             _ => tr!("failed: {reason}", reason = reason),
         },
-        JobState::Skipped { reason } => tr!("skipped: {reason}", reason = reason),
+        JobState::Skipped { reason } => {
+            tr!("skipped: {reason}", reason = crate::i18n::t_data(reason))
+        }
         JobState::Running if r.left > 0 => tr!("running, {n} to queue", n = r.left),
         JobState::Running if r.connections > 1 => {
             tr!("running ×{n}", n = r.connections)

@@ -552,6 +552,17 @@ fn a_broken_bookmarks_file_is_never_overwritten() {
         .filter(|n| n != "bookmarks.lock")
         .collect();
     assert_eq!(names, ["bookmarks.toml"]);
+    // Listing a file that does not parse is an error too (a script must notice).
+    let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["bookmarks", "list"])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("running skiff");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(":5:"), "{err}");
 }
 
 /// `skiff put ./site ftp://host/www/new/` where `new/` does not exist: the missing directories

@@ -505,3 +505,24 @@ fn a_finished_move_refreshes_the_pane_it_left_as_well() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn a_job_that_fails_says_so_in_the_status_line() {
+    use crate::transfer::{EngineEvent, JobState};
+    let mut s = connected();
+    s.apply(Event::Engine(EngineEvent::Added {
+        after: None,
+        jobs: vec![job(7, JobState::Queued)],
+    }));
+    let failed = JobState::Failed {
+        reason: "550 Permission denied".into(),
+        code: Some(550),
+    };
+    s.apply(Event::Engine(EngineEvent::Changed(job(7, failed))));
+    assert!(s.status.error);
+    assert!(
+        s.status.text.contains("file7") && s.status.text.contains("550 Permission denied"),
+        "{}",
+        s.status.text
+    );
+}

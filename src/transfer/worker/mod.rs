@@ -23,6 +23,7 @@ use super::job::{Children, Direction, Job, JobKind, JobSpec, OnExists, numbered_
 use crate::fs::walk::{self, DirMark, ListingDigest};
 use crate::fs::{Entry, EntryKind, FileSystem, FsError, ListSink, Remote, WriteAt, validate_name};
 use crate::ftp::{ConnectOptions, Tap};
+use crate::i18n::n_;
 use crate::names::local_path;
 use crate::paths::remote_join;
 
@@ -443,20 +444,20 @@ fn ascii_policy(policy: OnExists, ascii: bool) -> OnExists {
 fn decide(policy: OnExists, src: &JobSpec, dst_size: u64, dst_mtime: Option<i64>) -> Decision {
     match policy {
         OnExists::Overwrite => Decision::Proceed,
-        OnExists::Skip => Decision::Skip("exists".into()),
+        OnExists::Skip => Decision::Skip(n_("exists").into()),
         OnExists::Ask => Decision::Ask,
         OnExists::Rename => Decision::Rename,
         OnExists::Newer => match (src.mtime, dst_mtime) {
             (Some(s), Some(d)) if s > d => Decision::Proceed,
-            (Some(_), Some(_)) => Decision::Skip("exists and is not older".into()),
-            _ => Decision::Skip("exists (times unknown)".into()),
+            (Some(_), Some(_)) => Decision::Skip(n_("exists and is not older").into()),
+            _ => Decision::Skip(n_("exists (times unknown)").into()),
         },
         OnExists::Size => match src.size {
-            Some(s) if s == dst_size => Decision::Skip("exists with the same size".into()),
+            Some(s) if s == dst_size => Decision::Skip(n_("exists with the same size").into()),
             _ => Decision::Proceed,
         },
         OnExists::Resume => match src.size {
-            Some(s) if dst_size == s => Decision::Skip("already complete".into()),
+            Some(s) if dst_size == s => Decision::Skip(n_("already complete").into()),
             Some(s) if dst_size < s => Decision::ResumeFrom,
             _ => Decision::Proceed,
         },
