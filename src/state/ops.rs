@@ -370,12 +370,24 @@ impl State {
                 bytes += size;
             }
         }
-        if fx.is_empty() {
+        if fx.is_empty() && files == 0 {
+            // Nothing chosen (the cursor on `..`): the directory shown.
+            let req = self.req();
+            fx.push(Effect::Fs {
+                side,
+                op: FsOp::Size(vec![Target {
+                    path: dir.clone(),
+                    kind: EntryKind::Dir,
+                }]),
+                req,
+            });
+            self.set_status(tr!("Counting {n} directories…", n = 1), false);
+        } else if fx.is_empty() {
             self.set_status(
                 tr!(
-                    "{size} in {files} files",
+                    "{size} in {files}",
                     size = human_size(bytes),
-                    files = files
+                    files = count_files(files)
                 ),
                 false,
             );
@@ -439,7 +451,7 @@ impl State {
 
     pub(super) fn run_op(&mut self, side: Side, op: FsOp) -> Vec<Effect> {
         let req = self.req();
-        self.set_status(format!("{}…", capitalise(&op.describe())), false);
+        self.set_status(format!("{}…", capitalise(&op.describe(), self.lang)), false);
         vec![Effect::Fs { side, op, req }]
     }
 
@@ -596,7 +608,7 @@ impl State {
 
     /// A file operation finished: say how it went and show the result.
     pub(super) fn fs_done(&mut self, side: Side, op: FsOp, report: OpReport) -> Vec<Effect> {
-        let what = capitalise(&op.describe());
+        let what = capitalise(&op.describe(), self.lang);
         if let FsOp::Size(targets) = &op {
             if let Some(first) = targets.first() {
                 let pane = self.pane_mut(side);
@@ -607,11 +619,11 @@ impl State {
                 }
             }
             let mut text = tr!(
-                "{what}: {size} in {files} files, {dirs} directories",
+                "{what}: {size} in {files}, {dirs}",
                 what = what,
                 size = human_size(report.bytes),
-                files = report.done,
-                dirs = report.dirs
+                files = count_files(report.done),
+                dirs = count_dirs(report.dirs)
             );
             if !report.failed.is_empty() {
                 text.push(' ');
@@ -666,11 +678,34 @@ impl State {
     }
 }
 
-fn capitalise(s: &str) -> String {
+/// A description at the start of a sentence: capitalised in English; in Chinese it starts
+/// with a name (`small 的大小`), which stays as it is.
+fn capitalise(s: &str, lang: crate::i18n::Lang) -> String {
+    if lang != crate::i18n::Lang::En {
+        return s.to_string();
+    }
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// `1 file`, `3 files`.
+fn count_files(n: usize) -> String {
+    if n == 1 {
+        t("1 file").to_string()
+    } else {
+        tr!("{n} files", n = n)
+    }
+}
+
+/// `1 directory`, `3 directories`.
+fn count_dirs(n: usize) -> String {
+    if n == 1 {
+        t("1 directory").to_string()
+    } else {
+        tr!("{n} directories", n = n)
     }
 }
 
@@ -695,6 +730,13 @@ mod tests {
     #[test]
     fn url_paths_are_percent_encoded() {
         assert_eq!(url_path("/pub/a b/数.txt"), "/pub/a%20b/%E6%95%B0.txt");
-        assert_eq!(capitalise("delete x"), "Delete x");
+        assert_eq!(capitalise("delete x", crate::i18n::Lang::En), "Delete x");
+        assert_eq!(
+            capitalise("small 的大小", crate::i18n::Lang::Zh),
+            "small 的大小",
+            "a name is not capitalised"
+        );
+        assert_eq!(count_dirs(1), "1 directory");
+        assert_eq!(count_files(2), "2 files");
     }
 }

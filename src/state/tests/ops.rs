@@ -442,3 +442,21 @@ fn go_to_marks_by_glob_and_history() {
     press(&mut s, Key::Enter);
     assert!(matches!(&s.dialog, Some(Dialog::Prompt(p)) if p.error.is_some()));
 }
+
+#[test]
+fn size_on_dotdot_counts_the_directory_shown() {
+    let mut s = connected();
+    // The local pane's cursor starts on `..`.
+    assert_eq!(s.local.current().map(|e| e.name.as_str()), Some(".."));
+    let fx = s.update(Action::DirSize);
+    match fx.as_slice() {
+        [Effect::Fs {
+            op: FsOp::Size(targets),
+            ..
+        }] => {
+            assert_eq!(targets.len(), 1);
+            assert_eq!(targets[0].path, "/home/u");
+        }
+        other => panic!("it said \"0 in 0 files\" instead: {other:?}"),
+    }
+}
