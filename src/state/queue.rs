@@ -259,7 +259,10 @@ impl QueueView {
         let mut t = Totals::default();
         for r in self.rows.values() {
             let j = &r.job;
-            if j.spec.kind != JobKind::File {
+            // Skipped and cancelled files leave the totals alike: nothing of them is to move.
+            if j.spec.kind != JobKind::File
+                || matches!(j.state, JobState::Skipped { .. } | JobState::Cancelled)
+            {
                 continue;
             }
             t.files += 1;

@@ -450,10 +450,12 @@ fn size_on_dotdot_counts_the_directory_shown() {
     assert_eq!(s.local.current().map(|e| e.name.as_str()), Some(".."));
     let fx = s.update(Action::DirSize);
     match fx.as_slice() {
-        [Effect::Fs {
-            op: FsOp::Size(targets),
-            ..
-        }] => {
+        [
+            Effect::Fs {
+                op: FsOp::Size(targets),
+                ..
+            },
+        ] => {
             assert_eq!(targets.len(), 1);
             assert_eq!(targets[0].path, "/home/u");
         }

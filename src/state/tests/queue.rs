@@ -526,3 +526,24 @@ fn a_job_that_fails_says_so_in_the_status_line() {
         s.status.text
     );
 }
+
+#[test]
+fn skipped_and_cancelled_files_leave_the_totals_alike() {
+    use crate::transfer::{EngineEvent, JobState};
+    let mut s = connected();
+    let jobs = vec![
+        job(1, JobState::Done),
+        job(
+            2,
+            JobState::Skipped {
+                reason: "exists".into(),
+            },
+        ),
+        job(3, JobState::Cancelled),
+        job(4, JobState::Queued),
+    ];
+    s.apply(Event::Engine(EngineEvent::Added { after: None, jobs }));
+    let t = s.queue.totals();
+    assert_eq!((t.files_done, t.files), (1, 2), "{t:?}");
+    assert_eq!(t.bytes, 200);
+}
