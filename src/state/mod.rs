@@ -434,17 +434,20 @@ impl State {
         });
     }
 
-    /// The configuration's mistakes, pinned: how many, where to read them all, the first.
+    /// The configuration's mistakes, pinned: one as it is; several counted, with where to
+    /// read them all and the first.
     pub fn config_problems(&mut self, errors: &[String]) {
-        if let Some(first) = errors.first() {
-            self.pin_status(
+        match errors {
+            [] => {}
+            [one] => self.pin_status(one.clone(), true),
+            [first, ..] => self.pin_status(
                 tr!(
-                    "{n} problem(s) in config.toml, each in the log (F12); the first: {first}",
+                    "{n} problems in config.toml, each in the log (F12); the first: {first}",
                     n = errors.len(),
                     first = first
                 ),
                 true,
-            );
+            ),
         }
     }
 

@@ -551,10 +551,13 @@ fn config_problems_stay_in_the_status_line_until_a_key_with_their_count() {
     // Connecting says so, but the problems stay in view.
     s.set_status("Connected to ftp.example.org", false);
     let shown = s.shown_status().text.clone();
-    assert!(shown.starts_with("2 problem(s) in config.toml"), "{shown}");
+    assert!(shown.starts_with("2 problems in config.toml"), "{shown}");
     assert!(shown.contains("unknown key `colour`"), "{shown}");
     assert!(s.shown_status().error);
     // A key: seen; the status line is the latest again.
     s.update(Action::Down);
     assert_eq!(s.shown_status().text, "Connected to ftp.example.org");
+    // One problem is shown as it is.
+    s.config_problems(&errors[..1]);
+    assert_eq!(s.shown_status().text, errors[0]);
 }
