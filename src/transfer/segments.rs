@@ -25,6 +25,10 @@ pub const SEGMENTS_FROM: u64 = 16 * 1024 * 1024;
 /// 0.2 s at 40 Mbit/s, the three round trips 0.15 s at 25 ms each way).
 pub const MIN_SPLIT: u64 = 1024 * 1024;
 
+/// An upload's ranges are split only down to halves of this: each range's first bytes are
+/// read back at the end (see `worker::segmented`), a few round trips per range.
+pub const MIN_SPLIT_UPLOAD: u64 = 8 * 1024 * 1024;
+
 /// How many connections one file may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
@@ -365,7 +369,11 @@ impl Segmented {
             inner.taken[k] = true;
             return Some(Taken(inner.plan[k].start));
         }
-        let k = splittable(&inner.plan, &inner.taken, &inner.inflight)?;
+        let min = match &inner.phase {
+            Phase::Open(o) if o.upload => MIN_SPLIT_UPLOAD,
+            _ => MIN_SPLIT,
+        };
+        let k = splittable(&inner.plan, &inner.taken, &inner.inflight, min)?;
         let s = inner.plan[k];
         // Halves on 64 KiB boundaries; the half being read keeps over a block (256 KiB) ahead of
         // where its reader writes (or an upload's sender sends), so no block in flight crosses
@@ -490,10 +498,10 @@ impl Segmented {
 
 /// The range being read with the most bytes left, when both its halves would be at least
 /// [`MIN_SPLIT`].
-fn splittable(plan: &[Segment], taken: &[bool], inflight: &[u64]) -> Option<usize> {
+fn splittable(plan: &[Segment], taken: &[bool], inflight: &[u64], min: u64) -> Option<usize> {
     let left = |k: usize| plan[k].left().saturating_sub(inflight[k]);
     (0..plan.len())
-        .filter(|&k| taken[k] && left(k) >= 2 * MIN_SPLIT)
+        .filter(|&k| taken[k] && left(k) >= 2 * min)
         .max_by_key(|&k| left(k))
 }
 

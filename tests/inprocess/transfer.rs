@@ -1566,3 +1566,58 @@ async fn a_restored_upload_knows_the_file_it_began() {
     );
     assert_eq!(std::fs::read(&there).unwrap(), data);
 }
+
+/// An upload that took a free name (the rename policy) and was stopped by a quit: the saved
+/// job goes on with that name, and the user's file under the first name is never touched (it
+/// was saved with its first name and "began its destination", so the restart overwrote the
+/// user's file).
+#[tokio::test]
+async fn a_stopped_upload_under_a_free_name_never_touches_the_users_file() {
+    let remote = tempfile::tempdir().unwrap();
+    std::fs::write(remote.path().join("up.bin"), b"the user's own file").unwrap();
+    let server = server_on(remote.path()).await;
+    let here = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 251) as u8).collect();
+    let src = here.path().join("up.bin");
+    std::fs::write(&src, &data).unwrap();
+    let mut cfg = config(server.port, 1);
+    cfg.state_file = Some(state.path().join("queue.json"));
+    cfg.upload_temp = skiff::transfer::UploadTemp::Never;
+    cfg.on_exists = OnExists::Rename;
+    cfg.limit_rate = Some(64 * 1024);
+    let run = Run::start(cfg.clone());
+    let mut up = spec(Direction::Upload, JobKind::File, local(&src), "/up.bin");
+    up.size = Some(data.len() as u64);
+    run.engine.send(EngineCmd::Enqueue(vec![up]));
+    let renamed = remote.path().join("up (1).bin");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !renamed.exists() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the upload never began"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    run.engine.shutdown().await;
+    let saved = std::fs::read_to_string(state.path().join("queue.json")).unwrap();
+    assert!(
+        saved.contains("up (1).bin"),
+        "the free name is saved: {saved}"
+    );
+    cfg.limit_rate = None;
+    cfg.on_exists = OnExists::Ask;
+    let mut again = Run::start(cfg);
+    again.until("restored", |j| j.len() == 1).await;
+    again.until_settled().await;
+    assert!(
+        again.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        again.states()
+    );
+    assert_eq!(std::fs::read(&renamed).unwrap(), data);
+    assert_eq!(
+        std::fs::read(remote.path().join("up.bin")).unwrap(),
+        b"the user's own file"
+    );
+}

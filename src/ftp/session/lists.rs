@@ -63,8 +63,10 @@ impl FtpSession {
         let mut count = CountingSink { inner: sink, n: 0 };
         let r = self.list_command("LIST -a", false, &mut count).await;
         let sink = count.inner;
+        // Only a refusal of the command is a reason to try without `-a`; any other failure (a
+        // listing cut short, a data connection that failed) is the listing's, as it is.
         let refused = match &r {
-            Err(FtpError::Reply { code, .. }) => (500..=504).contains(code) || *code == 550,
+            Err(FtpError::Reply { code, .. }) if (500..=504).contains(code) || *code == 550 => true,
             Ok(()) => false,
             Err(_) => return r,
         };

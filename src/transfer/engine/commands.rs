@@ -63,8 +63,13 @@ impl Core {
                 // The jobs it interrupts are the ones resuming the queue goes on with; a job the
                 // user paused on its own stays paused.
                 for (id, r) in &self.running {
-                    r.ctl.store(PAUSE, Ordering::Relaxed);
-                    self.paused_by_all.insert(*id);
+                    // A job already paused on its own (or being cancelled) keeps that.
+                    if r.ctl
+                        .compare_exchange(RUN, PAUSE, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                    {
+                        self.paused_by_all.insert(*id);
+                    }
                 }
             }
             EngineCmd::ResumeAll => {

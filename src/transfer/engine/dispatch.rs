@@ -331,6 +331,19 @@ impl Core {
 
     pub(super) fn finished(&mut self, id: JobId, outcome: Outcome) {
         let run = self.running.remove(&id);
+        if self.running.is_empty()
+            && let Some(t0) = self.busy_since
+        {
+            // Nothing moves now (paused, waiting to retry): the speed says so, not the last
+            // figure (ticks stop while nothing runs).
+            self.speed = 0.0;
+            self.emit(EngineEvent::Speed(Speed {
+                rate: 0,
+                bytes: self.busy_bytes,
+                elapsed_ms: t0.elapsed().as_millis() as u64,
+                done: false,
+            }));
+        }
         if let Some(s) = run.as_ref().and_then(|r| r.segmented.as_ref()) {
             s.close();
         }
@@ -560,8 +573,7 @@ impl Core {
         let ids: Vec<JobId> = self.running.keys().copied().collect();
         for id in ids {
             if let (Some(j), Some(r)) = (self.jobs.get_mut(&id), self.running.get(&id)) {
-                j.done = r.progress.load(Ordering::Relaxed);
-                j.touched |= r.touched.load(Ordering::Relaxed);
+                r.note_into(j);
                 j.state = JobState::Queued;
                 if let Some(s) = &r.segmented {
                     let plan = s.plan();

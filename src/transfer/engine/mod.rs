@@ -449,6 +449,22 @@ impl Engine {
     }
 }
 
+impl Running {
+    /// What the job as saved now must carry of this run: the free name the rename policy
+    /// chose (its destination from now on, the file there its own) and whether it began
+    /// its destination (see `Job::touched`).
+    fn note_into(&self, j: &mut Job) {
+        j.done = self.progress.load(Ordering::Relaxed);
+        if let Ok(n) = self.renamed.lock()
+            && let Some(to) = n.as_ref()
+        {
+            j.spec.dst = to.as_str().into();
+            j.on_exists = Some(OnExists::Overwrite);
+        }
+        j.touched |= self.touched.load(Ordering::Relaxed);
+    }
+}
+
 struct Running {
     ctl: Arc<AtomicU8>,
     progress: Arc<AtomicU64>,

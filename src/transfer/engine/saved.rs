@@ -83,8 +83,7 @@ impl Core {
             .map(|j| {
                 let mut j = j.clone();
                 if let Some(r) = self.running.get(&j.id) {
-                    j.done = r.progress.load(Ordering::Relaxed);
-                    j.touched |= r.touched.load(Ordering::Relaxed);
+                    r.note_into(&mut j);
                     if let Some(s) = &r.segmented {
                         let plan = s.plan();
                         j.segments = (!plan.is_empty()).then_some(plan);

@@ -461,6 +461,12 @@ impl<C: Connect> Worker<C> {
             match seg.take() {
                 Some(t) => {
                     let r = self.write_range(seg, &open, t, first.take().as_ref()).await;
+                    if t.0 == 0 && matches!(r, Err(Halt::Failed(_) | Halt::Connect(_))) {
+                        // The range at 0 again would cut the file: nobody takes it again in
+                        // this attempt (closed first), and the next one starts over.
+                        seg.close();
+                        seg.replan(segments::whole(size));
+                    }
                     seg.release(t);
                     match r {
                         Ok(()) => {}
@@ -476,12 +482,7 @@ impl<C: Connect> Worker<C> {
                                 t.0
                             ));
                         }
-                        Err(Halt::Failed(e) | Halt::Connect(e)) => {
-                            if t.0 == 0 {
-                                seg.replan(segments::whole(size));
-                            }
-                            return Err(e);
-                        }
+                        Err(Halt::Failed(e) | Halt::Connect(e)) => return Err(e),
                         Err(Halt::Refused(e)) => {
                             seg.refuse_ranges(e.to_string());
                             return Err(TransferError::Segments(e.to_string()));
@@ -523,6 +524,29 @@ impl<C: Connect> Worker<C> {
                 expected: size,
                 got,
             });
+        }
+        // The size can be right and the file still wrong: a server that cuts the file at the end
+        // of each range (pure-ftpd does) loses the first bytes other ranges had written beyond
+        // that end, and the range that ends last puts the length back. Every range's first
+        // bytes are read back and compared.
+        for s in seg.plan().iter().filter(|s| s.start > 0) {
+            let n = usize::try_from((s.end - s.start).min(4096)).unwrap_or(4096);
+            let mut here = vec![0u8; n];
+            read_exact_at(file, &mut here, s.start).map_err(local("reading the source"))?;
+            let there = self.read_back(target, s.start, n).await?;
+            if there != here {
+                segments::mark_ranges_unsafe(&server);
+                seg.replan(Vec::new());
+                tap.warn(format!(
+                    "{target}: the bytes at {} are not what was sent: the server does not \
+                     write ranges of one file correctly; one stream from now on",
+                    s.start
+                ));
+                return Err(TransferError::Segments(format!(
+                    "the bytes at {} came back different",
+                    s.start
+                )));
+            }
         }
         if let Some(mut d) = digest {
             let mut f = file.try_clone().map_err(local("opening the source"))?;
@@ -568,7 +592,14 @@ impl<C: Connect> Worker<C> {
         };
         let mut stream = match session.open_write(&open.src, at).await {
             Ok(s) => s,
-            Err(e) if r.next() > 0 && e.code().is_some() && !e.is_connection_lost() => {
+            // A refusal of the command (proftpd: `451 Append/Restart not permitted`), not a
+            // data connection that failed (425) or a lost one.
+            Err(e)
+                if r.next() > 0
+                    && !e.is_connection_lost()
+                    && e.code()
+                        .is_some_and(|c| c == 451 || (500..600).contains(&c)) =>
+            {
                 return Err(Halt::Refused(e.into()));
             }
             Err(e) => return Err(e.into()),
@@ -628,6 +659,41 @@ impl<C: Connect> Worker<C> {
                 Err(e)
             }
         }
+    }
+}
+
+impl<C: Connect> Worker<C> {
+    /// Up to `n` bytes of the far side's `path` from `at` (a check of what a range left).
+    async fn read_back(&mut self, path: &str, at: u64, n: usize) -> Result<Vec<u8>, TransferError> {
+        let session = self.session().await?;
+        let mut stream = session.open_read(path, at).await?;
+        let mut out = vec![0u8; n];
+        let mut got = 0;
+        while got < n {
+            match tokio::time::timeout(self.stall, stream.read(&mut out[got..])).await {
+                Ok(Ok(0)) => break,
+                Ok(Ok(k)) => got += k,
+                Ok(Err(e)) => {
+                    self.drop_session();
+                    return Err(TransferError::Data(e));
+                }
+                Err(_) => {
+                    self.drop_session();
+                    return Err(TransferError::Stalled {
+                        after: self.stall,
+                        what: "reading a range back",
+                    });
+                }
+            }
+        }
+        out.truncate(got);
+        let session = self.session().await?;
+        if got < n {
+            session.finish(stream).await?;
+        } else if session.cut(stream).await.is_err() {
+            self.drop_session();
+        }
+        Ok(out)
     }
 }
 
