@@ -130,6 +130,9 @@ impl FtpSession {
                 .open_own_active(&format!("RETR {path}"), offset, false)
                 .await;
         }
+        if self.data_mode == DataMode::Epsv {
+            return self.open_own_passive(&format!("RETR {path}"), offset).await;
+        }
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
@@ -223,7 +226,82 @@ impl FtpSession {
             }
             None => OwnConn::Plain(stream),
         };
-        Ok(DataStream::Own(OwnData { conn, upload }))
+        Ok(DataStream::Own(OwnData {
+            conn,
+            upload,
+            passive: false,
+        }))
+    }
+
+    /// A download on a passive data connection skiff opens itself (EPSV mode): to the port
+    /// asked ahead at the end of the download before when there is one (see
+    /// [`FtpSession::finish`]; saves the round trip of an `EPSV` per file), else to the port
+    /// of an `EPSV` asked now. Then `REST` and the command, and TLS on the data connection
+    /// when the session is encrypted, resuming its TLS session.
+    pub(super) async fn open_own_passive(
+        &mut self,
+        cmd: &str,
+        offset: u64,
+    ) -> Result<DataStream, FtpError> {
+        let t = self.opts.timeout;
+        let dt = self.opts.data_timeout.unwrap_or(t);
+        let peer = {
+            let sock = self.ftp.get_ref().await;
+            sock.peer_addr()
+        }
+        .map_err(|e| FtpError::Connection(e.to_string()))?;
+        let connect = |port: u16| async move {
+            let addr = std::net::SocketAddr::new(peer.ip(), port);
+            match tokio::time::timeout(dt, tokio::net::TcpStream::connect(addr)).await {
+                Ok(Ok(s)) => Ok(s),
+                Ok(Err(e)) => Err(FtpError::Connection(format!("{DATA_CONNECT} {addr}: {e}"))),
+                Err(_) => Err(FtpError::Connection(format!(
+                    "{DATA_CONNECT} {addr}: timed out"
+                ))),
+            }
+        };
+        let ahead = self
+            .next_epsv
+            .take()
+            .filter(|(_, at)| at.elapsed() < Duration::from_secs(5))
+            .map(|(p, _)| p);
+        let stream = match ahead {
+            Some(p) => match connect(p).await {
+                Ok(s) => s,
+                // Gone meanwhile: ask again.
+                Err(_) => connect(self.epsv_port().await?).await?,
+            },
+            None => connect(self.epsv_port().await?).await?,
+        };
+        if offset > 0 {
+            self.quote(&format!("REST {offset}"), &[350]).await?;
+        }
+        self.quote(cmd, &[150, 125]).await?;
+        let conn = match &self.data_tls {
+            Some(c) => {
+                let name = rustls_name(&self.opts.host)?;
+                let s = timed(t, "TLS on the data connection", async {
+                    c.connect(name, stream)
+                        .await
+                        .map_err(|e| FtpError::Connection(format!("TLS handshake: {e}")))
+                })
+                .await?;
+                OwnConn::Tls(Box::new(s))
+            }
+            None => OwnConn::Plain(stream),
+        };
+        Ok(DataStream::Own(OwnData {
+            conn,
+            upload: false,
+            passive: true,
+        }))
+    }
+
+    /// `EPSV`, and the port its reply names.
+    async fn epsv_port(&mut self) -> Result<u16, FtpError> {
+        let line = self.quote("EPSV", &[229]).await?;
+        epsv_port_of(&line)
+            .ok_or_else(|| FtpError::Protocol(format!("no port in the EPSV reply: {line}")))
     }
 
     /// Open an upload to `path`: `STOR`, `REST offset` + `STOR`, or `APPE`.
@@ -279,15 +357,22 @@ impl FtpSession {
     pub async fn finish(&mut self, stream: DataStream) -> Result<(), FtpError> {
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
+        let mut ahead = None;
         let r = self
             .tap
             .scope(timed(t, "the end of the transfer", async {
                 match stream {
                     DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
+                    DataStream::Own(d) if d.passive && !d.upload => {
+                        let (r, port) = finish_own_ahead(ftp, d).await;
+                        ahead = port;
+                        r
+                    }
                     DataStream::Own(d) => finish_own(ftp, d).await,
                 }
             }))
             .await;
+        self.next_epsv = ahead.map(|p| (p, std::time::Instant::now()));
         // A server that rejects a data connection that did not resume the TLS session says so
         // only here, after the fact (proftpd: 425). The transfer failed (its caller retries);
         // the connection switches to TLS 1.2 so that the retry can succeed.
@@ -324,4 +409,71 @@ impl FtpSession {
             r => r,
         }
     }
+}
+
+/// The port in an `EPSV` reply: `229 Entering Extended Passive Mode (|||40051|)`.
+pub(super) fn epsv_port_of(line: &str) -> Option<u16> {
+    let inside = line.split_once('(')?.1.split_once(')')?.0;
+    let d = inside.chars().next()?;
+    let parts: Vec<&str> = inside.split(d).collect();
+    // `(|||port|)`: empty, empty, empty, port, empty.
+    if parts.len() != 5 {
+        return None;
+    }
+    parts[3].parse().ok()
+}
+
+/// The end of a download on a passive data connection of skiff's own: the data connection
+/// closed, then `EPSV` for the next transfer sent at once, before the transfer's `226` has
+/// come (the server reads it once it has sent that reply): both replies come back together,
+/// a round trip sooner than asking after the `226`. The replies are told apart by their codes
+/// whatever their order; the transfer's decides the result, the `EPSV`'s gives the port (none
+/// when it is refused).
+async fn finish_own_ahead(
+    ftp: &mut AsyncRustlsFtpStream,
+    d: OwnData,
+) -> (Result<(), FtpError>, Option<u16>) {
+    use tokio::io::AsyncWriteExt;
+    let mut s = DataStream::Own(d);
+    let _ = s.shutdown().await;
+    drop(s);
+    let any = [
+        Status::ClosingDataConnection,
+        Status::RequestedFileActionOk,
+        Status::ExtendedPassiveMode,
+    ];
+    let reply = |r: Result<suppaftp::types::Response, suppaftp::FtpError>| match r {
+        Ok(resp) => Ok(resp),
+        Err(suppaftp::FtpError::UnexpectedResponse(resp)) => Ok(resp),
+        Err(e) => Err(FtpError::from(e)),
+    };
+    let first = reply(ftp.custom_command("EPSV", &any).await);
+    let first = match first {
+        Ok(r) => r,
+        Err(e) => return (Err(e), None),
+    };
+    let second = match reply(ftp.read_response_in(&any).await) {
+        Ok(r) => r,
+        Err(e) => return (Err(e), None),
+    };
+    let is_epsv = |r: &suppaftp::types::Response| r.status == Status::ExtendedPassiveMode;
+    // The transfer's reply is the one that is not the EPSV's 229 (the first, when neither is).
+    let (transfer, epsv) = if is_epsv(&first) {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    let port = is_epsv(&epsv)
+        .then(|| epsv_port_of(&String::from_utf8_lossy(&epsv.body)))
+        .flatten();
+    let code = transfer.status.code();
+    let result = if code == 226 || code == 250 {
+        Ok(())
+    } else {
+        Err(FtpError::Reply {
+            code: code as u16,
+            text: String::from_utf8_lossy(&transfer.body).trim().to_string(),
+        })
+    };
+    (result, port)
 }

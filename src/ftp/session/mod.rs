@@ -136,6 +136,9 @@ pub enum DataStream {
 pub struct OwnData {
     conn: OwnConn,
     upload: bool,
+    /// Opened by skiff to a passive port (a download in EPSV mode): its end asks the next
+    /// port ahead (see `FtpSession::finish`).
+    passive: bool,
 }
 
 enum OwnConn {
@@ -351,6 +354,9 @@ const MAX_PRELIMINARY: usize = 4;
 
 /// A logged-in FTP session.
 pub struct FtpSession {
+    /// A passive data port asked ahead with the last download's end (`EPSV` sent before its
+    /// `226` came), and when: the next download connects to it at once.
+    next_epsv: Option<(u16, std::time::Instant)>,
     ftp: AsyncRustlsFtpStream,
     tap: Tap,
     opts: ConnectOptions,
@@ -403,6 +409,7 @@ async fn finish_own(ftp: &mut AsyncRustlsFtpStream, d: OwnData) -> Result<(), Ft
     if let DataStream::Own(OwnData {
         conn: OwnConn::Tls(_),
         upload: true,
+        ..
     }) = &s
         && shut.is_ok()
     {
@@ -607,6 +614,7 @@ impl FtpSession {
                 };
                 let time_offset = opts.time_offset;
                 Ok(FtpSession {
+                    next_epsv: None,
                     ftp,
                     tap,
                     opts,
