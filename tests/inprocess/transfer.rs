@@ -1621,3 +1621,53 @@ async fn a_stopped_upload_under_a_free_name_never_touches_the_users_file() {
         b"the user's own file"
     );
 }
+
+/// Each download's end asks the next passive port at once: `EPSV` goes out before the `226`
+/// of the file before has come (a round trip less per file over a slow link), and every file
+/// still arrives whole.
+#[tokio::test]
+async fn the_next_passive_port_is_asked_before_the_last_transfer_ends() {
+    let remote = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        std::fs::write(remote.path().join(format!("f{i}")), format!("file {i}")).unwrap();
+    }
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut run = Run::start(config(server.port, 1));
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
+        Direction::Download,
+        JobKind::Dir,
+        "/",
+        local(&down.path().join("d")),
+    )]));
+    run.until_settled().await;
+    assert!(
+        run.jobs.values().all(|j| j.state == JobState::Done),
+        "{:?}",
+        run.states()
+    );
+    for i in 0..5 {
+        assert_eq!(
+            std::fs::read_to_string(down.path().join(format!("d/f{i}"))).unwrap(),
+            format!("file {i}")
+        );
+    }
+    // After a RETR's 150, the next thing said is EPSV, before the 226.
+    let said: Vec<&str> = run
+        .log
+        .iter()
+        .filter(|l| &*l.tag == "xfer-1")
+        .map(|l| l.text.as_str())
+        .collect();
+    let ahead = said
+        .windows(3)
+        .filter(|w| w[0].starts_with("150") && w[1] == "EPSV" && w[2].starts_with("226"))
+        .count();
+    assert!(ahead >= 4, "EPSV before the 226: {said:#?}");
+    let epsvs = said.iter().filter(|l| **l == "EPSV").count();
+    let retrs = said.iter().filter(|l| l.starts_with("RETR ")).count();
+    assert_eq!(retrs, 5);
+    // One EPSV for the listing, one asked the usual way for the first file, one ahead after
+    // each file: no file asked twice.
+    assert!(epsvs <= retrs + 2, "{said:#?}");
+}

@@ -477,3 +477,24 @@ async fn finish_own_ahead(
     };
     (result, port)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_epsv_reply_gives_its_port() {
+        assert_eq!(
+            epsv_port_of("229 Entering Extended Passive Mode (|||40051|)"),
+            Some(40051)
+        );
+        assert_eq!(epsv_port_of("229 EPSV ok (!!!2121!)"), Some(2121));
+        assert_eq!(epsv_port_of("229 Entering Extended Passive Mode"), None);
+        assert_eq!(epsv_port_of("229 (|||x|)"), None);
+        assert_eq!(
+            epsv_port_of("229 (||1|2|)"),
+            Some(2),
+            "four fields: the last is the port"
+        );
+    }
+}
