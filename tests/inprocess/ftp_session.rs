@@ -314,3 +314,41 @@ async fn connection_refused_is_a_clear_error() {
     };
     assert!(matches!(err, FtpError::Connection(_)), "{err:?}");
 }
+
+/// A download stream dropped without its end being read (a read that failed, a pager closed
+/// half-way): its final reply is read before the next command, so it never answers that one.
+#[tokio::test]
+async fn a_dropped_download_does_not_answer_the_next_command() {
+    use tokio::io::AsyncReadExt;
+    let root = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(root.path().join("big.bin"), &data).unwrap();
+    std::fs::write(root.path().join("small.txt"), b"12345").unwrap();
+    let server = demo::start(DemoOptions {
+        root: Some(root.path().to_path_buf()),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let (tap, _rx) = tap();
+    let mut s = FtpSession::connect(opts(server.port, "demo", "demo"), tap)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let mut stream = s.retr("/big.bin", 0).await.unwrap();
+        let mut head = [0u8; 1000];
+        stream.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head[..], &data[..1000]);
+        drop(stream);
+        // The next commands get their own replies.
+        assert_eq!(s.size("/small.txt").await.unwrap(), Some(5));
+        let listing = s.list("/").await.unwrap();
+        assert_eq!(listing.entries.len(), 2, "{:?}", names(&listing.entries));
+    }
+    // And a whole download after that is whole.
+    let mut stream = s.retr("/small.txt", 0).await.unwrap();
+    let mut all = Vec::new();
+    stream.read_to_end(&mut all).await.unwrap();
+    s.finish(stream).await.unwrap();
+    assert_eq!(all, b"12345");
+}

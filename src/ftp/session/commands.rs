@@ -6,6 +6,7 @@ use super::*;
 impl FtpSession {
     pub async fn cwd_to(&mut self, path: &str) -> Result<String, FtpError> {
         check_line(path)?;
+        self.settle().await?;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         let cwd = self
@@ -23,6 +24,7 @@ impl FtpSession {
     }
 
     pub async fn cdup(&mut self) -> Result<String, FtpError> {
+        self.settle().await?;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         let cwd = self
@@ -40,6 +42,7 @@ impl FtpSession {
     }
 
     pub async fn pwd(&mut self) -> Result<String, FtpError> {
+        self.settle().await?;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         let cwd = self
@@ -55,6 +58,7 @@ impl FtpSession {
     /// Send a command that needs no data connection and return the final reply line.
     pub async fn quote(&mut self, line: &str, ok: &[u16]) -> Result<String, FtpError> {
         check_line(line)?;
+        self.settle().await?;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         let expected: Vec<Status> = ok.iter().map(|&c| Status::from(u32::from(c))).collect();
@@ -80,6 +84,7 @@ impl FtpSession {
     /// command is not answered with this one's leftovers. Any error other than a reply means
     /// the control connection may be out of step: the caller must not use it again.
     pub async fn raw_command(&mut self, line: &str) -> Result<(u16, String), FtpError> {
+        self.settle().await?;
         fn answer(r: Result<String, FtpError>) -> Result<(u16, String), FtpError> {
             match r {
                 Ok(last) => Err(FtpError::Protocol(format!("unexpected reply: {last}"))),
@@ -126,6 +131,7 @@ impl FtpSession {
     /// `SIZE path`: `None` when the file does not exist (550) or the server lacks SIZE.
     pub async fn size(&mut self, path: &str) -> Result<Option<u64>, FtpError> {
         check_line(path)?;
+        self.settle().await?;
         if self.no_size {
             return self.size_from_listing(path).await;
         }

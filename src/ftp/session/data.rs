@@ -44,6 +44,7 @@ impl FtpSession {
 
     /// Open a download of `path`, starting at `offset` (sends `REST` first when non-zero).
     pub async fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
+        self.settle().await?;
         self.ensure_resumable().await?;
         match self.retr_once(path, offset).await {
             Err(e) if self.recoverable(&e).await? => self.retr_once(path, offset).await,
@@ -199,6 +200,8 @@ impl FtpSession {
             self.quote(&format!("REST {offset}"), &[350]).await?;
         }
         self.quote(cmd, &[150, 125]).await?;
+        // From here the transfer's final reply is due (see `settle`).
+        self.reply_due = true;
         let tap = self.tap.clone();
         let dt = self.opts.data_timeout.unwrap_or(t);
         let stream = timed(dt, "waiting for the server's data connection", async {
@@ -277,6 +280,8 @@ impl FtpSession {
             self.quote(&format!("REST {offset}"), &[350]).await?;
         }
         self.quote(cmd, &[150, 125]).await?;
+        // From here the transfer's final reply is due (see `settle`).
+        self.reply_due = true;
         let conn = match &self.data_tls {
             Some(c) => {
                 let name = rustls_name(&self.opts.host)?;
@@ -297,6 +302,33 @@ impl FtpSession {
         }))
     }
 
+    /// Before a command: read the final reply of a data stream skiff opened itself and that
+    /// was dropped without `finish` or `cut` (a read that failed or was abandoned), whatever
+    /// it says, so that it does not answer this command. A connection that gives none in a
+    /// few seconds is in no known state: an error (the caller logs in again).
+    pub(super) async fn settle(&mut self) -> Result<(), FtpError> {
+        if !std::mem::take(&mut self.reply_due) {
+            return Ok(());
+        }
+        let ftp = &mut self.ftp;
+        let any: Vec<Status> = [226, 250, 425, 426, 450, 451, 452, 550, 551, 552]
+            .into_iter()
+            .map(Status::from)
+            .collect();
+        self.tap
+            .scope(timed(
+                Duration::from_secs(5),
+                "the reply of a transfer left off",
+                async {
+                    match ftp.read_response_in(&any).await {
+                        Ok(_) | Err(suppaftp::FtpError::UnexpectedResponse(_)) => Ok(()),
+                        Err(e) => Err(FtpError::from(e)),
+                    }
+                },
+            ))
+            .await
+    }
+
     /// `EPSV`, and the port its reply names.
     async fn epsv_port(&mut self) -> Result<u16, FtpError> {
         let line = self.quote("EPSV", &[229]).await?;
@@ -311,6 +343,7 @@ impl FtpSession {
         offset: u64,
         append: bool,
     ) -> Result<DataStream, FtpError> {
+        self.settle().await?;
         self.ensure_resumable().await?;
         match self.stor_once(path, offset, append).await {
             Err(e) if self.recoverable(&e).await? => self.stor_once(path, offset, append).await,
@@ -355,6 +388,7 @@ impl FtpSession {
 
     /// Close a data stream and read the transfer's final reply (226/250).
     pub async fn finish(&mut self, stream: DataStream) -> Result<(), FtpError> {
+        self.reply_due = false;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         let mut ahead = None;
@@ -389,6 +423,7 @@ impl FtpSession {
     /// transfer's reply, whatever it says (servers answer a cut with 426 or 451, or with 226
     /// when the rest was already on its way). Only a connection that gives no reply fails.
     pub async fn cut(&mut self, stream: DataStream) -> Result<(), FtpError> {
+        self.reply_due = false;
         self.tap.info(
             "the range is in: closing the data connection before the end of the file (a 426 \
              reply to that is expected)",

@@ -32,6 +32,7 @@ impl FileSystem for FtpSession {
 
     async fn mkdir(&mut self, path: &str) -> Result<(), FsError> {
         Self::remote_path_checked(path)?;
+        self.settle().await?;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
@@ -45,6 +46,7 @@ impl FileSystem for FtpSession {
     async fn rename(&mut self, from: &str, to: &str) -> Result<(), FsError> {
         Self::remote_path_checked(from)?;
         Self::remote_path_checked(to)?;
+        self.settle().await?;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
@@ -57,6 +59,7 @@ impl FileSystem for FtpSession {
 
     async fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
         Self::remote_path_checked(path)?;
+        self.settle().await?;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap
@@ -69,6 +72,7 @@ impl FileSystem for FtpSession {
 
     async fn remove_dir(&mut self, path: &str) -> Result<(), FsError> {
         Self::remote_path_checked(path)?;
+        self.settle().await?;
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         self.tap

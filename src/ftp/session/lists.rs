@@ -15,6 +15,7 @@ impl FtpSession {
     /// Like [`FtpSession::list_cwd`], handing each entry to `sink` as it is parsed (a caller
     /// that keeps entries in a compact form of its own never holds the whole `Vec<Entry>`).
     pub async fn list_cwd_into(&mut self, sink: &mut dyn ListSink) -> Result<(), FtpError> {
+        self.settle().await?;
         self.ensure_resumable().await?;
         match self.list_cwd_once(sink).await {
             Err(e) if self.recoverable(&e).await? => self.list_cwd_once(sink).await,
@@ -134,7 +135,8 @@ impl FtpSession {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        self.tap
+        let r = self
+            .tap
             .scope(async move {
                 // Read in large chunks and cut lines out of them: one timeout per chunk, not
                 // per line, and a line that never ends cannot grow without bound.
@@ -237,7 +239,12 @@ impl FtpSession {
                 }
                 Ok(())
             })
-            .await
+            .await;
+        // The listing's reply was read (it ended, or a reply said why not): nothing is due.
+        if r.is_ok() || r.as_ref().err().is_some_and(|e| e.code().is_some()) {
+            self.reply_due = false;
+        }
+        r
     }
 
     /// A listing command typed by the user (`LIST -la /pub`, `NLST`, `MLSD x`): the data
@@ -249,6 +256,7 @@ impl FtpSession {
         limit: usize,
     ) -> Result<(Vec<u8>, bool), FtpError> {
         check_line(line)?;
+        self.settle().await?;
         self.ensure_resumable().await?;
         let t = self.opts.timeout;
         let mut stream = if own_active(&self.opts) {
@@ -296,6 +304,7 @@ impl FtpSession {
                 }
             }))
             .await;
+        self.reply_due = false;
         match finished {
             Ok(()) => Ok((out, more)),
             // Stopping early makes some servers answer 426: expected.

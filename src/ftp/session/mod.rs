@@ -354,6 +354,10 @@ const MAX_PRELIMINARY: usize = 4;
 
 /// A logged-in FTP session.
 pub struct FtpSession {
+    /// Set while the final reply of a data stream skiff opened itself is still to be read:
+    /// `finish` and `cut` read it; a stream dropped without them (an error, an abandoned read)
+    /// leaves it for the session to read before its next command (see `FtpSession::settle`).
+    reply_due: bool,
     /// A passive data port asked ahead with the last download's end (`EPSV` sent before its
     /// `226` came), and when: the next download connects to it at once.
     next_epsv: Option<(u16, std::time::Instant)>,
@@ -614,6 +618,7 @@ impl FtpSession {
                 };
                 let time_offset = opts.time_offset;
                 Ok(FtpSession {
+                    reply_due: false,
                     next_epsv: None,
                     ftp,
                     tap,
