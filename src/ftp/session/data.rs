@@ -216,19 +216,7 @@ impl FtpSession {
             }
         })
         .await?;
-        let conn = match &self.data_tls {
-            Some(c) => {
-                let name = rustls_name(&self.opts.host)?;
-                let s = timed(t, "TLS on the data connection", async {
-                    c.connect(name, stream)
-                        .await
-                        .map_err(|e| FtpError::Connection(format!("TLS handshake: {e}")))
-                })
-                .await?;
-                OwnConn::Tls(Box::new(s))
-            }
-            None => OwnConn::Plain(stream),
-        };
+        let conn = self.own_conn(stream).await?;
         Ok(DataStream::Own(OwnData {
             conn,
             upload,
@@ -282,19 +270,7 @@ impl FtpSession {
         self.quote(cmd, &[150, 125]).await?;
         // From here the transfer's final reply is due (see `settle`).
         self.reply_due = true;
-        let conn = match &self.data_tls {
-            Some(c) => {
-                let name = rustls_name(&self.opts.host)?;
-                let s = timed(t, "TLS on the data connection", async {
-                    c.connect(name, stream)
-                        .await
-                        .map_err(|e| FtpError::Connection(format!("TLS handshake: {e}")))
-                })
-                .await?;
-                OwnConn::Tls(Box::new(s))
-            }
-            None => OwnConn::Plain(stream),
-        };
+        let conn = self.own_conn(stream).await?;
         Ok(DataStream::Own(OwnData {
             conn,
             upload: false,
@@ -327,6 +303,24 @@ impl FtpSession {
                 },
             ))
             .await
+    }
+
+    /// A data connection skiff opened or accepted itself, with TLS on it when the session is
+    /// encrypted (resuming the control connection's TLS session).
+    async fn own_conn(&self, stream: tokio::net::TcpStream) -> Result<OwnConn, FtpError> {
+        Ok(match &self.data_tls {
+            Some(c) => {
+                let name = rustls_name(&self.opts.host)?;
+                let s = timed(self.opts.timeout, "TLS on the data connection", async {
+                    c.connect(name, stream)
+                        .await
+                        .map_err(|e| FtpError::Connection(format!("TLS handshake: {e}")))
+                })
+                .await?;
+                OwnConn::Tls(Box::new(s))
+            }
+            None => OwnConn::Plain(stream),
+        })
     }
 
     /// `EPSV`, and the port its reply names.
