@@ -506,11 +506,18 @@ fn assert_port_accepted(var: &str, log: &[LogEvent]) {
             let reply = log[i + 1..]
                 .iter()
                 .find(|r| matches!(r.kind, LogKind::Reply { .. }) && r.tag == e.tag);
-            assert!(
-                matches!(reply, Some(r) if matches!(r.kind, LogKind::Reply { code: 200, .. })),
-                "{var}: {} answered with {reply:?}",
-                e.text
-            );
+            if !matches!(reply, Some(r) if matches!(r.kind, LogKind::Reply { code: 200, .. })) {
+                let ctx: Vec<String> = log[i.saturating_sub(12)..(i + 14).min(log.len())]
+                    .iter()
+                    .filter(|r| r.tag == e.tag)
+                    .map(|r| format!("{:?} {}", r.kind, r.text))
+                    .collect();
+                panic!(
+                    "{var}: {} answered with {reply:?}\n{}",
+                    e.text,
+                    ctx.join("\n")
+                );
+            }
         }
     }
 }

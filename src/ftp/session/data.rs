@@ -131,7 +131,10 @@ impl FtpSession {
                 .open_own_active(&format!("RETR {path}"), offset, false)
                 .await;
         }
-        if self.data_mode == DataMode::Epsv {
+        // Plain FTP only: over TLS the data connection must resume the control connection's
+        // session, which suppaftp's own data path does (with skiff's own one, a vsftpd run
+        // reset a handshake now and then).
+        if self.data_mode == DataMode::Epsv && !self.encrypted {
             return self.open_own_passive(&format!("RETR {path}"), offset).await;
         }
         let t = self.opts.timeout;

@@ -291,6 +291,9 @@ enum Work {
 #[derive(Clone)]
 pub struct Engine {
     tx: mpsc::UnboundedSender<Msg>,
+    /// The workers of an engine started on the caller's runtime: `shutdown` waits (briefly)
+    /// for them to say QUIT, so that what they log never comes after the next engine's.
+    workers: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Engine {
@@ -304,6 +307,19 @@ impl Engine {
         let (tx, rx) = oneshot::channel();
         let _ = self.tx.send(Msg::Shutdown(tx));
         let _ = rx.await;
+        // The workers leave once the core has stopped: wait for their QUIT (briefly: a
+        // stalled one is not waited for).
+        let workers = self
+            .workers
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default();
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            for w in workers {
+                let _ = w.await;
+            }
+        })
+        .await;
     }
 
     /// Start the engine and its workers. Jobs saved in `cfg.state_file` for the same server
@@ -324,7 +340,11 @@ impl Engine {
         log: Option<mpsc::UnboundedSender<LogEvent>>,
         first: Option<C::Remote>,
     ) -> Engine {
-        Engine::spawn(cfg, events, log, first).0
+        let (engine, _core, workers) = Engine::spawn(cfg, events, log, first);
+        if let Ok(mut w) = engine.workers.lock() {
+            *w = workers;
+        }
+        engine
     }
 
     /// Start the engine on a thread of its own, with a single-threaded runtime: transfers
@@ -445,7 +465,14 @@ impl Engine {
         core.claims = claims;
         core.restore();
         let core = tokio::spawn(core.run(rx));
-        (Engine { tx }, core, workers)
+        (
+            Engine {
+                tx,
+                workers: Default::default(),
+            },
+            core,
+            workers,
+        )
     }
 }
 
