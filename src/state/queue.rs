@@ -199,6 +199,14 @@ impl QueueView {
     /// Put the cursor back on the selected job (after rows were added, removed or moved), or,
     /// when that job is gone or filtered out, on the row now at its place.
     pub fn follow_selection(&mut self) {
+        // Most events move no row (a job starts or ends): the selected job is still where the
+        // cursor is, found without a scan of a queue that may hold 100,000 jobs.
+        if self.filter == QueueFilter::All
+            && self.selected_id.is_some()
+            && self.order.get(self.cursor).copied() == self.selected_id
+        {
+            return;
+        }
         let n = self.filtered_len();
         let at = self
             .selected_id

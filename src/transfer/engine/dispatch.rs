@@ -348,37 +348,17 @@ impl Core {
             s.close();
         }
         self.claims().release(id);
-        let progress = run.as_ref().map(|r| r.progress.load(Ordering::Relaxed));
-        let touched = run
-            .as_ref()
-            .is_some_and(|r| r.touched.load(Ordering::Relaxed));
         // What it moved since the last tick counts in the queue's speed.
-        if let (Some(r), Some(p)) = (&run, progress) {
-            self.moved += p.saturating_sub(r.last);
+        if let Some(r) = &run {
+            self.moved += r.progress.load(Ordering::Relaxed).saturating_sub(r.last);
         }
-        let plan = run
-            .as_ref()
-            .and_then(|r| r.segmented.as_ref())
-            .map(|s| s.plan());
-        let renamed = run.and_then(|r| r.renamed.lock().ok().and_then(|mut n| n.take()));
         let Some(job) = self.jobs.get_mut(&id) else {
             return;
         };
-        if let Some(p) = progress {
-            job.done = p;
-        }
-        if touched {
-            job.touched = true;
-        }
-        if let Some(plan) = plan {
-            // An empty plan: the worker moved the file in one stream after all.
-            job.segments = (!plan.is_empty()).then_some(plan);
-        }
-        // The rename policy picked a free name: from now on that is the job's destination, and
-        // the file there is the job's own (a retry continues it; no second free name).
-        if let Some(to) = renamed {
-            job.spec.dst = to.into();
-            job.on_exists = Some(OnExists::Overwrite);
+        // Its progress, plan, began destination and the free name the rename policy picked
+        // (from now on its destination: a retry continues that file, no second free name).
+        if let Some(r) = &run {
+            r.note_into(job);
         }
         match outcome {
             Outcome::Done => {
@@ -575,10 +555,6 @@ impl Core {
             if let (Some(j), Some(r)) = (self.jobs.get_mut(&id), self.running.get(&id)) {
                 r.note_into(j);
                 j.state = JobState::Queued;
-                if let Some(s) = &r.segmented {
-                    let plan = s.plan();
-                    j.segments = (!plan.is_empty()).then_some(plan);
-                }
             }
         }
         self.save();

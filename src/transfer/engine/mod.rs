@@ -477,11 +477,16 @@ impl Engine {
 }
 
 impl Running {
-    /// What the job as saved now must carry of this run: the free name the rename policy
-    /// chose (its destination from now on, the file there its own) and whether it began
-    /// its destination (see `Job::touched`).
+    /// What the job must carry of this run (when it ends, and in the saved queue while it
+    /// runs): its progress, the free name the rename policy chose (its destination from now
+    /// on, the file there its own), whether it began its destination (see `Job::touched`),
+    /// and a segmented download's plan (none: it went in one stream after all).
     fn note_into(&self, j: &mut Job) {
         j.done = self.progress.load(Ordering::Relaxed);
+        if let Some(s) = &self.segmented {
+            let plan = s.plan();
+            j.segments = (!plan.is_empty()).then_some(plan);
+        }
         if let Ok(n) = self.renamed.lock()
             && let Some(to) = n.as_ref()
         {

@@ -84,10 +84,6 @@ impl Core {
                 let mut j = j.clone();
                 if let Some(r) = self.running.get(&j.id) {
                     r.note_into(&mut j);
-                    if let Some(s) = &r.segmented {
-                        let plan = s.plan();
-                        j.segments = (!plan.is_empty()).then_some(plan);
-                    }
                 }
                 j
             })
