@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::format::human_size;
 use crate::fs::{EntryKind, FileSystem};
 use crate::ftp::url::FtpUrl;
-use crate::ftp::{ConnectOptions, FtpError, FtpSession, Secret, Tap};
+use crate::ftp::{ConnectOptions, FtpError, FtpSession, PathKind, Secret, Tap};
 use crate::paths::{remote_join, remote_parent};
 use crate::transfer::{
     Direction, Engine, EngineConfig, EngineEvent, Job, JobId, JobKind, JobSpec, JobState, OnExists,
@@ -289,18 +289,13 @@ pub async fn get(
     } else {
         remote_join(&home, &path)
     };
-    // A directory if the server lets us in; refused (5xx): a file. Anything else (a timeout,
-    // a busy 421) is an error, not a guess.
-    let (kind, size) = match s.cwd_to(&path).await {
-        Ok(_) => (JobKind::Dir, None),
-        Err(e) if e.code().is_some_and(|c| c >= 500) => (JobKind::File, s.size(&path).await?),
+    // A directory if the server lets us in; refused (5xx): a file, which keeps the server's
+    // modification time, as a directory's files do (theirs come from the listing). Anything
+    // else (a timeout, a busy 421) is an error, not a guess.
+    let (kind, size, mtime) = match s.probe(&path).await {
+        Ok(PathKind::Dir) => (JobKind::Dir, None, None),
+        Ok(PathKind::File { size, mtime }) => (JobKind::File, size, mtime),
         Err(e) => return Err(anyhow::anyhow!("{e}")).with_context(|| format!("opening {path}")),
-    };
-    // The file keeps the server's modification time, as a directory's files do (theirs come
-    // from the listing).
-    let mtime = match kind {
-        JobKind::File => s.mdtm(&path).await,
-        _ => None,
     };
     let local = local.unwrap_or_else(|| PathBuf::from("."));
     let dst = if local.is_dir() {

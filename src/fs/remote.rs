@@ -224,6 +224,18 @@ pub trait Remote: FileSystem + Send + 'static {
     /// Close a stream after its last byte and learn whether the far side has it all.
     fn finish(&mut self, stream: Self::Stream) -> impl Future<Output = Result<(), FsError>> + Send;
 
+    /// Whether [`Remote::read_next`] can save anything on this connection.
+    fn reads_ahead(&self) -> bool {
+        false
+    }
+
+    /// Said before [`Remote::finish`] of a download: the next thing this connection will do
+    /// is [`Remote::open_read`] `path` from byte 0. A far side that can ask for it while the
+    /// current transfer ends does so (FTP: the `RETR` goes out with the end of the download
+    /// before); if something else comes first after all, the early request is undone, at the
+    /// cost of a round trip.
+    fn read_next(&mut self, _path: &str) {}
+
     /// Stop reading a file before its end (a segmented download's range is in): close the
     /// stream and take whatever the far side says about the cut (an FTP server says 426). An
     /// error means the connection is in no known state any more.

@@ -12,7 +12,9 @@ pub mod url;
 use std::time::Duration;
 
 pub use logtap::{LogEvent, LogKind, Tap};
-pub use session::{ConnectOptions, ConnectRetry, FtpSession, ListSink, RetryWait, Secret};
+pub use session::{
+    ConnectOptions, ConnectRetry, FtpSession, ListSink, PathKind, RetryWait, Secret,
+};
 
 /// Errors from the FTP layer, with the server's reply code when one was received.
 #[derive(Debug, Clone, thiserror::Error)]

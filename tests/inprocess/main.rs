@@ -17,6 +17,7 @@ mod ftp_session;
 mod ftps;
 mod hostile;
 mod path_props;
+mod pipeline;
 mod segmented;
 mod sync;
 mod transfer;

@@ -5,7 +5,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64};
+
 use skiff::demo;
+use skiff::transfer::JobSpec;
+use skiff::transfer::rate::RateLimit;
+use skiff::transfer::worker::{Outcome, Worker};
 use skiff::transfer::{Direction, EngineCmd, Job, JobId, JobKind, JobState, OnExists};
 
 use crate::common::engine::{Run, config, local, server_on, spec};
@@ -1670,4 +1676,79 @@ async fn the_next_passive_port_is_asked_before_the_last_transfer_ends() {
     // One EPSV for the listing, one asked the usual way for the first file, one ahead after
     // each file: no file asked twice.
     assert!(epsvs <= retrs + 2, "{said:#?}");
+}
+
+/// A transfer that takes longer than the idle limit is not idle: its connection stays
+/// to read the final reply (it was closed under it, and the download failed once).
+#[tokio::test]
+async fn a_transfer_longer_than_the_idle_limit_keeps_its_connection() {
+    let remote = tempfile::tempdir().expect("tempdir");
+    let body: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(remote.path().join("slow.bin"), &body).expect("write");
+    let server = skiff::demo::start(skiff::demo::DemoOptions {
+        root: Some(remote.path().to_path_buf()),
+        ..Default::default()
+    })
+    .await
+    .expect("server");
+    let opts = skiff::ftp::ConnectOptions::new(
+        "127.0.0.1",
+        server.port,
+        Some("demo"),
+        Some(skiff::ftp::Secret::new("demo")),
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut w = Worker::new(
+        opts,
+        skiff::ftp::Tap::new("xfer-1", tx),
+        Duration::from_secs(10),
+    )
+    .with_limit(Arc::new(RateLimit::new(Some(400_000))))
+    .with_idle_limit(Duration::from_millis(300));
+    let here = tempfile::tempdir().expect("tempdir");
+    let dst = here.path().join("slow.bin");
+    let job = Job {
+        id: 1,
+        parent: None,
+        spec: JobSpec {
+            direction: Direction::Download,
+            kind: JobKind::File,
+            src: "/slow.bin".into(),
+            dst: dst.to_string_lossy().into_owned().into(),
+            size: Some(body.len() as u64),
+            mtime: None,
+            is_move: false,
+        },
+        state: JobState::Running,
+        done: 0,
+        attempts: 1,
+        on_exists: None,
+        mode: Default::default(),
+        never: false,
+        part: None,
+        above: None,
+        batch: 1,
+        segments: None,
+        touched: false,
+    };
+    let a = skiff::transfer::worker::Assignment {
+        job,
+        policy: OnExists::Overwrite,
+        ctl: Arc::new(AtomicU8::new(skiff::transfer::worker::RUN)),
+        progress: Arc::new(AtomicU64::new(0)),
+        renamed: Default::default(),
+        touched: Default::default(),
+        last_try: true,
+        segmented: None,
+    };
+    let t0 = std::time::Instant::now();
+    let outcome = w.run(&a).await;
+    assert!(matches!(outcome, Outcome::Done), "{outcome:?}");
+    assert!(t0.elapsed() > Duration::from_secs(1), "the limit held it");
+    assert_eq!(std::fs::read(&dst).expect("read"), body);
+    let mut logins = 0;
+    while let Ok(e) = rx.try_recv() {
+        logins += usize::from(e.text.starts_with("USER "));
+    }
+    assert_eq!(logins, 1, "one connection for the whole transfer");
 }

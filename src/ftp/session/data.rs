@@ -44,6 +44,16 @@ impl FtpSession {
 
     /// Open a download of `path`, starting at `offset` (sends `REST` first when non-zero).
     pub async fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream, FtpError> {
+        // Asked ahead with the last download's end: its data connection, its reply.
+        if let Some(ahead) = self.retr_ahead.take() {
+            if offset == 0
+                && ahead.path == path
+                && let Some(port) = ahead.port
+            {
+                return self.take_retr_ahead(port).await;
+            }
+            self.retr_ahead = Some(ahead);
+        }
         self.settle().await?;
         self.ensure_resumable().await?;
         match self.retr_once(path, offset).await {
@@ -134,7 +144,7 @@ impl FtpSession {
         // Plain FTP only: over TLS the data connection must resume the control connection's
         // session, which suppaftp's own data path does (with skiff's own one, a vsftpd run
         // reset a handshake now and then).
-        if self.data_mode == DataMode::Epsv && !self.encrypted {
+        if self.own_passive_reads() {
             return self.open_own_passive(&format!("RETR {path}"), offset).await;
         }
         let t = self.opts.timeout;
@@ -227,6 +237,77 @@ impl FtpSession {
         }))
     }
 
+    /// Whether downloads go over passive data connections skiff opens itself: plain FTP in
+    /// EPSV mode. Over TLS the data connection must resume the control connection's session,
+    /// which suppaftp's own data path does (with skiff's own one, a vsftpd run reset a
+    /// handshake now and then).
+    pub(super) fn own_passive_reads(&self) -> bool {
+        self.data_mode == DataMode::Epsv && !self.encrypted && !own_active(&self.opts)
+    }
+
+    /// A TCP connection to a passive `port` of the server (at the control connection's peer).
+    async fn passive_connect(&self, port: u16) -> Result<tokio::net::TcpStream, FtpError> {
+        let dt = self.opts.data_timeout.unwrap_or(self.opts.timeout);
+        let peer = {
+            let sock = self.ftp.get_ref().await;
+            sock.peer_addr()
+        }
+        .map_err(|e| FtpError::Connection(e.to_string()))?;
+        let addr = std::net::SocketAddr::new(peer.ip(), port);
+        match tokio::time::timeout(dt, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) => Err(FtpError::Connection(format!("{DATA_CONNECT} {addr}: {e}"))),
+            Err(_) => Err(FtpError::Connection(format!(
+                "{DATA_CONNECT} {addr}: timed out"
+            ))),
+        }
+    }
+
+    /// The download whose `RETR` went out with the last one's end: connect to the port of
+    /// the `EPSV` sent with it and read its reply. A refusal (550…) is the download's error,
+    /// the connection still in step (a server that refused it may have closed the port too:
+    /// its reply is read all the same). A data connection that cannot be opened, with no
+    /// refusal to explain it, leaves the server waiting for it: an error after which the
+    /// connection is not used again (no `PASV` fallback here: the next attempt logs in
+    /// afresh).
+    async fn take_retr_ahead(&mut self, port: u16) -> Result<DataStream, FtpError> {
+        let t = self.opts.timeout;
+        let stream = match self.passive_connect(port).await {
+            Ok(s) => s,
+            Err(e) => {
+                let ftp = &mut self.ftp;
+                let wait = t.min(Duration::from_secs(5));
+                let refused = self
+                    .tap
+                    .scope(timed(wait, "a reply", pipeline::read_reply(ftp)))
+                    .await
+                    .ok()
+                    .filter(|r| r.code >= 400);
+                if let Some(r) = refused {
+                    r.expect(&[])?;
+                }
+                return Err(FtpError::Connection(format!(
+                    "the download asked ahead: {}",
+                    e.to_string().replace(DATA_CONNECT, "connecting to")
+                )));
+            }
+        };
+        let ftp = &mut self.ftp;
+        let reply = self
+            .tap
+            .scope(timed(t, "opening the download", pipeline::read_reply(ftp)))
+            .await?;
+        reply.expect(&[150, 125])?;
+        // From here the transfer's final reply is due (see `settle`).
+        self.reply_due = true;
+        let conn = self.own_conn(stream).await?;
+        Ok(DataStream::Own(OwnData {
+            conn,
+            upload: false,
+            passive: true,
+        }))
+    }
+
     /// A download on a passive data connection skiff opens itself (EPSV mode): to the port
     /// asked ahead at the end of the download before when there is one (see
     /// [`FtpSession::finish`]; saves the round trip of an `EPSV` per file), else to the port
@@ -237,35 +318,24 @@ impl FtpSession {
         cmd: &str,
         offset: u64,
     ) -> Result<DataStream, FtpError> {
-        let t = self.opts.timeout;
-        let dt = self.opts.data_timeout.unwrap_or(t);
-        let peer = {
-            let sock = self.ftp.get_ref().await;
-            sock.peer_addr()
-        }
-        .map_err(|e| FtpError::Connection(e.to_string()))?;
-        let connect = |port: u16| async move {
-            let addr = std::net::SocketAddr::new(peer.ip(), port);
-            match tokio::time::timeout(dt, tokio::net::TcpStream::connect(addr)).await {
-                Ok(Ok(s)) => Ok(s),
-                Ok(Err(e)) => Err(FtpError::Connection(format!("{DATA_CONNECT} {addr}: {e}"))),
-                Err(_) => Err(FtpError::Connection(format!(
-                    "{DATA_CONNECT} {addr}: timed out"
-                ))),
-            }
-        };
         let ahead = self
             .next_epsv
             .take()
             .filter(|(_, at)| at.elapsed() < Duration::from_secs(5))
             .map(|(p, _)| p);
         let stream = match ahead {
-            Some(p) => match connect(p).await {
+            Some(p) => match self.passive_connect(p).await {
                 Ok(s) => s,
                 // Gone meanwhile: ask again.
-                Err(_) => connect(self.epsv_port().await?).await?,
+                Err(_) => {
+                    let p = self.epsv_port().await?;
+                    self.passive_connect(p).await?
+                }
             },
-            None => connect(self.epsv_port().await?).await?,
+            None => {
+                let p = self.epsv_port().await?;
+                self.passive_connect(p).await?
+            }
         };
         if offset > 0 {
             self.quote(&format!("REST {offset}"), &[350]).await?;
@@ -286,6 +356,9 @@ impl FtpSession {
     /// it says, so that it does not answer this command. A connection that gives none in a
     /// few seconds is in no known state: an error (the caller logs in again).
     pub(super) async fn settle(&mut self) -> Result<(), FtpError> {
+        if let Some(ahead) = self.retr_ahead.take() {
+            self.drop_retr_ahead(ahead).await?;
+        }
         if !std::mem::take(&mut self.reply_due) {
             return Ok(());
         }
@@ -303,6 +376,35 @@ impl FtpSession {
                         Ok(_) | Err(suppaftp::FtpError::UnexpectedResponse(_)) => Ok(()),
                         Err(e) => Err(FtpError::from(e)),
                     }
+                },
+            ))
+            .await
+    }
+
+    /// A download asked ahead that is not wanted after all (another command comes first): its
+    /// data connection opened and closed at once (a server waits for it before it answers),
+    /// its reply read, and when that says the transfer began, the transfer's end too.
+    async fn drop_retr_ahead(&mut self, ahead: RetrAhead) -> Result<(), FtpError> {
+        self.tap.info(format!(
+            "the download of {} asked ahead is not needed now: closing it",
+            ahead.path
+        ));
+        let conn = match ahead.port {
+            Some(p) => self.passive_connect(p).await.ok(),
+            None => None,
+        };
+        let ftp = &mut self.ftp;
+        self.tap
+            .scope(timed(
+                Duration::from_secs(5),
+                "the reply of a download asked ahead",
+                async {
+                    let first = pipeline::read_reply(ftp).await?;
+                    drop(conn);
+                    if (100..200).contains(&first.code) {
+                        pipeline::read_reply(ftp).await?;
+                    }
+                    Ok(())
                 },
             ))
             .await
@@ -387,23 +489,31 @@ impl FtpSession {
     pub async fn finish(&mut self, stream: DataStream) -> Result<(), FtpError> {
         self.reply_due = false;
         let t = self.opts.timeout;
+        let next = self.read_next.take();
+        let (enc, tap) = (self.opts.encoding, self.tap.clone());
         let ftp = &mut self.ftp;
         let mut ahead = None;
+        let mut sent = None;
         let r = self
             .tap
             .scope(timed(t, "the end of the transfer", async {
                 match stream {
                     DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
                     DataStream::Own(d) if d.passive && !d.upload => {
-                        let (r, port) = finish_own_ahead(ftp, d).await;
-                        ahead = port;
-                        r
+                        let end = finish_own_ahead(ftp, d, next.as_deref(), enc, &tap).await;
+                        ahead = end.port;
+                        sent = end.sent;
+                        end.result
                     }
                     DataStream::Own(d) => finish_own(ftp, d).await,
                 }
             }))
             .await;
-        self.next_epsv = ahead.map(|p| (p, std::time::Instant::now()));
+        match sent {
+            // The RETR went out with the EPSV: its port is that download's.
+            Some(path) => self.retr_ahead = Some(RetrAhead { path, port: ahead }),
+            None => self.next_epsv = ahead.map(|p| (p, std::time::Instant::now())),
+        }
         // A server that rejects a data connection that did not resume the TLS session says so
         // only here, after the fact (proftpd: 425). The transfer failed (its caller retries);
         // the connection switches to TLS 1.2 so that the retry can succeed.
@@ -455,59 +565,96 @@ pub(super) fn epsv_port_of(line: &str) -> Option<u16> {
     parts[3].parse().ok()
 }
 
+/// How [`finish_own_ahead`] ended: the transfer's result, the port of the `EPSV` asked
+/// ahead (none: refused, or not asked), and the path of a `RETR` sent with it.
+struct AheadEnd {
+    result: Result<(), FtpError>,
+    port: Option<u16>,
+    sent: Option<String>,
+}
+
 /// The end of a download on a passive data connection of skiff's own: the data connection
 /// closed, then `EPSV` for the next transfer sent at once, before the transfer's `226` has
 /// come (the server reads it once it has sent that reply): both replies come back together,
 /// a round trip sooner than asking after the `226`. The replies are told apart by their codes
 /// whatever their order; the transfer's decides the result, the `EPSV`'s gives the port (none
 /// when it is refused).
+///
+/// With `next` (the download said to come next, see `Remote::read_next`) its `RETR` goes out
+/// in the same write, after the `EPSV`: the server has it as soon as it answered the `EPSV`
+/// and waits for the data connection, half a round trip sooner than a `RETR` sent once the
+/// port is known. Its reply (`150` once connected, or a refusal) is left to read by the
+/// download (see `FtpSession::retr`). The server must then answer in order (the transfer's
+/// reply, then the `EPSV`'s): one that answered the `EPSV` first may be answering the `RETR`
+/// out of turn too, so the connection is out of step (an error: it is not used again) and
+/// the server is not sent a `RETR` ahead again in this process.
 async fn finish_own_ahead(
     ftp: &mut AsyncRustlsFtpStream,
     d: OwnData,
-) -> (Result<(), FtpError>, Option<u16>) {
+    next: Option<&str>,
+    enc: Option<&'static encoding_rs::Encoding>,
+    tap: &Tap,
+) -> AheadEnd {
     use tokio::io::AsyncWriteExt;
     let mut s = DataStream::Own(d);
     let _ = s.shutdown().await;
     drop(s);
-    let any = [
-        Status::ClosingDataConnection,
-        Status::RequestedFileActionOk,
-        Status::ExtendedPassiveMode,
-    ];
-    let reply = |r: Result<suppaftp::types::Response, suppaftp::FtpError>| match r {
-        Ok(resp) => Ok(resp),
-        Err(suppaftp::FtpError::UnexpectedResponse(resp)) => Ok(resp),
-        Err(e) => Err(FtpError::from(e)),
+    let fail = |e: FtpError| AheadEnd {
+        result: Err(e),
+        port: None,
+        sent: None,
     };
-    let first = reply(ftp.custom_command("EPSV", &any).await);
-    let first = match first {
+    let key = {
+        let sock = ftp.get_ref().await;
+        sock.peer_addr().map(|a| a.to_string()).unwrap_or_default()
+    };
+    let next = next.filter(|_| !no_retr_ahead().lock().is_ok_and(|s| s.contains(&key)));
+    let lines: Vec<String> = match next {
+        Some(p) => vec!["EPSV".into(), format!("RETR {p}")],
+        None => vec!["EPSV".into()],
+    };
+    if let Err(e) = pipeline::write_lines(ftp, enc, tap, &lines).await {
+        return fail(e);
+    }
+    let first = match pipeline::read_reply(ftp).await {
         Ok(r) => r,
-        Err(e) => return (Err(e), None),
+        Err(e) => return fail(e),
     };
-    let second = match reply(ftp.read_response_in(&any).await) {
+    let second = match pipeline::read_reply(ftp).await {
         Ok(r) => r,
-        Err(e) => return (Err(e), None),
+        Err(e) => return fail(e),
     };
-    let is_epsv = |r: &suppaftp::types::Response| r.status == Status::ExtendedPassiveMode;
     // The transfer's reply is the one that is not the EPSV's 229 (the first, when neither is).
-    let (transfer, epsv) = if is_epsv(&first) {
+    let (transfer, epsv) = if first.code == 229 {
+        if let Some(p) = next {
+            if let Ok(mut s) = no_retr_ahead().lock() {
+                s.insert(key);
+            }
+            return fail(FtpError::Connection(format!(
+                "the server answered EPSV before the end of the transfer, with RETR {p} sent \
+                 after it: its replies cannot be told apart (no RETR is sent ahead to it again)"
+            )));
+        }
         (second, first)
     } else {
         (first, second)
     };
-    let port = is_epsv(&epsv)
-        .then(|| epsv_port_of(&String::from_utf8_lossy(&epsv.body)))
+    let port = (epsv.code == 229)
+        .then(|| epsv_port_of(epsv.last_line()))
         .flatten();
-    let code = transfer.status.code();
-    let result = if code == 226 || code == 250 {
-        Ok(())
-    } else {
-        Err(FtpError::Reply {
-            code: code as u16,
-            text: String::from_utf8_lossy(&transfer.body).trim().to_string(),
-        })
-    };
-    (result, port)
+    AheadEnd {
+        result: transfer.expect(&[226, 250]).map(|_| ()),
+        port,
+        sent: next.map(str::to_string),
+    }
+}
+
+/// Servers (`address:port`) that answered out of turn when a `RETR` was sent ahead, in this
+/// process: none is sent to them any more.
+fn no_retr_ahead() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
+    static SET: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(Default::default)
 }
 
 #[cfg(test)]

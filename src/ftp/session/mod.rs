@@ -15,7 +15,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use suppaftp::Status;
 use suppaftp::tokio::AsyncRustlsFtpStream;
-use suppaftp::types::FileType;
 use tokio::io::AsyncReadExt;
 
 use super::listing::{parse_list_line, parse_mlsd_line};
@@ -30,11 +29,13 @@ mod facts;
 mod fs;
 mod lists;
 mod options;
+mod pipeline;
 mod remote;
 
 pub use crate::fs::ListSink;
 pub use facts::ServerFacts;
 pub use options::{ConnectOptions, ConnectRetry, RetryWait, Secret};
+pub use pipeline::PathKind;
 pub use remote::digest_of_reply;
 
 /// Whether an error text says the network failed (rather than the peers disagreeing).
@@ -361,6 +362,11 @@ pub struct FtpSession {
     /// A passive data port asked ahead with the last download's end (`EPSV` sent before its
     /// `226` came), and when: the next download connects to it at once.
     next_epsv: Option<(u16, std::time::Instant)>,
+    /// The download said to come next (see `Remote::read_next`): its `RETR` goes out with
+    /// the current download's end.
+    read_next: Option<String>,
+    /// A `RETR` sent ahead that is not answered yet (see `FtpSession::retr`, `settle`).
+    retr_ahead: Option<RetrAhead>,
     ftp: AsyncRustlsFtpStream,
     tap: Tap,
     opts: ConnectOptions,
@@ -386,6 +392,13 @@ pub struct FtpSession {
     no_size: bool,
     /// Seconds added to `LIST` times to make them UTC (see `ConnectOptions::time_offset`).
     time_offset: Option<i64>,
+}
+
+/// A `RETR` sent before the server answered the transfer before it (see `FtpSession::finish`):
+/// the path, and the port of the `EPSV` sent with it (none: refused).
+struct RetrAhead {
+    path: String,
+    port: Option<u16>,
 }
 
 /// What an FTPS control connection leaves for the session.
@@ -566,43 +579,46 @@ impl FtpSession {
                     Err(e) if e.code().is_some() => (Vec::new(), Vec::new(), false),
                     Err(e) => return Err(e),
                 };
-                // With a legacy encoding chosen for this server, it must not switch to UTF-8.
-                if opts.encoding.is_none() && features.iter().any(|f| f == "UTF8") {
-                    let r = timed(t, "OPTS UTF8", async {
-                        ftp.custom_command(
-                            "OPTS UTF8 ON",
-                            &[Status::CommandOk, Status::CommandNotImplemented],
-                        )
-                        .await
-                        .map_err(FtpError::from)
-                    })
-                    .await;
-                    if let Err(e) = r {
-                        if e.is_connection_lost() {
-                            return Err(e);
-                        }
-                        tap.warn(format!("OPTS UTF8 ON refused: {e}"));
-                    }
+                // The rest of the opening sequence goes out together (one round trip on a
+                // plain connection, see `pipeline`). With a legacy encoding chosen for this
+                // server, it must not switch to UTF-8.
+                let utf8 = opts.encoding.is_none() && features.iter().any(|f| f == "UTF8");
+                let mut lines: Vec<String> = Vec::new();
+                if utf8 {
+                    lines.push("OPTS UTF8 ON".into());
                 }
-                timed(t, "TYPE I", async {
-                    ftp.transfer_type(FileType::Binary)
-                        .await
-                        .map_err(FtpError::from)
-                })
-                .await?;
+                lines.push("TYPE I".into());
                 if encrypted && opts.tls == TlsMode::Implicit {
                     // Implicit FTPS still has to ask for protected data connections.
-                    for cmd in ["PBSZ 0", "PROT P"] {
-                        timed(t, "setting up protected data connections", async {
-                            ftp.custom_command(cmd, &[Status::CommandOk])
-                                .await
-                                .map_err(FtpError::from)
-                        })
-                        .await?;
-                    }
+                    lines.push("PBSZ 0".into());
+                    lines.push("PROT P".into());
                 }
-                let cwd =
-                    timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await?;
+                lines.push("PWD".into());
+                let together = pipeline::together(encrypted, &welcome);
+                let replies =
+                    pipeline::exchange(&mut ftp, opts.encoding, together, &tap, t, &lines).await?;
+                let mut replies = replies.iter();
+                if utf8
+                    && let Some(r) = replies.next()
+                    && let Err(e) = r.expect(&[200, 202])
+                {
+                    tap.warn(format!("OPTS UTF8 ON refused: {e}"));
+                }
+                for r in replies.by_ref().take(lines.len() - usize::from(utf8) - 1) {
+                    r.expect(&[200])?;
+                }
+                let cwd = match replies.next() {
+                    Some(r) => {
+                        r.expect(&[257])?;
+                        pipeline::pwd_of(r, opts.encoding).ok_or_else(|| {
+                            FtpError::Protocol(format!(
+                                "no directory in the PWD reply: {}",
+                                r.last_line()
+                            ))
+                        })?
+                    }
+                    None => return Err(FtpError::Protocol("no reply to PWD".into())),
+                };
                 let use_mlsd = features.iter().any(|f| f == "MLST");
                 let key = format!("{}:{}", opts.host, opts.port);
                 let data_mode = if opts.active {
@@ -620,6 +636,8 @@ impl FtpSession {
                 Ok(FtpSession {
                     reply_due: false,
                     next_epsv: None,
+                    read_next: None,
+                    retr_ahead: None,
                     ftp,
                     tap,
                     opts,
@@ -705,6 +723,11 @@ impl FtpSession {
     /// Say goodbye; errors are irrelevant at this point.
     pub async fn quit(mut self) {
         let t = self.opts.timeout.min(Duration::from_secs(3));
+        // A download asked ahead and not taken: its reply first (the server may be waiting
+        // for its data connection).
+        if self.retr_ahead.is_some() && timed(t, "QUIT", self.settle()).await.is_err() {
+            return;
+        }
         let ftp = &mut self.ftp;
         let _ = self
             .tap

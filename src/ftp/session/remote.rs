@@ -9,17 +9,20 @@ impl FtpSession {
     /// `MDTM path` as seconds since the epoch (UTC), if the server says.
     pub async fn mdtm(&mut self, path: &str) -> Option<i64> {
         let line = self.quote(&format!("MDTM {path}"), &[213]).await.ok()?;
-        let t = line.get(4..)?.trim();
-        let n = |a: usize, b: usize| t.get(a..b)?.parse::<u32>().ok();
-        Some(crate::ftp::listing::unix_from_civil(
-            t.get(0..4)?.parse().ok()?,
-            n(4, 6)?,
-            n(6, 8)?,
-            n(8, 10)?,
-            n(10, 12)?,
-            n(12, 14)?,
-        ))
+        pipeline::mdtm_of(&line)
     }
+}
+
+/// Whether a server reads no command before it has answered the one before, a transfer's
+/// included: what commands sent together (`pipeline`) and a `RETR` sent ahead (see
+/// `FtpSession::finish`) need. Known of vsftpd, proftpd and pure-ftpd (each session one
+/// process, reading its control connection only between commands), told by their greetings;
+/// not of others: libunftp (skiff's demo server) answers `SIZE` and `MDTM` sent together in
+/// either order, and an `EPSV` sent after a download's data before that download's `226`.
+pub(super) fn answers_in_turn(welcome: &str) -> bool {
+    ["vsFTPd", "ProFTPD", "Pure-FTPd"]
+        .iter()
+        .any(|name| welcome.contains(name))
 }
 
 /// What a server's `FEAT` offers for transfers, read once at login: the digests of `HASH`
@@ -180,6 +183,16 @@ impl Remote for FtpSession {
 
     async fn open_read(&mut self, path: &str, offset: u64) -> Result<DataStream, FsError> {
         Ok(self.retr(path, offset).await?)
+    }
+
+    fn reads_ahead(&self) -> bool {
+        self.own_passive_reads() && !self.ascii && answers_in_turn(&self.welcome)
+    }
+
+    fn read_next(&mut self, path: &str) {
+        if Remote::reads_ahead(self) && check_line(path).is_ok() {
+            self.read_next = Some(path.to_string());
+        }
     }
 
     async fn open_write(&mut self, path: &str, at: WriteAt) -> Result<DataStream, FsError> {

@@ -191,92 +191,21 @@ impl Core {
 
     pub(super) fn dispatch(&mut self) {
         while !self.waiting.is_empty() {
-            let id = match self.next_runnable() {
-                Some(id) => id,
-                None => {
-                    // Nothing queued: take more entries from a listed directory, else lend
-                    // the idle connections to a segmented download that wants them.
-                    let Some(dir) = self.feeder() else {
-                        self.lend_helpers();
-                        break;
-                    };
-                    let n = self.ahead_target();
-                    self.materialise(dir, n);
-                    continue;
-                }
-            };
-            if !self.claim_paths(id) {
+            // Nothing to start: lend the idle connections to a segmented download that wants
+            // them.
+            let Some(a) = self.start_one() else {
+                self.lend_helpers();
                 break;
-            }
+            };
+            let id = a.job.id;
             let Some(worker) = self.waiting.pop() else {
-                self.claims().release(id);
+                self.unstart(id);
                 break;
             };
-            let connections = self.cfg.segments.connections(self.cfg.parallel);
-            let Some(job) = self.jobs.get_mut(&id) else {
-                break;
-            };
-            job.state = JobState::Running;
-            job.attempts += 1;
-            let ctl = Arc::new(AtomicU8::new(RUN));
-            let progress = Arc::new(AtomicU64::new(job.done));
-            let policy = job.on_exists.unwrap_or(self.cfg.on_exists);
-            let renamed = Arc::new(std::sync::Mutex::new(None));
-            let touched = Arc::new(std::sync::atomic::AtomicBool::new(job.touched));
-            let segmented = job.segments.clone().map(|plan| {
-                Arc::new(Segmented::new(
-                    plan,
-                    ctl.clone(),
-                    progress.clone(),
-                    connections,
-                ))
-            });
-            let a = Assignment {
-                last_try: job.attempts >= self.cfg.max_attempts,
-                job: job.clone(),
-                policy,
-                ctl: ctl.clone(),
-                progress: progress.clone(),
-                renamed: renamed.clone(),
-                touched: touched.clone(),
-                segmented: segmented.clone(),
-            };
-            let parent = job.parent;
-            self.not_before.remove(&id);
-            self.running.insert(
-                id,
-                Running {
-                    ctl,
-                    progress,
-                    renamed,
-                    touched,
-                    segmented,
-                    last: job.done,
-                    rate: 0.0,
-                },
-            );
-            let target = self.ahead_target();
-            if let Some(p) = parent
-                && let Some(b) = self.backlogs.get_mut(&p)
-            {
-                b.ahead = b.ahead.saturating_sub(1);
-                if b.ahead <= target / 2 {
-                    let n = target - b.ahead;
-                    self.materialise(p, n);
-                }
-            }
             match worker.send(Work::Job(Box::new(a))) {
                 Ok(()) => self.changed(id),
-                Err(Work::Help(_)) => {}
-                Err(Work::Job(a)) => {
-                    // The worker is gone; put the job back.
-                    self.running.remove(&id);
-                    self.claims().release(id);
-                    if let Some(j) = self.jobs.get_mut(&a.job.id) {
-                        j.state = JobState::Queued;
-                        j.attempts = j.attempts.saturating_sub(1);
-                    }
-                }
+                // The worker is gone; put the job back.
+                Err(_) => self.unstart(id),
             }
         }
         let busy = !self.running.is_empty() || self.has_queued() || self.feeder().is_some();
@@ -303,6 +232,103 @@ impl Core {
             self.emit(EngineEvent::Idle);
         }
         self.was_busy = busy;
+    }
+
+    /// Start the next job that can run: from here it is `Running` and its paths are held;
+    /// its assignment is for a worker. `None` when nothing can start now (nothing queued, all
+    /// waiting for a retry or for a path another job holds).
+    pub(super) fn start_one(&mut self) -> Option<Assignment> {
+        let id = loop {
+            match self.next_runnable() {
+                Some(id) => break id,
+                // Nothing queued: take more entries from a listed directory.
+                None => {
+                    let dir = self.feeder()?;
+                    let n = self.ahead_target();
+                    self.materialise(dir, n);
+                }
+            }
+        };
+        if !self.claim_paths(id) {
+            return None;
+        }
+        let connections = self.cfg.segments.connections(self.cfg.parallel);
+        let job = self.jobs.get_mut(&id)?;
+        job.state = JobState::Running;
+        job.attempts += 1;
+        let ctl = Arc::new(AtomicU8::new(RUN));
+        let progress = Arc::new(AtomicU64::new(job.done));
+        let policy = job.on_exists.unwrap_or(self.cfg.on_exists);
+        let renamed = Arc::new(std::sync::Mutex::new(None));
+        let touched = Arc::new(std::sync::atomic::AtomicBool::new(job.touched));
+        let segmented = job.segments.clone().map(|plan| {
+            Arc::new(Segmented::new(
+                plan,
+                ctl.clone(),
+                progress.clone(),
+                connections,
+            ))
+        });
+        let a = Assignment {
+            last_try: job.attempts >= self.cfg.max_attempts,
+            job: job.clone(),
+            policy,
+            ctl: ctl.clone(),
+            progress: progress.clone(),
+            renamed: renamed.clone(),
+            touched: touched.clone(),
+            segmented: segmented.clone(),
+        };
+        let parent = job.parent;
+        self.not_before.remove(&id);
+        self.running.insert(
+            id,
+            Running {
+                ctl,
+                progress,
+                renamed,
+                touched,
+                segmented,
+                last: a.job.done,
+                rate: 0.0,
+            },
+        );
+        let target = self.ahead_target();
+        if let Some(p) = parent
+            && let Some(b) = self.backlogs.get_mut(&p)
+        {
+            b.ahead = b.ahead.saturating_sub(1);
+            if b.ahead <= target / 2 {
+                let n = target - b.ahead;
+                self.materialise(p, n);
+            }
+        }
+        Some(a)
+    }
+
+    /// A job started for a worker that is gone: queued again, as if it never started.
+    pub(super) fn unstart(&mut self, id: JobId) {
+        self.running.remove(&id);
+        self.claims().release(id);
+        if let Some(j) = self.jobs.get_mut(&id) {
+            j.state = JobState::Queued;
+            j.attempts = j.attempts.saturating_sub(1);
+        }
+        self.requeued(id);
+    }
+
+    /// A worker whose download is ending asks what it does next (see `Worker::with_peek`):
+    /// the next job that can start, now, or nothing (it asks the usual way once it is done).
+    pub(super) fn peek(&mut self, tx: oneshot::Sender<Option<Box<Assignment>>>) {
+        let Some(a) = self.start_one() else {
+            let _ = tx.send(None);
+            return;
+        };
+        let id = a.job.id;
+        match tx.send(Some(Box::new(a))) {
+            Ok(()) => self.changed(id),
+            Err(_) => self.unstart(id),
+        }
     }
 
     /// Lend idle workers to the running segmented downloads that have work for more
@@ -605,6 +631,7 @@ impl Core {
             let Some(msg) = msg else { break };
             match msg {
                 Msg::Want(w) => self.waiting.push(w),
+                Msg::Peek(tx) => self.peek(tx),
                 Msg::Finished { id, outcome } => self.finished(id, outcome),
                 Msg::Cmd(c) => self.command(c),
                 Msg::Shutdown(ack) => {

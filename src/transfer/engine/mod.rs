@@ -274,6 +274,8 @@ enum Msg {
     /// Stop, then say so (see [`Engine::shutdown`]).
     Shutdown(oneshot::Sender<()>),
     Want(oneshot::Sender<Work>),
+    /// A worker whose download is ending asks for its next job ahead (see `Core::peek`).
+    Peek(oneshot::Sender<Option<Box<Assignment>>>),
     Finished {
         id: JobId,
         outcome: Outcome,
@@ -413,11 +415,13 @@ impl Engine {
                 Some(l) => Tap::new(&tag, l.clone()),
                 None => Tap::discard(&tag),
             };
+            let peek_tx = tx.clone();
             let mut worker = Worker::new(connect.clone(), tap, cfg.stall)
                 .with_fresh_dirs(fresh_dirs.clone())
                 .with_claims(claims.clone())
                 .with_verify(cfg.verify)
-                .with_limit(limit.clone());
+                .with_limit(limit.clone())
+                .with_peek(Box::new(move |ask| peek_tx.send(Msg::Peek(ask)).is_ok()));
             if let Some(s) = first.take() {
                 worker = worker.with_session(s);
             }
@@ -426,22 +430,30 @@ impl Engine {
                 if preconnect {
                     worker.connect_now().await;
                 }
+                // A job the worker was given while its last download ended (see `peek`).
+                let mut next: Option<Box<Assignment>> = None;
                 loop {
-                    let (want_tx, want_rx) = oneshot::channel();
-                    if tx.send(Msg::Want(want_tx)).is_err() {
-                        break;
-                    }
-                    // A worker lent to a job that did not need it after all is given nothing:
-                    // it asks again.
-                    let Ok(work) = want_rx.await else { continue };
-                    let a = match work {
-                        Work::Job(a) => *a,
-                        Work::Help(seg) => {
-                            worker.help(seg).await;
-                            continue;
+                    let a = match next.take() {
+                        Some(a) => *a,
+                        None => {
+                            let (want_tx, want_rx) = oneshot::channel();
+                            if tx.send(Msg::Want(want_tx)).is_err() {
+                                break;
+                            }
+                            // A worker lent to a job that did not need it after all is given
+                            // nothing: it asks again.
+                            let Ok(work) = want_rx.await else { continue };
+                            match work {
+                                Work::Job(a) => *a,
+                                Work::Help(seg) => {
+                                    worker.help(seg).await;
+                                    continue;
+                                }
+                            }
                         }
                     };
                     let outcome = worker.run(&a).await;
+                    next = worker.take_next();
                     if tx
                         .send(Msg::Finished {
                             id: a.job.id,

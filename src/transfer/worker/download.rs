@@ -199,6 +199,11 @@ impl<C: Connect> Worker<C> {
                 });
             }
         }
+        // Nothing after the final reply needs the connection (no checksum, no size to ask,
+        // no source to delete): the next download can be asked for with the end of this one.
+        if !ascii && digest.is_none() && !spec.is_move && spec.size.is_some() {
+            self.hint_next().await;
+        }
         let session = self.session().await?;
         session.finish(stream).await?;
         // The final reply came; now the size must be right before the name is (in ASCII

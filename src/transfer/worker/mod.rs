@@ -161,6 +161,8 @@ pub struct Worker<C: Connect = ConnectOptions> {
     session: Option<C::Remote>,
     stall: Duration,
     last_used: std::time::Instant,
+    /// A connection unused for this long is replaced before the next job.
+    idle_limit: Duration,
     /// The transfer buffer, reused by every job of this worker.
     buf: Vec<u8>,
     /// Remote directories this engine created in this run (shared by its workers): nothing
@@ -182,7 +184,16 @@ pub struct Worker<C: Connect = ConnectOptions> {
     /// This server refused to rename a finished temporary upload over an existing file: from
     /// then on an upload that replaces a file goes straight to its name.
     no_rename_over: bool,
+    /// Asks the engine for this worker's next job (see [`Worker::with_peek`]).
+    peek: Option<Peek>,
+    /// The job the engine gave while the last download ended: the worker's next.
+    next: Option<Box<Assignment>>,
 }
+
+/// Sends the engine a request for the worker's next job, answered on the channel given
+/// (`None`: nothing can start now); `false` when the engine is gone.
+pub type Peek =
+    Box<dyn Fn(tokio::sync::oneshot::Sender<Option<Box<Assignment>>>) -> bool + Send + Sync>;
 
 /// See [`Worker::with_fresh_dirs`].
 pub type FreshDirs = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
@@ -203,6 +214,7 @@ impl<C: Connect> Worker<C> {
             session: None,
             stall,
             last_used: std::time::Instant::now(),
+            idle_limit: IDLE_RECONNECT,
             buf: Vec::new(),
             fresh_dirs: FreshDirs::default(),
             put_back: None,
@@ -211,7 +223,63 @@ impl<C: Connect> Worker<C> {
             no_rename_over: false,
             said_size_only: false,
             limit: Arc::new(super::rate::RateLimit::new(None)),
+            peek: None,
+            next: None,
         }
+    }
+
+    /// Let the worker ask for its next job as a download's data ends, before the server's
+    /// final reply: when it is a download too, the far side can ask for it at once (see
+    /// [`Remote::read_next`]; over FTP half a round trip per file). The job given is the
+    /// worker's next ([`Worker::take_next`]).
+    pub fn with_peek(mut self, peek: Peek) -> Worker<C> {
+        self.peek = Some(peek);
+        self
+    }
+
+    /// The job the worker was given while its last one ended, to run next.
+    pub fn take_next(&mut self) -> Option<Box<Assignment>> {
+        self.next.take()
+    }
+
+    /// As a download's data has all come (before its final reply): ask for the next job and,
+    /// when it is a plain download from byte 0 (no file or `.part` in the way, binary, one
+    /// stream), tell the far side it is next.
+    async fn hint_next(&mut self) {
+        if !self.session.as_ref().is_some_and(|s| s.reads_ahead()) {
+            return;
+        }
+        if self.next.is_none() {
+            let Some(ask) = &self.peek else { return };
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            if !ask(tx) {
+                return;
+            }
+            self.next = rx.await.ok().flatten();
+        }
+        let Some(n) = self.next.as_deref() else {
+            return;
+        };
+        let j = &n.job;
+        let plain = j.spec.direction == Direction::Download
+            && j.spec.kind == JobKind::File
+            && !j.never
+            && j.done == 0
+            && n.segmented.is_none()
+            && n.ctl.load(Ordering::Relaxed) == RUN
+            && !j.mode.ascii_for(j.name())
+            && !j.part.as_deref().is_some_and(claims::is_segmented_name)
+            && std::fs::symlink_metadata(local_path(&j.spec.dst)).is_err()
+            && std::fs::symlink_metadata(part_path(j)).is_err();
+        if plain && let Some(s) = self.session.as_mut() {
+            s.read_next(&j.spec.src);
+        }
+    }
+
+    /// Replace the connection before a job when it was unused this long (60 s by default).
+    pub fn with_idle_limit(mut self, idle: Duration) -> Worker<C> {
+        self.idle_limit = idle;
+        self
     }
 
     /// Share the engine's bandwidth limit.
@@ -283,15 +351,19 @@ impl<C: Connect> Worker<C> {
         self
     }
 
-    async fn session(&mut self) -> Result<&mut C::Remote, TransferError> {
-        // Servers drop idle connections (vsftpd after 300 s): after a long idle spell, start
-        // afresh rather than fail the next job on a dead connection.
-        if self.last_used.elapsed() > IDLE_RECONNECT
+    /// Before a job: servers drop idle connections (vsftpd after 300 s), so after a long
+    /// idle spell start afresh rather than fail the job on a dead connection. Only between
+    /// jobs: a transfer that runs longer than that is not idle (a check in the middle of one
+    /// would close the connection under its final reply).
+    async fn forget_if_idle(&mut self) {
+        if self.last_used.elapsed() > self.idle_limit
             && let Some(old) = self.session.take()
         {
             let _ = tokio::time::timeout(Duration::from_secs(2), old.close()).await;
         }
-        self.last_used = std::time::Instant::now();
+    }
+
+    async fn session(&mut self) -> Result<&mut C::Remote, TransferError> {
         if self.session.is_none() {
             let s = self.connect.connect(self.tap.clone()).await?;
             self.session = Some(s);
@@ -321,7 +393,9 @@ impl<C: Connect> Worker<C> {
             )));
         }
         self.put_back = None;
+        self.forget_if_idle().await;
         let outcome = self.run_inner(a).await;
+        self.last_used = std::time::Instant::now();
         // A segmented download that ended before its file opened (a conflict, a skip, an
         // error) lets the helpers lent to it go; after that, closing again changes nothing.
         if let Some(seg) = &a.segmented {

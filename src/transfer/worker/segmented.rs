@@ -238,6 +238,12 @@ impl<C: Connect> Worker<C> {
     /// worker's connection, then go back to the pool (the engine lends it again while the job
     /// wants more connections and nothing else is queued).
     pub async fn help(&mut self, seg: Arc<Segmented>) {
+        self.forget_if_idle().await;
+        self.help_once(seg).await;
+        self.last_used = std::time::Instant::now();
+    }
+
+    async fn help_once(&mut self, seg: Arc<Segmented>) {
         if let Some(open) = seg.opened().await
             && let Some(t) = seg.take()
         {
