@@ -21,9 +21,12 @@ use crate::common::engine::{Run, config, local, spec};
 #[derive(Clone, Copy, PartialEq)]
 enum Turn {
     /// Every reply in turn, as vsftpd.
-    InTurn,
+    Polite,
     /// A command read after a download's data is answered before that download's `226`.
     EpsvFirst,
+    /// The second `EPSV` of a session is refused, and a `RETR` with no passive port is never
+    /// answered (proftpd after `425 EPSV: Address already in use`).
+    SecondEpsvRefused,
 }
 
 struct Script {
@@ -65,7 +68,11 @@ async fn session(
     let mut r = BufReader::new(r);
     w.write_all(b"220 (vsFTPd 3.0.3)\r\n").await?;
     let mut passive: Option<TcpListener> = None;
+    // Passive ports given up for a newer one, still open and never accepted on (a server
+    // that keeps them: a connection to one gets through, and nothing comes).
+    let mut given_up: Vec<TcpListener> = Vec::new();
     let mut rest = 0usize;
+    let mut epsvs = 0;
     // A 226 not sent yet (`EpsvFirst`: after the reply to the next command).
     let mut owed: Option<&'static [u8]> = None;
     let mut line = String::new();
@@ -101,11 +108,43 @@ async fn session(
                 rest = arg.parse().unwrap_or(0);
                 b"350 Restart position accepted.\r\n".to_vec()
             }
+            "EPSV" if turn == Turn::SecondEpsvRefused && epsvs == 1 => {
+                epsvs += 1;
+                given_up.extend(passive.take());
+                b"425 EPSV: Address already in use\r\n".to_vec()
+            }
             "EPSV" => {
+                epsvs += 1;
                 let l = TcpListener::bind("127.0.0.1:0").await?;
                 let p = l.local_addr()?.port();
-                passive = Some(l);
+                given_up.extend(passive.replace(l));
                 format!("229 Entering Extended Passive Mode (|||{p}|)\r\n").into_bytes()
+            }
+            "LIST" => {
+                let Some(l) = passive.take() else {
+                    w.write_all(b"425 Use PORT or PASV first.\r\n").await?;
+                    continue;
+                };
+                let Ok(Ok((mut d, _))) =
+                    tokio::time::timeout(Duration::from_secs(5), l.accept()).await
+                else {
+                    w.write_all(b"425 Failed to establish connection.\r\n")
+                        .await?;
+                    continue;
+                };
+                w.write_all(b"150 Here comes the directory listing.\r\n")
+                    .await?;
+                for name in files.keys() {
+                    let line = format!("-rw-r--r-- 1 u g 5 Nov 21 12:00 {}\r\n", &name[1..]);
+                    d.write_all(line.as_bytes()).await?;
+                }
+                drop(d);
+                b"226 Directory send OK.\r\n".to_vec()
+            }
+            "RETR" if passive.is_none() && turn == Turn::SecondEpsvRefused => {
+                // Waits for a data connection that cannot come.
+                std::future::pending::<()>().await;
+                continue;
             }
             "RETR" => {
                 let Some(l) = passive.take() else {
@@ -196,7 +235,7 @@ async fn read_all(s: &mut FtpSession, path: &str, next: Option<&str>) -> Vec<u8>
 #[tokio::test]
 async fn the_login_and_a_probe_go_out_together_and_read_right() {
     let files = files();
-    let server = serve(files.clone(), Turn::InTurn).await;
+    let server = serve(files.clone(), Turn::Polite).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut s = FtpSession::connect(opts(server.port), Tap::new("t", tx))
         .await
@@ -241,7 +280,7 @@ async fn the_login_and_a_probe_go_out_together_and_read_right() {
 #[tokio::test]
 async fn a_download_asked_ahead_is_read_when_it_comes_and_settled_when_it_does_not() {
     let files = files();
-    let server = serve(files.clone(), Turn::InTurn).await;
+    let server = serve(files.clone(), Turn::Polite).await;
     let (mut s, mut rx) = connect(server.port).await;
 
     // Asked ahead and taken: byte-exact, and its RETR went out before the 226 before it.
@@ -335,7 +374,7 @@ async fn a_server_that_answers_out_of_turn_is_not_asked_ahead_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_engine_asks_each_next_download_ahead_and_copies_every_byte() {
     let files = files();
-    let server = serve(files.clone(), Turn::InTurn).await;
+    let server = serve(files.clone(), Turn::Polite).await;
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(server.port, 1);
     cfg.connect = opts(server.port);
@@ -405,4 +444,53 @@ async fn an_engine_asks_each_next_download_ahead_and_copies_every_byte() {
         .filter(|l| l.starts_with("RETR"))
         .count();
     assert_eq!(retrs, 6);
+}
+
+#[tokio::test]
+async fn a_port_asked_ahead_is_not_used_after_another_transfer() {
+    let files = files();
+    let server = serve(files.clone(), Turn::Polite).await;
+    let (mut s, _rx) = connect(server.port).await;
+    // The end of f0 asks the next port ahead; a listing then takes a port of its own, and the
+    // server keeps the first one open without ever accepting on it again.
+    assert_eq!(read_all(&mut s, "/f0.bin", None).await, files["/f0.bin"]);
+    let mut entries = Vec::new();
+    Remote::list_into(&mut s, "/", &mut entries).await.unwrap();
+    assert_eq!(entries.len(), files.len());
+    // The next download asks its own port: it reads its file, not a stall or a 425.
+    let got = tokio::time::timeout(Duration::from_secs(5), read_all(&mut s, "/f1.bin", None))
+        .await
+        .expect("not stalled on a port given up");
+    assert_eq!(got, files["/f1.bin"]);
+    let lines = server.lines();
+    let retr = lines.iter().position(|l| l == "RETR /f1.bin").unwrap();
+    assert_eq!(lines[retr - 1], "EPSV", "{lines:?}");
+}
+
+#[tokio::test]
+async fn a_refused_port_with_a_download_asked_ahead_means_a_new_login_not_a_wait() {
+    let files = files();
+    let server = serve(files.clone(), Turn::SecondEpsvRefused).await;
+    let (mut s, mut rx) = connect(server.port).await;
+    // f0's end asks EPSV (refused) and RETR f1 (which the server would wait on for good).
+    assert_eq!(
+        read_all(&mut s, "/f0.bin", Some("/f1.bin")).await,
+        files["/f0.bin"]
+    );
+    let got = tokio::time::timeout(Duration::from_secs(5), read_all(&mut s, "/f1.bin", None))
+        .await
+        .expect("no wait for a reply that never comes");
+    assert_eq!(got, files["/f1.bin"]);
+    let log: Vec<LogEvent> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+    assert!(
+        log.iter()
+            .any(|e| e.kind == LogKind::Warn && e.text.contains("logging in again")),
+        "{log:?}"
+    );
+    let logins = server
+        .lines()
+        .iter()
+        .filter(|l| l.starts_with("USER"))
+        .count();
+    assert_eq!(logins, 2);
 }

@@ -54,7 +54,10 @@ impl FtpSession {
             }
             self.retr_ahead = Some(ahead);
         }
+        // A port asked ahead is this download's (any other command forgets it, see `settle`).
+        let port = self.next_epsv.take();
         self.settle().await?;
+        self.next_epsv = port;
         self.ensure_resumable().await?;
         match self.retr_once(path, offset).await {
             Err(e) if self.recoverable(&e).await? => self.retr_once(path, offset).await,
@@ -127,6 +130,21 @@ impl FtpSession {
                 .warn(format!("logged in again, but not back in {dir}: {e}"));
         }
         // The transfer this login is for was to run in the type set before it.
+        self.set_ascii(ascii).await
+    }
+
+    /// Log in afresh in place of this connection, which is dropped without a `QUIT` (it may
+    /// be waiting for something that never comes), back in the same directory and transfer
+    /// type.
+    pub(super) async fn log_in_again(&mut self) -> Result<(), FtpError> {
+        let dir = self.cwd.clone();
+        let ascii = self.ascii;
+        let fresh = FtpSession::connect(self.opts.clone(), self.tap.clone()).await?;
+        drop(std::mem::replace(self, fresh));
+        if let Err(e) = self.cwd_to(&dir).await {
+            self.tap
+                .warn(format!("logged in again, but not back in {dir}: {e}"));
+        }
         self.set_ascii(ascii).await
     }
 
@@ -351,11 +369,16 @@ impl FtpSession {
         }))
     }
 
-    /// Before a command: read the final reply of a data stream skiff opened itself and that
-    /// was dropped without `finish` or `cut` (a read that failed or was abandoned), whatever
-    /// it says, so that it does not answer this command. A connection that gives none in a
+    /// Before a command: forget a passive port asked ahead (see below), undo a download asked
+    /// ahead (see `drop_retr_ahead`), and read the final reply of a data stream skiff opened
+    /// itself and that was dropped without `finish` or `cut` (a read that failed or was
+    /// abandoned), whatever it says, so that it does not answer this command. A connection that gives none in a
     /// few seconds is in no known state: an error (the caller logs in again).
     pub(super) async fn settle(&mut self) -> Result<(), FtpError> {
+        // A passive port asked ahead is for the next download only: after any other command
+        // it may be gone, and another session of the same server may have been given the
+        // same port by then (a connection to it could reach that session's transfer).
+        self.next_epsv = None;
         if let Some(ahead) = self.retr_ahead.take() {
             self.drop_retr_ahead(ahead).await?;
         }
@@ -389,14 +412,22 @@ impl FtpSession {
             "the download of {} asked ahead is not needed now: closing it",
             ahead.path
         ));
-        let conn = match ahead.port {
-            Some(p) => self.passive_connect(p).await.ok(),
-            None => None,
+        let Some(port) = ahead.port else {
+            // Its EPSV was refused: a server may then wait for that transfer's data
+            // connection for good (proftpd after `425 EPSV: Address already in use` never
+            // answered the RETR in 20 s), so this connection is given up for a new one.
+            self.tap.warn(format!(
+                "the passive port asked with the download of {} was refused, and the server \
+                 may wait for that download's connection for good: logging in again",
+                ahead.path
+            ));
+            return Box::pin(self.log_in_again()).await;
         };
+        let conn = self.passive_connect(port).await.ok();
         let ftp = &mut self.ftp;
         self.tap
             .scope(timed(
-                Duration::from_secs(5),
+                Duration::from_secs(5).min(self.opts.timeout),
                 "the reply of a download asked ahead",
                 async {
                     let first = pipeline::read_reply(ftp).await?;

@@ -724,9 +724,12 @@ impl FtpSession {
     pub async fn quit(mut self) {
         let t = self.opts.timeout.min(Duration::from_secs(3));
         // A download asked ahead and not taken: its reply first (the server may be waiting
-        // for its data connection).
-        if self.retr_ahead.is_some() && timed(t, "QUIT", self.settle()).await.is_err() {
-            return;
+        // for its data connection); with no port for it, the server may wait for good: the
+        // connection is closed without a word.
+        match self.retr_ahead.as_ref().map(|a| a.port.is_some()) {
+            Some(false) => return,
+            Some(true) if timed(t, "QUIT", self.settle()).await.is_err() => return,
+            _ => {}
         }
         let ftp = &mut self.ftp;
         let _ = self
