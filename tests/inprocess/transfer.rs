@@ -1473,6 +1473,50 @@ async fn the_queue_speed_counts_small_files_and_ends_with_the_average() {
     );
 }
 
+/// Once the queue is paused and nothing runs, its speed is 0 and stays 0: a tick that comes
+/// with nothing running (for the saved queue) showed the bytes of the jobs that had just
+/// ended as a speed, frozen there until the queue went on.
+#[tokio::test]
+async fn a_paused_queue_has_no_speed() {
+    let remote = tempfile::tempdir().unwrap();
+    for i in 0..400 {
+        std::fs::write(remote.path().join(format!("f{i:03}")), vec![b'x'; 8 * 1024]).unwrap();
+    }
+    let server = server_on(remote.path()).await;
+    let down = tempfile::tempdir().unwrap();
+    let mut cfg = config(server.port, 4);
+    cfg.state_file = Some(down.path().join("queue.json"));
+    let mut run = Run::start(cfg);
+    run.engine.send(EngineCmd::Enqueue(vec![spec(
+        Direction::Download,
+        JobKind::Dir,
+        "/",
+        local(&down.path().join("d")),
+    )]));
+    run.until("some files copied", |jobs| {
+        jobs.values().filter(|j| j.state == JobState::Done).count() >= 40
+    })
+    .await;
+    run.engine.send(EngineCmd::PauseAll);
+    run.until("nothing running", |jobs| {
+        !jobs
+            .values()
+            .any(|j| j.state == JobState::Running && j.spec.kind == JobKind::File)
+    })
+    .await;
+    // Past a few ticks and the save that follows a change.
+    let mut last = None;
+    let until = tokio::time::Instant::now() + Duration::from_millis(2500);
+    while let Ok(Some(e)) = tokio::time::timeout_at(until, run.rx.recv()).await {
+        if let skiff::transfer::EngineEvent::Speed(s) = &e {
+            last = Some(*s);
+        }
+        run.fold(e);
+    }
+    let last = last.expect("a speed after the pause");
+    assert_eq!(last.rate, 0, "{last:?}");
+}
+
 /// Pausing the queue and pausing a job are two things: resuming the queue goes on with what it
 /// interrupted and leaves a job the user paused on its own paused.
 #[tokio::test]

@@ -536,7 +536,11 @@ impl Core {
         let moved: u64 = std::mem::take(&mut self.moved) + delta;
         self.busy_bytes += moved;
         let inst = moved as f64 / secs;
-        self.speed = if self.speed == 0.0 {
+        self.speed = if self.running.is_empty() {
+            // Nothing moves now (a tick can come with nothing running, for a save): the bytes
+            // of the jobs that ended count in the average, not as a speed.
+            0.0
+        } else if self.speed == 0.0 {
             inst
         } else {
             self.speed * 0.7 + inst * 0.3
