@@ -27,6 +27,17 @@ enum Turn {
     /// The second `EPSV` of a session is refused, and a `RETR` with no passive port is never
     /// answered (proftpd after `425 EPSV: Address already in use`).
     SecondEpsvRefused,
+    /// The same, and every login after the first is refused (a limit of one connection).
+    SecondEpsvRefusedOneLogin,
+}
+
+impl Turn {
+    fn refuses_second_epsv(self) -> bool {
+        matches!(
+            self,
+            Turn::SecondEpsvRefused | Turn::SecondEpsvRefusedOneLogin
+        )
+    }
 }
 
 struct Script {
@@ -48,10 +59,13 @@ async fn serve(files: HashMap<String, Vec<u8>>, turn: Turn) -> Script {
     let files = Arc::new(files);
     let seen = lines.clone();
     tokio::spawn(async move {
+        let mut n = 0;
         while let Ok((sock, _)) = ctrl.accept().await {
             let (files, seen) = (files.clone(), seen.clone());
+            n += 1;
+            let first = n == 1;
             tokio::spawn(async move {
-                let _ = session(sock, files, seen, turn).await;
+                let _ = session(sock, files, seen, turn, first).await;
             });
         }
     });
@@ -63,6 +77,7 @@ async fn session(
     files: Arc<HashMap<String, Vec<u8>>>,
     seen: Arc<Mutex<Vec<String>>>,
     turn: Turn,
+    first: bool,
 ) -> std::io::Result<()> {
     let (r, mut w) = sock.into_split();
     let mut r = BufReader::new(r);
@@ -86,6 +101,9 @@ async fn session(
         let (verb, arg) = l.split_once(' ').unwrap_or((&l, ""));
         let reply: Vec<u8> = match verb.to_ascii_uppercase().as_str() {
             "USER" => b"331 pw\r\n".to_vec(),
+            "PASS" if !first && turn == Turn::SecondEpsvRefusedOneLogin => {
+                b"530 Too many connections for this user\r\n".to_vec()
+            }
             "PASS" => b"230 in\r\n".to_vec(),
             "FEAT" => {
                 b"211-Features:\r\n EPSV\r\n MDTM\r\n REST STREAM\r\n SIZE\r\n UTF8\r\n211 End\r\n"
@@ -108,7 +126,7 @@ async fn session(
                 rest = arg.parse().unwrap_or(0);
                 b"350 Restart position accepted.\r\n".to_vec()
             }
-            "EPSV" if turn == Turn::SecondEpsvRefused && epsvs == 1 => {
+            "EPSV" if turn.refuses_second_epsv() && epsvs == 1 => {
                 epsvs += 1;
                 given_up.extend(passive.take());
                 b"425 EPSV: Address already in use\r\n".to_vec()
@@ -141,7 +159,7 @@ async fn session(
                 drop(d);
                 b"226 Directory send OK.\r\n".to_vec()
             }
-            "RETR" if passive.is_none() && turn == Turn::SecondEpsvRefused => {
+            "RETR" if passive.is_none() && turn.refuses_second_epsv() => {
                 // Waits for a data connection that cannot come.
                 std::future::pending::<()>().await;
                 continue;
@@ -493,4 +511,42 @@ async fn a_refused_port_with_a_download_asked_ahead_means_a_new_login_not_a_wait
         .filter(|l| l.starts_with("USER"))
         .count();
     assert_eq!(logins, 2);
+}
+
+#[tokio::test]
+async fn a_new_login_refused_after_a_refused_port_leaves_no_session_to_reuse() {
+    let files = files();
+    let server = serve(files.clone(), Turn::SecondEpsvRefusedOneLogin).await;
+    let (mut s, _rx) = connect(server.port).await;
+    assert_eq!(
+        read_all(&mut s, "/f0.bin", Some("/f1.bin")).await,
+        files["/f0.bin"]
+    );
+    // The new login is refused: the old connection still has a RETR the server waits on, so
+    // the error is one of the connection (the caller drops it), not a reply it could go on
+    // after.
+    let err = match Remote::open_read(&mut s, "/f1.bin", 0).await {
+        Ok(_) => panic!("opened"),
+        Err(e) => e,
+    };
+    assert_eq!(err.code(), None, "{err}");
+    assert!(err.to_string().contains("logging in again"), "{err}");
+}
+
+#[tokio::test]
+async fn a_name_the_servers_encoding_cannot_carry_is_not_asked_ahead() {
+    let files = files();
+    let server = serve(files.clone(), Turn::Polite).await;
+    let mut o = opts(server.port);
+    o.encoding = skiff::ftp::encoding::by_label("latin1").unwrap();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut s = FtpSession::connect(o, Tap::new("t", tx)).await.unwrap();
+    // The download before it ends well; the one named in Chinese is not sent ahead.
+    assert_eq!(
+        read_all(&mut s, "/f0.bin", Some("/数据.bin")).await,
+        files["/f0.bin"]
+    );
+    let lines = server.lines();
+    let retrs = lines.iter().filter(|l| l.starts_with("RETR")).count();
+    assert_eq!(retrs, 1, "{lines:?}");
 }

@@ -48,6 +48,7 @@ impl FtpSession {
         if let Some(ahead) = self.retr_ahead.take() {
             if offset == 0
                 && ahead.path == path
+                && ahead.at.elapsed() < Duration::from_secs(5)
                 && let Some(port) = ahead.port
             {
                 return self.take_retr_ahead(port).await;
@@ -421,7 +422,11 @@ impl FtpSession {
                  may wait for that download's connection for good: logging in again",
                 ahead.path
             ));
-            return Box::pin(self.log_in_again()).await;
+            // Failing that, this connection is out of step for good: an error that is not
+            // a reply, so that it is not used again.
+            return Box::pin(self.log_in_again())
+                .await
+                .map_err(|e| FtpError::Connection(format!("logging in again: {e}")));
         };
         let conn = self.passive_connect(port).await.ok();
         let ftp = &mut self.ftp;
@@ -542,7 +547,13 @@ impl FtpSession {
             .await;
         match sent {
             // The RETR went out with the EPSV: its port is that download's.
-            Some(path) => self.retr_ahead = Some(RetrAhead { path, port: ahead }),
+            Some(path) => {
+                self.retr_ahead = Some(RetrAhead {
+                    path,
+                    port: ahead,
+                    at: std::time::Instant::now(),
+                })
+            }
             None => self.next_epsv = ahead.map(|p| (p, std::time::Instant::now())),
         }
         // A server that rejects a data connection that did not resume the TLS session says so

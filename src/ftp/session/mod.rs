@@ -399,6 +399,9 @@ pub struct FtpSession {
 struct RetrAhead {
     path: String,
     port: Option<u16>,
+    /// When it was sent: one not taken at once (its job ended without it) is undone rather
+    /// than taken later, when the server may have given up on it.
+    at: std::time::Instant,
 }
 
 /// What an FTPS control connection leaves for the session.

@@ -190,7 +190,12 @@ impl Remote for FtpSession {
     }
 
     fn read_next(&mut self, path: &str) {
-        if Remote::reads_ahead(self) && check_line(path).is_ok() {
+        // A name the server's encoding cannot carry is not sent ahead (it would fail the
+        // end of the download before it, not its own).
+        if Remote::reads_ahead(self)
+            && check_line(path).is_ok()
+            && crate::ftp::encoding::encode_with(self.opts.encoding, path).is_ok()
+        {
             self.read_next = Some(path.to_string());
         }
     }
