@@ -236,9 +236,14 @@ pub(super) async fn run_engine(
     }
     let elapsed = start.elapsed().as_secs_f64();
     if !x.quiet {
+        let files = if t.ok == 1 {
+            crate::i18n::t("1 file").to_string()
+        } else {
+            crate::tr!("{n} files", n = t.ok)
+        };
         say(&crate::tr!(
-            "{files} files, {bytes} in {secs} s ({rate}/s); {failed} failed, {skipped} skipped",
-            files = t.ok,
+            "{files}, {bytes} in {secs} s ({rate}/s); {failed} failed, {skipped} skipped",
+            files = files,
             bytes = human_size(t.ok_bytes),
             secs = format!("{elapsed:.2}"),
             rate = human_size((t.ok_bytes as f64 / elapsed.max(0.001)) as u64),

@@ -782,7 +782,7 @@ async fn headless_commands_speak_the_configured_language() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("1 files,"),
+        err.contains("1 file,"),
         "the config file wins over the locale: {err}"
     );
     let out = run("C.UTF-8", Some("[ui]\nlang = \"zh\"\n")).await.unwrap();
