@@ -274,6 +274,18 @@ async fn the_login_and_a_probe_go_out_together_and_read_right() {
             mtime: None
         }
     );
+    // CWD and PWD together: the directory entered, or the refusal with the session in step.
+    assert_eq!(s.cwd_to("/").await.unwrap(), "/");
+    let err = s.cwd_to("/nope").await.expect_err("no such directory");
+    assert_eq!(err.code(), Some(550), "{err}");
+    assert_eq!(s.pwd().await.unwrap(), "/");
+    assert_eq!(
+        s.probe("/f1.bin").await.unwrap(),
+        PathKind::File {
+            size: Some(2000),
+            mtime: Some(1_767_323_045),
+        }
+    );
     // The log shows the commands as sent, before their replies.
     let mut log = Vec::new();
     while let Ok(e) = rx.try_recv() {

@@ -7,6 +7,9 @@ impl FtpSession {
     pub async fn cwd_to(&mut self, path: &str) -> Result<String, FtpError> {
         check_line(path)?;
         self.settle().await?;
+        if self.pipelines() {
+            return self.enter_together(format!("CWD {path}")).await;
+        }
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         let cwd = self
@@ -25,6 +28,9 @@ impl FtpSession {
 
     pub async fn cdup(&mut self) -> Result<String, FtpError> {
         self.settle().await?;
+        if self.pipelines() {
+            return self.enter_together("CDUP".into()).await;
+        }
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
         let cwd = self
@@ -37,6 +43,33 @@ impl FtpSession {
                 timed(t, "PWD", async { ftp.pwd().await.map_err(FtpError::from) }).await
             })
             .await?;
+        self.cwd = cwd.clone();
+        Ok(cwd)
+    }
+
+    /// `CWD`/`CDUP` and `PWD` in one write (see `pipeline`): the directory entered, or the
+    /// change's refusal (the `PWD` after it, answered with the directory as it was, is read
+    /// and left).
+    async fn enter_together(&mut self, change: String) -> Result<String, FtpError> {
+        let (t, enc) = (self.opts.timeout, self.opts.encoding);
+        let tap = self.tap.clone();
+        let lines = [change, "PWD".to_string()];
+        let ftp = &mut self.ftp;
+        let replies = self
+            .tap
+            .scope(pipeline::exchange(ftp, enc, true, &tap, t, &lines))
+            .await?;
+        let (Some(changed), Some(pwd)) = (replies.first(), replies.get(1)) else {
+            return Err(FtpError::Protocol("a reply missing".into()));
+        };
+        changed.expect(&[200, 250])?;
+        pwd.expect(&[257])?;
+        let cwd = pipeline::pwd_of(pwd, enc).ok_or_else(|| {
+            FtpError::Protocol(format!(
+                "no directory in the PWD reply: {}",
+                pwd.last_line()
+            ))
+        })?;
         self.cwd = cwd.clone();
         Ok(cwd)
     }
