@@ -24,6 +24,8 @@ enum Turn {
     Polite,
     /// A command read after a download's data is answered before that download's `226`.
     EpsvFirst,
+    /// The same, refused as proftpd does during a transfer: `450 … data transfer in progress`.
+    BusyFirst,
     /// The second `EPSV` of a session is refused, and a `RETR` with no passive port is never
     /// answered (proftpd after `425 EPSV: Address already in use`).
     SecondEpsvRefused,
@@ -44,7 +46,11 @@ struct Script {
     port: u16,
     /// Every line the server read, per session, in order.
     lines: Arc<Mutex<Vec<String>>>,
+    /// What uploads stored, by path.
+    stored: Stored,
 }
+
+type Stored = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
 impl Script {
     fn lines(&self) -> Vec<String> {
@@ -58,18 +64,24 @@ async fn serve(files: HashMap<String, Vec<u8>>, turn: Turn) -> Script {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let files = Arc::new(files);
     let seen = lines.clone();
+    let stored = Stored::default();
+    let store = stored.clone();
     tokio::spawn(async move {
         let mut n = 0;
         while let Ok((sock, _)) = ctrl.accept().await {
-            let (files, seen) = (files.clone(), seen.clone());
+            let (files, seen, store) = (files.clone(), seen.clone(), store.clone());
             n += 1;
             let first = n == 1;
             tokio::spawn(async move {
-                let _ = session(sock, files, seen, turn, first).await;
+                let _ = session(sock, files, seen, turn, first, store).await;
             });
         }
     });
-    Script { port, lines }
+    Script {
+        port,
+        lines,
+        stored,
+    }
 }
 
 async fn session(
@@ -78,6 +90,7 @@ async fn session(
     seen: Arc<Mutex<Vec<String>>>,
     turn: Turn,
     first: bool,
+    store: Stored,
 ) -> std::io::Result<()> {
     let (r, mut w) = sock.into_split();
     let mut r = BufReader::new(r);
@@ -100,6 +113,9 @@ async fn session(
         seen.lock().unwrap().push(l.clone());
         let (verb, arg) = l.split_once(' ').unwrap_or((&l, ""));
         let reply: Vec<u8> = match verb.to_ascii_uppercase().as_str() {
+            _ if owed.is_some() && turn == Turn::BusyFirst => {
+                format!("450 {verb}: data transfer in progress\r\n").into_bytes()
+            }
             "USER" => b"331 pw\r\n".to_vec(),
             "PASS" if !first && turn == Turn::SecondEpsvRefusedOneLogin => {
                 b"530 Too many connections for this user\r\n".to_vec()
@@ -159,6 +175,24 @@ async fn session(
                 drop(d);
                 b"226 Directory send OK.\r\n".to_vec()
             }
+            "STOR" => {
+                let Some(l) = passive.take() else {
+                    w.write_all(b"425 Use PORT or PASV first.\r\n").await?;
+                    continue;
+                };
+                let Ok(Ok((mut d, _))) =
+                    tokio::time::timeout(Duration::from_secs(5), l.accept()).await
+                else {
+                    w.write_all(b"425 Failed to establish connection.\r\n")
+                        .await?;
+                    continue;
+                };
+                w.write_all(b"150 Ok to send data.\r\n").await?;
+                let mut got = Vec::new();
+                d.read_to_end(&mut got).await?;
+                store.lock().unwrap().insert(arg.to_string(), got);
+                b"226 Transfer complete.\r\n".to_vec()
+            }
             "RETR" if passive.is_none() && turn.refuses_second_epsv() => {
                 // Waits for a data connection that cannot come.
                 std::future::pending::<()>().await;
@@ -196,7 +230,7 @@ async fn session(
                 } else {
                     b"426 Failure writing network stream.\r\n"
                 };
-                if turn == Turn::EpsvFirst {
+                if turn == Turn::EpsvFirst || turn == Turn::BusyFirst {
                     owed = Some(end);
                     continue;
                 }
@@ -561,4 +595,50 @@ async fn a_name_the_servers_encoding_cannot_carry_is_not_asked_ahead() {
     let lines = server.lines();
     let retrs = lines.iter().filter(|l| l.starts_with("RETR")).count();
     assert_eq!(retrs, 1, "{lines:?}");
+}
+
+#[tokio::test]
+async fn an_upload_asks_the_next_port_with_its_end() {
+    let server = serve(files(), Turn::Polite).await;
+    let (mut s, mut rx) = connect(server.port).await;
+    for (name, body) in [("/u1.bin", vec![1u8; 5000]), ("/u2.bin", vec![2u8; 7000])] {
+        let mut w = Remote::open_write(&mut s, name, skiff::fs::WriteAt::Start)
+            .await
+            .unwrap();
+        w.write_all(&body).await.unwrap();
+        Remote::finish(&mut s, w).await.unwrap();
+        assert_eq!(
+            server.stored.lock().unwrap().get(name),
+            Some(&body),
+            "{name}"
+        );
+    }
+    // The EPSV for u2 went out before u1's 226 came; u2 asked no EPSV of its own.
+    let texts: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok())
+        .filter(|e| matches!(e.kind, LogKind::Command | LogKind::Reply { .. }))
+        .map(|e| e.text)
+        .collect();
+    let stor1 = texts.iter().position(|t| t == "STOR /u1.bin").unwrap();
+    let done1 = stor1
+        + texts[stor1..]
+            .iter()
+            .position(|t| t.starts_with("226"))
+            .unwrap();
+    assert_eq!(texts[done1 - 1], "EPSV", "{texts:?}");
+    let stor2 = texts.iter().position(|t| t == "STOR /u2.bin").unwrap();
+    assert_eq!(
+        texts[done1..stor2].iter().filter(|t| *t == "EPSV").count(),
+        0,
+        "{texts:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_port_refused_during_the_transfer_leaves_the_transfer_done() {
+    let files = files();
+    let server = serve(files.clone(), Turn::BusyFirst).await;
+    let (mut s, _rx) = connect(server.port).await;
+    // f0's end asks EPSV ahead, refused before f0's 226: f0 is done, and f1 asks its own.
+    assert_eq!(read_all(&mut s, "/f0.bin", None).await, files["/f0.bin"]);
+    assert_eq!(read_all(&mut s, "/f1.bin", None).await, files["/f1.bin"]);
 }

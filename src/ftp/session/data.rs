@@ -163,8 +163,10 @@ impl FtpSession {
         // Plain FTP only: over TLS the data connection must resume the control connection's
         // session, which suppaftp's own data path does (with skiff's own one, a vsftpd run
         // reset a handshake now and then).
-        if self.own_passive_reads() {
-            return self.open_own_passive(&format!("RETR {path}"), offset).await;
+        if self.own_passive_data() {
+            return self
+                .open_own_passive(&format!("RETR {path}"), offset, false)
+                .await;
         }
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
@@ -256,11 +258,11 @@ impl FtpSession {
         }))
     }
 
-    /// Whether downloads go over passive data connections skiff opens itself: plain FTP in
+    /// Whether transfers go over passive data connections skiff opens itself: plain FTP in
     /// EPSV mode. Over TLS the data connection must resume the control connection's session,
     /// which suppaftp's own data path does (with skiff's own one, a vsftpd run reset a
     /// handshake now and then).
-    pub(super) fn own_passive_reads(&self) -> bool {
+    pub(super) fn own_passive_data(&self) -> bool {
         self.data_mode == DataMode::Epsv && !self.encrypted && !own_active(&self.opts)
     }
 
@@ -327,8 +329,8 @@ impl FtpSession {
         }))
     }
 
-    /// A download on a passive data connection skiff opens itself (EPSV mode): to the port
-    /// asked ahead at the end of the download before when there is one (see
+    /// A transfer on a passive data connection skiff opens itself (EPSV mode): to the port
+    /// asked ahead at the end of the transfer before when there is one (see
     /// [`FtpSession::finish`]; saves the round trip of an `EPSV` per file), else to the port
     /// of an `EPSV` asked now. Then `REST` and the command, and TLS on the data connection
     /// when the session is encrypted, resuming its TLS session.
@@ -336,6 +338,7 @@ impl FtpSession {
         &mut self,
         cmd: &str,
         offset: u64,
+        upload: bool,
     ) -> Result<DataStream, FtpError> {
         let ahead = self
             .next_epsv
@@ -365,7 +368,7 @@ impl FtpSession {
         let conn = self.own_conn(stream).await?;
         Ok(DataStream::Own(OwnData {
             conn,
-            upload: false,
+            upload,
             passive: true,
         }))
     }
@@ -478,7 +481,10 @@ impl FtpSession {
         offset: u64,
         append: bool,
     ) -> Result<DataStream, FtpError> {
+        // A port asked ahead is this upload's (any other command forgets it, see `settle`).
+        let port = self.next_epsv.take();
         self.settle().await?;
+        self.next_epsv = port;
         self.ensure_resumable().await?;
         match self.stor_once(path, offset, append).await {
             Err(e) if self.recoverable(&e).await? => self.stor_once(path, offset, append).await,
@@ -500,6 +506,14 @@ impl FtpSession {
                 format!("STOR {path}")
             };
             return self.open_own_active(&cmd, offset, true).await;
+        }
+        if self.own_passive_data() {
+            let cmd = if append {
+                format!("APPE {path}")
+            } else {
+                format!("STOR {path}")
+            };
+            return self.open_own_passive(&cmd, offset, true).await;
         }
         let t = self.opts.timeout;
         let ftp = &mut self.ftp;
@@ -527,6 +541,7 @@ impl FtpSession {
         let t = self.opts.timeout;
         let next = self.read_next.take();
         let (enc, tap) = (self.opts.encoding, self.tap.clone());
+        let ahead_after_uploads = super::remote::reads_nothing_during_uploads(&self.welcome);
         let ftp = &mut self.ftp;
         let mut ahead = None;
         let mut sent = None;
@@ -535,7 +550,7 @@ impl FtpSession {
             .scope(timed(t, "the end of the transfer", async {
                 match stream {
                     DataStream::Suppa(s) => s.finish().await.map_err(FtpError::from),
-                    DataStream::Own(d) if d.passive && !d.upload => {
+                    DataStream::Own(d) if d.passive && (!d.upload || ahead_after_uploads) => {
                         let end = finish_own_ahead(ftp, d, next.as_deref(), enc, &tap).await;
                         ahead = end.port;
                         sent = end.sent;
@@ -615,8 +630,9 @@ struct AheadEnd {
     sent: Option<String>,
 }
 
-/// The end of a download on a passive data connection of skiff's own: the data connection
-/// closed, then `EPSV` for the next transfer sent at once, before the transfer's `226` has
+/// The end of a transfer on a passive data connection of skiff's own: the data connection
+/// closed (an upload's cleanly, or its reply and an error), then `EPSV` for the next transfer
+/// sent at once, before the transfer's `226` has
 /// come (the server reads it once it has sent that reply): both replies come back together,
 /// a round trip sooner than asking after the `226`. The replies are told apart by their codes
 /// whatever their order; the transfer's decides the result, the `EPSV`'s gives the port (none
@@ -638,14 +654,24 @@ async fn finish_own_ahead(
     tap: &Tap,
 ) -> AheadEnd {
     use tokio::io::AsyncWriteExt;
+    let upload = d.upload;
     let mut s = DataStream::Own(d);
-    let _ = s.shutdown().await;
+    let shut = s.shutdown().await;
     drop(s);
     let fail = |e: FtpError| AheadEnd {
         result: Err(e),
         port: None,
         sent: None,
     };
+    // An upload whose data connection did not close cleanly may not have reached the server
+    // whole: its reply, then the error (nothing asked ahead).
+    if upload && let Err(e) = shut {
+        let lost = FtpError::Connection(format!("data connection: {e}"));
+        return fail(match pipeline::read_reply(ftp).await {
+            Ok(r) => r.expect(&[226, 250]).err().unwrap_or(lost),
+            Err(x) => x,
+        });
+    }
     let key = {
         let sock = ftp.get_ref().await;
         sock.peer_addr().map(|a| a.to_string()).unwrap_or_default()
@@ -666,17 +692,22 @@ async fn finish_own_ahead(
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    // The transfer's reply is the one that is not the EPSV's 229 (the first, when neither is).
-    let (transfer, epsv) = if first.code == 229 {
-        if let Some(p) = next {
-            if let Ok(mut s) = no_retr_ahead().lock() {
-                s.insert(key);
-            }
-            return fail(FtpError::Connection(format!(
-                "the server answered EPSV before the end of the transfer, with RETR {p} sent \
-                 after it: its replies cannot be told apart (no RETR is sent ahead to it again)"
-            )));
+    // The transfer's reply is the one that is not the EPSV's 229, or the one that says the
+    // transfer went well when the other is a refusal (a server that reads commands during a
+    // transfer answers the EPSV with `450 … data transfer in progress` before the `226`);
+    // else the first.
+    let done = |r: &pipeline::Reply| r.code == 226 || r.code == 250;
+    let out_of_turn = first.code == 229 || (!done(&first) && done(&second));
+    if out_of_turn && let Some(p) = next {
+        if let Ok(mut s) = no_retr_ahead().lock() {
+            s.insert(key);
         }
+        return fail(FtpError::Connection(format!(
+            "the server answered EPSV before the end of the transfer, with RETR {p} sent \
+             after it: its replies cannot be told apart (no RETR is sent ahead to it again)"
+        )));
+    }
+    let (transfer, epsv) = if out_of_turn {
         (second, first)
     } else {
         (first, second)

@@ -137,8 +137,8 @@ pub enum DataStream {
 pub struct OwnData {
     conn: OwnConn,
     upload: bool,
-    /// Opened by skiff to a passive port (a download in EPSV mode): its end asks the next
-    /// port ahead (see `FtpSession::finish`).
+    /// Opened by skiff to a passive port (EPSV mode): its end asks the next port ahead (see
+    /// `FtpSession::finish`).
     passive: bool,
 }
 

@@ -25,6 +25,16 @@ pub(super) fn answers_in_turn(welcome: &str) -> bool {
         .any(|name| welcome.contains(name))
 }
 
+/// Whether a server reads no command until an upload's data has all come in and been
+/// answered, so that an `EPSV` sent as the upload's data connection closes is answered after
+/// its `226`. Known of vsftpd; not of proftpd and pure-ftpd, which read commands during a
+/// transfer and answer such an `EPSV` with `450 EPSV: data transfer in progress` before the
+/// upload's `226` (seen with a 3 MB upload; downloads are safe: the `EPSV` goes out only once
+/// the server has closed the data connection).
+pub(super) fn reads_nothing_during_uploads(welcome: &str) -> bool {
+    welcome.contains("vsFTPd")
+}
+
 /// What a server's `FEAT` offers for transfers, read once at login: the digests of `HASH`
 /// (its list), those of the older one-algorithm commands, and `MFMT`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -186,7 +196,7 @@ impl Remote for FtpSession {
     }
 
     fn reads_ahead(&self) -> bool {
-        self.own_passive_reads() && !self.ascii && answers_in_turn(&self.welcome)
+        self.own_passive_data() && !self.ascii && answers_in_turn(&self.welcome)
     }
 
     fn read_next(&mut self, path: &str) {
