@@ -155,16 +155,12 @@ async fn session(
                 format!("229 Entering Extended Passive Mode (|||{p}|)\r\n").into_bytes()
             }
             "LIST" => {
-                let Some(l) = passive.take() else {
-                    w.write_all(b"425 Use PORT or PASV first.\r\n").await?;
-                    continue;
-                };
-                let Ok(Ok((mut d, _))) =
-                    tokio::time::timeout(Duration::from_secs(5), l.accept()).await
-                else {
-                    w.write_all(b"425 Failed to establish connection.\r\n")
-                        .await?;
-                    continue;
+                let mut d = match data_connection(passive.take()).await {
+                    Ok(d) => d,
+                    Err(refusal) => {
+                        w.write_all(refusal).await?;
+                        continue;
+                    }
                 };
                 w.write_all(b"150 Here comes the directory listing.\r\n")
                     .await?;
@@ -176,16 +172,12 @@ async fn session(
                 b"226 Directory send OK.\r\n".to_vec()
             }
             "STOR" => {
-                let Some(l) = passive.take() else {
-                    w.write_all(b"425 Use PORT or PASV first.\r\n").await?;
-                    continue;
-                };
-                let Ok(Ok((mut d, _))) =
-                    tokio::time::timeout(Duration::from_secs(5), l.accept()).await
-                else {
-                    w.write_all(b"425 Failed to establish connection.\r\n")
-                        .await?;
-                    continue;
+                let mut d = match data_connection(passive.take()).await {
+                    Ok(d) => d,
+                    Err(refusal) => {
+                        w.write_all(refusal).await?;
+                        continue;
+                    }
                 };
                 w.write_all(b"150 Ok to send data.\r\n").await?;
                 let mut got = Vec::new();
@@ -199,21 +191,21 @@ async fn session(
                 continue;
             }
             "RETR" => {
-                let Some(l) = passive.take() else {
-                    w.write_all(b"425 Use PORT or PASV first.\r\n").await?;
-                    continue;
-                };
-                let Some(f) = files.get(arg) else {
+                // As vsftpd: no port is a 425, a missing file a 550 (its port given up).
+                let f = files.get(arg);
+                if passive.is_some() && f.is_none() {
+                    passive = None;
                     w.write_all(b"550 Failed to open file.\r\n").await?;
                     continue;
+                }
+                let mut d = match data_connection(passive.take()).await {
+                    Ok(d) => d,
+                    Err(refusal) => {
+                        w.write_all(refusal).await?;
+                        continue;
+                    }
                 };
-                let Ok(Ok((mut d, _))) =
-                    tokio::time::timeout(Duration::from_secs(5), l.accept()).await
-                else {
-                    w.write_all(b"425 Failed to establish connection.\r\n")
-                        .await?;
-                    continue;
-                };
+                let f = f.expect("checked above");
                 w.write_all(b"150 Opening BINARY mode data connection.\r\n")
                     .await?;
                 let from = std::mem::take(&mut rest).min(f.len());
@@ -246,6 +238,20 @@ async fn session(
         if let Some(end) = owed.take() {
             w.write_all(end).await?;
         }
+    }
+}
+
+/// The data connection of a transfer: the client's connection to the passive port, or the
+/// refusal to send (no port asked, or nobody connected in time).
+async fn data_connection(
+    passive: Option<TcpListener>,
+) -> Result<tokio::net::TcpStream, &'static [u8]> {
+    let Some(l) = passive else {
+        return Err(b"425 Use PORT or PASV first.\r\n");
+    };
+    match tokio::time::timeout(Duration::from_secs(5), l.accept()).await {
+        Ok(Ok((d, _))) => Ok(d),
+        _ => Err(b"425 Failed to establish connection.\r\n"),
     }
 }
 

@@ -250,12 +250,7 @@ impl FtpSession {
             }
         })
         .await?;
-        let conn = self.own_conn(stream).await?;
-        Ok(DataStream::Own(OwnData {
-            conn,
-            upload,
-            passive: false,
-        }))
+        self.own_data(stream, upload, false).await
     }
 
     /// Whether transfers go over passive data connections skiff opens itself: plain FTP in
@@ -319,14 +314,7 @@ impl FtpSession {
             .scope(timed(t, "opening the download", pipeline::read_reply(ftp)))
             .await?;
         reply.expect(&[150, 125])?;
-        // From here the transfer's final reply is due (see `settle`).
-        self.reply_due = true;
-        let conn = self.own_conn(stream).await?;
-        Ok(DataStream::Own(OwnData {
-            conn,
-            upload: false,
-            passive: true,
-        }))
+        self.own_data(stream, false, true).await
     }
 
     /// A transfer on a passive data connection skiff opens itself (EPSV mode): to the port
@@ -363,14 +351,7 @@ impl FtpSession {
             self.quote(&format!("REST {offset}"), &[350]).await?;
         }
         self.quote(cmd, &[150, 125]).await?;
-        // From here the transfer's final reply is due (see `settle`).
-        self.reply_due = true;
-        let conn = self.own_conn(stream).await?;
-        Ok(DataStream::Own(OwnData {
-            conn,
-            upload,
-            passive: true,
-        }))
+        self.own_data(stream, upload, true).await
     }
 
     /// Before a command: forget a passive port asked ahead (see below), undo a download asked
@@ -447,6 +428,23 @@ impl FtpSession {
                 },
             ))
             .await
+    }
+
+    /// The data stream of a transfer the server has begun (it said `150`) on a connection skiff
+    /// opened or accepted itself: from here its final reply is due (see `settle`).
+    async fn own_data(
+        &mut self,
+        stream: tokio::net::TcpStream,
+        upload: bool,
+        passive: bool,
+    ) -> Result<DataStream, FtpError> {
+        self.reply_due = true;
+        let conn = self.own_conn(stream).await?;
+        Ok(DataStream::Own(OwnData {
+            conn,
+            upload,
+            passive,
+        }))
     }
 
     /// A data connection skiff opened or accepted itself, with TLS on it when the session is
@@ -541,7 +539,7 @@ impl FtpSession {
         let t = self.opts.timeout;
         let next = self.read_next.take();
         let (enc, tap) = (self.opts.encoding, self.tap.clone());
-        let ahead_after_uploads = super::remote::reads_nothing_during_uploads(&self.welcome);
+        let ahead_after_uploads = self.quiet_uploads;
         let ftp = &mut self.ftp;
         let mut ahead = None;
         let mut sent = None;
@@ -672,9 +670,14 @@ async fn finish_own_ahead(
             Err(x) => x,
         });
     }
-    let key = {
-        let sock = ftp.get_ref().await;
-        sock.peer_addr().map(|a| a.to_string()).unwrap_or_default()
+    // The server, for the record of those that answered out of turn (asked only when a RETR
+    // is to go ahead: this runs once per file).
+    let key = match next {
+        Some(_) => {
+            let sock = ftp.get_ref().await;
+            sock.peer_addr().map(|a| a.to_string()).unwrap_or_default()
+        }
+        None => String::new(),
     };
     let next = next.filter(|_| !no_retr_ahead().lock().is_ok_and(|s| s.contains(&key)));
     let lines: Vec<String> = match next {

@@ -367,6 +367,12 @@ pub struct FtpSession {
     read_next: Option<String>,
     /// A `RETR` sent ahead that is not answered yet (see `FtpSession::retr`, `settle`).
     retr_ahead: Option<RetrAhead>,
+    /// The server answers one command at a time (`remote::answers_in_turn`, from its
+    /// greeting): commands may go to it together.
+    in_turn: bool,
+    /// The server reads no command during an upload (`remote::reads_nothing_during_uploads`):
+    /// the next port may be asked as an upload's data connection closes.
+    quiet_uploads: bool,
     ftp: AsyncRustlsFtpStream,
     tap: Tap,
     opts: ConnectOptions,
@@ -641,6 +647,8 @@ impl FtpSession {
                     next_epsv: None,
                     read_next: None,
                     retr_ahead: None,
+                    in_turn: remote::answers_in_turn(&welcome),
+                    quiet_uploads: remote::reads_nothing_during_uploads(&welcome),
                     ftp,
                     tap,
                     opts,

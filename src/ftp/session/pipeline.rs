@@ -188,7 +188,7 @@ pub(super) fn together(encrypted: bool, welcome: &str) -> bool {
 impl FtpSession {
     /// Whether commands go to this server together (see the module's comment).
     pub(super) fn pipelines(&self) -> bool {
-        together(self.encrypted, &self.welcome)
+        !self.encrypted && self.in_turn
     }
 
     /// What `path` is: a directory when `CWD` enters it, else (refused with 5xx) a file, with

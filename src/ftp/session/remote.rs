@@ -196,7 +196,7 @@ impl Remote for FtpSession {
     }
 
     fn reads_ahead(&self) -> bool {
-        self.own_passive_data() && !self.ascii && answers_in_turn(&self.welcome)
+        self.own_passive_data() && !self.ascii && self.in_turn
     }
 
     fn read_next(&mut self, path: &str) {
